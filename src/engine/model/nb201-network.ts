@@ -1,0 +1,85 @@
+/**
+ * The NAS-Bench-201 macro skeleton (Dong & Yang, ICLR 2020, `xautodl/models/cell_infers/tiny_network.py`):
+ * stem conv3x3 + BN, three stages of N cells at C, 2C, 4C channels with a ResNet basic block
+ * (stride 2) between stages, then BN-ReLU, global average pooling and a linear classifier.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { batchNorm, conv2d, dense, globalAvgPool } from '../ops/layers';
+import { collect, sequential, type Module } from '../ops/module';
+import { NB201_OP_FACTORIES, reluConvBn, type OpContext } from '../ops/nb201-ops';
+import { NB201_EDGES, type Nb201Genotype } from '../space/nb201';
+import type { Rng } from '../util/rng';
+import { networkFrom, type Network } from './network';
+
+export interface Nb201NetworkConfig {
+  /** Input image [height, width, channels]. */
+  readonly inputShape: readonly [number, number, number];
+  readonly numClasses: number;
+  /** C: channels of the first stage (NB201: 16). */
+  readonly channels: number;
+  /** N: cells per stage (NB201: 5). */
+  readonly cellsPerStage: number;
+}
+
+export const NB201_BENCHMARK_CONFIG: Omit<Nb201NetworkConfig, 'inputShape' | 'numClasses'> = { channels: 16, cellsPerStage: 5 };
+
+/** One NB201 cell: node j = sum_{i<j} op_ij(node_i); 'none' edges are skipped (they add zeros). */
+export function nb201Cell(g: Nb201Genotype, channels: number, rng: Rng, affine = true): Module {
+  const ctx: OpContext = { channels, rng, affine };
+  const edges = NB201_EDGES.map(([from, to], e) => ({ from, to, op: g.ops[e], module: NB201_OP_FACTORIES[g.ops[e]](ctx) }));
+  const live = edges.filter((e) => e.op !== 'none');
+  const { params, buffers } = collect(live.map((e) => e.module));
+  return {
+    params,
+    buffers,
+    apply: (x, training) => {
+      const nodes: (tf.Tensor4D | null)[] = [x, null, null, null];
+      for (let j = 1; j < 4; j++) {
+        const inputs = live.filter((e) => e.to === j && nodes[e.from] !== null).map((e) => e.module.apply(nodes[e.from]!, training));
+        nodes[j] = inputs.length === 0 ? null : inputs.length === 1 ? inputs[0] : (tf.addN(inputs) as tf.Tensor4D);
+      }
+      // A node with no live input is all zeros.
+      return nodes[3] ?? tf.zerosLike(x);
+    },
+  };
+}
+
+/** ResNet basic block used between NB201 stages. */
+function reductionBlock(cIn: number, cOut: number, rng: Rng): Module {
+  const ctx: OpContext = { channels: cIn, rng, affine: true };
+  const convA = reluConvBn(cIn, cOut, 3, 2, ctx);
+  const convB = reluConvBn(cOut, cOut, 3, 1, ctx);
+  const shortcut = conv2d(cIn, cOut, 1, rng);
+  const { params, buffers } = collect([convA, convB, shortcut]);
+  return {
+    params,
+    buffers,
+    apply: (x, training) => {
+      const main = convB.apply(convA.apply(x, training), training);
+      const skip = shortcut.apply(tf.avgPool(x, 2, 2, 'valid'), training);
+      return tf.add(main, skip);
+    },
+  };
+}
+
+export function buildNb201Network(g: Nb201Genotype, cfg: Nb201NetworkConfig, rng: Rng): Network {
+  const [, , inC] = cfg.inputShape;
+  const C = cfg.channels;
+  const stem = sequential(conv2d(inC, C, 3, rng), batchNorm(C));
+  const body: Module[] = [];
+  const widths = [C, 2 * C, 4 * C];
+  widths.forEach((w, stage) => {
+    if (stage > 0) body.push(reductionBlock(widths[stage - 1], w, rng));
+    for (let i = 0; i < cfg.cellsPerStage; i++) body.push(nb201Cell(g, w, rng));
+  });
+  const lastBn = batchNorm(4 * C);
+  const classifier = dense(4 * C, cfg.numClasses, rng);
+  const modules = [stem, ...body, lastBn];
+  const { params, buffers } = collect(modules);
+  return networkFrom([...params, ...classifier.params], buffers, (x, training) => {
+    let h = stem.apply(x, training);
+    for (const m of body) h = m.apply(h, training);
+    h = tf.relu(lastBn.apply(h, training));
+    return classifier.apply(globalAvgPool(h));
+  });
+}
