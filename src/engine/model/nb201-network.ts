@@ -8,18 +8,12 @@ import { batchNorm, conv2d, dense, globalAvgPool } from '../ops/layers';
 import { collect, sequential, type Module } from '../ops/module';
 import { NB201_OP_FACTORIES, reluConvBn, type OpContext } from '../ops/nb201-ops';
 import { NB201_EDGES, type Nb201Genotype } from '../space/nb201';
+import type { Nb201Skeleton } from '../space/skeleton';
 import type { Rng } from '../util/rng';
 import { networkFrom, type Network } from './network';
 
-export interface Nb201NetworkConfig {
-  /** Input image [height, width, channels]. */
-  readonly inputShape: readonly [number, number, number];
-  readonly numClasses: number;
-  /** C: channels of the first stage (NB201: 16). */
-  readonly channels: number;
-  /** N: cells per stage (NB201: 5). */
-  readonly cellsPerStage: number;
-}
+/** The NB201 skeleton (input, classes, C, N) shared with the cost counters. */
+export type Nb201NetworkConfig = Nb201Skeleton;
 
 export const NB201_BENCHMARK_CONFIG: Omit<Nb201NetworkConfig, 'inputShape' | 'numClasses'> = { channels: 16, cellsPerStage: 5 };
 

@@ -1,17 +1,21 @@
 /**
  * NAS-Bench-201 cell space (Dong & Yang, "NAS-Bench-201: Extending the Scope of Reproducible
- * Neural Architecture Search", ICLR 2020): a 4-node DAG, 6 edges i->j (i<j), each one of 5 ops.
+ * Neural Architecture Search", ICLR 2020): a 4-node DAG, 6 edges i->j (i<j), each one of 5 ops; 5^6 = 15,625 cells.
+ * Text form: the benchmark's arch string `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`.
+ * hash = isomorphism-aware canonical hash (nb201-canonical.ts); encode = exact string.
+ * enumerate() follows the NAS-Bench-201 index order (nb201-index.ts).
  */
 import type { Rng } from '../util/rng';
+import { parseNb201Config, type Nb201SpaceConfig, type Nb201SpaceConfigInput } from './config-schema';
+import { checkIndices, choicesSize, crossoverIndices, mutateIndices, neighbourIndices, sampleIndices } from './indexed';
+import { nb201Canonical, nb201Hash } from './nb201-canonical';
+import { NB201_EDGES } from './nb201-edges';
+import { NB201_SIZE, nb201FromIndex, nb201Index } from './nb201-index';
 import type { ChoiceSpec, SearchSpace } from './types';
+import { NB201_OPS, type Nb201Op } from './vocab';
 
-export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
-export type Nb201Op = (typeof NB201_OPS)[number];
-
-/** Edges in the order of the NB201 string: node1 <- 0; node2 <- 0,1; node3 <- 0,1,2. */
-export const NB201_EDGES: readonly (readonly [from: number, to: number])[] = [
-  [0, 1], [0, 2], [1, 2], [0, 3], [1, 3], [2, 3],
-];
+export { NB201_OPS, type Nb201Op } from './vocab';
+export { NB201_EDGES } from './nb201-edges';
 
 export interface Nb201Genotype {
   readonly ops: readonly Nb201Op[]; // length 6, in NB201_EDGES order
@@ -22,69 +26,103 @@ export function nb201ToString(g: Nb201Genotype): string {
   return `|${op(0)}|+|${op(1)}|${op(2)}|+|${op(3)}|${op(4)}|${op(5)}|`;
 }
 
+const FORMAT = '|op~0|+|op~0|op~1|+|op~0|op~1|op~2|';
+
+/** Parses the NAS-Bench-201 arch string (surrounding whitespace allowed). */
 export function nb201FromString(text: string): Nb201Genotype {
+  if (typeof text !== 'string') throw new Error(`NB201 arch string must be a string, got ${typeof text}`);
   const trimmed = text.trim();
   const nodes = trimmed.split('+');
-  if (nodes.length !== 3) throw new Error(`NB201 arch string must have 3 nodes separated by '+', got "${text}"`);
+  if (nodes.length !== 3) throw new Error(`NB201 arch string must have 3 nodes separated by '+' (${FORMAT}), got "${text}"`);
   const ops: Nb201Op[] = [];
-  nodes.forEach((node, j) => {
-    const parts = node.split('|').filter((p) => p.length > 0);
-    if (parts.length !== j + 1) throw new Error(`NB201 node ${j + 1} must have ${j + 1} input(s), got ${parts.length} in "${text}"`);
+  nodes.forEach((node, k) => {
+    const j = k + 1;
+    if (!node.startsWith('|') || !node.endsWith('|')) throw new Error(`NB201 node ${j} must be written between '|' bars (${FORMAT}), got "${node}"`);
+    const parts = node.slice(1, -1).split('|');
+    if (parts.length !== j) throw new Error(`NB201 node ${j} must have ${j} input(s), got ${parts.length} in "${node}"`);
     parts.forEach((part, i) => {
-      const [op, from] = part.split('~');
-      if (!(NB201_OPS as readonly string[]).includes(op)) throw new Error(`Unknown NB201 op "${op}" in "${text}"`);
-      if (Number(from) !== i) throw new Error(`NB201 edge "${part}" should come from node ${i}`);
+      const m = /^([a-z0-9_]+)~(\d+)$/.exec(part);
+      if (!m) throw new Error(`NB201 edge "${part}" of node ${j} must look like op~${i}`);
+      const [, op, from] = m;
+      if (!(NB201_OPS as readonly string[]).includes(op)) throw new Error(`Unknown NB201 op "${op}" in edge "${part}" (allowed: ${NB201_OPS.join(', ')})`);
+      if (Number(from) !== i) throw new Error(`NB201 edge "${part}" of node ${j} should come from node ${i}`);
       ops.push(op as Nb201Op);
     });
   });
   return { ops };
 }
 
-const CHOICES: ChoiceSpec[] = NB201_EDGES.map(([i, j]) => ({ name: `edge ${i}->${j}`, options: NB201_OPS }));
+export interface Nb201Space extends SearchSpace<Nb201Genotype> {
+  readonly id: 'nb201';
+  /** The normalised config this space was built from (plain JSON; store it to rebuild the space). */
+  readonly config: Nb201SpaceConfig;
+  /** Ops an edge may take here, in NB201_OPS order. */
+  readonly ops: readonly Nb201Op[];
+  /** Human-readable canonical expression behind `hash` (see nb201-canonical.ts). */
+  canonical(g: Nb201Genotype): string;
+  /** NAS-Bench-201 index (0..15624) of a cell, for tabular look-ups. */
+  index(g: Nb201Genotype): number;
+}
 
-export const nb201Space: SearchSpace<Nb201Genotype> = {
-  id: 'nb201',
-  name: 'NAS-Bench-201 cell',
-  choices: CHOICES,
-  sample: (rng: Rng) => ({ ops: NB201_EDGES.map(() => rng.choice(NB201_OPS)) }),
-  mutate: (g, rng) => {
-    const e = rng.int(6);
-    const others = NB201_OPS.filter((o) => o !== g.ops[e]);
-    const ops = g.ops.slice();
-    ops[e] = rng.choice(others);
-    return { ops };
-  },
-  crossover: (a, b, rng) => ({ ops: a.ops.map((o, e) => (rng.next() < 0.5 ? o : b.ops[e])) }),
-  neighbours: (g) => {
-    const out: Nb201Genotype[] = [];
-    g.ops.forEach((cur, e) => {
-      for (const o of NB201_OPS) if (o !== cur) out.push({ ops: g.ops.map((x, k) => (k === e ? o : x)) });
+/** An NB201 space, optionally restricted to a subset of ops (config validated; throws SpaceConfigError). */
+export function createNb201Space(input: Nb201SpaceConfigInput = {}): Nb201Space {
+  const config = parseNb201Config(input);
+  const ops = config.ops;
+  const full = ops.length === NB201_OPS.length;
+  const choices: ChoiceSpec[] = NB201_EDGES.map(([i, j]) => ({ name: `edge ${i}->${j}`, options: ops }));
+  const groups = choices.map((_, k) => k);
+  const name = full ? 'NAS-Bench-201 cell' : `NAS-Bench-201 cell (${ops.join(', ')})`;
+
+  const validate = (value: unknown): Nb201Genotype => {
+    if (typeof value !== 'object' || value === null) throw new Error(`NB201 genotype must be an object {ops: [6 op names]}, got ${JSON.stringify(value)}`);
+    const raw = (value as { ops?: unknown }).ops;
+    if (!Array.isArray(raw)) throw new Error('NB201 genotype needs "ops": an array of 6 op names');
+    if (raw.length !== 6) throw new Error(`NB201 genotype "ops" must have 6 entries (one per edge), got ${raw.length}`);
+    raw.forEach((o, e) => {
+      const [i, j] = NB201_EDGES[e];
+      if (!(NB201_OPS as readonly string[]).includes(o as string)) {
+        throw new Error(`ops[${e}] (edge ${i}->${j}): unknown op ${JSON.stringify(o)} (allowed: ${NB201_OPS.join(', ')})`);
+      }
+      if (!(ops as readonly string[]).includes(o as string)) {
+        throw new Error(`ops[${e}] (edge ${i}->${j}): op "${o}" is not allowed in this space (allowed: ${ops.join(', ')})`);
+      }
     });
-    return out;
-  },
-  encode: nb201ToString,
-  decode: nb201FromString,
-  hash: (g) => nb201ToString(g),
-  size: () => 15625n,
-  *enumerate() {
-    for (let n = 0; n < 15625; n++) {
-      const idx: number[] = [];
-      let r = n;
-      for (let e = 0; e < 6; e++) { idx.push(r % 5); r = Math.floor(r / 5); }
-      yield { ops: idx.map((i) => NB201_OPS[i]) };
-    }
-  },
-  toIndices: (g) => g.ops.map((o) => NB201_OPS.indexOf(o)),
-  fromIndices: (idx) => {
-    if (idx.length !== 6 || idx.some((i) => !Number.isInteger(i) || i < 0 || i >= 5)) throw new Error(`NB201 needs 6 op indices in 0..4, got [${idx.join(',')}]`);
-    return { ops: idx.map((i) => NB201_OPS[i]) };
-  },
-  validate: (value) => {
-    const ops = (value as { ops?: unknown })?.ops;
-    if (!Array.isArray(ops) || ops.length !== 6) throw new Error('NB201 genotype needs "ops": an array of 6 op names');
-    ops.forEach((o, e) => {
-      if (!(NB201_OPS as readonly string[]).includes(o as string)) throw new Error(`NB201 edge ${e}: unknown op ${JSON.stringify(o)} (allowed: ${NB201_OPS.join(', ')})`);
-    });
-    return { ops: ops as Nb201Op[] };
-  },
-};
+    return { ops: raw.slice() as Nb201Op[] };
+  };
+
+  const toIndices = (g: Nb201Genotype): number[] => validate(g).ops.map((o) => ops.indexOf(o));
+  const fromIndices = (idx: readonly number[]): Nb201Genotype => {
+    checkIndices(name, choices, idx);
+    return { ops: idx.map((i) => ops[i]) };
+  };
+
+  return {
+    id: 'nb201',
+    name,
+    config,
+    ops,
+    choices,
+    sample: (rng: Rng) => fromIndices(sampleIndices(choices, rng)),
+    mutate: (g, rng) => fromIndices(mutateIndices(name, choices, toIndices(g), rng)),
+    crossover: (a, b, rng) => fromIndices(crossoverIndices(toIndices(a), toIndices(b), groups, rng)),
+    neighbours: (g) => neighbourIndices(choices, toIndices(g)).map(fromIndices),
+    encode: (g) => nb201ToString(validate(g)),
+    decode: (text) => validate(nb201FromString(text)),
+    hash: nb201Hash,
+    canonical: nb201Canonical,
+    index: nb201Index,
+    size: () => choicesSize(choices),
+    *enumerate() {
+      for (let i = 0; i < NB201_SIZE; i++) {
+        const g = nb201FromIndex(i);
+        if (full || g.ops.every((o) => ops.includes(o))) yield g;
+      }
+    },
+    toIndices,
+    fromIndices,
+    validate,
+  };
+}
+
+/** The full NAS-Bench-201 space (all 5 ops). */
+export const nb201Space: Nb201Space = createNb201Space();

@@ -1,0 +1,64 @@
+/**
+ * Cost of a NAS-Bench-201 network (Dong & Yang, ICLR 2020) from its genotype, without building it.
+ * Network: see space/skeleton.ts. Counting rules: see cost-graph.ts.
+ * deadEdges 'keep' (default) counts every non-'none' edge, as NAS-Bench-201's PyTorch network instantiates them
+ * (its published params/FLOPs include ops on dead edges); 'prune' counts only live edges (nb201LiveEdges).
+ */
+import { NB201_EDGES, type Nb201Genotype } from '../space/nb201';
+import { nb201LiveEdges } from '../space/nb201-canonical';
+import { nb201Skeleton, type Nb201Skeleton } from '../space/skeleton';
+import { CostGraph, summarize, type CostReport } from './cost-graph';
+
+export interface Nb201CostOptions {
+  readonly deadEdges?: 'keep' | 'prune';
+}
+
+function cell(G: CostGraph, name: string, x: number, g: Nb201Genotype, prune: boolean): number {
+  const live = nb201LiveEdges(g);
+  const nodes: (number | null)[] = [x, null, null, null];
+  for (let j = 1; j <= 3; j++) {
+    const parts: number[] = [];
+    NB201_EDGES.forEach(([i, to], e) => {
+      const op = g.ops[e];
+      if (to !== j || op === 'none' || (prune && !live[e])) return;
+      const src = nodes[i] ?? (nodes[i] = G.zeros(`${name}.node${i}.zeros`, G.shape(x)));
+      const edge = `${name}.edge${i}->${j}.${op}`;
+      switch (op) {
+        case 'skip_connect': parts.push(src); break;
+        case 'nor_conv_1x1': parts.push(G.conv(edge, src, { k: 1, bn: true })); break;
+        case 'nor_conv_3x3': parts.push(G.conv(edge, src, { k: 3, bn: true })); break;
+        case 'avg_pool_3x3': parts.push(G.pool(edge, src, 3)); break;
+      }
+    });
+    nodes[j] = parts.length === 0 ? null : parts.length === 1 ? parts[0] : G.add(`${name}.node${j}`, parts);
+  }
+  return nodes[3] ?? G.zeros(`${name}.out.zeros`, G.shape(x));
+}
+
+export function nb201CostGraph(g: Nb201Genotype, skeleton: Partial<Nb201Skeleton> = {}, opts: Nb201CostOptions = {}): CostGraph {
+  const sk = nb201Skeleton(skeleton);
+  const prune = (opts.deadEdges ?? 'keep') === 'prune';
+  const C = sk.channels;
+  const G = new CostGraph();
+  let x = G.input(sk.inputShape);
+  x = G.conv('stem', x, { k: 3, cout: C, bn: true });
+  [C, 2 * C, 4 * C].forEach((c, s) => {
+    if (s > 0) {
+      const name = `reduction${s}`;
+      const a = G.conv(`${name}.conv_a`, x, { k: 3, stride: 2, cout: c, bn: true });
+      const b = G.conv(`${name}.conv_b`, a, { k: 3, cout: c, bn: true });
+      const p = G.pool(`${name}.shortcut.avgpool`, x, 2, 2);
+      const sc = G.conv(`${name}.shortcut.conv`, p, { k: 1, cout: c });
+      x = G.add(`${name}.add`, [b, sc]);
+    }
+    for (let i = 0; i < sk.cellsPerStage; i++) x = cell(G, `stage${s + 1}.cell${i}`, x, g, prune);
+  });
+  x = G.bn('lastact', x);
+  x = G.gap('gap', x);
+  G.dense('classifier', x, sk.numClasses);
+  return G;
+}
+
+export function nb201Cost(g: Nb201Genotype, skeleton: Partial<Nb201Skeleton> = {}, opts: Nb201CostOptions = {}): CostReport {
+  return summarize(nb201CostGraph(g, skeleton, opts).steps);
+}

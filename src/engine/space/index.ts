@@ -1,0 +1,14 @@
+/** Public surface of the search spaces. */
+export type { ChoiceSpec, SearchSpace } from './types';
+export * from './vocab';
+export * from './config-schema';
+export * from './skeleton';
+export { hashString } from './hash';
+export { PythonRandom } from './python-random';
+export { choicesSize, checkIndices, crossoverIndices, mutateIndices, neighbourIndices, sampleIndices } from './indexed';
+export { createNb201Space, nb201Space, nb201FromString, nb201ToString, NB201_EDGES, type Nb201Genotype, type Nb201Space } from './nb201';
+export { NB201_SIZE, nb201FromIndex, nb201FromLexIndex, nb201Index, nb201LexIndex } from './nb201-index';
+export { nb201Canonical, nb201Hash, nb201LiveEdges } from './nb201-canonical';
+export * from './darts';
+export * from './mobile';
+export { spaceFromConfig, type AnySpace } from './registry';
