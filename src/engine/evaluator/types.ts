@@ -1,23 +1,15 @@
 /**
  * The evaluator contract: turn a candidate into measured metrics (valid_acc, test_acc, train_time_s,
  * params, flops, latency_ms, ...). The search loop turns metrics into the objective (strategy/objective.ts);
- * an evaluator only measures. Implementations: tabular lookup (tabular.ts), training (to come).
+ * an evaluator only measures. Implementations: tabular lookup (tabular.ts), training (train-evaluator.ts).
  */
 import type { Candidate } from '../strategy/types';
+import type { AbortSignalLike } from '../util/abort';
 
-/**
- * The part of the DOM/Node `AbortSignal` the engine uses. The engine is compiled without DOM or Node
- * types, so it names this structural subset; a real AbortSignal is assignable to it.
- */
-export interface AbortSignalLike {
-  readonly aborted: boolean;
-  readonly reason?: unknown;
-  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
-}
+export type { AbortSignalLike } from '../util/abort';
 
 export interface Evaluator<G> {
-  /** Resolves to the candidate's metrics; rejects (with the signal's reason or an AbortError) when aborted. */
+  /** Resolves to the candidate's metrics; rejects (with an AbortError) when the signal is aborted. */
   evaluate(c: Candidate<G>, signal?: AbortSignalLike): Promise<Record<string, number>>;
 }
 
@@ -26,18 +18,7 @@ export interface SyncEvaluator<G> extends Evaluator<G> {
   evaluateSync(c: Candidate<G>): Record<string, number>;
 }
 
-export class AbortError extends Error {
-  override readonly name = 'AbortError';
-  constructor(message = 'The operation was aborted') {
-    super(message);
-  }
-}
-
-/** Throws the signal's reason (or an AbortError) when it is aborted. */
-export function throwIfAborted(signal: AbortSignalLike | undefined): void {
-  if (signal?.aborted) throw signal.reason ?? new AbortError();
-}
-
+/** Whether an evaluation failed because it was aborted: the signal fired, or it threw an AbortError. */
 export function isAbortError(e: unknown, signal?: AbortSignalLike): boolean {
-  return (signal?.aborted === true && (e === signal.reason || signal.reason === undefined)) || (e instanceof Error && e.name === 'AbortError');
+  return signal?.aborted === true || (e instanceof Error && e.name === 'AbortError');
 }

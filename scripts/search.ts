@@ -1,0 +1,209 @@
+/**
+ * Headless search runner: the same engine as the app, under Node.
+ *
+ *   npx tsx scripts/search.ts --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH]
+ *
+ * Reads a JSON search config (format: examples/README.md), runs it, reports progress on stderr, writes the
+ * run (config, log, best, Pareto front) as JSON to --out, and prints one JSON summary as the last line of
+ * stdout: {"strategy","seed","queries","best":{"arch","valid_acc","test_acc"}}.
+ * Relative paths: --config/--out/--table against the current directory; the config's evaluator.table
+ * against the repository root. Exit status: 0 done, 1 failed while running, 2 bad arguments or config.
+ * Ctrl-C stops the search after the candidate in flight and still writes what was done.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parseSearchConfig, SearchConfigError, type EvaluatorConfig, type SearchConfig } from '../src/engine/search/config';
+import { runSearch, type SearchEvent } from '../src/engine/search/loop';
+import { createStrategy, isStrategyName, STRATEGY_NAMES } from '../src/engine/strategy/registry';
+import { parseNb201Table, TableParseError } from '../src/engine/data/nb201-table';
+import { TabularEvaluator } from '../src/engine/evaluator/tabular';
+import type { Evaluator } from '../src/engine/evaluator/types';
+import { nb201Space, type Nb201Genotype } from '../src/engine/space/nb201';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+class UsageError extends Error {}
+
+const USAGE = 'usage: npx tsx scripts/search.ts --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH]';
+
+interface Cli {
+  config: string;
+  strategy?: string;
+  seed?: number;
+  budget?: number;
+  out?: string;
+  table?: string;
+}
+
+function parseCli(argv: string[]): Cli {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        strategy: { type: 'string' },
+        seed: { type: 'string' },
+        budget: { type: 'string' },
+        out: { type: 'string' },
+        table: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${USAGE}`);
+  }
+  if (values.help) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  if (!values.config) throw new UsageError(`--config FILE is required\n${USAGE}`);
+  const int = (flag: string, s: string | undefined, min: number): number | undefined => {
+    if (s === undefined) return undefined;
+    if (!/^\d+$/.test(s) || Number(s) < min || !Number.isSafeInteger(Number(s))) throw new UsageError(`--${flag} must be an integer >= ${min}, got "${s}"`);
+    return Number(s);
+  };
+  if (values.strategy !== undefined && !isStrategyName(values.strategy)) {
+    throw new UsageError(`--strategy must be one of: ${STRATEGY_NAMES.join(', ')}; got "${values.strategy}"`);
+  }
+  const seed = int('seed', values.seed, 0);
+  if (seed !== undefined && seed > 0xffffffff) throw new UsageError(`--seed must be < 2^32, got ${seed}`);
+  return { config: values.config, strategy: values.strategy, seed, budget: int('budget', values.budget, 1), out: values.out, table: values.table };
+}
+
+function loadConfig(cli: Cli): SearchConfig {
+  const path = resolve(cli.config);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read config ${path}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`config ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  const cfg = parseSearchConfig(raw);
+  // Command-line overrides.
+  let strategy = cfg.strategy;
+  if (cli.strategy && cli.strategy !== cfg.strategy.name) {
+    process.stderr.write(`search: --strategy ${cli.strategy} overrides the config's "${cfg.strategy.name}"; using ${cli.strategy}'s default options\n`);
+    strategy = { name: cli.strategy as SearchConfig['strategy']['name'], options: {} };
+  }
+  let evaluator: EvaluatorConfig = cfg.evaluator;
+  if (cli.table !== undefined) {
+    if (evaluator.kind !== 'tabular') throw new UsageError(`--table needs a config with evaluator.kind "tabular" (this one is "${evaluator.kind}")`);
+    evaluator = { kind: 'tabular', table: resolve(cli.table) };
+  } else if (evaluator.kind === 'tabular' && !isAbsolute(evaluator.table)) {
+    evaluator = { kind: 'tabular', table: resolve(REPO_ROOT, evaluator.table) };
+  }
+  return {
+    ...cfg,
+    strategy,
+    evaluator,
+    seed: cli.seed ?? cfg.seed,
+    budget: cli.budget !== undefined ? { queries: cli.budget } : cfg.budget,
+  };
+}
+
+/** Extension point: one case per evaluator kind. */
+function makeEvaluator(cfg: EvaluatorConfig): Evaluator<Nb201Genotype> {
+  switch (cfg.kind) {
+    case 'tabular': {
+      let text: string;
+      try {
+        text = readFileSync(cfg.table, 'utf8');
+      } catch (e) {
+        throw new UsageError(`cannot read table ${cfg.table}: ${(e as Error).message}`);
+      }
+      const t0 = Date.now();
+      const table = parseNb201Table(text, { source: cfg.table });
+      process.stderr.write(`search: table ${cfg.table}: ${table.size} rows, columns ${table.columns.join(', ')} (${Date.now() - t0} ms)\n`);
+      return new TabularEvaluator(table);
+    }
+    case 'train':
+      throw new UsageError('evaluator kind "train" is not available in the CLI yet (use "tabular")');
+  }
+}
+
+async function main(): Promise<number> {
+  const cli = parseCli(process.argv.slice(2));
+  const cfg = loadConfig(cli);
+  const evaluator = makeEvaluator(cfg.evaluator);
+  const strategy = createStrategy(cfg.strategy.name, nb201Space, cfg.strategy.options, cfg.seed);
+  const budgetText = [cfg.budget.queries !== undefined ? `${cfg.budget.queries} queries` : '', cfg.budget.simulatedSeconds !== undefined ? `${cfg.budget.simulatedSeconds} simulated s` : '']
+    .filter(Boolean).join(' or ');
+  process.stderr.write(`search: ${cfg.strategy.name} ${JSON.stringify(cfg.strategy.options)} seed ${cfg.seed}, budget ${budgetText}, objective ${JSON.stringify(cfg.objective)}\n`);
+
+  const ac = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('\nsearch: interrupted, stopping after the candidate in flight\n');
+    ac.abort();
+  };
+  process.once('SIGINT', onSigint);
+  let lastTenth = -1;
+  const onEvent = (e: SearchEvent) => {
+    if (e.type !== 'progress') return;
+    const tenth = Math.floor(e.fraction * 10);
+    if (tenth === lastTenth) return;
+    lastTenth = tenth;
+    const best = e.bestSoFar === null ? 'none feasible' : e.bestSoFar.toFixed(3);
+    process.stderr.write(`search: ${String(Math.round(e.fraction * 100)).padStart(3)}%  ${e.queries} queries, ${e.simulatedTime.toFixed(0)} simulated s, best objective ${best}\n`);
+  };
+  const t0 = Date.now();
+  const result = await runSearch({
+    space: nb201Space,
+    strategy,
+    evaluator,
+    budget: cfg.budget,
+    objective: cfg.objective,
+    timeMetric: cfg.timeMetric,
+    pareto: cfg.pareto,
+    signal: ac.signal,
+    onEvent,
+  });
+  process.off('SIGINT', onSigint);
+  process.stderr.write(`search: ${result.stopReason} after ${result.queries} queries in ${Date.now() - t0} ms\n`);
+
+  const best = result.best;
+  if (cli.out) {
+    const out = resolve(cli.out);
+    const run = {
+      version: 1,
+      config: cfg,
+      strategy: cfg.strategy.name,
+      seed: cfg.seed,
+      stopReason: result.stopReason,
+      queries: result.queries,
+      simulatedTime: result.simulatedTime,
+      best,
+      pareto: result.pareto,
+      log: result.log,
+    };
+    writeFileSync(out, `${JSON.stringify(run, null, 1)}\n`);
+    process.stderr.write(`search: wrote ${out}\n`);
+  }
+  const summary = {
+    strategy: cfg.strategy.name,
+    seed: cfg.seed,
+    queries: result.queries,
+    best: best ? { arch: best.arch, valid_acc: best.metrics.valid_acc, test_acc: best.metrics.test_acc } : null,
+  };
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  return result.stopReason === 'aborted' ? 130 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    const bad = e instanceof UsageError || e instanceof SearchConfigError || e instanceof TableParseError;
+    process.stderr.write(`search: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(bad ? 2 : 1);
+  },
+);

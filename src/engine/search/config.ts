@@ -1,0 +1,119 @@
+/**
+ * A search config as plain JSON (the CLI's --config file; the UI can store the same object): space,
+ * strategy + options, seed, budget, objective, evaluator. Validated with valibot; every problem is
+ * reported with its path. The evaluator is a tagged union on `kind`: 'tabular' (a NB201-style CSV) is
+ * implemented; 'train' (train each candidate on a dataset) is the extension point for the training
+ * evaluator, accepted here with free-form options.
+ */
+import * as v from 'valibot';
+import { ObjectiveSpecSchema, type ObjectiveSpec } from '../strategy/objective';
+import { parseStrategyOptions, STRATEGY_NAMES, StrategyConfigError, type StrategyName } from '../strategy/registry';
+import type { ParetoSpec, SearchBudget } from './loop';
+
+export const SEARCH_CONFIG_VERSION = 1;
+
+export interface TabularEvaluatorConfig {
+  readonly kind: 'tabular';
+  /** Path of the CSV (the CLI resolves it against the repository root). */
+  readonly table: string;
+}
+
+export interface TrainEvaluatorConfig {
+  readonly kind: 'train';
+  readonly [option: string]: unknown;
+}
+
+export type EvaluatorConfig = TabularEvaluatorConfig | TrainEvaluatorConfig;
+
+export interface SearchConfig {
+  readonly version: number;
+  readonly space: 'nb201';
+  readonly strategy: { readonly name: StrategyName; readonly options: Readonly<Record<string, unknown>> };
+  readonly seed: number;
+  readonly budget: SearchBudget;
+  readonly objective: ObjectiveSpec;
+  readonly evaluator: EvaluatorConfig;
+  readonly timeMetric: string;
+  readonly pareto?: ParetoSpec;
+}
+
+export class SearchConfigError extends Error {
+  override readonly name = 'SearchConfigError';
+  constructor(message: string, readonly issues: readonly string[] = [message]) {
+    super(message);
+  }
+}
+
+const unknownKey = (what: string) => (issue: v.BaseIssue<unknown>) =>
+  issue.expected === 'never'
+    ? `unknown ${what} field`
+    : issue.received === 'undefined' && issue.path !== undefined
+      ? `required ${what} field is missing`
+      : `${what} must be an object`;
+
+const metricName = (what: string) =>
+  v.pipe(v.string(`${what} must be a string`), v.regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, `${what} must be a metric name like "valid_acc"`));
+
+const BudgetSchema = v.pipe(
+  v.strictObject(
+    {
+      queries: v.optional(v.pipe(v.number('budget.queries must be a number'), v.integer('budget.queries must be an integer'), v.minValue(1, 'budget.queries must be >= 1'))),
+      simulatedSeconds: v.optional(v.pipe(v.number('budget.simulatedSeconds must be a number'), v.finite('budget.simulatedSeconds must be finite'), v.gtValue(0, 'budget.simulatedSeconds must be > 0'))),
+    },
+    unknownKey('budget'),
+  ),
+  v.check((b) => b.queries !== undefined || b.simulatedSeconds !== undefined, 'budget needs "queries" or "simulatedSeconds"'),
+);
+
+const EvaluatorSchema = v.variant(
+  'kind',
+  [
+    v.strictObject(
+      { kind: v.literal('tabular'), table: v.pipe(v.string('evaluator.table must be a path string'), v.minLength(1, 'evaluator.table must not be empty')) },
+      unknownKey('tabular evaluator'),
+    ),
+    v.looseObject({ kind: v.literal('train') }),
+  ],
+  (issue) => (issue.received === 'undefined' || issue.expected?.includes('"') ? `evaluator.kind must be "tabular" or "train"` : 'evaluator must be an object'),
+);
+
+export const SearchConfigSchema = v.strictObject(
+  {
+    version: v.optional(v.literal(SEARCH_CONFIG_VERSION, `version must be ${SEARCH_CONFIG_VERSION}`), SEARCH_CONFIG_VERSION),
+    space: v.optional(v.picklist(['nb201'], 'space must be "nb201"'), 'nb201'),
+    strategy: v.strictObject(
+      {
+        name: v.picklist(STRATEGY_NAMES, `strategy.name must be one of: ${STRATEGY_NAMES.join(', ')}`),
+        options: v.optional(v.record(v.string(), v.unknown(), 'strategy.options must be an object'), {}),
+      },
+      unknownKey('strategy'),
+    ),
+    seed: v.optional(v.pipe(v.number('seed must be a number'), v.integer('seed must be an integer'), v.minValue(0, 'seed must be >= 0'), v.maxValue(0xffffffff, 'seed must be < 2^32')), 0),
+    budget: BudgetSchema,
+    objective: v.optional(ObjectiveSpecSchema, {}),
+    evaluator: EvaluatorSchema,
+    timeMetric: v.optional(metricName('timeMetric'), 'train_time_s'),
+    pareto: v.optional(v.strictObject({ accuracy: metricName('pareto.accuracy'), cost: metricName('pareto.cost') }, unknownKey('pareto'))),
+  },
+  unknownKey('config'),
+);
+
+/** Validates a config (also the strategy options against the strategy's own schema). */
+export function parseSearchConfig(input: unknown): SearchConfig {
+  const res = v.safeParse(SearchConfigSchema, input);
+  if (!res.success) {
+    const issues = res.issues.map((i) => {
+      const path = v.getDotPath(i);
+      return path ? `${path}: ${i.message}` : i.message;
+    });
+    throw new SearchConfigError(`invalid search config: ${issues.join('; ')}`, issues);
+  }
+  const cfg = res.output as SearchConfig;
+  try {
+    parseStrategyOptions(cfg.strategy.name, cfg.strategy.options);
+  } catch (e) {
+    if (e instanceof StrategyConfigError) throw new SearchConfigError(`invalid search config: strategy.options: ${e.message}`, e.issues);
+    throw e;
+  }
+  return cfg;
+}

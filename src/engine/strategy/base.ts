@@ -1,0 +1,211 @@
+/**
+ * Shared machinery for the black-box strategies (random, evolution, reinforce, local): candidate ids,
+ * the pending (asked, not yet told) set, status, and the rng, all captured by stateDict() so that a
+ * strategy restored from its state dict proposes exactly what the uninterrupted one would have.
+ *
+ * Candidates that were pending when the state was saved are handed out again (same id, same genotype)
+ * by the restored strategy's first ask() calls, so a checkpoint taken mid-batch loses nothing.
+ */
+import type { Rng, RngState } from '../util/rng';
+import { createRng, createRngFromState } from '../util/rng';
+import type { SearchSpace } from '../space/types';
+import type { Candidate, EvalResult, Strategy, StrategyState, StrategyStatus } from './types';
+
+export const STATE_VERSION = 1;
+
+/** Thrown for a state dict that does not fit the strategy it is loaded into. */
+export class StrategyStateError extends Error {
+  override readonly name = 'StrategyStateError';
+}
+
+/** JSON has no -Infinity: objectives are stored as numbers, with null for -Infinity (infeasible). */
+export function encodeObjective(x: number): number | null {
+  return x === -Infinity ? null : x;
+}
+export function decodeObjective(x: unknown, where: string): number {
+  if (x === null) return -Infinity;
+  if (typeof x !== 'number' || Number.isNaN(x)) throw new StrategyStateError(`${where}: objective must be a number or null, got ${JSON.stringify(x)}`);
+  return x;
+}
+
+/** Record of an evaluated genotype as stored in a state dict. */
+export interface ScoredRecord {
+  readonly id: number;
+  /** space.encode(genotype) */
+  readonly arch: string;
+  readonly hash: string;
+  /** null stands for -Infinity. */
+  readonly objective: number | null;
+}
+
+export function stateField<T>(state: StrategyState, key: string, check: (v: unknown) => v is T, what: string): T {
+  const v = state[key];
+  if (!check(v)) throw new StrategyStateError(`${state.strategy} state: "${key}" must be ${what}, got ${JSON.stringify(v)?.slice(0, 80)}`);
+  return v;
+}
+
+export const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+export const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+export const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
+export const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
+
+export function isScoredRecord(v: unknown): v is ScoredRecord {
+  const r = v as ScoredRecord;
+  return typeof r === 'object' && r !== null && isInt(r.id) && typeof r.arch === 'string' && typeof r.hash === 'string' &&
+    (r.objective === null || (typeof r.objective === 'number' && !Number.isNaN(r.objective)));
+}
+export const isScoredRecords = (v: unknown): v is ScoredRecord[] => Array.isArray(v) && v.every(isScoredRecord);
+
+function isRngState(v: unknown): v is RngState {
+  return Array.isArray(v) && v.length === 4 && v.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff);
+}
+
+const STATUSES: readonly StrategyStatus[] = ['running', 'paused', 'interrupted', 'done', 'failed'];
+
+/**
+ * Draws a genotype whose hash is not in `seen`: up to 1 + maxRetries random samples, then, for a space
+ * small enough to list (<= 1e6), a uniform pick among the unseen hashes. null when nothing unseen is found.
+ */
+export function sampleUnseen<G>(space: SearchSpace<G>, rng: Rng, seen: ReadonlySet<string>, maxRetries: number): G | null {
+  for (let i = 0; i <= maxRetries; i++) {
+    const g = space.sample(rng);
+    if (!seen.has(space.hash(g))) return g;
+  }
+  if (space.enumerate && space.size() <= 1_000_000n) {
+    const rest = new Map<string, G>();
+    for (const g of space.enumerate()) {
+      const h = space.hash(g);
+      if (!seen.has(h) && !rest.has(h)) rest.set(h, g);
+    }
+    if (rest.size === 0) return null;
+    const all = [...rest.values()];
+    return all[rng.int(all.length)];
+  }
+  return null;
+}
+
+export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
+  abstract readonly name: string;
+  protected rng: Rng;
+  protected nextId = 0;
+  private _status: StrategyStatus = 'running';
+  private readonly pending = new Map<number, Candidate<G>>();
+  private reissue: Candidate<G>[] = [];
+
+  protected constructor(
+    protected readonly space: SearchSpace<G>,
+    /** Validated, fully defaulted options; saved in the state dict and checked on load. */
+    readonly options: Readonly<O>,
+    seed: number,
+  ) {
+    this.rng = createRng(seed);
+  }
+
+  get status(): StrategyStatus {
+    return this._status;
+  }
+
+  /** Candidates asked but not yet told, in id order. */
+  pendingCandidates(): Candidate<G>[] {
+    return [...this.pending.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** The next genotype to propose, or null when there is nothing more to propose. */
+  protected abstract propose(): G | null;
+  /**
+   * A message when the strategy cannot propose before some pending result is told (a sequential
+   * strategy asked twice); ask() then throws it without changing the status.
+   */
+  protected busy(): string | null {
+    return null;
+  }
+  /** Learns from one result (the candidate is no longer pending). */
+  protected abstract learn(candidate: Candidate<G>, result: EvalResult): void;
+  /** Strategy-specific JSON state (the base adds rng, ids, status, pending, options). */
+  protected abstract saveState(): Record<string, unknown>;
+  protected abstract loadState(state: StrategyState): void;
+
+  ask(): Candidate<G> | null {
+    if (this._status === 'done' || this._status === 'failed') return null;
+    const again = this.reissue.shift();
+    if (again) return again;
+    const busy = this.busy();
+    if (busy !== null) throw new Error(`${this.name}: ${busy}`);
+    let g: G | null;
+    try {
+      g = this.propose();
+    } catch (e) {
+      this._status = 'failed';
+      throw e;
+    }
+    if (g === null) {
+      this._status = 'done';
+      return null;
+    }
+    const c: Candidate<G> = { id: this.nextId++, genotype: g, hash: this.space.hash(g) };
+    this.pending.set(c.id, c);
+    return c;
+  }
+
+  tell(candidate: Candidate<G>, result: EvalResult): void {
+    const p = this.pending.get(candidate.id);
+    if (!p || p.hash !== candidate.hash) {
+      throw new Error(`${this.name}: tell() for candidate ${candidate.id} (${candidate.hash}), which is not pending`);
+    }
+    if (typeof result.objective !== 'number' || Number.isNaN(result.objective) || result.objective === Infinity) {
+      throw new Error(`${this.name}: objective of candidate ${candidate.id} must be a finite number or -Infinity, got ${result.objective}`);
+    }
+    this.pending.delete(candidate.id);
+    this.reissue = this.reissue.filter((c) => c.id !== candidate.id);
+    try {
+      this.learn(p, result);
+    } catch (e) {
+      this._status = 'failed';
+      throw e;
+    }
+  }
+
+  stateDict(): StrategyState {
+    return {
+      ...this.saveState(),
+      strategy: this.name,
+      version: STATE_VERSION,
+      options: JSON.parse(JSON.stringify(this.options)) as unknown,
+      rng: this.rng.state(),
+      nextId: this.nextId,
+      status: this._status,
+      pending: this.pendingCandidates().map((c) => ({ id: c.id, arch: this.space.encode(c.genotype) })),
+    };
+  }
+
+  loadStateDict(state: StrategyState): void {
+    if (typeof state !== 'object' || state === null) throw new StrategyStateError(`${this.name}: state dict must be an object`);
+    if (state.strategy !== this.name) throw new StrategyStateError(`${this.name}: cannot load a state dict of strategy "${String(state.strategy)}"`);
+    if (state.version !== STATE_VERSION) throw new StrategyStateError(`${this.name}: unsupported state version ${String(state.version)} (expected ${STATE_VERSION})`);
+    const mine = JSON.stringify(this.options);
+    const theirs = JSON.stringify(state.options);
+    if (mine !== theirs) throw new StrategyStateError(`${this.name}: state dict was saved with options ${theirs}, this strategy has ${mine}`);
+    const rng = stateField(state, 'rng', isRngState, 'an array of 4 uint32');
+    const nextId = stateField(state, 'nextId', isInt, 'a non-negative integer');
+    const status = stateField(state, 'status', (v): v is StrategyStatus => STATUSES.includes(v as StrategyStatus), `one of ${STATUSES.join(', ')}`);
+    const pending = stateField(state, 'pending', (v): v is { id: number; arch: string }[] =>
+      Array.isArray(v) && v.every((p) => isInt((p as { id: unknown }).id) && typeof (p as { arch: unknown }).arch === 'string'), 'an array of {id, arch}');
+    const restored = pending.map((p) => {
+      if (p.id >= nextId) throw new StrategyStateError(`${this.name} state: pending id ${p.id} >= nextId ${nextId}`);
+      const genotype = this.space.decode(p.arch);
+      return { id: p.id, genotype, hash: this.space.hash(genotype) };
+    });
+    this.loadState(state);
+    this.rng = createRngFromState(rng);
+    this.nextId = nextId;
+    this._status = status;
+    this.pending.clear();
+    for (const c of restored) this.pending.set(c.id, c);
+    this.reissue = restored.slice();
+  }
+
+  /** Encodes a told candidate for the state dict. */
+  protected record(c: Candidate<G>, objective: number): ScoredRecord {
+    return { id: c.id, arch: this.space.encode(c.genotype), hash: c.hash, objective: encodeObjective(objective) };
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Random search: uniform samples from the space. The baseline every NAS strategy must beat
+ * (Li & Talwalkar, "Random Search and Reproducibility for Neural Architecture Search", UAI 2019;
+ * Yu et al., "Evaluating the Search Phase of Neural Architecture Search", ICLR 2020).
+ *
+ * With `dedupe`, a genotype whose canonical hash was already proposed is redrawn, up to `maxRetries`
+ * times; after that a space small enough to list is searched for an unseen genotype, and when none is
+ * left the strategy is done (ask() returns null).
+ */
+import type { SearchSpace } from '../space/types';
+import type { Candidate, EvalResult, StrategyState } from './types';
+import { BaseStrategy, isStringArray, sampleUnseen, stateField } from './base';
+
+export interface RandomOptions {
+  /** Skip genotypes whose hash was already proposed (default true). */
+  readonly dedupe: boolean;
+  /** Redraws per proposal before falling back to enumeration (default 100). */
+  readonly maxRetries: number;
+}
+
+export const RANDOM_DEFAULTS: RandomOptions = { dedupe: true, maxRetries: 100 };
+
+export class RandomSearch<G> extends BaseStrategy<G, RandomOptions> {
+  readonly name = 'random';
+  private seen = new Set<string>();
+
+  constructor(space: SearchSpace<G>, options: Partial<RandomOptions>, seed: number) {
+    super(space, { ...RANDOM_DEFAULTS, ...options }, seed);
+  }
+
+  protected propose(): G | null {
+    if (!this.options.dedupe) return this.space.sample(this.rng);
+    const g = sampleUnseen(this.space, this.rng, this.seen, this.options.maxRetries);
+    if (g !== null) this.seen.add(this.space.hash(g));
+    return g;
+  }
+
+  protected learn(_c: Candidate<G>, _r: EvalResult): void {
+    // Random search does not learn.
+  }
+
+  protected saveState(): Record<string, unknown> {
+    return { seen: [...this.seen] };
+  }
+
+  protected loadState(state: StrategyState): void {
+    this.seen = new Set(stateField(state, 'seen', isStringArray, 'an array of hashes'));
+  }
+}

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { runSearch, runSearchSync, SearchSetupError, type SearchCheckpoint, type SearchEvent } from '../../src/engine/search/loop';
+import { createStrategy, STRATEGY_NAMES } from '../../src/engine/strategy/registry';
+import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
+import type { Candidate } from '../../src/engine/strategy/types';
+import type { AbortSignalLike, Evaluator } from '../../src/engine/evaluator/types';
+import { AbortedError } from '../../src/engine/util/abort';
+import { parseObjectiveSpec } from '../../src/engine/strategy/objective';
+import { toyEvaluator, toySpace, countTarget } from './strategy-toy';
+
+// A real AbortSignal must fit the engine's structural type.
+const _signalFits: AbortSignalLike = new AbortController().signal;
+void _signalFits;
+
+/** Deterministic fake metrics for NB201 genotypes, with some latency-infeasible ones. */
+function fakeMetrics(g: Nb201Genotype): Record<string, number> {
+  const conv = g.ops.filter((o) => o === 'nor_conv_3x3').length;
+  const c1 = g.ops.filter((o) => o === 'nor_conv_1x1').length;
+  const skip = g.ops.filter((o) => o === 'skip_connect').length;
+  return { valid_acc: 80 + 2 * conv + c1 + 0.3 * skip, test_acc: 79 + 2 * conv + c1, train_time_s: 100 + 10 * conv, latency_ms: 2 + 1.5 * conv + 0.5 * c1 };
+}
+
+/** Async evaluator that records every call and can be made to fail or hang. */
+class FakeEvaluator implements Evaluator<Nb201Genotype> {
+  calls: number[] = [];
+  completed: number[] = [];
+  failAt: number | null = null;
+  hangAt: number | null = null;
+  async evaluate(c: Candidate<Nb201Genotype>, signal?: AbortSignal): Promise<Record<string, number>> {
+    this.calls.push(c.id);
+    await Promise.resolve();
+    if (this.failAt === c.id) throw new Error(`out of memory on candidate ${c.id}`);
+    if (this.hangAt === c.id) {
+      await new Promise<void>((_resolve, reject) => {
+        signal?.addEventListener('abort', () => reject(new AbortedError(`candidate ${c.id}`)), { once: true });
+      });
+    }
+    this.completed.push(c.id);
+    return fakeMetrics(c.genotype);
+  }
+}
+
+const OPTIONS: Record<string, object> = { random: {}, evolution: { populationSize: 8, sampleSize: 3 }, reinforce: { learningRate: 0.2 }, local: {} };
+const objective = parseObjectiveSpec({ penalties: [{ metric: 'latency_ms', lambda: 0.2 }], constraints: ['latency_ms <= 9'] });
+const roundTrip = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
+const N = 60;
+
+describe.each(STRATEGY_NAMES.map((n) => [n]))('async loop with %s', (name) => {
+  const setup = (seed: number) => ({ space: nb201Space, strategy: createStrategy(name, nb201Space, OPTIONS[name], seed), budget: { queries: N }, objective, pareto: { accuracy: 'valid_acc', cost: 'latency_ms' } });
+
+  it('abort after k candidates, resume from the saved checkpoint: same log as uninterrupted, nothing evaluated twice', async () => {
+    const ref = await runSearch({ ...setup(7), evaluator: new FakeEvaluator() });
+    expect(ref.stopReason).toBe('budget');
+    expect(ref.log.length).toBe(N);
+
+    const ev = new FakeEvaluator();
+    const ac = new AbortController();
+    const saved: SearchCheckpoint[] = [];
+    const first = await runSearch({
+      ...setup(7),
+      evaluator: ev,
+      signal: ac.signal,
+      checkpointEvery: 10,
+      onCheckpoint: (cp) => { saved.push(roundTrip(cp)); },
+      onEvent: (e) => { if (e.type === 'candidate' && e.entry.id === 22) ac.abort(); },
+    });
+    expect(first.stopReason).toBe('aborted');
+    expect(first.log.length).toBe(23);
+    expect(saved.map((cp) => cp.log.length)).toEqual([10, 20, 23]); // periodic + on stop
+
+    const second = await runSearch({ ...setup(12345), evaluator: ev, resumeFrom: saved[saved.length - 1] });
+    expect(second.stopReason).toBe('budget');
+    expect(roundTrip(second.log)).toEqual(roundTrip(ref.log));
+    expect(ev.calls).toEqual(ref.log.map((e) => e.id));
+    expect(roundTrip(second.pareto)).toEqual(roundTrip(ref.pareto));
+    expect(second.best?.id).toBe(ref.best?.id);
+  });
+
+  it('abort during an evaluation: the in-flight candidate is not logged and is evaluated (once, completely) after resume', async () => {
+    const ref = await runSearch({ ...setup(3), evaluator: new FakeEvaluator() });
+    const ev = new FakeEvaluator();
+    ev.hangAt = 31;
+    const ac = new AbortController();
+    let last: SearchCheckpoint | null = null;
+    const events: SearchEvent[] = [];
+    const run = runSearch({ ...setup(3), evaluator: ev, signal: ac.signal, onCheckpoint: (cp) => { last = roundTrip(cp); }, onEvent: (e) => events.push(e) });
+    while (!ev.calls.includes(31)) await new Promise((r) => setTimeout(r, 0));
+    ac.abort();
+    const first = await run;
+    expect(first.stopReason).toBe('aborted');
+    expect(first.log.length).toBe(31);
+    expect(events.at(-1)).toMatchObject({ type: 'done', reason: 'aborted', queries: 31 });
+    ev.hangAt = null;
+    const second = await runSearch({ ...setup(0), evaluator: ev, resumeFrom: last! });
+    expect(roundTrip(second.log)).toEqual(roundTrip(ref.log));
+    expect(ev.completed).toEqual(ref.log.map((e) => e.id));
+  });
+
+  it('crash: resume from the last periodic checkpoint continues the same trajectory', async () => {
+    const ref = await runSearch({ ...setup(5), evaluator: new FakeEvaluator() });
+    const ev = new FakeEvaluator();
+    ev.failAt = 27;
+    const saved: SearchCheckpoint[] = [];
+    const events: SearchEvent[] = [];
+    await expect(runSearch({ ...setup(5), evaluator: ev, checkpointEvery: 10, onCheckpoint: (cp) => { saved.push(roundTrip(cp)); }, onEvent: (e) => events.push(e) }))
+      .rejects.toThrow('out of memory on candidate 27');
+    expect(events.at(-1)).toMatchObject({ type: 'done', reason: 'failed', error: 'out of memory on candidate 27', queries: 27 });
+    expect(saved.map((cp) => cp.log.length)).toEqual([10, 20, 27]);
+    // As if the tab died before the final save: resume from the periodic checkpoint at 20.
+    const second = await runSearch({ ...setup(99), evaluator: new FakeEvaluator(), resumeFrom: saved[1] });
+    expect(roundTrip(second.log)).toEqual(roundTrip(ref.log));
+  });
+});
+
+describe('search loop', () => {
+  it('emits candidate and progress events per candidate and done last; log is plain JSON', async () => {
+    const events: SearchEvent[] = [];
+    const r = await runSearch({
+      space: nb201Space, strategy: createStrategy('evolution', nb201Space, {}, 1), evaluator: new FakeEvaluator(),
+      budget: { queries: 40 }, objective: parseObjectiveSpec({ constraints: ['latency_ms <= 5'] }), onEvent: (e) => events.push(e),
+    });
+    expect(events.filter((e) => e.type === 'candidate').length).toBe(40);
+    const progress = events.filter((e) => e.type === 'progress').map((e) => (e as { fraction: number }).fraction);
+    expect(progress.length).toBe(40);
+    expect(progress.at(-1)).toBe(1);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThan(progress[i - 1]);
+    expect(events.at(-1)).toMatchObject({ type: 'done', reason: 'budget', queries: 40 });
+    // best_so_far is the running max of the objective; infeasible entries have objective null
+    let best: number | null = null;
+    for (const e of r.log) {
+      if (e.objective !== null && (best === null || e.objective > best)) best = e.objective;
+      expect(e.best_so_far).toBe(best);
+      expect(e.feasible).toBe(e.metrics.latency_ms <= 5);
+    }
+    expect(r.log.some((e) => e.objective === null)).toBe(true);
+    expect(roundTrip(r.log)).toEqual(r.log);
+    expect(r.log[0].arch).toBe(nb201Space.encode(nb201Space.decode(r.log[0].arch)));
+  });
+
+  it('stops as exhausted when the strategy runs out of genotypes', () => {
+    const r = runSearchSync({ space: toySpace(3, 2), strategy: createStrategy('random', toySpace(3, 2), {}, 1), evaluator: toyEvaluator(countTarget(1)), budget: { queries: 100 } });
+    expect(r.stopReason).toBe('exhausted');
+    expect(r.queries).toBe(8);
+    expect(r.best?.metrics.valid_acc).toBe(3);
+  });
+
+  it('sync and async loops give the same log', async () => {
+    const space = toySpace(6, 3);
+    const a = runSearchSync({ space, strategy: createStrategy('reinforce', space, {}, 2), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 50 } });
+    const b = await runSearch({ space, strategy: createStrategy('reinforce', space, {}, 2), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 50 } });
+    expect(b.log).toEqual(a.log);
+  });
+
+  it('an already-aborted signal evaluates nothing', async () => {
+    const ev = new FakeEvaluator();
+    const ac = new AbortController();
+    ac.abort();
+    const r = await runSearch({ space: nb201Space, strategy: createStrategy('random', nb201Space, {}, 1), evaluator: ev, budget: { queries: 5 }, signal: ac.signal });
+    expect(r.stopReason).toBe('aborted');
+    expect(ev.calls).toEqual([]);
+  });
+
+  it('rejects bad setups with specific messages', async () => {
+    const base = { space: nb201Space, strategy: createStrategy('random', nb201Space, {}, 1), evaluator: new FakeEvaluator() };
+    await expect(runSearch({ ...base, budget: {} })).rejects.toThrow(SearchSetupError);
+    await expect(runSearch({ ...base, budget: {} })).rejects.toThrow('budget needs "queries" or "simulatedSeconds"');
+    await expect(runSearch({ ...base, budget: { queries: 1.5 } })).rejects.toThrow('budget.queries must be an integer >= 0, got 1.5');
+    await expect(runSearch({ ...base, budget: { queries: 5 }, resumeFrom: { version: 2, strategy: base.strategy.stateDict(), log: [] } })).rejects.toThrow('checkpoint version 2 is not supported (expected 1)');
+    await expect(runSearch({ ...base, budget: { queries: 5 }, objective: parseObjectiveSpec({ metric: 'top1' }) })).rejects.toThrow('objective: objective metric "top1" is missing');
+    const space = toySpace(2, 2);
+    expect(() => runSearchSync({ space, strategy: createStrategy('random', space, {}, 1), evaluator: { evaluateSync: () => ({ valid_acc: 1 }), evaluate: async () => ({ valid_acc: 1 }) }, budget: { simulatedSeconds: 10 } }))
+      .toThrow('simulated-time budget: candidate 0 has no valid "train_time_s" metric (got undefined)');
+  });
+});
