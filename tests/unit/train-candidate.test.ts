@@ -3,7 +3,7 @@ import type * as tfType from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/tf-node';
 import { quadrantDataset } from '../helpers/synthetic';
 import { buildNb201Network } from '../../src/engine/model/nb201-network';
-import { nb201Space, nb201FromString } from '../../src/engine/space/nb201';
+import { nb201Space, nb201FromString, type Nb201Genotype } from '../../src/engine/space/nb201';
 import { channelStats, disposeSplit, toTensorSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
 import { TrainEvaluator } from '../../src/engine/evaluator/train-evaluator';
 import { DEFAULT_TRAIN_OPTIONS } from '../../src/engine/evaluator/train';
@@ -26,7 +26,7 @@ afterAll(() => { disposeSplit(train); disposeSplit(valid); });
 const cfg = { inputShape: [8, 8, 1] as const, numClasses: 2, channels: 4, cellsPerStage: 1 };
 
 function makeEvaluator(seed: number, epochs = 3) {
-  return new TrainEvaluator({
+  return new TrainEvaluator<Nb201Genotype>({
     train, valid, seed,
     build: (g, rng) => buildNb201Network(g, cfg, rng),
     trainOptions: { ...DEFAULT_TRAIN_OPTIONS, epochs, batchSize: 16, learningRate: 0.05, weightDecay: 0 },

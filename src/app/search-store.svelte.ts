@@ -1,0 +1,171 @@
+/**
+ * UI state of the search (Svelte 5 runes): what the worker reported and what IndexedDB holds.
+ * It renders nothing and trains nothing; it calls the bridge and folds events into state.
+ */
+import { getContext, setContext } from 'svelte';
+import { openDb, listCandidates, listRuns, listDatasets, type DatasetMeta } from '../db';
+import type { BackendChoice, BackendReport } from '../protocol/backend';
+import type { SearchEvent } from '../protocol/events';
+import { RUN_CONFIG_VERSION, type CandidateRecord, type RunConfig, type RunRecord } from '../protocol/run';
+import { SearchBridge } from './bridge';
+
+export const DEFAULT_CONFIG: RunConfig = {
+  version: RUN_CONFIG_VERSION,
+  name: 'NB201 random search on MNIST',
+  datasetId: 'builtin:mnist-10k',
+  space: 'nb201',
+  strategy: 'random',
+  seed: 1,
+  budget: 20,
+  channels: 8,
+  cellsPerStage: 1,
+  epochs: 1,
+  batchSize: 64,
+  learningRate: 0.05,
+  trainSamples: 1024,
+  validSamples: 512,
+  backend: 'auto',
+  objective: { metric: 'valid_acc', penalties: [], constraints: [] },
+  paretoCost: 'flops',
+};
+
+export interface LiveCandidate {
+  readonly id: number;
+  readonly arch: string;
+  epoch: number;
+  epochs: number;
+  trainLoss: number | null;
+  validAcc: number | null;
+}
+
+export interface Progress {
+  readonly done: number;
+  readonly total: number;
+  readonly elapsedMs: number;
+  readonly etaMs: number | null;
+}
+
+export class SearchStore {
+  readonly bridge = new SearchBridge();
+  config = $state<RunConfig>({ ...DEFAULT_CONFIG });
+  backend = $state<BackendReport | null>(null);
+  datasets = $state<DatasetMeta[]>([]);
+  runs = $state<RunRecord[]>([]);
+  currentRun = $state<RunRecord | null>(null);
+  candidates = $state<CandidateRecord[]>([]);
+  live = $state<LiveCandidate | null>(null);
+  progress = $state<Progress | null>(null);
+  busy = $state(false);
+  error = $state<string | null>(null);
+  log = $state<string[]>([]);
+
+  readonly bestSoFar = $derived.by(() => {
+    let best = -Infinity;
+    return this.candidates.map((c) => (best = Math.max(best, c.metrics.valid_acc ?? -Infinity)));
+  });
+
+  constructor() {
+    this.bridge.on((e) => this.handle(e));
+  }
+
+  private handle(e: SearchEvent): void {
+    switch (e.type) {
+      case 'backend':
+        this.backend = e.report;
+        break;
+      case 'run':
+        this.currentRun = e.run;
+        this.upsertRun(e.run);
+        if (e.run.error) this.error = e.run.error;
+        break;
+      case 'candidate-start':
+        this.live = { id: e.id, arch: e.arch, epoch: 0, epochs: this.currentRun?.config.epochs ?? 0, trainLoss: null, validAcc: null };
+        break;
+      case 'epoch':
+        if (this.live?.id === e.id) this.live = { ...this.live, epoch: e.epoch + 1, epochs: e.epochs, trainLoss: e.trainLoss, validAcc: e.validAcc };
+        break;
+      case 'candidate':
+        if (e.record.runId === this.currentRun?.id && !this.candidates.some((c) => c.id === e.record.id)) {
+          this.candidates = [...this.candidates, e.record];
+        }
+        this.live = null;
+        break;
+      case 'progress':
+        this.progress = { done: e.done, total: e.total, elapsedMs: e.elapsedMs, etaMs: e.etaMs };
+        break;
+      case 'log':
+        this.log = [...this.log.slice(-50), `${e.level}: ${e.message}`];
+        break;
+    }
+  }
+
+  private upsertRun(run: RunRecord): void {
+    const i = this.runs.findIndex((r) => r.id === run.id);
+    this.runs = i < 0 ? [run, ...this.runs] : this.runs.map((r) => (r.id === run.id ? run : r));
+  }
+
+  /** Loads what IndexedDB holds: datasets, runs, and the most recent run's candidates. */
+  async load(): Promise<void> {
+    const db = await openDb();
+    this.runs = await listRuns(db);
+    this.datasets = await listDatasets(db);
+    if (!this.currentRun && this.runs.length > 0) await this.select(this.runs[0].id);
+  }
+
+  async select(runId: string): Promise<void> {
+    const db = await openDb();
+    const run = this.runs.find((r) => r.id === runId) ?? null;
+    this.currentRun = run;
+    this.candidates = run ? await listCandidates(db, run.id) : [];
+    this.progress = run ? { done: run.completed, total: run.config.budget, elapsedMs: 0, etaMs: null } : null;
+    if (run) this.config = { ...run.config };
+  }
+
+  async initBackend(choice: BackendChoice): Promise<void> {
+    await this.guard(async () => {
+      this.backend = await this.bridge.init(choice);
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.guard(async () => {
+      await this.bridge.ensureBuiltinDatasets();
+      this.datasets = await listDatasets(await openDb());
+      this.candidates = [];
+      this.progress = { done: 0, total: this.config.budget, elapsedMs: 0, etaMs: null };
+      await this.bridge.start($state.snapshot(this.config) as RunConfig);
+    });
+  }
+
+  async resume(runId: string): Promise<void> {
+    await this.guard(async () => {
+      await this.select(runId);
+      await this.bridge.resume(runId);
+    });
+  }
+
+  async stop(): Promise<void> {
+    const outcome = await this.bridge.stop();
+    if (outcome === 'terminated') {
+      this.busy = false;
+      this.live = null;
+      await this.load();
+    }
+  }
+
+  private async guard(work: () => Promise<void>): Promise<void> {
+    this.busy = true;
+    this.error = null;
+    try {
+      await work();
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+const KEY = Symbol('search-store');
+export const setSearchStore = (s: SearchStore) => setContext(KEY, s);
+export const useSearchStore = () => getContext<SearchStore>(KEY);

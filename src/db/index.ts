@@ -1,0 +1,5 @@
+export * from './schema';
+export * from './records';
+export * from './datasets';
+export * from './runs';
+export * from './tables';

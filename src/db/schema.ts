@@ -1,0 +1,63 @@
+/**
+ * The IndexedDB schema (idb). Every record carries a `version`; the database version below grows with
+ * each migration in `upgrade`, which must only ever add steps (never edit an old one), so any older
+ * database a user has opens and migrates.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { CandidateRecord, CheckpointRecord, RunRecord } from '../protocol/run';
+import type { DatasetChunk, DatasetMeta, SplitRecord } from './records';
+import type { TableRecord } from './tables';
+
+export const DB_NAME = 'nas-playground';
+export const DB_VERSION = 2;
+
+export interface NasDb extends DBSchema {
+  datasets: { key: string; value: DatasetMeta };
+  datasetChunks: { key: [string, number]; value: DatasetChunk; indexes: { byDataset: string } };
+  splits: { key: string; value: SplitRecord };
+  runs: { key: string; value: RunRecord; indexes: { byUpdated: number } };
+  candidates: { key: [string, number]; value: CandidateRecord; indexes: { byRun: string } };
+  checkpoints: { key: string; value: CheckpointRecord };
+  /** v2: benchmark tables (CSV text + what the lab lists), for the tabular benchmark lab. */
+  tables: { key: string; value: TableRecord; indexes: { byCreated: number } };
+}
+
+export type Db = IDBPDatabase<NasDb>;
+
+let opening: Promise<Db> | null = null;
+
+export function openDb(name = DB_NAME): Promise<Db> {
+  if (name !== DB_NAME) return open(name);
+  opening ??= open(name);
+  return opening;
+}
+
+function open(name: string): Promise<Db> {
+  return openDB<NasDb>(name, DB_VERSION, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore('datasets', { keyPath: 'id' });
+        db.createObjectStore('datasetChunks', { keyPath: ['datasetId', 'index'] }).createIndex('byDataset', 'datasetId');
+        db.createObjectStore('splits', { keyPath: 'datasetId' });
+        db.createObjectStore('runs', { keyPath: 'id' }).createIndex('byUpdated', 'updatedAt');
+        db.createObjectStore('candidates', { keyPath: ['runId', 'id'] }).createIndex('byRun', 'runId');
+        db.createObjectStore('checkpoints', { keyPath: 'runId' });
+      }
+      if (oldVersion < 2) {
+        db.createObjectStore('tables', { keyPath: 'id' }).createIndex('byCreated', 'createdAt');
+      }
+    },
+    blocked() {
+      // Another tab holds an older version open; it is asked to close in its `versionchange` handler.
+    },
+  });
+}
+
+/** Turns IndexedDB's quota error into a message a person can act on. */
+export function describeStorageError(e: unknown, what: string): Error {
+  const name = (e as { name?: string })?.name;
+  if (name === 'QuotaExceededError') {
+    return new Error(`Storage is full while ${what}: the browser's quota for this site is used up. Delete old datasets or runs and try again; nothing stored before was changed.`);
+  }
+  return e instanceof Error ? e : new Error(`${what} failed: ${String(e)}`);
+}

@@ -1,0 +1,25 @@
+/** What the worker found out about the tfjs backends on this device (shown in the UI). */
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+export type BackendChoice = BackendName | 'auto';
+
+export interface BackendProbe {
+  readonly name: BackendName;
+  /** Could the backend be initialised at all? */
+  readonly available: boolean;
+  /** Chosen, or why it was passed over ("software fallback adapter", "slower than wasm in the probe"...). */
+  readonly reason: string;
+  /** Median ms of the probe workload (a small conv net training step), when it ran. */
+  readonly probeMs?: number;
+  /** Adapter / renderer details where the backend reports them. */
+  readonly detail?: string;
+}
+
+export interface BackendReport {
+  readonly chosen: BackendName;
+  readonly forced: boolean;
+  readonly probes: readonly BackendProbe[];
+  /** WASM: SIMD and thread count actually in use. */
+  readonly wasmFeatures?: { readonly simd: boolean; readonly threads: number };
+  readonly crossOriginIsolated: boolean;
+}

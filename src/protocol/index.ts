@@ -1,0 +1,5 @@
+export * from './backend';
+export * from './events';
+export * from './run';
+export * from './search-api';
+export * from './tabular-api';

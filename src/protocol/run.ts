@@ -1,0 +1,85 @@
+/** Run configuration and records, as stored in IndexedDB and sent between worker and app. */
+import type { ObjectiveSpec } from '../engine/strategy/objective';
+import type { BackendChoice, BackendName } from './backend';
+
+export type { ObjectiveSpec, Penalty, Constraint } from '../engine/strategy/objective';
+export type { Nb201Genotype } from '../engine/space/nb201';
+export type { DartsGenotype } from '../engine/space/darts-genotype';
+export type { MobileGenotype } from '../engine/space/mobile';
+
+/** Cost axes a Pareto front can be drawn against (all minimised). */
+export type CostMetric = 'flops' | 'params' | 'latency_ms';
+
+export const RUN_CONFIG_VERSION = 1;
+
+export interface RunConfig {
+  readonly version: typeof RUN_CONFIG_VERSION;
+  readonly name: string;
+  readonly datasetId: string;
+  readonly space: 'nb201';
+  readonly strategy: 'random' | 'evolution' | 'reinforce' | 'local';
+  readonly seed: number;
+  /** Number of candidates to evaluate. */
+  readonly budget: number;
+  /** NB201 skeleton: C and N. */
+  readonly channels: number;
+  readonly cellsPerStage: number;
+  /** Training budget per candidate. */
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  /** Train/validation subset sizes drawn from the dataset's locked train/valid splits. */
+  readonly trainSamples: number;
+  readonly validSamples: number;
+  readonly backend: BackendChoice;
+  /** What a candidate is scored by: accuracy minus penalties, with hard constraints (e.g. latency_ms <= 8). */
+  readonly objective: ObjectiveSpec;
+  /** Cost axis of the live Pareto front (accuracy is the other axis). */
+  readonly paretoCost: CostMetric;
+}
+
+export type RunStatus = 'created' | 'running' | 'paused' | 'done' | 'failed';
+
+export interface RunRecord {
+  readonly version: number;
+  readonly id: string;
+  readonly config: RunConfig;
+  readonly status: RunStatus;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** Backend the last session of this run trained on. */
+  readonly backend?: BackendName;
+  readonly error?: string;
+  /** Candidates evaluated so far (mirrors the candidates store, for quick listing). */
+  readonly completed: number;
+  /** Ids of the candidates on the accuracy-vs-cost Pareto front (config.paretoCost), kept up to date. */
+  readonly paretoIds: readonly number[];
+}
+
+export interface CandidateRecord {
+  readonly version: number;
+  readonly runId: string;
+  readonly id: number;
+  /** Canonical text form of the genotype in its space. */
+  readonly arch: string;
+  readonly hash: string;
+  readonly space: RunConfig['space'];
+  /** The genotype as plain JSON (Nb201Genotype for 'nb201'). */
+  readonly genotype: unknown;
+  readonly metrics: Readonly<Record<string, number>>;
+  /** Objective value; -Infinity is stored as null when a hard constraint is violated. */
+  readonly objective: number | null;
+  readonly feasible: boolean;
+  readonly backend: BackendName;
+  readonly createdAt: number;
+}
+
+/** Everything needed to continue a run exactly where it stopped. */
+export interface CheckpointRecord {
+  readonly version: number;
+  readonly runId: string;
+  /** Id of the next candidate to ask for (= number evaluated). */
+  readonly nextId: number;
+  readonly strategyState: unknown;
+  readonly updatedAt: number;
+}

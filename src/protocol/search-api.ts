@@ -1,0 +1,17 @@
+/** The one object the search worker exposes with comlink. */
+import type { BackendChoice, BackendReport } from './backend';
+import type { SearchEventListener } from './events';
+import type { RunConfig, RunRecord } from './run';
+
+export interface SearchWorkerApi {
+  /** Picks (or, with a name, forces) the tfjs backend; idempotent for the same choice. */
+  init(choice: BackendChoice): Promise<BackendReport>;
+  /** Makes sure the built-in datasets are in IndexedDB; returns their ids. */
+  ensureBuiltinDatasets(baseUrl: string): Promise<string[]>;
+  /** Creates a run and searches until the budget is spent or stop() is called. */
+  start(config: RunConfig, onEvent: SearchEventListener): Promise<RunRecord>;
+  /** Continues a stored run from its checkpoint. */
+  resume(runId: string, onEvent: SearchEventListener): Promise<RunRecord>;
+  /** Asks the running search to stop after the current training step; resolves when it has. */
+  stop(): Promise<void>;
+}

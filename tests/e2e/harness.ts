@@ -1,0 +1,56 @@
+/**
+ * Browser-test harness: serves the production build (dist/, built by `npm run build`) with Vite's
+ * preview server (same COOP/COEP headers as production) and drives Debian's Chromium with playwright-core.
+ */
+import { chromium, type BrowserContext } from 'playwright-core';
+import { preview, type PreviewServer } from 'vite';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export async function startPreview(port = 0): Promise<{ server: PreviewServer; url: string }> {
+  if (!existsSync(path.join(ROOT, 'dist', 'index.html'))) throw new Error('dist/ is missing: run `npm run build` before the browser tests');
+  const server = await preview({ root: ROOT, logLevel: 'warn', preview: { port, strictPort: false, host: '127.0.0.1' } });
+  const url = server.resolvedUrls?.local[0];
+  if (!url) throw new Error('vite preview did not report its URL');
+  return { server, url };
+}
+
+export async function stopPreview(server: PreviewServer): Promise<void> {
+  await server.close();
+}
+
+export interface BrowserHandle {
+  readonly context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** A fresh, isolated Chromium profile; `extraArgs` e.g. ['--enable-unsafe-webgpu']. */
+export async function launch(extraArgs: string[] = []): Promise<BrowserHandle> {
+  const userDataDir = mkdtempSync(path.join(tmpdir(), 'nas-e2e-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...BASE_ARGS, ...extraArgs],
+    viewport: { width: 1280, height: 900 },
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}

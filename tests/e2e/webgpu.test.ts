@@ -1,0 +1,93 @@
+/**
+ * The WebGPU code path, proven correct on tiny shapes with Chromium's software adapter
+ * (--enable-unsafe-webgpu gives SwiftShader; never a speed reference). In auto mode the fallback adapter
+ * must be passed over with its reason shown; forced, a candidate trains on webgpu and scores like wasm.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { PreviewServer } from 'vite';
+import { launch, startPreview, stopPreview, type BrowserHandle } from './harness';
+
+let server: PreviewServer;
+let url: string;
+let browser: BrowserHandle;
+
+beforeAll(async () => {
+  ({ server, url } = await startPreview());
+  browser = await launch(['--enable-unsafe-webgpu']);
+});
+afterAll(async () => {
+  await browser?.close();
+  if (server) await stopPreview(server);
+});
+
+async function runOne(page: Page, backend: string): Promise<{ acc: number; backend: string; trainLoss: number }> {
+  await page.getByTestId('backend').selectOption(backend);
+  await page.getByTestId('budget').fill('1');
+  await page.getByTestId('epochs').fill('1');
+  await page.getByTestId('train-samples').fill('64');
+  await page.getByTestId('valid-samples').fill('64');
+  await page.getByTestId('seed').fill('3');
+  await page.getByTestId('start').click();
+  // Done with a row from this backend (the page may still show an earlier finished run right after the click).
+  await page.waitForFunction((b) => {
+    if (document.querySelector('[data-testid="error"]')) return true;
+    const status = document.querySelector('[data-testid="run-status"]')?.textContent;
+    const cell = document.querySelector('[data-testid="candidate-row"] td:last-child')?.textContent;
+    return status === 'done' && cell === b;
+  }, backend, { timeout: 280_000 });
+  const err = await page.getByTestId('error').count();
+  if (err) throw new Error(`search failed: ${await page.getByTestId('error').textContent()}`);
+  const row = page.locator('[data-testid="candidate-row"]').first();
+  // The stored record (real IndexedDB) has the final training loss, a sharper check than accuracy.
+  const trainLoss = await page.evaluate((b) => new Promise<number>((resolve, reject) => {
+    const req = indexedDB.open('nas-playground');
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const all = req.result.transaction('candidates').objectStore('candidates').getAll();
+      all.onsuccess = () => resolve((all.result as { backend: string; metrics: { train_loss: number } }[]).filter((c) => c.backend === b).at(-1)!.metrics.train_loss);
+    };
+  }), backend);
+  return { acc: Number(await row.locator('[data-testid="acc"]').textContent()), backend: (await row.locator('td').last().textContent()) ?? '', trainLoss };
+}
+
+describe('WebGPU path (SwiftShader adapter)', () => {
+  it('auto passes over the fallback adapter and says why', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(url);
+    const adapter = await page.evaluate(async () => {
+      type Info = { vendor?: string; architecture?: string; isFallbackAdapter?: boolean };
+      const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Info } | null> } }).gpu;
+      const a = await gpu?.requestAdapter();
+      return a ? { vendor: a.info?.vendor, architecture: a.info?.architecture, fallback: a.info?.isFallbackAdapter } : null;
+    });
+    console.log(`[e2e] WebGPU adapter with --enable-unsafe-webgpu: ${JSON.stringify(adapter)}`);
+    expect(adapter).not.toBeNull();
+    await page.getByRole('button', { name: 'Detect backend' }).click();
+    await page.getByTestId('backend-live').waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('backend-live').textContent()).not.toBe('webgpu');
+    const webgpuLine = await page.locator('[data-testid="backend-panel"] li', { hasText: 'webgpu' }).textContent();
+    console.log(`[e2e] ${webgpuLine}`);
+    expect(webgpuLine).toMatch(/passed over: software/);
+    await page.close();
+  });
+
+  it('trains a candidate when webgpu is forced, scoring like wasm on the same seed', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(url);
+    const gpu = await runOne(page, 'webgpu');
+    expect(gpu.backend).toBe('webgpu');
+    const page2 = await browser.context.newPage();
+    await page2.goto(url);
+    const wasm = await runOne(page2, 'wasm');
+    expect(wasm.backend).toBe('wasm');
+    console.log(`[e2e] same candidate, same seed: webgpu loss ${gpu.trainLoss} acc ${gpu.acc}%, wasm loss ${wasm.trainLoss} acc ${wasm.acc}%`);
+    // Same genotype, weights, data order: the losses agree up to float differences between backends.
+    expect(Number.isFinite(gpu.trainLoss)).toBe(true);
+    expect(Math.abs(gpu.trainLoss - wasm.trainLoss) / wasm.trainLoss).toBeLessThan(0.01);
+    // Float differences between backends may flip a few predictions on 64 validation images.
+    expect(Math.abs(gpu.acc - wasm.acc)).toBeLessThanOrEqual(10);
+    await page.close();
+    await page2.close();
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * One search run inside the worker: loads the dataset and its locked split, restores the strategy from
+ * the run's checkpoint, and loops ask -> train/evaluate -> tell, committing each candidate together with
+ * the checkpoint taken after it in one IndexedDB transaction. Stopping between (or during) candidates
+ * loses nothing: an unfinished candidate has no record and is proposed again on resume.
+ */
+import { buildNb201Network } from '../src/engine/model/nb201-network';
+import { nb201Cost } from '../src/engine/model/cost';
+import type { Nb201Skeleton } from '../src/engine/space/skeleton';
+import { nb201Space, type Nb201Genotype } from '../src/engine/space/nb201';
+import { createStrategy } from '../src/engine/strategy/registry';
+import { channelStats, disposeSplit, toTensorSplit } from '../src/engine/evaluator/tensors';
+import { TrainEvaluator } from '../src/engine/evaluator/train-evaluator';
+import { DEFAULT_TRAIN_OPTIONS } from '../src/engine/evaluator/train';
+import { AbortedError } from '../src/engine/util/abort';
+import { createRng } from '../src/engine/util/rng';
+import type { BackendName } from '../src/protocol/backend';
+import type { SearchEventListener } from '../src/protocol/events';
+import type { CandidateRecord, CheckpointRecord, RunRecord } from '../src/protocol/run';
+import { commitCandidate, getCheckpoint, listCandidates, loadDataset, loadSplit, putRun, RUN_RECORD_VERSION, type Db } from '../src/db';
+import { computeObjective } from '../src/engine/strategy/objective';
+import { ParetoFront } from '../src/engine/util/pareto';
+
+const yieldNow = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+export async function runSearch(db: Db, initial: RunRecord, backend: BackendName, onEvent: SearchEventListener, signal: AbortSignal): Promise<RunRecord> {
+  const { config } = initial;
+  let run: RunRecord = { ...initial, status: 'running', backend, updatedAt: Date.now(), error: undefined };
+  await putRun(db, run);
+  onEvent({ type: 'run', run });
+
+  const checkpoint = await getCheckpoint(db, run.id);
+  const ds = await loadDataset(db, config.datasetId);
+  const split = await loadSplit(db, config.datasetId);
+  if (!split) throw new Error(`Dataset "${ds.name}" has no locked split`);
+  // Searches see train and validation only; the test split is reserved for final evaluation.
+  // A proxy budget may use a subset of each: a seeded sample, so the same run always sees the same images.
+  const subsetRng = createRng(config.seed);
+  const trainIdx = subsetRng.shuffle(Array.from(split.train)).slice(0, config.trainSamples);
+  const validIdx = subsetRng.shuffle(Array.from(split.valid)).slice(0, config.validSamples);
+  const stats = channelStats(ds, trainIdx);
+  const train = toTensorSplit(ds, trainIdx, stats);
+  const valid = toTensorSplit(ds, validIdx, stats);
+
+  const strategy = createStrategy(config.strategy, nb201Space, {}, config.seed);
+  if (checkpoint) strategy.loadStateDict(checkpoint.strategyState as never);
+  let nextId = checkpoint?.nextId ?? 0;
+
+  const skeleton: Nb201Skeleton = { inputShape: [...ds.shape], numClasses: ds.classes.length, channels: config.channels, cellsPerStage: config.cellsPerStage };
+  const evaluator = new TrainEvaluator<Nb201Genotype>({
+    train,
+    valid,
+    seed: config.seed,
+    build: (g, rng) => buildNb201Network(g, skeleton, rng),
+    costs: (g) => {
+      const c = nb201Cost(g, skeleton);
+      return { flops: c.flops, peak_activation_bytes: c.peakActivationBytes };
+    },
+    trainOptions: { ...DEFAULT_TRAIN_OPTIONS, epochs: config.epochs, batchSize: config.batchSize, learningRate: config.learningRate },
+    latency: { now: () => performance.now() },
+    yieldNow,
+    onEpoch: (c, e) => onEvent({ type: 'epoch', runId: run.id, id: c.id, epoch: e.epoch, epochs: config.epochs, trainLoss: e.trainLoss, validAcc: e.validAcc * 100 }),
+  });
+
+  // The accuracy-vs-cost front over every candidate of the run, including those from earlier sessions.
+  const pareto = new ParetoFront<number>();
+  for (const c of await listCandidates(db, run.id)) pareto.add(c.id, c.metrics.valid_acc, c.metrics[config.paretoCost] ?? Infinity);
+
+  const started = performance.now();
+  let evaluatedThisSession = 0;
+  try {
+    while (nextId < config.budget && !signal.aborted) {
+      const candidate = strategy.ask();
+      if (!candidate) break;
+      const arch = nb201Space.encode(candidate.genotype);
+      onEvent({ type: 'candidate-start', runId: run.id, id: nextId, arch });
+      let metrics: Record<string, number>;
+      try {
+        metrics = await evaluator.evaluate(candidate, signal);
+      } catch (e) {
+        if (e instanceof AbortedError || signal.aborted) break;
+        throw e;
+      }
+      const scored = computeObjective(config.objective, metrics);
+      strategy.tell(candidate, { objective: scored.objective, metrics });
+      const record: CandidateRecord = {
+        version: RUN_RECORD_VERSION, runId: run.id, id: nextId, arch, hash: candidate.hash, space: config.space, genotype: candidate.genotype,
+        metrics, objective: Number.isFinite(scored.objective) ? scored.objective : null, feasible: scored.feasible, backend, createdAt: Date.now(),
+      };
+      pareto.add(nextId, metrics.valid_acc, metrics[config.paretoCost] ?? Infinity);
+      nextId++;
+      evaluatedThisSession++;
+      const cp: CheckpointRecord = { version: RUN_RECORD_VERSION, runId: run.id, nextId, strategyState: strategy.stateDict(), updatedAt: Date.now() };
+      run = { ...run, completed: nextId, paretoIds: pareto.items(), updatedAt: Date.now() };
+      await commitCandidate(db, run, record, cp);
+      onEvent({ type: 'candidate', record });
+      const elapsedMs = performance.now() - started;
+      const perCandidate = elapsedMs / evaluatedThisSession;
+      onEvent({ type: 'progress', runId: run.id, done: nextId, total: config.budget, elapsedMs, etaMs: perCandidate * (config.budget - nextId) });
+    }
+    run = { ...run, status: nextId >= config.budget ? 'done' : 'paused', updatedAt: Date.now() };
+  } catch (e) {
+    run = { ...run, status: 'failed', error: e instanceof Error ? e.message : String(e), updatedAt: Date.now() };
+    onEvent({ type: 'log', level: 'error', message: run.error! });
+  } finally {
+    disposeSplit(train);
+    disposeSplit(valid);
+  }
+  await putRun(db, run);
+  onEvent({ type: 'run', run });
+  return run;
+}
