@@ -1,7 +1,7 @@
 /**
  * Headless search runner: the same engine as the app, under Node.
  *
- *   npx tsx scripts/search.ts --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH]
+ *   npm run search -- --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH]
  *
  * Reads a JSON search config (format: examples/README.md), runs it, reports progress on stderr, writes the
  * run (config, log, best, Pareto front) as JSON to --out, and prints one JSON summary as the last line of
@@ -21,6 +21,7 @@ import { parseNb201Table, TableParseError } from '../src/engine/data/nb201-table
 import { TabularEvaluator } from '../src/engine/evaluator/tabular';
 import type { Evaluator } from '../src/engine/evaluator/types';
 import { nb201Space, type Nb201Genotype } from '../src/engine/space/nb201';
+import { createNodeTrainSetup } from './node/train-evaluator';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -112,8 +113,8 @@ function loadConfig(cli: Cli): SearchConfig {
   };
 }
 
-/** Extension point: one case per evaluator kind. */
-function makeEvaluator(cfg: EvaluatorConfig): Evaluator<Nb201Genotype> {
+/** One case per evaluator kind. */
+async function makeEvaluator(cfg: EvaluatorConfig, seed: number): Promise<Evaluator<Nb201Genotype>> {
   switch (cfg.kind) {
     case 'tabular': {
       let text: string;
@@ -127,15 +128,17 @@ function makeEvaluator(cfg: EvaluatorConfig): Evaluator<Nb201Genotype> {
       process.stderr.write(`search: table ${cfg.table}: ${table.size} rows, columns ${table.columns.join(', ')} (${Date.now() - t0} ms)\n`);
       return new TabularEvaluator(table);
     }
-    case 'train':
-      throw new UsageError('evaluator kind "train" is not available in the CLI yet (use "tabular")');
+    case 'train': {
+      const setup = await createNodeTrainSetup(REPO_ROOT, cfg, seed, (line) => process.stderr.write(`${line}\n`));
+      return setup.evaluator;
+    }
   }
 }
 
 async function main(): Promise<number> {
   const cli = parseCli(process.argv.slice(2));
   const cfg = loadConfig(cli);
-  const evaluator = makeEvaluator(cfg.evaluator);
+  const evaluator = await makeEvaluator(cfg.evaluator, cfg.seed);
   const strategy = createStrategy(cfg.strategy.name, nb201Space, cfg.strategy.options, cfg.seed);
   const budgetText = [cfg.budget.queries !== undefined ? `${cfg.budget.queries} queries` : '', cfg.budget.simulatedSeconds !== undefined ? `${cfg.budget.simulatedSeconds} simulated s` : '']
     .filter(Boolean).join(' or ');

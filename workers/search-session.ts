@@ -4,16 +4,10 @@
  * the checkpoint taken after it in one IndexedDB transaction. Stopping between (or during) candidates
  * loses nothing: an unfinished candidate has no record and is proposed again on resume.
  */
-import { buildNb201Network } from '../src/engine/model/nb201-network';
-import { nb201Cost } from '../src/engine/model/cost';
-import type { Nb201Skeleton } from '../src/engine/space/skeleton';
-import { nb201Space, type Nb201Genotype } from '../src/engine/space/nb201';
+import { nb201Space } from '../src/engine/space/nb201';
+import { createNb201TrainSetup } from '../src/engine/evaluator/nb201-train-setup';
 import { createStrategy } from '../src/engine/strategy/registry';
-import { channelStats, disposeSplit, toTensorSplit } from '../src/engine/evaluator/tensors';
-import { TrainEvaluator } from '../src/engine/evaluator/train-evaluator';
-import { DEFAULT_TRAIN_OPTIONS } from '../src/engine/evaluator/train';
 import { AbortedError } from '../src/engine/util/abort';
-import { createRng } from '../src/engine/util/rng';
 import type { BackendName } from '../src/protocol/backend';
 import type { SearchEventListener } from '../src/protocol/events';
 import type { CandidateRecord, CheckpointRecord, RunRecord } from '../src/protocol/run';
@@ -34,33 +28,16 @@ export async function runSearch(db: Db, initial: RunRecord, backend: BackendName
   const split = await loadSplit(db, config.datasetId);
   if (!split) throw new Error(`Dataset "${ds.name}" has no locked split`);
   // Searches see train and validation only; the test split is reserved for final evaluation.
-  // A proxy budget may use a subset of each: a seeded sample, so the same run always sees the same images.
-  const subsetRng = createRng(config.seed);
-  const trainIdx = subsetRng.shuffle(Array.from(split.train)).slice(0, config.trainSamples);
-  const validIdx = subsetRng.shuffle(Array.from(split.valid)).slice(0, config.validSamples);
-  const stats = channelStats(ds, trainIdx);
-  const train = toTensorSplit(ds, trainIdx, stats);
-  const valid = toTensorSplit(ds, validIdx, stats);
-
-  const strategy = createStrategy(config.strategy, nb201Space, {}, config.seed);
-  if (checkpoint) strategy.loadStateDict(checkpoint.strategyState as never);
-  let nextId = checkpoint?.nextId ?? 0;
-
-  const skeleton: Nb201Skeleton = { inputShape: [...ds.shape], numClasses: ds.classes.length, channels: config.channels, cellsPerStage: config.cellsPerStage };
-  const evaluator = new TrainEvaluator<Nb201Genotype>({
-    train,
-    valid,
-    seed: config.seed,
-    build: (g, rng) => buildNb201Network(g, skeleton, rng),
-    costs: (g) => {
-      const c = nb201Cost(g, skeleton);
-      return { flops: c.flops, peak_activation_bytes: c.peakActivationBytes };
-    },
-    trainOptions: { ...DEFAULT_TRAIN_OPTIONS, epochs: config.epochs, batchSize: config.batchSize, learningRate: config.learningRate },
+  const setup = createNb201TrainSetup(ds, split, config, {
     latency: { now: () => performance.now() },
     yieldNow,
     onEpoch: (c, e) => onEvent({ type: 'epoch', runId: run.id, id: c.id, epoch: e.epoch, epochs: config.epochs, trainLoss: e.trainLoss, validAcc: e.validAcc * 100 }),
   });
+  const { evaluator } = setup;
+
+  const strategy = createStrategy(config.strategy, nb201Space, {}, config.seed);
+  if (checkpoint) strategy.loadStateDict(checkpoint.strategyState as never);
+  let nextId = checkpoint?.nextId ?? 0;
 
   // The accuracy-vs-cost front over every candidate of the run, including those from earlier sessions.
   const pareto = new ParetoFront<number>();
@@ -103,8 +80,7 @@ export async function runSearch(db: Db, initial: RunRecord, backend: BackendName
     run = { ...run, status: 'failed', error: e instanceof Error ? e.message : String(e), updatedAt: Date.now() };
     onEvent({ type: 'log', level: 'error', message: run.error! });
   } finally {
-    disposeSplit(train);
-    disposeSplit(valid);
+    setup.dispose();
   }
   await putRun(db, run);
   onEvent({ type: 'run', run });

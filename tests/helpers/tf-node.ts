@@ -4,10 +4,15 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { installTrainingKernels } from '../../src/engine/kernels/install';
 
 const require = createRequire(import.meta.url);
 
-export async function useBackend(name: 'wasm' | 'cpu'): Promise<typeof tf> {
+/**
+ * Selects a backend and, with trainingKernels, installs our corrected training kernels as the workers do.
+ * Import this helper before anything that imports tfjs-core's gradients (see ARCHITECTURE.md).
+ */
+export async function useBackend(name: 'wasm' | 'cpu', opts: { trainingKernels?: boolean } = {}): Promise<typeof tf> {
   if (name === 'wasm') {
     const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
     setWasmPaths(dist + path.sep);
@@ -15,5 +20,6 @@ export async function useBackend(name: 'wasm' | 'cpu'): Promise<typeof tf> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`could not initialise tfjs backend ${name}`);
   await tf.ready();
+  if (opts.trainingKernels) installTrainingKernels();
   return tf;
 }

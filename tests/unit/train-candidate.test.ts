@@ -14,7 +14,7 @@ let train: TensorSplit;
 let valid: TensorSplit;
 
 beforeAll(async () => {
-  tf = await useBackend('cpu');
+  tf = await useBackend('wasm', { trainingKernels: true });
   const ds = quadrantDataset(96, 8, 1);
   const idx = Array.from({ length: 96 }, (_, i) => i);
   const stats = channelStats(ds, idx.slice(0, 64));
@@ -33,7 +33,7 @@ function makeEvaluator(seed: number, epochs = 3) {
   });
 }
 
-describe('NB201 candidate training (cpu backend, tiny shapes)', () => {
+describe('NB201 candidate training (wasm backend with our training kernels)', () => {
   it('learns a separable task: validation accuracy rises well above chance', async () => {
     const g = nb201FromString('|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|');
     const m = await makeEvaluator(7, 4).evaluate({ id: 0, genotype: g, hash: nb201Space.hash(g) });

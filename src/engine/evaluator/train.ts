@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Network } from '../model/network';
 import { Sgd } from '../optim/sgd';
+import { recalibrateBatchNorm } from '../supernet/bn-recalibrate';
 import { throwIfAborted, type AbortSignalLike } from '../util/abort';
 import type { Rng } from '../util/rng';
 import type { TensorSplit } from './tensors';
@@ -20,6 +21,12 @@ export interface TrainOptions {
   readonly weightDecay: number;
   /** Stop when validation accuracy has not improved for this many epochs (0 = never). */
   readonly patience: number;
+  /**
+   * Training batches used to recompute batch-norm statistics before each validation. With a proxy budget
+   * of a few dozen steps, running averages (momentum 0.1) still remember their initial values and
+   * validation accuracy would measure that rather than the weights; 0 turns recalibration off.
+   */
+  readonly bnRecalibrationBatches?: number;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -103,6 +110,11 @@ export async function trainNetwork(
         step++;
         if (hooks.yieldNow) await hooks.yieldNow();
       }
+      const calib = Math.min(opts.bnRecalibrationBatches ?? 8, stepsPerEpoch);
+      recalibrateBatchNorm(net.buffers, calib, (i) => {
+        const start = (i * opts.batchSize) % Math.max(1, train.count - opts.batchSize + 1);
+        net.forward(tf.slice(train.x, [start, 0, 0, 0], [Math.min(opts.batchSize, train.count), -1, -1, -1]) as tf.Tensor4D, true);
+      });
       const validAcc = await accuracy(net, valid, opts.batchSize * 4);
       const report = { epoch, trainLoss: lossSum / stepsPerEpoch, validAcc };
       epochs.push(report);

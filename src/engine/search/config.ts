@@ -18,9 +18,20 @@ export interface TabularEvaluatorConfig {
   readonly table: string;
 }
 
+/** Train every candidate on a dataset (the built-in MNIST subset), as the app does. */
 export interface TrainEvaluatorConfig {
   readonly kind: 'train';
-  readonly [option: string]: unknown;
+  readonly dataset: 'builtin:mnist-10k';
+  readonly backend: 'wasm' | 'cpu';
+  readonly channels: number;
+  readonly cellsPerStage: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly trainSamples: number;
+  readonly validSamples: number;
+  /** Measure inference latency of each candidate on the backend. */
+  readonly latency: boolean;
 }
 
 export type EvaluatorConfig = TabularEvaluatorConfig | TrainEvaluatorConfig;
@@ -65,6 +76,9 @@ const BudgetSchema = v.pipe(
   v.check((b) => b.queries !== undefined || b.simulatedSeconds !== undefined, 'budget needs "queries" or "simulatedSeconds"'),
 );
 
+const posInt = (key: string, max: number) =>
+  v.pipe(v.number(`${key} must be a number`), v.integer(`${key} must be an integer`), v.minValue(1, `${key} must be >= 1`), v.maxValue(max, `${key} must be <= ${max}`));
+
 const EvaluatorSchema = v.variant(
   'kind',
   [
@@ -72,7 +86,22 @@ const EvaluatorSchema = v.variant(
       { kind: v.literal('tabular'), table: v.pipe(v.string('evaluator.table must be a path string'), v.minLength(1, 'evaluator.table must not be empty')) },
       unknownKey('tabular evaluator'),
     ),
-    v.looseObject({ kind: v.literal('train') }),
+    v.strictObject(
+      {
+        kind: v.literal('train'),
+        dataset: v.optional(v.picklist(['builtin:mnist-10k'], 'evaluator.dataset must be "builtin:mnist-10k"'), 'builtin:mnist-10k'),
+        backend: v.optional(v.picklist(['wasm', 'cpu'], 'evaluator.backend must be "wasm" or "cpu"'), 'wasm'),
+        channels: v.optional(posInt('evaluator.channels', 256), 8),
+        cellsPerStage: v.optional(posInt('evaluator.cellsPerStage', 10), 1),
+        epochs: v.optional(posInt('evaluator.epochs', 500), 1),
+        batchSize: v.optional(posInt('evaluator.batchSize', 4096), 32),
+        learningRate: v.optional(v.pipe(v.number('evaluator.learningRate must be a number'), v.gtValue(0, 'evaluator.learningRate must be > 0'), v.maxValue(10, 'evaluator.learningRate must be <= 10')), 0.1),
+        trainSamples: v.optional(posInt('evaluator.trainSamples', 10_000_000), 1024),
+        validSamples: v.optional(posInt('evaluator.validSamples', 10_000_000), 512),
+        latency: v.optional(v.boolean('evaluator.latency must be true or false'), true),
+      },
+      unknownKey('train evaluator'),
+    ),
   ],
   (issue) => (issue.received === 'undefined' || issue.expected?.includes('"') ? `evaluator.kind must be "tabular" or "train"` : 'evaluator must be an object'),
 );
