@@ -89,6 +89,17 @@ async function wasmFeatures(): Promise<{ simd: boolean; threads: number }> {
   return { simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')), threads: getThreadsCount() };
 }
 
+/**
+ * Calls `onLost` once if the WebGPU device behind the current backend is lost (driver reset, GPU
+ * removed, too many resources): later tfjs calls on that backend fail, so the session must stop and
+ * the backend be selected again.
+ */
+export function watchDeviceLoss(onLost: (message: string) => void): void {
+  if (tf.getBackend() !== 'webgpu') return;
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  void device?.lost.then((info) => onLost(`The GPU device was lost (${info.reason ?? 'unknown reason'}${info.message ? `: ${info.message}` : ''}).`));
+}
+
 export async function selectBackend(choice: BackendChoice): Promise<BackendReport> {
   installTrainingKernels();
   const probes = new Map<BackendName, BackendProbe>();

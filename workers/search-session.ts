@@ -9,6 +9,7 @@ import { createNb201TrainSetup } from '../src/engine/evaluator/nb201-train-setup
 import { createStrategy } from '../src/engine/strategy/registry';
 import { AbortedError } from '../src/engine/util/abort';
 import type { BackendName } from '../src/protocol/backend';
+import type { DatasetSplit, ImageDataset } from '../src/engine/data/types';
 import type { SearchEventListener } from '../src/protocol/events';
 import type { CandidateRecord, CheckpointRecord, RunRecord } from '../src/protocol/run';
 import { commitCandidate, getCheckpoint, listCandidates, loadDataset, loadSplit, putRun, RUN_RECORD_VERSION, type Db } from '../src/db';
@@ -23,10 +24,17 @@ export async function runSearch(db: Db, initial: RunRecord, backend: BackendName
   await putRun(db, run);
   onEvent({ type: 'run', run });
 
-  const checkpoint = await getCheckpoint(db, run.id);
-  const ds = await loadDataset(db, config.datasetId);
-  const split = await loadSplit(db, config.datasetId);
-  if (!split) throw new Error(`Dataset "${ds.name}" has no locked split`);
+  let checkpoint: CheckpointRecord | undefined;
+  let ds: ImageDataset;
+  let split: DatasetSplit | undefined;
+  try {
+    checkpoint = await getCheckpoint(db, run.id);
+    ds = await loadDataset(db, config.datasetId);
+    split = await loadSplit(db, config.datasetId);
+    if (!split) throw new Error(`Dataset "${ds.name}" has no locked split`);
+  } catch (e) {
+    return finish(db, { ...run, status: 'failed', error: e instanceof Error ? e.message : String(e), updatedAt: Date.now() }, onEvent);
+  }
   // Searches see train and validation only; the test split is reserved for final evaluation.
   const setup = createNb201TrainSetup(ds, split, config, {
     latency: { now: () => performance.now() },
@@ -78,10 +86,14 @@ export async function runSearch(db: Db, initial: RunRecord, backend: BackendName
     run = { ...run, status: nextId >= config.budget ? 'done' : 'paused', updatedAt: Date.now() };
   } catch (e) {
     run = { ...run, status: 'failed', error: e instanceof Error ? e.message : String(e), updatedAt: Date.now() };
-    onEvent({ type: 'log', level: 'error', message: run.error! });
   } finally {
     setup.dispose();
   }
+  return finish(db, run, onEvent);
+}
+
+async function finish(db: Db, run: RunRecord, onEvent: SearchEventListener): Promise<RunRecord> {
+  if (run.error) onEvent({ type: 'log', level: 'error', message: run.error });
   await putRun(db, run);
   onEvent({ type: 'run', run });
   return run;

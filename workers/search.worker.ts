@@ -8,7 +8,7 @@ import type { BackendChoice, BackendReport } from '../src/protocol/backend';
 import type { SearchEventListener } from '../src/protocol/events';
 import type { RunConfig, RunRecord } from '../src/protocol/run';
 import type { SearchWorkerApi } from '../src/protocol/search-api';
-import { selectBackend } from './backend';
+import { selectBackend, watchDeviceLoss } from './backend';
 import { ensureMnist10k } from './builtin-datasets';
 import { runSearch } from './search-session';
 import { validateRunConfig } from './run-config';
@@ -17,10 +17,18 @@ let report: BackendReport | null = null;
 let reportChoice: BackendChoice | null = null;
 let active: { controller: AbortController; done: Promise<RunRecord> } | null = null;
 
+let deviceLost: string | null = null;
+
 async function ensureBackend(choice: BackendChoice): Promise<BackendReport> {
   if (!report || reportChoice !== choice) {
     report = await selectBackend(choice);
     reportChoice = choice;
+    watchDeviceLoss((message) => {
+      // Everything stored stays; the running session stops and the next start/resume selects again.
+      deviceLost = message;
+      report = null;
+      active?.controller.abort();
+    });
   }
   return report;
 }
@@ -31,10 +39,16 @@ async function launch(run: RunRecord, onEvent: SearchEventListener): Promise<Run
   onEvent({ type: 'backend', report: r });
   const controller = new AbortController();
   const db = await openDb();
+  deviceLost = null;
   const done = runSearch(db, run, r.chosen, onEvent, controller.signal);
   active = { controller, done };
   try {
-    return await done;
+    const result = await done;
+    if (!deviceLost) return result;
+    const failed: RunRecord = { ...result, status: 'paused', error: `${deviceLost} The run is paused with every finished candidate saved; resume it to continue (the backend will be chosen again).`, updatedAt: Date.now() };
+    await putRun(db, failed);
+    onEvent({ type: 'run', run: failed });
+    return failed;
   } finally {
     active = null;
   }

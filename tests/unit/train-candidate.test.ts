@@ -76,3 +76,18 @@ describe('NB201 candidate training (wasm backend with our training kernels)', ()
     net.dispose();
   });
 });
+
+describe('bad training input', () => {
+  it('reports a diverging loss with a specific error instead of storing NaN', async () => {
+    const { trainNetwork, DivergedError } = await import('../../src/engine/evaluator/train');
+    const g = nb201FromString('|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|');
+    const net = buildNb201Network(g, cfg, createRng(1));
+    const before = tf.memory().numTensors;
+    await expect(trainNetwork(net, train, valid, { ...DEFAULT_TRAIN_OPTIONS, epochs: 2, batchSize: 16, learningRate: 1e6, momentum: 0.9, weightDecay: 0 }, createRng(2)))
+      .rejects.toThrow(DivergedError);
+    await expect(trainNetwork(net, train, valid, { ...DEFAULT_TRAIN_OPTIONS, epochs: 1, batchSize: 16, learningRate: 1e6, momentum: 0.9, weightDecay: 0 }, createRng(2)))
+      .rejects.toThrow(/Training diverged at epoch 1, step \d+: loss became (NaN|Infinity|[0-9.e+]+)\. Lower the learning rate/);
+    expect(tf.memory().numTensors).toBe(before);
+    net.dispose();
+  });
+});
