@@ -27,7 +27,7 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 class UsageError extends Error {}
 
-const USAGE = 'usage: npx tsx scripts/search.ts --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH]';
+const USAGE = 'usage: npm run search -- --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH]';
 
 interface Cli {
   config: string;

@@ -11,7 +11,7 @@ const exec = promisify(execFile);
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec('npx', ['tsx', 'scripts/search.ts', ...args], { cwd: ROOT, timeout: 60_000 });
+    const { stdout, stderr } = await exec('npx', ['tsx', '--tsconfig', 'tsconfig.node.json', 'scripts/search.ts', ...args], { cwd: ROOT, timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
