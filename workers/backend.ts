@@ -15,6 +15,7 @@ import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-was
 import { createProbeWorkload } from '../src/engine/profiler/probe';
 import { installTrainingKernels } from '../src/engine/kernels/install';
 import type { BackendChoice, BackendName, BackendProbe, BackendReport } from '../src/protocol/backend';
+import type { DeviceFingerprint } from '../src/engine/profiler/fingerprint';
 import { BACKEND_ORDER } from '../src/protocol/backend';
 
 // The .wasm binaries are bundled by Vite and served by the app itself (and precached by the service worker).
@@ -158,4 +159,77 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendRepor
     wasmFeatures: features,
     crossOriginIsolated: self.crossOriginIsolated,
   };
+}
+
+/** One backend on this device, as the profiler sees it. */
+export interface BackendAvailability {
+  readonly name: BackendName;
+  readonly available: boolean;
+  /** A GPU backend on a software renderer or fallback adapter (SwiftShader, llvmpipe...). */
+  readonly software: boolean;
+  /** Adapter / renderer / WASM features, or why the backend is unavailable. */
+  readonly detail: string;
+  readonly wasmFeatures?: { readonly simd: boolean; readonly threads: number };
+}
+
+/** Describes `name`, which must be the current (initialised) tfjs backend. */
+async function describeCurrent(name: BackendName): Promise<BackendAvailability> {
+  if (name === 'webgpu') {
+    const gpu = await webgpuAvailability().catch((e: unknown): Availability => ({ available: false, software: false, detail: `WebGPU check failed: ${String(e)}` }));
+    return { name, ...gpu, available: true };
+  }
+  if (name === 'webgl') {
+    const r = webglRenderer();
+    return { name, available: true, software: SOFTWARE_RENDERER.test(r), detail: r };
+  }
+  if (name === 'wasm') {
+    const f = await wasmFeatures();
+    return { name, available: true, software: false, detail: `SIMD ${f.simd ? 'on' : 'off'}, ${f.threads} thread(s)`, wasmFeatures: f };
+  }
+  return { name, available: true, software: false, detail: 'plain JavaScript kernels' };
+}
+
+/**
+ * Makes `name` the current tfjs backend (with the training kernels installed, as selectBackend does) and says
+ * whether it is usable and whether it runs in software. Unlike selectBackend it measures nothing and never
+ * falls back to another backend.
+ */
+export async function initBackendByName(name: BackendName): Promise<BackendAvailability> {
+  installTrainingKernels();
+  if (name === 'webgpu') {
+    const gpu = await webgpuAvailability().catch((e: unknown): Availability => ({ available: false, software: false, detail: `WebGPU check failed: ${String(e)}` }));
+    if (!gpu.available) return { name, ...gpu };
+    if (!(await initBackend('webgpu'))) return { name, available: false, software: gpu.software, detail: `failed to initialise (${gpu.detail})` };
+    await tf.ready();
+    return { name, ...gpu };
+  }
+  if (!(await initBackend(name))) {
+    const why = name === 'webgl' ? 'WebGL2 could not be initialised in this worker (no OffscreenCanvas or no GL context)' : 'failed to initialise';
+    return { name, available: false, software: false, detail: why };
+  }
+  await tf.ready();
+  return describeCurrent(name);
+}
+
+/** The device fingerprint latency tables are keyed by, for an available backend. */
+export function fingerprintOf(a: BackendAvailability): DeviceFingerprint {
+  return {
+    backend: a.name,
+    adapter: a.name === 'wasm' ? 'wasm' : a.name === 'cpu' ? 'js' : a.detail,
+    software: a.software,
+    wasmSimd: a.wasmFeatures?.simd ?? null,
+    wasmThreads: a.wasmFeatures?.threads ?? null,
+    userAgent: navigator.userAgent,
+    hardwareConcurrency: navigator.hardwareConcurrency ?? 1,
+    tfjsVersion: tf.version_core,
+  };
+}
+
+/**
+ * This device's fingerprint on the CURRENT backend (e.g. the one selectBackend chose), without switching
+ * backends: what the search worker needs to find a latency table built by the profile worker.
+ */
+export async function deviceFingerprint(name: BackendName): Promise<DeviceFingerprint> {
+  if (tf.getBackend() !== name) throw new Error(`deviceFingerprint: ${name} is not the current backend (${tf.getBackend()} is)`);
+  return fingerprintOf(await describeCurrent(name));
 }

@@ -47,9 +47,9 @@ export async function runSearch(db: Db, initial: RunRecord, backend: BackendName
   if (checkpoint) strategy.loadStateDict(checkpoint.strategyState as never);
   let nextId = checkpoint?.nextId ?? 0;
 
-  // The accuracy-vs-cost front over every candidate of the run, including those from earlier sessions.
+  // The accuracy-vs-cost front over every feasible candidate of the run, including those from earlier sessions.
   const pareto = new ParetoFront<number>();
-  for (const c of await listCandidates(db, run.id)) pareto.add(c.id, c.metrics.valid_acc, c.metrics[config.paretoCost] ?? Infinity);
+  for (const c of await listCandidates(db, run.id)) if (c.feasible) pareto.add(c.id, c.metrics.valid_acc, c.metrics[config.paretoCost] ?? Infinity);
 
   const started = performance.now();
   let evaluatedThisSession = 0;
@@ -72,7 +72,8 @@ export async function runSearch(db: Db, initial: RunRecord, backend: BackendName
         version: RUN_RECORD_VERSION, runId: run.id, id: nextId, arch, hash: candidate.hash, space: config.space, genotype: candidate.genotype,
         metrics, objective: Number.isFinite(scored.objective) ? scored.objective : null, feasible: scored.feasible, backend, createdAt: Date.now(),
       };
-      pareto.add(nextId, metrics.valid_acc, metrics[config.paretoCost] ?? Infinity);
+      // Only candidates that meet every hard constraint can be on the front.
+      if (scored.feasible) pareto.add(nextId, metrics.valid_acc, metrics[config.paretoCost] ?? Infinity);
       nextId++;
       evaluatedThisSession++;
       const cp: CheckpointRecord = { version: RUN_RECORD_VERSION, runId: run.id, nextId, strategyState: strategy.stateDict(), updatedAt: Date.now() };

@@ -112,6 +112,13 @@ export class SearchStore {
     if (!this.currentRun && this.runs.length > 0) await this.select(this.runs[0].id);
   }
 
+  /** Re-reads the stored datasets (after an import, rename or delete); a deleted selection falls back to the built-in set. */
+  async refreshDatasets(): Promise<void> {
+    this.datasets = await listDatasets(await openDb());
+    const id = this.config.datasetId;
+    if (id !== DEFAULT_CONFIG.datasetId && !this.datasets.some((d) => d.id === id)) this.config = { ...this.config, datasetId: DEFAULT_CONFIG.datasetId };
+  }
+
   async select(runId: string): Promise<void> {
     const db = await openDb();
     const run = this.runs.find((r) => r.id === runId) ?? null;

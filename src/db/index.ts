@@ -3,3 +3,4 @@ export * from './records';
 export * from './datasets';
 export * from './runs';
 export * from './tables';
+export * from './luts';

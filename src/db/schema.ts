@@ -5,11 +5,12 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { CandidateRecord, CheckpointRecord, RunRecord } from '../protocol/run';
-import type { DatasetChunk, DatasetMeta, SplitRecord } from './records';
+import { upgradeDatasetRecords, type DatasetChunk, type DatasetMeta, type SplitRecord } from './records';
 import type { TableRecord } from './tables';
+import type { LutRecord } from '../protocol/profile-api';
 
 export const DB_NAME = 'nas-playground';
-export const DB_VERSION = 2;
+export const DB_VERSION = 4;
 
 export interface NasDb extends DBSchema {
   datasets: { key: string; value: DatasetMeta };
@@ -20,6 +21,8 @@ export interface NasDb extends DBSchema {
   checkpoints: { key: string; value: CheckpointRecord };
   /** v2: benchmark tables (CSV text + what the lab lists), for the tabular benchmark lab. */
   tables: { key: string; value: TableRecord; indexes: { byCreated: number } };
+  /** v3: latency lookup tables (profiler), keyed by fingerprint + space + skeleton + batch size. */
+  luts: { key: string; value: LutRecord; indexes: { byCreated: number } };
 }
 
 export type Db = IDBPDatabase<NasDb>;
@@ -34,7 +37,7 @@ export function openDb(name = DB_NAME): Promise<Db> {
 
 function open(name: string): Promise<Db> {
   return openDB<NasDb>(name, DB_VERSION, {
-    upgrade(db, oldVersion) {
+    upgrade(db, oldVersion, _newVersion, transaction) {
       if (oldVersion < 1) {
         db.createObjectStore('datasets', { keyPath: 'id' });
         db.createObjectStore('datasetChunks', { keyPath: ['datasetId', 'index'] }).createIndex('byDataset', 'datasetId');
@@ -45,6 +48,13 @@ function open(name: string): Promise<Db> {
       }
       if (oldVersion < 2) {
         db.createObjectStore('tables', { keyPath: 'id' }).createIndex('byCreated', 'createdAt');
+      }
+      if (oldVersion < 3) {
+        db.createObjectStore('luts', { keyPath: 'id' }).createIndex('byCreated', 'createdAt');
+      }
+      if (oldVersion < 4) {
+        // v4: dataset records v2 (fields, per-class counts); rewrites v1 meta and split records in place.
+        upgradeDatasetRecords(transaction);
       }
     },
     blocked() {

@@ -3,3 +3,5 @@ export * from './events';
 export * from './run';
 export * from './search-api';
 export * from './tabular-api';
+export * from './profile-api';
+export * from './data-api';

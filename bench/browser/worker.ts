@@ -1,0 +1,116 @@
+/**
+ * Dedicated worker of the benchmark page: selects a tfjs backend and runs bench/workloads.ts on it, as the app's
+ * search worker would (same engine, same training kernels). Not part of the app bundle.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-webgpu';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { installTrainingKernels } from '../../src/engine/kernels/install';
+import { installFusedKernels } from '../../src/engine/ops/fused-kernels';
+import { createWorkload, type Workload } from '../workloads';
+import type { InitInfo, WorkerReply, WorkerRequest } from './protocol';
+
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlainUrl,
+  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
+});
+
+const workloads = new Map<string, Workload>();
+
+async function init(backend: string, wasmThreads: boolean): Promise<InitInfo> {
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', wasmThreads && self.crossOriginIsolated);
+  let detail = '';
+  if (backend === 'webgpu') {
+    const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, unknown> } | null> } }).gpu;
+    const adapter = gpu ? await gpu.requestAdapter() : null;
+    if (!adapter) return { backend, ok: false, detail: 'no WebGPU adapter', crossOriginIsolated: self.crossOriginIsolated };
+    const info = adapter.info ?? {};
+    detail = ['vendor', 'architecture', 'device', 'description'].map((k) => info[k]).filter(Boolean).join(' / ')
+      + (info.isFallbackAdapter ? ' (fallback adapter: software)' : '');
+  }
+  const ok = await tf.setBackend(backend).catch(() => false);
+  if (!ok) return { backend, ok: false, detail: `tf.setBackend('${backend}') failed`, crossOriginIsolated: self.crossOriginIsolated };
+  await tf.ready();
+  installTrainingKernels();
+  installFusedKernels();
+  if (backend === 'webgl') {
+    const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGL2RenderingContext } }).gpgpu?.gl;
+    const ext = gl?.getExtension('WEBGL_debug_renderer_info');
+    detail = gl ? String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)) : 'unknown renderer';
+  }
+  const out: InitInfo = { backend, ok: true, detail, crossOriginIsolated: self.crossOriginIsolated };
+  if (backend === 'wasm') {
+    out.wasmThreads = getThreadsCount();
+    out.wasmSimd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+    out.detail = `SIMD ${out.wasmSimd ? 'on' : 'off'}, ${out.wasmThreads} thread(s)`;
+  }
+  return out;
+}
+
+function get(key: string): Workload {
+  const w = workloads.get(key);
+  if (!w) throw new Error(`no workload ${key}`);
+  return w;
+}
+
+async function handle(req: WorkerRequest): Promise<unknown> {
+  switch (req.cmd) {
+    case 'init':
+      return init(req.backend, req.wasmThreads);
+    case 'setup': {
+      workloads.get(req.key)?.dispose();
+      const w = createWorkload(req.spec);
+      workloads.set(req.key, w);
+      return { loss: await w.loss() };
+    }
+    case 'run': {
+      const w = get(req.key);
+      for (let i = 0; i < req.warmup; i++) await w.step(req.startIndex + i);
+      const times: number[] = [];
+      const losses: number[] = [];
+      const start = performance.now();
+      for (let i = 0; i < req.steps; i++) {
+        const t0 = performance.now();
+        losses.push(await w.step(req.startIndex + req.warmup + i));
+        times.push(performance.now() - t0);
+        if (performance.now() - start > req.maxSeconds * 1000 && times.length >= 2) break;
+      }
+      return { times, losses, numTensors: tf.memory().numTensors };
+    }
+    case 'profile':
+      return get(req.key).profileStep(0);
+    case 'infer': {
+      const w = get(req.key);
+      await w.infer();
+      const times: number[] = [];
+      for (let i = 0; i < req.reps; i++) {
+        const t0 = performance.now();
+        await w.infer();
+        times.push(performance.now() - t0);
+      }
+      return { times };
+    }
+    case 'dispose':
+      workloads.get(req.key)?.dispose();
+      workloads.delete(req.key);
+      return { numTensors: tf.memory().numTensors };
+  }
+}
+
+self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
+  const req = e.data;
+  let reply: WorkerReply;
+  try {
+    reply = { id: req.id, ok: true, value: await handle(req) };
+  } catch (err) {
+    reply = { id: req.id, ok: false, error: err instanceof Error ? `${err.message}` : String(err) };
+  }
+  (self as unknown as Worker).postMessage(reply);
+};

@@ -1,0 +1,253 @@
+/**
+ * UI state of the profiler tab (Svelte 5 runes): the LUT settings, the stored LUTs, the running job and its
+ * progress, the predictor report and the backend comparison. It measures nothing itself: it calls the profile
+ * worker's bridge and folds its events in. Stored LUTs are listed straight from IndexedDB, so opening the tab
+ * does not start the worker.
+ */
+import { getContext, setContext } from 'svelte';
+import { listLuts, openDb } from '../../db';
+import type { BackendName } from '../../protocol/backend';
+import type {
+  BackendComparisonResult, BackendComparisonRow, LutSpec, LutSummary, ModelSpec, PredictorReport, ProfileEvent, ProfileSkeleton, ProfileSpaceId,
+} from '../../protocol/profile-api';
+import { ProfileBridge } from './profile-bridge';
+
+export type ProfileJob = 'idle' | 'building' | 'validating' | 'comparing';
+
+export interface JobProgress {
+  readonly label: string;
+  readonly done: number;
+  readonly total: number;
+  readonly item: string;
+}
+
+export const PROFILE_BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+const int = (x: number | null, min: number, max: number): boolean => typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
+
+export class ProfilerStore {
+  readonly bridge = new ProfileBridge();
+
+  // LUT settings.
+  spaceId = $state<ProfileSpaceId>('nb201');
+  backend = $state<BackendName>('wasm');
+  height = $state<number | null>(32);
+  width = $state<number | null>(32);
+  inChannels = $state<number | null>(3);
+  classes = $state<number | null>(10);
+  // NB201
+  channels = $state<number | null>(16);
+  cellsPerStage = $state<number | null>(5);
+  // DARTS
+  dartsChannels = $state<number | null>(16);
+  layers = $state<number | null>(8);
+  stemMultiplier = $state<number | null>(3);
+  // mobile
+  stemChannels = $state<number | null>(16);
+  stemStride = $state<1 | 2>(2);
+  headMultiplier = $state<number | null>(4);
+  seReduction = $state<number | null>(4);
+  batchSize = $state<number | null>(1);
+  fitSamples = $state<number | null>(8);
+  validateSamples = $state<number | null>(16);
+  /** Genotype text for predict / compare ('' = a sampled one for compare). */
+  genotypeText = $state('');
+
+  // Stored tables and results.
+  luts = $state<LutSummary[]>([]);
+  selectedId = $state<string | null>(null);
+  job = $state<ProfileJob>('idle');
+  progress = $state<JobProgress | null>(null);
+  error = $state<string | null>(null);
+  notice = $state<string | null>(null);
+  comparison = $state<BackendComparisonResult | null>(null);
+  comparisonRows = $state<BackendComparisonRow[]>([]);
+  prediction = $state<{ genotype: string; ms: number } | null>(null);
+  private cancelRequested = false;
+
+  readonly selected = $derived(this.luts.find((l) => l.id === this.selectedId) ?? null);
+  readonly report = $derived<PredictorReport | null>(this.selected?.report ?? null);
+  readonly busy = $derived(this.job !== 'idle');
+
+  readonly skeleton = $derived.by((): ProfileSkeleton => {
+    const inputShape = [this.height ?? 0, this.width ?? 0, this.inChannels ?? 0] as const;
+    const numClasses = this.classes ?? 0;
+    switch (this.spaceId) {
+      case 'nb201': return { inputShape, numClasses, channels: this.channels ?? 0, cellsPerStage: this.cellsPerStage ?? 0 };
+      case 'darts': return { inputShape, numClasses, channels: this.dartsChannels ?? 0, layers: this.layers ?? 0, stemMultiplier: this.stemMultiplier ?? 0 };
+      case 'mobile': return { inputShape, numClasses, stemChannels: this.stemChannels ?? 0, stemStride: this.stemStride, headMultiplier: this.headMultiplier ?? 0, seReduction: this.seReduction ?? 0 };
+    }
+  });
+
+  /** Problems with the settings, in words; the buttons stay disabled while there are any. */
+  readonly problems = $derived.by(() => {
+    const p: string[] = [];
+    const div = this.spaceId === 'nb201' ? 4 : this.spaceId === 'darts' ? 4 : 1;
+    for (const [name, v] of [['Height', this.height], ['Width', this.width]] as const) {
+      if (!int(v, 1, 4096)) p.push(`${name} must be a whole number from 1 to 4096.`);
+      else if (v! % div !== 0) p.push(`${name} must be a multiple of ${div} (the network halves it ${Math.log2(div)} times).`);
+    }
+    if (!int(this.inChannels, 1, 64)) p.push('Input channels must be a whole number from 1 to 64.');
+    if (!int(this.classes, 1, 10_000)) p.push('Classes must be a whole number ≥ 1.');
+    if (this.spaceId === 'nb201') {
+      if (!int(this.channels, 1, 1024)) p.push('C must be a whole number from 1 to 1024.');
+      if (!int(this.cellsPerStage, 1, 100)) p.push('Cells per stage must be a whole number from 1 to 100.');
+    } else if (this.spaceId === 'darts') {
+      if (!int(this.dartsChannels, 2, 1024) || this.dartsChannels! % 2 !== 0) p.push('C must be an even whole number from 2 to 1024.');
+      if (!int(this.layers, 1, 100)) p.push('Layers must be a whole number from 1 to 100.');
+      if (!int(this.stemMultiplier, 1, 64)) p.push('Stem multiplier must be a whole number from 1 to 64.');
+    } else {
+      if (!int(this.stemChannels, 1, 1024)) p.push('Stem channels must be a whole number from 1 to 1024.');
+      if (!int(this.headMultiplier, 0, 64)) p.push('Head multiplier must be a whole number from 0 to 64.');
+      if (!int(this.seReduction, 1, 1024)) p.push('SE reduction must be a whole number ≥ 1.');
+    }
+    if (!int(this.batchSize, 1, 4096)) p.push('Batch size must be a whole number from 1 to 4096.');
+    if (!int(this.fitSamples, 0, 200)) p.push('Fit samples must be a whole number from 0 to 200.');
+    return p;
+  });
+
+  readonly validateProblem = $derived(
+    !this.selected ? 'Build or pick a latency table first.' : !int(this.validateSamples, 2, 500) ? 'Validation samples must be a whole number from 2 to 500.' : null,
+  );
+
+  constructor() {
+    this.bridge.on((e) => this.handle(e));
+  }
+
+  private handle(e: ProfileEvent): void {
+    switch (e.type) {
+      case 'backend':
+        this.notice = `Measuring on ${e.detail}`;
+        break;
+      case 'lut-progress':
+        if (this.job !== 'building') break;
+        this.progress = {
+          label: e.phase === 'warmup' ? 'Warming up' : e.phase === 'ops' ? 'Measuring op instances' : 'Measuring networks for the overhead fit',
+          done: e.done, total: e.total, item: e.item,
+        };
+        break;
+      case 'validate-progress':
+        if (this.job !== 'validating') break;
+        this.progress = { label: 'Measuring fresh networks', done: e.done, total: e.total, item: '' };
+        break;
+      case 'compare-progress':
+        if (this.job !== 'comparing') break;
+        this.progress = { label: 'Comparing backends', done: e.index, total: e.total, item: e.backend };
+        if (e.row && !this.comparisonRows.some((r) => r.backend === e.row!.backend)) this.comparisonRows = [...this.comparisonRows, e.row];
+        break;
+    }
+  }
+
+  async load(): Promise<void> {
+    try {
+      this.luts = await listLuts(await openDb());
+      if (!this.selected) this.selectedId = this.luts[0]?.id ?? null;
+    } catch (e) {
+      this.error = `Could not read stored latency tables: ${message(e)}`;
+    }
+  }
+
+  private async run<T>(job: ProfileJob, work: () => Promise<T>): Promise<T | null> {
+    if (this.busy) return null;
+    this.job = job;
+    this.error = null;
+    this.notice = null;
+    this.progress = null;
+    this.cancelRequested = false;
+    try {
+      return await work();
+    } catch (e) {
+      this.error = this.cancelRequested ? 'Cancelled; nothing was stored.' : message(e);
+      return null;
+    } finally {
+      this.job = 'idle';
+      this.progress = null;
+    }
+  }
+
+  async buildLut(): Promise<void> {
+    if (this.problems.length > 0) return;
+    const spec: LutSpec = {
+      spaceId: this.spaceId,
+      skeleton: $state.snapshot(this.skeleton) as ProfileSkeleton,
+      backend: this.backend,
+      batchSize: this.batchSize!,
+      fitSamples: this.fitSamples!,
+    };
+    const summary = await this.run('building', () => this.bridge.buildLut(spec));
+    if (!summary) return;
+    this.luts = [summary, ...this.luts.filter((l) => l.id !== summary.id)];
+    this.selectedId = summary.id;
+    this.notice = `Latency table stored: ${summary.entries} op instances in ${(summary.buildMs / 1000).toFixed(1)} s.`;
+  }
+
+  async validate(): Promise<void> {
+    const lut = this.selected;
+    if (!lut || this.validateProblem) return;
+    const report = await this.run('validating', () => this.bridge.validate(this.validateSamples!, lut.id));
+    if (!report) return;
+    this.luts = this.luts.map((l) => (l.id === lut.id ? { ...l, report } : l));
+  }
+
+  async predict(): Promise<void> {
+    const lut = this.selected;
+    const text = this.genotypeText.trim();
+    if (!lut || !text) return;
+    this.error = null;
+    try {
+      const [ms] = await this.bridge.predict([text], lut.id);
+      if (!Number.isFinite(ms)) throw new Error(`"${text}" is not a genotype of this table's space (${lut.spaceId}) or skeleton`);
+      this.prediction = { genotype: text, ms };
+    } catch (e) {
+      this.error = message(e);
+    }
+  }
+
+  async compare(): Promise<void> {
+    if (this.problems.length > 0) return;
+    const spec: ModelSpec = {
+      spaceId: this.spaceId,
+      skeleton: $state.snapshot(this.skeleton) as ProfileSkeleton,
+      genotype: this.genotypeText.trim(),
+      batchSize: this.batchSize!,
+    };
+    this.comparison = null;
+    this.comparisonRows = [];
+    const result = await this.run('comparing', () => this.bridge.compareBackends(spec));
+    if (result) {
+      this.comparison = result;
+      this.comparisonRows = [...result.rows];
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    if (this.busy) return;
+    try {
+      await this.bridge.deleteLut(id);
+      this.luts = this.luts.filter((l) => l.id !== id);
+      if (this.selectedId === id) this.selectedId = this.luts[0]?.id ?? null;
+    } catch (e) {
+      this.error = `Could not delete the latency table: ${message(e)}`;
+    }
+  }
+
+  async cancel(): Promise<void> {
+    if (!this.busy) return;
+    this.cancelRequested = true;
+    const outcome = await this.bridge.cancel();
+    if (outcome === 'terminated' && this.busy) {
+      // The worker did not answer in time and was stopped: its pending call never settles.
+      this.job = 'idle';
+      this.progress = null;
+      this.error = 'Cancelled (the profiler was stopped); nothing was stored.';
+    }
+  }
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+const KEY = Symbol('profiler-store');
+export const setProfilerStore = (s: ProfilerStore) => setContext(KEY, s);
+export const useProfilerStore = () => getContext<ProfilerStore>(KEY);

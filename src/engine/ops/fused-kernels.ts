@@ -1,0 +1,482 @@
+/**
+ * Fused training kernels for the CPU-only backends (wasm, cpu), written as plain loops over the backends' own
+ * Float32Array memory. They exist for the fast supernet path (supernet/fast-mixed-op.ts), where a DARTS cell step
+ * otherwise launches ~14k small tfjs kernels and spends most of its time in a few slow gradient kernels:
+ *
+ *  - NasDwFilterGrad   depthwise conv filter gradient (stride 1, symmetric 'same' padding, any dilation and channel
+ *                      multiplier). The generic version (kernels/depthwise-backprop.ts) runs a depthwise conv whose
+ *                      "filter" is the whole output gradient, which XNNPACK executes on a slow generic path
+ *                      (~10 ms for a 32x8x8x64 3x3 gradient on wasm; this loop: well under 1 ms).
+ *  - NasMaxPool3Grad   gradient of a 3x3 stride-1 'same' max pool (first maximum in row-major order wins, as the
+ *                      CPU backend and PyTorch). kernels/max-pool-grad.ts builds it from window extraction + cumsum
+ *                      and takes ~20-60 ms per call on wasm.
+ *  - NasAvgPool3Grad   gradient of a 3x3 stride-1 'same' average pool that excludes padding (count_include_pad=False).
+ *  - NasBnTrain / NasBnGrad  batch norm without affine parameters, training mode: one kernel computes the batch
+ *                      statistics, the normalised output and the updated running statistics (PyTorch momentum,
+ *                      unbiased running variance); one kernel computes the input gradient. (From primitives a BN
+ *                      forward + backward is ~30 kernels.)
+ *  - NasWeightedSum / NasWeightedSumGrad  y = sum_j w[idx_j] * x_j (a mixed op's softmax-weighted sum) and its
+ *                      gradients for every x_j and for w, one kernel each.
+ *  - NasSgd            plain SGD update of many tensors in one kernel (p_i - lr * g_i).
+ *
+ * Kernels are registered under their own names for 'wasm' and 'cpu' only; fused-ops.ts falls back to ordinary
+ * tfjs ops on other backends. The kernels read their inputs' memory directly: on wasm the WASM heap (views are
+ * taken after every output is allocated, since an allocation may grow and detach the heap), on cpu the backend's
+ * value arrays. Inputs must be float32.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { simdKernelsFor, type SimdKernels } from './fused-wasm';
+
+export const NAS_DW_FILTER_GRAD = 'NasDwFilterGrad';
+export const NAS_MAXPOOL3_GRAD = 'NasMaxPool3Grad';
+export const NAS_AVGPOOL3_GRAD = 'NasAvgPool3Grad';
+export const NAS_BN_TRAIN = 'NasBnTrain';
+export const NAS_BN_GRAD = 'NasBnGrad';
+export const NAS_WEIGHTED_SUM = 'NasWeightedSum';
+export const NAS_WEIGHTED_SUM_GRAD = 'NasWeightedSumGrad';
+export const NAS_SGD = 'NasSgd';
+
+export const FUSED_KERNEL_BACKENDS = ['wasm', 'cpu'] as const;
+
+/** The parts of the wasm and cpu backends' (untyped, to us) objects that the kernels use. */
+interface WasmLike {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+  disposeData(dataId: object): void;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  wasm?: { asm?: { memory?: object } };
+}
+interface CpuLike {
+  data: { get(dataId: object): { values?: unknown } | undefined };
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
+}
+
+type Mem = {
+  /** Allocates outputs; call every alloc before the first view. */
+  alloc(shape: number[]): tf.TensorInfo;
+  view(info: tf.TensorInfo): Float32Array;
+  /** Releases a scratch allocation. */
+  free(info: tf.TensorInfo): void;
+  /** wasm only: SIMD kernels on the backend's heap (fused-wasm.ts), and a tensor's byte offset there. */
+  simd: SimdKernels | null;
+  ptr(info: tf.TensorInfo): number;
+};
+
+/** Set to false to measure the plain-JS kernels on wasm (benchmarks). */
+export const fusedKernelOptions = { wasmSimd: true };
+
+function memory(backendName: string, backend: unknown): Mem {
+  if (backendName === 'wasm') {
+    const b = backend as WasmLike;
+    return {
+      alloc: (shape) => b.makeOutput(shape, 'float32'),
+      view: (info) => b.typedArrayFromHeap(info),
+      free: (info) => b.disposeData(info.dataId),
+      simd: fusedKernelOptions.wasmSimd ? simdKernelsFor(b.wasm?.asm?.memory) : null,
+      ptr: (info) => {
+        const d = b.dataIdMap.get(info.dataId);
+        if (d == null) throw new Error('fused kernel: unknown wasm tensor');
+        return d.memoryOffset;
+      },
+    };
+  }
+  const b = backend as CpuLike & { disposeData(dataId: object): void };
+  const fresh = new Map<object, Float32Array>();
+  return {
+    simd: null,
+    ptr: () => { throw new Error('fused kernel: no heap pointers on cpu'); },
+    free: (info) => b.disposeData(info.dataId),
+    alloc: (shape) => {
+      const values = new Float32Array(shape.reduce((a, c) => a * c, 1));
+      const info = b.makeTensorInfo(shape, 'float32', values);
+      fresh.set(info.dataId, values);
+      return info;
+    },
+    view: (info) => {
+      const own = fresh.get(info.dataId);
+      if (own) return own;
+      const values = b.data.get(info.dataId)?.values;
+      if (!(values instanceof Float32Array)) throw new Error('fused kernel: cpu tensor data is not a Float32Array');
+      return values;
+    },
+  };
+}
+
+function checkFloat(infos: readonly tf.TensorInfo[], kernel: string): void {
+  for (const t of infos) if (t.dtype !== 'float32') throw new Error(`${kernel}: float32 inputs only, got ${t.dtype}`);
+}
+
+const size = (shape: readonly number[]): number => shape.reduce((a, c) => a * c, 1);
+
+interface DwAttrs { k: number; dilation: number }
+
+function dwFilterGrad(backendName: string): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    checkFloat([x, dy], NAS_DW_FILTER_GRAD);
+    const { k, dilation } = attrs as unknown as DwAttrs;
+    const [n, h, w, c] = x.shape;
+    const cm = dy.shape[3];
+    const m = cm / c;
+    const mem = memory(backendName, backend);
+    const out = mem.alloc([k, k, c, m]);
+    const X = mem.view(x);
+    const DY = mem.view(dy);
+    const DW = mem.view(out);
+    DW.fill(0);
+    const pad = ((k - 1) * dilation) >> 1;
+    if (mem.simd && m === 1 && c % 4 === 0) {
+      const [px, pdy, pout] = [mem.ptr(x), mem.ptr(dy), mem.ptr(out)];
+      for (let ki = 0; ki < k; ki++) {
+        const dh = ki * dilation - pad;
+        for (let kj = 0; kj < k; kj++) {
+          const dw = kj * dilation - pad;
+          mem.simd.dwgTap(px, pdy, pout + (ki * k + kj) * c * 4, n, h, w, c, dh, dw,
+            Math.max(0, -dh), Math.min(h, h - dh), Math.max(0, -dw), Math.min(w, w - dw));
+        }
+      }
+      return out;
+    }
+    for (let ki = 0; ki < k; ki++) {
+      const dh = ki * dilation - pad;
+      const ohLo = Math.max(0, -dh);
+      const ohHi = Math.min(h, h - dh);
+      for (let kj = 0; kj < k; kj++) {
+        const dw = kj * dilation - pad;
+        const owLo = Math.max(0, -dw);
+        const owHi = Math.min(w, w - dw);
+        const fBase = (ki * k + kj) * cm;
+        for (let b = 0; b < n; b++) {
+          for (let oh = ohLo; oh < ohHi; oh++) {
+            const xRow = ((b * h + oh + dh) * w) * c;
+            const dyRow = ((b * h + oh) * w) * cm;
+            for (let ow = owLo; ow < owHi; ow++) {
+              const xb = xRow + (ow + dw) * c;
+              const db = dyRow + ow * cm;
+              if (m === 1) {
+                for (let ch = 0; ch < c; ch++) DW[fBase + ch] += X[xb + ch] * DY[db + ch];
+              } else {
+                for (let ch = 0; ch < c; ch++) {
+                  const xv = X[xb + ch];
+                  const o = ch * m;
+                  for (let j = 0; j < m; j++) DW[fBase + o + j] += xv * DY[db + o + j];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return out;
+  };
+}
+
+function maxPool3Grad(backendName: string): tf.KernelFunc {
+  return ({ inputs, backend }) => {
+    const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    checkFloat([x, dy], NAS_MAXPOOL3_GRAD);
+    const [n, h, w, c] = x.shape;
+    const mem = memory(backendName, backend);
+    const out = mem.alloc(x.shape.slice());
+    const X = mem.view(x);
+    const DY = mem.view(dy);
+    const DX = mem.view(out);
+    DX.fill(0);
+    if (mem.simd && c % 4 === 0) {
+      mem.simd.maxPool3Grad(mem.ptr(x), mem.ptr(dy), mem.ptr(out), n, h, w, c);
+      return out;
+    }
+    for (let b = 0; b < n; b++) {
+      for (let oh = 0; oh < h; oh++) {
+        const r0 = Math.max(0, oh - 1);
+        const r1 = Math.min(h - 1, oh + 1);
+        for (let ow = 0; ow < w; ow++) {
+          const c0 = Math.max(0, ow - 1);
+          const c1 = Math.min(w - 1, ow + 1);
+          const o = ((b * h + oh) * w + ow) * c;
+          for (let ch = 0; ch < c; ch++) {
+            let best = -Infinity;
+            let arg = -1;
+            for (let r = r0; r <= r1; r++) {
+              for (let q = c0; q <= c1; q++) {
+                const i = ((b * h + r) * w + q) * c + ch;
+                const v = X[i];
+                if (v > best || arg < 0) { best = v; arg = i; }
+              }
+            }
+            DX[arg] += DY[o + ch];
+          }
+        }
+      }
+    }
+    return out;
+  };
+}
+
+function avgPool3Grad(backendName: string): tf.KernelFunc {
+  return ({ inputs, backend }) => {
+    const { dy } = inputs as { dy: tf.TensorInfo };
+    checkFloat([dy], NAS_AVGPOOL3_GRAD);
+    const [n, h, w, c] = dy.shape;
+    const mem = memory(backendName, backend);
+    const out = mem.alloc(dy.shape.slice());
+    const DY = mem.view(dy);
+    const DX = mem.view(out);
+    DX.fill(0);
+    if (mem.simd && c % 4 === 0) {
+      mem.simd.avgPool3Grad(mem.ptr(dy), mem.ptr(out), n, h, w, c);
+      return out;
+    }
+    const cnt = (i: number, len: number) => Math.min(len - 1, i + 1) - Math.max(0, i - 1) + 1;
+    for (let b = 0; b < n; b++) {
+      for (let oh = 0; oh < h; oh++) {
+        const r0 = Math.max(0, oh - 1);
+        const r1 = Math.min(h - 1, oh + 1);
+        for (let ow = 0; ow < w; ow++) {
+          const q0 = Math.max(0, ow - 1);
+          const q1 = Math.min(w - 1, ow + 1);
+          const inv = 1 / (cnt(oh, h) * cnt(ow, w));
+          const o = ((b * h + oh) * w + ow) * c;
+          for (let r = r0; r <= r1; r++) {
+            for (let q = q0; q <= q1; q++) {
+              const i = ((b * h + r) * w + q) * c;
+              for (let ch = 0; ch < c; ch++) DX[i + ch] += DY[o + ch] * inv;
+            }
+          }
+        }
+      }
+    }
+    return out;
+  };
+}
+
+interface BnAttrs { momentum: number; eps: number }
+
+function bnTrain(backendName: string): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, runningMean, runningVar } = inputs as { x: tf.TensorInfo; runningMean: tf.TensorInfo; runningVar: tf.TensorInfo };
+    checkFloat([x, runningMean, runningVar], NAS_BN_TRAIN);
+    const { momentum, eps } = attrs as unknown as BnAttrs;
+    const c = x.shape[x.shape.length - 1];
+    const count = size(x.shape) / c;
+    const mem = memory(backendName, backend);
+    const y = mem.alloc(x.shape.slice());
+    const invStd = mem.alloc([c]);
+    const newMean = mem.alloc([c]);
+    const newVar = mem.alloc([c]);
+    const X = mem.view(x);
+    const Y = mem.view(y);
+    const IS = mem.view(invStd);
+    const RM = mem.view(runningMean);
+    const RV = mem.view(runningVar);
+    const NM = mem.view(newMean);
+    const NV = mem.view(newVar);
+    if (mem.simd && c % 4 === 0) {
+      const k = mem.simd;
+      const [px, pm, pv, pis] = [mem.ptr(x), mem.ptr(newMean), mem.ptr(newVar), mem.ptr(invStd)];
+      k.colSum(px, pm, count, c);
+      for (let ch = 0; ch < c; ch++) NM[ch] /= count;
+      k.colSqDev(px, pm, pv, count, c);
+      for (let ch = 0; ch < c; ch++) IS[ch] = 1 / Math.sqrt(NV[ch] / count + eps);
+      k.normalize(px, pm, pis, mem.ptr(y), count, c);
+      for (let ch = 0; ch < c; ch++) {
+        const unbiased = count > 1 ? NV[ch] / (count - 1) : NV[ch];
+        NM[ch] = RM[ch] * (1 - momentum) + NM[ch] * momentum;
+        NV[ch] = RV[ch] * (1 - momentum) + unbiased * momentum;
+      }
+      return [y, invStd, newMean, newVar];
+    }
+    const sum = new Float64Array(c);
+    const sq = new Float64Array(c);
+    const total = count * c;
+    for (let i = 0; i < total; i += c) for (let ch = 0; ch < c; ch++) sum[ch] += X[i + ch];
+    const mean = new Float64Array(c);
+    for (let ch = 0; ch < c; ch++) mean[ch] = sum[ch] / count;
+    for (let i = 0; i < total; i += c) {
+      for (let ch = 0; ch < c; ch++) {
+        const d = X[i + ch] - mean[ch];
+        sq[ch] += d * d;
+      }
+    }
+    const scale = new Float32Array(c);
+    for (let ch = 0; ch < c; ch++) {
+      const variance = sq[ch] / count;
+      scale[ch] = 1 / Math.sqrt(variance + eps);
+      IS[ch] = scale[ch];
+      NM[ch] = RM[ch] * (1 - momentum) + mean[ch] * momentum;
+      NV[ch] = RV[ch] * (1 - momentum) + (count > 1 ? (sq[ch] / (count - 1)) : variance) * momentum;
+    }
+    const meanF = Float32Array.from(mean);
+    for (let i = 0; i < total; i += c) for (let ch = 0; ch < c; ch++) Y[i + ch] = (X[i + ch] - meanF[ch]) * scale[ch];
+    return [y, invStd, newMean, newVar];
+  };
+}
+
+function bnGrad(backendName: string): tf.KernelFunc {
+  return ({ inputs, backend }) => {
+    const { dy, y, invStd } = inputs as { dy: tf.TensorInfo; y: tf.TensorInfo; invStd: tf.TensorInfo };
+    checkFloat([dy, y, invStd], NAS_BN_GRAD);
+    const c = y.shape[y.shape.length - 1];
+    const total = size(y.shape);
+    const count = total / c;
+    const mem = memory(backendName, backend);
+    const dx = mem.alloc(y.shape.slice());
+    if (mem.simd && c % 4 === 0) {
+      const scratch = mem.alloc([2 * c]);
+      const S = mem.view(scratch);
+      const ps = mem.ptr(scratch);
+      const [pdy, py] = [mem.ptr(dy), mem.ptr(y)];
+      mem.simd.colSum2(pdy, py, ps, ps + 4 * c, count, c);
+      for (let i = 0; i < 2 * c; i++) S[i] /= count;
+      mem.simd.bnDx(pdy, py, ps, ps + 4 * c, mem.ptr(invStd), mem.ptr(dx), count, c);
+      mem.free(scratch);
+      return dx;
+    }
+    const DY = mem.view(dy);
+    const Y = mem.view(y);
+    const IS = mem.view(invStd);
+    const DX = mem.view(dx);
+    const sdy = new Float64Array(c);
+    const sdyy = new Float64Array(c);
+    for (let i = 0; i < total; i += c) {
+      for (let ch = 0; ch < c; ch++) {
+        const g = DY[i + ch];
+        sdy[ch] += g;
+        sdyy[ch] += g * Y[i + ch];
+      }
+    }
+    const a = new Float32Array(c);
+    const b = new Float32Array(c);
+    for (let ch = 0; ch < c; ch++) {
+      a[ch] = sdy[ch] / count;
+      b[ch] = sdyy[ch] / count;
+    }
+    for (let i = 0; i < total; i += c) {
+      for (let ch = 0; ch < c; ch++) DX[i + ch] = IS[ch] * (DY[i + ch] - a[ch] - Y[i + ch] * b[ch]);
+    }
+    return dx;
+  };
+}
+
+interface WsAttrs { idx: number[] }
+
+function partsOf(inputs: tf.NamedTensorInfoMap, count: number): tf.TensorInfo[] {
+  return Array.from({ length: count }, (_, j) => {
+    const t = inputs[`x${j}`];
+    if (t == null) throw new Error(`weighted sum: missing input x${j}`);
+    return t;
+  });
+}
+
+function weightedSum(backendName: string): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { idx } = attrs as unknown as WsAttrs;
+    const w = inputs.w as tf.TensorInfo;
+    const parts = partsOf(inputs, idx.length);
+    checkFloat([w, ...parts], NAS_WEIGHTED_SUM);
+    const mem = memory(backendName, backend);
+    const out = mem.alloc(parts[0].shape.slice());
+    const W = mem.view(w);
+    const Y = mem.view(out);
+    const n = Y.length;
+    if (mem.simd && n % 4 === 0) {
+      const k = mem.simd;
+      const py = mem.ptr(out);
+      parts.forEach((p, j) => (j === 0 ? k.scale : k.axpy)(mem.ptr(p), py, W[idx[j]], n));
+      return out;
+    }
+    parts.forEach((p, j) => {
+      const P = mem.view(p);
+      const s = W[idx[j]];
+      if (j === 0) for (let i = 0; i < n; i++) Y[i] = P[i] * s;
+      else for (let i = 0; i < n; i++) Y[i] += P[i] * s;
+    });
+    return out;
+  };
+}
+
+function weightedSumGrad(backendName: string): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { idx } = attrs as unknown as WsAttrs;
+    const w = inputs.w as tf.TensorInfo;
+    const dy = inputs.dy as tf.TensorInfo;
+    const parts = partsOf(inputs, idx.length);
+    checkFloat([w, dy, ...parts], NAS_WEIGHTED_SUM_GRAD);
+    const mem = memory(backendName, backend);
+    const dw = mem.alloc(w.shape.slice());
+    const dparts = parts.map((p) => mem.alloc(p.shape.slice()));
+    const W = mem.view(w);
+    const DY = mem.view(dy);
+    const DW = mem.view(dw);
+    DW.fill(0);
+    const n = DY.length;
+    if (mem.simd && n % 4 === 0) {
+      const k = mem.simd;
+      const pdy = mem.ptr(dy);
+      parts.forEach((p, j) => { DW[idx[j]] += k.dotScale(pdy, mem.ptr(p), mem.ptr(dparts[j]), W[idx[j]], n); });
+      return [dw, ...dparts];
+    }
+    parts.forEach((p, j) => {
+      const P = mem.view(p);
+      const DP = mem.view(dparts[j]);
+      const s = W[idx[j]];
+      let acc = 0;
+      for (let i = 0; i < n; i++) {
+        const g = DY[i];
+        acc += g * P[i];
+        DP[i] = g * s;
+      }
+      DW[idx[j]] += acc;
+    });
+    return [dw, ...dparts];
+  };
+}
+
+interface SgdAttrs { lr: number; count: number }
+
+function sgd(backendName: string): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { lr, count } = attrs as unknown as SgdAttrs;
+    const ps = Array.from({ length: count }, (_, i) => inputs[`p${i}`] as tf.TensorInfo);
+    const gs = Array.from({ length: count }, (_, i) => inputs[`g${i}`] as tf.TensorInfo);
+    checkFloat([...ps, ...gs], NAS_SGD);
+    const mem = memory(backendName, backend);
+    const outs = ps.map((p) => mem.alloc(p.shape.slice()));
+    outs.forEach((o, i) => {
+      const P = mem.view(ps[i]);
+      const G = mem.view(gs[i]);
+      const O = mem.view(o);
+      for (let j = 0; j < O.length; j++) O[j] = P[j] - lr * G[j];
+    });
+    return outs;
+  };
+}
+
+const FACTORIES: Record<string, (backendName: string) => tf.KernelFunc> = {
+  [NAS_DW_FILTER_GRAD]: dwFilterGrad,
+  [NAS_MAXPOOL3_GRAD]: maxPool3Grad,
+  [NAS_AVGPOOL3_GRAD]: avgPool3Grad,
+  [NAS_BN_TRAIN]: bnTrain,
+  [NAS_BN_GRAD]: bnGrad,
+  [NAS_WEIGHTED_SUM]: weightedSum,
+  [NAS_WEIGHTED_SUM_GRAD]: weightedSumGrad,
+  [NAS_SGD]: sgd,
+};
+
+/** Registers the fused kernels for wasm and cpu (idempotent). */
+export function installFusedKernels(): void {
+  for (const backendName of FUSED_KERNEL_BACKENDS) {
+    for (const [kernelName, make] of Object.entries(FACTORIES)) {
+      if (tf.getKernel(kernelName, backendName) != null) continue;
+      tf.registerKernel({ kernelName, backendName, kernelFunc: make(backendName) });
+    }
+  }
+}
+
+/** True when the active backend has the fused kernels (installs them on first use). */
+export function fusedKernelsAvailable(): boolean {
+  const name = tf.getBackend();
+  if (!(FUSED_KERNEL_BACKENDS as readonly string[]).includes(name)) return false;
+  installFusedKernels();
+  return true;
+}
