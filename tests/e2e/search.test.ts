@@ -48,6 +48,17 @@ describe('search spine in Chromium', () => {
     await setNumber(page, 'seed', 7);
     await page.getByTestId('start').click();
 
+    // While the worker trains, the main thread keeps rendering frames and answering input.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="candidate-row"]').length >= 1, null, { timeout: 240_000 });
+    const frames = await page.evaluate(() => new Promise<number>((resolve) => {
+      let n = 0;
+      const tick = () => (++n >= 30 ? resolve(n) : requestAnimationFrame(tick));
+      requestAnimationFrame(tick);
+    }));
+    expect(frames).toBe(30);
+    await page.locator('[data-testid="backend-panel"] summary').click();
+    expect(await page.locator('[data-testid="backend-panel"] details').getAttribute('open')).not.toBeNull();
+
     // At least 3 candidates with accuracy and latency.
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="candidate-row"]').length >= 3, null, { timeout: 240_000 });
     const backend = await page.getByTestId('backend-live').textContent();

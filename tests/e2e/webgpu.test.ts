@@ -28,6 +28,9 @@ async function runOne(page: Page, backend: string): Promise<{ acc: number; backe
   await page.getByTestId('train-samples').fill('64');
   await page.getByTestId('valid-samples').fill('64');
   await page.getByTestId('seed').fill('3');
+  // SwiftShader runs WebGPU on the CPU: keep the network tiny.
+  await page.getByTestId('channels').fill('4');
+  await page.getByTestId('batch').fill('32');
   await page.getByTestId('start').click();
   // Done with a row from this backend (the page may still show an earlier finished run right after the click).
   await page.waitForFunction((b) => {
@@ -35,7 +38,7 @@ async function runOne(page: Page, backend: string): Promise<{ acc: number; backe
     const status = document.querySelector('[data-testid="run-status"]')?.textContent;
     const cell = document.querySelector('[data-testid="candidate-row"] td:last-child')?.textContent;
     return status === 'done' && cell === b;
-  }, backend, { timeout: 280_000 });
+  }, backend, { timeout: 420_000 });
   const err = await page.getByTestId('error').count();
   if (err) throw new Error(`search failed: ${await page.getByTestId('error').textContent()}`);
   const row = page.locator('[data-testid="candidate-row"]').first();
@@ -72,7 +75,7 @@ describe('WebGPU path (SwiftShader adapter)', () => {
     await page.close();
   });
 
-  it('trains a candidate when webgpu is forced, scoring like wasm on the same seed', async () => {
+  it('trains a candidate when webgpu is forced, scoring like wasm on the same seed', { timeout: 900_000 }, async () => {
     const page = await browser.context.newPage();
     await page.goto(url);
     const gpu = await runOne(page, 'webgpu');
