@@ -12,8 +12,11 @@ import type { BackendName } from '../src/protocol/backend';
 import type { DatasetSplit, ImageDataset } from '../src/engine/data/types';
 import type { SearchEventListener } from '../src/protocol/events';
 import type { CandidateRecord, CheckpointRecord, RunRecord } from '../src/protocol/run';
-import { commitCandidate, getCheckpoint, listCandidates, loadDataset, loadSplit, putRun, RUN_RECORD_VERSION, type Db } from '../src/db';
+import { commitCandidate, findLut, getCheckpoint, listCandidates, loadDataset, loadSplit, putRun, RUN_RECORD_VERSION, type Db } from '../src/db';
 import { computeObjective } from '../src/engine/strategy/objective';
+import { fingerprintKey } from '../src/engine/profiler/fingerprint';
+import { predictLatency } from '../src/engine/profiler/lut';
+import { deviceFingerprint } from './backend';
 import { ParetoFront } from '../src/engine/util/pareto';
 
 const yieldNow = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -35,8 +38,13 @@ export async function runSearch(db: Db, initial: RunRecord, backend: BackendName
   } catch (e) {
     return finish(db, { ...run, status: 'failed', error: e instanceof Error ? e.message : String(e), updatedAt: Date.now() }, onEvent);
   }
+  // With a latency lookup table built on this device and backend (Profiler tab) for this skeleton,
+  // every candidate also gets a predicted latency, usable in the objective like the measured one.
+  const skeletonKey = { inputShape: [...ds.shape], numClasses: ds.classes.length, channels: config.channels, cellsPerStage: config.cellsPerStage };
+  const lut = await findLut(db, { fingerprintKey: fingerprintKey(await deviceFingerprint(backend)), spaceId: 'nb201', skeleton: skeletonKey }).catch(() => undefined);
   // Searches see train and validation only; the test split is reserved for final evaluation.
   const setup = createNb201TrainSetup(ds, split, config, {
+    extraCosts: lut ? (g) => ({ latency_pred_ms: predictLatency(lut, g) }) : undefined,
     latency: { now: () => performance.now() },
     yieldNow,
     onEpoch: (c, e) => onEvent({ type: 'epoch', runId: run.id, id: c.id, epoch: e.epoch, epochs: config.epochs, trainLoss: e.trainLoss, validAcc: e.validAcc * 100 }),

@@ -64,10 +64,14 @@ export async function listLuts(db: Db): Promise<LutSummary[]> {
 /** Attaches a validation report to a stored LUT (read-modify-write in one transaction). */
 export async function putLutReport(db: Db, id: string, report: PredictorReport): Promise<void> {
   const tx = db.transaction('luts', 'readwrite');
+  // Observed here so an abort below is not an unhandled rejection; awaited on the success path.
+  const done = tx.done;
+  done.catch(() => undefined);
   try {
     const r: unknown = await tx.store.get(id);
     if (!isLutRecord(r)) throw new Error(`Latency table "${id}" is not in this browser's storage`);
-    await Promise.all([tx.store.put({ ...r, report }), tx.done]);
+    await tx.store.put({ ...r, report });
+    await done;
   } catch (e) {
     try { tx.abort(); } catch { /* already finished */ }
     throw describeStorageError(e, 'storing the validation report');

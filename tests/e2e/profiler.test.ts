@@ -79,6 +79,9 @@ describe('profiler tab in Chromium', () => {
     expect(Number.parseInt(within10!, 10)).toBeGreaterThanOrEqual(Number.parseInt(within5!, 10));
     expect(await page.getByTestId('scatter-point').count()).toBe(8);
     expect(await page.locator('[data-testid="prof-worst"] tbody tr').count()).toBeGreaterThan(0);
+    const drift = await page.getByTestId('prof-drift').textContent();
+    console.log(`[e2e profiler] ${drift?.replace(/\s+/g, ' ').trim()}`);
+    expect(drift).toMatch(/×\d+\.\d\d/);
 
     // Predict one genotype from its text form.
     await fill(page, 'prof-genotype', '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|');

@@ -41,6 +41,16 @@ describe('predictorReport', () => {
     expect(predictorReport(perfect).within10).toBe(0); // ranks right, scale wrong: the two questions differ
   });
 
+  it('drift: the device slowed down 2x since the build; the corrected shares scale predictions by the ratio', () => {
+    const slow = points.map((p) => ({ ...p, measuredMs: p.measuredMs * 2 }));
+    const r = predictorReport(slow, 5, undefined, { label: 'ref', thenMs: 1, nowMs: 2, ratio: 2 });
+    expect(r.within10).toBe(0);
+    expect(r.driftCorrected!.within5).toBeCloseTo(2 / 5, 12);
+    expect(r.driftCorrected!.within10).toBeCloseTo(3 / 5, 12);
+    expect(r.driftCorrected!.meanAbsErrorPct).toBeCloseTo(13.4, 9);
+    expect(predictorReport(points).driftCorrected).toBeUndefined();
+  });
+
   it('degenerate inputs', () => {
     const empty = predictorReport([]);
     expect(empty.n).toBe(0);

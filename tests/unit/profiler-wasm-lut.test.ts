@@ -95,6 +95,10 @@ describe('a real LUT on wasm', () => {
     expect(report.within10).toBeLessThanOrEqual(1);
     expect(report.worst.length).toBeLessThanOrEqual(4);
     expect(report.fit).toEqual(lut.fit);
+    // the first fit network, measured again alongside: how much the device's speed moved since the build
+    expect(report.drift).toMatchObject({ label: lut.fitSamples[0].label, thenMs: lut.fitSamples[0].measuredMs });
+    expect(report.drift!.nowMs).toBeGreaterThan(0);
+    expect(report.drift!.ratio).toBeCloseTo(report.drift!.nowMs / report.drift!.thenMs, 12);
   });
 
   it('measures one model on the current backend with memory after warm-up', async () => {
@@ -104,7 +108,7 @@ describe('a real LUT on wasm', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(m.medianMs).toBeGreaterThan(0);
     expect(m.firstRunMs).toBeGreaterThan(0);
-    expect(m.memoryTensors).toBeGreaterThan(before); // the model's weights were alive then
+    expect(m.memoryTensors).toBeGreaterThan(before + 1); // the model's weights and input were alive then
     expect(m.memoryBytes).toBeGreaterThan(0);
     expect(m.gpuBytes).toBeNull();
     expect(m.params).toBeGreaterThan(0);

@@ -46,7 +46,10 @@ export function createNb201TrainSetup(
   ds: ImageDataset,
   split: DatasetSplit,
   s: TrainSettings,
-  extra: Pick<TrainEvaluatorConfig<Nb201Genotype>, 'latency' | 'yieldNow' | 'onEpoch'> = {},
+  extra: Pick<TrainEvaluatorConfig<Nb201Genotype>, 'latency' | 'yieldNow' | 'onEpoch'> & {
+    /** More metrics from the genotype alone, given the skeleton (e.g. LUT-predicted latency). */
+    readonly extraCosts?: (g: Nb201Genotype, skeleton: Nb201Skeleton) => Record<string, number>;
+  } = {},
 ): TrainSetup {
   const subsets = proxySubsets(split, s.trainSamples, s.validSamples, s.seed);
   const stats = channelStats(ds, subsets.train);
@@ -60,10 +63,12 @@ export function createNb201TrainSetup(
     build: (g, rng) => buildNb201Network(g, skeleton, rng),
     costs: (g) => {
       const c = nb201Cost(g, skeleton);
-      return { flops: c.flops, peak_activation_bytes: c.peakActivationBytes };
+      return { flops: c.flops, peak_activation_bytes: c.peakActivationBytes, ...(extra.extraCosts?.(g, skeleton) ?? {}) };
     },
     trainOptions: { ...DEFAULT_TRAIN_OPTIONS, epochs: s.epochs, batchSize: s.batchSize, learningRate: s.learningRate },
-    ...extra,
+    latency: extra.latency,
+    yieldNow: extra.yieldNow,
+    onEpoch: extra.onEpoch,
   });
   return {
     evaluator,

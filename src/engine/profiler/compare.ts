@@ -1,7 +1,8 @@
 /**
  * The same model on every backend of this device, side by side: end-to-end inference latency (median, p10, p90,
  * CV), the first run (kernel compilation / shader build, weight upload), the tensor memory tfjs holds after the
- * warm-up and timed runs (tf.memory(): weights + pooled buffers; GPU bytes where the backend reports them), and
+ * warm-up (tf.memory(): the weights and the input; GPU bytes, pooled textures included, where the backend reports
+ * them), and
  * whether the backend runs on a software fallback (then its numbers say nothing about a real GPU).
  * The worker initialises each backend; this file measures on whichever is current and formats the results.
  */
@@ -10,8 +11,9 @@ import { buildNetwork, type SpaceId } from '../model/build';
 import type { AbortSignalLike } from '../util/abort';
 import { createRng } from '../util/rng';
 import type { AnySkeleton } from './instances';
-import { DEFAULT_LATENCY_OPTIONS, type LatencyOptions } from './latency';
-import { measureNetworkLatency } from './lut';
+import { throwIfAborted } from '../util/abort';
+import { DEFAULT_LATENCY_OPTIONS, measureLatency, type LatencyOptions } from './latency';
+import { randomInputs, warmUp } from './lut';
 
 export type ComparisonStatus = 'measured' | 'unavailable' | 'failed';
 
@@ -29,7 +31,7 @@ export interface BackendComparisonRow {
   readonly noisy: boolean | null;
   /** The very first forward (compilation, upload). */
   readonly firstRunMs: number | null;
-  /** tf.memory().numBytes / numTensors after warm-up (the model's weights included). */
+  /** tf.memory().numBytes / numTensors after warm-up (the model's weights and its input). */
   readonly memoryBytes: number | null;
   readonly memoryTensors: number | null;
   /** tf.memory().numBytesInGPU (WebGL) or null where the backend does not report it. */
@@ -54,27 +56,45 @@ export interface BackendComparison {
 }
 
 export const COMPARE_LATENCY: Omit<LatencyOptions, 'now'> = { ...DEFAULT_LATENCY_OPTIONS, repeats: 12, maxRounds: 2 };
+/** Forward passes before timing (and before reading tf.memory()), after the first run. */
+export const COMPARE_WARMUP_MS = 300;
 
 export function unavailableRow(backend: string, detail: string, status: ComparisonStatus = 'unavailable', softwareFallback = false): BackendComparisonRow {
   return { backend, status, softwareFallback, detail, medianMs: null, p10Ms: null, p90Ms: null, cv: null, noisy: null, firstRunMs: null, memoryBytes: null, memoryTensors: null, gpuBytes: null };
 }
 
-/** Builds the model on the CURRENT backend, measures it and reports memory; disposes everything it made. */
+/**
+ * Builds the model on the CURRENT backend and measures it: the first forward alone (compilation, upload), then
+ * forward passes for `warmupMs` (JIT and kernel caches), tf.memory() at that point, then measureLatency.
+ * Disposes everything it made.
+ */
 export async function measureModelHere(
   model: { readonly spaceId: SpaceId; readonly genotype: unknown; readonly skeleton: AnySkeleton; readonly batchSize: number; readonly seed?: number },
-  o: LatencyOptions,
+  o: LatencyOptions & { readonly warmupMs?: number },
   signal?: AbortSignalLike,
 ): Promise<Omit<BackendComparisonRow, 'backend' | 'status' | 'softwareFallback' | 'detail'> & { params: number }> {
   const net = buildNetwork(model.spaceId, model.genotype as never, model.skeleton as never, createRng(model.seed ?? 0));
+  const [x] = randomInputs(1, model.batchSize, model.skeleton.inputShape, model.seed ?? 0);
   try {
-    const m = await measureNetworkLatency(net, model.skeleton.inputShape, model.batchSize, o, model.seed ?? 0, signal);
+    const run = async () => {
+      throwIfAborted(signal, 'Latency measurement');
+      const y = tf.tidy(() => net.forward(x, false));
+      await y.data();
+      y.dispose();
+    };
+    const t0 = o.now();
+    await run();
+    const firstRunMs = o.now() - t0;
+    await warmUp(net, model.skeleton.inputShape, model.batchSize, o.warmupMs ?? COMPARE_WARMUP_MS, { now: o.now, signal });
     const mem = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+    const m = await measureLatency(run, model.batchSize, { ...o, warmup: 1 });
     return {
-      medianMs: m.medianMs, p10Ms: m.p10Ms, p90Ms: m.p90Ms, cv: m.cv, noisy: m.noisy, firstRunMs: m.firstRunMs,
+      medianMs: m.medianMs, p10Ms: m.p10Ms, p90Ms: m.p90Ms, cv: m.cv, noisy: m.noisy, firstRunMs,
       memoryBytes: mem.numBytes, memoryTensors: mem.numTensors, gpuBytes: typeof mem.numBytesInGPU === 'number' ? mem.numBytesInGPU : null,
       params: net.countParams(),
     };
   } finally {
+    x.dispose();
     net.dispose();
   }
 }

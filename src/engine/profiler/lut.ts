@@ -3,8 +3,8 @@
  *
  * The model:   t(g) ≈ a · Σ_{pieces p of g} lut[p] + b
  *  - lut[p] is the inference latency of op instance p (instances.ts) measured alone on this backend: each timed
- *    run applies the piece `inner` times to seeded random inputs [batch, h, w, c] (inside tf.tidy) and reads the
- *    last result back; the time is divided by `inner`. `inner` is calibrated per piece so that a run lasts about
+ *    run applies the piece `inner` times to seeded random inputs [batch, h, w, c] (inside one tf.tidy) and reads
+ *    the last result back; the time is divided by `inner`. `inner` is calibrated per piece so that a run lasts about
  *    `targetRunMs`, which spreads the one read-back (and its await) thin, as in a whole network where dozens of
  *    pieces share one read-back. The identity costs 0 and is not measured.
  *  - Σ counts a piece as often as the network runs it (cells repeat per stage).
@@ -13,8 +13,9 @@
  *    overhead the pieces do not see (the read-back, dispatch between pieces), a > 0 the share of the summed piece
  *    times a whole network actually pays (cache and JIT effects of running many different kernels in a row).
  *    See fitOverhead for the constrained and degenerate cases.
- * Measurement protocol (pieces and whole networks alike): a global warm-up first (the JavaScript engine needs a
- * few hundred runs before tfjs's dispatch code is optimised; without it the first pieces read 2-5x slow), then
+ * Measurement protocol (pieces and whole networks alike): a warm-up on a whole network first, before the pieces
+ * and again before the networks (the JavaScript engine needs a few hundred runs before tfjs's dispatch code is
+ * optimised for the mix of kernels that follows; without it the first items read 2-5x slow), then
  * `passes` interleaved passes over ALL items (warm-up runs, then timed runs per item and pass), and each item's
  * statistics over the timed runs of all passes. Interleaving spreads slow drifts of the machine (other tabs and
  * processes, thermal state) over every item instead of biasing whichever items ran during the drift.
@@ -53,7 +54,7 @@ export interface LutMeasureSettings {
   readonly warmupMs: number;
 }
 
-export const DEFAULT_LUT_SETTINGS: LutMeasureSettings = { passes: 3, warmup: 2, repeats: 5, maxCv: 0.15, targetRunMs: 2, maxInner: 64, warmupMs: 400 };
+export const DEFAULT_LUT_SETTINGS: LutMeasureSettings = { passes: 3, warmup: 2, repeats: 5, maxCv: 0.15, targetRunMs: 2, maxInner: 64, warmupMs: 1500 };
 /** End-to-end measurements (fit and validation samples): one forward per timed run. */
 export const DEFAULT_E2E_SETTINGS: LutMeasureSettings = { ...DEFAULT_LUT_SETTINGS, repeats: 7, targetRunMs: 0, maxInner: 1 };
 export const DEFAULT_FIT_SAMPLES = 8;
@@ -145,18 +146,21 @@ export function randomInputs(count: number, batch: number, shape: readonly numbe
   return Array.from({ length: count }, (_, i) => tf.randomNormal([batch, h, w, c], 0, 1, 'float32', seed + i));
 }
 
-/** One timed unit: `inner` applications inside tf.tidy (all but the last output disposed), the last read back. */
+/**
+ * One timed unit: `inner` applications inside ONE tf.tidy (as a network runs all its pieces in one tidy: the
+ * intermediate tensors live until its end), the last output read back.
+ */
 function runOf(forward: () => tf.Tensor, inner: number, signal?: AbortSignalLike): () => Promise<void> {
   if (!Number.isInteger(inner) || inner < 1) throw new Error(`inner must be a whole number >= 1, got ${inner}`);
   return async () => {
     throwIfAborted(signal, 'Latency measurement');
-    let y: tf.Tensor | null = null;
-    for (let i = 0; i < inner; i++) {
-      y?.dispose();
-      y = tf.tidy(forward);
-    }
-    await y!.data();
-    y!.dispose();
+    const y = tf.tidy(() => {
+      let out = forward();
+      for (let i = 1; i < inner; i++) out = forward();
+      return out;
+    });
+    await y.data();
+    y.dispose();
   };
 }
 
@@ -472,6 +476,9 @@ export async function buildLatencyLut(spec: LutBuildSpec, env: MeasureEnv & { re
   });
 
   const e2e: LutMeasureSettings = { ...settings, repeats: Math.max(settings.repeats, DEFAULT_E2E_SETTINGS.repeats) };
+  // Warm up on a whole network again: after thousands of runs of single pieces the JavaScript engine's code is
+  // specialised for them, and the first networks would read slow (2-3x in Chromium) — validation warms up the same way.
+  if (genotypes.length > 0) await warmUpSpace(spaceId, genotypes[0], skeleton, batchSize, settings.warmupMs, env);
   const measured = await measureGenotypes(spaceId, genotypes, skeleton, { batchSize, seed, settings: e2e }, {
     ...env,
     onStep: (done, total, k) => env.onProgress?.({ phase: 'fit', done, total, label: space.encode(genotypes[k]) }),

@@ -38,17 +38,28 @@ export interface PredictorReport {
   readonly points: readonly ReportPoint[];
   /** The fit the predictions used, when known. */
   readonly fit?: OverheadFit;
+  /**
+   * How fast the device is now compared with when the table was built: one of the fit's networks measured again
+   * with the sample. A ratio far from 1 means the device changed state (other load, power saving, throttling),
+   * which no table can predict: rebuild the table when the device is in the state you care about.
+   */
+  readonly drift?: { readonly label: string; readonly thenMs: number; readonly nowMs: number; readonly ratio: number };
+  /** The shares with every prediction scaled by drift.ratio: the table's own error, without the device's drift. */
+  readonly driftCorrected?: { readonly within5: number; readonly within10: number; readonly meanAbsErrorPct: number };
 }
 
 export function relativeError(predicted: number, measured: number): number {
   return (predicted - measured) / measured;
 }
 
-export function predictorReport(points: readonly ReportPoint[], worstCount = 5, fit?: OverheadFit): PredictorReport {
+export function predictorReport(points: readonly ReportPoint[], worstCount = 5, fit?: OverheadFit, drift?: PredictorReport['drift']): PredictorReport {
   const n = points.length;
-  const abs = points.map((p) => Math.abs(relativeError(p.predictedMs, p.measuredMs)) * 100);
+  const absErrors = (scale: number) => points.map((p) => Math.abs(relativeError(p.predictedMs * scale, p.measuredMs)) * 100);
+  const abs = absErrors(1);
   const sorted = abs.slice().sort((x, y) => x - y);
-  const share = (limit: number) => (n === 0 ? NaN : abs.filter((e) => e <= limit + 1e-9).length / n);
+  const shareOf = (errors: readonly number[], limit: number) => (n === 0 ? NaN : errors.filter((e) => e <= limit + 1e-9).length / n);
+  const share = (limit: number) => shareOf(abs, limit);
+  const corrected = drift ? absErrors(drift.ratio) : null;
   const median = n === 0 ? NaN : n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   const worst = points
     .map((p): WorstCase => ({ ...p, errorPct: relativeError(p.predictedMs, p.measuredMs) * 100 }))
@@ -65,6 +76,10 @@ export function predictorReport(points: readonly ReportPoint[], worstCount = 5, 
     worst,
     points: points.slice(),
     ...(fit ? { fit } : {}),
+    ...(drift && corrected ? {
+      drift,
+      driftCorrected: { within5: shareOf(corrected, 5), within10: shareOf(corrected, 10), meanAbsErrorPct: n === 0 ? NaN : corrected.reduce((a, b) => a + b, 0) / n },
+    } : {}),
   };
 }
 
@@ -93,16 +108,23 @@ export async function validateLut(
   const genotypes = pool.filter((g) => !fitLabels.has(space.encode(g))).slice(0, o.sampleSize);
   const settings: LutMeasureSettings = { ...lut.settings, repeats: Math.max(lut.settings.repeats, DEFAULT_E2E_SETTINGS.repeats), ...o.settings };
   const env = { now: o.now, signal: o.signal, yieldNow: o.yieldNow };
-  if (genotypes.length > 0) await warmUpSpace(lut.spaceId, genotypes[0], lut.skeleton, lut.batchSize, settings.warmupMs, env);
-  const measured = await measureGenotypes(lut.spaceId, genotypes, lut.skeleton, { batchSize: lut.batchSize, seed: lut.seed, settings }, {
+  // The first fit network is measured again, interleaved with the sample, to see whether the device drifted.
+  const reference = lut.fitSamples[0];
+  const all = reference ? [space.decode(reference.label), ...genotypes] : genotypes;
+  if (all.length > 0) await warmUpSpace(lut.spaceId, all[0], lut.skeleton, lut.batchSize, settings.warmupMs, env);
+  const measured = await measureGenotypes(lut.spaceId, all, lut.skeleton, { batchSize: lut.batchSize, seed: lut.seed, settings }, {
     ...env,
     onStep: (done, total) => o.onProgress?.(done, total),
   });
+  const offset = reference ? 1 : 0;
   const points = genotypes.map((g, k): ReportPoint => ({
     label: space.encode(g),
     predictedMs: lut.fit.a * lutSum(lut, g).sumMs + lut.fit.b,
-    measuredMs: measured[k].medianMs,
-    noisy: measured[k].noisy,
+    measuredMs: measured[k + offset].medianMs,
+    noisy: measured[k + offset].noisy,
   }));
-  return predictorReport(points, 5, lut.fit);
+  const drift = reference
+    ? { label: reference.label, thenMs: reference.measuredMs, nowMs: measured[0].medianMs, ratio: measured[0].medianMs / reference.measuredMs }
+    : undefined;
+  return predictorReport(points, 5, lut.fit, drift);
 }
