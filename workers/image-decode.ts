@@ -14,8 +14,7 @@ export function createImageDecoder(target: { height: number; width: number }): D
   let ctx: OffscreenCanvasRenderingContext2D | null = null;
   return async (bytes: Uint8Array, _name: string, type: ImageType): Promise<DecodedImage> => {
     const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: MIME[type] });
-    // First decode at full size only to learn the size cheaply would decode twice; instead ask the
-    // browser for a bitmap and shrink it only when it is much larger than the target.
+    // Decode, then let the browser shrink it (high quality) only when it is much larger than the target.
     let bmp = await createImageBitmap(blob, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
     const limitW = target.width * 4;
     const limitH = target.height * 4;

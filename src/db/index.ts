@@ -4,3 +4,4 @@ export * from './datasets';
 export * from './runs';
 export * from './tables';
 export * from './luts';
+export * from './oneshot';

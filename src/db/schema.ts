@@ -8,9 +8,10 @@ import type { CandidateRecord, CheckpointRecord, RunRecord } from '../protocol/r
 import { upgradeDatasetRecords, type DatasetChunk, type DatasetMeta, type SplitRecord } from './records';
 import type { TableRecord } from './tables';
 import type { LutRecord } from '../protocol/profile-api';
+import type { OneShotCheckpointRecord, OneShotRunRecord } from '../protocol/oneshot-api';
 
 export const DB_NAME = 'nas-playground';
-export const DB_VERSION = 4;
+export const DB_VERSION = 5;
 
 export interface NasDb extends DBSchema {
   datasets: { key: string; value: DatasetMeta };
@@ -23,6 +24,9 @@ export interface NasDb extends DBSchema {
   tables: { key: string; value: TableRecord; indexes: { byCreated: number } };
   /** v3: latency lookup tables (profiler), keyed by fingerprint + space + skeleton + batch size. */
   luts: { key: string; value: LutRecord; indexes: { byCreated: number } };
+  /** v5: one-shot searches (DARTS, PC-DARTS, SPOS) with their chart history, and their latest checkpoint. */
+  oneshotRuns: { key: string; value: OneShotRunRecord; indexes: { byUpdated: number } };
+  oneshotCheckpoints: { key: string; value: OneShotCheckpointRecord };
 }
 
 export type Db = IDBPDatabase<NasDb>;
@@ -55,6 +59,10 @@ function open(name: string): Promise<Db> {
       if (oldVersion < 4) {
         // v4: dataset records v2 (fields, per-class counts); rewrites v1 meta and split records in place.
         upgradeDatasetRecords(transaction);
+      }
+      if (oldVersion < 5) {
+        db.createObjectStore('oneshotRuns', { keyPath: 'id' }).createIndex('byUpdated', 'updatedAt');
+        db.createObjectStore('oneshotCheckpoints', { keyPath: 'runId' });
       }
     },
     blocked() {
