@@ -5,3 +5,4 @@ export * from './search-api';
 export * from './tabular-api';
 export * from './profile-api';
 export * from './data-api';
+export * from './oneshot-api';

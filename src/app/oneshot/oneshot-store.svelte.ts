@@ -1,0 +1,150 @@
+/**
+ * UI state of the One-shot tab (Svelte 5 runes): the configuration form, the stored one-shot runs, and the live
+ * chart history folded from the worker's events (the same reducer the worker stores with each checkpoint).
+ */
+import { getContext, setContext } from 'svelte';
+import { emptyOneShotHistory, foldOneShotEvent, getOneShotCheckpoint, listDatasets, listOneShotRuns, openDb, type DatasetMeta } from '../../db';
+import type { BackendReport } from '../../protocol/backend';
+import { ONESHOT_CONFIG_VERSION, type OneShotConfig, type OneShotHistory, type OneShotRunRecord, type OneShotUiEvent } from '../../protocol/oneshot-api';
+import { OneShotBridge } from './oneshot-bridge';
+
+export const DEFAULT_ONESHOT_CONFIG: OneShotConfig = {
+  version: ONESHOT_CONFIG_VERSION,
+  name: 'DARTS on MNIST (NB201 supernet)',
+  method: 'darts',
+  space: 'nb201',
+  datasetId: 'builtin:mnist-10k',
+  seed: 1,
+  epochs: 10,
+  batchSize: 32,
+  learningRate: 0.025,
+  channels: 4,
+  cellsPerStage: 1,
+  trainSamples: 1024,
+  validSamples: 512,
+  backend: 'auto',
+  darts: {
+    order: 'first', warmupEpochs: 2, partialChannels: 2, entropyWeight: 0, opDropout: 0, maxSkips: 0, stableEpochs: 0,
+    eigenvalueEvery: 0, eigenIterations: 8, eigenStopRatio: 0, excludeNone: false,
+  },
+  spos: { subnets: 20, flopsPenalty: 0, topK: 3, rankingCheck: 0, rankingCheckEpochs: 1 },
+};
+
+export interface CheckpointInfo {
+  readonly epoch: number;
+  readonly globalStep: number;
+  readonly tensors: number;
+  readonly bytes: number;
+}
+
+export class OneShotStore {
+  readonly bridge = new OneShotBridge();
+  config = $state<OneShotConfig>(structuredClone(DEFAULT_ONESHOT_CONFIG));
+  datasets = $state<DatasetMeta[]>([]);
+  runs = $state<OneShotRunRecord[]>([]);
+  current = $state<OneShotRunRecord | null>(null);
+  history = $state<OneShotHistory>(emptyOneShotHistory());
+  backend = $state<BackendReport | null>(null);
+  checkpoint = $state<CheckpointInfo | null>(null);
+  busy = $state(false);
+  stopping = $state(false);
+  error = $state<string | null>(null);
+  /** Last live step (epoch index, step in epoch). */
+  live = $state<{ epoch: number; step: number } | null>(null);
+
+  /** Completed supernet epochs. */
+  readonly epochsDone = $derived(Math.max(this.current?.epoch ?? 0, ...this.history.epochs.map((e) => e.epoch + 1)));
+  readonly resumable = $derived(!this.busy && this.current !== null && (this.current.status === 'paused' || this.current.status === 'running' || this.current.status === 'created'));
+
+  constructor() {
+    this.bridge.on((e) => this.handle(e));
+  }
+
+  private handle(e: OneShotUiEvent): void {
+    if (e.type === 'run') {
+      this.current = e.run;
+      this.history = e.run.history;
+      const i = this.runs.findIndex((r) => r.id === e.run.id);
+      this.runs = i < 0 ? [e.run, ...this.runs] : this.runs.map((r) => (r.id === e.run.id ? e.run : r));
+      if (e.run.error) this.error = e.run.error;
+      return;
+    }
+    if (e.type === 'backend') { this.backend = e.report; return; }
+    if (e.type === 'checkpoint') { void this.refreshCheckpoint(); return; }
+    if (e.type === 'log') { if (e.level === 'error') this.error = e.message; return; }
+    if (e.type === 'step') this.live = { epoch: e.epoch, step: e.step };
+    this.history = foldOneShotEvent(this.history, e);
+  }
+
+  async load(): Promise<void> {
+    const db = await openDb();
+    this.datasets = await listDatasets(db);
+    this.runs = await listOneShotRuns(db);
+    if (!this.current && this.runs.length > 0) await this.select(this.runs[0].id);
+  }
+
+  async select(id: string): Promise<void> {
+    const run = this.runs.find((r) => r.id === id) ?? null;
+    this.current = run;
+    this.history = run?.history ?? emptyOneShotHistory();
+    this.live = null;
+    if (run) this.config = $state.snapshot(run.config) as OneShotConfig;
+    await this.refreshCheckpoint();
+  }
+
+  async refreshCheckpoint(): Promise<void> {
+    const id = this.current?.id;
+    if (!id) { this.checkpoint = null; return; }
+    const cp = await getOneShotCheckpoint(await openDb(), id);
+    this.checkpoint = cp
+      ? { epoch: cp.epoch, globalStep: cp.globalStep, tensors: Object.keys(cp.tensors).length, bytes: Object.values(cp.tensors).reduce((s, t) => s + t.data.byteLength, 0) }
+      : null;
+  }
+
+  setMethod(method: OneShotConfig['method']): void {
+    const names = { darts: 'DARTS', 'pc-darts': 'PC-DARTS', spos: 'SPOS' } as const;
+    this.config = { ...this.config, method, name: `${names[method]} on ${this.config.datasetId.replace(/^builtin:/, '')} (NB201 supernet)` };
+  }
+
+  private async guard(fn: () => Promise<void>): Promise<void> {
+    this.busy = true;
+    this.error = null;
+    try {
+      await fn();
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    } finally {
+      this.busy = false;
+      this.stopping = false;
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.guard(async () => {
+      await this.bridge.ensureBuiltinDatasets();
+      this.datasets = await listDatasets(await openDb());
+      this.current = null;
+      this.history = emptyOneShotHistory();
+      this.checkpoint = null;
+      this.live = null;
+      await this.bridge.start($state.snapshot(this.config) as OneShotConfig);
+    });
+  }
+
+  async resume(): Promise<void> {
+    const id = this.current?.id;
+    if (!id) return;
+    await this.guard(async () => {
+      await this.bridge.resume(id);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.bridge.stop();
+  }
+}
+
+const KEY = Symbol('oneshot-store');
+export const setOneShotStore = (s: OneShotStore) => setContext(KEY, s);
+export const useOneShotStore = () => getContext<OneShotStore>(KEY);

@@ -1,0 +1,162 @@
+/**
+ * One-shot searches in real Chromium against the production build: a tiny DARTS run shows step losses, a 6 x 5
+ * alpha heatmap whose rows sum to 1 and a derived genotype; stopped after an epoch, reloaded and resumed, it
+ * continues from the stored checkpoint's epoch (not from 0). A tiny SPOS run ranks its subnets, marks the top k
+ * and reports the Kendall tau of its ranking check.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { PreviewServer } from 'vite';
+import { launch, startPreview, stopPreview, type BrowserHandle } from './harness';
+
+let server: PreviewServer;
+let url: string;
+let browser: BrowserHandle;
+
+beforeAll(async () => {
+  ({ server, url } = await startPreview());
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+  if (server) await stopPreview(server);
+});
+
+async function set(page: Page, testId: string, value: string | number): Promise<void> {
+  const el = page.getByTestId(testId);
+  const tag = await el.evaluate((e) => e.tagName);
+  if (tag === 'SELECT') await el.selectOption(String(value));
+  else {
+    await el.fill(String(value));
+    await el.dispatchEvent('change');
+  }
+}
+
+async function tinyConfig(page: Page, method: string, epochs: number): Promise<void> {
+  await set(page, 'oneshot-method', method);
+  await set(page, 'oneshot-epochs', epochs);
+  await set(page, 'oneshot-batch', 16);
+  await set(page, 'oneshot-channels', 4);
+  await set(page, 'oneshot-cells', 1);
+  await set(page, 'oneshot-train-samples', 64);
+  await set(page, 'oneshot-valid-samples', 64);
+  await set(page, 'oneshot-seed', 3);
+  await set(page, 'oneshot-backend', 'wasm');
+}
+
+const epochsDone = async (page: Page) => Number(await page.getByTestId('oneshot-epoch').textContent());
+
+/** The stored checkpoint of the newest one-shot run, read straight from IndexedDB. */
+async function storedCheckpoint(page: Page): Promise<{ epoch: number; metaEpoch: number; tensors: number; typed: boolean } | null> {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const req = indexedDB.open('nas-playground');
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const db = req.result;
+      const runs = db.transaction('oneshotRuns').objectStore('oneshotRuns').getAll();
+      runs.onsuccess = () => {
+        const list = (runs.result as { id: string; updatedAt: number }[]).sort((a, b) => b.updatedAt - a.updatedAt);
+        if (list.length === 0) { db.close(); resolve(null); return; }
+        const cp = db.transaction('oneshotCheckpoints').objectStore('oneshotCheckpoints').get(list[0].id);
+        cp.onsuccess = () => {
+          const c = cp.result as { epoch: number; meta: { epoch: number }; tensors: Record<string, { data: unknown }> } | undefined;
+          db.close();
+          resolve(c ? { epoch: c.epoch, metaEpoch: c.meta.epoch, tensors: Object.keys(c.tensors).length, typed: Object.values(c.tensors).every((t) => t.data instanceof Float32Array || t.data instanceof Int32Array) } : null);
+        };
+      };
+    };
+  }));
+}
+
+async function heatmap(page: Page): Promise<number[][]> {
+  return page.$$eval('[data-testid="alpha-heatmap"] [data-testid="alpha-row"]', (trs) =>
+    trs.map((tr) => Array.from(tr.querySelectorAll('[data-testid="alpha-cell"]'), (td) => Number((td as HTMLElement).dataset.value))));
+}
+
+describe('one-shot searches in Chromium', () => {
+  it('DARTS: live losses, alphas and genotype; stop, reload, resume from the checkpoint', async () => {
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}#oneshot`);
+    await tinyConfig(page, 'darts', 3);
+    await page.getByTestId('oneshot-start').click();
+
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="oneshot-epoch"]')?.textContent) >= 1, null, { timeout: 150_000 });
+    await page.getByTestId('oneshot-stop').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="oneshot-status"]')?.getAttribute('data-status') === 'paused', null, { timeout: 60_000 });
+    const stoppedAt = await epochsDone(page);
+    expect(stoppedAt).toBeGreaterThanOrEqual(1);
+    expect(stoppedAt).toBeLessThan(3);
+
+    expect(Number(await page.getByTestId('oneshot-loss-chart').getAttribute('data-points'))).toBeGreaterThan(0);
+    const rows = await heatmap(page);
+    expect(rows).toHaveLength(6);
+    for (const r of rows) {
+      expect(r).toHaveLength(5);
+      expect(r.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
+    }
+    const arch = await page.getByTestId('oneshot-genotype').textContent();
+    expect(arch).toMatch(/^\|.+~0\|/);
+    expect(await page.locator('[data-testid="cell-graph"] svg').count()).toBeGreaterThan(0);
+
+    // The checkpoint in IndexedDB: typed-array tensors, taken at (or after) the last finished epoch.
+    const cp = await storedCheckpoint(page);
+    expect(cp).not.toBeNull();
+    expect(cp!.typed).toBe(true);
+    expect(cp!.tensors).toBeGreaterThan(10);
+    expect(cp!.metaEpoch).toBe(stoppedAt);
+
+    // Reload: the run, its charts and its checkpoint are still there; resume continues from the checkpoint.
+    await page.goto(`${url}#oneshot`);
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('[data-testid="oneshot-status"]')?.getAttribute('data-status') === 'paused', null, { timeout: 30_000 });
+    expect(await epochsDone(page)).toBe(stoppedAt);
+    expect(await heatmap(page)).toHaveLength(6);
+    expect(Number(await page.getByTestId('oneshot-checkpoint').getAttribute('data-epoch'))).toBe(stoppedAt);
+    await page.getByTestId('oneshot-resume').click();
+    await page.waitForSelector('[data-testid="oneshot-live"]', { timeout: 120_000 });
+    expect(Number(await page.getByTestId('oneshot-live').getAttribute('data-epoch'))).toBeGreaterThanOrEqual(stoppedAt);
+    await page.waitForFunction(() => document.querySelector('[data-testid="oneshot-status"]')?.getAttribute('data-status') === 'done', null, { timeout: 150_000 });
+    expect(await epochsDone(page)).toBe(3);
+    // One alpha snapshot per epoch, none repeated: the resumed search did not start over.
+    expect(Number(await page.getByTestId('oneshot-collapse-chart').getAttribute('data-points'))).toBe(3);
+    const steps = Number(await page.getByTestId('oneshot-loss-chart').getAttribute('data-points'));
+    expect(steps).toBe(3 * 4);
+    const done = await storedCheckpoint(page);
+    expect(done!.epoch).toBe(3);
+    expect(await page.getByTestId('oneshot-export-arch').textContent()).toMatch(/^\|.+~0\|/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('SPOS: ranks N subnets, marks the top k and reports the ranking check', async () => {
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}#oneshot`);
+    await tinyConfig(page, 'spos', 1);
+    await set(page, 'oneshot-subnets', 6);
+    await set(page, 'oneshot-topk', 2);
+    await set(page, 'oneshot-flops-penalty', 0.5);
+    await set(page, 'oneshot-ranking-check', 3);
+    await page.getByTestId('oneshot-start').click();
+    await page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid="oneshot-status"]');
+      return el?.getAttribute('data-method') === 'spos' && el.getAttribute('data-status') === 'done';
+    }, null, { timeout: 200_000 });
+    const ranked = await page.$$eval('[data-testid="ranked-row"]', (trs) => trs.map((tr) => ({ top: tr.getAttribute('data-top') === 'true', cells: Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '') })));
+    expect(ranked).toHaveLength(6);
+    expect(ranked.filter((r) => r.top)).toHaveLength(2);
+    expect(ranked[0].top && ranked[1].top).toBe(true);
+    const objectives = ranked.map((r) => Number(r.cells[4]));
+    for (let i = 1; i < objectives.length; i++) expect(objectives[i]).toBeLessThanOrEqual(objectives[i - 1]);
+    expect(await page.$$eval('[data-testid="check-row"]', (trs) => trs.length)).toBe(3);
+    const tau = Number(await page.getByTestId('kendall-tau').textContent());
+    expect(tau).toBeGreaterThanOrEqual(-1);
+    expect(tau).toBeLessThanOrEqual(1);
+    expect(await page.getByTestId('ranking-check').textContent()).toContain('trusting supernet scores blindly');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
