@@ -91,3 +91,25 @@ describe('bad training input', () => {
     net.dispose();
   });
 });
+
+describe('learning-curve early stopping', () => {
+  it('stops a candidate whose extrapolated accuracy cannot reach the best so far, and only then', async () => {
+    const { trainNetwork } = await import('../../src/engine/evaluator/train');
+    const g = nb201FromString('|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|none~1|avg_pool_3x3~2|');
+    const opts = { ...DEFAULT_TRAIN_OPTIONS, epochs: 6, batchSize: 32, learningRate: 0.05, weightDecay: 0 };
+    const hopeless = buildNb201Network(g, cfg, createRng(4));
+    const stopped = await trainNetwork(hopeless, train, valid, opts, createRng(5), { curveStop: { margin: 0, bestSoFar: () => 101 } });
+    hopeless.dispose();
+    expect(stopped.epochs).toHaveLength(3);
+    expect(stopped.stoppedEarly).toBe(true);
+    expect(stopped.predictedFinalAcc).toBeLessThanOrEqual(100);
+    const fine = buildNb201Network(g, cfg, createRng(4));
+    const full = await trainNetwork(fine, train, valid, opts, createRng(5), { curveStop: { margin: 0, bestSoFar: () => 0 } });
+    fine.dispose();
+    expect(full.epochs).toHaveLength(6);
+    expect(full.stoppedEarly).toBe(false);
+    expect(full.predictedFinalAcc).toBeUndefined();
+    // The first three epochs are the same run.
+    expect(full.epochs.slice(0, 3)).toEqual(stopped.epochs);
+  });
+});

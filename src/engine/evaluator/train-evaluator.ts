@@ -26,6 +26,8 @@ export interface TrainEvaluatorConfig<G> {
   readonly costs?: (g: G) => Record<string, number>;
   readonly yieldNow?: () => Promise<void>;
   readonly onEpoch?: (candidate: Candidate<G>, e: EpochReport) => void;
+  /** Stop hopeless candidates by learning-curve extrapolation (see train.ts TrainHooks.curveStop). */
+  readonly curveStop?: { readonly margin: number; readonly bestSoFar: () => number };
 }
 
 /** FNV-1a of a string, to mix a candidate's hash into its seed. */
@@ -48,6 +50,7 @@ export class TrainEvaluator<G> implements Evaluator<G> {
         signal,
         yieldNow: cfg.yieldNow,
         onEpoch: (e) => cfg.onEpoch?.(c, e),
+        curveStop: cfg.curveStop,
       });
       const metrics: Record<string, number> = {
         valid_acc: result.validAcc * 100,
@@ -55,6 +58,8 @@ export class TrainEvaluator<G> implements Evaluator<G> {
         epochs: result.epochs.length,
         params: net.countParams(),
         train_ms: Date.now() - t0,
+        stopped_early: result.stoppedEarly ? 1 : 0,
+        ...(result.predictedFinalAcc !== undefined ? { predicted_final_acc: result.predictedFinalAcc } : {}),
         ...(cfg.costs?.(c.genotype) ?? {}),
       };
       if (cfg.latency) {

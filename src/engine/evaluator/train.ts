@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Network } from '../model/network';
 import { Sgd } from '../optim/sgd';
+import { predictFinal, shouldStop } from './learning-curve';
 import { recalibrateBatchNorm } from '../supernet/bn-recalibrate';
 import { throwIfAborted, type AbortSignalLike } from '../util/abort';
 import type { Rng } from '../util/rng';
@@ -43,6 +44,11 @@ export interface TrainHooks {
   /** Lets the caller's event loop run (worker messages, cancel) between batches. */
   readonly yieldNow?: () => Promise<void>;
   readonly onEpoch?: (e: EpochReport) => void;
+  /**
+   * Learning-curve early stopping (learning-curve.ts): after each epoch from the third on, stop when the
+   * extrapolated final validation accuracy (%) plus `margin` is below the best accuracy seen so far.
+   */
+  readonly curveStop?: { readonly margin: number; readonly bestSoFar: () => number };
 }
 
 export interface EpochReport {
@@ -57,6 +63,8 @@ export interface TrainResult {
   readonly validAcc: number;
   readonly finalTrainLoss: number;
   readonly stoppedEarly: boolean;
+  /** Set when the learning-curve rule stopped training: the predicted final accuracy (%). */
+  readonly predictedFinalAcc?: number;
 }
 
 export class DivergedError extends Error {
@@ -83,6 +91,7 @@ export async function trainNetwork(
   let sinceBest = 0;
   let stoppedEarly = false;
   let lastLoss = NaN;
+  let predictedFinalAcc: number | undefined;
   try {
     let step = 0;
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
@@ -121,11 +130,19 @@ export async function trainNetwork(
       hooks.onEpoch?.(report);
       if (validAcc > best) { best = validAcc; sinceBest = 0; } else sinceBest++;
       if (opts.patience > 0 && sinceBest >= opts.patience && epoch < opts.epochs - 1) { stoppedEarly = true; break; }
+      if (hooks.curveStop && epoch < opts.epochs - 1) {
+        const curve = epochs.map((r) => r.validAcc * 100);
+        if (shouldStop(curve, hooks.curveStop.bestSoFar(), opts.epochs, hooks.curveStop.margin)) {
+          stoppedEarly = true;
+          predictedFinalAcc = predictFinal(curve, opts.epochs).mean;
+          break;
+        }
+      }
     }
   } finally {
     optimizer.dispose();
   }
-  return { epochs, validAcc: best, finalTrainLoss: lastLoss, stoppedEarly };
+  return { epochs, validAcc: best, finalTrainLoss: lastLoss, stoppedEarly, predictedFinalAcc };
 }
 
 /** Top-1 accuracy in inference mode (running batch-norm statistics). */
