@@ -138,6 +138,10 @@ describe('DARTS resources and events', () => {
     const t = new DartsSearch(net, { train, valid }, { epochs: 5, batchSize: 8 });
     await expect(t.run({ signal: { aborted: true } })).rejects.toThrow(/cancelled/);
     t.dispose();
+    // Without gradient clipping as well.
+    const u = new DartsSearch(net, { train, valid }, { epochs: 1, batchSize: 8, gradClip: 0 });
+    expect(Number.isFinite((await u.step()).trainLoss)).toBe(true);
+    u.dispose();
     net.dispose();
   });
 });

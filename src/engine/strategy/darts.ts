@@ -98,6 +98,7 @@ export function dartsOptions(input: DartsOptionsInput = {}, defaults: DartsOptio
   posInt('batchSize', o.batchSize);
   for (const k of ['learningRate', 'learningRateMin', 'momentum', 'weightDecay', 'gradClip', 'warmupEpochs'] as const) nonNeg(k, o[k]);
   for (const k of ['learningRate', 'beta1', 'beta2', 'eps', 'weightDecay'] as const) nonNeg(`arch.${k}`, o.arch[k]);
+  if (!(o.antiCollapse.eigenEps > 0)) throw new Error(`DARTS option antiCollapse.eigenEps: must be > 0, got ${o.antiCollapse.eigenEps}`);
   if (o.order !== 'first' && o.order !== 'second') throw new Error(`DARTS option order: must be 'first' or 'second', got ${JSON.stringify(o.order)}`);
   if (!Number.isFinite(o.seed)) throw new Error(`DARTS option seed: must be a number, got ${o.seed}`);
   const a = o.antiCollapse;
@@ -374,7 +375,7 @@ export class DartsSearch<G> {
         value.dispose();
         return grads;
       };
-      const { value } = await dominantEigenvalue(grad, alphas, { iterations, rng: this.rng });
+      const { value } = await dominantEigenvalue(grad, alphas, { iterations, eps: this.options.antiCollapse.eigenEps, rng: this.rng });
       return value;
     } finally {
       net.buffers.forEach((b, i) => b.assign(saved[i]));

@@ -9,8 +9,10 @@
  *    ranking of the architecture weights has been stable for K epochs;
  *  - the RobustDARTS indicator (Zela et al., "Understanding and Robustifying Differentiable Architecture Search",
  *    ICLR 2020): the dominant eigenvalue of the Hessian of the validation loss w.r.t. the alphas, by power
- *    iteration on finite-difference Hessian-vector products (tfjs 4.22's double backprop does not give correct
- *    second derivatives through softmax/conv gradients, so we do not rely on it), with DARTS-ES's stopping rule:
+ *    iteration on finite-difference Hessian-vector products (tfjs 4.22's nested tf.grad either throws "Cannot
+ *    compute gradient" or, through softmax/conv, disagrees with finite differences, so we do not rely on double
+ *    backprop). Finite differences of a ReLU network's gradient include the jumps at kinks, so the estimate is noisy
+ *    (read it as a trend, on a large eigenBatchSize); with DARTS-ES's stopping rule:
  *    stop when mean(lambda over the `window` evaluations `lag` evaluations ago) / mean(lambda over the last
  *    `window`) < ratio (0.75 in the paper).
  */
@@ -32,6 +34,11 @@ export interface AntiCollapseOptions {
   readonly eigenIterations: number;
   /** Validation samples (the first ones of the split, a fixed batch) for the Hessian. */
   readonly eigenBatchSize: number;
+  /**
+   * Finite-difference step of the Hessian-vector products (unit direction in alpha space). On ReLU networks the
+   * gradient jumps at kinks, so very small steps measure kink noise rather than curvature; 0.03 is a compromise.
+   */
+  readonly eigenEps: number;
   /** DARTS-ES stopping on the eigenvalue trajectory (ratio 0 = off). */
   readonly eigenStopRatio: number;
   readonly eigenWindow: number;
@@ -47,6 +54,7 @@ export const NO_ANTI_COLLAPSE: AntiCollapseOptions = {
   eigenvalueEvery: 0,
   eigenIterations: 20,
   eigenBatchSize: 64,
+  eigenEps: 0.03,
   eigenStopRatio: 0,
   eigenWindow: 5,
   eigenLag: 5,

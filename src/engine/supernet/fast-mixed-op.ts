@@ -2,9 +2,10 @@
  * A fast twin of a stride-1 MixedOp (mixed-op.ts) for CPU-only training: it computes exactly what the MixedOp
  * computes, with the SAME variables (read from the MixedOp's modules, so both can be used interchangeably and a
  * supernet can switch to it without re-initialising), but through the fused ops of ops/fused-ops.ts:
- *  - one ReLU of the edge input shared by every conv op (the plain ops compute it once per op);
- *  - depthwise convs with a direct filter-gradient kernel, 1x1 convs as matMuls, BN(affine=false) as one kernel
- *    forward and one backward (running statistics included), 3x3 pools with direct gradient kernels;
+ *  - on wasm with SIMD WebAssembly: every "ReLU -> depthwise -> 1x1 -> BN" stage of sep_conv / dil_conv and every
+ *    "pool -> BN" as ONE kernel forward and one backward (fusedConvStage / fusedPoolBn);
+ *  - elsewhere: depthwise convs with a direct filter-gradient kernel, 1x1 convs as matMuls, BN(affine=false) as one
+ *    kernel each way (running statistics included), 3x3 pools with direct gradient kernels;
  *  - the softmax-weighted sum over the ops as one kernel whose gradient covers every op output and the weight row.
  * Supported: DARTS ops (model_search.py semantics: pools followed by BN(affine=false) when poolBn) and NB201 ops,
  * at stride 1, with affine-free BN (search mode). Anything else throws at construction, so callers fall back to
@@ -12,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  fusedAvgPool3, fusedBatchNorm, fusedDepthwise, fusedMaxPool3, fusedPointwise, fusedWeightedSum,
+  fusedAvgPool3, fusedBatchNorm, fusedConvStage, fusedMaxPool3, fusedPointwise, fusedPoolBn, fusedWeightedSum,
 } from '../ops/fused-ops';
 import type { MixedOp } from './mixed-op';
 
@@ -61,8 +62,9 @@ function runner(op: string, params: readonly tf.Variable[], buffers: readonly tf
     const withBn = cfg.space === 'darts' && (cfg.poolBn ?? true);
     expectShapes(op, params, [], 'params');
     expectShapes(op, buffers, bnShapes(withBn ? 1 : 0), 'buffers');
-    const pool = op === 'max_pool_3x3' ? fusedMaxPool3 : fusedAvgPool3;
-    return withBn ? (x, _r, t) => bn(pool(x), 0, t) : (x) => pool(x);
+    const kind = op === 'max_pool_3x3' ? 'max' : 'avg';
+    const pool = kind === 'max' ? fusedMaxPool3 : fusedAvgPool3;
+    return withBn ? (x, _r, t) => fusedPoolBn(x, kind, buffers[0], buffers[1], t, momentum, eps) : (x) => pool(x);
   }
   const sep = /^sep_conv_(\d)x\1$/.exec(op);
   if (sep && cfg.space === 'darts') {
@@ -70,9 +72,10 @@ function runner(op: string, params: readonly tf.Variable[], buffers: readonly tf
     expectShapes(op, params, [[k, k, C, 1], [1, 1, C, C], [k, k, C, 1], [1, 1, C, C]], 'params');
     expectShapes(op, buffers, bnShapes(2), 'buffers');
     const [dw1, pw1, dw2, pw2] = params as tf.Variable[] as tf.Tensor4D[];
-    return (_x, relu, t) => {
-      const h = bn(fusedPointwise(fusedDepthwise(relu(), dw1), pw1), 0, t);
-      return bn(fusedPointwise(fusedDepthwise(tf.relu(h), dw2), pw2), 1, t);
+    const o = { reluIn: true, momentum, eps };
+    return (x, _r, t) => {
+      const h = fusedConvStage(x, dw1, pw1, buffers[0], buffers[1], t, o);
+      return fusedConvStage(h, dw2, pw2, buffers[2], buffers[3], t, o);
     };
   }
   const dil = /^dil_conv_(\d)x\1$/.exec(op);
@@ -81,7 +84,8 @@ function runner(op: string, params: readonly tf.Variable[], buffers: readonly tf
     expectShapes(op, params, [[k, k, C, 1], [1, 1, C, C]], 'params');
     expectShapes(op, buffers, bnShapes(1), 'buffers');
     const [dw, pw] = params as tf.Variable[] as tf.Tensor4D[];
-    return (_x, relu, t) => bn(fusedPointwise(fusedDepthwise(relu(), dw, 2), pw), 0, t);
+    const o = { reluIn: true, dilation: 2, momentum, eps };
+    return (x, _r, t) => fusedConvStage(x, dw, pw, buffers[0], buffers[1], t, o);
   }
   const nor = /^nor_conv_(\d)x\1$/.exec(op);
   if (nor && cfg.space === 'nb201') {

@@ -18,10 +18,10 @@ export function globalNorm(ts: readonly tf.Tensor[]): tf.Scalar {
 
 /**
  * PyTorch's clip_grad_norm_: scales every gradient by max_norm / (total_norm + 1e-6) when that is below 1.
- * Stays on the device (no read-back). maxNorm <= 0 returns the gradients unchanged.
+ * Stays on the device (no read-back). Always returns new tensors (copies when maxNorm <= 0: no clipping).
  */
 export function clipByGlobalNorm(grads: readonly tf.Tensor[], maxNorm: number): tf.Tensor[] {
-  if (!(maxNorm > 0) || grads.length === 0) return grads.slice();
+  if (!(maxNorm > 0) || grads.length === 0) return grads.map((g) => tf.clone(g));
   const coef = tf.minimum(tf.scalar(1), tf.div(tf.scalar(maxNorm), tf.add(globalNorm(grads), 1e-6)));
   return grads.map((g) => tf.mul(g, coef));
 }

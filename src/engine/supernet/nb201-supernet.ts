@@ -32,8 +32,9 @@ export interface Nb201SupernetConfig {
   readonly edgeNormalization?: boolean;
 }
 
-/** Incoming edge indices of each node 1..3 (index 0 unused). */
+/** Incoming edge indices of each node 1..3 (index 0 unused); consecutive in NB201_EDGES order. */
 const INCOMING: readonly (readonly number[])[] = [0, 1, 2, 3].map((j) => NB201_EDGES.flatMap(([, to], e) => (to === j ? [e] : [])));
+if (!INCOMING.every((es) => es.every((e, i) => e === es[0] + i))) throw new Error('NB201 supernet: incoming edges must be consecutive');
 
 interface SearchCell extends Module {
   readonly edges: readonly MixedOp[];
@@ -127,7 +128,9 @@ export function buildNb201Supernet(cfg: Nb201SupernetConfig, rng: Rng): Supernet
     let b: tf.Scalar[][] | null = null;
     if (mode.kind === 'mixture' && edgeNorm) {
       const beta = betas[0].variable;
-      b = INCOMING.map((edgesIn) => (edgesIn.length === 0 ? [] : unstack0(tf.softmax(tf.gather(beta, edgesIn))) as tf.Scalar[]));
+      // Each node's incoming edges are consecutive in NB201_EDGES order; slice rather than gather (gather's gradient
+      // needs UnsortedSegmentSum, which the wasm backend lacks).
+      b = INCOMING.map((edgesIn) => (edgesIn.length === 0 ? [] : unstack0(tf.softmax(tf.slice(beta, [edgesIn[0]], [edgesIn.length]))) as tf.Scalar[]));
     }
     let h = stem.apply(x, training);
     let cellIndex = 0;
