@@ -4,7 +4,10 @@
  *   npx tsx --tsconfig tsconfig.node.json bench/run.ts            # full run (~30-40 min on 2 busy cores)
  *   npx tsx --tsconfig tsconfig.node.json bench/run.ts --smoke    # ~1 min: Node wasm, tiny workloads
  * Options: --out PATH (default bench/results.json; smoke: $TMPDIR/nas-bench-smoke.json), --no-browser,
- *          --no-torch, --no-app (skip the app's long-task measurement), --only SUBSTRING (workload filter).
+ *          --no-node, --no-torch, --no-app (skip the app's long-task measurement), --only SUBSTRING (workload
+ *          filter), --browser-backends wasm,wasm-isolated,webgl,webgpu (subset), --merge-browser PATH (take the
+ *          Chromium rows, the app's long tasks and their notes from an earlier results file, e.g. to re-run only
+ *          the Node part with --no-browser --no-app).
  *
  * Training workloads (bench/workloads.ts) run on Node wasm + cpu and in headless Chromium's dedicated worker
  * (wasm without / with cross-origin isolation, webgl, webgpu), in the engine's plain ops and in the fused fast
@@ -15,12 +18,13 @@
  * DARTS vs PC-DARTS supernet step (engine supernet), and main-thread long tasks in the app during a search.
  * Figures are never asserted; tests/unit/bench-smoke.test.ts checks the smoke output's structure only.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BenchPage, buildBenchPage, chromiumAvailable, serve } from './browser-runner';
 import type { InitInfo } from './browser/protocol';
 import { tf, useNodeBackend, type NodeBackend } from './node-backend';
+import { fusedKernelOptions } from '../src/engine/ops/fused-kernels';
 import { TorchClient } from './torch';
 import { createWorkload, workloadLabel, type Impl, type StepProfile, type WorkloadSpec } from './workloads';
 import { buildDartsSupernet } from '../src/engine/supernet/darts-supernet';
@@ -58,11 +62,11 @@ const both: Impl[] = ['plain', 'fast'];
 const PLAN: Plan = SMOKE
   ? {
     rounds: 1, warmup: 1, steps: 2, maxSeconds: 3,
-    workloads: [cnn(16), cell('darts-mix', 8, 8, 8), cell('darts-spos', 8, 8, 8)],
+    workloads: [cnn(8), cell('darts-mix', 8, 4, 4), cell('darts-spos', 8, 4, 4)],
     nodeBackends: [{ backend: 'wasm', workloads: () => both }],
     browser: false, browserWorkloads: () => [],
-    inferReps: 5, tensorSteps: 30,
-    memory: { channels: 4, layers: 3, size: 8, batch: 4 },
+    inferReps: 5, tensorSteps: 20,
+    memory: { channels: 4, layers: 3, size: 8, batch: 2 },
   }
   : {
     rounds: 2, warmup: 1, steps: 5, maxSeconds: 8,
@@ -79,6 +83,18 @@ const PLAN: Plan = SMOKE
   };
 
 // ---------------------------------------------------------------------------------------------------------------
+interface AblationRow {
+  workload: string;
+  variant: string;
+  description: string;
+  medianMs: number;
+  steps: number;
+  kernelsPerStep: number;
+  speedupVsPlain: number;
+  /** Over PyTorch with 1 thread, interleaved in the same rounds. */
+  ratioTorch1T: number | null;
+  loadAvg1m: number;
+}
 interface Timing { medianMs: number; minMs: number; steps: number; timesMs: number[] }
 interface TrainingRow {
   env: 'node' | 'chromium';
@@ -184,8 +200,11 @@ const results = {
   tensorCount: null as null | { backend: string; workload: string; steps: number[]; numTensors: number[]; numBytes: number[]; flat: boolean },
   memory: null as null | { backend: string; config: string; darts: { peakBytes: number; stepMs: number }; pcDarts: { peakBytes: number; stepMs: number; partialChannels: number }; ratio: number },
   longTasks: null as null | { backend: string; searchSeconds: number; candidates: number; count: number; totalMs: number; maxMs: number; durationsMs: number[]; loadAvg1m: number },
+  ablation: [] as AblationRow[],
+  batchSweep: [] as { backend: string; batch: number; tfjsMs: number; torchMs: { threads: number; medianMs: number }[]; tfjsImgPerS: number; torchBestImgPerS: number; ratioBest: number; loadAvg1m: number }[],
   backends: [] as { env: string; backend: string; ok: boolean; detail: string }[],
   missing: [] as string[],
+  mergedFrom: null as null | { file: string; startedAt: string; loadAvg1m: { start: number; end: number } },
 };
 
 /**
@@ -228,11 +247,17 @@ async function measure(side: TfjsSide, env: TrainingRow['env'], backend: string,
   const torchTimes = torchClients.map(() => [] as number[][]);
   const runTorch = async () => {
     if (!job) return;
-    for (const [i, { client }] of torchClients.entries()) torchTimes[i].push((await client.run(job.id, PLAN.warmup, PLAN.steps, PLAN.maxSeconds)).times);
+    for (const [i, { client, threads }] of torchClients.entries()) {
+      // 2 threads on an oversubscribed machine can take tens of seconds per step: a short, capped run.
+      const t = threads > 1 ? await client.run(job.id, 1, 2, 3, 1) : await client.run(job.id, PLAN.warmup, PLAN.steps, PLAN.maxSeconds);
+      torchTimes[i].push(t.times);
+    }
   };
+  // Software-rendered GPU backends are 50-200x slower than PyTorch here: one round is enough to place them.
+  const rounds = backend === 'webgl' || backend === 'webgpu' ? 1 : PLAN.rounds;
   try {
     await runTorch();
-    for (let r = 0; r < PLAN.rounds; r++) {
+    for (let r = 0; r < rounds; r++) {
       tfjsTimes.push(await side.run(key, PLAN.warmup, PLAN.steps, PLAN.maxSeconds, 0));
       await runTorch();
     }
@@ -267,7 +292,11 @@ async function inference(side: TfjsSide, env: string, backend: string): Promise<
   await side.setup(key, spec);
   try {
     const job = await torchJob(cnn(1));
-    const torchRun = async () => (job ? Promise.all(torchClients.map(async ({ client }) => client.infer(job.id, PLAN.inferReps))) : []);
+    const torchRun = async () => {
+      const out: number[][] = [];
+      if (job) for (const { client } of torchClients) out.push(await client.infer(job.id, PLAN.inferReps));
+      return out;
+    };
     const before = await torchRun();
     const t = await side.infer(key, PLAN.inferReps);
     const after = await torchRun();
@@ -282,7 +311,7 @@ async function inference(side: TfjsSide, env: string, backend: string): Promise<
 
 async function tensorCount(): Promise<void> {
   await useNodeBackend('wasm');
-  const spec: WorkloadSpec = { ...cell('darts-spos', 8, 8, 8), impl: 'fast' };
+  const spec: WorkloadSpec = SMOKE ? { ...cell('darts-spos', 8, 4, 4), impl: 'fast' } : { ...cell('darts-spos', 8, 8, 8), impl: 'fast' };
   const w = createWorkload(spec);
   const marks = PLAN.tensorSteps >= 1000 ? [1, 10, 100, 1000] : [1, 10, PLAN.tensorSteps];
   const numTensors: number[] = [];
@@ -312,7 +341,7 @@ async function supernetMemory(): Promise<void> {
     }, createRng(5));
     const rng = createRng(6);
     const x = tf.tensor4d(Float32Array.from({ length: m.batch * m.size * m.size * 3 }, () => rng.next() * 2 - 1), [m.batch, m.size, m.size, 3]);
-    const y = tf.oneHot(tf.tensor1d(Array.from({ length: m.batch }, (_, i) => i % 10), 'int32'), 10).toFloat();
+    const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Array.from({ length: m.batch }, (_, i) => i % 10), 'int32'), 10), 'float32'));
     const vars = [...net.weights, ...net.archParams] as tf.Variable[];
     const step = () => tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, net.forward(x, { kind: 'mixture' }, true)) as tf.Scalar, vars);
@@ -339,6 +368,88 @@ async function supernetMemory(): Promise<void> {
   log(`peak memory DARTS ${(darts.peakBytes / 2 ** 20).toFixed(1)} MiB vs PC-DARTS ${(pc.peakBytes / 2 ** 20).toFixed(1)} MiB`);
 }
 
+/**
+ * What each speed change bought: the same DARTS cell on Node wasm through (1) the engine's plain ops, (2) the fused
+ * ops with plain-JS kernels, (3) + the WebAssembly SIMD kernels, (4) + whole-stage kernels (the default fast path),
+ * interleaved round by round with PyTorch (1 thread).
+ */
+async function ablation(): Promise<void> {
+  await useNodeBackend('wasm');
+  const variants: { name: string; description: string; impl: Impl; simd: boolean; stages: boolean }[] = [
+    { name: 'plain', description: "engine ops (MixedOp + DARTS_OP_FACTORIES), tfjs autodiff, engine training kernels", impl: 'plain', simd: true, stages: true },
+    { name: 'fused-js', description: 'fused ops with custom gradients, plain-JS kernels (BN, dw filter grad, pool grads, weighted sum, SGD)', impl: 'fast', simd: false, stages: false },
+    { name: 'fused-simd', description: '+ those kernels in WebAssembly SIMD on the wasm heap', impl: 'fast', simd: true, stages: false },
+    { name: 'fused-stages', description: '+ whole "ReLU-dw-1x1-BN" and "pool-BN" stages as one SIMD kernel each way (default fast path)', impl: 'fast', simd: true, stages: true },
+  ];
+  const torch1 = torchClients.find((c) => c.threads === 1)?.client ?? null;
+  const bases = SMOKE ? [cell('darts-mix', 8, 4, 4)] : [cell('darts-mix', 8, 32, 16), cell('darts-mix', 16, 32, 16), cell('darts-spos', 16, 32, 16)];
+  for (const base of bases) {
+    const label = workloadLabel({ ...base, impl: 'plain' });
+    if (ONLY && !label.includes(ONLY)) continue;
+    log(`ablation ${label}`);
+    const job = await torchJob(base);
+    const side = nodeSide();
+    const times = variants.map(() => [] as number[]);
+    const torchTimes: number[] = [];
+    const kernels: number[] = [];
+    const set = (v: (typeof variants)[number]) => { fusedKernelOptions.wasmSimd = v.simd; fusedKernelOptions.stages = v.stages; };
+    try {
+      for (const v of variants) { set(v); await side.setup(`${label}-${v.name}`, { ...base, impl: v.impl }); }
+      for (let r = 0; r <= PLAN.rounds; r++) {
+        if (job && torch1) torchTimes.push(...(await torch1.run(job.id, PLAN.warmup, PLAN.steps, PLAN.maxSeconds)).times);
+        if (r === PLAN.rounds) break;
+        for (const [i, v] of variants.entries()) {
+          set(v);
+          times[i].push(...await side.run(`${label}-${v.name}`, PLAN.warmup, PLAN.steps, PLAN.maxSeconds, 0));
+        }
+      }
+      for (const v of variants) { set(v); kernels.push((await side.profile(`${label}-${v.name}`)).kernels); }
+    } finally {
+      set(variants[variants.length - 1]);
+      for (const v of variants) await side.dispose(`${label}-${v.name}`);
+    }
+    const plainMs = median(times[0]);
+    const torchMs = torchTimes.length ? median(torchTimes) : null;
+    variants.forEach((v, i) => {
+      const m = median(times[i]);
+      results.ablation.push({ workload: label, variant: v.name, description: v.description, medianMs: m, steps: times[i].length, kernelsPerStep: kernels[i],
+        speedupVsPlain: plainMs / m, ratioTorch1T: torchMs ? m / torchMs : null, loadAvg1m: load1() });
+      log(`  ${v.name.padEnd(13)} ${m.toFixed(1)} ms (x${(plainMs / m).toFixed(2)} vs plain, ${torchMs ? (m / torchMs).toFixed(2) : '-'} x PyTorch 1T), ${kernels[i]} kernels`);
+    });
+  }
+}
+
+/** Small-CNN throughput against batch size (Node wasm vs PyTorch), to choose the batch by measurement. */
+async function batchSweep(): Promise<void> {
+  if (SMOKE) return;
+  await useNodeBackend('wasm');
+  const side = nodeSide();
+  for (const batch of [16, 32, 64, 128, 256]) {
+    const base = cnn(batch);
+    if (ONLY && !workloadLabel({ ...base, impl: 'fast' }).includes(ONLY)) continue;
+    const key = `sweep-${batch}`;
+    const job = await torchJob(base);
+    await side.setup(key, { ...base, impl: 'fast' });
+    try {
+      const torchT = torchClients.map(() => [] as number[]);
+      const tfjsT: number[] = [];
+      const runTorch = async () => {
+        if (job) for (const [i, { client, threads }] of torchClients.entries()) torchT[i].push(...(await client.run(job.id, 1, threads > 1 ? 2 : 4, threads > 1 ? 3 : 5, 1)).times);
+      };
+      await runTorch();
+      tfjsT.push(...await side.run(key, 1, 4, 5, 0));
+      await runTorch();
+      const t = median(tfjsT);
+      const torchMs = torchClients.map((c, i) => ({ threads: c.threads, medianMs: median(torchT[i]) }));
+      const best = torchMs.length ? Math.min(...torchMs.map((x) => x.medianMs)) : NaN;
+      results.batchSweep.push({ backend: 'node wasm', batch, tfjsMs: t, torchMs, tfjsImgPerS: (batch / t) * 1000, torchBestImgPerS: (batch / best) * 1000, ratioBest: t / best, loadAvg1m: load1() });
+      log(`batch ${batch}: tfjs ${(batch / t * 1000).toFixed(0)} img/s, PyTorch best ${(batch / best * 1000).toFixed(0)} img/s`);
+    } finally {
+      await side.dispose(key);
+    }
+  }
+}
+
 async function nodePart(): Promise<void> {
   for (const { backend, workloads } of PLAN.nodeBackends) {
     await useNodeBackend(backend);
@@ -362,8 +473,9 @@ async function browserPart(): Promise<void> {
     { name: 'webgl', backend: 'webgl', isolated: false, threads: false, webgpu: false },
     { name: 'webgpu', backend: 'webgpu', isolated: false, threads: false, webgpu: true },
   ];
+  const wanted = option('--browser-backends')?.split(',');
   try {
-    for (const t of targets) {
+    for (const t of targets.filter((x) => !wanted || wanted.includes(x.name))) {
       let page = await BenchPage.open(url, t);
       try {
         let info: InitInfo;
@@ -390,7 +502,7 @@ async function browserPart(): Promise<void> {
             }
           }
         }
-        await inference(side, 'chromium', t.name);
+        await inference(side, 'chromium', t.name).catch((e: unknown) => { results.missing.push(`chromium ${t.name} inference: ${String(e)}`); });
       } finally {
         await page.close();
       }
@@ -456,11 +568,34 @@ function printTable(): void {
     console.log('\nInference latency, small CNN batch 1 (median ms)');
     for (const r of results.inference) console.log(`  ${`${r.env} ${r.backend}`.padEnd(24)} tfjs ${f(r.tfjsMedianMs, 2)}  torch ${r.torch.map((x) => `${x.threads}T ${f(x.medianMs, 2)}`).join(' ')}  ratio vs best ${f(r.ratioBest, 2)}`);
   }
+  if (results.ablation.length) {
+    console.log('\nWhat each speed change bought (Node wasm, interleaved with PyTorch 1 thread)');
+    for (const a of results.ablation) {
+      console.log(`  ${a.workload.padEnd(28)} ${a.variant.padEnd(13)} ${f(a.medianMs).padStart(8)} ms  x${f(a.speedupVsPlain, 2).padStart(6)} vs plain  ${f(a.ratioTorch1T, 2).padStart(6)} x PyTorch-1T  ${String(a.kernelsPerStep).padStart(6)} kernels`);
+    }
+  }
+  if (results.batchSweep.length) {
+    console.log('\nSmall CNN throughput by batch size (Node wasm fast vs the faster PyTorch)');
+    for (const b of results.batchSweep) console.log(`  batch ${String(b.batch).padStart(4)}: tfjs ${b.tfjsImgPerS.toFixed(0).padStart(6)} img/s, PyTorch ${b.torchBestImgPerS.toFixed(0).padStart(6)} img/s, ratio ${b.ratioBest.toFixed(2)}`);
+  }
   if (results.tensorCount) console.log(`\nTensors after steps ${results.tensorCount.steps.join('/')}: ${results.tensorCount.numTensors.join('/')} (${results.tensorCount.flat ? 'flat' : 'GROWING'})`);
   if (results.memory) console.log(`Peak memory of one step: DARTS ${(results.memory.darts.peakBytes / 2 ** 20).toFixed(1)} MiB, PC-DARTS (K=4) ${(results.memory.pcDarts.peakBytes / 2 ** 20).toFixed(1)} MiB (${results.memory.config})`);
   if (results.longTasks) console.log(`App main-thread long tasks during ${results.longTasks.searchSeconds.toFixed(0)} s of search on ${results.longTasks.backend}: ${results.longTasks.count}, total ${results.longTasks.totalMs.toFixed(0)} ms, max ${results.longTasks.maxMs.toFixed(0)} ms`);
   if (results.missing.length) console.log(`\nMissing:\n  ${results.missing.join('\n  ')}`);
   console.log(`\nLoad average (1 min) ${results.machine.loadAvg1m.start} at start, ${results.machine.loadAvg1m.end} at end, ${results.machine.cpus} CPUs`);
+}
+
+/** --merge-browser: the Chromium half (and the app's long tasks) of an earlier run, marked with its date. */
+function mergeBrowser(file: string): void {
+  const old = JSON.parse(readFileSync(file, 'utf8')) as typeof results;
+  const note = ` (from the run of ${old.startedAt})`;
+  results.training.push(...old.training.filter((t) => t.env === 'chromium').map((t) => ({ ...t, backendDetail: t.backendDetail + note })));
+  results.inference.push(...old.inference.filter((t) => t.env === 'chromium'));
+  results.backends.push(...old.backends.filter((b) => b.env === 'chromium').map((b) => ({ ...b, detail: b.detail + note })));
+  if (old.longTasks && !results.longTasks) results.longTasks = old.longTasks;
+  results.missing = results.missing.filter((m) => !/^(browser|app long tasks): skipped/.test(m));
+  results.missing.push(...old.missing.filter((m) => /chromium|wasm-isolated|webg|app long tasks/.test(m) && !/skipped/.test(m)).map((m) => m + note));
+  results.mergedFrom = { file, startedAt: old.startedAt, loadAvg1m: old.machine.loadAvg1m };
 }
 
 function save(): void {
@@ -469,8 +604,11 @@ function save(): void {
 }
 
 async function main(): Promise<void> {
+  // PyTorch twins are exported from Node-side workloads: a Node backend must exist even with --no-node.
+  await useNodeBackend('wasm');
   if (!flag('--no-torch')) {
-    for (const threads of [2, 1]) {
+    // Smoke: 1 thread only (a 2-thread PyTorch on a loaded 2-core machine can take seconds per tiny step).
+    for (const threads of SMOKE ? [1] : [2, 1]) {
       const t = await TorchClient.start(threads);
       if ('error' in t) { results.missing.push(`PyTorch (${threads} threads): ${t.error}`); continue; }
       torchClients.push({ threads: t.threads, client: t.client });
@@ -478,17 +616,25 @@ async function main(): Promise<void> {
     }
   } else results.missing.push('PyTorch: skipped (--no-torch)');
   try {
-    await nodePart();
-    save();
-    await tensorCount();
-    await supernetMemory();
-    save();
+    if (!flag('--no-node')) {
+      await nodePart();
+      save();
+      await ablation();
+      save();
+      await batchSweep();
+      save();
+      await tensorCount();
+      await supernetMemory();
+      save();
+    } else results.missing.push('node: skipped (--no-node)');
     if (PLAN.browser) {
       await browserPart();
       save();
     } else results.missing.push(SMOKE ? 'browser: skipped in smoke mode' : 'browser: skipped (--no-browser)');
     if (!SMOKE && !flag('--no-app')) await appLongTasks().catch((e: unknown) => { results.missing.push(`app long tasks: ${String(e)}`); });
     else results.missing.push('app long tasks: skipped');
+    const merge = option('--merge-browser');
+    if (merge) mergeBrowser(merge);
   } finally {
     for (const { client } of torchClients) client.close();
     results.machine.loadAvg1m.end = load1();

@@ -75,8 +75,8 @@ export class TorchClient {
     return Number(r.loss);
   }
 
-  async run(id: string, warmup: number, steps: number, maxSeconds: number): Promise<{ times: number[]; losses: number[] }> {
-    const r = await this.send({ cmd: 'run', id, warmup, steps, max_seconds: maxSeconds });
+  async run(id: string, warmup: number, steps: number, maxSeconds: number, minSteps = 2): Promise<{ times: number[]; losses: number[] }> {
+    const r = await this.send({ cmd: 'run', id, warmup, steps, max_seconds: maxSeconds, min_steps: minSteps });
     if (!r.ok) throw new Error(`PyTorch run of ${id} failed: ${r.error}`);
     return { times: r.times_ms as number[], losses: r.losses as number[] };
   }

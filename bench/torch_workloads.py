@@ -7,7 +7,7 @@ forward + backward + plain SGD (lr as given) on every trainable tensor, loss = m
 
 Commands:
   {"cmd": "load", "id": ID, "manifest": PATH}      -> {"ok": true, "loss": first-forward loss, "params": n}
-  {"cmd": "run", "id": ID, "warmup": W, "steps": S, "max_seconds": T}
+  {"cmd": "run", "id": ID, "warmup": W, "steps": S, "max_seconds": T, "min_steps": M}
                                                    -> {"ok": true, "times_ms": [...], "losses": [...]}
   {"cmd": "infer", "id": ID, "reps": R}            -> {"ok": true, "times_ms": [...]}
   {"cmd": "info"}                                  -> {"ok": true, "torch": version, "threads": n}
@@ -272,7 +272,7 @@ class Job:
         self.opt.step()
         return loss.item()
 
-    def run(self, warmup, steps, max_seconds):
+    def run(self, warmup, steps, max_seconds, min_steps=2):
         for i in range(warmup):
             self.step(i)
         times, losses = [], []
@@ -281,7 +281,7 @@ class Job:
             t0 = time.perf_counter()
             losses.append(self.step(warmup + i))
             times.append((time.perf_counter() - t0) * 1000)
-            if time.perf_counter() - t_start > max_seconds and len(times) >= 2:
+            if time.perf_counter() - t_start > max_seconds and len(times) >= min_steps:
                 break
         return times, losses
 
@@ -319,7 +319,7 @@ def main():
                 jobs[msg["id"]] = job
                 reply = {"ok": True, "loss": job.first_loss(), "params": sum(p.numel() for p in job.model.parameters())}
             elif cmd == "run":
-                times, losses = jobs[msg["id"]].run(msg.get("warmup", 1), msg["steps"], msg.get("max_seconds", 1e9))
+                times, losses = jobs[msg["id"]].run(msg.get("warmup", 1), msg["steps"], msg.get("max_seconds", 1e9), msg.get("min_steps", 2))
                 reply = {"ok": True, "times_ms": times, "losses": losses}
             elif cmd == "infer":
                 reply = {"ok": True, "times_ms": jobs[msg["id"]].infer(msg.get("reps", 10))}

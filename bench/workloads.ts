@@ -219,7 +219,7 @@ export function createWorkload(spec: WorkloadSpec): Workload {
   const inC = spec.kind === 'cnn' ? 1 : 3;
   const x = tf.tensor4d(uniform(spec.batch * spec.size * spec.size * inC, rng), [spec.batch, spec.size, spec.size, inC]);
   const labels = Array.from({ length: spec.batch }, (_, i) => i % 10);
-  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), 10).toFloat());
+  const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), 10), 'float32'));
   const net = spec.kind === 'cnn' ? smallCnn(rng) : spec.kind === 'nb201-mix' ? nb201Cell(spec, rng) : dartsCell(spec, rng);
   const lossFn = (pathIndex: number) => () =>
     tf.losses.softmaxCrossEntropy(y, net.logits(x, true, pathIndex)) as tf.Scalar;

@@ -18,6 +18,10 @@
  *  - NasWeightedSum / NasWeightedSumGrad  y = sum_j w[idx_j] * x_j (a mixed op's softmax-weighted sum) and its
  *                      gradients for every x_j and for w, one kernel each.
  *  - NasSgd            plain SGD update of many tensors in one kernel (p_i - lr * g_i).
+ *  - NasConvStage / NasConvStageGrad  (wasm + SIMD only) a whole "[ReLU ->] depthwise k x k -> 1x1 conv ->
+ *                      BN(affine=false)" stage of a DARTS sep/dil conv, forward and backward, one kernel each
+ *                      (instead of ~30), on the SIMD kernels of fused-wasm.ts;
+ *  - NasPoolBn / NasPoolBnGrad  (wasm + SIMD only) a 3x3 stride-1 pool followed by BN(affine=false).
  *
  * Kernels are registered under their own names for 'wasm' and 'cpu' only; fused-ops.ts falls back to ordinary
  * tfjs ops on other backends. The kernels read their inputs' memory directly: on wasm the WASM heap (views are
@@ -35,6 +39,10 @@ export const NAS_BN_GRAD = 'NasBnGrad';
 export const NAS_WEIGHTED_SUM = 'NasWeightedSum';
 export const NAS_WEIGHTED_SUM_GRAD = 'NasWeightedSumGrad';
 export const NAS_SGD = 'NasSgd';
+export const NAS_CONV_STAGE = 'NasConvStage';
+export const NAS_CONV_STAGE_GRAD = 'NasConvStageGrad';
+export const NAS_POOL_BN = 'NasPoolBn';
+export const NAS_POOL_BN_GRAD = 'NasPoolBnGrad';
 
 export const FUSED_KERNEL_BACKENDS = ['wasm', 'cpu'] as const;
 
@@ -62,8 +70,8 @@ type Mem = {
   ptr(info: tf.TensorInfo): number;
 };
 
-/** Set to false to measure the plain-JS kernels on wasm (benchmarks). */
-export const fusedKernelOptions = { wasmSimd: true };
+/** Switches for benchmarks and tests: wasmSimd=false runs the plain-JS kernels on wasm; stages=false the per-op fused path. */
+export const fusedKernelOptions = { wasmSimd: true, stages: true };
 
 function memory(backendName: string, backend: unknown): Mem {
   if (backendName === 'wasm') {
@@ -127,12 +135,13 @@ function dwFilterGrad(backendName: string): tf.KernelFunc {
     const pad = ((k - 1) * dilation) >> 1;
     if (mem.simd && m === 1 && c % 4 === 0) {
       const [px, pdy, pout] = [mem.ptr(x), mem.ptr(dy), mem.ptr(out)];
+      const tap = pick.dwgTap(mem.simd, c);
       for (let ki = 0; ki < k; ki++) {
         const dh = ki * dilation - pad;
         for (let kj = 0; kj < k; kj++) {
           const dw = kj * dilation - pad;
-          mem.simd.dwgTap(px, pdy, pout + (ki * k + kj) * c * 4, n, h, w, c, dh, dw,
-            Math.max(0, -dh), Math.min(h, h - dh), Math.max(0, -dw), Math.min(w, w - dw));
+          tap(px, pdy, pout + (ki * k + kj) * c * 4, n, h, w, c, dh, dw,
+            Math.max(0, -dh), Math.min(h, h - dh), Math.max(0, -dw), Math.min(w, w - dw), 0);
         }
       }
       return out;
@@ -171,6 +180,16 @@ function dwFilterGrad(backendName: string): tf.KernelFunc {
   };
 }
 
+/** dx (zeroed) = max-pool gradient via the SIMD kernels: the pool output is recomputed into a scratch. */
+function maxPoolGradSimd(mem: Mem, k: SimdKernels, x: tf.TensorInfo, dy: tf.TensorInfo, dx: tf.TensorInfo, n: number, h: number, w: number, c: number): void {
+  const ymax = mem.alloc(x.shape.slice());
+  const found = mem.alloc([c]);
+  k.pool3(mem.ptr(x), mem.ptr(ymax), n, h, w, c, 1);
+  k.maxPool3Grad(mem.ptr(x), mem.ptr(ymax), mem.ptr(dy), mem.ptr(dx), mem.ptr(found), n, h, w, c);
+  mem.free(ymax);
+  mem.free(found);
+}
+
 function maxPool3Grad(backendName: string): tf.KernelFunc {
   return ({ inputs, backend }) => {
     const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
@@ -183,7 +202,7 @@ function maxPool3Grad(backendName: string): tf.KernelFunc {
     const DX = mem.view(out);
     DX.fill(0);
     if (mem.simd && c % 4 === 0) {
-      mem.simd.maxPool3Grad(mem.ptr(x), mem.ptr(dy), mem.ptr(out), n, h, w, c);
+      maxPoolGradSimd(mem, mem.simd, x, dy, out, n, h, w, c);
       return out;
     }
     for (let b = 0; b < n; b++) {
@@ -452,6 +471,168 @@ function sgd(backendName: string): tf.KernelFunc {
   };
 }
 
+/** The 16-channel-block SIMD variants where the channel counts allow (same results, fewer instructions). */
+const pick = {
+  dwConv: (k: SimdKernels, c: number) => (c % 16 === 0 ? k.dwConv16 : k.dwConv),
+  dwgTap: (k: SimdKernels, c: number) => (c % 16 === 0 ? k.dwgTap16 : k.dwgTap),
+  gemm: (k: SimdKernels, cout: number) => (cout % 16 === 0 ? k.gemm16 : k.gemm),
+  gemmTA: (k: SimdKernels, cout: number) => (cout % 16 === 0 ? k.gemmTA16 : k.gemmTA),
+};
+
+/** BN over [count, c] in place on `y` (wasm SIMD): fills invStd and the new running statistics. */
+function bnInPlace(mem: Mem, k: SimdKernels, y: tf.TensorInfo, count: number, c: number, rm: Float32Array, rv: Float32Array,
+  invStd: tf.TensorInfo, newMean: tf.TensorInfo, newVar: tf.TensorInfo, momentum: number, eps: number): void {
+  const [py, pm, pv, pis] = [mem.ptr(y), mem.ptr(newMean), mem.ptr(newVar), mem.ptr(invStd)];
+  const NM = mem.view(newMean);
+  const NV = mem.view(newVar);
+  const IS = mem.view(invStd);
+  k.colSum(py, pm, count, c);
+  for (let ch = 0; ch < c; ch++) NM[ch] /= count;
+  k.colSqDev(py, pm, pv, count, c);
+  for (let ch = 0; ch < c; ch++) IS[ch] = 1 / Math.sqrt(NV[ch] / count + eps);
+  k.normalize(py, pm, pis, py, count, c);
+  for (let ch = 0; ch < c; ch++) {
+    const unbiased = count > 1 ? NV[ch] / (count - 1) : NV[ch];
+    NM[ch] = rm[ch] * (1 - momentum) + NM[ch] * momentum;
+    NV[ch] = rv[ch] * (1 - momentum) + unbiased * momentum;
+  }
+}
+
+/** dz = BN backward (dy, y, invStd) into a fresh scratch allocation (caller frees). */
+function bnBackInto(mem: Mem, k: SimdKernels, dy: tf.TensorInfo, y: tf.TensorInfo, invStd: tf.TensorInfo, count: number, c: number): tf.TensorInfo {
+  const dz = mem.alloc(y.shape.slice());
+  const sums = mem.alloc([2 * c]);
+  const S = mem.view(sums);
+  const ps = mem.ptr(sums);
+  const [pdy, py] = [mem.ptr(dy), mem.ptr(y)];
+  k.colSum2(pdy, py, ps, ps + 4 * c, count, c);
+  for (let i = 0; i < 2 * c; i++) S[i] /= count;
+  k.bnDx(pdy, py, ps, ps + 4 * c, mem.ptr(invStd), mem.ptr(dz), count, c);
+  mem.free(sums);
+  return dz;
+}
+
+interface StageAttrs { k: number; dilation: number; reluIn: boolean; momentum: number; eps: number }
+
+function simdOrThrow(mem: Mem, kernel: string): SimdKernels {
+  if (!mem.simd) throw new Error(`${kernel}: needs the wasm backend with SIMD WebAssembly`);
+  return mem.simd;
+}
+
+function convStage(backendName: string): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, dw, pw, runningMean, runningVar } = inputs as Record<string, tf.TensorInfo>;
+    checkFloat([x, dw, pw, runningMean, runningVar], NAS_CONV_STAGE);
+    const a = attrs as unknown as StageAttrs;
+    const [n, h, w, c] = x.shape;
+    const cOut = pw.shape[3];
+    const mem = memory(backendName, backend);
+    const k = simdOrThrow(mem, NAS_CONV_STAGE);
+    const hid = mem.alloc([n, h, w, c]);
+    const y = mem.alloc([n, h, w, cOut]);
+    const invStd = mem.alloc([cOut]);
+    const newMean = mem.alloc([cOut]);
+    const newVar = mem.alloc([cOut]);
+    const count = n * h * w;
+    pick.dwConv(k, c)(mem.ptr(x), mem.ptr(dw), mem.ptr(hid), n, h, w, c, a.k, a.dilation, ((a.k - 1) * a.dilation) >> 1, a.reluIn ? 1 : 0);
+    pick.gemm(k, cOut)(mem.ptr(hid), mem.ptr(pw), mem.ptr(y), count, c, cOut);
+    bnInPlace(mem, k, y, count, cOut, mem.view(runningMean), mem.view(runningVar), invStd, newMean, newVar, a.momentum, a.eps);
+    return [y, hid, invStd, newMean, newVar];
+  };
+}
+
+function convStageGrad(backendName: string): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, x, dw, pw, hid, y, invStd } = inputs as Record<string, tf.TensorInfo>;
+    checkFloat([dy, x, dw, pw, hid, y, invStd], NAS_CONV_STAGE_GRAD);
+    const a = attrs as unknown as StageAttrs;
+    const [n, h, w, c] = x.shape;
+    const cOut = pw.shape[3];
+    const count = n * h * w;
+    const kk = a.k;
+    const mem = memory(backendName, backend);
+    const k = simdOrThrow(mem, NAS_CONV_STAGE_GRAD);
+    const dx = mem.alloc(x.shape.slice());
+    const ddw = mem.alloc(dw.shape.slice());
+    const dpw = mem.alloc(pw.shape.slice());
+    const dh = mem.alloc([n, h, w, c]);
+    const pwT = mem.alloc([cOut, c]);
+    const flipped = mem.alloc(dw.shape.slice());
+    const dz = bnBackInto(mem, k, dy, y, invStd, count, cOut);
+    pick.gemmTA(k, cOut)(mem.ptr(hid), mem.ptr(dz), mem.ptr(dpw), count, c, cOut);
+    const PW = mem.view(pw);
+    const PWT = mem.view(pwT);
+    for (let i = 0; i < c; i++) for (let o = 0; o < cOut; o++) PWT[o * c + i] = PW[i * cOut + o];
+    pick.gemm(k, c)(mem.ptr(dz), mem.ptr(pwT), mem.ptr(dh), count, cOut, c);
+    const DWV = mem.view(ddw);
+    DWV.fill(0);
+    const pad = ((kk - 1) * a.dilation) >> 1;
+    const [px, pdh, pddw] = [mem.ptr(x), mem.ptr(dh), mem.ptr(ddw)];
+    const tap = pick.dwgTap(k, c);
+    for (let ki = 0; ki < kk; ki++) {
+      const oh = ki * a.dilation - pad;
+      for (let kj = 0; kj < kk; kj++) {
+        const ow = kj * a.dilation - pad;
+        tap(px, pdh, pddw + (ki * kk + kj) * c * 4, n, h, w, c, oh, ow,
+          Math.max(0, -oh), Math.min(h, h - oh), Math.max(0, -ow), Math.min(w, w - ow), a.reluIn ? 1 : 0);
+      }
+    }
+    const W = mem.view(dw);
+    const F = mem.view(flipped);
+    for (let t = 0; t < kk * kk; t++) F.set(W.subarray((kk * kk - 1 - t) * c, (kk * kk - t) * c), t * c);
+    pick.dwConv(k, c)(pdh, mem.ptr(flipped), mem.ptr(dx), n, h, w, c, kk, a.dilation, pad, 0);
+    if (a.reluIn) k.reluMask(mem.ptr(dx), px, n * h * w * c);
+    for (const t of [dh, pwT, flipped, dz]) mem.free(t);
+    return [dx, ddw, dpw];
+  };
+}
+
+interface PoolBnAttrs { isMax: boolean; momentum: number; eps: number }
+
+function poolBn(backendName: string): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, runningMean, runningVar } = inputs as Record<string, tf.TensorInfo>;
+    checkFloat([x, runningMean, runningVar], NAS_POOL_BN);
+    const a = attrs as unknown as PoolBnAttrs;
+    const [n, h, w, c] = x.shape;
+    const mem = memory(backendName, backend);
+    const k = simdOrThrow(mem, NAS_POOL_BN);
+    const y = mem.alloc(x.shape.slice());
+    const invStd = mem.alloc([c]);
+    const newMean = mem.alloc([c]);
+    const newVar = mem.alloc([c]);
+    k.pool3(mem.ptr(x), mem.ptr(y), n, h, w, c, a.isMax ? 1 : 0);
+    bnInPlace(mem, k, y, n * h * w, c, mem.view(runningMean), mem.view(runningVar), invStd, newMean, newVar, a.momentum, a.eps);
+    return [y, invStd, newMean, newVar];
+  };
+}
+
+function poolBnGrad(backendName: string): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, x, y, invStd } = inputs as Record<string, tf.TensorInfo>;
+    checkFloat([dy, x, y, invStd], NAS_POOL_BN_GRAD);
+    const a = attrs as unknown as PoolBnAttrs;
+    const [n, h, w, c] = x.shape;
+    const mem = memory(backendName, backend);
+    const k = simdOrThrow(mem, NAS_POOL_BN_GRAD);
+    const dx = mem.alloc(x.shape.slice());
+    const dp = bnBackInto(mem, k, dy, y, invStd, n * h * w, c);
+    mem.view(dx).fill(0);
+    if (a.isMax) maxPoolGradSimd(mem, k, x, dp, dx, n, h, w, c);
+    else k.avgPool3Grad(mem.ptr(dp), mem.ptr(dx), n, h, w, c);
+    mem.free(dp);
+    return dx;
+  };
+}
+
+/** Kernels that exist only on wasm (they need the SIMD module on the backend's heap). */
+const WASM_ONLY: Record<string, (backendName: string) => tf.KernelFunc> = {
+  [NAS_CONV_STAGE]: convStage,
+  [NAS_CONV_STAGE_GRAD]: convStageGrad,
+  [NAS_POOL_BN]: poolBn,
+  [NAS_POOL_BN_GRAD]: poolBnGrad,
+};
+
 const FACTORIES: Record<string, (backendName: string) => tf.KernelFunc> = {
   [NAS_DW_FILTER_GRAD]: dwFilterGrad,
   [NAS_MAXPOOL3_GRAD]: maxPool3Grad,
@@ -466,11 +647,24 @@ const FACTORIES: Record<string, (backendName: string) => tf.KernelFunc> = {
 /** Registers the fused kernels for wasm and cpu (idempotent). */
 export function installFusedKernels(): void {
   for (const backendName of FUSED_KERNEL_BACKENDS) {
-    for (const [kernelName, make] of Object.entries(FACTORIES)) {
+    const table = backendName === 'wasm' ? { ...FACTORIES, ...WASM_ONLY } : FACTORIES;
+    for (const [kernelName, make] of Object.entries(table)) {
       if (tf.getKernel(kernelName, backendName) != null) continue;
       tf.registerKernel({ kernelName, backendName, kernelFunc: make(backendName) });
     }
   }
+}
+
+/**
+ * True when the active backend can run the whole-stage kernels (NasConvStage, NasPoolBn) for these channel counts:
+ * wasm with SIMD WebAssembly, channels multiples of 4.
+ */
+export function stageKernelsAvailable(...channels: number[]): boolean {
+  if (tf.getBackend() !== 'wasm' || !fusedKernelOptions.wasmSimd || !fusedKernelOptions.stages) return false;
+  if (!channels.every((c) => c % 4 === 0)) return false;
+  installFusedKernels();
+  const b = tf.backend() as unknown as WasmLike;
+  return simdKernelsFor(b.wasm?.asm?.memory) != null;
 }
 
 /** True when the active backend has the fused kernels (installs them on first use). */

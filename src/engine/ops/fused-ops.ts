@@ -10,14 +10,17 @@
  *  - fusedBatchNorm(x, mean, var)    = layers.batchNorm(c, affine=false) (training: batch statistics, running
  *    statistics updated in place with PyTorch's momentum; inference: running statistics);
  *  - fusedMaxPool3(x) / fusedAvgPool3(x) = 3x3 stride-1 pools with padding 1 (pooling.ts's torchPool2d);
- *  - fusedWeightedSum(parts, w, idx) = sum_j w[idx_j] * parts_j (a mixed op's weighted sum; w is the whole row).
+ *  - fusedWeightedSum(parts, w, idx) = sum_j w[idx_j] * parts_j (a mixed op's weighted sum; w is the whole row);
+ *  - fusedConvStage(x, dw, pw, ...)  = [ReLU ->] depthwise -> 1x1 conv -> BN(affine=false), one kernel each way on
+ *    wasm with SIMD (the building block of DARTS' sep_conv / dil_conv), else the ops above;
+ *  - fusedPoolBn(x, kind, ...)       = 3x3 stride-1 pool -> BN(affine=false) (DARTS search-mode pools), likewise.
  * On backends without the fused kernels (webgl, webgpu) every op falls back to the plain ops, so callers need no
  * backend checks. Call inside tf.tidy.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  fusedKernelsAvailable, NAS_AVGPOOL3_GRAD, NAS_BN_GRAD, NAS_BN_TRAIN, NAS_DW_FILTER_GRAD, NAS_MAXPOOL3_GRAD,
-  NAS_WEIGHTED_SUM, NAS_WEIGHTED_SUM_GRAD,
+  fusedKernelsAvailable, NAS_AVGPOOL3_GRAD, NAS_BN_GRAD, NAS_BN_TRAIN, NAS_CONV_STAGE, NAS_CONV_STAGE_GRAD, NAS_DW_FILTER_GRAD,
+  NAS_MAXPOOL3_GRAD, NAS_POOL_BN, NAS_POOL_BN_GRAD, NAS_WEIGHTED_SUM, NAS_WEIGHTED_SUM_GRAD, stageKernelsAvailable,
 } from './fused-kernels';
 
 type Attrs = tf.NamedAttrMap;
@@ -153,4 +156,71 @@ export function fusedWeightedSum(parts: readonly tf.Tensor4D[], w: tf.Tensor1D, 
     };
   });
   return f(w, ...parts) as tf.Tensor4D;
+}
+
+export interface StageOptions {
+  readonly dilation?: number;
+  /** Apply ReLU to x first (DARTS ops start with ReLU). */
+  readonly reluIn?: boolean;
+  readonly momentum?: number;
+  readonly eps?: number;
+}
+
+/**
+ * [ReLU ->] depthwise k x k (stride 1, PyTorch padding) -> 1x1 conv -> BN(affine=false); running statistics
+ * updated in training as fusedBatchNorm does.
+ */
+export function fusedConvStage(x: tf.Tensor4D, dw: tf.Tensor4D, pw: tf.Tensor4D, runningMean: tf.Variable, runningVar: tf.Variable,
+  training: boolean, o: StageOptions = {}): tf.Tensor4D {
+  const dilation = o.dilation ?? 1;
+  const reluIn = o.reluIn ?? false;
+  const momentum = o.momentum ?? 0.1;
+  const eps = o.eps ?? 1e-5;
+  const k = dw.shape[0];
+  checkOddKernel(k, 'fusedConvStage');
+  if (!training || !stageKernelsAvailable(x.shape[3], pw.shape[3])) {
+    const input = reluIn ? tf.relu(x) : x;
+    return fusedBatchNorm(fusedPointwise(fusedDepthwise(input, dw, dilation), pw), runningMean, runningVar, training, momentum, eps);
+  }
+  const attrs = { k, dilation, reluIn, momentum, eps };
+  // Weights that are Variables are read back from the closure in the backward pass instead of being saved: a
+  // Variable outlives the forward scope and nothing assigns it between forward and backward of one step, and
+  // each save costs an Identity kernel.
+  const captured = dw instanceof tf.Variable && pw instanceof tf.Variable;
+  const f = tf.customGrad((xi, dwi, pwi, save) => {
+    const [y, hid, invStd, newMean, newVar] = run(NAS_CONV_STAGE,
+      { x: xi as tf.Tensor, dw: dwi as tf.Tensor, pw: pwi as tf.Tensor, runningMean, runningVar }, attrs) as tf.Tensor[];
+    runningMean.assign(newMean);
+    runningVar.assign(newVar);
+    (save as tf.GradSaveFunc)(captured ? [xi as tf.Tensor, hid, y, invStd] : [xi as tf.Tensor, hid, y, invStd, dwi as tf.Tensor, pwi as tf.Tensor]);
+    return {
+      value: y as tf.Tensor4D,
+      gradFunc: (dy, saved) => {
+        const [xs, hs, ys, is] = saved;
+        const [dws, pws] = captured ? [dw, pw] : [saved[4], saved[5]];
+        return run(NAS_CONV_STAGE_GRAD, { dy: dy as tf.Tensor, x: xs, dw: dws, pw: pws, hid: hs, y: ys, invStd: is }, attrs) as tf.Tensor[];
+      },
+    };
+  });
+  return f(x, dw, pw) as tf.Tensor4D;
+}
+
+/** 3x3 stride-1 pool (padding 1; max, or average over the valid inputs) followed by BN(affine=false). */
+export function fusedPoolBn(x: tf.Tensor4D, kind: 'max' | 'avg', runningMean: tf.Variable, runningVar: tf.Variable, training: boolean,
+  momentum = 0.1, eps = 1e-5): tf.Tensor4D {
+  if (!training || !stageKernelsAvailable(x.shape[3])) {
+    return fusedBatchNorm(kind === 'max' ? fusedMaxPool3(x) : fusedAvgPool3(x), runningMean, runningVar, training, momentum, eps);
+  }
+  const attrs = { isMax: kind === 'max', momentum, eps };
+  const f = tf.customGrad((xi, save) => {
+    const [y, invStd, newMean, newVar] = run(NAS_POOL_BN, { x: xi as tf.Tensor, runningMean, runningVar }, attrs) as tf.Tensor[];
+    runningMean.assign(newMean);
+    runningVar.assign(newVar);
+    (save as tf.GradSaveFunc)([xi as tf.Tensor, y, invStd]);
+    return {
+      value: y as tf.Tensor4D,
+      gradFunc: (dy, saved) => run(NAS_POOL_BN_GRAD, { dy: dy as tf.Tensor, x: saved[0], y: saved[1], invStd: saved[2] }, attrs) as tf.Tensor,
+    };
+  });
+  return f(x) as tf.Tensor4D;
 }

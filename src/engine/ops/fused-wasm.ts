@@ -5,8 +5,16 @@
  * vectorise over channels (4 floats per instruction) and run several times faster.
  *
  * Functions (pointers are byte offsets into the heap, `c` is the channel count, a multiple of 4):
- *  - dwgTap(x, dy, out, n, h, w, c, dh, dw, ohLo, ohHi, owLo, owHi): out[ch] += sum over the valid (b, oh, ow) of
- *      x[b, oh+dh, ow+dw, ch] * dy[b, oh, ow, ch]   (one tap of a depthwise conv filter gradient, multiplier 1)
+ *  - dwgTap(x, dy, out, n, h, w, c, dh, dw, ohLo, ohHi, owLo, owHi, reluIn): out[ch] += sum over the valid
+ *      (b, oh, ow) of act(x[b, oh+dh, ow+dw, ch]) * dy[b, oh, ow, ch] (one tap of a depthwise filter gradient;
+ *      act = relu when reluIn, else identity)
+ *  - dwConv(x, wt, y, n, h, w, c, k, dil, pad, reluIn): depthwise k x k conv, stride 1, multiplier 1, zero padding
+ *      `pad`, of act(x) (its input gradient is the same conv of dy with the flipped filter)
+ *  - gemm(x, wt, y, rows, cin, cout): y = x . wt; gemmTA(x, dz, dw, rows, cin, cout): dw = x^T . dz (1x1 convs)
+ *  - reluMask(dx, x, n): dx = x > 0 ? dx : 0
+ *  - pool3(x, y, n, h, w, c, isMax): 3x3 stride-1 pool, padding 1 (max, or average over the valid inputs)
+ *  - dwConv16 / gemm16 / gemmTA16 / dwgTap16: the same for channel (dwConv, dwgTap) or output (gemm, gemmTA) counts
+ *      that are multiples of 16, with four accumulators per loop step (~2x faster at 16 channels)
  *  - colSum(x, out, rows, c):          out[ch] = sum_r x[r, ch]
  *  - colSqDev(x, mean, out, rows, c):  out[ch] = sum_r (x[r, ch] - mean[ch])^2
  *  - colSum2(a, b, outA, outAB, rows, c): outA[ch] = sum_r a[r, ch], outAB[ch] = sum_r a[r, ch] * b[r, ch]
@@ -14,8 +22,9 @@
  *  - bnDx(dy, y, a, b, s, dx, rows, c): dx = s * (dy - a - y * b)
  *  - scale(x, y, s, n) / axpy(x, y, s, n): y = s * x / y += s * x   (n a multiple of 4)
  *  - dotScale(dy, x, dp, s, n) -> f32:     dp = s * dy; returns sum dy * x
- *  - maxPool3Grad(x, dy, dx, n, h, w, c) / avgPool3Grad(dy, dx, n, h, w, c): gradients of 3x3 stride-1 pools with
- *      padding 1 (max: first maximum in row-major window order wins; avg: divided by the valid count), dx zeroed
+ *  - maxPool3Grad(x, ymax, dy, dx, found, n, h, w, c) / avgPool3Grad(dy, dx, n, h, w, c): gradients of 3x3
+ *      stride-1 pools with padding 1 (max: the first window position, row-major, equal to the pool output ymax
+ *      takes the gradient; found is a scratch of c floats; avg: divided by the valid count), dx zeroed
  * The engine only touches `WebAssembly` through globalThis (it is a JS global, not a DOM or Node API).
  */
 
@@ -64,10 +73,14 @@ const I = {
   geS: [0x4e],
   leS: [0x4c],
   select: [0x1b],
+  vselect: [0x1c, 0x01, V128],
   f32div: [0x95],
   f32conv: [0xb2],
   f32one: [0x43, 0x00, 0x00, 0x80, 0x3f],
   feq: simd(0x41),
+  fgt: simd(0x44),
+  ltU: [0x49],
+  i32f32load: (off = 0): Code => [0x2a, 2, ...uleb(off)],
   vand: simd(0x4e),
   vandnot: simd(0x4f),
   vor: simd(0x50),
@@ -96,6 +109,11 @@ function loop(i: number, start: Code, end: Code, step: Code, body: Code): Code {
     0x0c, 0, // br 0
     0x0b, 0x0b,
   ];
+}
+
+/** if (cond) body — `cond` leaves an i32 on the stack. */
+function ifThen(cond: Code, body: Code): Code {
+  return [...cond, 0x04, 0x40, ...body, 0x0b];
 }
 
 interface Fn { name: string; params: number[]; results: number[]; locals: number[]; body: Code }
@@ -130,12 +148,13 @@ function kernels(): Fn[] {
   const g = I.get;
   const fns: Fn[] = [];
   {
-    // dwgTap(x0, dy1, out2, n3, h4, w5, c6, dh7, dw8, ohLo9, ohHi10, owLo11, owHi12)
-    // locals: c4 13, b 14, oh 15, j 16, px 17, pdy 18, cb 19 (c*4 bytes), cnt 20, acc 21 (v128)
-    const [x, dy, out, n, h, w, c, dh, dw, ohLo, ohHi, owLo, owHi] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
-    const [c4, b, oh, j, px, pdy, cb, cnt, acc] = [13, 14, 15, 16, 17, 18, 19, 20, 21];
-    const inner = loop(j, I.i32(0), g(cnt), I.i32(1), [
-      ...g(acc), ...g(px), ...I.vload(), ...g(pdy), ...I.vload(), ...I.fmul, ...I.fadd, ...I.set(acc),
+    // dwgTap(x0, dy1, out2, n3, h4, w5, c6, dh7, dw8, ohLo9, ohHi10, owLo11, owHi12, reluIn13)
+    // locals: c4 14, b 15, oh 16, j 17, px 18, pdy 19, cb 20 (c*4 bytes), cnt 21, acc 22 (v128)
+    const [x, dy, out, n, h, w, c, dh, dw, ohLo, ohHi, owLo, owHi, reluIn] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+    const [c4, b, oh, j, px, pdy, cb, cnt, acc] = [14, 15, 16, 17, 18, 19, 20, 21, 22];
+    const xval = (relu: boolean): Code => (relu ? [...g(px), ...I.vload(), ...I.vzero, ...I.fmax] : [...g(px), ...I.vload()]);
+    const inner = (relu: boolean) => loop(j, I.i32(0), g(cnt), I.i32(1), [
+      ...g(acc), ...xval(relu), ...g(pdy), ...I.vload(), ...I.fmul, ...I.fadd, ...I.set(acc),
       ...g(px), ...g(cb), ...I.add, ...I.set(px),
       ...g(pdy), ...g(cb), ...I.add, ...I.set(pdy),
     ]);
@@ -146,7 +165,8 @@ function kernels(): Fn[] {
       // pdy = dy + (((b*h + oh)*w + owLo)*c)*4 + c4
       ...g(dy), ...g(b), ...g(h), ...I.mul, ...g(oh), ...I.add, ...g(w), ...I.mul, ...g(owLo), ...I.add,
       ...g(cb), ...I.mul, ...I.add, ...g(c4), ...I.add, ...I.set(pdy),
-      ...inner,
+      ...ifThen(g(reluIn), inner(true)),
+      ...ifThen([...g(reluIn), 0x45], inner(false)),
     ]);
     const body = [
       ...g(c), ...I.i32(4), ...I.mul, ...I.set(cb),
@@ -159,7 +179,7 @@ function kernels(): Fn[] {
         ...I.vstore(),
       ]),
     ];
-    fns.push({ name: 'dwgTap', params: new Array<number>(13).fill(I32), results: [], locals: [I32, I32, I32, I32, I32, I32, I32, I32, V128], body });
+    fns.push({ name: 'dwgTap', params: new Array<number>(14).fill(I32), results: [], locals: [I32, I32, I32, I32, I32, I32, I32, I32, V128], body });
   }
   // Column reductions over [rows, c]: c4 outer (one v128 accumulator), rows inner.
   const colLoop = (rowsIdx: number, cIdx: number, c4: number, r: number, cb: number, perC4Init: Code, perRow: Code, perC4End: Code): Code => [
@@ -261,79 +281,289 @@ function kernels(): Fn[] {
     });
   }
   {
-    // 3x3 stride-1 pools with padding 1 over [n, h, w, c]; window rows r0..r1p-1, cols q0..q1p-1 (clipped).
-    // maxPool3Grad(x0, dy1, dx2, n3, h4, w5, c6): dx (zeroed by the caller) += dy at the first maximum of each window.
-    // locals: b 7, oh 8, ow 9, r 10, q 11, r0 12, r1p 13, q0 14, q1p 15, c4 16, cb 17, po 18, addr 19,
-    //         dyv 20, ymax 21, found 22, sel 23
-    const [x, dy, dx, n, h, w, c] = [0, 1, 2, 3, 4, 5, 6];
-    const [b, oh, ow, r, q, r0, r1p, q0, q1p, c4, cb, po, addr] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
-    const [dyv, ymax, found, sel] = [20, 21, 22, 23];
-    const pix = (rr: number, qq: number): Code => [...g(b), ...g(h), ...I.mul, ...g(rr), ...I.add, ...g(w), ...I.mul, ...g(qq), ...I.add, ...g(cb), ...I.mul, ...g(c4), ...I.add];
-    const bounds = (v: number, size: number, lo: number, hiP: number): Code => [
-      // lo = v >= 1 ? v - 1 : 0 ; hiP = v + 2 <= size ? v + 2 : size
-      ...g(v), ...I.i32(1), ...I.sub, ...I.i32(0), ...g(v), ...I.i32(1), ...I.geS, ...I.select, ...I.set(lo),
-      ...g(v), ...I.i32(2), ...I.add, ...g(size), ...g(v), ...I.i32(2), ...I.add, ...g(size), ...I.leS, ...I.select, ...I.set(hiP),
+    // dwConv(x0, wt1, y2, n3, h4, w5, c6, k7, dil8, pad9, reluIn10): y[b,oh,ow,:] = sum over the valid taps of
+    //   wt[ki,kj,:] * act(x[b, oh+ki*dil-pad, ow+kj*dil-pad, :])  (depthwise, stride 1, multiplier 1; act = relu or id)
+    // locals: b 11, oh 12, ow 13, ki 14, kj 15, ih 16, iw 17, c4 18, cb 19, po 20, pi 21, pw 22, acc 23 (v128)
+    const [x, wt, y, n, h, w, c, k, dil, pad, reluIn] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    const [b, oh, ow, ki, kj, ih, iw, c4, cb, po, pi, pw, acc] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23];
+    const tap = (relu: boolean): Code => [
+      ...g(acc), ...g(pi), ...g(c4), ...I.add, ...I.vload(), ...(relu ? [...I.vzero, ...I.fmax] : []),
+      ...g(pw), ...g(c4), ...I.add, ...I.vload(), ...I.fmul, ...I.fadd, ...I.set(acc),
     ];
-    const window = (body: Code): Code => loop(r, g(r0), g(r1p), I.i32(1), loop(q, g(q0), g(q1p), I.i32(1), body));
-    const perPixel = (inner: Code): Code => [
-      ...loop(b, I.i32(0), g(n), I.i32(1), loop(oh, I.i32(0), g(h), I.i32(1), [
-        ...bounds(oh, h, r0, r1p),
-        ...loop(ow, I.i32(0), g(w), I.i32(1), [
-          ...bounds(ow, w, q0, q1p),
-          ...g(b), ...g(h), ...I.mul, ...g(oh), ...I.add, ...g(w), ...I.mul, ...g(ow), ...I.add, ...g(cb), ...I.mul, ...I.set(po),
-          ...inner,
+    const taps = (relu: boolean): Code => loop(ki, I.i32(0), g(k), I.i32(1), [
+      ...g(oh), ...g(ki), ...g(dil), ...I.mul, ...I.add, ...g(pad), ...I.sub, ...I.set(ih),
+      ...ifThen([...g(ih), ...g(h), ...I.ltU], loop(kj, I.i32(0), g(k), I.i32(1), [
+        ...g(ow), ...g(kj), ...g(dil), ...I.mul, ...I.add, ...g(pad), ...I.sub, ...I.set(iw),
+        ...ifThen([...g(iw), ...g(w), ...I.ltU], [
+          ...g(x), ...g(b), ...g(h), ...I.mul, ...g(ih), ...I.add, ...g(w), ...I.mul, ...g(iw), ...I.add, ...g(cb), ...I.mul, ...I.add, ...I.set(pi),
+          ...g(wt), ...g(ki), ...g(k), ...I.mul, ...g(kj), ...I.add, ...g(cb), ...I.mul, ...I.add, ...I.set(pw),
+          ...tap(relu),
         ]),
       ])),
+    ]);
+    const body = [
+      ...g(c), ...I.i32(4), ...I.mul, ...I.set(cb),
+      ...loop(b, I.i32(0), g(n), I.i32(1), loop(oh, I.i32(0), g(h), I.i32(1), loop(ow, I.i32(0), g(w), I.i32(1), [
+        ...g(y), ...g(b), ...g(h), ...I.mul, ...g(oh), ...I.add, ...g(w), ...I.mul, ...g(ow), ...I.add, ...g(cb), ...I.mul, ...I.add, ...I.set(po),
+        ...loop(c4, I.i32(0), g(cb), I.i32(16), [
+          ...I.vzero, ...I.set(acc),
+          ...ifThen(g(reluIn), taps(true)),
+          ...ifThen([...g(reluIn), 0x45], taps(false)),
+          ...g(po), ...g(c4), ...I.add, ...g(acc), ...I.vstore(),
+        ]),
+      ]))),
     ];
-    const maxBody = perPixel(loop(c4, I.i32(0), g(cb), I.i32(16), [
-      ...g(dy), ...g(po), ...I.add, ...g(c4), ...I.add, ...I.vload(), ...I.set(dyv),
-      ...g(x), ...pix(r0, q0), ...I.add, ...I.vload(), ...I.set(ymax),
-      ...window([...g(ymax), ...g(x), ...pix(r, q), ...I.add, ...I.vload(), ...I.fmax, ...I.set(ymax)]),
-      ...I.vzero, ...I.set(found),
-      ...window([
-        ...g(x), ...pix(r, q), ...I.add, ...I.vload(), ...g(ymax), ...I.feq, ...g(found), ...I.vandnot, ...I.tee(sel),
-        ...g(found), ...I.vor, ...I.set(found),
-        ...g(dx), ...pix(r, q), ...I.add, ...I.tee(addr),
-        ...g(addr), ...I.vload(), ...g(dyv), ...g(sel), ...I.vand, ...I.fadd, ...I.vstore(),
+    fns.push({ name: 'dwConv', params: new Array<number>(11).fill(I32), results: [], locals: [...new Array<number>(12).fill(I32), V128], body });
+  }
+  {
+    // gemm(x0, wt1, y2, rows3, cin4, cout5): y[r, :] = x[r, :] . wt[cin, cout]   (cout a multiple of 4)
+    // locals: r 6, co4 7, ci 8, acc 9 (v128), px 10, pwc 11, cob 12 (cout*4)
+    const body = [
+      ...g(5), ...I.i32(4), ...I.mul, ...I.set(12),
+      ...loop(6, I.i32(0), g(3), I.i32(1), [
+        ...g(0), ...g(6), ...g(4), ...I.mul, ...I.i32(4), ...I.mul, ...I.add, ...I.set(10),
+        ...loop(7, I.i32(0), g(12), I.i32(16), [
+          ...I.vzero, ...I.set(9),
+          ...g(1), ...g(7), ...I.add, ...I.set(11),
+          ...loop(8, I.i32(0), g(4), I.i32(1), [
+            ...g(9), ...g(10), ...g(8), ...I.i32(4), ...I.mul, ...I.add, ...I.i32f32load(), ...I.splat,
+            ...g(11), ...I.vload(), ...I.fmul, ...I.fadd, ...I.set(9),
+            ...g(11), ...g(12), ...I.add, ...I.set(11),
+          ]),
+          ...g(2), ...g(6), ...g(12), ...I.mul, ...I.add, ...g(7), ...I.add, ...g(9), ...I.vstore(),
+        ]),
       ]),
-    ]));
+    ];
+    fns.push({ name: 'gemm', params: new Array<number>(6).fill(I32), results: [], locals: [I32, I32, I32, V128, I32, I32, I32], body });
+  }
+  {
+    // gemmTA(x0, dz1, dw2, rows3, cin4, cout5): dw[ci, :] = sum_r x[r, ci] * dz[r, :]   (overwrites dw)
+    // locals: ci 6, co4 7, r 8, acc 9 (v128), px 10, pz 11, cob 12, cib 13
+    const body = [
+      ...g(5), ...I.i32(4), ...I.mul, ...I.set(12),
+      ...g(4), ...I.i32(4), ...I.mul, ...I.set(13),
+      ...loop(6, I.i32(0), g(4), I.i32(1), loop(7, I.i32(0), g(12), I.i32(16), [
+        ...I.vzero, ...I.set(9),
+        ...g(0), ...g(6), ...I.i32(4), ...I.mul, ...I.add, ...I.set(10),
+        ...g(1), ...g(7), ...I.add, ...I.set(11),
+        ...loop(8, I.i32(0), g(3), I.i32(1), [
+          ...g(9), ...g(10), ...I.i32f32load(), ...I.splat, ...g(11), ...I.vload(), ...I.fmul, ...I.fadd, ...I.set(9),
+          ...g(10), ...g(13), ...I.add, ...I.set(10),
+          ...g(11), ...g(12), ...I.add, ...I.set(11),
+        ]),
+        ...g(2), ...g(6), ...g(12), ...I.mul, ...I.add, ...g(7), ...I.add, ...g(9), ...I.vstore(),
+      ])),
+    ];
+    fns.push({ name: 'gemmTA', params: new Array<number>(6).fill(I32), results: [], locals: [I32, I32, I32, V128, I32, I32, I32, I32], body });
+  }
+  {
+    // reluMask(dx0, x1, n2): dx = x > 0 ? dx : 0   (n a multiple of 4); locals i 3
     fns.push({
-      name: 'maxPool3Grad', params: new Array<number>(7).fill(I32), results: [],
-      locals: [...new Array<number>(13).fill(I32), V128, V128, V128, V128],
-      body: [...g(c), ...I.i32(4), ...I.mul, ...I.set(cb), ...maxBody],
+      name: 'reluMask', params: [I32, I32, I32], results: [], locals: [I32],
+      body: loop(3, I.i32(0), [...g(2), ...I.i32(4), ...I.mul], I.i32(16), [
+        ...g(0), ...g(3), ...I.add,
+        ...g(0), ...g(3), ...I.add, ...I.vload(), ...g(1), ...g(3), ...I.add, ...I.vload(), ...I.vzero, ...I.fgt, ...I.vand,
+        ...I.vstore(),
+      ]),
     });
   }
   {
+    // The 3x3 stride-1 pools (padding 1) over [n, h, w, c]: per output pixel, the clipped window rows r0..r1p-1 and
+    // cols q0..q1p-1; the channel loop is innermost, so each window position costs one address computation.
+    // pool3(x0, y1, n2, h3, w4, c5, isMax6): y = max over the window, or the mean over its valid inputs.
+    // maxPool3Grad(x0, ymax1, dy2, dx3, found4, n5, h6, w7, c8): dx (zeroed) += dy at the FIRST (row-major) window
+    //   position equal to ymax (the pool output); found = scratch of c floats.
     // avgPool3Grad(dy0, dx1, n2, h3, w4, c5): dx (zeroed) += dy / count over each window.
-    // locals: b 6, oh 7, ow 8, r 9, q 10, r0 11, r1p 12, q0 13, q1p 14, c4 15, cb 16, po 17, addr 18, v 19 (v128), inv 20 (f32)
-    const [dy, dx, n, h, w, c] = [0, 1, 2, 3, 4, 5];
-    const [b, oh, ow, r, q, r0, r1p, q0, q1p, c4, cb, po, addr, v, inv] = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
-    const bounds = (vv: number, size: number, lo: number, hiP: number): Code => [
-      ...g(vv), ...I.i32(1), ...I.sub, ...I.i32(0), ...g(vv), ...I.i32(1), ...I.geS, ...I.select, ...I.set(lo),
-      ...g(vv), ...I.i32(2), ...I.add, ...g(size), ...g(vv), ...I.i32(2), ...I.add, ...g(size), ...I.leS, ...I.select, ...I.set(hiP),
+    const poolFn = (name: string, params: number, kind: 'fwd' | 'maxGrad' | 'avgGrad'): Fn => {
+      const [x, y, dy, dx, found, n, h, w, c, isMax] = kind === 'fwd' ? [0, 1, -1, -1, -1, 2, 3, 4, 5, 6]
+        : kind === 'maxGrad' ? [0, 1, 2, 3, 4, 5, 6, 7, 8, -1] : [-1, -1, 0, 1, -1, 2, 3, 4, 5, -1];
+      const L = params;
+      const [b, oh, ow, r, q, r0, r1p, q0, q1p, c4, cb, po, pi, addr] = Array.from({ length: 14 }, (_, i) => L + i);
+      const [v, m, inv] = [L + 14, L + 15, L + 16];
+      const bounds = (vv: number, size: number, lo: number, hiP: number): Code => [
+        ...g(vv), ...I.i32(1), ...I.sub, ...I.i32(0), ...g(vv), ...I.i32(1), ...I.geS, ...I.select, ...I.set(lo),
+        ...g(vv), ...I.i32(2), ...I.add, ...g(size), ...g(vv), ...I.i32(2), ...I.add, ...g(size), ...I.leS, ...I.select, ...I.set(hiP),
+      ];
+      const pixAt = (base: number, rr: number, qq: number): Code => [...g(base), ...g(b), ...g(h), ...I.mul, ...g(rr), ...I.add, ...g(w), ...I.mul, ...g(qq), ...I.add, ...g(cb), ...I.mul, ...I.add];
+      const chans = (body: Code): Code => loop(c4, I.i32(0), g(cb), I.i32(16), body);
+      const window = (base: number, body: Code): Code => loop(r, g(r0), g(r1p), I.i32(1), loop(q, g(q0), g(q1p), I.i32(1), [...pixAt(base, r, q), ...I.set(pi), ...body]));
+      let perPixel: Code;
+      if (kind === 'fwd') {
+        perPixel = [
+          // y = isMax ? x[r0, q0] : 0, then combine over the window; the mean is scaled by 1 / count
+          ...pixAt(x, r0, q0), ...I.set(pi),
+          ...chans([...g(po), ...g(c4), ...I.add, ...g(pi), ...g(c4), ...I.add, ...I.vload(), ...I.vzero, ...g(isMax), ...I.vselect, ...I.vstore()]),
+          ...window(x, chans([
+            ...g(po), ...g(c4), ...I.add, ...I.tee(addr), ...g(addr), ...I.vload(), ...I.set(v),
+            ...g(v), ...g(pi), ...g(c4), ...I.add, ...I.vload(), ...I.fmax,
+            ...g(v), ...g(pi), ...g(c4), ...I.add, ...I.vload(), ...I.fadd,
+            ...g(isMax), ...I.vselect, ...I.vstore(),
+          ])),
+          ...ifThen([...g(isMax), 0x45], chans([...g(po), ...g(c4), ...I.add, ...I.tee(addr), ...g(addr), ...I.vload(), ...g(inv), ...I.splat, ...I.fmul, ...I.vstore()])),
+        ];
+      } else if (kind === 'maxGrad') {
+        perPixel = [
+          ...chans([...g(found), ...g(c4), ...I.add, ...I.vzero, ...I.vstore()]),
+          ...window(x, chans([
+            // m = (x == ymax) & ~found; found |= m; dx += dy & m
+            ...g(y), ...g(po), ...I.add, ...g(c4), ...I.add, ...I.vload(), ...I.set(v),
+            ...g(pi), ...g(c4), ...I.add, ...I.vload(), ...g(v), ...I.feq,
+            ...g(found), ...g(c4), ...I.add, ...I.vload(), ...I.vandnot, ...I.set(m),
+            ...g(found), ...g(c4), ...I.add, ...I.tee(addr), ...g(addr), ...I.vload(), ...g(m), ...I.vor, ...I.vstore(),
+            ...g(dx), ...g(pi), ...g(c4), ...I.add, ...g(x), ...I.sub, ...I.add, ...I.tee(addr),
+            ...g(addr), ...I.vload(), ...g(dy), ...g(po), ...I.add, ...g(c4), ...I.add, ...I.vload(), ...g(m), ...I.vand, ...I.fadd, ...I.vstore(),
+          ])),
+        ];
+      } else {
+        perPixel = window(dx, chans([
+          ...g(pi), ...g(c4), ...I.add, ...I.tee(addr), ...g(addr), ...I.vload(),
+          ...g(dy), ...g(po), ...I.add, ...g(c4), ...I.add, ...I.vload(), ...g(inv), ...I.splat, ...I.fmul, ...I.fadd, ...I.vstore(),
+        ]));
+      }
+      // po: byte offset of the output pixel (into y for fwd; relative, added to dy / ymax for the gradients)
+      const setPo = kind === 'fwd'
+        ? [...g(y), ...g(b), ...g(h), ...I.mul, ...g(oh), ...I.add, ...g(w), ...I.mul, ...g(ow), ...I.add, ...g(cb), ...I.mul, ...I.add, ...I.set(po)]
+        : [...g(b), ...g(h), ...I.mul, ...g(oh), ...I.add, ...g(w), ...I.mul, ...g(ow), ...I.add, ...g(cb), ...I.mul, ...I.set(po)];
+      const body = [
+        ...g(c), ...I.i32(4), ...I.mul, ...I.set(cb),
+        ...loop(b, I.i32(0), g(n), I.i32(1), loop(oh, I.i32(0), g(h), I.i32(1), [
+          ...bounds(oh, h, r0, r1p),
+          ...loop(ow, I.i32(0), g(w), I.i32(1), [
+            ...bounds(ow, w, q0, q1p),
+            ...setPo,
+            ...I.f32one, ...g(r1p), ...g(r0), ...I.sub, ...g(q1p), ...g(q0), ...I.sub, ...I.mul, ...I.f32conv, ...I.f32div, ...I.set(inv),
+            ...perPixel,
+          ]),
+        ])),
+      ];
+      return { name, params: new Array<number>(params).fill(I32), results: [], locals: [...new Array<number>(14).fill(I32), V128, V128, F32], body };
+    };
+    fns.push(poolFn('pool3', 7, 'fwd'));
+    fns.push(poolFn('avgPool3Grad', 6, 'avgGrad'));
+    fns.push(poolFn('maxPool3Grad', 9, 'maxGrad'));
+  }
+  // ---- 16-channel-block variants (channels a multiple of 16): four v128 accumulators in locals, so each
+  // address computation, bounds test, splat and loop step serves 16 channels instead of 4.
+  {
+    // dwConv16: same signature as dwConv. The valid tap ranges are computed once per output row / column
+    // (kiLo..kiHi-1, kjLo..kjHi-1), so the tap loops carry no bounds tests and step their addresses.
+    // locals: b 11, oh 12, ow 13, ki 14, kj 15, kiLo 16, kiHi 17, kjLo 18, kjHi 19, c16 20, cb 21, po 22, pi 23, pw 24, dcb 25,
+    //         a0..a3 26..29 (v128)
+    const [x, wt, y, n, h, w, c, k, dil, pad, reluIn] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    const [b, oh, ow, ki, kj, kiLo, kiHi, kjLo, kjHi, c16, cb, po, pi, pw, dcb] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25];
+    const A = [26, 27, 28, 29];
+    const divU = [0x6e];
+    // lo = pos >= pad ? 0 : (pad - pos + dil - 1) / dil ; hi = min(k, (size - 1 - pos + pad) / dil + 1)
+    const range = (pos: number, size: number, lo: number, hi: number): Code => [
+      ...I.i32(0), ...g(pad), ...g(pos), ...I.sub, ...g(dil), ...I.add, ...I.i32(1), ...I.sub, ...g(dil), ...divU,
+      ...g(pos), ...g(pad), ...I.geS, ...I.select, ...I.set(lo),
+      ...g(size), ...I.i32(1), ...I.sub, ...g(pos), ...I.sub, ...g(pad), ...I.add, ...g(dil), ...divU, ...I.i32(1), ...I.add, ...I.tee(hi),
+      ...g(k), ...g(hi), ...g(k), ...I.leS, ...I.select, ...I.set(hi),
     ];
-    const pix = (rr: number, qq: number): Code => [...g(b), ...g(h), ...I.mul, ...g(rr), ...I.add, ...g(w), ...I.mul, ...g(qq), ...I.add, ...g(cb), ...I.mul, ...g(c4), ...I.add];
+    const tap = (relu: boolean): Code => A.flatMap((a, j) => [
+      ...g(a), ...g(pi), ...I.vload(16 * j), ...(relu ? [...I.vzero, ...I.fmax] : []), ...g(pw), ...I.vload(16 * j), ...I.fmul, ...I.fadd, ...I.set(a),
+    ]);
+    const taps = (relu: boolean): Code => loop(ki, g(kiLo), g(kiHi), I.i32(1), [
+      // pi = x + ((b*h + oh + ki*dil - pad)*w + ow + kjLo*dil - pad)*cb + c16 ; pw = wt + (ki*k + kjLo)*cb + c16
+      ...g(x), ...g(b), ...g(h), ...I.mul, ...g(oh), ...I.add, ...g(ki), ...g(dil), ...I.mul, ...I.add, ...g(pad), ...I.sub,
+      ...g(w), ...I.mul, ...g(ow), ...I.add, ...g(kjLo), ...g(dil), ...I.mul, ...I.add, ...g(pad), ...I.sub,
+      ...g(cb), ...I.mul, ...I.add, ...g(c16), ...I.add, ...I.set(pi),
+      ...g(wt), ...g(ki), ...g(k), ...I.mul, ...g(kjLo), ...I.add, ...g(cb), ...I.mul, ...I.add, ...g(c16), ...I.add, ...I.set(pw),
+      ...loop(kj, g(kjLo), g(kjHi), I.i32(1), [
+        ...tap(relu),
+        ...g(pi), ...g(dcb), ...I.add, ...I.set(pi),
+        ...g(pw), ...g(cb), ...I.add, ...I.set(pw),
+      ]),
+    ]);
     const body = [
       ...g(c), ...I.i32(4), ...I.mul, ...I.set(cb),
+      ...g(dil), ...g(cb), ...I.mul, ...I.set(dcb),
       ...loop(b, I.i32(0), g(n), I.i32(1), loop(oh, I.i32(0), g(h), I.i32(1), [
-        ...bounds(oh, h, r0, r1p),
+        ...range(oh, h, kiLo, kiHi),
         ...loop(ow, I.i32(0), g(w), I.i32(1), [
-          ...bounds(ow, w, q0, q1p),
-          ...g(b), ...g(h), ...I.mul, ...g(oh), ...I.add, ...g(w), ...I.mul, ...g(ow), ...I.add, ...g(cb), ...I.mul, ...I.set(po),
-          ...I.f32one, ...g(r1p), ...g(r0), ...I.sub, ...g(q1p), ...g(q0), ...I.sub, ...I.mul, ...I.f32conv, ...I.f32div, ...I.set(inv),
-          ...loop(c4, I.i32(0), g(cb), I.i32(16), [
-            ...g(dy), ...g(po), ...I.add, ...g(c4), ...I.add, ...I.vload(), ...g(inv), ...I.splat, ...I.fmul, ...I.set(v),
-            ...loop(r, g(r0), g(r1p), I.i32(1), loop(q, g(q0), g(q1p), I.i32(1), [
-              ...g(dx), ...pix(r, q), ...I.add, ...I.tee(addr), ...g(addr), ...I.vload(), ...g(v), ...I.fadd, ...I.vstore(),
-            ])),
+          ...range(ow, w, kjLo, kjHi),
+          ...g(y), ...g(b), ...g(h), ...I.mul, ...g(oh), ...I.add, ...g(w), ...I.mul, ...g(ow), ...I.add, ...g(cb), ...I.mul, ...I.add, ...I.set(po),
+          ...loop(c16, I.i32(0), g(cb), I.i32(64), [
+            ...A.flatMap((a) => [...I.vzero, ...I.set(a)]),
+            ...ifThen(g(reluIn), taps(true)),
+            ...ifThen([...g(reluIn), 0x45], taps(false)),
+            ...A.flatMap((a, j) => [...g(po), ...g(c16), ...I.add, ...g(a), ...I.vstore(16 * j)]),
           ]),
         ]),
       ])),
     ];
-    fns.push({
-      name: 'avgPool3Grad', params: new Array<number>(6).fill(I32), results: [],
-      locals: [...new Array<number>(13).fill(I32), V128, F32], body,
-    });
+    fns.push({ name: 'dwConv16', params: new Array<number>(11).fill(I32), results: [], locals: [...new Array<number>(15).fill(I32), V128, V128, V128, V128], body });
+  }
+  {
+    // gemm16(x0, wt1, y2, rows3, cin4, cout5) for cout % 16 == 0. locals: r 6, co 7, ci 8, px 9, pwc 10, cob 11, xs 12, a 13..16
+    const A = [13, 14, 15, 16];
+    const body = [
+      ...g(5), ...I.i32(4), ...I.mul, ...I.set(11),
+      ...loop(6, I.i32(0), g(3), I.i32(1), [
+        ...g(0), ...g(6), ...g(4), ...I.mul, ...I.i32(4), ...I.mul, ...I.add, ...I.set(9),
+        ...loop(7, I.i32(0), g(11), I.i32(64), [
+          ...A.flatMap((a) => [...I.vzero, ...I.set(a)]),
+          ...g(1), ...g(7), ...I.add, ...I.set(10),
+          ...loop(8, I.i32(0), g(4), I.i32(1), [
+            ...g(9), ...g(8), ...I.i32(4), ...I.mul, ...I.add, ...I.i32f32load(), ...I.splat, ...I.set(12),
+            ...A.flatMap((a, j) => [...g(a), ...g(12), ...g(10), ...I.vload(16 * j), ...I.fmul, ...I.fadd, ...I.set(a)]),
+            ...g(10), ...g(11), ...I.add, ...I.set(10),
+          ]),
+          ...A.flatMap((a, j) => [...g(2), ...g(6), ...g(11), ...I.mul, ...I.add, ...g(7), ...I.add, ...g(a), ...I.vstore(16 * j)]),
+        ]),
+      ]),
+    ];
+    fns.push({ name: 'gemm16', params: new Array<number>(6).fill(I32), results: [], locals: [I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128], body });
+  }
+  {
+    // gemmTA16(x0, dz1, dw2, rows3, cin4, cout5) for cout % 16 == 0. locals: ci 6, co 7, r 8, px 9, pz 10, cob 11, cib 12, xs 13, a 14..17
+    const A = [14, 15, 16, 17];
+    const body = [
+      ...g(5), ...I.i32(4), ...I.mul, ...I.set(11),
+      ...g(4), ...I.i32(4), ...I.mul, ...I.set(12),
+      ...loop(6, I.i32(0), g(4), I.i32(1), loop(7, I.i32(0), g(11), I.i32(64), [
+        ...A.flatMap((a) => [...I.vzero, ...I.set(a)]),
+        ...g(0), ...g(6), ...I.i32(4), ...I.mul, ...I.add, ...I.set(9),
+        ...g(1), ...g(7), ...I.add, ...I.set(10),
+        ...loop(8, I.i32(0), g(3), I.i32(1), [
+          ...g(9), ...I.i32f32load(), ...I.splat, ...I.set(13),
+          ...A.flatMap((a, j) => [...g(a), ...g(13), ...g(10), ...I.vload(16 * j), ...I.fmul, ...I.fadd, ...I.set(a)]),
+          ...g(9), ...g(12), ...I.add, ...I.set(9),
+          ...g(10), ...g(11), ...I.add, ...I.set(10),
+        ]),
+        ...A.flatMap((a, j) => [...g(2), ...g(6), ...g(11), ...I.mul, ...I.add, ...g(7), ...I.add, ...g(a), ...I.vstore(16 * j)]),
+      ])),
+    ];
+    fns.push({ name: 'gemmTA16', params: new Array<number>(6).fill(I32), results: [], locals: [I32, I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128], body });
+  }
+  {
+    // dwgTap16: same signature as dwgTap, c % 16 == 0. locals: c16 14, b 15, oh 16, j 17, px 18, pdy 19, cb 20, cnt 21, a 22..25
+    const [x, dy, out, n, h, w, c, dh, dw, ohLo, ohHi, owLo, owHi, reluIn] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+    const [c16, b, oh, j, px, pdy, cb, cnt] = [14, 15, 16, 17, 18, 19, 20, 21];
+    const A = [22, 23, 24, 25];
+    const inner = (relu: boolean) => loop(j, I.i32(0), g(cnt), I.i32(1), [
+      ...A.flatMap((a, q) => [...g(a), ...g(px), ...I.vload(16 * q), ...(relu ? [...I.vzero, ...I.fmax] : []), ...g(pdy), ...I.vload(16 * q), ...I.fmul, ...I.fadd, ...I.set(a)]),
+      ...g(px), ...g(cb), ...I.add, ...I.set(px),
+      ...g(pdy), ...g(cb), ...I.add, ...I.set(pdy),
+    ]);
+    const rows = loop(oh, g(ohLo), g(ohHi), I.i32(1), [
+      ...g(x), ...g(b), ...g(h), ...I.mul, ...g(oh), ...I.add, ...g(dh), ...I.add, ...g(w), ...I.mul, ...g(owLo), ...I.add, ...g(dw), ...I.add,
+      ...g(cb), ...I.mul, ...I.add, ...g(c16), ...I.add, ...I.set(px),
+      ...g(dy), ...g(b), ...g(h), ...I.mul, ...g(oh), ...I.add, ...g(w), ...I.mul, ...g(owLo), ...I.add,
+      ...g(cb), ...I.mul, ...I.add, ...g(c16), ...I.add, ...I.set(pdy),
+      ...ifThen(g(reluIn), inner(true)),
+      ...ifThen([...g(reluIn), 0x45], inner(false)),
+    ]);
+    const body = [
+      ...g(c), ...I.i32(4), ...I.mul, ...I.set(cb),
+      ...g(owHi), ...g(owLo), ...I.sub, ...I.set(cnt),
+      ...loop(c16, I.i32(0), g(cb), I.i32(64), [
+        ...A.flatMap((a) => [...I.vzero, ...I.set(a)]),
+        ...loop(b, I.i32(0), g(n), I.i32(1), rows),
+        ...A.flatMap((a, q) => [...g(out), ...g(c16), ...I.add, ...g(out), ...g(c16), ...I.add, ...I.vload(16 * q), ...g(a), ...I.fadd, ...I.vstore(16 * q)]),
+      ]),
+    ];
+    fns.push({ name: 'dwgTap16', params: new Array<number>(14).fill(I32), results: [], locals: [...new Array<number>(8).fill(I32), V128, V128, V128, V128], body });
   }
   return fns;
 }
@@ -341,7 +571,12 @@ function kernels(): Fn[] {
 // ---- loading -------------------------------------------------------------------------------------------------------
 export interface SimdKernels {
   dwgTap(x: number, dy: number, out: number, n: number, h: number, w: number, c: number, dh: number, dw: number,
-    ohLo: number, ohHi: number, owLo: number, owHi: number): void;
+    ohLo: number, ohHi: number, owLo: number, owHi: number, reluIn: number): void;
+  dwConv(x: number, wt: number, y: number, n: number, h: number, w: number, c: number, k: number, dil: number, pad: number, reluIn: number): void;
+  gemm(x: number, wt: number, y: number, rows: number, cin: number, cout: number): void;
+  gemmTA(x: number, dz: number, dw: number, rows: number, cin: number, cout: number): void;
+  reluMask(dx: number, x: number, n: number): void;
+  pool3(x: number, y: number, n: number, h: number, w: number, c: number, isMax: number): void;
   colSum(x: number, out: number, rows: number, c: number): void;
   colSqDev(x: number, mean: number, out: number, rows: number, c: number): void;
   colSum2(a: number, b: number, outA: number, outAB: number, rows: number, c: number): void;
@@ -350,8 +585,14 @@ export interface SimdKernels {
   scale(x: number, y: number, s: number, n: number): void;
   axpy(x: number, y: number, s: number, n: number): void;
   dotScale(dy: number, x: number, dp: number, s: number, n: number): number;
-  maxPool3Grad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number): void;
+  maxPool3Grad(x: number, ymax: number, dy: number, dx: number, found: number, n: number, h: number, w: number, c: number): void;
   avgPool3Grad(dy: number, dx: number, n: number, h: number, w: number, c: number): void;
+  /** 16-channel-block variants (channels / cout multiples of 16). */
+  dwConv16(x: number, wt: number, y: number, n: number, h: number, w: number, c: number, k: number, dil: number, pad: number, reluIn: number): void;
+  gemm16(x: number, wt: number, y: number, rows: number, cin: number, cout: number): void;
+  gemmTA16(x: number, dz: number, dw: number, rows: number, cin: number, cout: number): void;
+  dwgTap16(x: number, dy: number, out: number, n: number, h: number, w: number, c: number, dh: number, dw: number,
+    ohLo: number, ohHi: number, owLo: number, owHi: number, reluIn: number): void;
 }
 
 interface WasmApi {
