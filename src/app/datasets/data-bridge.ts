@@ -3,31 +3,17 @@
  * events to listeners, rebuilds the worker's errors, and terminates it when a cooperative cancel does
  * not arrive in time (e.g. while it is inside one long synchronous parse).
  */
-import * as Comlink from 'comlink';
+import type * as Comlink from 'comlink';
 import type { CommitRequest, CommitResult, DataEvent, DataWorkerApi, DatasetPreview, ImportSource, SplitSpec, SplitSummary } from '../../protocol/data-api';
 import { fromWorker } from './errors';
+import { WorkerClient } from '../worker-client';
 
-export class DataBridge {
-  private worker: Worker | null = null;
-  private api: Comlink.Remote<DataWorkerApi> | null = null;
-  private readonly listeners = new Set<(e: DataEvent) => void>();
+export class DataBridge extends WorkerClient<DataWorkerApi, DataEvent> {
   /** Rejecters of the calls in flight, so a terminated worker does not leave them hanging. */
   private readonly inFlight = new Set<(e: Error) => void>();
-  private readonly emit = Comlink.proxy((e: DataEvent) => {
-    for (const l of this.listeners) l(e);
-  });
 
-  on(listener: (e: DataEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private remote(): Comlink.Remote<DataWorkerApi> {
-    if (!this.api) {
-      this.worker = new Worker(new URL('../../../workers/data.worker.ts', import.meta.url), { type: 'module', name: 'data' });
-      this.api = Comlink.wrap<DataWorkerApi>(this.worker);
-    }
-    return this.api;
+  constructor() {
+    super(() => new Worker(new URL('../../../workers/data.worker.ts', import.meta.url), { type: 'module', name: 'data' }));
   }
 
   private call<T>(work: (api: Comlink.Remote<DataWorkerApi>) => Promise<T>): Promise<T> {
@@ -54,24 +40,16 @@ export class DataBridge {
   }
 
   async discard(previewId: string): Promise<void> {
-    if (this.api) await this.call((api) => api.discard(previewId));
+    if (this.started) await this.call((api) => api.discard(previewId));
   }
 
   /** Cooperative cancel; if the worker does not answer within `graceMs`, it is terminated. */
   async cancel(graceMs = 3_000): Promise<'cancelled' | 'terminated'> {
-    if (!this.api) return 'cancelled';
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<'terminated'>((resolve) => { timer = setTimeout(() => resolve('terminated'), graceMs); });
-    const outcome = await Promise.race([this.api.cancel().then(() => 'cancelled' as const), timeout]);
-    clearTimeout(timer);
-    if (outcome === 'terminated') this.terminate();
-    return outcome;
+    return (await this.askOrTerminate((api) => api.cancel(), graceMs)) === 'answered' ? 'cancelled' : 'terminated';
   }
 
-  terminate(): void {
-    this.worker?.terminate();
-    this.worker = null;
-    this.api = null;
+  override terminate(): void {
+    super.terminate();
     const e = new Error('Cancelled: the data worker was stopped; nothing was stored');
     e.name = 'AbortError';
     for (const kill of this.inFlight) kill(e);

@@ -1,26 +1,10 @@
 /** The one client of the one-shot worker: starts it lazily, forwards its events, terminates it if a stop hangs. */
-import * as Comlink from 'comlink';
 import type { OneShotConfig, OneShotRunRecord, OneShotUiEvent, OneShotWorkerApi } from '../../protocol/oneshot-api';
+import { WorkerClient } from '../worker-client';
 
-export class OneShotBridge {
-  private worker: Worker | null = null;
-  private api: Comlink.Remote<OneShotWorkerApi> | null = null;
-  private readonly listeners = new Set<(e: OneShotUiEvent) => void>();
-  private readonly emit = Comlink.proxy((e: OneShotUiEvent) => {
-    for (const l of this.listeners) l(e);
-  });
-
-  on(listener: (e: OneShotUiEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private remote(): Comlink.Remote<OneShotWorkerApi> {
-    if (!this.api) {
-      this.worker = new Worker(new URL('../../../workers/oneshot.worker.ts', import.meta.url), { type: 'module', name: 'oneshot' });
-      this.api = Comlink.wrap<OneShotWorkerApi>(this.worker);
-    }
-    return this.api;
+export class OneShotBridge extends WorkerClient<OneShotWorkerApi, OneShotUiEvent> {
+  constructor() {
+    super(() => new Worker(new URL('../../../workers/oneshot.worker.ts', import.meta.url), { type: 'module', name: 'oneshot' }));
   }
 
   ensureBuiltinDatasets(): Promise<string[]> {
@@ -37,18 +21,6 @@ export class OneShotBridge {
 
   /** Cooperative stop (a checkpoint is saved); terminates the worker if it does not answer within graceMs. */
   async stop(graceMs = 30_000): Promise<'stopped' | 'terminated'> {
-    if (!this.api) return 'stopped';
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<'terminated'>((resolve) => { timer = setTimeout(() => resolve('terminated'), graceMs); });
-    const outcome = await Promise.race([this.api.stop().then(() => 'stopped' as const), timeout]);
-    clearTimeout(timer);
-    if (outcome === 'terminated') this.terminate();
-    return outcome;
-  }
-
-  terminate(): void {
-    this.worker?.terminate();
-    this.worker = null;
-    this.api = null;
+    return (await this.askOrTerminate((api) => api.stop(), graceMs)) === 'answered' ? 'stopped' : 'terminated';
   }
 }
