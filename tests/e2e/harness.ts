@@ -10,6 +10,8 @@ import path from 'node:path';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = path.resolve(import.meta.dirname, '../..');
+/** The build to serve: dist/ unless E2E_DIST names another folder (parallel work builds into separate folders). */
+const DIST = path.resolve(ROOT, process.env.E2E_DIST ?? 'dist');
 
 export const BASE_ARGS = [
   '--no-sandbox',
@@ -21,8 +23,8 @@ export const BASE_ARGS = [
 ];
 
 export async function startPreview(port = 0): Promise<{ server: PreviewServer; url: string }> {
-  if (!existsSync(path.join(ROOT, 'dist', 'index.html'))) throw new Error('dist/ is missing: run `npm run build` before the browser tests');
-  const server = await preview({ root: ROOT, logLevel: 'warn', preview: { port, strictPort: false, host: '127.0.0.1' } });
+  if (!existsSync(path.join(DIST, 'index.html'))) throw new Error(`${DIST} is missing: run \`npm run build\` before the browser tests`);
+  const server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir: DIST }, preview: { port, strictPort: false, host: '127.0.0.1' } });
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('vite preview did not report its URL');
   return { server, url };
