@@ -12,6 +12,8 @@ import { selectBackend, watchDeviceLoss } from './backend';
 import { ensureMnist10k } from './builtin-datasets';
 import { runSearch } from './search-session';
 import { validateRunConfig } from './run-config';
+import { checkSpaceConfig } from '../src/engine/space/describe';
+import { SPACE_VOCABULARY } from '../src/engine/space/vocab';
 
 let report: BackendReport | null = null;
 let reportChoice: BackendChoice | null = null;
@@ -73,6 +75,8 @@ const api: SearchWorkerApi = {
     if (run.status === 'done') return run;
     return launch(run, onEvent);
   },
+  spaceVocabulary: async () => SPACE_VOCABULARY,
+  checkSpace: async (json) => checkSpaceConfig(json),
   async stop() {
     if (!active) return;
     active.controller.abort();

@@ -5,6 +5,10 @@
  *
  * Searches see valid_acc (and whatever the objective names); test_acc is only read back for the cell a
  * search returned, and the objective may not name it.
+ *
+ * With `warmStart`, every strategy also runs as "<strategy> + zero-cost warm start" (strategy/prerank.ts):
+ * the pool is scored by a proxy at a tiny NB201 skeleton (workers/tabular-prerank.ts, loaded on demand).
+ * Scoring adds no simulated time and no queries; its measured wall time is reported with each run.
  */
 import * as Comlink from 'comlink';
 import * as v from 'valibot';
@@ -18,7 +22,12 @@ import { computeObjective, parseObjectiveSpec, type ObjectiveSpec } from '../src
 import { createStrategy } from '../src/engine/strategy/registry';
 import type { Candidate } from '../src/engine/strategy/types';
 import {
+  LAB_PROXIES,
   LAB_STRATEGIES,
+  labSeries,
+  seriesStrategy,
+  isWarmSeries,
+  type LabWarmStart,
   type LabEventListener,
   type LabPick,
   type LabRunResult,
@@ -83,6 +92,14 @@ const LabSpecSchema = v.strictObject({
     }),
   ], 'budget must be {kind: "queries", queries} or {kind: "hours", hours}'),
   objective: v.unknown(),
+  warmStart: v.optional(v.nullable(v.pipe(
+    v.strictObject({
+      proxy: v.picklist(LAB_PROXIES, `warm-start proxy must be one of ${LAB_PROXIES.join(', ')}`),
+      pool: int('warm-start pool', 1, 5000),
+      keep: int('warm-start top-K', 1, 1000),
+    }, 'warm start must be {proxy, pool, keep}'),
+    v.check((w) => w.keep <= w.pool, 'warm-start top-K must be at most the pool size'),
+  ))),
 });
 
 function validateSpec(input: unknown, meta: TableMeta | null): LabSpec & { objective: ObjectiveSpec } {
@@ -135,64 +152,81 @@ function oracle(table: Nb201Table, objective: ObjectiveSpec): LabPick | null {
 
 async function runLab(spec: LabSpec & { objective: ObjectiveSpec }, table: Nb201Table, meta: TableMeta, onEvent: LabEventListener, signal: AbortSignal): Promise<LabRunResult[]> {
   const started = performance.now();
-  const total = spec.strategies.length * spec.seeds;
+  const total = labSeries(spec).length * spec.seeds;
   const results: LabRunResult[] = [];
   onEvent({ type: 'start', total, table: meta, oracle: oracle(table, spec.objective) });
   const budget: SearchBudget = spec.budget.kind === 'queries' ? { queries: spec.budget.queries } : { simulatedSeconds: spec.budget.hours * 3600 };
   const lookup = new TabularEvaluator<Nb201Genotype>(table);
   let lastYield = performance.now();
 
-  outer: for (const name of spec.strategies) {
-    for (let k = 0; k < spec.seeds; k++) {
-      if (signal.aborted) break outer;
-      const seed = spec.firstSeed + k;
-      const strategy = createStrategy(name, nb201Space, {}, seed);
-      const curve = { t: [] as number[], q: [] as number[], valid: [] as number[], objective: [] as number[] };
-      let incumbent: LabPick | null = null;
-      let fraction = 0;
-      const evaluator: Evaluator<Nb201Genotype> = {
-        async evaluate(c: Candidate<Nb201Genotype>) {
-          if (performance.now() - lastYield > YIELD_MS) {
-            await macrotask();
-            lastYield = performance.now();
-            onEvent({ type: 'progress', strategy: name, seed, runsDone: results.length, total, fraction });
-          }
-          return lookup.evaluateSync(c);
-        },
-      };
-      const result = await runSearch<Nb201Genotype>({
-        space: nb201Space,
-        strategy,
-        evaluator,
-        budget,
-        objective: spec.objective,
-        timeMetric: 'train_time_s',
-        signal,
-        onEvent: (e) => {
-          if (e.type === 'progress') fraction = e.fraction;
-          if (e.type !== 'candidate' || e.entry.best_id !== e.entry.id) return;
-          const q = e.entry.id + 1;
-          incumbent = pick(e.entry, q);
-          curve.t.push(e.entry.simulated_time);
-          curve.q.push(q);
-          curve.valid.push(e.entry.metrics.valid_acc);
-          curve.objective.push(incumbent.objective);
-        },
-      });
-      // A run cut short by cancel would bias the means (it had less budget): it is dropped.
-      if (result.stopReason === 'aborted') break outer;
-      const run: LabRunResult = {
-        strategy: name,
-        seed,
-        stopReason: result.stopReason,
-        queries: result.queries,
-        simulatedSeconds: result.simulatedTime,
-        curve,
-        best: incumbent,
-      };
-      results.push(run);
-      onEvent({ type: 'run', result: run, runsDone: results.length, total });
+  const warm: LabWarmStart | null = spec.warmStart ?? null;
+  const scorer = warm ? await import('./tabular-prerank').then((m) => m.createLabScorer(warm.proxy)) : null;
+
+  try {
+    outer: for (const series of labSeries(spec)) {
+      const name = seriesStrategy(series);
+      const warmed = isWarmSeries(series) && warm !== null && scorer !== null;
+      for (let k = 0; k < spec.seeds; k++) {
+        if (signal.aborted) break outer;
+        const seed = spec.firstSeed + k;
+        // Evolution's warm start fills its initial population (P = 10), so its top-K is P; the others take `keep`.
+        const options = warmed ? { prerank: { proxy: warm.proxy, pool: warm.pool, ...(name === 'evolution' ? {} : { keep: warm.keep }) } } : {};
+        const before = scorer?.totals();
+        const strategy = createStrategy(name, nb201Space, options, seed, warmed ? scorer.score : undefined);
+        onEvent({ type: 'progress', strategy: name, series, seed, runsDone: results.length, total, fraction: 0 });
+        await macrotask();
+        const curve = { t: [] as number[], q: [] as number[], valid: [] as number[], objective: [] as number[] };
+        let incumbent: LabPick | null = null;
+        let fraction = 0;
+        const evaluator: Evaluator<Nb201Genotype> = {
+          async evaluate(c: Candidate<Nb201Genotype>) {
+            if (performance.now() - lastYield > YIELD_MS) {
+              await macrotask();
+              lastYield = performance.now();
+              onEvent({ type: 'progress', strategy: name, series, seed, runsDone: results.length, total, fraction });
+            }
+            return lookup.evaluateSync(c);
+          },
+        };
+        const result = await runSearch<Nb201Genotype>({
+          space: nb201Space,
+          strategy,
+          evaluator,
+          budget,
+          objective: spec.objective,
+          timeMetric: 'train_time_s',
+          signal,
+          onEvent: (e) => {
+            if (e.type === 'progress') fraction = e.fraction;
+            if (e.type !== 'candidate' || e.entry.best_id !== e.entry.id) return;
+            const q = e.entry.id + 1;
+            incumbent = pick(e.entry, q);
+            curve.t.push(e.entry.simulated_time);
+            curve.q.push(q);
+            curve.valid.push(e.entry.metrics.valid_acc);
+            curve.objective.push(incumbent.objective);
+          },
+        });
+        // A run cut short by cancel would bias the means (it had less budget): it is dropped.
+        if (result.stopReason === 'aborted') break outer;
+        const after = scorer?.totals();
+        const run: LabRunResult = {
+          strategy: name,
+          series,
+          ...(warmed && before && after ? { prerank: { proxy: warm.proxy, scored: after.scored - before.scored, scoreMs: after.ms - before.ms } } : {}),
+          seed,
+          stopReason: result.stopReason,
+          queries: result.queries,
+          simulatedSeconds: result.simulatedTime,
+          curve,
+          best: incumbent,
+        };
+        results.push(run);
+        onEvent({ type: 'run', result: run, runsDone: results.length, total });
+      }
     }
+  } finally {
+    scorer?.dispose();
   }
   onEvent({ type: 'done', cancelled: signal.aborted, runsDone: results.length, total, elapsedMs: performance.now() - started });
   return results;

@@ -14,13 +14,14 @@ import { performance } from 'node:perf_hooks';
 import { MNIST_10K } from '../../src/engine/data/builtin';
 import { loadIdxDataset, MNIST_CLASSES } from '../../src/engine/data/idx';
 import { stratifiedSplit } from '../../src/engine/data/splits';
-import { createNb201TrainSetup, type TrainSetup } from '../../src/engine/evaluator/nb201-train-setup';
+import { createTrainSetup, type TrainSetup } from '../../src/engine/evaluator/train-setup';
+import type { AnySpace } from '../../src/engine/space/registry';
 import { installTrainingKernels } from '../../src/engine/kernels/install';
 import type { TrainEvaluatorConfig } from '../../src/engine/search/config';
 
 const require = createRequire(import.meta.url);
 
-export async function createNodeTrainSetup(repoRoot: string, cfg: TrainEvaluatorConfig, seed: number, log: (line: string) => void): Promise<TrainSetup> {
+export async function createNodeTrainSetup(repoRoot: string, cfg: TrainEvaluatorConfig, space: AnySpace, seed: number, log: (line: string) => void): Promise<TrainSetup> {
   if (cfg.backend === 'wasm') setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
   if (!(await tf.setBackend(cfg.backend))) throw new Error(`could not initialise the tfjs ${cfg.backend} backend`);
   await tf.ready();
@@ -38,8 +39,10 @@ export async function createNodeTrainSetup(repoRoot: string, cfg: TrainEvaluator
   );
   const split = stratifiedSplit(ds.labels, MNIST_10K.split);
   log(`search: ${MNIST_10K.name}, ${cfg.trainSamples} train / ${cfg.validSamples} validation images, backend ${tf.getBackend()}`);
-  return createNb201TrainSetup(ds, split, { ...cfg, seed }, {
+  const setup = createTrainSetup(space, ds, split, { ...cfg, seed }, {
     latency: cfg.latency ? { now: () => performance.now() } : undefined,
     onEpoch: (c, e) => log(`search:   candidate ${c.id} epoch ${e.epoch + 1}/${cfg.epochs}: loss ${e.trainLoss.toFixed(4)}, valid ${(e.validAcc * 100).toFixed(1)}%`),
   });
+  log(`search: skeleton ${JSON.stringify(setup.skeleton)}`);
+  return setup as TrainSetup;
 }

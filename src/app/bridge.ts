@@ -5,7 +5,7 @@
 import type { BackendChoice, BackendReport } from '../protocol/backend';
 import type { SearchEvent } from '../protocol/events';
 import type { RunConfig, RunRecord } from '../protocol/run';
-import type { SearchWorkerApi } from '../protocol/search-api';
+import type { SearchWorkerApi, SpaceCheck, SpaceVocabulary } from '../protocol/search-api';
 import { WorkerClient } from './worker-client';
 
 export class SearchBridge extends WorkerClient<SearchWorkerApi, SearchEvent> {
@@ -27,6 +27,15 @@ export class SearchBridge extends WorkerClient<SearchWorkerApi, SearchEvent> {
 
   resume(runId: string): Promise<RunRecord> {
     return this.remote().resume(runId, this.emit);
+  }
+
+  spaceVocabulary(): Promise<SpaceVocabulary> {
+    return this.remote().spaceVocabulary();
+  }
+
+  /** Validation of a space config happens in the worker (the app may not run engine code). */
+  checkSpace(json: unknown): Promise<SpaceCheck> {
+    return this.remote().checkSpace(json);
   }
 
   /** Cooperative stop; if the worker does not answer within `graceMs`, it is terminated (nothing stored is lost). */

@@ -8,12 +8,13 @@ import type { BackendChoice, BackendReport } from '../protocol/backend';
 import type { SearchEvent } from '../protocol/events';
 import { RUN_CONFIG_VERSION, type CandidateRecord, type RunConfig, type RunRecord } from '../protocol/run';
 import { SearchBridge } from './bridge';
+import { DEFAULT_SPACE, SpaceDraft } from './space-draft.svelte';
 
 export const DEFAULT_CONFIG: RunConfig = {
   version: RUN_CONFIG_VERSION,
   name: 'NB201 random search on MNIST',
   datasetId: 'builtin:mnist-10k',
-  space: 'nb201',
+  space: DEFAULT_SPACE,
   strategy: 'random',
   seed: 1,
   budget: 20,
@@ -27,6 +28,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   backend: 'auto',
   objective: { metric: 'valid_acc', penalties: [], constraints: [] },
   paretoCost: 'flops',
+  prerank: null,
 };
 
 export interface LiveCandidate {
@@ -48,6 +50,8 @@ export interface Progress {
 export class SearchStore {
   readonly bridge = new SearchBridge();
   config = $state<RunConfig>({ ...DEFAULT_CONFIG });
+  /** The space editor's draft; its valid, normalised config is what a new run stores. */
+  readonly space = new SpaceDraft(this.bridge);
   backend = $state<BackendReport | null>(null);
   datasets = $state<DatasetMeta[]>([]);
   runs = $state<RunRecord[]>([]);
@@ -109,6 +113,7 @@ export class SearchStore {
     const db = await openDb();
     this.runs = await listRuns(db);
     this.datasets = await listDatasets(db);
+    void this.space.loadVocabulary().catch((e: unknown) => (this.error = `Space editor: ${e instanceof Error ? e.message : String(e)}`));
     if (!this.currentRun && this.runs.length > 0) await this.select(this.runs[0].id);
   }
 
@@ -125,7 +130,10 @@ export class SearchStore {
     this.currentRun = run;
     this.candidates = run ? await listCandidates(db, run.id) : [];
     this.progress = run ? { done: run.completed, total: run.config.budget, elapsedMs: 0, etaMs: null } : null;
-    if (run) this.config = { ...run.config };
+    if (run) {
+      this.config = { ...run.config };
+      this.space.show(run.config.space);
+    }
   }
 
   async initBackend(choice: BackendChoice): Promise<void> {
@@ -139,8 +147,10 @@ export class SearchStore {
       await this.bridge.ensureBuiltinDatasets();
       this.datasets = await listDatasets(await openDb());
       this.candidates = [];
+      const space = this.space.config;
+      if (!this.space.ok || !space) throw new Error('The search space has problems; fix them in the space editor first.');
       this.progress = { done: 0, total: this.config.budget, elapsedMs: 0, etaMs: null };
-      await this.bridge.start($state.snapshot(this.config) as RunConfig);
+      await this.bridge.start({ ...($state.snapshot(this.config) as RunConfig), space: $state.snapshot(space) as RunConfig['space'] });
     });
   }
 

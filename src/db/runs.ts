@@ -1,8 +1,29 @@
 /** Runs, their evaluated candidates and their checkpoints. */
-import type { CandidateRecord, CheckpointRecord, RunRecord } from '../protocol/run';
+import { RUN_CONFIG_VERSION, type CandidateRecord, type CheckpointRecord, type RunConfig, type RunRecord } from '../protocol/run';
 import { describeStorageError, type Db } from './schema';
 
 export const RUN_RECORD_VERSION = 1;
+
+/** The normalised full NB201 space config (= engine `parseSpaceConfig({space: 'nb201'})`, checked in a unit test). */
+export const FULL_NB201_SPACE_CONFIG = { space: 'nb201', ops: ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] } as const;
+
+/**
+ * Brings a stored run configuration to RUN_CONFIG_VERSION. v1 -> v2: `space: 'nb201'` (the full NB201 space,
+ * the only one v1 could search) becomes its normalised space config.
+ */
+export function migrateRunConfig(raw: unknown): RunConfig {
+  const c = raw as { version?: unknown; space?: unknown };
+  if (c && typeof c === 'object' && c.version === 1) {
+    return { ...(c as object), version: RUN_CONFIG_VERSION, space: { space: 'nb201', ops: [...FULL_NB201_SPACE_CONFIG.ops] } } as unknown as RunConfig;
+  }
+  return raw as RunConfig;
+}
+
+/** A stored run as the current code reads it (every read of the runs store goes through here). */
+export function migrateRunRecord(raw: RunRecord): RunRecord {
+  const config = migrateRunConfig(raw.config);
+  return config === raw.config ? raw : { ...raw, config };
+}
 
 export async function putRun(db: Db, run: RunRecord): Promise<void> {
   try {
@@ -13,12 +34,13 @@ export async function putRun(db: Db, run: RunRecord): Promise<void> {
 }
 
 export async function getRun(db: Db, id: string): Promise<RunRecord | undefined> {
-  return db.get('runs', id);
+  const r = await db.get('runs', id);
+  return r && migrateRunRecord(r);
 }
 
 export async function listRuns(db: Db): Promise<RunRecord[]> {
   const runs = await db.getAllFromIndex('runs', 'byUpdated');
-  return runs.reverse();
+  return runs.reverse().map(migrateRunRecord);
 }
 
 export async function listCandidates(db: Db, runId: string): Promise<CandidateRecord[]> {
@@ -47,6 +69,20 @@ export async function commitCandidate(db: Db, run: RunRecord, candidate: Candida
   } catch (e) {
     try { tx.abort(); } catch { /* already finished */ }
     throw describeStorageError(e, `saving candidate ${candidate.id} of run "${run.config.name}"`);
+  }
+}
+
+/**
+ * Stores the run and its checkpoint together without a new candidate: the strategy's status changed
+ * (paused, done, failed) and the next session must see that status beside the run's.
+ */
+export async function commitRunState(db: Db, run: RunRecord, checkpoint: CheckpointRecord): Promise<void> {
+  const tx = db.transaction(['runs', 'checkpoints'], 'readwrite');
+  try {
+    await Promise.all([tx.objectStore('checkpoints').put(checkpoint), tx.objectStore('runs').put(run), tx.done]);
+  } catch (e) {
+    try { tx.abort(); } catch { /* already finished */ }
+    throw describeStorageError(e, `saving run "${run.config.name}"`);
   }
 }
 

@@ -1,27 +1,40 @@
 /** Run configuration and records, as stored in IndexedDB and sent between worker and app. */
 import type { ObjectiveSpec } from '../engine/strategy/objective';
+import type { SpaceConfig, SpaceKind } from '../engine/space/config-schema';
+import type { PrerankOptions } from '../engine/strategy/prerank';
 import type { BackendChoice, BackendName } from './backend';
 
 export type { ObjectiveSpec, Penalty, Constraint } from '../engine/strategy/objective';
 export type { Nb201Genotype } from '../engine/space/nb201';
 export type { DartsGenotype } from '../engine/space/darts-genotype';
 export type { MobileGenotype } from '../engine/space/mobile';
+export type { PrerankOptions, ZeroCostProxy } from '../engine/strategy/prerank';
+export type { SpaceConfig, SpaceKind, ConfigIssue, Nb201SpaceConfig, DartsSpaceConfig, MobileSpaceConfig } from '../engine/space/config-schema';
 
 /** Cost axes a Pareto front can be drawn against (all minimised). */
 export type CostMetric = 'flops' | 'params' | 'latency_ms';
 
-export const RUN_CONFIG_VERSION = 1;
+/**
+ * Versions: 1 `space: 'nb201'` (the full NB201 space only). 2 `space` is the normalised space config
+ * (`spaceFromConfig(...).config`: nb201, darts or mobile, possibly restricted by the user), so the same space
+ * is rebuilt on resume; v1 records are migrated on read (src/db/runs.ts `migrateRunRecord`).
+ */
+export const RUN_CONFIG_VERSION = 2;
 
 export interface RunConfig {
   readonly version: typeof RUN_CONFIG_VERSION;
   readonly name: string;
   readonly datasetId: string;
-  readonly space: 'nb201';
+  /** The search space as its normalised config (what the space editor produces). */
+  readonly space: SpaceConfig;
   readonly strategy: 'random' | 'evolution' | 'reinforce' | 'local';
   readonly seed: number;
   /** Number of candidates to evaluate. */
   readonly budget: number;
-  /** NB201 skeleton: C and N. */
+  /**
+   * Skeleton sizes (engine space/run-skeleton.ts): C = NB201 first-stage channels / DARTS channels per node
+   * (even) / mobile stem channels; N = NB201 cells per stage / DARTS number of cells / unused for mobile.
+   */
   readonly channels: number;
   readonly cellsPerStage: number;
   /** Training budget per candidate. */
@@ -36,6 +49,11 @@ export interface RunConfig {
   readonly objective: ObjectiveSpec;
   /** Cost axis of the live Pareto front (accuracy is the other axis). */
   readonly paretoCost: CostMetric;
+  /**
+   * Zero-cost warm start (Abdelfattah et al. 2021): score a seeded pool of architectures at initialisation on a
+   * real training batch and start the strategy from the best. Absent/null: no warm start.
+   */
+  readonly prerank?: PrerankOptions | null;
 }
 
 export type RunStatus = 'created' | 'running' | 'paused' | 'done' | 'failed';
@@ -63,8 +81,9 @@ export interface CandidateRecord {
   /** Canonical text form of the genotype in its space. */
   readonly arch: string;
   readonly hash: string;
-  readonly space: RunConfig['space'];
-  /** The genotype as plain JSON (Nb201Genotype for 'nb201'). */
+  /** Which space the genotype belongs to (the run's config.space holds the full space config). */
+  readonly space: SpaceKind;
+  /** The genotype as plain JSON (Nb201Genotype, DartsGenotype or MobileGenotype). */
   readonly genotype: unknown;
   readonly metrics: Readonly<Record<string, number>>;
   /** Objective value; -Infinity is stored as null when a hard constraint is violated. */

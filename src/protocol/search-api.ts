@@ -2,6 +2,11 @@
 import type { BackendChoice, BackendReport } from './backend';
 import type { SearchEventListener } from './events';
 import type { RunConfig, RunRecord } from './run';
+import type { SpaceCheck } from '../engine/space/describe';
+import type { SpaceVocabulary } from '../engine/space/vocab';
+
+export type { SpaceCheck } from '../engine/space/describe';
+export type { SpaceVocabulary } from '../engine/space/vocab';
 
 export interface SearchWorkerApi {
   /** Picks (or, with a name, forces) the tfjs backend; idempotent for the same choice. */
@@ -12,6 +17,10 @@ export interface SearchWorkerApi {
   start(config: RunConfig, onEvent: SearchEventListener): Promise<RunRecord>;
   /** Continues a stored run from its checkpoint. */
   resume(runId: string, onEvent: SearchEventListener): Promise<RunRecord>;
+  /** What the space editor may offer: exactly the ops/blocks the model builder (and exporter) can emit. */
+  spaceVocabulary(): Promise<SpaceVocabulary>;
+  /** Validates a space config (JSON text or value): the normalised config and its size, or every problem with its path. */
+  checkSpace(json: unknown): Promise<SpaceCheck>;
   /** Asks the running search to stop after the current training step; resolves when it has. */
   stop(): Promise<void>;
 }

@@ -5,6 +5,7 @@
  * only reported for the architecture each search picked (never searched on).
  */
 import type { Nb201Genotype, ObjectiveSpec } from './run';
+import type { ZeroCostProxy } from '../engine/strategy/prerank';
 
 export const TABLE_RECORD_VERSION = 1;
 
@@ -29,6 +30,34 @@ export interface TableMeta {
 export type LabStrategy = 'random' | 'evolution' | 'reinforce' | 'local';
 export const LAB_STRATEGIES: readonly LabStrategy[] = ['random', 'evolution', 'reinforce', 'local'];
 
+/**
+ * A zero-cost warm start (Abdelfattah et al., ICLR 2021) run as an extra series next to each plain
+ * strategy: a pool of `pool` cells (seeded per run) is scored at initialisation with `proxy` at a tiny
+ * NB201 skeleton on seeded random inputs, and the strategy starts from the best `keep` (evolution: its
+ * initial population of P = 10). Scoring costs no simulated time and no queries: it is cheap next to
+ * training (well under a second per cell against hours of training); its wall time is measured and
+ * reported with each run (LabRunResult.prerank.scoreMs).
+ */
+export interface LabWarmStart {
+  readonly proxy: ZeroCostProxy;
+  readonly pool: number;
+  readonly keep: number;
+}
+export const LAB_PROXIES: readonly ZeroCostProxy[] = ['synflow', 'naswot', 'jacob_cov', 'grad_norm'];
+
+/** A curve of the lab: a strategy, or that strategy with the zero-cost warm start ("evolution+zc"). */
+export type LabSeries = LabStrategy | `${LabStrategy}+zc`;
+
+export const warmSeries = (s: LabStrategy): LabSeries => `${s}+zc`;
+export const seriesStrategy = (s: LabSeries): LabStrategy => s.replace('+zc', '') as LabStrategy;
+export const isWarmSeries = (s: LabSeries): boolean => s.endsWith('+zc');
+/** The series of a run (runs stored before warm starts existed have none: the plain strategy). */
+export const seriesOf = (r: { readonly strategy: LabStrategy; readonly series?: LabSeries }): LabSeries => r.series ?? r.strategy;
+/** The series a spec runs, each plain strategy followed by its warm-started twin when warmStart is on. */
+export function labSeries(spec: Pick<LabSpec, 'strategies' | 'warmStart'>): LabSeries[] {
+  return spec.strategies.flatMap((s) => (spec.warmStart ? [s, warmSeries(s)] : [s]));
+}
+
 export type LabBudget =
   | { readonly kind: 'queries'; readonly queries: number }
   /** Simulated GPU hours: the sum of the looked-up cells' train_time_s. */
@@ -43,6 +72,8 @@ export interface LabSpec {
   readonly budget: LabBudget;
   /** metric must be valid_acc (or another non-test column); penalties/constraints may use latency columns. */
   readonly objective: ObjectiveSpec;
+  /** Also run every strategy with a zero-cost warm start (an extra series each); absent or null: off. */
+  readonly warmStart?: LabWarmStart | null;
 }
 
 /** One incumbent change: after `q` queries and `t` simulated seconds the best-by-objective cell has these numbers. */
@@ -69,6 +100,10 @@ export interface LabPick {
 
 export interface LabRunResult {
   readonly strategy: LabStrategy;
+  /** The curve it belongs to: `strategy+zc` with the warm start; absent or `strategy` without. */
+  readonly series?: LabSeries;
+  /** Warm-started runs: cells scored for this run (cached scores excluded) and the wall time that took. */
+  readonly prerank?: { readonly proxy: ZeroCostProxy; readonly scored: number; readonly scoreMs: number };
   readonly seed: number;
   readonly stopReason: 'budget' | 'exhausted' | 'aborted';
   readonly queries: number;
@@ -89,6 +124,7 @@ export type LabEvent =
   | {
       readonly type: 'progress';
       readonly strategy: LabStrategy;
+      readonly series: LabSeries;
       readonly seed: number;
       /** Finished (strategy, seed) runs. */
       readonly runsDone: number;

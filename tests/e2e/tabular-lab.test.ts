@@ -3,7 +3,8 @@
  * table (read from ../shared/benchmarks relative to the repository root, never copied into the repo),
  * run 2 strategies x 3 seeds x 100 queries, see the curves, the results table with numbers and the best
  * cells; reload and find the table still stored; a malformed CSV gets a specific error and stores nothing;
- * a long lab can be cancelled.
+ * a long lab can be cancelled; the zero-cost warm-start switch adds a "<strategy> + zero-cost warm start"
+ * curve that completes.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -160,6 +161,52 @@ describe('benchmark lab in Chromium', () => {
     await page.waitForTimeout(300);
     expect(await tableCount(page)).toBe(1);
 
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the warm-start switch adds "<strategy> + zero-cost warm start" next to the plain strategy, and it completes', async () => {
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}#lab`);
+    await page.getByTestId('table-file').waitFor();
+    await page.waitForTimeout(500);
+    if ((await tableCount(page)) === 0) await page.getByTestId('table-file').setInputFiles(TABLE);
+    await page.waitForSelector('[data-testid="table-item"]', { timeout: 60_000 });
+    await setStrategies(page, ['evolution']);
+    await page.getByTestId('lab-seeds').fill('2');
+    await page.getByTestId('lab-budget-queries').check();
+    await page.getByTestId('lab-budget').fill('30');
+    await page.getByTestId('lab-warm-start').check();
+    await page.getByTestId('lab-warm-proxy').selectOption('synflow');
+    await page.getByTestId('lab-warm-pool').fill('12');
+    await page.getByTestId('lab-warm-keep').fill('5');
+    expect(await page.getByTestId('lab-run').innerText()).toBe('Run 2 × 2 searches');
+    await page.getByTestId('lab-run').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="lab-status"]')?.textContent === 'done', null, { timeout: 180_000 });
+    expect(await page.getByTestId('lab-progress').innerText()).toContain('4 / 4 searches');
+
+    // Two curves in the key, each with its 2 seeds: the plain strategy and its warm-started twin.
+    const key = await page.locator('[data-testid="lab-key"]').evaluateAll((lis) => lis.map((li) => [li.getAttribute('data-series'), li.textContent ?? '']));
+    expect(key.map(([s]) => s)).toEqual(['evolution', 'evolution+zc']);
+    expect(key[1][1]).toContain('Regularized evolution + zero-cost warm start');
+    for (const [, text] of key) expect(text).toContain('(2 seeds');
+    // Both rows of the results table have numbers.
+    const rows = await page.$$eval('[data-testid="lab-result-row"]', (trs) =>
+      trs.map((tr) => ({ series: tr.getAttribute('data-strategy'), valid: tr.querySelector('[data-testid="lab-valid"]')?.textContent?.trim() ?? '', runs: tr.querySelectorAll('td')[1]?.textContent?.trim() })),
+    );
+    expect(rows.map((r) => r.series)).toEqual(['evolution', 'evolution+zc']);
+    for (const r of rows) {
+      expect(r.runs).toBe('2');
+      const v = MEAN_STD.exec(r.valid);
+      expect(v, `valid cell "${r.valid}"`).not.toBeNull();
+      expect(Number(v![1])).toBeGreaterThan(80);
+    }
+    // The proxy's measured cost is reported (and is not part of the simulated time).
+    const cost = await page.getByTestId('lab-warm-cost').innerText();
+    expect(cost).toMatch(/\d+ cells scored with synflow, \d+\.\d ms each/);
+    expect(await page.locator('[data-testid="lab-best"]').count()).toBe(2);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -65,7 +65,7 @@ function run(id: string, datasetId: string, name: string): RunRecord {
   return {
     version: 1, id, status: 'paused', createdAt: 1, updatedAt: Number(id.replace(/\D/g, '')) || 1, completed: 0, paretoIds: [],
     config: {
-      version: RUN_CONFIG_VERSION, name, datasetId, space: 'nb201', strategy: 'random', seed: 1, budget: 1, channels: 8, cellsPerStage: 1,
+      version: RUN_CONFIG_VERSION, name, datasetId, space: { space: 'nb201', ops: ['nor_conv_3x3'] }, strategy: 'random', seed: 1, budget: 1, channels: 8, cellsPerStage: 1,
       epochs: 1, batchSize: 32, learningRate: 0.1, trainSamples: 10, validSamples: 10, backend: 'auto',
       objective: { metric: 'valid_acc', penalties: [], constraints: [] }, paretoCost: 'flops',
     },

@@ -1,37 +1,106 @@
+import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { validateRunConfig, RunConfigError } from '../../workers/run-config';
 import { RUN_CONFIG_VERSION, type RunConfig } from '../../src/protocol/run';
+import { FULL_NB201_SPACE_CONFIG, getRun, listRuns, migrateRunConfig, openDb, RUN_RECORD_VERSION } from '../../src/db';
+import { parseSpaceConfig } from '../../src/engine/space/config-schema';
 
 const good: RunConfig = {
-  version: RUN_CONFIG_VERSION, name: 'x', datasetId: 'builtin:mnist-10k', space: 'nb201', strategy: 'evolution', seed: 3, budget: 10,
+  version: RUN_CONFIG_VERSION, name: 'x', datasetId: 'builtin:mnist-10k', space: parseSpaceConfig({ space: 'nb201' }), strategy: 'evolution', seed: 3, budget: 10,
   channels: 8, cellsPerStage: 1, epochs: 1, batchSize: 32, learningRate: 0.1, trainSamples: 512, validSamples: 256, backend: 'auto',
   objective: { metric: 'valid_acc', penalties: [{ metric: 'flops', lambda: 1e-8 }], constraints: [{ metric: 'latency_ms', op: '<=', value: 8 }] },
   paretoCost: 'latency_ms',
 };
 
-describe('run configuration validation', () => {
+const message = (f: () => unknown): string => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(RunConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a RunConfigError');
+};
+
+describe('run configuration validation (v2)', () => {
   it('accepts a valid configuration unchanged', () => {
+    expect(RUN_CONFIG_VERSION).toBe(2);
     expect(validateRunConfig(good)).toEqual(good);
   });
 
   it('names every bad field with what is wrong', () => {
     const bad = { ...good, budget: 0, learningRate: -1, backend: 'tpu', seed: 1.5, extra: true };
-    try {
-      validateRunConfig(bad);
-      expect.unreachable();
-    } catch (e) {
-      expect(e).toBeInstanceOf(RunConfigError);
-      const msg = (e as Error).message;
-      expect(msg).toMatch(/^Invalid run configuration: /);
-      expect(msg).toContain('budget: budget must be at least 1');
-      expect(msg).toContain('learningRate: learningRate must be > 0');
-      expect(msg).toContain('backend: backend must be auto, webgpu, webgl, wasm or cpu');
-      expect(msg).toContain('seed: seed must be a whole number');
-      expect(msg).toMatch(/extra/);
-    }
+    const msg = message(() => validateRunConfig(bad));
+    expect(msg).toMatch(/^Invalid run configuration: /);
+    expect(msg).toContain('budget: budget must be at least 1');
+    expect(msg).toContain('learningRate: learningRate must be > 0');
+    expect(msg).toContain('backend: backend must be auto, webgpu, webgl, wasm or cpu');
+    expect(msg).toContain('seed: seed must be a whole number');
+    expect(msg).toMatch(/extra/);
   });
 
   it('rejects a malformed objective with the objective parser message', () => {
     expect(() => validateRunConfig({ ...good, objective: { metric: 'valid_acc', penalties: [{ metric: 'flops' }], constraints: [] } })).toThrow(/objective/);
+  });
+
+  it('stores the space normalised: defaults filled in, lists in canonical order; a name means the full space', () => {
+    const mobile = validateRunConfig({ ...good, space: { space: 'mobile', stages: 2, blocks: ['ds'], widths: [24, 16] } });
+    expect(mobile.space).toEqual({
+      space: 'mobile', stages: 2, strides: [1, 2], blocks: ['ds'], expansions: [], kernels: [3, 5], se: [false, true], widths: [16, 24], depths: [1, 2, 3],
+    });
+    expect(validateRunConfig({ ...good, space: { space: 'darts', ops: ['skip_connect', 'sep_conv_3x3'] } }).space).toEqual({ space: 'darts', ops: ['skip_connect', 'sep_conv_3x3'] });
+    expect(validateRunConfig({ ...good, space: 'darts' }).space).toEqual(parseSpaceConfig({ space: 'darts' }));
+  });
+
+  it('reports each space problem with its path, together with the other fields', () => {
+    const msg = message(() => validateRunConfig({ ...good, budget: 0, space: { space: 'mobile', widths: [16, 0], kernels: [7], color: 'red' } }));
+    expect(msg).toContain('budget: budget must be at least 1');
+    expect(msg).toContain('space.widths[1]: width must be at least 1, got 0');
+    expect(msg).toContain('space.kernels[0]: 7 is not a valid kernel size (allowed: 3, 5)');
+    expect(msg).toContain('space.color: unknown setting');
+    expect(message(() => validateRunConfig({ ...good, space: { space: 'resnet' } }))).toContain('space.space: must be one of nb201, darts, mobile; got "resnet"');
+    expect(message(() => validateRunConfig({ ...good, space: { space: 'nb201', ops: ['none'] } }))).toContain("space.ops: must include at least one op other than 'none'");
+  });
+
+  it('validates the zero-cost warm start with the strategy registry (keep defaults per strategy)', () => {
+    const evo = validateRunConfig({ ...good, prerank: { proxy: 'synflow', pool: 50 } });
+    // Evolution's warm start fills its initial population, so keep defaults to its populationSize.
+    expect(evo.prerank).toMatchObject({ proxy: 'synflow', pool: 50 });
+    expect(evo.prerank!.keep).toBeGreaterThan(0);
+    expect(validateRunConfig({ ...good, strategy: 'random', prerank: { proxy: 'naswot', pool: 20, keep: 5 } }).prerank).toEqual({ proxy: 'naswot', pool: 20, keep: 5 });
+    expect(validateRunConfig({ ...good, prerank: null }).prerank).toBeUndefined();
+    const msg = message(() => validateRunConfig({ ...good, strategy: 'random', prerank: { proxy: 'magic', pool: 5, keep: 9 } }));
+    expect(msg).toContain('prerank.proxy: prerank.proxy must be one of: synflow, naswot, jacob_cov, grad_norm');
+  });
+
+  it('checks the DARTS skeleton: C must be even', () => {
+    expect(message(() => validateRunConfig({ ...good, space: { space: 'darts' }, channels: 7 }))).toContain('channels: the DARTS skeleton needs an even C');
+    expect(validateRunConfig({ ...good, space: { space: 'darts' }, channels: 8, cellsPerStage: 5 }).cellsPerStage).toBe(5);
+  });
+});
+
+describe('v1 run records', () => {
+  const v1 = { ...good, version: 1, space: 'nb201' } as unknown;
+
+  it('migrate to v2 with the full NB201 space config, which is what the engine normalises {space: "nb201"} to', () => {
+    expect(FULL_NB201_SPACE_CONFIG).toEqual(parseSpaceConfig({ space: 'nb201' }));
+    const m = migrateRunConfig(v1);
+    expect(m).toEqual({ ...good, space: parseSpaceConfig({ space: 'nb201' }) });
+    expect(validateRunConfig(v1)).toEqual(good);
+    // v2 passes through untouched.
+    expect(migrateRunConfig(good)).toBe(good);
+  });
+
+  it('are migrated on every read of the runs store (getRun, listRuns)', async () => {
+    const db = await openDb(`runs-migration-${Date.now()}`);
+    const record = { version: RUN_RECORD_VERSION, id: 'old-run', config: v1, status: 'paused', createdAt: 1, updatedAt: 2, completed: 3, paretoIds: [0] };
+    await db.put('runs', record as never);
+    const read = await getRun(db, 'old-run');
+    expect(read?.config.version).toBe(2);
+    expect(read?.config.space).toEqual({ space: 'nb201', ops: ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] });
+    expect(read?.completed).toBe(3);
+    const listed = await listRuns(db);
+    expect(listed.map((r) => r.config.space)).toEqual([read?.config.space]);
+    db.close();
   });
 });

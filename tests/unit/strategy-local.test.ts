@@ -73,8 +73,8 @@ describe('local search (White et al. 2020)', () => {
     const s = new LocalSearch(toySpace(2, 2), {}, 1);
     const r = drive(s, countTarget(1), 50);
     expect(r.hashes.length).toBe(4);
-    expect(s.ask()).toBeNull();
     expect(s.status).toBe('done');
+    expect(() => s.ask()).toThrow(/ask\(\) while done/);
   });
 
   it('is sequential: a second ask() before the start point is told throws, status unchanged', () => {

@@ -12,8 +12,11 @@ describe('random search', () => {
     expect(r.hashes.length).toBe(81);
     expect(new Set(r.hashes).size).toBe(81);
     expect(r.best).toBe(4); // the optimum is found because everything is
-    expect(s.ask()).toBeNull();
     expect(s.status).toBe('done');
+    expect(s.stopCause).toBe('exhausted');
+    // done by exhaustion is final: ask() now refuses, and resume() cannot reopen it.
+    expect(() => s.ask()).toThrow(/ask\(\) while done \(nothing left to propose\)/);
+    expect(() => s.resume()).toThrow(/cannot resume\(\): it is done: the space is exhausted/);
   });
 
   it('with maxRetries 0 still finds unseen genotypes by enumeration', () => {

@@ -34,6 +34,10 @@ const KNOWN: Readonly<Record<string, Omit<MetricInfo, 'key'>>> = {
   train_time_s: { label: 'benchmark training time', unit: 's', per: 's', scale: 1, digits: 0 },
   train_loss: { label: 'final training loss', unit: '', per: 'unit', scale: 1, digits: 3 },
   epochs: { label: 'epochs trained', unit: '', per: 'epoch', scale: 1, digits: 0 },
+  zc_synflow: { label: 'zero-cost SynFlow', unit: '', per: 'unit', scale: 1, digits: 2 },
+  zc_naswot: { label: 'zero-cost NASWOT (log|K_H|)', unit: '', per: 'unit', scale: 1, digits: 2 },
+  zc_jacob_cov: { label: 'zero-cost jacob_cov', unit: '', per: 'unit', scale: 1, digits: 3 },
+  zc_grad_norm: { label: 'zero-cost grad-norm', unit: '', per: 'unit', scale: 1, digits: 3 },
 };
 
 export function metricInfo(key: string): MetricInfo {
@@ -60,7 +64,8 @@ export function formatMetric(key: string, stored: number | null | undefined, wit
   if (stored === null || stored === undefined || !Number.isFinite(stored)) return '–';
   const info = metricInfo(key);
   const v = stored / info.scale;
-  const text = info.digits === 0 ? Math.round(v).toLocaleString('en-US') : v.toFixed(info.digits);
+  // Proxy scores such as SynFlow span many orders of magnitude: exponent form beyond 1e6.
+  const text = Math.abs(v) >= 1e6 && info.unit === '' ? v.toExponential(3) : info.digits === 0 ? Math.round(v).toLocaleString('en-US') : v.toFixed(info.digits);
   return withUnit && info.unit ? `${text} ${info.unit}` : text;
 }
 

@@ -3,8 +3,9 @@
  * incumbent as a step function (it changes only when a better cell is found); here those steps are read
  * off on a common x grid, so the curves of all seeds line up for uPlot, and summarised as mean ± std.
  * A run that ended before x (a query budget used less simulated time) keeps its final pick there.
+ * Curves are per series: a strategy, or the strategy with the zero-cost warm start ("evolution+zc").
  */
-import type { LabPick, LabRunResult, LabStrategy } from '../../protocol/tabular-api';
+import { seriesOf, type LabPick, type LabRunResult, type LabSeries } from '../../protocol/tabular-api';
 
 export type LabXAxis = 'time' | 'queries';
 export type LabYMetric = 'valid' | 'objective';
@@ -61,7 +62,7 @@ export function formatMeanStd(m: MeanStd | null, digits = 2): string {
 }
 
 export interface BandSeries {
-  readonly strategy: LabStrategy;
+  readonly strategy: LabSeries;
   readonly mean: (number | null)[];
   readonly lo: (number | null)[];
   readonly hi: (number | null)[];
@@ -85,14 +86,14 @@ export function maxX(runs: readonly LabRunResult[], axis: LabXAxis): number {
 /** Mean ± std over seeds of each strategy's incumbent, on one grid for all strategies. */
 export function aggregateCurves(
   runs: readonly LabRunResult[],
-  strategies: readonly LabStrategy[],
+  strategies: readonly LabSeries[],
   axis: LabXAxis,
   metric: LabYMetric = 'valid',
   points = 240,
 ): Bands {
   const x = makeGrid(maxX(runs, axis), axis, points);
   const series = strategies.map((strategy): BandSeries => {
-    const mine = runs.filter((r) => r.strategy === strategy).map((r) => ({ xs: xsOf(r, axis), ys: metric === 'valid' ? r.curve.valid : r.curve.objective }));
+    const mine = runs.filter((r) => seriesOf(r) === strategy).map((r) => ({ xs: xsOf(r, axis), ys: metric === 'valid' ? r.curve.valid : r.curve.objective }));
     const mean: (number | null)[] = [];
     const lo: (number | null)[] = [];
     const hi: (number | null)[] = [];
@@ -113,7 +114,7 @@ export function aggregateCurves(
 }
 
 export interface StrategySummary {
-  readonly strategy: LabStrategy;
+  readonly strategy: LabSeries;
   readonly runs: number;
   /** valid_acc of the cell each run returned. */
   readonly valid: MeanStd | null;
@@ -132,12 +133,12 @@ export interface StrategySummary {
 
 export function summarize(
   runs: readonly LabRunResult[],
-  strategies: readonly LabStrategy[],
+  strategies: readonly LabSeries[],
   oracle: LabPick | null,
   extraMetric: string | null = null,
 ): StrategySummary[] {
   return strategies.map((strategy) => {
-    const mine = runs.filter((r) => r.strategy === strategy);
+    const mine = runs.filter((r) => seriesOf(r) === strategy);
     const picks = mine.map((r) => r.best).filter((b): b is LabPick => b !== null);
     const col = (k: string) => meanStd(picks.map((p) => p.metrics[k]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x)));
     return {
@@ -156,7 +157,7 @@ export function summarize(
 }
 
 export interface StrategyBest {
-  readonly strategy: LabStrategy;
+  readonly strategy: LabSeries;
   readonly pick: LabPick;
   /** Seed of the run that returned it (the first, when several did). */
   readonly seed: number;
@@ -165,17 +166,17 @@ export interface StrategyBest {
 }
 
 /** Per strategy, the best cell (by the searched objective) any of its seeds returned. */
-export function bestPerStrategy(runs: readonly LabRunResult[], strategies: readonly LabStrategy[]): StrategyBest[] {
+export function bestPerStrategy(runs: readonly LabRunResult[], strategies: readonly LabSeries[]): StrategyBest[] {
   const out: StrategyBest[] = [];
   for (const strategy of strategies) {
     let best: { pick: LabPick; seed: number } | null = null;
     for (const r of runs) {
-      if (r.strategy !== strategy || !r.best) continue;
+      if (seriesOf(r) !== strategy || !r.best) continue;
       if (best === null || r.best.objective > best.pick.objective) best = { pick: r.best, seed: r.seed };
     }
     if (best) {
       const hash = best.pick.hash;
-      const count = runs.filter((r) => r.strategy === strategy && r.best?.hash === hash).length;
+      const count = runs.filter((r) => seriesOf(r) === strategy && r.best?.hash === hash).length;
       out.push({ strategy, pick: best.pick, seed: best.seed, count });
     }
   }

@@ -5,7 +5,7 @@
 import { getContext, setContext } from 'svelte';
 import { listTables, deleteTable, openDb } from '../../db';
 import type { ObjectiveSpec } from '../../protocol/run';
-import type { LabEvent, LabPick, LabRunResult, LabSpec, LabStrategy, TableMeta } from '../../protocol/tabular-api';
+import { labSeries, seriesOf, type LabEvent, type LabPick, type LabRunResult, type LabSeries, type LabSpec, type LabStrategy, type LabWarmStart, type TableMeta } from '../../protocol/tabular-api';
 import { TabularBridge } from './tabular-bridge';
 
 export type LabStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
@@ -16,11 +16,14 @@ export interface LabProgress {
   /** Of the current run. */
   readonly fraction: number;
   readonly strategy: LabStrategy | null;
+  /** The curve of the current run (the strategy, or its warm-started twin). */
+  readonly series?: LabSeries | null;
   readonly seed: number | null;
 }
 
 export const MAX_LAB_QUERIES = 15_625;
 export const MAX_LAB_SEEDS = 100;
+export const MAX_WARM_POOL = 5000;
 
 export class TabularStore {
   readonly bridge = new TabularBridge();
@@ -42,6 +45,11 @@ export class TabularStore {
   latencyMode = $state<'constraint' | 'penalty'>('constraint');
   /** ms for a constraint; accuracy points per ms for a penalty. */
   latencyValue = $state<number | null>(8);
+  /** Also run each strategy with a zero-cost warm start (an extra curve each). */
+  warmStart = $state(false);
+  warmProxy = $state<LabWarmStart['proxy']>('synflow');
+  warmPool = $state<number | null>(50);
+  warmKeep = $state<number | null>(10);
 
   // What the last lab produced.
   status = $state<LabStatus>('idle');
@@ -70,6 +78,10 @@ export class TabularStore {
     if (this.budgetKind === 'hours') {
       if (!(typeof this.hours === 'number' && this.hours > 0)) p.push('Budget must be a positive number of simulated hours.');
       if (this.table && !this.table.hasTrainTime) p.push(`${this.table.name} has no train_time_s column: use a query budget.`);
+    }
+    if (this.warmStart) {
+      if (!int(this.warmPool) || this.warmPool! < 1 || this.warmPool! > MAX_WARM_POOL) p.push(`Warm-start pool must be a whole number of cells from 1 to ${MAX_WARM_POOL}.`);
+      else if (!int(this.warmKeep) || this.warmKeep! < 1 || this.warmKeep! > this.warmPool!) p.push(`Warm-start top-K must be a whole number from 1 to the pool size (${this.warmPool}).`);
     }
     if (this.latencyColumn) {
       if (this.table && !this.table.latencyColumns.includes(this.latencyColumn)) p.push(`${this.table.name} has no column ${this.latencyColumn}.`);
@@ -104,11 +116,11 @@ export class TabularStore {
         break;
       case 'progress':
         if (this.status !== 'running') break;
-        this.progress = { runsDone: e.runsDone, total: e.total, fraction: e.fraction, strategy: e.strategy, seed: e.seed };
+        this.progress = { runsDone: e.runsDone, total: e.total, fraction: e.fraction, strategy: e.strategy, series: e.series, seed: e.seed };
         break;
       case 'run':
         // Events travel on their own channel, so they may land after run() resolved with every result.
-        if (this.results.some((r) => r.strategy === e.result.strategy && r.seed === e.result.seed)) break;
+        if (this.results.some((r) => seriesOf(r) === seriesOf(e.result) && r.seed === e.result.seed)) break;
         this.results = [...this.results, e.result];
         if (this.status !== 'running') break;
         this.progress = { runsDone: e.runsDone, total: e.total, fraction: 0, strategy: e.result.strategy, seed: e.result.seed };
@@ -170,20 +182,22 @@ export class TabularStore {
       firstSeed: this.firstSeed!,
       budget: this.budgetKind === 'queries' ? { kind: 'queries', queries: this.queries! } : { kind: 'hours', hours: this.hours! },
       objective: $state.snapshot(this.objective) as ObjectiveSpec,
+      warmStart: this.warmStart ? { proxy: this.warmProxy, pool: this.warmPool!, keep: this.warmKeep! } : null,
     };
     this.spec = spec;
     this.results = [];
     this.oracle = null;
     this.elapsedMs = null;
     this.error = null;
-    this.progress = { runsDone: 0, total: spec.strategies.length * spec.seeds, fraction: 0, strategy: null, seed: null };
+    const total = labSeries(spec).length * spec.seeds;
+    this.progress = { runsDone: 0, total, fraction: 0, strategy: null, seed: null };
     this.status = 'running';
     this.cancelRequested = false;
     try {
       const all = await this.bridge.run(spec);
       if (this.spec !== spec) return;
       this.results = all;
-      this.progress = { runsDone: all.length, total: spec.strategies.length * spec.seeds, fraction: 0, strategy: null, seed: null };
+      this.progress = { runsDone: all.length, total, fraction: 0, strategy: null, seed: null };
       if (this.status === 'running') this.status = this.cancelRequested ? 'cancelled' : 'done';
     } catch (e) {
       if (this.status === 'running') {

@@ -11,10 +11,8 @@
  *    (arXiv v1, 2020; the jacob_cov score of Abdelfattah et al.): correlation matrix of the per-sample
  *    input Jacobians of Σ logits, eigenvalues λ, score = −Σ [log(λ + k) + 1/(λ + k)], k = 1e-5.
  *
- * NOT implemented: NASWOT proper (Mellor et al. ICML 2021, log|K_H| of the ReLU binary-code kernel). It
- * needs every ReLU's activations and the Network API only exposes logits; we do not tap ReLUs (that
- * would need a change to shared model/ops code), so jacob_cov, which needs only input gradients, stands
- * in for the Mellor et al. family.
+ *  - naswot (Mellor et al., ICML 2021, log|K_H| of the ReLU binary-code kernel) is in naswot.ts: it reads
+ *    every ReLU through an activation tap the network is built with (ops/activation-tap.ts).
  *
  * BatchNorm: synflow and jacobCov run the network with training = false, so BN uses its running
  * statistics — at initialisation mean 0 / var 1, i.e. (almost) the identity times γ — and samples stay

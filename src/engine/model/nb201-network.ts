@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm, conv2d, dense, globalAvgPool } from '../ops/layers';
 import { collect, sequential, type Module } from '../ops/module';
 import { NB201_OP_FACTORIES, reluConvBn, type OpContext } from '../ops/nb201-ops';
+import { tappedRelu, type ActivationTap } from '../ops/activation-tap';
 import { NB201_EDGES, type Nb201Genotype } from '../space/nb201';
 import type { Nb201Skeleton } from '../space/skeleton';
 import type { Rng } from '../util/rng';
@@ -18,8 +19,8 @@ export type Nb201NetworkConfig = Nb201Skeleton;
 export const NB201_BENCHMARK_CONFIG: Omit<Nb201NetworkConfig, 'inputShape' | 'numClasses'> = { channels: 16, cellsPerStage: 5 };
 
 /** One NB201 cell: node j = sum_{i<j} op_ij(node_i); 'none' edges are skipped (they add zeros). */
-export function nb201Cell(g: Nb201Genotype, channels: number, rng: Rng, affine = true): Module {
-  const ctx: OpContext = { channels, rng, affine };
+export function nb201Cell(g: Nb201Genotype, channels: number, rng: Rng, affine = true, tap?: ActivationTap): Module {
+  const ctx: OpContext = { channels, rng, affine, tap };
   const edges = NB201_EDGES.map(([from, to], e) => ({ from, to, op: g.ops[e], module: NB201_OP_FACTORIES[g.ops[e]](ctx) }));
   const live = edges.filter((e) => e.op !== 'none');
   const { params, buffers } = collect(live.map((e) => e.module));
@@ -39,8 +40,8 @@ export function nb201Cell(g: Nb201Genotype, channels: number, rng: Rng, affine =
 }
 
 /** ResNet basic block used between NB201 stages. */
-function reductionBlock(cIn: number, cOut: number, rng: Rng): Module {
-  const ctx: OpContext = { channels: cIn, rng, affine: true };
+function reductionBlock(cIn: number, cOut: number, rng: Rng, tap?: ActivationTap): Module {
+  const ctx: OpContext = { channels: cIn, rng, affine: true, tap };
   const convA = reluConvBn(cIn, cOut, 3, 2, ctx);
   const convB = reluConvBn(cOut, cOut, 3, 1, ctx);
   const shortcut = conv2d(cIn, cOut, 1, rng);
@@ -56,15 +57,16 @@ function reductionBlock(cIn: number, cOut: number, rng: Rng): Module {
   };
 }
 
-export function buildNb201Network(g: Nb201Genotype, cfg: Nb201NetworkConfig, rng: Rng): Network {
+/** `tap` (optional) receives every ReLU output (the NASWOT proxy); without it nothing changes. */
+export function buildNb201Network(g: Nb201Genotype, cfg: Nb201NetworkConfig, rng: Rng, tap?: ActivationTap): Network {
   const [, , inC] = cfg.inputShape;
   const C = cfg.channels;
   const stem = sequential(conv2d(inC, C, 3, rng), batchNorm(C));
   const body: Module[] = [];
   const widths = [C, 2 * C, 4 * C];
   widths.forEach((w, stage) => {
-    if (stage > 0) body.push(reductionBlock(widths[stage - 1], w, rng));
-    for (let i = 0; i < cfg.cellsPerStage; i++) body.push(nb201Cell(g, w, rng));
+    if (stage > 0) body.push(reductionBlock(widths[stage - 1], w, rng, tap));
+    for (let i = 0; i < cfg.cellsPerStage; i++) body.push(nb201Cell(g, w, rng, true, tap));
   });
   const lastBn = batchNorm(4 * C);
   const classifier = dense(4 * C, cfg.numClasses, rng);
@@ -73,7 +75,7 @@ export function buildNb201Network(g: Nb201Genotype, cfg: Nb201NetworkConfig, rng
   return networkFrom([...params, ...classifier.params], buffers, (x, training) => {
     let h = stem.apply(x, training);
     for (const m of body) h = m.apply(h, training);
-    h = tf.relu(lastBn.apply(h, training));
+    h = tappedRelu(lastBn.apply(h, training), tap);
     return classifier.apply(globalAvgPool(h));
   });
 }

@@ -8,17 +8,20 @@ import type { Nb201Op } from '../space/nb201';
 import type { Rng } from '../util/rng';
 import { batchNorm, conv2d } from './layers';
 import { identity, sequential, type Module } from './module';
+import { reluModule, type ActivationTap } from './activation-tap';
 
 export interface OpContext {
   readonly channels: number;
   readonly rng: Rng;
   /** Batch-norm affine parameters (standalone: true; DARTS-style supernet search: false). */
   readonly affine: boolean;
+  /** Receives every ReLU output (activation-tap.ts); absent: plain ReLU. */
+  readonly tap?: ActivationTap;
 }
 
 export function reluConvBn(cIn: number, cOut: number, k: number, stride: number, ctx: OpContext): Module {
   return sequential(
-    { params: [], buffers: [], apply: (x) => tf.relu(x) },
+    reluModule(ctx.tap),
     conv2d(cIn, cOut, k, ctx.rng, { stride }),
     batchNorm(cOut, ctx.affine),
   );

@@ -9,6 +9,7 @@ import * as v from 'valibot';
 import { ObjectiveSpecSchema, type ObjectiveSpec } from '../strategy/objective';
 import { parseStrategyOptions, STRATEGY_NAMES, StrategyConfigError, type StrategyName } from '../strategy/registry';
 import type { ParetoSpec, SearchBudget } from './loop';
+import { parseSpaceConfig, SpaceConfigError, type SpaceConfig } from '../space/config-schema';
 
 export const SEARCH_CONFIG_VERSION = 1;
 
@@ -23,6 +24,7 @@ export interface TrainEvaluatorConfig {
   readonly kind: 'train';
   readonly dataset: 'builtin:mnist-10k';
   readonly backend: 'wasm' | 'cpu';
+  /** Skeleton sizes C and N, as in the app (space/run-skeleton.ts: what they mean per space). */
   readonly channels: number;
   readonly cellsPerStage: number;
   readonly epochs: number;
@@ -38,7 +40,8 @@ export type EvaluatorConfig = TabularEvaluatorConfig | TrainEvaluatorConfig;
 
 export interface SearchConfig {
   readonly version: number;
-  readonly space: 'nb201';
+  /** The normalised space config; the file may give a name ("nb201", "darts", "mobile") or a config object. */
+  readonly space: SpaceConfig;
   readonly strategy: { readonly name: StrategyName; readonly options: Readonly<Record<string, unknown>> };
   readonly seed: number;
   readonly budget: SearchBudget;
@@ -92,7 +95,7 @@ const EvaluatorSchema = v.variant(
         dataset: v.optional(v.picklist(['builtin:mnist-10k'], 'evaluator.dataset must be "builtin:mnist-10k"'), 'builtin:mnist-10k'),
         backend: v.optional(v.picklist(['wasm', 'cpu'], 'evaluator.backend must be "wasm" or "cpu"'), 'wasm'),
         channels: v.optional(posInt('evaluator.channels', 256), 8),
-        cellsPerStage: v.optional(posInt('evaluator.cellsPerStage', 10), 1),
+        cellsPerStage: v.optional(posInt('evaluator.cellsPerStage', 20), 1),
         epochs: v.optional(posInt('evaluator.epochs', 500), 1),
         batchSize: v.optional(posInt('evaluator.batchSize', 4096), 32),
         learningRate: v.optional(v.pipe(v.number('evaluator.learningRate must be a number'), v.gtValue(0, 'evaluator.learningRate must be > 0'), v.maxValue(10, 'evaluator.learningRate must be <= 10')), 0.1),
@@ -109,7 +112,8 @@ const EvaluatorSchema = v.variant(
 export const SearchConfigSchema = v.strictObject(
   {
     version: v.optional(v.literal(SEARCH_CONFIG_VERSION, `version must be ${SEARCH_CONFIG_VERSION}`), SEARCH_CONFIG_VERSION),
-    space: v.optional(v.picklist(['nb201'], 'space must be "nb201"'), 'nb201'),
+    // A name or a space config object; validated below by the space-config schema (parseSpaceConfig).
+    space: v.optional(v.unknown(), 'nb201'),
     strategy: v.strictObject(
       {
         name: v.picklist(STRATEGY_NAMES, `strategy.name must be one of: ${STRATEGY_NAMES.join(', ')}`),
@@ -137,7 +141,24 @@ export function parseSearchConfig(input: unknown): SearchConfig {
     });
     throw new SearchConfigError(`invalid search config: ${issues.join('; ')}`, issues);
   }
-  const cfg = res.output as SearchConfig;
+  const raw = res.output;
+  let space: SpaceConfig;
+  try {
+    space = parseSpaceConfig(typeof raw.space === 'string' ? { space: raw.space } : raw.space);
+  } catch (e) {
+    if (!(e instanceof SpaceConfigError)) throw e;
+    const issues = e.issues.map((i) => `space${i.path === '(config)' ? '' : `.${i.path}`}: ${i.message}`);
+    throw new SearchConfigError(`invalid search config: ${issues.join('; ')}`, issues);
+  }
+  if (raw.evaluator.kind === 'tabular' && space.space !== 'nb201') {
+    const msg = `evaluator: the tabular evaluator looks candidates up in a NAS-Bench-201 table, so it needs space "nb201"; this config searches "${space.space}" — use evaluator.kind "train" to train its candidates instead`;
+    throw new SearchConfigError(`invalid search config: ${msg}`, [msg]);
+  }
+  if (raw.evaluator.kind === 'train' && space.space === 'darts' && raw.evaluator.channels % 2 !== 0) {
+    const msg = `evaluator.channels: the DARTS skeleton needs an even C (FactorizedReduce splits it in halves), got ${raw.evaluator.channels}`;
+    throw new SearchConfigError(`invalid search config: ${msg}`, [msg]);
+  }
+  const cfg = { ...raw, space } as SearchConfig;
   try {
     parseStrategyOptions(cfg.strategy.name, cfg.strategy.options);
   } catch (e) {

@@ -13,6 +13,11 @@
  * before the checkpoint is evaluated again, and a candidate that was in flight when the run stopped
  * is handed out again by the restored strategy. runSearchSync is the same loop for synchronous
  * evaluators (table lookups) — handy for many-seed benchmarks.
+ *
+ * The loop drives the strategy's explicit status (strategy/types.ts): budget spent -> finish() (done),
+ * abort signal -> interrupt() (or pause(), with abortAs: 'paused'), evaluator error -> fail(message),
+ * and a checkpoint saved in any of those states is resumed (resume()) when a run continues from it.
+ * Numbers a strategy attaches to a candidate (a warm start's zc_<proxy> score) are logged as metrics.
  */
 import type { SearchSpace } from '../space/types';
 import type { Candidate, Strategy, StrategyState } from '../strategy/types';
@@ -106,6 +111,8 @@ export interface SearchSetup<G> {
   readonly onEvent?: (e: SearchEvent) => void;
   /** Save a checkpoint after every k-th logged candidate (0 or absent: only when stopping). */
   readonly checkpointEvery?: number;
+  /** Status the strategy takes when the abort signal stops the run (default 'interrupted'). */
+  readonly abortAs?: 'interrupted' | 'paused';
 }
 
 export interface AsyncSearchSetup<G> extends SearchSetup<G> {
@@ -170,8 +177,34 @@ class SearchRun<G> {
     if (s.resumeFrom) {
       validateCheckpoint(s.resumeFrom);
       s.strategy.loadStateDict(s.resumeFrom.strategy);
-      for (const e of s.resumeFrom.log) this.append(e);
     }
+    // Running the loop on a paused, interrupted, budget-done or externally failed strategy resumes it.
+    const st = s.strategy;
+    if (st.status !== 'running' && st.canResume()) st.resume();
+    else if (st.status === 'failed') {
+      throw new SearchSetupError(`${s.resumeFrom ? 'checkpoint: ' : ''}the strategy failed inside itself (${st.failure ?? 'unknown error'}) and cannot be resumed`);
+    }
+    if (s.resumeFrom) for (const e of s.resumeFrom.log) this.append(e);
+  }
+
+  /** Budget spent: the strategy is done (cause 'budget'). */
+  finishStrategy(): void {
+    const st = this.s.strategy;
+    if (st.status === 'running' || st.status === 'paused' || st.status === 'interrupted') st.finish();
+  }
+
+  /** Aborted: the strategy is interrupted (or paused, with abortAs). */
+  interruptStrategy(): void {
+    const st = this.s.strategy;
+    if (this.s.abortAs === 'paused') {
+      if (st.status === 'running') st.pause();
+    } else if (st.status === 'running' || st.status === 'paused') st.interrupt();
+  }
+
+  /** Something outside the strategy threw: the strategy failed (unless it already has, by itself). */
+  failStrategy(e: unknown): void {
+    const st = this.s.strategy;
+    if (st.status !== 'failed') st.fail(e instanceof Error ? e.message : String(e));
   }
 
   private append(e: RunLogEntry): boolean {
@@ -197,6 +230,8 @@ class SearchRun<G> {
   }
 
   ask(): Candidate<G> | null {
+    // A strategy restored done (its space exhausted) has nothing more to propose.
+    if (this.s.strategy.status === 'done') return null;
     const c = this.s.strategy.ask();
     if (c && this.loggedIds.has(c.id)) throw new SearchSetupError(`strategy proposed candidate id ${c.id} again, which is already in the log`);
     return c;
@@ -204,7 +239,7 @@ class SearchRun<G> {
 
   /** Objective, tell, log, events; returns whether a periodic checkpoint is due. */
   record(c: Candidate<G>, metrics: Record<string, number>): boolean {
-    const m = { ...metrics };
+    const m = { ...(c.metrics ?? {}), ...metrics };
     const { objective, feasible } = computeObjective(this.objective, m);
     let cost = m[this.timeMetric];
     if (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0) {
@@ -278,10 +313,12 @@ export async function runSearch<G>(setup: AsyncSearchSetup<G>): Promise<SearchRe
       const r = run.stopReason();
       if (r) {
         reason = r;
+        run.finishStrategy();
         break;
       }
       if (signal?.aborted) {
         reason = 'aborted';
+        run.interruptStrategy();
         break;
       }
       const c = run.ask();
@@ -295,6 +332,7 @@ export async function runSearch<G>(setup: AsyncSearchSetup<G>): Promise<SearchRe
       } catch (e) {
         if (isAbortError(e, signal)) {
           reason = 'aborted';
+          run.interruptStrategy();
           break;
         }
         throw e;
@@ -302,6 +340,7 @@ export async function runSearch<G>(setup: AsyncSearchSetup<G>): Promise<SearchRe
       if (run.record(c, metrics) && onCheckpoint) await onCheckpoint(run.checkpoint());
     }
   } catch (e) {
+    run.failStrategy(e);
     if (onCheckpoint) {
       try {
         await onCheckpoint(run.checkpoint());
@@ -326,6 +365,7 @@ export function runSearchSync<G>(setup: SyncSearchSetup<G>): SearchResult {
       const r = run.stopReason();
       if (r) {
         reason = r;
+        run.finishStrategy();
         break;
       }
       const c = run.ask();
@@ -336,6 +376,7 @@ export function runSearchSync<G>(setup: SyncSearchSetup<G>): SearchResult {
       if (run.record(c, evaluator.evaluateSync(c)) && onCheckpoint) onCheckpoint(run.checkpoint());
     }
   } catch (e) {
+    run.failStrategy(e);
     if (onCheckpoint) {
       try {
         onCheckpoint(run.checkpoint());

@@ -26,7 +26,7 @@ export interface MobileSpaceConfig {
   /** Stride of each stage's first block; fixed by the space, length = stages. */
   readonly strides: readonly (1 | 2)[];
   readonly blocks: readonly MobileBlock[];
-  /** Expansion ratios of 'mb' blocks. */
+  /** Expansion ratios of 'mb' blocks; [] when blocks has no 'mb'. */
   readonly expansions: readonly number[];
   readonly kernels: readonly number[];
   /** Allowed squeeze-and-excitation settings: [false, true] searches it; [true] forces it on. */
@@ -141,7 +141,14 @@ const mobileSchema = strict({
     v.maxLength(MOBILE_MAX_STAGES, `must have at most ${MOBILE_MAX_STAGES} stages`),
   )),
   blocks: v.optional(listOf(MOBILE_BLOCKS, 'block type')),
-  expansions: v.optional(listOf(MOBILE_EXPANSIONS, 'expansion ratio')),
+  // May be empty only when blocks has no 'mb' (the normalised form of such a space); checked below.
+  expansions: v.optional(v.pipe(
+    v.array(
+      v.picklist(MOBILE_EXPANSIONS, (i) => `${show(i.input)} is not a valid expansion ratio (allowed: ${MOBILE_EXPANSIONS.join(', ')})`),
+      (i) => `must be an array, got ${show(i.input)}`,
+    ),
+    v.check((xs) => unique(xs), (i) => `lists ${show(firstDuplicate(i.input))} more than once`),
+  )),
   kernels: v.optional(listOf(MOBILE_KERNELS, 'kernel size')),
   se: v.optional(v.pipe(
     v.array(v.boolean((i) => `SE setting must be true or false, got ${show(i.input)}`), (i) => `must be an array of booleans, got ${show(i.input)}`),
@@ -191,14 +198,17 @@ export function parseMobileConfig(input: unknown = {}): MobileSpaceConfig {
   const issues: ConfigIssue[] = [];
   if (strides.length !== stages) issues.push({ path: 'strides', message: `has ${strides.length} entries but stages is ${stages}; give one stride per stage` });
   const blocks = inOrder(MOBILE_BLOCKS, c.blocks);
-  if (c.expansions !== undefined && !blocks.includes('mb')) issues.push({ path: 'expansions', message: "only applies to 'mb' blocks, which blocks does not allow" });
+  const hasMb = blocks.includes('mb');
+  if (c.expansions !== undefined && c.expansions.length > 0 && !hasMb) issues.push({ path: 'expansions', message: "only applies to 'mb' blocks, which blocks does not allow" });
+  if (c.expansions !== undefined && c.expansions.length === 0 && hasMb) issues.push({ path: 'expansions', message: "must list at least one expansion ratio (blocks allows 'mb')" });
   if (issues.length > 0) throw new SpaceConfigError(issues);
   return {
     space: 'mobile',
     stages,
     strides,
     blocks,
-    expansions: inOrder(MOBILE_EXPANSIONS, c.expansions),
+    // Without 'mb' blocks no expansion is used: [] (so the normalised config parses to itself).
+    expansions: hasMb ? inOrder(MOBILE_EXPANSIONS, c.expansions) : [],
     kernels: inOrder(MOBILE_KERNELS, c.kernels),
     se: inOrder([false, true], c.se),
     widths: c.widths ? c.widths.slice().sort((a, b) => a - b) : DEFAULT_MOBILE_WIDTHS.slice(),

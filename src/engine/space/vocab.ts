@@ -27,3 +27,23 @@ export const DEFAULT_MOBILE_STRIDES = [1, 2, 2, 2, 1, 2] as const;
 export const MOBILE_MAX_STAGES = 12;
 export const MOBILE_MAX_WIDTH = 1024;
 export const MOBILE_MAX_DEPTH = 8;
+
+/**
+ * What the space editor offers, per space: exactly the names the exporter/model builder can emit — the keys
+ * of ops/nb201-ops.ts NB201_OP_FACTORIES, ops/darts-ops.ts DARTS_OP_FACTORIES and ops/mobile-ops.ts
+ * MOBILE_BLOCK_FACTORIES (tests/unit/space-vocabulary.test.ts checks they match and that each one builds).
+ * The config schema (config-schema.ts) accepts exactly these lists.
+ */
+export const SPACE_VOCABULARY = {
+  nb201: { ops: NB201_OPS },
+  darts: { ops: DARTS_OPS },
+  mobile: {
+    blocks: MOBILE_BLOCKS,
+    expansions: MOBILE_EXPANSIONS,
+    kernels: MOBILE_KERNELS,
+    maxStages: MOBILE_MAX_STAGES,
+    maxWidth: MOBILE_MAX_WIDTH,
+    maxDepth: MOBILE_MAX_DEPTH,
+  },
+} as const;
+export type SpaceVocabulary = typeof SPACE_VOCABULARY;

@@ -1,17 +1,28 @@
 /**
  * Shared machinery for the black-box strategies (random, evolution, reinforce, local): candidate ids,
- * the pending (asked, not yet told) set, status, and the rng, all captured by stateDict() so that a
- * strategy restored from its state dict proposes exactly what the uninterrupted one would have.
+ * the pending (asked, not yet told) set, the explicit status (types.ts has the transition diagram), the
+ * rng and the zero-cost warm-start pool (prerank.ts), all captured by stateDict() so that a strategy
+ * restored from its state dict proposes exactly what the uninterrupted one would have.
  *
  * Candidates that were pending when the state was saved are handed out again (same id, same genotype)
  * by the restored strategy's first ask() calls, so a checkpoint taken mid-batch loses nothing.
+ *
+ * State versions: 1 = status without its cause and no warm-start pool; 2 = adds `stopCause`, `failure`
+ * and `prerank`. A version-1 state dict still loads (done -> cause 'exhausted', failed -> 'internal').
  */
 import type { Rng, RngState } from '../util/rng';
 import { createRng, createRngFromState } from '../util/rng';
 import type { SearchSpace } from '../space/types';
-import type { Candidate, EvalResult, Strategy, StrategyState, StrategyStatus } from './types';
+import type { Candidate, EvalResult, StopCause, Strategy, StrategyState, StrategyStatus } from './types';
+import { WarmStartPool, type PrerankOptions, type ProxyScorer } from './prerank';
 
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
+const SUPPORTED_VERSIONS = [1, 2];
+
+/** Thrown by ask() or a transition that the current status does not allow. */
+export class StrategyStatusError extends Error {
+  override readonly name = 'StrategyStatusError';
+}
 
 /** Thrown for a state dict that does not fit the strategy it is loaded into. */
 export class StrategyStateError extends Error {
@@ -61,6 +72,7 @@ function isRngState(v: unknown): v is RngState {
 }
 
 const STATUSES: readonly StrategyStatus[] = ['running', 'paused', 'interrupted', 'done', 'failed'];
+const CAUSES: readonly StopCause[] = ['budget', 'exhausted', 'external', 'internal'];
 
 /**
  * Draws a genotype whose hash is not in `seen`: up to 1 + maxRetries random samples, then, for a space
@@ -89,20 +101,88 @@ export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
   protected rng: Rng;
   protected nextId = 0;
   private _status: StrategyStatus = 'running';
+  private _cause: StopCause | null = null;
+  private _failure: string | null = null;
   private readonly pending = new Map<number, Candidate<G>>();
   private reissue: Candidate<G>[] = [];
+  /** The zero-cost warm-start pool, when the options ask for one (`prerank`). */
+  protected readonly warm: WarmStartPool<G> | null;
 
   protected constructor(
     protected readonly space: SearchSpace<G>,
     /** Validated, fully defaulted options; saved in the state dict and checked on load. */
     readonly options: Readonly<O>,
     seed: number,
+    /** Zero-cost scorer for the warm start; required when options.prerank is set. */
+    scorer?: ProxyScorer<G>,
   ) {
     this.rng = createRng(seed);
+    const prerank = (options as { prerank?: PrerankOptions }).prerank;
+    if (prerank) {
+      if (!scorer) throw new Error(`warm start with proxy "${prerank.proxy}" needs a zero-cost scorer (genotype -> score); the caller must pass one`);
+      this.warm = new WarmStartPool(space, prerank, seed, scorer);
+    } else this.warm = null;
   }
 
   get status(): StrategyStatus {
     return this._status;
+  }
+
+  get stopCause(): StopCause | null {
+    return this._cause;
+  }
+
+  get failure(): string | null {
+    return this._failure;
+  }
+
+  private setStatus(status: StrategyStatus, cause: StopCause | null = null, failure: string | null = null): void {
+    this._status = status;
+    this._cause = cause;
+    this._failure = failure;
+  }
+
+  private transition(action: string, allowed: readonly StrategyStatus[]): void {
+    if (!allowed.includes(this._status)) {
+      const now = this._cause ? `${this._status} (${this._cause})` : this._status;
+      throw new StrategyStatusError(`${this.name}: cannot ${action}() while ${now}; ${action}() is allowed while ${allowed.join(' or ')}`);
+    }
+  }
+
+  pause(): void {
+    this.transition('pause', ['running']);
+    this.setStatus('paused');
+  }
+
+  interrupt(): void {
+    this.transition('interrupt', ['running', 'paused']);
+    this.setStatus('interrupted');
+  }
+
+  canResume(): boolean {
+    const s = this._status;
+    return s === 'paused' || s === 'interrupted' || (s === 'done' && this._cause === 'budget') || (s === 'failed' && this._cause === 'external');
+  }
+
+  resume(): void {
+    if (!this.canResume()) {
+      const why = this._status === 'running' ? 'it is already running'
+        : this._status === 'done' ? 'it is done: the space is exhausted'
+        : this._status === 'failed' ? `it failed inside the strategy (${this._failure ?? 'unknown error'}); its state is not trusted`
+        : `it is ${this._status}`;
+      throw new StrategyStatusError(`${this.name}: cannot resume(): ${why}`);
+    }
+    this.setStatus('running');
+  }
+
+  finish(): void {
+    this.transition('finish', ['running', 'paused', 'interrupted']);
+    this.setStatus('done', 'budget');
+  }
+
+  fail(message: string): void {
+    this.transition('fail', ['running', 'paused', 'interrupted', 'done']);
+    this.setStatus('failed', 'external', message);
   }
 
   /** Candidates asked but not yet told, in id order. */
@@ -121,12 +201,30 @@ export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
   }
   /** Learns from one result (the candidate is no longer pending). */
   protected abstract learn(candidate: Candidate<G>, result: EvalResult): void;
-  /** Strategy-specific JSON state (the base adds rng, ids, status, pending, options). */
+  /** Strategy-specific JSON state (the base adds rng, ids, status, pending, options, warm-start pool). */
   protected abstract saveState(): Record<string, unknown>;
   protected abstract loadState(state: StrategyState): void;
 
+  /**
+   * The next of the warm start's top-K (skipping hashes in `skip`), or null when there is no warm start
+   * or its top-K is used up. Subclasses call it from propose() where their algorithm starts.
+   */
+  protected takeWarm(skip?: ReadonlySet<string>): G | null {
+    return this.warm ? this.warm.take(skip) : null;
+  }
+
+  private candidate(id: number, genotype: G, hash: string): Candidate<G> {
+    const metrics = this.warm?.metricsFor(hash);
+    return metrics ? { id, genotype, hash, metrics } : { id, genotype, hash };
+  }
+
   ask(): Candidate<G> | null {
-    if (this._status === 'done' || this._status === 'failed') return null;
+    if (this._status !== 'running') {
+      const hint = this._status === 'paused' || this._status === 'interrupted' ? '; call resume() first'
+        : this._status === 'done' ? (this._cause === 'budget' ? ' (budget spent); call resume() to extend it' : ' (nothing left to propose)')
+        : ` (${this._failure ?? 'error'})`;
+      throw new StrategyStatusError(`${this.name}: ask() while ${this._status}${hint}`);
+    }
     const again = this.reissue.shift();
     if (again) return again;
     const busy = this.busy();
@@ -135,19 +233,22 @@ export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
     try {
       g = this.propose();
     } catch (e) {
-      this._status = 'failed';
+      this.setStatus('failed', 'internal', e instanceof Error ? e.message : String(e));
       throw e;
     }
     if (g === null) {
-      this._status = 'done';
+      this.setStatus('done', 'exhausted');
       return null;
     }
-    const c: Candidate<G> = { id: this.nextId++, genotype: g, hash: this.space.hash(g) };
+    const c = this.candidate(this.nextId++, g, this.space.hash(g));
     this.pending.set(c.id, c);
     return c;
   }
 
   tell(candidate: Candidate<G>, result: EvalResult): void {
+    if (this._status === 'failed' && this._cause === 'internal') {
+      throw new StrategyStatusError(`${this.name}: tell() after the strategy failed (${this._failure ?? 'error'})`);
+    }
     const p = this.pending.get(candidate.id);
     if (!p || p.hash !== candidate.hash) {
       throw new Error(`${this.name}: tell() for candidate ${candidate.id} (${candidate.hash}), which is not pending`);
@@ -160,7 +261,7 @@ export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
     try {
       this.learn(p, result);
     } catch (e) {
-      this._status = 'failed';
+      this.setStatus('failed', 'internal', e instanceof Error ? e.message : String(e));
       throw e;
     }
   }
@@ -174,31 +275,57 @@ export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
       rng: this.rng.state(),
       nextId: this.nextId,
       status: this._status,
+      stopCause: this._cause,
+      failure: this._failure,
       pending: this.pendingCandidates().map((c) => ({ id: c.id, arch: this.space.encode(c.genotype) })),
+      prerank: this.warm ? this.warm.save() : null,
     };
   }
 
   loadStateDict(state: StrategyState): void {
     if (typeof state !== 'object' || state === null) throw new StrategyStateError(`${this.name}: state dict must be an object`);
     if (state.strategy !== this.name) throw new StrategyStateError(`${this.name}: cannot load a state dict of strategy "${String(state.strategy)}"`);
-    if (state.version !== STATE_VERSION) throw new StrategyStateError(`${this.name}: unsupported state version ${String(state.version)} (expected ${STATE_VERSION})`);
+    if (!SUPPORTED_VERSIONS.includes(state.version)) {
+      throw new StrategyStateError(`${this.name}: unsupported state version ${String(state.version)} (expected one of ${SUPPORTED_VERSIONS.join(', ')})`);
+    }
     const mine = JSON.stringify(this.options);
     const theirs = JSON.stringify(state.options);
     if (mine !== theirs) throw new StrategyStateError(`${this.name}: state dict was saved with options ${theirs}, this strategy has ${mine}`);
     const rng = stateField(state, 'rng', isRngState, 'an array of 4 uint32');
     const nextId = stateField(state, 'nextId', isInt, 'a non-negative integer');
-    const status = stateField(state, 'status', (v): v is StrategyStatus => STATUSES.includes(v as StrategyStatus), `one of ${STATUSES.join(', ')}`);
+    const status = state.version === 1 && state.status === undefined ? 'running'
+      : stateField(state, 'status', (v): v is StrategyStatus => STATUSES.includes(v as StrategyStatus), `one of ${STATUSES.join(', ')}`);
+    let cause: StopCause | null;
+    let failure: string | null;
+    if (state.version === 1) {
+      // Version 1 had no cause: a done strategy had exhausted its space, a failed one had thrown itself.
+      cause = status === 'done' ? 'exhausted' : status === 'failed' ? 'internal' : null;
+      failure = status === 'failed' ? 'failed before this version recorded why' : null;
+    } else {
+      cause = stateField(state, 'stopCause', (v): v is StopCause | null => v === null || CAUSES.includes(v as StopCause), `null or one of ${CAUSES.join(', ')}`);
+      failure = stateField(state, 'failure', (v): v is string | null => v === null || typeof v === 'string', 'a string or null');
+      if ((status === 'done' || status === 'failed') !== (cause !== null)) {
+        throw new StrategyStateError(`${this.name} state: status "${status}" with stopCause ${JSON.stringify(cause)}`);
+      }
+    }
     const pending = stateField(state, 'pending', (v): v is { id: number; arch: string }[] =>
       Array.isArray(v) && v.every((p) => isInt((p as { id: unknown }).id) && typeof (p as { arch: unknown }).arch === 'string'), 'an array of {id, arch}');
+    const prerank = state.version === 1 ? null : state.prerank;
+    if (this.warm) {
+      if (prerank === null || prerank === undefined) throw new StrategyStateError(`${this.name} state: has no warm-start pool, but this strategy has options.prerank`);
+      this.warm.load(prerank);
+    } else if (prerank !== null && prerank !== undefined) {
+      throw new StrategyStateError(`${this.name} state: has a warm-start pool, but this strategy has no options.prerank`);
+    }
     const restored = pending.map((p) => {
       if (p.id >= nextId) throw new StrategyStateError(`${this.name} state: pending id ${p.id} >= nextId ${nextId}`);
       const genotype = this.space.decode(p.arch);
-      return { id: p.id, genotype, hash: this.space.hash(genotype) };
+      return this.candidate(p.id, genotype, this.space.hash(genotype));
     });
     this.loadState(state);
     this.rng = createRngFromState(rng);
     this.nextId = nextId;
-    this._status = status;
+    this.setStatus(status, cause, failure);
     this.pending.clear();
     for (const c of restored) this.pending.set(c.id, c);
     this.reissue = restored.slice();

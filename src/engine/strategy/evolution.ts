@@ -17,10 +17,14 @@
  * `crossoverProb` the child is the uniform crossover of the winners of two tournaments, mutated once
  * more when it equals either parent. Infeasible members (objective -Infinity) stay in the population
  * and age out like any other, but never win a tournament against a feasible one.
+ *
+ * Warm start (`prerank`, Abdelfattah et al., ICLR 2021): the initial population is the top-`keep` of a
+ * pool scored by a zero-cost proxy instead of random samples (the rest of it, if keep < P, is random).
  */
 import type { SearchSpace } from '../space/types';
 import type { Candidate, EvalResult, StrategyState } from './types';
 import { BaseStrategy, decodeObjective, isScoredRecords, stateField, type ScoredRecord } from './base';
+import type { PrerankOptions, ProxyScorer } from './prerank';
 
 export interface EvolutionOptions {
   /** P: population size (default 10, as NAS-Bench-201's REA baseline). */
@@ -29,6 +33,8 @@ export interface EvolutionOptions {
   readonly sampleSize: number;
   /** Probability of a crossover child instead of a mutant (default 0: the paper's algorithm). */
   readonly crossoverProb: number;
+  /** Zero-cost warm start (prerank.ts): the initial population is the top `keep` (<= P) of a scored pool. */
+  readonly prerank?: PrerankOptions;
 }
 
 export const EVOLUTION_DEFAULTS: EvolutionOptions = { populationSize: 10, sampleSize: 3, crossoverProb: 0 };
@@ -44,14 +50,17 @@ export class RegularizedEvolution<G> extends BaseStrategy<G, EvolutionOptions> {
   /** Oldest first. */
   private population: Member<G>[] = [];
 
-  constructor(space: SearchSpace<G>, options: Partial<EvolutionOptions>, seed: number) {
+  constructor(space: SearchSpace<G>, options: Partial<EvolutionOptions>, seed: number, scorer?: ProxyScorer<G>) {
     const o = { ...EVOLUTION_DEFAULTS, ...options };
     if (!(Number.isInteger(o.populationSize) && o.populationSize >= 1)) throw new Error(`evolution: populationSize must be an integer >= 1, got ${o.populationSize}`);
     if (!(Number.isInteger(o.sampleSize) && o.sampleSize >= 1 && o.sampleSize <= o.populationSize)) {
       throw new Error(`evolution: sampleSize must be an integer in 1..populationSize (${o.populationSize}), got ${o.sampleSize}`);
     }
     if (!(o.crossoverProb >= 0 && o.crossoverProb <= 1)) throw new Error(`evolution: crossoverProb must be in [0, 1], got ${o.crossoverProb}`);
-    super(space, o, seed);
+    if (o.prerank && o.prerank.keep > o.populationSize) {
+      throw new Error(`evolution: prerank.keep (${o.prerank.keep}) must be <= populationSize (${o.populationSize}): the warm start fills the initial population`);
+    }
+    super(space, o, seed, scorer);
   }
 
   /** Current population, oldest first (for display). */
@@ -79,7 +88,7 @@ export class RegularizedEvolution<G> extends BaseStrategy<G, EvolutionOptions> {
   }
 
   protected propose(): G | null {
-    if (this.nextId < this.options.populationSize || this.population.length === 0) return this.space.sample(this.rng);
+    if (this.nextId < this.options.populationSize || this.population.length === 0) return this.takeWarm() ?? this.space.sample(this.rng);
     const parent = this.tournament();
     if (this.options.crossoverProb > 0 && this.rng.next() < this.options.crossoverProb) {
       const other = this.tournament();

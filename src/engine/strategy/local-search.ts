@@ -14,10 +14,14 @@
  *
  * The climb is sequential: while the result that decides the next move is pending, ask() throws.
  * Neighbours of one step may be asked before any of them is told.
+ *
+ * With `prerank` (Abdelfattah et al., ICLR 2021), the first `keep` starting points (the first proposal
+ * and the restarts) are the best unseen cells of a zero-cost-scored pool, in score order.
  */
 import type { SearchSpace } from '../space/types';
 import type { Candidate, EvalResult, StrategyState } from './types';
 import { BaseStrategy, StrategyStateError, decodeObjective, encodeObjective, isInt, isStringArray, sampleUnseen, stateField } from './base';
+import type { PrerankOptions, ProxyScorer } from './prerank';
 
 export interface LocalSearchOptions {
   /** Evaluate at most this many neighbours per step, in random order (default 0: all). */
@@ -26,6 +30,8 @@ export interface LocalSearchOptions {
   readonly firstImprovement: boolean;
   /** Redraws per restart before falling back to enumeration (default 100). */
   readonly maxRetries: number;
+  /** Zero-cost warm start (prerank.ts): the first `keep` starting points are the top of a scored pool. */
+  readonly prerank?: PrerankOptions;
 }
 
 export const LOCAL_DEFAULTS: LocalSearchOptions = { neighbourSample: 0, firstImprovement: false, maxRetries: 100 };
@@ -54,11 +60,11 @@ export class LocalSearch<G> extends BaseStrategy<G, LocalSearchOptions> {
   private restarts = 0;
   private moves = 0;
 
-  constructor(space: SearchSpace<G>, options: Partial<LocalSearchOptions>, seed: number) {
+  constructor(space: SearchSpace<G>, options: Partial<LocalSearchOptions>, seed: number, scorer?: ProxyScorer<G>) {
     const o = { ...LOCAL_DEFAULTS, ...options };
     if (!(Number.isInteger(o.neighbourSample) && o.neighbourSample >= 0)) throw new Error(`local: neighbourSample must be an integer >= 0, got ${o.neighbourSample}`);
     if (!(Number.isInteger(o.maxRetries) && o.maxRetries >= 0)) throw new Error(`local: maxRetries must be an integer >= 0, got ${o.maxRetries}`);
-    super(space, o, seed);
+    super(space, o, seed, scorer);
   }
 
   /** Where the climb stands (for display). */
@@ -107,7 +113,7 @@ export class LocalSearch<G> extends BaseStrategy<G, LocalSearchOptions> {
   protected propose(): G | null {
     for (;;) {
       if (this.phase === 'start') {
-        const g = sampleUnseen(this.space, this.rng, this.seen, this.options.maxRetries);
+        const g = this.takeWarm(this.seen) ?? sampleUnseen(this.space, this.rng, this.seen, this.options.maxRetries);
         if (g === null) return null;
         this.seen.add(this.space.hash(g));
         this.phase = 'awaitStart';

@@ -5,17 +5,21 @@
  *
  * With `dedupe`, a genotype whose canonical hash was already proposed is redrawn, up to `maxRetries`
  * times; after that a space small enough to list is searched for an unseen genotype, and when none is
- * left the strategy is done (ask() returns null).
+ * left the strategy is done (ask() returns null). With `prerank`, the top-K of a zero-cost-scored pool
+ * come first, in score order (Abdelfattah et al., ICLR 2021).
  */
 import type { SearchSpace } from '../space/types';
 import type { Candidate, EvalResult, StrategyState } from './types';
 import { BaseStrategy, isStringArray, sampleUnseen, stateField } from './base';
+import type { PrerankOptions, ProxyScorer } from './prerank';
 
 export interface RandomOptions {
   /** Skip genotypes whose hash was already proposed (default true). */
   readonly dedupe: boolean;
   /** Redraws per proposal before falling back to enumeration (default 100). */
   readonly maxRetries: number;
+  /** Zero-cost warm start (prerank.ts): the top `keep` of a scored pool are proposed first. */
+  readonly prerank?: PrerankOptions;
 }
 
 export const RANDOM_DEFAULTS: RandomOptions = { dedupe: true, maxRetries: 100 };
@@ -24,11 +28,16 @@ export class RandomSearch<G> extends BaseStrategy<G, RandomOptions> {
   readonly name = 'random';
   private seen = new Set<string>();
 
-  constructor(space: SearchSpace<G>, options: Partial<RandomOptions>, seed: number) {
-    super(space, { ...RANDOM_DEFAULTS, ...options }, seed);
+  constructor(space: SearchSpace<G>, options: Partial<RandomOptions>, seed: number, scorer?: ProxyScorer<G>) {
+    super(space, { ...RANDOM_DEFAULTS, ...options }, seed, scorer);
   }
 
   protected propose(): G | null {
+    const w = this.takeWarm(this.options.dedupe ? this.seen : undefined);
+    if (w !== null) {
+      if (this.options.dedupe) this.seen.add(this.space.hash(w));
+      return w;
+    }
     if (!this.options.dedupe) return this.space.sample(this.rng);
     const g = sampleUnseen(this.space, this.rng, this.seen, this.options.maxRetries);
     if (g !== null) this.seen.add(this.space.hash(g));

@@ -10,6 +10,7 @@ import { RandomSearch, RANDOM_DEFAULTS, type RandomOptions } from './random';
 import { RegularizedEvolution, EVOLUTION_DEFAULTS, type EvolutionOptions } from './evolution';
 import { Reinforce, REINFORCE_DEFAULTS, type ReinforceOptions } from './reinforce';
 import { LocalSearch, LOCAL_DEFAULTS, type LocalSearchOptions } from './local-search';
+import { ZERO_COST_PROXIES, type PrerankOptions, type ProxyScorer } from './prerank';
 
 export const STRATEGY_NAMES = ['random', 'evolution', 'reinforce', 'local'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
@@ -47,10 +48,37 @@ const bool = (key: string) => v.boolean(`${key} must be true or false`);
 const strict = (name: string) => (issue: v.BaseIssue<unknown>) =>
   issue.expected === 'never' ? `unknown ${name} option` : `${name} options must be an object`;
 
+/** Warm-start pool size when `pool` is not given. */
+export const PRERANK_DEFAULT_POOL = 100;
+/** Top-K handed out first when `keep` is not given (evolution: its populationSize). */
+export const PRERANK_DEFAULT_KEEP = 10;
+
+/** prerank: {proxy, pool?, keep?}; keep is defaulted per strategy after parsing. */
+const PrerankSchema = v.pipe(
+  v.strictObject(
+    {
+      proxy: v.picklist(ZERO_COST_PROXIES, `prerank.proxy must be one of: ${ZERO_COST_PROXIES.join(', ')}`),
+      pool: v.optional(int('prerank.pool', 1, 100_000), PRERANK_DEFAULT_POOL),
+      keep: v.optional(int('prerank.keep', 1, 100_000)),
+    },
+    (issue) => (issue.expected === 'never' ? 'unknown prerank option (expected proxy, pool, keep)' : 'prerank must be an object {proxy, pool, keep}'),
+  ),
+  v.check((o) => o.keep === undefined || o.keep <= o.pool, (issue) => {
+    const o = issue.input as { pool: number; keep: number };
+    return `prerank.keep (${o.keep}) must be <= prerank.pool (${o.pool})`;
+  }),
+);
+const prerank = v.optional(PrerankSchema);
+
+function withKeep(p: { proxy: PrerankOptions['proxy']; pool: number; keep?: number } | undefined, defaultKeep: number): PrerankOptions | undefined {
+  return p ? { proxy: p.proxy, pool: p.pool, keep: p.keep ?? Math.min(defaultKeep, p.pool) } : undefined;
+}
+
 const RandomSchema = v.strictObject(
   {
     dedupe: v.optional(bool('dedupe'), RANDOM_DEFAULTS.dedupe),
     maxRetries: v.optional(int('maxRetries', 0, 1_000_000), RANDOM_DEFAULTS.maxRetries),
+    prerank,
   },
   strict('random'),
 );
@@ -61,6 +89,7 @@ const EvolutionSchema = v.pipe(
       populationSize: v.optional(int('populationSize', 1, 1_000_000), EVOLUTION_DEFAULTS.populationSize),
       sampleSize: v.optional(int('sampleSize', 1, 1_000_000), EVOLUTION_DEFAULTS.sampleSize),
       crossoverProb: v.optional(real('crossoverProb', 0, 1), EVOLUTION_DEFAULTS.crossoverProb),
+      prerank,
     },
     strict('evolution'),
   ),
@@ -71,6 +100,10 @@ const EvolutionSchema = v.pipe(
     }),
     ['sampleSize'],
   ),
+  v.check((o) => o.prerank?.keep === undefined || o.prerank.keep <= o.populationSize, (issue) => {
+    const o = issue.input as EvolutionOptions;
+    return `prerank.keep (${o.prerank?.keep}) must be <= populationSize (${o.populationSize}): the warm start fills the initial population`;
+  }),
 );
 
 const ReinforceSchema = v.strictObject(
@@ -81,6 +114,7 @@ const ReinforceSchema = v.strictObject(
     ),
     baselineMomentum: v.optional(real('baselineMomentum', 0, 1, true), REINFORCE_DEFAULTS.baselineMomentum),
     entropyWeight: v.optional(real('entropyWeight', 0, 1e6), REINFORCE_DEFAULTS.entropyWeight),
+    prerank,
   },
   strict('reinforce'),
 );
@@ -90,6 +124,7 @@ const LocalSchema = v.strictObject(
     neighbourSample: v.optional(int('neighbourSample', 0), LOCAL_DEFAULTS.neighbourSample),
     firstImprovement: v.optional(bool('firstImprovement'), LOCAL_DEFAULTS.firstImprovement),
     maxRetries: v.optional(int('maxRetries', 0, 1_000_000), LOCAL_DEFAULTS.maxRetries),
+    prerank,
   },
   strict('local'),
 );
@@ -124,20 +159,37 @@ export function parseStrategyOptions(name: string, options: unknown): StrategyOp
     const issues = formatIssues(name, res.issues);
     throw new StrategyConfigError(issues.join('; '), issues);
   }
-  return res.output;
+  const out = res.output as StrategyOptionsByName[StrategyName] & { prerank?: { proxy: PrerankOptions['proxy']; pool: number; keep?: number } };
+  if (out.prerank === undefined) {
+    const { prerank: _drop, ...rest } = out;
+    return rest;
+  }
+  const defaultKeep = name === 'evolution' ? (out as EvolutionOptions).populationSize : PRERANK_DEFAULT_KEEP;
+  return { ...out, prerank: withKeep(out.prerank, defaultKeep) };
 }
 
-export function createStrategy<G>(name: string, space: SearchSpace<G>, options: unknown, seed: number): Strategy<G> {
+/** The proxy a strategy's options ask to pre-rank with, or null (the caller then needs no scorer). */
+export function prerankOf(options: StrategyOptionsByName[StrategyName]): PrerankOptions | null {
+  return (options as { prerank?: PrerankOptions }).prerank ?? null;
+}
+
+/**
+ * Builds a strategy. `scorer` is the zero-cost proxy for a warm start (options.prerank): the caller
+ * builds networks (tfjs), the strategy only ranks by the numbers it returns.
+ */
+export function createStrategy<G>(name: string, space: SearchSpace<G>, options: unknown, seed: number, scorer?: ProxyScorer<G>): Strategy<G> {
   if (!Number.isFinite(seed)) throw new StrategyConfigError(`seed must be a finite number, got ${seed}`);
   const o = parseStrategyOptions(name, options);
+  const pr = prerankOf(o);
+  if (pr && !scorer) throw new StrategyConfigError(`${name}.prerank: a warm start with proxy "${pr.proxy}" needs a zero-cost scorer; this caller did not provide one`);
   switch (name as StrategyName) {
     case 'random':
-      return new RandomSearch(space, o as RandomOptions, seed);
+      return new RandomSearch(space, o as RandomOptions, seed, scorer);
     case 'evolution':
-      return new RegularizedEvolution(space, o as EvolutionOptions, seed);
+      return new RegularizedEvolution(space, o as EvolutionOptions, seed, scorer);
     case 'reinforce':
-      return new Reinforce(space, o as ReinforceOptions, seed);
+      return new Reinforce(space, o as ReinforceOptions, seed, scorer);
     case 'local':
-      return new LocalSearch(space, o as LocalSearchOptions, seed);
+      return new LocalSearch(space, o as LocalSearchOptions, seed, scorer);
   }
 }

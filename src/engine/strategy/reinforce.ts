@@ -12,10 +12,13 @@
  * advantage is taken, as in NAS-Bench-201's implementation). dH/dz_k = -p_k (log p_k + H).
  * A reward of -Infinity (an infeasible candidate) is replaced by the lowest finite reward seen so far
  * (0 when none), so it is discouraged without breaking the arithmetic.
+ * With `prerank`, the top-K of a zero-cost-scored pool are proposed first (Abdelfattah et al., ICLR 2021);
+ * their rewards update the policy like sampled ones.
  */
 import type { SearchSpace } from '../space/types';
 import type { Candidate, EvalResult, StrategyState } from './types';
 import { BaseStrategy, isNum, stateField } from './base';
+import type { PrerankOptions, ProxyScorer } from './prerank';
 
 export interface ReinforceOptions {
   /** Step size of the logit updates (default 0.05, for rewards in accuracy percent). */
@@ -24,6 +27,8 @@ export interface ReinforceOptions {
   readonly baselineMomentum: number;
   /** Entropy bonus coefficient beta (default 0). */
   readonly entropyWeight: number;
+  /** Zero-cost warm start (prerank.ts): the top `keep` of a scored pool are proposed first. */
+  readonly prerank?: PrerankOptions;
 }
 
 export const REINFORCE_DEFAULTS: ReinforceOptions = { learningRate: 0.05, baselineMomentum: 0.9, entropyWeight: 0 };
@@ -42,12 +47,12 @@ export class Reinforce<G> extends BaseStrategy<G, ReinforceOptions> {
   private worstReward: number | null = null;
   private updates = 0;
 
-  constructor(space: SearchSpace<G>, options: Partial<ReinforceOptions>, seed: number) {
+  constructor(space: SearchSpace<G>, options: Partial<ReinforceOptions>, seed: number, scorer?: ProxyScorer<G>) {
     const o = { ...REINFORCE_DEFAULTS, ...options };
     if (!(o.learningRate > 0 && Number.isFinite(o.learningRate))) throw new Error(`reinforce: learningRate must be > 0, got ${o.learningRate}`);
     if (!(o.baselineMomentum >= 0 && o.baselineMomentum < 1)) throw new Error(`reinforce: baselineMomentum must be in [0, 1), got ${o.baselineMomentum}`);
     if (!(o.entropyWeight >= 0 && Number.isFinite(o.entropyWeight))) throw new Error(`reinforce: entropyWeight must be >= 0, got ${o.entropyWeight}`);
-    super(space, o, seed);
+    super(space, o, seed, scorer);
     this.logits = space.choices.map((c) => c.options.map(() => 0));
   }
 
@@ -57,6 +62,8 @@ export class Reinforce<G> extends BaseStrategy<G, ReinforceOptions> {
   }
 
   protected propose(): G {
+    const w = this.takeWarm();
+    if (w !== null) return w;
     const idx = this.logits.map((z) => {
       const p = softmax(z);
       const u = this.rng.next();

@@ -3,8 +3,23 @@
  * The search loop owns the budget and the evaluator; a strategy only proposes and learns.
  * stateDict()/loadStateDict() make a run resumable from a checkpoint: a strategy restored from its
  * state dict proposes exactly what the uninterrupted one would have.
+ *
+ * Status (explicit, saved in the state dict):
+ *
+ *   running --pause()------> paused        --resume()--> running
+ *   running|paused --interrupt()--> interrupted --resume()--> running
+ *   running|paused|interrupted --finish()--> done (cause 'budget': the loop's budget is spent; resume() reopens it)
+ *   ask() finds nothing more to propose --> done (cause 'exhausted': final)
+ *   any but failed --fail(msg)--> failed (cause 'external', e.g. the evaluator threw; resume() retries)
+ *   propose()/learn() throws --> failed (cause 'internal': the strategy's own state is suspect; final)
+ *
+ * ask() works only while running (it throws StrategyStatusError otherwise); tell() is accepted in every
+ * status but an internal failure, so results of candidates in flight are never lost.
  */
 export type StrategyStatus = 'running' | 'paused' | 'interrupted' | 'done' | 'failed';
+
+/** Why a strategy is done or failed. */
+export type StopCause = 'budget' | 'exhausted' | 'external' | 'internal';
 
 export interface Candidate<G> {
   /** 0-based order of proposal within the run. */
@@ -12,6 +27,11 @@ export interface Candidate<G> {
   readonly genotype: G;
   /** Canonical hash from the search space. */
   readonly hash: string;
+  /**
+   * Numbers the strategy already knows about the candidate when it proposes it (e.g. its zero-cost
+   * proxy score `zc_synflow` from a warm start); the search loop merges them into the logged metrics.
+   */
+  readonly metrics?: Readonly<Record<string, number>>;
 }
 
 export interface EvalResult {
@@ -31,9 +51,23 @@ export interface StrategyState {
 export interface Strategy<G> {
   readonly name: string;
   readonly status: StrategyStatus;
-  /** Next candidate to evaluate, or null when the strategy has nothing (more) to propose. */
+  /** Why the strategy is done or failed (null while running, paused or interrupted). */
+  readonly stopCause: StopCause | null;
+  /** The failure message (status 'failed'), else null. */
+  readonly failure: string | null;
+  /** Next candidate to evaluate, or null when the strategy has nothing (more) to propose (it is then done). */
   ask(): Candidate<G> | null;
   tell(candidate: Candidate<G>, result: EvalResult): void;
+  pause(): void;
+  interrupt(): void;
+  /** paused | interrupted | done (budget) | failed (external) -> running. */
+  resume(): void;
+  /** Whether resume() is legal now. */
+  canResume(): boolean;
+  /** The budget is spent: -> done (cause 'budget'). */
+  finish(): void;
+  /** Something outside the strategy failed (e.g. the evaluator): -> failed (cause 'external'). */
+  fail(message: string): void;
   stateDict(): StrategyState;
   loadStateDict(state: StrategyState): void;
 }

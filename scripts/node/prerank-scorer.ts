@@ -1,0 +1,75 @@
+/**
+ * The headless runner's zero-cost scorer for a warm start (strategy.options.prerank; strategy/prerank.ts,
+ * Abdelfattah et al., ICLR 2021). Same proxy code as the app (engine/evaluator/proxy-scorer.ts):
+ *  - tabular evaluator: the tiny NB201 skeleton on seeded random inputs (the table has no images), on
+ *    the WASM backend, which this sets up (a tabular run has no backend otherwise);
+ *  - train evaluator: the run's own skeleton and a real mini-batch of its training subset (the first
+ *    images of the same seeded proxy subset, normalised with the same statistics as training); the
+ *    backend is the one the train setup selected.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { MNIST_10K } from '../../src/engine/data/builtin';
+import { loadIdxDataset, MNIST_CLASSES } from '../../src/engine/data/idx';
+import { stratifiedSplit } from '../../src/engine/data/splits';
+import { createProxyScorer, TINY_NB201_SKELETON, trainProxyBatch, type ProxyScorerHandle } from '../../src/engine/evaluator/proxy-scorer';
+import { installTrainingKernels } from '../../src/engine/kernels/install';
+import type { SearchConfig } from '../../src/engine/search/config';
+import { runSkeleton } from '../../src/engine/space/run-skeleton';
+import { parseStrategyOptions, prerankOf } from '../../src/engine/strategy/registry';
+
+const require = createRequire(import.meta.url);
+/** Real images per scoring batch (train mode). */
+const MAX_BATCH = 64;
+
+export type SpaceId = 'nb201' | 'darts' | 'mobile';
+
+/** null when the config asks for no warm start. */
+export async function createCliProxyScorer(repoRoot: string, cfg: SearchConfig, spaceId: SpaceId, log: (line: string) => void): Promise<ProxyScorerHandle<unknown> | null> {
+  const pr = prerankOf(parseStrategyOptions(cfg.strategy.name, cfg.strategy.options));
+  if (!pr) return null;
+  const ev = cfg.evaluator;
+  if (ev.kind === 'tabular') {
+    if (tf.getBackend() !== 'wasm') {
+      setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
+      if (!(await tf.setBackend('wasm'))) throw new Error('warm start: could not initialise the tfjs wasm backend for the zero-cost proxy');
+      await tf.ready();
+      installTrainingKernels();
+    }
+    log(`search: warm start: ${pr.proxy} on a pool of ${pr.pool}, top ${pr.keep} first; scored at the tiny NB201 skeleton ${JSON.stringify(TINY_NB201_SKELETON)} on seeded random inputs (backend ${tf.getBackend()})`);
+    return createProxyScorer({ proxy: pr.proxy, spaceId: 'nb201', skeleton: TINY_NB201_SKELETON, seed: cfg.seed, batchSize: 16 }) as unknown as ProxyScorerHandle<unknown>;
+  }
+  const pub = path.join(repoRoot, 'public');
+  const images = path.join(pub, MNIST_10K.files.images);
+  const labels = path.join(pub, MNIST_10K.files.labels);
+  if (!existsSync(images) || !existsSync(labels)) throw new Error(`warm start: ${images} is missing (the train setup should have built it)`);
+  const ds = await loadIdxDataset(
+    { name: path.basename(images), bytes: new Uint8Array(readFileSync(images)) },
+    { name: path.basename(labels), bytes: new Uint8Array(readFileSync(labels)) },
+    MNIST_10K.name,
+    MNIST_CLASSES,
+  );
+  const split = stratifiedSplit(ds.labels, MNIST_10K.split);
+  const batch = trainProxyBatch(ds, split, { trainSamples: ev.trainSamples, validSamples: ev.validSamples, seed: cfg.seed }, Math.min(MAX_BATCH, ev.batchSize));
+  const n = batch.y.length;
+  const skeleton = runSkeleton(spaceId, { channels: ev.channels, cellsPerStage: ev.cellsPerStage }, [ds.shape[0], ds.shape[1], ds.shape[2]], ds.classes.length);
+  log(`search: warm start: ${pr.proxy} on a pool of ${pr.pool}, top ${pr.keep} first; scored at the run's skeleton on ${n} training images (backend ${tf.getBackend()})`);
+  let inner: ProxyScorerHandle<unknown>;
+  try {
+    inner = createProxyScorer({ proxy: pr.proxy, spaceId, skeleton: skeleton as never, seed: cfg.seed, batch }) as unknown as ProxyScorerHandle<unknown>;
+  } catch (e) {
+    batch.x.dispose();
+    throw e;
+  }
+  return {
+    score: inner.score,
+    scored: inner.scored,
+    dispose: () => {
+      inner.dispose();
+      batch.x.dispose();
+    },
+  };
+}

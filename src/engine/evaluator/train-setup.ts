@@ -1,0 +1,97 @@
+/**
+ * Everything a training-based search needs for ANY space (NB201, DARTS, mobile — full or user-restricted),
+ * made from the space, a dataset, its locked split and the run's settings: the proxy subsets (a seeded sample
+ * of the train and validation splits — never the test split), normalised tensors, the skeleton
+ * (space/run-skeleton.ts) and a TrainEvaluator that builds each candidate with model/build.ts `buildNetwork`
+ * and also reports the space's cost counter (FLOPs = MACs, peak activation bytes at batch 1).
+ * Shared by the search worker and the headless runner so both run the identical search.
+ */
+import { costOf, type CostRequest } from '../model/cost';
+import { buildNetwork } from '../model/build';
+import type { DatasetSplit, ImageDataset } from '../data/types';
+import type { AnySpace } from '../space/registry';
+import { runSkeleton, type SkeletonOf } from '../space/run-skeleton';
+import type { SpaceKind } from '../space/config-schema';
+import { createRng } from '../util/rng';
+import { channelStats, disposeSplit, toTensorSplit } from './tensors';
+import { DEFAULT_TRAIN_OPTIONS } from './train';
+import { TrainEvaluator, type TrainEvaluatorConfig } from './train-evaluator';
+
+export interface TrainSettings {
+  readonly seed: number;
+  /** C: see space/run-skeleton.ts for what it means in each space. */
+  readonly channels: number;
+  /** N: see space/run-skeleton.ts. */
+  readonly cellsPerStage: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly trainSamples: number;
+  readonly validSamples: number;
+}
+
+/** Genotype of a space (the `G` of its SearchSpace). */
+export type GenotypeOf<S extends AnySpace> = Parameters<S['encode']>[0];
+
+export interface TrainSetup<G = unknown, K = unknown> {
+  readonly evaluator: TrainEvaluator<G>;
+  readonly skeleton: K;
+  readonly trainCount: number;
+  readonly validCount: number;
+  dispose(): void;
+}
+
+export type TrainSetupExtra<G, K> = Pick<TrainEvaluatorConfig<G>, 'latency' | 'yieldNow' | 'onEpoch'> & {
+  /** More metrics from the genotype alone, given the skeleton (e.g. LUT-predicted latency). */
+  readonly extraCosts?: (g: G, skeleton: K) => Record<string, number>;
+};
+
+/** Seeded proxy subsets: the same run always trains and validates on the same images. */
+export function proxySubsets(split: DatasetSplit, trainSamples: number, validSamples: number, seed: number): { train: number[]; valid: number[] } {
+  const rng = createRng(seed);
+  return {
+    train: rng.shuffle(Array.from(split.train)).slice(0, trainSamples),
+    valid: rng.shuffle(Array.from(split.valid)).slice(0, validSamples),
+  };
+}
+
+export function createTrainSetup<S extends AnySpace>(
+  space: S,
+  ds: ImageDataset,
+  split: DatasetSplit,
+  s: TrainSettings,
+  extra: TrainSetupExtra<GenotypeOf<S>, SkeletonOf<S['id']>> = {},
+): TrainSetup<GenotypeOf<S>, SkeletonOf<S['id']>> {
+  type G = GenotypeOf<S>;
+  const id: SpaceKind = space.id;
+  // Built first: a bad C/N for this space and dataset fails before any tensor is allocated.
+  const skeleton = runSkeleton(id, s, [ds.shape[0], ds.shape[1], ds.shape[2]], ds.classes.length) as SkeletonOf<S['id']>;
+  const subsets = proxySubsets(split, s.trainSamples, s.validSamples, s.seed);
+  const stats = channelStats(ds, subsets.train);
+  const train = toTensorSplit(ds, subsets.train, stats);
+  const valid = toTensorSplit(ds, subsets.valid, stats);
+  const evaluator = new TrainEvaluator<G>({
+    train,
+    valid,
+    seed: s.seed,
+    build: (g, rng) => buildNetwork(id, g as never, skeleton as never, rng),
+    costs: (g) => {
+      const c = costOf({ space: id, genotype: g, skeleton } as CostRequest);
+      return { flops: c.flops, peak_activation_bytes: c.peakActivationBytes, ...(extra.extraCosts?.(g, skeleton) ?? {}) };
+    },
+    trainOptions: { ...DEFAULT_TRAIN_OPTIONS, epochs: s.epochs, batchSize: s.batchSize, learningRate: s.learningRate },
+    latency: extra.latency,
+    yieldNow: extra.yieldNow,
+    onEpoch: extra.onEpoch,
+  });
+  return {
+    evaluator,
+    skeleton,
+    trainCount: train.count,
+    validCount: valid.count,
+    dispose() {
+      disposeSplit(train);
+      disposeSplit(valid);
+    },
+  };
+}
