@@ -20,8 +20,11 @@ import { createStrategy, isStrategyName, STRATEGY_NAMES } from '../src/engine/st
 import { parseNb201Table, TableParseError } from '../src/engine/data/nb201-table';
 import { TabularEvaluator } from '../src/engine/evaluator/tabular';
 import type { Evaluator } from '../src/engine/evaluator/types';
-import { nb201Space, type Nb201Genotype } from '../src/engine/space/nb201';
+import { spaceFromConfig, type AnySpace } from '../src/engine/space/registry';
+import type { SearchSpace } from '../src/engine/space/types';
 import { createNodeTrainSetup } from './node/train-evaluator';
+import { createCliProxyScorer } from './node/prerank-scorer';
+import { isOneShotInvocation, oneShotErrorCode, runOneShotCli } from './oneshot-cli';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -113,8 +116,8 @@ function loadConfig(cli: Cli): SearchConfig {
   };
 }
 
-/** One case per evaluator kind. */
-async function makeEvaluator(cfg: EvaluatorConfig, seed: number): Promise<Evaluator<Nb201Genotype>> {
+/** One case per evaluator kind (the config check already rejected a tabular evaluator on a non-NB201 space). */
+async function makeEvaluator(cfg: EvaluatorConfig, space: AnySpace, seed: number): Promise<Evaluator<unknown>> {
   switch (cfg.kind) {
     case 'tabular': {
       let text: string;
@@ -126,20 +129,27 @@ async function makeEvaluator(cfg: EvaluatorConfig, seed: number): Promise<Evalua
       const t0 = Date.now();
       const table = parseNb201Table(text, { source: cfg.table });
       process.stderr.write(`search: table ${cfg.table}: ${table.size} rows, columns ${table.columns.join(', ')} (${Date.now() - t0} ms)\n`);
-      return new TabularEvaluator(table);
+      return new TabularEvaluator(table) as Evaluator<unknown>;
     }
     case 'train': {
-      const setup = await createNodeTrainSetup(REPO_ROOT, cfg, seed, (line) => process.stderr.write(`${line}\n`));
-      return setup.evaluator;
+      const setup = await createNodeTrainSetup(REPO_ROOT, cfg, space, seed, (line) => process.stderr.write(`${line}\n`));
+      return setup.evaluator as Evaluator<unknown>;
     }
   }
 }
 
 async function main(): Promise<number> {
+  // One-shot configs (DARTS / PC-DARTS / SPOS, the One-shot tab's format) run in scripts/oneshot-cli.ts.
+  if (isOneShotInvocation(process.argv.slice(2))) return runOneShotCli(process.argv.slice(2), REPO_ROOT);
   const cli = parseCli(process.argv.slice(2));
   const cfg = loadConfig(cli);
-  const evaluator = await makeEvaluator(cfg.evaluator, cfg.seed);
-  const strategy = createStrategy(cfg.strategy.name, nb201Space, cfg.strategy.options, cfg.seed);
+  const built = spaceFromConfig(cfg.space);
+  const space = built as unknown as SearchSpace<unknown>;
+  process.stderr.write(`search: space ${built.name}, ${built.size().toLocaleString('en-US')} genotypes: ${JSON.stringify(cfg.space)}\n`);
+  const evaluator = await makeEvaluator(cfg.evaluator, built, cfg.seed);
+  // Zero-cost warm start (strategy.options.prerank): the proxy scorer the strategy ranks its pool with.
+  const prerank = await createCliProxyScorer(REPO_ROOT, cfg, built.id, (line) => process.stderr.write(`${line}\n`));
+  const strategy = createStrategy(cfg.strategy.name, space, cfg.strategy.options, cfg.seed, prerank?.score);
   const budgetText = [cfg.budget.queries !== undefined ? `${cfg.budget.queries} queries` : '', cfg.budget.simulatedSeconds !== undefined ? `${cfg.budget.simulatedSeconds} simulated s` : '']
     .filter(Boolean).join(' or ');
   process.stderr.write(`search: ${cfg.strategy.name} ${JSON.stringify(cfg.strategy.options)} seed ${cfg.seed}, budget ${budgetText}, objective ${JSON.stringify(cfg.objective)}\n`);
@@ -161,7 +171,7 @@ async function main(): Promise<number> {
   };
   const t0 = Date.now();
   const result = await runSearch({
-    space: nb201Space,
+    space,
     strategy,
     evaluator,
     budget: cfg.budget,
@@ -205,7 +215,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    const bad = e instanceof UsageError || e instanceof SearchConfigError || e instanceof TableParseError;
+    const bad = e instanceof UsageError || e instanceof SearchConfigError || e instanceof TableParseError || oneShotErrorCode(e) === 2;
     process.stderr.write(`search: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(bad ? 2 : 1);
   },

@@ -4,7 +4,7 @@
  * always agree (both old or both new). foldOneShotEvent is the pure reducer shared by the worker (what it stores)
  * and the UI (what it shows live).
  */
-import type { OneShotCheckpointRecord, OneShotHistory, OneShotRunRecord, OneShotUiEvent } from '../protocol/oneshot-api';
+import { migrateOneShotConfig, type OneShotCheckpointRecord, type OneShotConfig, type OneShotHistory, type OneShotRunRecord, type OneShotUiEvent } from '../protocol/oneshot-api';
 import { describeStorageError, type Db } from './schema';
 
 export function emptyOneShotHistory(): OneShotHistory {
@@ -67,15 +67,20 @@ export async function putOneShotRun(db: Db, run: OneShotRunRecord): Promise<void
   }
 }
 
+/** A stored run as the current code reads it: config migrated to the current version, history normalised. */
+export function readOneShotRun(r: OneShotRunRecord): OneShotRunRecord {
+  return { ...r, config: migrateOneShotConfig(r.config) as OneShotConfig, history: normalizeOneShotHistory(r.history) };
+}
+
 export async function getOneShotRun(db: Db, id: string): Promise<OneShotRunRecord | undefined> {
   const r = await db.get('oneshotRuns', id);
-  return r ? { ...r, history: normalizeOneShotHistory(r.history) } : undefined;
+  return r ? readOneShotRun(r) : undefined;
 }
 
 /** Newest first. */
 export async function listOneShotRuns(db: Db): Promise<OneShotRunRecord[]> {
   const all = await db.getAllFromIndex('oneshotRuns', 'byUpdated');
-  return all.reverse().map((r) => ({ ...r, history: normalizeOneShotHistory(r.history) }));
+  return all.reverse().map(readOneShotRun);
 }
 
 export async function getOneShotCheckpoint(db: Db, runId: string): Promise<OneShotCheckpointRecord | undefined> {

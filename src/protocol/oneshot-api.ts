@@ -1,11 +1,15 @@
 /**
  * One-shot searches (DARTS, PC-DARTS, SPOS) run by workers/oneshot.worker.ts: the run configuration, the stored
  * run record (with the event history needed to redraw every chart), the checkpoint record and the worker's api.
- * Types only; the engine's one-shot event union and ranking types are re-exported from here for the app.
+ * Types plus the config migration (pure); the engine's one-shot event union and ranking types are re-exported from
+ * here for the app.
  */
 import type { OneShotEvent, RankedSubnet } from '../engine/supernet/events';
 import type { RankingCheckResult, RankingCheckSubnet } from '../engine/supernet/ranking-check';
 import type { TensorData } from '../engine/supernet/state';
+import type { OneShotConfig } from '../engine/search/oneshot-config';
+import type { DartsGenotype } from '../engine/space/darts-genotype';
+import type { MobileGenotype } from '../engine/space/mobile';
 import type { Nb201Genotype } from '../engine/space/nb201';
 import type { BackendChoice, BackendName, BackendReport } from './backend';
 
@@ -13,66 +17,31 @@ export type { OneShotEvent, RankedSubnet } from '../engine/supernet/events';
 export type { RankingCheckResult, RankingCheckSubnet } from '../engine/supernet/ranking-check';
 export type { TensorData } from '../engine/supernet/state';
 
-export const ONESHOT_CONFIG_VERSION = 1;
+export const ONESHOT_CONFIG_VERSION: OneShotConfig['version'] = 2;
 export const ONESHOT_RUN_VERSION = 1;
 export const ONESHOT_CHECKPOINT_VERSION = 1;
 
-export type OneShotMethod = 'darts' | 'pc-darts' | 'spos';
+export type { OneShotConfig, OneShotMethod, OneShotSpace } from '../engine/search/oneshot-config';
 
-export interface OneShotConfig {
-  readonly version: typeof ONESHOT_CONFIG_VERSION;
-  readonly name: string;
-  readonly method: OneShotMethod;
-  /** Only the NB201 supernet is offered for now (the DARTS-space supernet exists in the engine). */
-  readonly space: 'nb201';
-  readonly datasetId: string;
-  readonly seed: number;
-  readonly epochs: number;
-  readonly batchSize: number;
-  /** Weight learning rate (DARTS: cosine from this to 0.001; SPOS: cosine to 0). */
-  readonly learningRate: number;
-  /** NB201 skeleton: C and N. */
-  readonly channels: number;
-  readonly cellsPerStage: number;
-  /** Subset sizes from the dataset's locked train split (weights) and validation split (alphas / ranking). */
-  readonly trainSamples: number;
-  readonly validSamples: number;
-  readonly backend: BackendChoice;
-  readonly darts: {
-    readonly order: 'first' | 'second';
-    /** PC-DARTS only: weights-only warm-up epochs. */
-    readonly warmupEpochs: number;
-    /** PC-DARTS only: partial channels K (stage widths must be divisible by it). */
-    readonly partialChannels: number;
-    /** Entropy regularisation weight lambda (0 = off). */
-    readonly entropyWeight: number;
-    /** Operation dropout p (0 = off). */
-    readonly opDropout: number;
-    /** DARTS+ early stopping: >= this many skip connections (0 = off). */
-    readonly maxSkips: number;
-    /** DARTS+ early stopping: ranking of the alphas stable for this many epochs (0 = off). */
-    readonly stableEpochs: number;
-    /** RobustDARTS: Hessian eigenvalue every k epochs (0 = off). */
-    readonly eigenvalueEvery: number;
-    /** Power iterations per eigenvalue. */
-    readonly eigenIterations: number;
-    /** DARTS-ES stopping ratio on the eigenvalue trajectory (0 = off). */
-    readonly eigenStopRatio: number;
-    /** Derive genotypes without 'none'. */
-    readonly excludeNone: boolean;
-  };
-  readonly spos: {
-    /** Subnets ranked with inherited weights (the field guide's example: 200). */
-    readonly subnets: number;
-    /** lambda of accuracy(%) - lambda * MFLOPs. */
-    readonly flopsPenalty: number;
-    readonly topK: number;
-    /** Ranking check: this many subnets (spread over the ranking) trained standalone; 0 = off. */
-    readonly rankingCheck: number;
-    /** Epochs of each standalone training in the ranking check. */
-    readonly rankingCheckEpochs: number;
-  };
+/** Defaults that config version 2 added, used to migrate version-1 records. */
+export const ONESHOT_V2_DEFAULTS = { layers: 5, mobile: { stages: 3, widths: [8, 16], depths: [1, 2] } } as const;
+
+/**
+ * Upgrades a stored configuration to the current version, on read (other values come back unchanged for the
+ * validator to reject). v1 -> v2 (v1 offered NB201 only): adds `layers` and `mobile` with their defaults, and
+ * darts.earlyStopWarmup = 0 (v1 checked DARTS+ from the first epoch, so a resumed v1 run behaves as before).
+ */
+export function migrateOneShotConfig(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const c = value as Record<string, unknown>;
+  if (c.version !== 1) return value;
+  const darts = typeof c.darts === 'object' && c.darts !== null ? { earlyStopWarmup: 0, ...(c.darts as object) } : c.darts;
+  const m = ONESHOT_V2_DEFAULTS.mobile;
+  return { ...c, version: 2, layers: ONESHOT_V2_DEFAULTS.layers, mobile: { stages: m.stages, widths: [...m.widths], depths: [...m.depths] }, darts };
 }
+
+/** A genotype of any one-shot space (NB201 cell, DARTS cells, mobile macro network). */
+export type OneShotGenotype = Nb201Genotype | DartsGenotype | MobileGenotype;
 
 export type OneShotStatus = 'created' | 'running' | 'paused' | 'done' | 'stopped-early' | 'failed';
 
@@ -102,7 +71,7 @@ export interface OneShotAlphaSnapshot {
 
 export interface OneShotGenotypePoint {
   readonly epoch: number;
-  readonly genotype: Nb201Genotype;
+  readonly genotype: OneShotGenotype;
   readonly arch: string;
   readonly changed: boolean;
 }
@@ -116,9 +85,9 @@ export interface OneShotHistory {
   readonly eigenvalues: { readonly epoch: number; readonly value: number }[];
   readonly earlyStop: { readonly epoch: number; readonly reason: string } | null;
   /** SPOS: subnets scored so far (ranking order is by objective in `ranked`). */
-  readonly subnets: RankedSubnet<Nb201Genotype>[];
+  readonly subnets: RankedSubnet<OneShotGenotype>[];
   readonly subnetTotal: number;
-  readonly ranked: RankedSubnet<Nb201Genotype>[] | null;
+  readonly ranked: RankedSubnet<OneShotGenotype>[] | null;
   /** Archs of the top k. */
   readonly topK: string[];
   readonly rankingCheck: RankingCheckResult | null;
@@ -160,7 +129,7 @@ export interface OneShotCheckpointRecord {
 
 /** What the worker sends: the engine's events plus run/backend/checkpoint/ranking-check notes. */
 export type OneShotUiEvent =
-  | OneShotEvent<Nb201Genotype>
+  | OneShotEvent<OneShotGenotype>
   | { readonly type: 'run'; readonly run: OneShotRunRecord }
   | { readonly type: 'backend'; readonly report: BackendReport }
   | { readonly type: 'checkpoint'; readonly epoch: number; readonly globalStep: number }

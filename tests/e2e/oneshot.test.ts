@@ -2,7 +2,9 @@
  * One-shot searches in real Chromium against the production build: a tiny DARTS run shows step losses, a 6 x 5
  * alpha heatmap whose rows sum to 1 and a derived genotype; stopped after an epoch, reloaded and resumed, it
  * continues from the stored checkpoint's epoch (not from 0). A tiny SPOS run ranks its subnets, marks the top k
- * and reports the Kendall tau of its ranking check.
+ * and reports the Kendall tau of its ranking check. On the DARTS-cell supernet a tiny DARTS run shows 14 alpha rows
+ * per cell type (8 ops each) and draws the derived normal and reduction cells; on the mobile macro-space supernet
+ * (SPOS only: the DARTS methods are disabled) a tiny SPOS run ranks its subnets with a Kendall-tau check.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -156,6 +158,100 @@ describe('one-shot searches in Chromium', () => {
     expect(tau).toBeGreaterThanOrEqual(-1);
     expect(tau).toBeLessThanOrEqual(1);
     expect(await page.getByTestId('ranking-check').textContent()).toContain('trusting supernet scores blindly');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('DARTS-cell space: 14 alpha rows per cell type, the derived DARTS genotype drawn', async () => {
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}#oneshot`);
+    await set(page, 'oneshot-space', 'darts');
+    await set(page, 'oneshot-method', 'darts');
+    await set(page, 'oneshot-epochs', 1);
+    await set(page, 'oneshot-batch', 16);
+    await set(page, 'oneshot-channels', 2);
+    await set(page, 'oneshot-layers', 1);
+    await set(page, 'oneshot-train-samples', 32);
+    await set(page, 'oneshot-valid-samples', 32);
+    await set(page, 'oneshot-seed', 3);
+    await set(page, 'oneshot-backend', 'wasm');
+    await page.getByTestId('oneshot-start').click();
+    // Earlier runs stay listed (the newest is selected on load): wait for this run, on the DARTS space.
+    await page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid="oneshot-status"]');
+      return el?.getAttribute('data-space') === 'darts' && el.getAttribute('data-status') === 'done';
+    }, null, { timeout: 240_000 });
+    const groups = await page.$$eval('[data-testid="alpha-heatmap"] [data-testid="alpha-row"]', (trs) => trs.map((tr) => tr.getAttribute('data-group')));
+    expect(groups.filter((g) => g === 'normal')).toHaveLength(14);
+    expect(groups.filter((g) => g === 'reduce')).toHaveLength(14);
+    for (const r of await heatmap(page)) {
+      expect(r).toHaveLength(8);
+      expect(r.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
+    }
+    expect(await page.getByTestId('alpha-groups').textContent()).toContain('normal: 14 edges');
+    expect(await page.getByTestId('oneshot-genotype').textContent()).toMatch(/^Genotype\(normal=\[/);
+    // CellGraph draws both DARTS cells (one panel each), without a drawing error.
+    expect(await page.locator('[data-testid="cell-graph"] .panel-svg').count()).toBe(2);
+    expect(await page.locator('[data-testid="cell-graph"] .graph-error').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('mobile macro space: DARTS methods disabled with the reason; SPOS ranks subnets with a Kendall-tau check', async () => {
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}#oneshot`);
+    await set(page, 'oneshot-space', 'mobile');
+    expect(await page.getByTestId('oneshot-method').inputValue()).toBe('spos');
+    expect(await page.locator('[data-testid="oneshot-method"] option[value="darts"]').isDisabled()).toBe(true);
+    expect(await page.locator('[data-testid="oneshot-method"] option[value="pc-darts"]').isDisabled()).toBe(true);
+    expect(await page.getByTestId('oneshot-method-note').textContent()).toContain('needs a cell space');
+    await set(page, 'oneshot-epochs', 1);
+    await set(page, 'oneshot-batch', 16);
+    await set(page, 'oneshot-channels', 4);
+    await set(page, 'oneshot-mobile-stages', 2);
+    await set(page, 'oneshot-mobile-widths', '4, 8');
+    await set(page, 'oneshot-mobile-depths', '1, 2');
+    await set(page, 'oneshot-train-samples', 64);
+    await set(page, 'oneshot-valid-samples', 64);
+    await set(page, 'oneshot-seed', 3);
+    await set(page, 'oneshot-backend', 'wasm');
+    await set(page, 'oneshot-subnets', 6);
+    await set(page, 'oneshot-topk', 2);
+    await set(page, 'oneshot-ranking-check', 3);
+    await page.getByTestId('oneshot-start').click();
+    await page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid="oneshot-status"]');
+      return el?.getAttribute('data-space') === 'mobile' && el.getAttribute('data-status') === 'done';
+    }, null, { timeout: 240_000 });
+    const archs = await page.$$eval('[data-testid="ranked-row"] code', (cs) => cs.map((c) => c.textContent ?? ''));
+    expect(archs).toHaveLength(6);
+    for (const a of archs) expect(a).toMatch(/^(ds|mb\d)_k\d(_se)?_w[48]_d[12]_s1\|(ds|mb\d)_k\d(_se)?_w[48]_d[12]_s2$/);
+    expect(await page.$$eval('[data-testid="check-row"]', (trs) => trs.length)).toBe(3);
+    // The shown Kendall tau is tau-b of the check rows' two score columns ('—' when one column is all ties, as
+    // happens when a few-step supernet predicts one class for every subnet).
+    const rows = await page.$$eval('[data-testid="check-row"]', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => Number(td.textContent))));
+    const [a, b] = [rows.map((r) => r[1]), rows.map((r) => r[2])];
+    let [con, dis, ta, tb] = [0, 0, 0, 0];
+    for (let i = 0; i < a.length; i++) {
+      for (let j = i + 1; j < a.length; j++) {
+        const [da, db] = [Math.sign(a[i] - a[j]), Math.sign(b[i] - b[j])];
+        if (da === 0) ta++;
+        if (db === 0) tb++;
+        if (da !== 0 && db !== 0) { if (da === db) con++; else dis++; }
+      }
+    }
+    const pairs = (a.length * (a.length - 1)) / 2;
+    const denom = Math.sqrt((pairs - ta) * (pairs - tb));
+    const shown = await page.getByTestId('kendall-tau').textContent();
+    if (denom === 0) expect(shown).toBe('—');
+    else expect(Number(shown)).toBeCloseTo((con - dis) / denom, 3);
+    // The best subnet drawn as the mobile stage diagram.
+    expect(await page.locator('[data-testid="cell-graph"] svg').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="cell-graph"] .graph-error').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -122,7 +122,7 @@ describe('DARTS resources and events', () => {
     const net = buildNb201Supernet({ skeleton: { ...skeleton, channels: 2 }, ops: ['none', 'skip_connect', 'nor_conv_3x3'] }, createRng(4));
     // Start from skip-heavy alphas so that DARTS+ fires at the first epoch end.
     net.alphas[0].variable.assign(tf.tensor2d(Array(6).fill([0, 2, 0])));
-    const s = new DartsSearch(net, { train, valid }, { epochs: 5, batchSize: 8, antiCollapse: { maxSkips: 2 } });
+    const s = new DartsSearch(net, { train, valid }, { epochs: 5, batchSize: 8, antiCollapse: { maxSkips: 2, earlyStopWarmup: 0 } });
     const events: OneShotEvent<Nb201Genotype>[] = [];
     const res = await s.run({ onEvent: (e) => events.push(e) });
     expect(res.status).toBe('stopped');

@@ -2,16 +2,25 @@
 import { describe, expect, it } from 'vitest';
 import { emptyOneShotHistory } from '../../src/db';
 import {
-  alphaLines, collapseSeries, edgeWeights, epochLossSeries, genotypeExport, graphEdgeId, heatColor, lossSeries, opShare, tauVerdict,
+  alphaGroups, alphaLines, collapseSeries, edgeWeights, epochLossSeries, genotypeExport, graphEdgeId, heatColor, lossSeries, methodUnavailable, opShare,
+  parseIntList, tauVerdict,
 } from '../../src/app/oneshot/view-model';
+import { unsupportedReason } from '../../src/engine/search/oneshot-config';
+import { readOneShotRun } from '../../src/db/oneshot';
 import { validateOneShotConfig } from '../../workers/oneshot-session';
-import type { OneShotAlphaSnapshot, OneShotConfig, OneShotHistory } from '../../src/protocol/oneshot-api';
+import { migrateOneShotConfig, ONESHOT_CONFIG_VERSION, type OneShotAlphaSnapshot, type OneShotConfig, type OneShotHistory, type OneShotRunRecord } from '../../src/protocol/oneshot-api';
 
-const DEFAULT_ONESHOT_CONFIG_FOR_TEST: OneShotConfig = {
+/** A version-1 record as the first One-shot tab stored it (NB201 only, no DARTS+ warm-up). */
+const V1_CONFIG = {
   version: 1, name: 'DARTS', method: 'darts', space: 'nb201', datasetId: 'builtin:mnist-10k', seed: 1, epochs: 10, batchSize: 32,
   learningRate: 0.025, channels: 4, cellsPerStage: 1, trainSamples: 1024, validSamples: 512, backend: 'auto',
-  darts: { order: 'first', warmupEpochs: 2, partialChannels: 2, entropyWeight: 0, opDropout: 0, maxSkips: 0, stableEpochs: 0, eigenvalueEvery: 0, eigenIterations: 8, eigenStopRatio: 0, excludeNone: false },
+  darts: { order: 'first', warmupEpochs: 2, partialChannels: 2, entropyWeight: 0, opDropout: 0, maxSkips: 2, stableEpochs: 0, eigenvalueEvery: 0, eigenIterations: 8, eigenStopRatio: 0, excludeNone: false },
   spos: { subnets: 20, flopsPenalty: 0, topK: 3, rankingCheck: 0, rankingCheckEpochs: 1 },
+};
+
+const DEFAULT_ONESHOT_CONFIG_FOR_TEST: OneShotConfig = {
+  ...V1_CONFIG, version: 2, method: 'darts', space: 'nb201', backend: 'auto', layers: 5, mobile: { stages: 3, widths: [8, 16], depths: [1, 2] },
+  darts: { ...V1_CONFIG.darts, order: 'first', maxSkips: 0, earlyStopWarmup: 3 },
 };
 
 const OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'];
@@ -85,5 +94,52 @@ describe('validateOneShotConfig', () => {
     expect(() => validateOneShotConfig(bad)).toThrow(/epochs: epochs must be at least 1.*darts\.opDropout/);
     expect(() => validateOneShotConfig({ ...DEFAULT_ONESHOT_CONFIG_FOR_TEST, method: 'pc-darts', channels: 5, darts: { ...DEFAULT_ONESHOT_CONFIG_FOR_TEST.darts, partialChannels: 2 } })).toThrow(/divisible/);
     expect(() => validateOneShotConfig({ ...DEFAULT_ONESHOT_CONFIG_FOR_TEST, spos: { ...DEFAULT_ONESHOT_CONFIG_FOR_TEST.spos, rankingCheck: 1 } })).toThrow(/at least 2/);
+  });
+});
+
+describe('one-shot config version 2: spaces, methods, migration', () => {
+  it('migrates a version-1 record on read: defaults for the new fields, DARTS+ warm-up 0 (as v1 behaved)', () => {
+    expect(ONESHOT_CONFIG_VERSION).toBe(2);
+    const m = migrateOneShotConfig(structuredClone(V1_CONFIG)) as OneShotConfig;
+    expect(m.version).toBe(2);
+    expect(m.layers).toBe(5);
+    expect(m.mobile).toEqual({ stages: 3, widths: [8, 16], depths: [1, 2] });
+    expect(m.darts.earlyStopWarmup).toBe(0);
+    expect(m.darts.maxSkips).toBe(2);
+    expect(validateOneShotConfig(V1_CONFIG)).toEqual(m);
+    const run = { version: 1, id: 'r', config: V1_CONFIG, status: 'paused', epoch: 1, stepsPerEpoch: 2, phase: 'train', history: undefined, arch: null, createdAt: 0, updatedAt: 0 } as unknown as OneShotRunRecord;
+    const read = readOneShotRun(run);
+    expect(read.config).toEqual(m);
+    expect(read.history.steps).toEqual([]);
+    // Current and unknown versions pass through unchanged (the validator names the problem).
+    expect(migrateOneShotConfig(DEFAULT_ONESHOT_CONFIG_FOR_TEST)).toBe(DEFAULT_ONESHOT_CONFIG_FOR_TEST);
+    expect(() => validateOneShotConfig({ ...V1_CONFIG, version: 7 })).toThrow(/version must be 2/);
+  });
+
+  it('offers NB201, DARTS and mobile; DARTS methods on the mobile space are refused with the reason', () => {
+    const darts = { ...DEFAULT_ONESHOT_CONFIG_FOR_TEST, space: 'darts' as const };
+    expect(validateOneShotConfig(darts)).toEqual(darts);
+    expect(() => validateOneShotConfig({ ...darts, channels: 5 })).toThrow(/must be even for the DARTS space/);
+    const mobile = { ...DEFAULT_ONESHOT_CONFIG_FOR_TEST, space: 'mobile' as const, method: 'spos' as const };
+    expect(validateOneShotConfig(mobile)).toEqual(mobile);
+    expect(() => validateOneShotConfig({ ...mobile, method: 'darts' })).toThrow(/DARTS needs a cell space/);
+    expect(() => validateOneShotConfig({ ...mobile, method: 'pc-darts' })).toThrow(/PC-DARTS needs a cell space/);
+    expect(() => validateOneShotConfig({ ...mobile, mobile: { stages: 3, widths: [], depths: [1] } })).toThrow(/mobile\.widths: mobile\.widths must not be empty/);
+    expect(() => validateOneShotConfig({ ...mobile, space: 'nasnet' })).toThrow(/space must be "nb201", "darts" or "mobile"/);
+    // The UI's rule agrees with the engine's, for every pair.
+    for (const space of ['nb201', 'darts', 'mobile'] as const) {
+      for (const method of ['darts', 'pc-darts', 'spos'] as const) {
+        expect(methodUnavailable(space, method)).toBe(unsupportedReason(space, method));
+      }
+    }
+  });
+
+  it('groups alpha rows by cell type and parses width lists', () => {
+    const edges = [...Array.from({ length: 14 }, (_, i) => `normal:e${i}`), ...Array.from({ length: 14 }, (_, i) => `reduce:e${i}`)];
+    expect(alphaGroups({ epoch: 0, ops: ['a'], edges, alphas: edges.map(() => [1]) })).toEqual({ normal: 14, reduce: 14 });
+    expect(alphaGroups(snap(0, 0.3))).toEqual({ cell: 6 });
+    expect(parseIntList('8, 16,24')).toEqual([8, 16, 24]);
+    expect(parseIntList('8, x')).toBeNull();
+    expect(parseIntList('')).toBeNull();
   });
 });

@@ -112,10 +112,29 @@ describe('DARTS+ early-stopping rules', () => {
     const opts = { ...NO_ANTI_COLLAPSE, maxSkips: 2 };
     const one = { ops: ['skip_connect', 'nor_conv_3x3', 'nor_conv_3x3', 'none', 'none', 'none'] };
     const two = { ops: ['skip_connect', 'nor_conv_3x3', 'skip_connect', 'none', 'none', 'none'] };
-    let s = earlyStopCheck(opts, { signature: null, stable: 0, eigenvalues: [] }, { genotype: one, signature: 'a', eigenvalue: null });
+    let s = earlyStopCheck(opts, { signature: null, stable: 0, eigenvalues: [] }, { genotype: one, signature: 'a', eigenvalue: null, epochsDone: 9 });
     expect(s.reason).toBeNull();
-    s = earlyStopCheck(opts, s.state, { genotype: two, signature: 'a', eigenvalue: null });
+    s = earlyStopCheck(opts, s.state, { genotype: two, signature: 'a', eigenvalue: null, epochsDone: 9 });
     expect(s.reason).toMatch(/2 skip connections/);
+  });
+  it('warm-up: neither DARTS+ rule fires before earlyStopWarmup epochs, even on a 2-skip cell', () => {
+    expect(NO_ANTI_COLLAPSE.earlyStopWarmup).toBe(5);
+    const opts = { ...NO_ANTI_COLLAPSE, maxSkips: 2, stableEpochs: 1, earlyStopWarmup: 3 };
+    const two = { ops: ['skip_connect', 'nor_conv_3x3', 'skip_connect', 'none', 'none', 'none'] };
+    let st = { signature: null as string | null, stable: 0, eigenvalues: [] as number[] };
+    const reasons: (string | null)[] = [];
+    for (let e = 1; e <= 4; e++) {
+      const r = earlyStopCheck(opts, st, { genotype: two, signature: 'same', eigenvalue: null, epochsDone: e });
+      st = { ...r.state };
+      reasons.push(r.reason);
+    }
+    expect(reasons.slice(0, 2)).toEqual([null, null]);
+    expect(reasons[2]).toMatch(/2 skip connections/);
+    // The stability count went on during the warm-up.
+    expect(st.stable).toBe(3);
+    const noSkip = { ...opts, maxSkips: 0 };
+    expect(earlyStopCheck(noSkip, { signature: 'same', stable: 1, eigenvalues: [] }, { genotype: two, signature: 'same', eigenvalue: null, epochsDone: 2 }).reason).toBeNull();
+    expect(earlyStopCheck(noSkip, { signature: 'same', stable: 1, eigenvalues: [] }, { genotype: two, signature: 'same', eigenvalue: null, epochsDone: 3 }).reason).toMatch(/stable for 2 epochs/);
   });
   it('stop when the ranking has been stable for K epochs', () => {
     const opts = { ...NO_ANTI_COLLAPSE, stableEpochs: 2 };
@@ -123,12 +142,12 @@ describe('DARTS+ early-stopping rules', () => {
     const sig = rankingSignature(w, ['none', 'a', 'b']);
     expect(sig).toBe('1,2;2,1');
     const g = { ops: [] };
-    let s = earlyStopCheck(opts, { signature: null, stable: 0, eigenvalues: [] }, { genotype: g, signature: sig, eigenvalue: null });
-    s = earlyStopCheck(opts, s.state, { genotype: g, signature: sig, eigenvalue: null });
+    let s = earlyStopCheck(opts, { signature: null, stable: 0, eigenvalues: [] }, { genotype: g, signature: sig, eigenvalue: null, epochsDone: 9 });
+    s = earlyStopCheck(opts, s.state, { genotype: g, signature: sig, eigenvalue: null, epochsDone: 9 });
     expect(s.reason).toBeNull();
-    s = earlyStopCheck(opts, s.state, { genotype: g, signature: sig, eigenvalue: null });
+    s = earlyStopCheck(opts, s.state, { genotype: g, signature: sig, eigenvalue: null, epochsDone: 9 });
     expect(s.reason).toMatch(/stable for 2 epochs/);
-    s = earlyStopCheck(opts, { ...s.state, stable: 0 }, { genotype: g, signature: 'other', eigenvalue: null });
+    s = earlyStopCheck(opts, { ...s.state, stable: 0 }, { genotype: g, signature: 'other', eigenvalue: null, epochsDone: 9 });
     expect(s.state.stable).toBe(0);
   });
   it('DARTS-ES: stop when the dominant eigenvalue grows by more than 1/0.75', () => {
@@ -136,7 +155,7 @@ describe('DARTS+ early-stopping rules', () => {
     let st = { signature: null as string | null, stable: 0, eigenvalues: [] as number[] };
     const reasons: (string | null)[] = [];
     for (const v of [1, 1, 1.1, 1.2, 1.5, 2]) {
-      const r = earlyStopCheck(opts, st, { genotype: { ops: [] }, signature: 's' + v, eigenvalue: v });
+      const r = earlyStopCheck(opts, st, { genotype: { ops: [] }, signature: 's' + v, eigenvalue: v, epochsDone: 9 });
       st = { ...r.state };
       reasons.push(r.reason);
     }

@@ -7,6 +7,12 @@ import { emptyOneShotHistory, foldOneShotEvent, getOneShotCheckpoint, listDatase
 import type { BackendReport } from '../../protocol/backend';
 import { ONESHOT_CONFIG_VERSION, type OneShotConfig, type OneShotHistory, type OneShotRunRecord, type OneShotUiEvent } from '../../protocol/oneshot-api';
 import { OneShotBridge } from './oneshot-bridge';
+import { methodLabel, methodUnavailable } from './view-model';
+
+const SPACE_NAMES = { nb201: 'NB201', darts: 'DARTS-space', mobile: 'mobile' } as const;
+function defaultName(method: OneShotConfig['method'], space: OneShotConfig['space'], datasetId: string): string {
+  return `${methodLabel(method)} on ${datasetId.replace(/^builtin:/, '')} (${SPACE_NAMES[space]} supernet)`;
+}
 
 export const DEFAULT_ONESHOT_CONFIG: OneShotConfig = {
   version: ONESHOT_CONFIG_VERSION,
@@ -20,11 +26,13 @@ export const DEFAULT_ONESHOT_CONFIG: OneShotConfig = {
   learningRate: 0.025,
   channels: 4,
   cellsPerStage: 1,
+  layers: 5,
+  mobile: { stages: 3, widths: [8, 16], depths: [1, 2] },
   trainSamples: 1024,
   validSamples: 512,
   backend: 'auto',
   darts: {
-    order: 'first', warmupEpochs: 2, partialChannels: 2, entropyWeight: 0, opDropout: 0, maxSkips: 0, stableEpochs: 0,
+    order: 'first', warmupEpochs: 2, partialChannels: 2, entropyWeight: 0, opDropout: 0, maxSkips: 0, stableEpochs: 0, earlyStopWarmup: 3,
     eigenvalueEvery: 0, eigenIterations: 8, eigenStopRatio: 0, excludeNone: false,
   },
   spos: { subnets: 20, flopsPenalty: 0, topK: 3, rankingCheck: 0, rankingCheckEpochs: 1 },
@@ -102,8 +110,13 @@ export class OneShotStore {
   }
 
   setMethod(method: OneShotConfig['method']): void {
-    const names = { darts: 'DARTS', 'pc-darts': 'PC-DARTS', spos: 'SPOS' } as const;
-    this.config = { ...this.config, method, name: `${names[method]} on ${this.config.datasetId.replace(/^builtin:/, '')} (NB201 supernet)` };
+    this.config = { ...this.config, method, name: defaultName(method, this.config.space, this.config.datasetId) };
+  }
+
+  /** Switches the supernet; a method that does not apply to it (DARTS on the mobile space) falls back to SPOS. */
+  setSpace(space: OneShotConfig['space']): void {
+    const method = methodUnavailable(space, this.config.method) ? 'spos' : this.config.method;
+    this.config = { ...this.config, space, method, name: defaultName(method, space, this.config.datasetId) };
   }
 
   private async guard(fn: () => Promise<void>): Promise<void> {

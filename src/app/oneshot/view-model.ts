@@ -1,5 +1,5 @@
 /** Pure helpers of the One-shot tab (no DOM, no runes): chart series, heatmap colours, edge ids, exports. */
-import type { OneShotAlphaSnapshot, OneShotConfig, OneShotHistory, OneShotRunRecord } from '../../protocol/oneshot-api';
+import type { OneShotAlphaSnapshot, OneShotConfig, OneShotHistory, OneShotMethod, OneShotRunRecord, OneShotSpace } from '../../protocol/oneshot-api';
 
 /** Engine edge label ('cell:0->2') -> CellGraph NB201 edge id ('0-2'). */
 export function graphEdgeId(label: string): string {
@@ -101,4 +101,40 @@ export function tauVerdict(tau: number): string {
 
 export function methodLabel(m: OneShotConfig['method']): string {
   return m === 'darts' ? 'DARTS' : m === 'pc-darts' ? 'PC-DARTS' : 'SPOS';
+}
+
+/** The supernets the One-shot tab offers, with a label each. */
+export const ONESHOT_SPACES: readonly { readonly id: OneShotSpace; readonly label: string }[] = [
+  { id: 'nb201', label: 'NAS-Bench-201 cell (6 edges × 5 ops)' },
+  { id: 'darts', label: 'DARTS cells (normal + reduction, 14 edges × 8 ops)' },
+  { id: 'mobile', label: 'Mobile macro space (block, kernel, SE, width, depth per stage; SPOS only)' },
+];
+
+/**
+ * Why a method cannot search a space (null: it can). The same rule as the engine's unsupportedReason
+ * (engine/search/oneshot-config.ts; a unit test keeps the two in step): DARTS-style methods relax a per-edge op
+ * choice, which only the cell spaces have.
+ */
+export function methodUnavailable(space: OneShotSpace, method: OneShotMethod): string | null {
+  if (space === 'mobile' && method !== 'spos') {
+    return `${methodLabel(method)} needs a cell space: the mobile macro space has no per-edge op mixture to relax (use SPOS)`;
+  }
+  return null;
+}
+
+/** Rows of an alpha snapshot per cell type (the part of the edge label before ':'; NB201: 'cell'). */
+export function alphaGroups(snap: OneShotAlphaSnapshot): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of snap.edges) {
+    const g = e.includes(':') ? e.slice(0, e.indexOf(':')) : 'cell';
+    out[g] = (out[g] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** Parses "8, 16" into [8, 16]; null when any entry is not a positive whole number. */
+export function parseIntList(text: string): number[] | null {
+  const parts = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (parts.length === 0 || !parts.every((p) => /^\d+$/.test(p) && Number(p) > 0)) return null;
+  return parts.map(Number);
 }

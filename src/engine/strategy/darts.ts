@@ -105,7 +105,7 @@ export function dartsOptions(input: DartsOptionsInput = {}, defaults: DartsOptio
   if (!(Number.isFinite(a.entropyWeight))) throw new Error(`DARTS option antiCollapse.entropyWeight: must be a finite number, got ${a.entropyWeight}`);
   if (!(a.opDropout >= 0 && a.opDropout < 1)) throw new Error(`DARTS option antiCollapse.opDropout: must be in [0, 1), got ${a.opDropout}`);
   if (a.opDropoutTarget !== 'all' && a.opDropoutTarget !== 'parameter-free') throw new Error(`DARTS option antiCollapse.opDropoutTarget: 'all' or 'parameter-free', got ${JSON.stringify(a.opDropoutTarget)}`);
-  for (const k of ['maxSkips', 'stableEpochs', 'eigenvalueEvery'] as const) posInt(`antiCollapse.${k}`, a[k], 0);
+  for (const k of ['maxSkips', 'stableEpochs', 'earlyStopWarmup', 'eigenvalueEvery'] as const) posInt(`antiCollapse.${k}`, a[k], 0);
   for (const k of ['eigenIterations', 'eigenBatchSize', 'eigenWindow', 'eigenLag'] as const) posInt(`antiCollapse.${k}`, a[k]);
   nonNeg('antiCollapse.eigenStopRatio', a.eigenStopRatio);
   return o;
@@ -346,7 +346,7 @@ export class DartsSearch<G> {
     }
     this.history.push({ epoch, lr, trainLoss, validLoss, validAcc, arch, eigenvalue });
 
-    const check = earlyStopCheck(a, this.earlyStop, { genotype, signature: rankingSignature(w.alphas, net.ops), eigenvalue });
+    const check = earlyStopCheck(a, this.earlyStop, { genotype, signature: rankingSignature(w.alphas, net.ops), eigenvalue, epochsDone: epoch + 1 });
     this.earlyStop = check.state;
     this.sums = { ...ZERO_SUMS };
     this.epoch++;

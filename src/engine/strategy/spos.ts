@@ -7,17 +7,20 @@
  *     (supernet/bn-recalibrate.ts); optional hardware-aware objective accuracy(%) - lambda * MFLOPs;
  *  3. return the ranked list and the top k to re-train from scratch (one-shot scores are only a proxy: re-train).
  * Uniform sampling: NB201 draws every edge's op uniformly (space.sample); the DARTS space draws each node's input
- * pair and ops uniformly. stateDict()/loadStateDict() resume training or ranking at the exact next step.
+ * pair and ops uniformly; the mobile macro space (supernet/mobile-supernet.ts) draws every stage's block, kernel,
+ * SE, width and depth uniformly. stateDict()/loadStateDict() resume training or ranking at the exact next step.
  * Gradients: the host registers tfjs's gradients (see darts.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorSplit } from '../evaluator/tensors';
 import { dartsCost } from '../model/cost-darts';
+import { mobileCost } from '../model/cost-mobile';
 import { nb201Cost } from '../model/cost-nb201';
 import { Sgd } from '../optim/sgd';
 import type { DartsGenotype } from '../space/darts-genotype';
 import type { Nb201Genotype } from '../space/nb201';
-import type { DartsSkeleton, Nb201Skeleton } from '../space/skeleton';
+import type { MobileGenotype } from '../space/mobile';
+import type { DartsSkeleton, MobileSkeleton, Nb201Skeleton } from '../space/skeleton';
 import type { SearchSpace } from '../space/types';
 import { BatchStream, gatherBatch, sliceBatch, type BatchStreamState } from '../supernet/batches';
 import { recalibrateBatchNorm } from '../supernet/bn-recalibrate';
@@ -96,6 +99,11 @@ export function nb201MFlops(skeleton: Partial<Nb201Skeleton>): (g: Nb201Genotype
 /** MFLOPs of a DARTS genotype in the given skeleton. */
 export function dartsMFlops(skeleton: Partial<DartsSkeleton>): (g: DartsGenotype) => number {
   return (g) => dartsCost(g, skeleton).flops / 1e6;
+}
+
+/** MFLOPs of a mobile macro-space genotype in the given skeleton. */
+export function mobileMFlops(skeleton: Partial<MobileSkeleton>): (g: MobileGenotype) => number {
+  return (g) => mobileCost(g, skeleton).flops / 1e6;
 }
 
 export type SposPhase = 'train' | 'rank' | 'done';

@@ -6,7 +6,10 @@
  *    non-'none' op, or only the parameter-free ones), seeded, see Supernet.sampleDropMask;
  *  - DARTS+ early stopping (Liang et al., "DARTS+: Improved Differentiable Architecture Search with Early
  *    Stopping", 2019): stop when the normal cell of the derived genotype has >= 2 skip connections, or when the
- *    ranking of the architecture weights has been stable for K epochs;
+ *    ranking of the architecture weights has been stable for K epochs. Neither rule is checked before
+ *    `earlyStopWarmup` epochs have completed (default 5): right after initialisation the alphas are near-uniform
+ *    (1e-3 * N(0, 1)), so the derived cell is an arbitrary argmax that often holds 2 skip connections and would
+ *    stop the search at epoch 0;
  *  - the RobustDARTS indicator (Zela et al., "Understanding and Robustifying Differentiable Architecture Search",
  *    ICLR 2020): the dominant eigenvalue of the Hessian of the validation loss w.r.t. the alphas, by power
  *    iteration on finite-difference Hessian-vector products (tfjs 4.22's nested tf.grad either throws "Cannot
@@ -29,6 +32,11 @@ export interface AntiCollapseOptions {
   readonly maxSkips: number;
   /** DARTS+: stop when the per-edge ranking of the op weights has not changed for this many epochs (0 = off). */
   readonly stableEpochs: number;
+  /**
+   * DARTS+ warm-up: the skip and stable-ranking rules are checked only once this many epochs have completed
+   * (0 = from the first epoch). The ranking's stability is still counted during the warm-up.
+   */
+  readonly earlyStopWarmup: number;
   /** RobustDARTS: compute the dominant Hessian eigenvalue every this many epochs (0 = off). */
   readonly eigenvalueEvery: number;
   readonly eigenIterations: number;
@@ -51,6 +59,7 @@ export const NO_ANTI_COLLAPSE: AntiCollapseOptions = {
   opDropoutTarget: 'all',
   maxSkips: 0,
   stableEpochs: 0,
+  earlyStopWarmup: 5,
   eigenvalueEvery: 0,
   eigenIterations: 20,
   eigenBatchSize: 64,
@@ -158,22 +167,23 @@ export interface EarlyStopState {
 export const INITIAL_EARLY_STOP: EarlyStopState = { signature: null, stable: 0, eigenvalues: [] };
 
 /**
- * Applies the DARTS+ and DARTS-ES rules at the end of an epoch; returns the new state and the reason to stop
- * (null: go on).
+ * Applies the DARTS+ and DARTS-ES rules at the end of an epoch (`epochsDone` epochs completed, this one included);
+ * returns the new state and the reason to stop (null: go on). DARTS+ rules wait for opts.earlyStopWarmup epochs.
  */
 export function earlyStopCheck(
   opts: AntiCollapseOptions,
   prev: EarlyStopState,
-  epoch: { readonly genotype: unknown; readonly signature: string; readonly eigenvalue: number | null },
+  epoch: { readonly genotype: unknown; readonly signature: string; readonly eigenvalue: number | null; readonly epochsDone: number },
 ): { state: EarlyStopState; reason: string | null } {
+  const warm = epoch.epochsDone >= opts.earlyStopWarmup;
   const stable = prev.signature === epoch.signature ? prev.stable + 1 : 0;
   const eigenvalues = epoch.eigenvalue === null ? prev.eigenvalues : [...prev.eigenvalues, epoch.eigenvalue];
   const state: EarlyStopState = { signature: epoch.signature, stable, eigenvalues };
   const skips = normalCellSkips(epoch.genotype);
-  if (opts.maxSkips > 0 && skips >= opts.maxSkips) {
+  if (warm && opts.maxSkips > 0 && skips >= opts.maxSkips) {
     return { state, reason: `DARTS+: the derived normal cell has ${skips} skip connections (limit ${opts.maxSkips})` };
   }
-  if (opts.stableEpochs > 0 && stable >= opts.stableEpochs) {
+  if (warm && opts.stableEpochs > 0 && stable >= opts.stableEpochs) {
     return { state, reason: `DARTS+: the ranking of the architecture weights has been stable for ${stable} epochs` };
   }
   const { eigenStopRatio: ratio, eigenWindow: w, eigenLag: k } = opts;

@@ -5,6 +5,7 @@ export { createMixedOp, type MixedOp } from './mixed-op';
 export { channelShuffle, channelShufflePermutation, partialChannelEdge } from './partial-channel';
 export { buildNb201Supernet, type Nb201SupernetConfig } from './nb201-supernet';
 export { buildDartsSupernet, type DartsSupernetConfig } from './darts-supernet';
+export { buildMobileSupernet, type MobileSupernet, type MobileSupernetConfig } from './mobile-supernet';
 export {
   countSkips, dartsEdgeCount, dartsEdgeIndex, deriveDartsGenotype, deriveNb201Genotype, normalizeDartsBetas, softmax, softmaxRows,
 } from './derive';

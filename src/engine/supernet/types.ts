@@ -43,7 +43,7 @@ export type SupernetMode =
   | { readonly kind: 'path'; readonly path: SupernetPath };
 
 export interface Supernet<G> {
-  readonly space: 'nb201' | 'darts';
+  readonly space: 'nb201' | 'darts' | 'mobile';
   /** Candidate op names (columns of every alpha group). */
   readonly ops: readonly string[];
   /** Trainable network weights shared by all subnets (not the architecture parameters). */
