@@ -50,7 +50,7 @@ describe('generic train setup', () => {
   ] as const) {
     it(`trains one ${json.space} candidate on tiny data and reports the cost counter`, async () => {
       const space = spaceFromConfig(json);
-      const setup = createTrainSetup(space, ds, split, settings);
+      const setup = createTrainSetup(space, ds, split, settings, { latency: { now: () => performance.now(), warmup: 1, repeats: 3, maxRounds: 1 } });
       const before = tf.memory().numTensors;
       try {
         expect(setup.skeleton).toEqual(runSkeleton(space.id, settings, [8, 8, 1], 2));
@@ -66,6 +66,10 @@ describe('generic train setup', () => {
         expect(m.valid_acc).toBeGreaterThanOrEqual(0);
         expect(m.valid_acc).toBeLessThanOrEqual(100);
         expect(m.epochs).toBe(1);
+        expect(m.latency_ms).toBeGreaterThan(0);
+        // Measured inference memory (batch 1, above resident weights/data) holds at least what the liveness
+        // estimate counts for one image: tfjs keeps every intermediate until the tidy ends.
+        expect(m.inference_peak_bytes).toBeGreaterThanOrEqual(cost.peakActivationBytes);
         expect(tf.memory().numTensors).toBe(before);
       } finally {
         setup.dispose();

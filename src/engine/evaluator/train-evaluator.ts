@@ -72,6 +72,13 @@ export class TrainEvaluator<G> implements Evaluator<G> {
             y.dispose();
           }, 1, { ...DEFAULT_LATENCY_OPTIONS, ...cfg.latency });
           Object.assign(metrics, { latency_ms: m.medianMs, latency_p10_ms: m.p10Ms, latency_p90_ms: m.p90Ms, latency_cv: m.cv, latency_first_ms: m.firstRunMs });
+          // What one batch-1 inference really holds on this backend above the weights and data already resident:
+          // tfjs keeps intermediates until the tidy ends, so this is several times the cost counter's
+          // liveness estimate (peak_activation_bytes, an ideal runtime that frees each tensor after its last use).
+          const before = tf.memory().numBytes;
+          const info = await tf.profile(() => tf.tidy(() => net.forward(input, false)));
+          tf.dispose(info.result as tf.Tensor);
+          metrics.inference_peak_bytes = Math.max(0, info.peakBytes - before);
         } finally {
           input.dispose();
         }
