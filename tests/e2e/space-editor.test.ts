@@ -130,4 +130,42 @@ describe('space editor in Chromium', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 400_000);
+
+  it('runs a zero-cost warm start from the Search tab: the first candidates are the pool\'s best by SynFlow', async () => {
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.getByTestId('op-nor_conv_3x3').waitFor({ timeout: 60_000 });
+    await page.getByTestId('warm-start-on').check();
+    await page.getByTestId('warm-start-proxy').selectOption('synflow');
+    await setField(page, 'warm-start-pool', 8);
+    await setField(page, 'warm-start-keep', 2);
+    await page.getByTestId('budget').fill('2');
+    await page.getByTestId('epochs').fill('1');
+    await page.getByTestId('train-samples').fill('128');
+    await page.getByTestId('valid-samples').fill('64');
+    await page.getByTestId('channels').fill('4');
+    await page.getByTestId('backend').selectOption('wasm');
+    await page.getByTestId('start').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'done', null, { timeout: 240_000 });
+    expect(await page.getByTestId('candidate-row').count()).toBe(2);
+    const synflowOf = async (row: number): Promise<number> => {
+      await page.getByTestId('candidate-row').nth(row).click();
+      await page.getByTestId('candidate-detail').waitFor();
+      const text = await page.locator('[data-testid="detail-metrics"] tr', { hasText: 'zc_synflow' }).locator('td').textContent();
+      return Number(text);
+    };
+    const first = await synflowOf(0);
+    const second = await synflowOf(1);
+    expect(Number.isFinite(first) && Number.isFinite(second)).toBe(true);
+    expect(first).toBeGreaterThanOrEqual(second); // best first
+    // The warm start is part of the stored run: after a reload the panel shows it again.
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="candidate-row"]').length === 2, null, { timeout: 30_000 });
+    expect(await page.getByTestId('warm-start-on').isChecked()).toBe(true);
+    expect(await page.getByTestId('warm-start-pool').inputValue()).toBe('8');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 400_000);
 });
