@@ -1,9 +1,9 @@
 /**
  * Gradient of the Conv2D kernel, replacing tfjs's, which refuses dilations > 1 ("dilation rates greater than 1 are
- * not yet supported in gradients"). For dilation 1 it does exactly what tfjs does (runs the backend's
- * Conv2DBackpropInput / Conv2DBackpropFilter kernels, which install.ts replaces on WASM and CPU); for dilated convs
- * it computes both gradients as forward convs (conv-backprop-input.ts, conv-backprop-filter.ts), which works on
- * every backend. A registered gradient applies to all backends.
+ * not yet supported in gradients"). For dilation 1 (and any dilation on WASM, whose kernels are ours and take
+ * dilations) it does exactly what tfjs does (runs the backend's Conv2DBackpropInput / Conv2DBackpropFilter kernels,
+ * which install.ts replaces on WASM and CPU); for other dilated convs it computes both gradients as forward convs
+ * (conv-backprop-input.ts, conv-backprop-filter.ts), which works on every backend. A registered gradient applies to all backends.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dFilterGrad } from './conv-backprop-filter';
@@ -27,8 +27,9 @@ export const conv2dGradConfig: tf.GradConfig = {
     const a = attrs as unknown as Conv2DAttrs;
     const dataFormat = a.dataFormat ?? 'NHWC';
     const dilations = pair(a.dilations);
-    if (isOnes(dilations)) {
-      const common = { strides: a.strides, pad: a.pad, dataFormat, dimRoundingMode: a.dimRoundingMode };
+    // Dilated convs: tfjs's own backprop kernels refuse dilations, ours on wasm (wasm-conv-grad.ts) take them.
+    if (isOnes(dilations) || tf.getBackend() === 'wasm') {
+      const common = { strides: a.strides, pad: a.pad, dataFormat, dimRoundingMode: a.dimRoundingMode, dilations };
       return {
         x: () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: g, filter },
           { ...common, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D,

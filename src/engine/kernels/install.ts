@@ -14,13 +14,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { avgPoolGradConfig } from './avg-pool-grad';
 import { conv2dBackpropFilterConfig } from './conv-backprop-filter';
-import { conv2dBackpropInputConfig } from './conv-backprop-input';
 import { conv2dGradConfig } from './conv2d-grad';
 import { cpuConv2dBackpropInputConfig, cpuConv2dConfig, cpuFusedConv2dConfig } from './cpu-conv-gemm';
 import { cpuBinaryConfigs, cpuReduceConfigs } from './cpu-elementwise';
 import { cpuTransposeConfig } from './cpu-transpose';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, depthwiseGradConfig } from './depthwise-backprop';
 import { maxPoolGradConfig } from './max-pool-grad';
+import { reluGradConfig, wasmReluGradConfig } from './relu-grad';
+import { wasmConv2dBackpropFilterConfig, wasmConv2dBackpropInputConfig, wasmConv2dConfig } from './wasm-conv-grad';
+import { wasmIdentityConfig } from './wasm-identity';
+import { wasmReduceConfigs } from './wasm-reduce';
 
 /** What was registered before we replaced it (undefined: nothing was), for uninstall. */
 const previousKernels = new Map<string, tf.KernelConfig | undefined>();
@@ -29,11 +32,20 @@ const previousGradients = new Map<string, tf.GradConfig | undefined>();
 /** The kernels registered by {@link installTrainingKernels}, per backend. */
 const KERNELS: readonly tf.KernelConfig[] = [
   // WASM: fill the missing conv gradients, replace the wrong MaxPoolGrad and the slow Conv2DBackpropInput.
-  conv2dBackpropFilterConfig('wasm'),
-  conv2dBackpropInputConfig('wasm'),
+  // (direct WebAssembly-SIMD kernels; the forward-conv formulation for what they do not cover), and the forward
+  // Conv2D as the same kernels where they beat XNNPACK (else XNNPACK's).
+  wasmConv2dBackpropFilterConfig(),
+  wasmConv2dBackpropInputConfig(),
+  wasmConv2dConfig((name) => previousKernels.get(`wasm/${name}`)),
   depthwiseBackpropInputConfig('wasm'),
   depthwiseBackpropFilterConfig('wasm'),
   maxPoolGradConfig('wasm'),
+  // WASM: Sum/Mean over a block of leading/middle axes (bias gradients, global average pooling) as SIMD column sums.
+  ...wasmReduceConfigs((name) => previousKernels.get(`wasm/${name}`)),
+  // WASM: the Relu gradient in one masked pass (relu-grad.ts); Identity (the engine's clone of every tensor saved
+  // for backward) sharing memory instead of copying.
+  wasmReluGradConfig,
+  wasmIdentityConfig((name) => previousKernels.get(`wasm/${name}`)),
   // CPU: GEMM convs instead of scalar loops; the filter gradient as a forward conv (which lands on the GEMM).
   cpuConv2dConfig(),
   cpuConv2dBackpropInputConfig(),
@@ -47,7 +59,7 @@ const KERNELS: readonly tf.KernelConfig[] = [
 ];
 
 /** Gradients registered for every backend. */
-const GRADIENTS: readonly tf.GradConfig[] = [conv2dGradConfig, depthwiseGradConfig, avgPoolGradConfig];
+const GRADIENTS: readonly tf.GradConfig[] = [conv2dGradConfig, depthwiseGradConfig, avgPoolGradConfig, reluGradConfig];
 
 const kernelKey = (c: { kernelName: string; backendName: string }): string => `${c.backendName}/${c.kernelName}`;
 

@@ -29,7 +29,7 @@
  */
 
 // ---- a tiny assembler ------------------------------------------------------------------------------------------
-type Code = number[];
+export type Code = number[];
 
 function uleb(v: number): number[] {
   const out: number[] = [];
@@ -57,12 +57,12 @@ function sleb(v: number): number[] {
   }
 }
 
-const I32 = 0x7f;
+export const I32 = 0x7f;
 const F32 = 0x7d;
-const V128 = 0x7b;
+export const V128 = 0x7b;
 
 const simd = (opcode: number): Code => [0xfd, ...uleb(opcode)];
-const I = {
+export const I = {
   get: (i: number): Code => [0x20, ...uleb(i)],
   set: (i: number): Code => [0x21, ...uleb(i)],
   tee: (i: number): Code => [0x22, ...uleb(i)],
@@ -98,7 +98,7 @@ const I = {
 };
 
 /** for (i = start; i < end; i += step) body — `end` is evaluated every iteration. */
-function loop(i: number, start: Code, end: Code, step: Code, body: Code): Code {
+export function loop(i: number, start: Code, end: Code, step: Code, body: Code): Code {
   return [
     ...start, ...I.set(i),
     0x02, 0x40, // block
@@ -112,13 +112,13 @@ function loop(i: number, start: Code, end: Code, step: Code, body: Code): Code {
 }
 
 /** if (cond) body — `cond` leaves an i32 on the stack. */
-function ifThen(cond: Code, body: Code): Code {
+export function ifThen(cond: Code, body: Code): Code {
   return [...cond, 0x04, 0x40, ...body, 0x0b];
 }
 
-interface Fn { name: string; params: number[]; results: number[]; locals: number[]; body: Code }
+export interface Fn { name: string; params: number[]; results: number[]; locals: number[]; body: Code }
 
-function moduleBytes(fns: Fn[], shared: boolean): Uint8Array {
+export function moduleBytes(fns: Fn[], shared: boolean): Uint8Array {
   const section = (id: number, payload: number[]) => [id, ...uleb(payload.length), ...payload];
   const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
   const str = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
