@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 
@@ -8,9 +8,43 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/**
+ * tfjs-backend-wasm 4.22 starts each pthread worker of its threaded build by posting it the text of the Emscripten
+ * factory, `'var WasmBackendModuleThreadedSimd = ' + factory.toString()`. Once the bundle is minified that text is
+ * no longer self-contained: the factory refers to a variable of its enclosing IIFE (`_scriptDir`, renamed, and the
+ * `typeof _scriptDir` guard folded away because the minifier can see the declaration), so every pthread worker
+ * throws `ReferenceError` at load, the main module waits forever for them, and `tf.setBackend('wasm')` hangs.
+ * This plugin keeps the bundled (minified) factory for the calling thread and gives it a `toString` that returns
+ * the untouched original source (a string literal, which no minifier rewrites), wrapped to evaluate to the factory.
+ */
+export function tfjsWasmThreads(): Plugin {
+  const target = /@tensorflow[\\/]tfjs-backend-wasm[\\/]wasm-out[\\/]tfjs-backend-wasm-threaded-simd\.js$/;
+  let patched = false;
+  return {
+    name: 'tfjs-wasm-threads',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!target.test(id.split('?')[0])) return null;
+      if (!/^var WasmBackendModuleThreadedSimd = /m.test(code)) {
+        this.error('tfjs-wasm-threads: the threaded Emscripten factory no longer starts with `var WasmBackendModuleThreadedSimd =` (tfjs-backend-wasm changed?)');
+      }
+      patched = true;
+      const pristine = `(function () {\n${code}\nreturn WasmBackendModuleThreadedSimd;\n})()`;
+      return { code: `${code}\nWasmBackendModuleThreadedSimd.toString = function () { return ${JSON.stringify(pristine)}; };\n`, map: null };
+    },
+    buildEnd(error) {
+      // Only a build that bundles the wasm backend must have met the file; dev-server runs end without a full graph.
+      if (!error && !patched && this.meta.watchMode === false && [...this.getModuleIds()].some((m) => m.includes('tfjs-backend-wasm'))) {
+        this.error('tfjs-wasm-threads: tfjs-backend-wasm was bundled but its threaded factory was never transformed');
+      }
+    },
+  };
+}
+
 export default defineConfig({
   base: './',
   plugins: [
+    tfjsWasmThreads(),
     svelte(),
     VitePWA({
       registerType: 'autoUpdate',
@@ -36,7 +70,7 @@ export default defineConfig({
       },
     }),
   ],
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [tfjsWasmThreads()] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },

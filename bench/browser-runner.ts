@@ -1,7 +1,8 @@
 /**
  * Browser half of the benchmark: builds bench/browser/ (a page + dedicated worker, never part of the app bundle)
  * with Vite into a temporary folder, serves it from a small static server on 127.0.0.1 (with COOP/COEP headers
- * under /iso/, without under /plain/), and drives Debian's Chromium through playwright-core.
+ * under /iso/, without under /plain/), and drives Debian's Chromium through playwright-core. The page is built with
+ * the app's tfjsWasmThreads plugin (vite.config.ts), so threaded WASM starts there as it does in the app.
  */
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
@@ -10,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { InitInfo, WorkerReply, WorkerRequest } from './browser/protocol';
+import { tfjsWasmThreads } from '../vite.config';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BASE_ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -23,7 +25,8 @@ export async function buildBenchPage(): Promise<string> {
     root: path.join(ROOT, 'bench', 'browser'),
     base: './',
     logLevel: 'warn',
-    worker: { format: 'es' },
+    // The app's plugin that keeps tfjs's threaded WASM factory runnable in pthread workers after minification.
+    worker: { format: 'es', plugins: () => [tfjsWasmThreads()] },
     build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 1 << 20, reportCompressedSize: false },
   });
   return outDir;

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -19,10 +19,16 @@ import type { DeviceFingerprint } from '../src/engine/profiler/fingerprint';
 import { BACKEND_ORDER } from '../src/protocol/backend';
 
 // The .wasm binaries are bundled by Vite and served by the app itself (and precached by the service worker).
-// tfjs 4.22's threaded WASM build starts its pthread workers from the *stringified* module factory,
-// which breaks once a bundler has rewritten that factory: the pthreads fail to start and initialisation
-// hangs. Until the threaded build is verified in our bundle (see ARCHITECTURE.md), run single-threaded SIMD.
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+// Threads: tfjs's threaded SIMD build needs SharedArrayBuffer, i.e. a cross-origin-isolated page (COOP/COEP, served by
+// vite.config.ts in dev and preview, and kept by the service worker's precache). Its pthread workers run the Emscripten
+// factory from its source text; vite.config.ts's tfjsWasmThreads plugin keeps that text runnable after minification
+// (ARCHITECTURE.md, "WASM threads"). If threads still do not start, initialisation falls back to one thread.
+// initWasm sets WASM_HAS_MULTITHREAD_SUPPORT before every WASM start, after asking tfjs's own feature test.
+
+/** More XNNPACK threads than this buy little for the small networks trained here, and each app worker has its own pool. */
+const MAX_WASM_THREADS = 4;
+/** How long the threaded WASM build may take to start its pthread workers before we fall back to one thread. */
+const WASM_THREADS_TIMEOUT_MS = 30_000;
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlainUrl,
@@ -50,11 +56,127 @@ async function webgpuAvailability(): Promise<Availability> {
 }
 
 async function initBackend(name: BackendName): Promise<boolean> {
+  if (name === 'wasm') return initWasm();
+  return setBackendSafely(name);
+}
+
+async function setBackendSafely(name: BackendName): Promise<boolean> {
   try {
     return await tf.setBackend(name);
   } catch {
     return false;
   }
+}
+
+/**
+ * The WASM thread count this worker asks for, and why: half the logical cores (SMT siblings share one core's SIMD
+ * units, and the UI thread and the app's other workers need the rest), but at least 2 (so a dual-core device gains
+ * from isolation) and at most MAX_WASM_THREADS.
+ */
+export function plannedWasmThreads(isolated: boolean, cores: number, allowed = true): { threads: number; reason: string } {
+  if (!allowed) return { threads: 1, reason: 'threads switched off for this worker (allowWasmThreads(false)), so WASM runs on 1 thread' };
+  if (!isolated) return { threads: 1, reason: 'page is not cross-origin isolated (no SharedArrayBuffer), so WASM runs on 1 thread' };
+  if (cores < 2) return { threads: 1, reason: 'this device reports 1 logical core, so WASM runs on 1 thread' };
+  const threads = Math.min(MAX_WASM_THREADS, Math.max(2, Math.ceil(cores / 2)));
+  return { threads, reason: `cross-origin isolated: ${threads} WASM threads (${cores} logical cores: half of them, 2 to ${MAX_WASM_THREADS})` };
+}
+
+/**
+ * tfjs-backend-wasm caps XNNPACK's thread pool at navigator.hardwareConcurrency / 2, read by the module while it
+ * starts; to get `threads` it is shown twice that many cores during the start, then the real value again.
+ */
+function showCoresWhileStarting(threads: number): () => void {
+  const own = Object.getOwnPropertyDescriptor(navigator, 'hardwareConcurrency');
+  Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+  return () => {
+    if (own) Object.defineProperty(navigator, 'hardwareConcurrency', own);
+    else delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
+  };
+}
+
+let wasmThreadsAllowed = true;
+
+/**
+ * Lets this worker's WASM backend use threads when the page is cross-origin isolated (the default) or keeps it on one
+ * thread (the benchmark's single-threaded twin). Only takes effect before the first WASM initialisation.
+ */
+export function allowWasmThreads(allow: boolean): void {
+  wasmThreadsAllowed = allow;
+}
+
+/**
+ * The threaded build IMPORTS its shared memory instead of exporting it, so `wasm.asm.memory`, where the engine's own
+ * WebAssembly-SIMD kernels (src/engine/ops/fused-*.ts, kernels/wasm-*.ts) find the heap, is missing and they would
+ * fall back to plain JS. The exports object is frozen: a copy with the memory added takes its place (Emscripten's
+ * wrappers read functions from it lazily, and get the same functions).
+ */
+function exposeSharedHeap(): void {
+  const w = (tf.backend() as unknown as { wasm?: { asm?: Record<string, unknown>; wasmMemory?: object } }).wasm;
+  if (w?.asm && w.asm.memory == null && w.wasmMemory != null) w.asm = { ...w.asm, memory: w.wasmMemory };
+}
+
+/** Why the WASM backend runs on the thread count it does; set by the first WASM initialisation in this worker. */
+let wasmThreadsReason: string | undefined;
+let wasmInit: Promise<boolean> | null = null;
+
+/**
+ * Initialises the WASM backend once per worker: threaded when the page is cross-origin isolated and has cores to
+ * spare, else single-threaded. A threaded start that fails or does not finish within WASM_THREADS_TIMEOUT_MS falls
+ * back to one thread (a hung start is abandoned: tfjs ignores a backend promise superseded by a later one).
+ */
+function initWasm(): Promise<boolean> {
+  if (wasmInit) return wasmInit.then((ok) => (ok ? setBackendSafely('wasm') : false));
+  wasmInit = (async () => {
+    let plan = plannedWasmThreads(self.crossOriginIsolated, navigator.hardwareConcurrency ?? 1, wasmThreadsAllowed);
+    // tfjs's feature test: SharedArrayBuffer can be posted and WebAssembly validates atomics.
+    if (plan.threads >= 2 && !(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))) {
+      plan = { threads: 1, reason: "this browser's WebAssembly has no threads (atomics / shared memory), so WASM runs on 1 thread" };
+    }
+    if (plan.threads >= 2) {
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+      setThreadsCount(plan.threads);
+      const restoreCores = showCoresWhileStarting(plan.threads);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      // A pthread worker that fails to load re-throws in this worker (Emscripten's worker.onerror): caught here, it
+      // ends the wait at once instead of reaching the page as an uncaught worker error.
+      let pthreadError: string | undefined;
+      let failFast: (() => void) | undefined;
+      const onError = (e: ErrorEvent) => {
+        e.preventDefault();
+        // Emscripten re-throws the pthread's own ErrorEvent; its message names the real failure.
+        pthreadError ??= (e.error instanceof ErrorEvent ? e.error.message : undefined) ?? (e.message || 'unknown error');
+        failFast?.();
+      };
+      self.addEventListener('error', onError);
+      const outcome = await Promise.race([
+        setBackendSafely('wasm').then((ok) => (ok ? 'ok' : 'failed')),
+        new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), WASM_THREADS_TIMEOUT_MS); }),
+        new Promise<'failed'>((resolve) => { failFast = () => resolve('failed'); }),
+      ]);
+      clearTimeout(timer);
+      restoreCores();
+      // Late errors of the abandoned pthreads are still swallowed for a while, then the listener goes.
+      setTimeout(() => self.removeEventListener('error', onError), outcome === 'ok' ? 0 : WASM_THREADS_TIMEOUT_MS);
+      if (outcome === 'ok') exposeSharedHeap();
+      if (outcome === 'ok' && getThreadsCount() >= 2) {
+        wasmThreadsReason = plan.reason;
+        return true;
+      }
+      wasmThreadsReason = outcome === 'timeout'
+        ? `threaded WASM did not start within ${WASM_THREADS_TIMEOUT_MS / 1000} s, so it fell back to 1 thread`
+        : outcome === 'failed'
+          ? `threaded WASM failed to initialise${pthreadError ? ` (${pthreadError})` : ''}, so it fell back to 1 thread`
+          : `threaded WASM started with ${getThreadsCount()} thread(s) instead of ${plan.threads}`;
+      if (outcome === 'ok') return true;
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      setThreadsCount(1);
+      return setBackendSafely('wasm');
+    }
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    wasmThreadsReason = plan.reason;
+    return setBackendSafely('wasm');
+  })();
+  return wasmInit;
 }
 
 function webglRenderer(): string {
@@ -88,6 +210,10 @@ async function probeCurrent(): Promise<number> {
 
 async function wasmFeatures(): Promise<{ simd: boolean; threads: number }> {
   return { simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')), threads: getThreadsCount() };
+}
+
+function wasmDetail(f: { simd: boolean; threads: number }): string {
+  return `SIMD ${f.simd ? 'on' : 'off'}, ${f.threads} thread(s)${wasmThreadsReason ? `: ${wasmThreadsReason}` : ''}`;
 }
 
 /**
@@ -147,7 +273,7 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendRepor
     available: wasmOk,
     reason: chosen === 'wasm' ? (choice === 'wasm' ? 'forced by you' : 'chosen: fastest available backend in the probe') : wasmOk ? `not chosen: ${chosen} is ${choice === 'auto' ? 'faster' : 'forced'}` : 'failed to initialise',
     probeMs: wasmProbe,
-    detail: features ? `SIMD ${features.simd ? 'on' : 'off'}, ${features.threads} thread(s)${self.crossOriginIsolated ? '' : ' (page is not cross-origin isolated: no threads)'}` : undefined,
+    detail: features ? `SIMD ${features.simd ? 'on' : 'off'}, ${features.threads} thread(s)` : undefined,
   });
   note({ name: 'cpu', available: true, reason: chosen === 'cpu' ? (choice === 'cpu' ? 'forced by you' : 'chosen: nothing faster initialised') : 'not chosen: plain-JS kernels are the slowest' });
   if (!(await initBackend(chosen))) throw new Error(`The ${chosen} backend failed to initialise`);
@@ -157,6 +283,7 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendRepor
     forced: choice !== 'auto',
     probes: BACKEND_ORDER.map((n) => probes.get(n)!),
     wasmFeatures: features,
+    wasmThreadsReason,
     crossOriginIsolated: self.crossOriginIsolated,
   };
 }
@@ -184,7 +311,7 @@ async function describeCurrent(name: BackendName): Promise<BackendAvailability> 
   }
   if (name === 'wasm') {
     const f = await wasmFeatures();
-    return { name, available: true, software: false, detail: `SIMD ${f.simd ? 'on' : 'off'}, ${f.threads} thread(s)`, wasmFeatures: f };
+    return { name, available: true, software: false, detail: wasmDetail(f), wasmFeatures: f };
   }
   return { name, available: true, software: false, detail: 'plain JavaScript kernels' };
 }

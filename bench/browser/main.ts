@@ -1,6 +1,6 @@
 /**
  * Benchmark page: starts the dedicated worker and exposes `window.nasBench.call(request)` to the driver
- * (bench/browser-runner.ts, through playwright-core). `?threads=1` asks the worker to allow threaded WASM.
+ * (bench/browser-runner.ts, through playwright-core). The `init` request says whether WASM may use threads.
  */
 import type { WorkerReply, WorkerRequest } from './protocol';
 

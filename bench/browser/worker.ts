@@ -7,25 +7,32 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { installTrainingKernels } from '../../src/engine/kernels/install';
 import { installFusedKernels } from '../../src/engine/ops/fused-kernels';
+import { simdKernelsFor } from '../../src/engine/ops/fused-wasm';
+// WASM is set up exactly as in the app's workers (binaries, thread count, threaded-start timeout and fallback).
+import { allowWasmThreads, initBackendByName } from '../../workers/backend';
 import { createWorkload, type Workload } from '../workloads';
 import type { InitInfo, WorkerReply, WorkerRequest } from './protocol';
-
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': wasmPlainUrl,
-  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
-});
 
 const workloads = new Map<string, Workload>();
 
 async function init(backend: string, wasmThreads: boolean): Promise<InitInfo> {
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', wasmThreads && self.crossOriginIsolated);
+  if (backend === 'wasm') {
+    allowWasmThreads(wasmThreads);
+    const a = await initBackendByName('wasm');
+    if (!a.available) return { backend, ok: false, detail: a.detail, crossOriginIsolated: self.crossOriginIsolated };
+    installFusedKernels();
+    // Our own WebAssembly-SIMD kernels (src/engine/ops/fused-*.ts, kernels/wasm-*.ts) run on tfjs's wasm heap, single-threaded.
+    const heap = (tf.backend() as unknown as { wasm?: { asm?: { memory?: { buffer: ArrayBufferLike } } } }).wasm?.asm?.memory;
+    const shared = heap != null && typeof SharedArrayBuffer !== 'undefined' && heap.buffer instanceof SharedArrayBuffer;
+    const ownSimd = simdKernelsFor(heap) != null;
+    return {
+      backend, ok: true, crossOriginIsolated: self.crossOriginIsolated,
+      wasmThreads: a.wasmFeatures?.threads, wasmSimd: a.wasmFeatures?.simd,
+      detail: `${a.detail}; own SIMD kernels ${ownSimd ? 'on' : 'OFF'} (heap ${heap ? (shared ? 'shared' : 'not shared') : 'not exported'})`,
+    };
+  }
   let detail = '';
   if (backend === 'webgpu') {
     const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, unknown> } | null> } }).gpu;
@@ -45,13 +52,7 @@ async function init(backend: string, wasmThreads: boolean): Promise<InitInfo> {
     const ext = gl?.getExtension('WEBGL_debug_renderer_info');
     detail = gl ? String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)) : 'unknown renderer';
   }
-  const out: InitInfo = { backend, ok: true, detail, crossOriginIsolated: self.crossOriginIsolated };
-  if (backend === 'wasm') {
-    out.wasmThreads = getThreadsCount();
-    out.wasmSimd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-    out.detail = `SIMD ${out.wasmSimd ? 'on' : 'off'}, ${out.wasmThreads} thread(s)`;
-  }
-  return out;
+  return { backend, ok: true, detail, crossOriginIsolated: self.crossOriginIsolated };
 }
 
 function get(key: string): Workload {

@@ -21,5 +21,7 @@ export interface BackendReport {
   readonly probes: readonly BackendProbe[];
   /** WASM: SIMD and thread count actually in use. */
   readonly wasmFeatures?: { readonly simd: boolean; readonly threads: number };
+  /** Why WASM runs on that many threads (not isolated, one core, threaded start timed out...), once WASM was set up. */
+  readonly wasmThreadsReason?: string;
   readonly crossOriginIsolated: boolean;
 }
