@@ -5,9 +5,9 @@
  *   npx tsx --tsconfig tsconfig.node.json bench/run.ts --smoke    # ~1 min: Node wasm, tiny workloads
  * Options: --out PATH (default bench/results.json; smoke: $TMPDIR/nas-bench-smoke.json), --no-browser,
  *          --no-node, --no-torch, --no-app (skip the app's long-task measurement), --only SUBSTRING (workload
- *          filter), --browser-backends wasm,wasm-isolated,webgl,webgpu (subset), --merge-browser PATH (take the
+ *          filter), --browser-backends wasm,wasm-isolated,wasm-isolated-1t,webgl,webgpu (subset), --merge-browser PATH (take the
  *          Chromium rows, the app's long tasks and their notes from an earlier results file, e.g. to re-run only
- *          the Node part with --no-browser --no-app).
+ *          the Node part with --no-browser --no-app), --torch-threads 2,1 (PyTorch thread counts to compare with).
  *
  * Training workloads (bench/workloads.ts) run on Node wasm + cpu and in headless Chromium's dedicated worker
  * (wasm without / with cross-origin isolation, webgl, webgpu), in the engine's plain ops and in the fused fast
@@ -58,11 +58,15 @@ interface Plan {
 const cnn = (batch: number): Omit<WorkloadSpec, 'impl'> => ({ kind: 'cnn', size: 28, batch, channels: 0, seed: 1 });
 const cell = (kind: WorkloadSpec['kind'], size: number, batch: number, channels: number): Omit<WorkloadSpec, 'impl'> => ({ kind, size, batch, channels, seed: 2 });
 const both: Impl[] = ['plain', 'fast'];
+/** The engine's supernets with the DARTS searcher's weight step (bench/supernet-workload.ts). */
+const supernet = (kind: 'darts-supernet' | 'nb201-supernet', size: number, batch: number, channels: number, layers: number): Omit<WorkloadSpec, 'impl'> =>
+  ({ kind, size, batch, channels, layers, seed: 4 });
+const isSupernet = (s: Omit<WorkloadSpec, 'impl'>) => s.kind === 'darts-supernet' || s.kind === 'nb201-supernet';
 
 const PLAN: Plan = SMOKE
   ? {
     rounds: 1, warmup: 1, steps: 2, maxSeconds: 3,
-    workloads: [cnn(8), cell('darts-mix', 8, 4, 4), cell('darts-spos', 8, 4, 4)],
+    workloads: [cnn(8), cell('darts-mix', 8, 4, 4), cell('darts-spos', 8, 4, 4), supernet('nb201-supernet', 8, 4, 4, 1)],
     nodeBackends: [{ backend: 'wasm', workloads: () => both }],
     browser: false, browserWorkloads: () => [],
     inferReps: 5, tensorSteps: 20,
@@ -70,14 +74,16 @@ const PLAN: Plan = SMOKE
   }
   : {
     rounds: 2, warmup: 1, steps: 5, maxSeconds: 8,
-    workloads: [cnn(64), cell('darts-mix', 8, 32, 16), cell('darts-mix', 16, 32, 16), cell('darts-spos', 8, 32, 16), cell('darts-spos', 16, 32, 16), cell('nb201-mix', 16, 32, 16)],
+    workloads: [cnn(64), cell('darts-mix', 8, 32, 16), cell('darts-mix', 16, 32, 16), cell('darts-spos', 8, 32, 16), cell('darts-spos', 16, 32, 16), cell('nb201-mix', 16, 32, 16),
+      supernet('darts-supernet', 16, 16, 8, 5), supernet('nb201-supernet', 16, 32, 16, 2)],
     nodeBackends: [
       { backend: 'wasm', workloads: () => both },
       // The cpu backend's depthwise convs are scalar JS loops: the plain DARTS cell takes minutes per step there.
-      { backend: 'cpu', workloads: (s) => (s.kind === 'cnn' ? both : s.size === 8 || s.kind === 'nb201-mix' ? ['fast'] : []) },
+      // The supernets: wasm only (the fast path's default backend; the plain supernet on cpu takes minutes per step).
+      { backend: 'cpu', workloads: (s) => (s.kind === 'cnn' ? both : isSupernet(s) ? [] : s.size === 8 || s.kind === 'nb201-mix' ? ['fast'] : []) },
     ],
     browser: !flag('--no-browser'),
-    browserWorkloads: (s, backend) => (backend.startsWith('wasm') ? both : s.kind === 'nb201-mix' ? [] : ['plain']),
+    browserWorkloads: (s, backend) => (backend.startsWith('wasm') ? both : s.kind === 'nb201-mix' || isSupernet(s) ? [] : ['plain']),
     inferReps: 30, tensorSteps: 1000,
     memory: { channels: 8, layers: 3, size: 16, batch: 16 },
   };
@@ -375,15 +381,26 @@ async function supernetMemory(): Promise<void> {
  */
 async function ablation(): Promise<void> {
   await useNodeBackend('wasm');
-  const variants: { name: string; description: string; impl: Impl; simd: boolean; stages: boolean }[] = [
-    { name: 'plain', description: "engine ops (MixedOp + DARTS_OP_FACTORIES), tfjs autodiff, engine training kernels", impl: 'plain', simd: true, stages: true },
-    { name: 'fused-js', description: 'fused ops with custom gradients, plain-JS kernels (BN, dw filter grad, pool grads, weighted sum, SGD)', impl: 'fast', simd: false, stages: false },
-    { name: 'fused-simd', description: '+ those kernels in WebAssembly SIMD on the wasm heap', impl: 'fast', simd: true, stages: false },
-    { name: 'fused-stages', description: '+ whole "ReLU-dw-1x1-BN" and "pool-BN" stages as one SIMD kernel each way (default fast path)', impl: 'fast', simd: true, stages: true },
+  type Variant = { name: string; description: string; impl: Impl; simd: boolean; stages: boolean; strided: boolean };
+  const cellVariants: Variant[] = [
+    { name: 'plain', description: "engine ops (MixedOp + DARTS_OP_FACTORIES), tfjs autodiff, engine training kernels", impl: 'plain', simd: true, stages: true, strided: true },
+    { name: 'fused-js', description: 'fused ops with custom gradients, plain-JS kernels (BN, dw filter grad, pool grads, weighted sum, SGD)', impl: 'fast', simd: false, stages: false, strided: true },
+    { name: 'fused-simd', description: '+ those kernels in WebAssembly SIMD on the wasm heap', impl: 'fast', simd: true, stages: false, strided: true },
+    { name: 'fused-stages', description: '+ whole "ReLU-dw-1x1-BN" and "pool-BN" stages as one SIMD kernel each way (default fast path)', impl: 'fast', simd: true, stages: true, strided: true },
+  ];
+  // The engine supernet (what the One-shot worker runs): before the fast path was wired in (plain), wired in with
+  // the stride-2 reduction edges' depthwise convs and pools from primitives, and with their fused kernels.
+  const supernetVariants: Variant[] = [
+    { name: 'plain', description: 'buildDartsSupernet with fastPath off (the MixedOps), DARTS weight step', impl: 'plain', simd: true, stages: true, strided: true },
+    { name: 'fast-s2-plain', description: "fastPath on: every edge a FastMixedOp; stride-2 depthwise convs and pools from tfjs primitives", impl: 'fast', simd: true, stages: true, strided: false },
+    { name: 'fast', description: '+ fused-strided.ts kernels for the stride-2 depthwise convs and pools (default fast path)', impl: 'fast', simd: true, stages: true, strided: true },
   ];
   const torch1 = torchClients.find((c) => c.threads === 1)?.client ?? null;
-  const bases = SMOKE ? [cell('darts-mix', 8, 4, 4)] : [cell('darts-mix', 8, 32, 16), cell('darts-mix', 16, 32, 16), cell('darts-spos', 16, 32, 16)];
-  for (const base of bases) {
+  const bases: [Omit<WorkloadSpec, 'impl'>, Variant[]][] = (SMOKE
+    ? [cell('darts-mix', 8, 4, 4)]
+    : [cell('darts-mix', 8, 32, 16), cell('darts-mix', 16, 32, 16), cell('darts-spos', 16, 32, 16), supernet('darts-supernet', 16, 16, 8, 5)])
+    .map((b) => [b, isSupernet(b) ? supernetVariants : cellVariants]);
+  for (const [base, variants] of bases) {
     const label = workloadLabel({ ...base, impl: 'plain' });
     if (ONLY && !label.includes(ONLY)) continue;
     log(`ablation ${label}`);
@@ -392,7 +409,7 @@ async function ablation(): Promise<void> {
     const times = variants.map(() => [] as number[]);
     const torchTimes: number[] = [];
     const kernels: number[] = [];
-    const set = (v: (typeof variants)[number]) => { fusedKernelOptions.wasmSimd = v.simd; fusedKernelOptions.stages = v.stages; };
+    const set = (v: Variant) => { fusedKernelOptions.wasmSimd = v.simd; fusedKernelOptions.stages = v.stages; fusedKernelOptions.strided = v.strided; };
     try {
       for (const v of variants) { set(v); await side.setup(`${label}-${v.name}`, { ...base, impl: v.impl }); }
       for (let r = 0; r <= PLAN.rounds; r++) {
@@ -470,6 +487,8 @@ async function browserPart(): Promise<void> {
   const targets: { name: string; backend: 'wasm' | 'webgl' | 'webgpu'; isolated: boolean; threads: boolean; webgpu: boolean }[] = [
     { name: 'wasm', backend: 'wasm', isolated: false, threads: false, webgpu: false },
     { name: 'wasm-isolated', backend: 'wasm', isolated: true, threads: true, webgpu: false },
+    // Same isolated page, threads switched off: the single-threaded twin of the row above.
+    { name: 'wasm-isolated-1t', backend: 'wasm', isolated: true, threads: false, webgpu: false },
     { name: 'webgl', backend: 'webgl', isolated: false, threads: false, webgpu: false },
     { name: 'webgpu', backend: 'webgpu', isolated: false, threads: false, webgpu: true },
   ];
@@ -608,7 +627,9 @@ async function main(): Promise<void> {
   await useNodeBackend('wasm');
   if (!flag('--no-torch')) {
     // Smoke: 1 thread only (a 2-thread PyTorch on a loaded 2-core machine can take seconds per tiny step).
-    for (const threads of SMOKE ? [1] : [2, 1]) {
+    // --torch-threads 1: skip the 2-thread PyTorch, which on an oversubscribed machine takes minutes per step.
+    const threadCounts = option('--torch-threads')?.split(',').map(Number) ?? (SMOKE ? [1] : [2, 1]);
+    for (const threads of threadCounts) {
       const t = await TorchClient.start(threads);
       if ('error' in t) { results.missing.push(`PyTorch (${threads} threads): ${t.error}`); continue; }
       torchClients.push({ threads: t.threads, client: t.client });
@@ -623,8 +644,9 @@ async function main(): Promise<void> {
       save();
       await batchSweep();
       save();
-      await tensorCount();
-      await supernetMemory();
+      // With --only, these two run when the filter names them ('tensor-count', 'supernet-memory').
+      if (!ONLY || 'tensor-count'.includes(ONLY)) await tensorCount();
+      if (!ONLY || 'supernet-memory'.includes(ONLY)) await supernetMemory();
       save();
     } else results.missing.push('node: skipped (--no-node)');
     if (PLAN.browser) {

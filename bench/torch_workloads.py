@@ -3,7 +3,9 @@
 
 The tfjs side exports data, labels and initial weights (tfjs layouts) into a binary file plus a JSON manifest;
 this script builds the same network (PyTorch's own layers, NCHW), loads those weights, and times training steps:
-forward + backward + plain SGD (lr as given) on every trainable tensor, loss = mean cross-entropy.
+forward + backward + plain SGD (lr as given) on every trainable tensor, loss = mean cross-entropy; the engine
+supernets (darts-supernet, nb201-supernet) with DartsSearch's weight step instead (momentum SGD, weight decay,
+gradient-norm clipping; the alphas fixed).
 
 Commands:
   {"cmd": "load", "id": ID, "manifest": PATH}      -> {"ok": true, "loss": first-forward loss, "params": n}
@@ -240,6 +242,195 @@ class Nb201Cell(nn.Module):
         return self.cls(F.relu(self.last_bn(nodes[3])).mean((2, 3)))
 
 
+# --- The engine supernets (bench/supernet-workload.ts): weights arrive as w.0, w.1, ... in the order of the
+# supernet's `weights` list, and are consumed here in the same order while the modules are built.
+SUPERNET_OPTIM = {"lr": 0.025, "momentum": 0.9, "weight_decay": 3e-4, "clip": 5.0}  # = SUPERNET_OPTIM in TS
+
+
+class Weights:
+    def __init__(self, T):
+        self.T = T
+        self.i = 0
+
+    def take(self):
+        t = self.T[f"w.{self.i}"]
+        self.i += 1
+        return t
+
+    def conv(self, m):
+        set_param(m.weight, conv_w(self.take()))
+        return m
+
+    def dw(self, m):
+        set_param(m.weight, dw_w(self.take()))
+        return m
+
+    def bn(self, c, affine):
+        m = bn(c, affine)
+        if affine:
+            set_param(m.weight, self.take())
+            set_param(m.bias, self.take())
+        return m
+
+    def done(self):
+        assert f"w.{self.i}" not in self.T, f"{self.i} weights used, more were exported"
+
+
+class FactorizedReduce(nn.Module):
+    def __init__(self, cin, cout, affine, W):
+        super().__init__()
+        self.c1 = W.conv(nn.Conv2d(cin, cout // 2, 1, 2, 0, bias=False))
+        self.c2 = W.conv(nn.Conv2d(cin, cout // 2, 1, 2, 0, bias=False))
+        self.bn = W.bn(cout, affine)
+
+    def forward(self, x):
+        x = F.relu(x)
+        return self.bn(torch.cat([self.c1(x), self.c2(x[:, :, 1:, 1:])], 1))
+
+
+def relu_conv_bn(cin, cout, k, stride, affine, W):
+    return nn.Sequential(nn.ReLU(), W.conv(nn.Conv2d(cin, cout, k, stride, k // 2, bias=False)), W.bn(cout, affine))
+
+
+def darts_op_strided(name, C, stride, W):
+    if name == "none":
+        return None
+    if name == "max_pool_3x3":
+        return nn.Sequential(nn.MaxPool2d(3, stride, 1), bn(C, False))
+    if name == "avg_pool_3x3":
+        return nn.Sequential(nn.AvgPool2d(3, stride, 1, count_include_pad=False), bn(C, False))
+    if name == "skip_connect":
+        return Identity() if stride == 1 else FactorizedReduce(C, C, False, W)
+    k = int(name[-1])
+    if name.startswith("sep_conv_"):
+        dw1 = W.dw(nn.Conv2d(C, C, k, stride, k // 2, groups=C, bias=False))
+        pw1 = W.conv(nn.Conv2d(C, C, 1, bias=False))
+        dw2 = W.dw(nn.Conv2d(C, C, k, 1, k // 2, groups=C, bias=False))
+        pw2 = W.conv(nn.Conv2d(C, C, 1, bias=False))
+        return nn.Sequential(nn.ReLU(), dw1, pw1, bn(C, False), nn.ReLU(), dw2, pw2, bn(C, False))
+    if name.startswith("dil_conv_"):
+        dw = W.dw(nn.Conv2d(C, C, k, stride, k - 1, dilation=2, groups=C, bias=False))
+        pw = W.conv(nn.Conv2d(C, C, 1, bias=False))
+        return nn.Sequential(nn.ReLU(), dw, pw, bn(C, False))
+    raise ValueError(name)
+
+
+class DartsSearchCell(nn.Module):
+    def __init__(self, ops, cpp, cp, C, reduction, reduction_prev, W):
+        super().__init__()
+        self.reduction = reduction
+        self.pre0 = FactorizedReduce(cpp, C, False, W) if reduction_prev else relu_conv_bn(cpp, C, 1, 1, False, W)
+        self.pre1 = relu_conv_bn(cp, C, 1, 1, False, W)
+        self.edges = nn.ModuleList([
+            MixedOp(ops, lambda o, e=e: darts_op_strided(o, C, 2 if reduction and EDGE_INPUT[e] < 2 else 1, W)) for e in range(14)])
+
+    def forward(self, s0, s1, w):
+        states = [self.pre0(s0), self.pre1(s1)]
+        for k in range(4):
+            parts = [self.edges[e].mix(states[EDGE_INPUT[e]], w[e]) for e in NODE_EDGES[k]]
+            states.append(sum(parts[1:], parts[0]))
+        return torch.cat(states[2:], 1)
+
+
+class DartsSupernet(nn.Module):
+    """model_search.py's Network (stem multiplier 3), as buildDartsSupernet."""
+
+    def __init__(self, T, C, layers, ops, classes=10):
+        super().__init__()
+        W = Weights(T)
+        cs = 3 * C
+        self.stem = nn.Sequential(W.conv(nn.Conv2d(3, cs, 3, 1, 1, bias=False)), W.bn(cs, True))
+        reductions = sorted({layers // 3, 2 * layers // 3})
+        cpp, cp, c, red_prev = cs, cs, C, False
+        cells = []
+        for i in range(layers):
+            red = i in reductions
+            if red:
+                c *= 2
+            cells.append(DartsSearchCell(ops, cpp, cp, c, red, red_prev, W))
+            red_prev = red
+            cpp, cp = cp, 4 * c
+        self.cells = nn.ModuleList(cells)
+        self.cls = nn.Linear(cp, classes)
+        set_param(self.cls.weight, W.take().t())
+        set_param(self.cls.bias, W.take())
+        W.done()
+        self.register_buffer("alpha_normal", T["alpha.normal"].clone())
+        self.register_buffer("alpha_reduce", T["alpha.reduce"].clone())
+
+    def forward(self, x, step):
+        wn = F.softmax(self.alpha_normal, dim=-1)
+        wr = F.softmax(self.alpha_reduce, dim=-1)
+        s0 = s1 = self.stem(x)
+        for cell in self.cells:
+            s0, s1 = s1, cell(s0, s1, wr if cell.reduction else wn)
+        return self.cls(s1.mean((2, 3)))
+
+
+class Nb201ResBlock(nn.Module):
+    def __init__(self, cin, cout, W):
+        super().__init__()
+        self.a = relu_conv_bn(cin, cout, 3, 2, True, W)
+        self.b = relu_conv_bn(cout, cout, 3, 1, True, W)
+        self.shortcut = W.conv(nn.Conv2d(cin, cout, 1, bias=False))
+
+    def forward(self, x):
+        return self.b(self.a(x)) + self.shortcut(F.avg_pool2d(x, 2, 2))
+
+
+def nb201_op_w(name, C, W):
+    if name == "none":
+        return None
+    if name == "skip_connect":
+        return Identity()
+    if name == "avg_pool_3x3":
+        return nn.AvgPool2d(3, 1, 1, count_include_pad=False)
+    k = int(name[-1])
+    return relu_conv_bn(C, C, k, 1, False, W)
+
+
+class Nb201SearchCell(nn.Module):
+    def __init__(self, ops, C, W):
+        super().__init__()
+        self.edges = nn.ModuleList([MixedOp(ops, lambda o: nb201_op_w(o, C, W)) for _ in range(6)])
+
+    def forward(self, x, w):
+        nodes = [x]
+        for j in range(1, 4):
+            parts = [self.edges[e].mix(nodes[i], w[e]) for e, (i, t) in enumerate(NB201_EDGES) if t == j]
+            nodes.append(sum(parts[1:], parts[0]))
+        return nodes[3]
+
+
+class Nb201Supernet(nn.Module):
+    """xautodl's TinyNetworkDarts, as buildNb201Supernet."""
+
+    def __init__(self, T, C, n, ops, classes=10):
+        super().__init__()
+        W = Weights(T)
+        self.stem = nn.Sequential(W.conv(nn.Conv2d(3, C, 3, 1, 1, bias=False)), W.bn(C, True))
+        body = []
+        widths = [C, 2 * C, 4 * C]
+        for stage, w in enumerate(widths):
+            if stage > 0:
+                body.append(Nb201ResBlock(widths[stage - 1], w, W))
+            body.extend(Nb201SearchCell(ops, w, W) for _ in range(n))
+        self.body = nn.ModuleList(body)
+        self.last_bn = W.bn(4 * C, True)
+        self.cls = nn.Linear(4 * C, classes)
+        set_param(self.cls.weight, W.take().t())
+        set_param(self.cls.bias, W.take())
+        W.done()
+        self.register_buffer("alpha", T["alpha.cell"].clone())
+
+    def forward(self, x, step):
+        w = F.softmax(self.alpha, dim=-1)
+        h = self.stem(x)
+        for m in self.body:
+            h = m(h, w) if isinstance(m, Nb201SearchCell) else m(h)
+        return self.cls(F.relu(self.last_bn(h)).mean((2, 3)))
+
+
 class Job:
     def __init__(self, manifest):
         T = load_tensors(manifest)
@@ -253,10 +444,23 @@ class Job:
             self.model = DartsCell(T, spec["channels"], manifest["ops"], manifest.get("paths"))
         elif kind == "nb201-mix":
             self.model = Nb201Cell(T, spec["channels"], manifest["ops"])
+        elif kind == "darts-supernet":
+            self.model = DartsSupernet(T, spec["channels"], spec["layers"], manifest["ops"])
+        elif kind == "nb201-supernet":
+            self.model = Nb201Supernet(T, spec["channels"], spec["layers"], manifest["ops"])
         else:
             raise ValueError(kind)
         self.model.train()
-        self.opt = torch.optim.SGD([p for p in self.model.parameters() if p.requires_grad], lr=manifest["lr"])
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        self.clip = None
+        if kind.endswith("-supernet"):
+            # DartsSearch's weight step: momentum SGD with weight decay, gradient norm clipped.
+            o = SUPERNET_OPTIM
+            self.opt = torch.optim.SGD(params, lr=o["lr"], momentum=o["momentum"], weight_decay=o["weight_decay"])
+            self.clip = o["clip"]
+        else:
+            self.opt = torch.optim.SGD(params, lr=manifest["lr"])
+        self.params = params
 
     def first_loss(self):
         saved = {k: v.clone() for k, v in self.model.state_dict().items()}
@@ -269,6 +473,8 @@ class Job:
         self.opt.zero_grad(set_to_none=True)
         loss = F.cross_entropy(self.model(self.x, i), self.y)
         loss.backward()
+        if self.clip is not None:
+            nn.utils.clip_grad_norm_(self.params, self.clip)
         self.opt.step()
         return loss.item()
 

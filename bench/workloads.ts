@@ -11,7 +11,9 @@
  *                both cell inputs, 4 nodes over 14 mixed edges of the 8 DARTS ops (pools followed by
  *                BN(affine=false) as model_search.py), softmax(alpha)-weighted, concat of the 4 nodes, GAP, dense;
  *  - darts-spos: the same cell, one uniformly drawn op per edge per step (SPOS), from a fixed path sequence;
- *  - nb201-mix:  NB201 search cell (6 edges x 5 ops) after a stem conv3x3(C)+BN, BN-ReLU, GAP, dense.
+ *  - nb201-mix:  NB201 search cell (6 edges x 5 ops) after a stem conv3x3(C)+BN, BN-ReLU, GAP, dense;
+ *  - darts-supernet / nb201-supernet: the engine's supernets and the DARTS searcher's weight step
+ *                (bench/supernet-workload.ts; momentum SGD, weight decay, gradient clipping instead of plain SGD).
  * `impl: 'fast'` runs the same computation through the engine's fused fast path (src/engine/supernet/fast-*.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -26,8 +28,9 @@ import { createMixedOp, type MixedOp } from '../src/engine/supernet/mixed-op';
 import { createFastMixedOp, type FastMixedOp } from '../src/engine/supernet/fast-mixed-op';
 import { fusedSgdUpdate } from '../src/engine/ops/fused-sgd';
 import { createRng, type Rng } from '../src/engine/util/rng';
+import { createSupernetWorkload } from './supernet-workload';
 
-export type WorkloadKind = 'cnn' | 'darts-mix' | 'darts-spos' | 'nb201-mix';
+export type WorkloadKind = 'cnn' | 'darts-mix' | 'darts-spos' | 'nb201-mix' | 'darts-supernet' | 'nb201-supernet';
 export type Impl = 'plain' | 'fast';
 
 export interface WorkloadSpec {
@@ -39,6 +42,8 @@ export interface WorkloadSpec {
   readonly channels: number;
   readonly impl: Impl;
   readonly seed: number;
+  /** Supernet kinds: DARTS cells / NB201 cells per stage. */
+  readonly layers?: number;
 }
 
 export interface NamedTensor {
@@ -75,7 +80,8 @@ export const LEARNING_RATE = 0.01;
 export const SPOS_PATHS = 64;
 
 export function workloadLabel(s: WorkloadSpec): string {
-  return s.kind === 'cnn' ? `cnn-b${s.batch}` : `${s.kind}-${s.size}x${s.size}-b${s.batch}-c${s.channels}`;
+  if (s.kind === 'cnn') return `cnn-b${s.batch}`;
+  return `${s.kind}-${s.size}x${s.size}-b${s.batch}-c${s.channels}${s.layers !== undefined ? `-l${s.layers}` : ''}`;
 }
 
 /** Uniform floats in [-1, 1) from our rng (inputs). */
@@ -215,6 +221,7 @@ function nb201Cell(spec: WorkloadSpec, rng: Rng): Net {
 }
 
 export function createWorkload(spec: WorkloadSpec): Workload {
+  if (spec.kind === 'darts-supernet' || spec.kind === 'nb201-supernet') return createSupernetWorkload(spec, workloadLabel(spec));
   const rng = createRng(spec.seed);
   const inC = spec.kind === 'cnn' ? 1 : 3;
   const x = tf.tensor4d(uniform(spec.batch * spec.size * spec.size * inC, rng), [spec.batch, spec.size, spec.size, inC]);

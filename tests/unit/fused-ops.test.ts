@@ -1,6 +1,6 @@
 /**
  * The fused fast path computes the same values and gradients as the plain ops: every fused op
- * (src/engine/ops/fused-ops.ts, kernels in fused-kernels.ts / fused-wasm.ts) and the fast mixed op
+ * (src/engine/ops/fused-ops.ts, kernels in fused-kernels.ts / fused-wasm.ts; stride 2 in fused-strided.ts) and the fast mixed op
  * (src/engine/supernet/fast-mixed-op.ts) against the engine's plain modules, on wasm with the SIMD kernels, on wasm
  * with the plain-JS kernels, and on cpu; channel counts that are and are not multiples of 4 (SIMD needs 4).
  */
@@ -15,6 +15,8 @@ import {
   fusedAvgPool3, fusedBatchNorm, fusedConvStage, fusedDepthwise, fusedMaxPool3, fusedPointwise, fusedPoolBn, fusedWeightedSum,
 } from '../../src/engine/ops/fused-ops';
 import { fusedSgdUpdate } from '../../src/engine/ops/fused-sgd';
+import { fusedStridedDepthwise, fusedStridedPool3 } from '../../src/engine/ops/fused-strided';
+import { dilatedDepthwiseConv2d } from '../../src/engine/ops/darts-ops';
 import { simdKernelsStandalone } from '../../src/engine/ops/fused-wasm';
 import { batchNorm, padInput } from '../../src/engine/ops/layers';
 import { NB201_OP_FACTORIES } from '../../src/engine/ops/nb201-ops';
@@ -96,6 +98,28 @@ for (const mode of MODES) {
           tf.dispose([x, w]);
         });
       }
+
+      for (const [k, d] of [[3, 1], [5, 1], [3, 2], [5, 2]]) {
+        it(`strided depthwise ${k}x${k} stride 2 dilation ${d}, ${c} channels (= darts-ops dilatedDepthwiseConv2d)`, async () => {
+          for (const [h, w] of [[8, 6], [7, 5]]) {
+            const x = randn([2, h, w, c], 1);
+            const plain = dilatedDepthwiseConv2d(c, k, 2, d, createRng(3));
+            const wt = plain.params[0];
+            wt.assign(randn([k, k, c, 1], 2, 0.3));
+            await compare((xi, wi) => fusedStridedDepthwise(xi as tf.Tensor4D, wi as tf.Tensor4D, 2, d), (xi) => plain.apply(xi as tf.Tensor4D, true), [x, wt]);
+            tf.dispose([x, wt]);
+          }
+        });
+      }
+
+      it(`strided 3x3 pools (stride 2, padding 1) with ties, ${c} channels`, async () => {
+        for (const [h, w] of [[6, 6], [7, 5]]) {
+          const x = tf.round(randn([2, h, w, c], 6, 2));
+          await compare((xi) => fusedStridedPool3(xi as tf.Tensor4D, 'max', 2), (xi) => torchPool2d(xi as tf.Tensor4D, 'max', 3, 2, 1), [x]);
+          await compare((xi) => fusedStridedPool3(xi as tf.Tensor4D, 'avg', 2), (xi) => torchPool2d(xi as tf.Tensor4D, 'avg', 3, 2, 1), [x]);
+          x.dispose();
+        }
+      });
 
       it(`pointwise, ${c} channels`, async () => {
         const x = randn([3, 5, 4, c], 3);
@@ -181,15 +205,17 @@ for (const mode of MODES) {
       tf.dispose([...ps, ...gs.filter((g): g is tf.Tensor => g !== null), ...expected]);
     });
 
-    for (const space of ['darts', 'nb201'] as const) {
-      it(`fast mixed op = MixedOp (${space}): mixture and every single op, values, gradients, running statistics`, async () => {
+    for (const [space, stride] of [['darts', 1], ['darts', 2], ['nb201', 1]] as const) {
+      it(`fast mixed op = MixedOp (${space}, stride ${stride}): mixture (with operation dropout) and every single op, values, gradients, running statistics`, async () => {
         const C = 8;
         const rng = createRng(21);
         const ops = (space === 'darts' ? DARTS_OPS : NB201_OPS).slice() as string[];
         const mixed = createMixedOp(ops, (op) => space === 'darts'
-          ? DARTS_OP_FACTORIES[op as DartsOp]({ C, stride: 1, affine: false, rng, poolBn: true })
+          ? DARTS_OP_FACTORIES[op as DartsOp]({ C, stride, affine: false, rng, poolBn: true })
           : NB201_OP_FACTORIES[op as Nb201Op]({ channels: C, rng, affine: false }));
-        const fast = createFastMixedOp(mixed, { space, channels: C, poolBn: true });
+        const fast = createFastMixedOp(mixed, { space, channels: C, poolBn: true, stride });
+        // Every op but 'none' has a fused form (none runs its plain module).
+        expect(fast.fused).toEqual(ops.map((op) => op !== 'none'));
         const x = randn([4, 6, 6, C], 22);
         const w = tf.softmax(randn([ops.length], 23)) as tf.Tensor1D;
         const params = [...mixed.params] as tf.Tensor[];
@@ -212,6 +238,8 @@ for (const mode of MODES) {
         };
         const wRow = tf.unstack(w);
         await check((xi) => fast.mix(xi, w, true), (xi) => mixed.mix(xi, tf.unstack(w) as tf.Scalar[], true));
+        const factors = ops.map((_, k) => [1, 0, 2.5][k % 3]);
+        await check((xi) => fast.mix(xi, w, true, factors), (xi) => mixed.mix(xi, tf.unstack(w) as tf.Scalar[], true, factors));
         for (let k = 0; k < ops.length; k++) {
           await check((xi) => fast.single(xi, k, true), (xi) => mixed.single(xi, k, true));
         }

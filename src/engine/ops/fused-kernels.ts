@@ -59,7 +59,7 @@ interface CpuLike {
   makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
 }
 
-type Mem = {
+export type Mem = {
   /** Allocates outputs; call every alloc before the first view. */
   alloc(shape: number[]): tf.TensorInfo;
   view(info: tf.TensorInfo): Float32Array;
@@ -70,10 +70,13 @@ type Mem = {
   ptr(info: tf.TensorInfo): number;
 };
 
-/** Switches for benchmarks and tests: wasmSimd=false runs the plain-JS kernels on wasm; stages=false the per-op fused path. */
-export const fusedKernelOptions = { wasmSimd: true, stages: true };
+/**
+ * Switches for benchmarks and tests: wasmSimd=false runs the plain-JS kernels on wasm; stages=false the per-op fused
+ * path; strided=false the plain ops for stride-2 depthwise convs and pools (fused-strided.ts).
+ */
+export const fusedKernelOptions = { wasmSimd: true, stages: true, strided: true };
 
-function memory(backendName: string, backend: unknown): Mem {
+export function memory(backendName: string, backend: unknown): Mem {
   if (backendName === 'wasm') {
     const b = backend as WasmLike;
     return {
@@ -110,7 +113,7 @@ function memory(backendName: string, backend: unknown): Mem {
   };
 }
 
-function checkFloat(infos: readonly tf.TensorInfo[], kernel: string): void {
+export function checkFloat(infos: readonly tf.TensorInfo[], kernel: string): void {
   for (const t of infos) if (t.dtype !== 'float32') throw new Error(`${kernel}: float32 inputs only, got ${t.dtype}`);
 }
 

@@ -10,6 +10,11 @@
  * PC-DARTS (Xu et al., ICLR 2020, model_search.py): partialChannels K puts C/K channels through each mixed op
  * (the rest bypass, max-pooled on stride-2 edges, then channel shuffle); edgeNormalization weighs each node's
  * incoming edges by softmax(betas) over them.
+ * Fast path (fastPath option, default 'auto' = on the wasm backend): every edge runs through its FastMixedOp
+ * (fast-mixed-op.ts: fused kernels, the same variables), in mixture mode (operation dropout and PC-DARTS partial
+ * channels included) and single-path mode alike; the plain MixedOps elsewhere. Values, gradients and BN
+ * statistics equal the plain ops' within float rounding (tests/unit/supernet-fast.test.ts), so checkpoints move
+ * freely between the two.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DARTS_OP_FACTORIES, factorizedReduce, reluConvBn } from '../ops/darts-ops';
@@ -21,9 +26,10 @@ import { dartsReductionLayers, dartsSkeleton, type DartsSkeleton } from '../spac
 import { DARTS_OPS, type DartsGenotypeOp, type DartsOp } from '../space/vocab';
 import type { Rng } from '../util/rng';
 import { dartsEdgeCount, dartsEdgeIndex, deriveDartsGenotype, normalizeDartsBetas, softmaxRows } from './derive';
+import { checkFastPathOption, createFastMixedOp, fastPathActive, type FastMixedOp, type FastPathOption } from './fast-mixed-op';
 import { createMixedOp, type MixedOp } from './mixed-op';
 import { partialChannelEdge } from './partial-channel';
-import { archVariable, sampleDropMask, scalarRows, unstack0 } from './supernet-util';
+import { archVariable, sampleDropMask, unstack0, weightRows, type WeightRows } from './supernet-util';
 import type { ArchGroup, DropMask, Supernet, SupernetMode, SupernetPath } from './types';
 
 export interface DartsSupernetConfig {
@@ -39,6 +45,8 @@ export interface DartsSupernetConfig {
   readonly partialChannels?: number;
   /** PC-DARTS edge normalisation (default false). */
   readonly edgeNormalization?: boolean;
+  /** Fused fast path: 'auto' (default: on wasm), 'on', 'off' (fast-mixed-op.ts). */
+  readonly fastPath?: FastPathOption;
 }
 
 const EDGES = dartsEdgeCount();
@@ -59,6 +67,8 @@ interface SearchCell {
   readonly pre0: Module;
   readonly pre1: Module;
   readonly edges: readonly MixedOp[];
+  /** The fast twins of `edges` (same variables). */
+  readonly fast: readonly FastMixedOp[];
   readonly C: number;
 }
 
@@ -74,6 +84,7 @@ export function buildDartsSupernet(cfg: DartsSupernetConfig, rng: Rng): Supernet
   const affine = cfg.affine ?? false;
   const poolBn = cfg.poolBn ?? true;
   const edgeNorm = cfg.edgeNormalization ?? false;
+  const fastPath = checkFastPathOption(cfg.fastPath, 'DARTS supernet');
   const reductions = dartsReductionLayers(sk.layers);
 
   const stemC = sk.stemMultiplier * sk.channels;
@@ -90,11 +101,10 @@ export function buildDartsSupernet(cfg: DartsSupernetConfig, rng: Rng): Supernet
     const pre0 = reductionPrev ? factorizedReduce(cPrevPrev, C, affine, rng) : reluConvBn(cPrevPrev, C, 1, 1, affine, rng);
     const pre1 = reluConvBn(cPrev, C, 1, 1, affine, rng);
     const cellC = C;
-    const edges = EDGE_INPUT.map((input) => {
-      const stride = reduction && input < 2 ? 2 : 1;
-      return createMixedOp(ops, (op) => DARTS_OP_FACTORIES[op as DartsOp]({ C: cellC / K, stride, affine, rng, poolBn }));
-    });
-    cells.push({ reduction, pre0, pre1, edges, C });
+    const strides = EDGE_INPUT.map((input) => (reduction && input < 2 ? 2 : 1));
+    const edges = strides.map((stride) => createMixedOp(ops, (op) => DARTS_OP_FACTORIES[op as DartsOp]({ C: cellC / K, stride, affine, rng, poolBn })));
+    const fast = edges.map((m, e) => createFastMixedOp(m, { space: 'darts', channels: cellC / K, poolBn, stride: strides[e] }));
+    cells.push({ reduction, pre0, pre1, edges, fast, C });
     reductionPrev = reduction;
     cPrevPrev = cPrev;
     cPrev = DARTS_CONCAT.length * C;
@@ -115,7 +125,7 @@ export function buildDartsSupernet(cfg: DartsSupernetConfig, rng: Rng): Supernet
   };
 
   const cellForward = (cell: SearchCell, cellIndex: number, s0: tf.Tensor4D, s1: tf.Tensor4D, mode: SupernetMode, training: boolean,
-    w: tf.Scalar[][][] | null, b: tf.Scalar[][][] | null): tf.Tensor4D => {
+    w: WeightRows[] | null, b: tf.Scalar[][][] | null, fast: boolean): tf.Tensor4D => {
     const g = cell.reduction ? 1 : 0;
     const states: tf.Tensor4D[] = [cell.pre0.apply(s0, training), cell.pre1.apply(s1, training)];
     const [n, h, wd] = states[0].shape;
@@ -126,14 +136,17 @@ export function buildDartsSupernet(cfg: DartsSupernetConfig, rng: Rng): Supernet
       NODE_EDGES[k].forEach((e, slot) => {
         const input = EDGE_INPUT[e];
         const stride = cell.reduction && input < 2 ? 2 : 1;
-        const edge = cell.edges[e];
+        const edge = fast ? cell.fast[e] : cell.edges[e];
         let out: tf.Tensor4D | null;
         if (mode.kind === 'path') {
           const op = mode.path[g][e];
           if (op < 0) return;
           out = K > 1 ? partialChannelEdge(states[input], K, stride, (p) => edge.single(p, op, training)) : edge.single(states[input], op, training);
         } else {
-          const mix = (p: tf.Tensor4D) => edge.mix(p, w![g][e], training, drop?.factors[cellIndex][e]);
+          const factors = drop?.factors[cellIndex][e];
+          const mix = fast
+            ? (p: tf.Tensor4D) => cell.fast[e].mix(p, w![g].row(e), training, factors)
+            : (p: tf.Tensor4D) => cell.edges[e].mix(p, w![g].scalars(e), training, factors);
           out = K > 1 ? partialChannelEdge(states[input], K, stride, mix) : mix(states[input]);
           if (out && b) out = tf.mul(out, b[g][k][slot]) as tf.Tensor4D;
         }
@@ -146,13 +159,14 @@ export function buildDartsSupernet(cfg: DartsSupernetConfig, rng: Rng): Supernet
 
   const forward = (x: tf.Tensor4D, mode: SupernetMode, training: boolean): tf.Tensor2D => {
     if (mode.kind === 'path') checkPath(mode.path);
-    const w = mode.kind === 'mixture' ? alphas.map((a) => scalarRows(tf.softmax(a.variable))) : null;
+    const fast = fastPathActive(fastPath);
+    const w = mode.kind === 'mixture' ? alphas.map((a) => weightRows(tf.softmax(a.variable))) : null;
     const b = mode.kind === 'mixture' && edgeNorm
       ? betas.map((beta) => NODE_EDGES.map((es) => unstack0(tf.softmax(tf.slice(beta.variable, [es[0]], [es.length]))) as tf.Scalar[]))
       : null;
     let s0 = stem.apply(x, training);
     let s1 = s0;
-    cells.forEach((cell, i) => { [s0, s1] = [s1, cellForward(cell, i, s0, s1, mode, training, w, b)]; });
+    cells.forEach((cell, i) => { [s0, s1] = [s1, cellForward(cell, i, s0, s1, mode, training, w, b, fast)]; });
     return classifier.apply(globalAvgPool(s1));
   };
 

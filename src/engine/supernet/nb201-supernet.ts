@@ -6,6 +6,9 @@
  * is shared by every cell, as in the benchmark's DARTS/GDAS/SETN searches.
  * Options: partialChannels K (PC-DARTS: mixed ops work on C/K channels), edgeNormalization (PC-DARTS betas: node j
  * weighs its incoming edges by softmax over them).
+ * Fast path (fastPath option, default 'auto' = on the wasm backend): every edge runs through its FastMixedOp
+ * (fast-mixed-op.ts: fused kernels, the same variables) in mixture and single-path mode, the plain MixedOps
+ * elsewhere; both give the same values, gradients and BN statistics (tests/unit/supernet-fast.test.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm, conv2d, dense, globalAvgPool } from '../ops/layers';
@@ -15,9 +18,10 @@ import { NB201_EDGES, NB201_OPS, nb201ToString, type Nb201Genotype, type Nb201Op
 import { nb201Skeleton, type Nb201Skeleton } from '../space/skeleton';
 import type { Rng } from '../util/rng';
 import { deriveNb201Genotype, softmax, softmaxRows } from './derive';
+import { checkFastPathOption, createFastMixedOp, fastPathActive, type FastMixedOp, type FastPathOption } from './fast-mixed-op';
 import { createMixedOp, type MixedOp } from './mixed-op';
 import { partialChannelEdge } from './partial-channel';
-import { archVariable, sampleDropMask, scalarRows, unstack0 } from './supernet-util';
+import { archVariable, sampleDropMask, unstack0, weightRows, type WeightRows } from './supernet-util';
 import type { ArchGroup, DropMask, Supernet, SupernetMode, SupernetPath } from './types';
 
 export interface Nb201SupernetConfig {
@@ -30,6 +34,8 @@ export interface Nb201SupernetConfig {
   readonly partialChannels?: number;
   /** PC-DARTS edge normalisation (default false). */
   readonly edgeNormalization?: boolean;
+  /** Fused fast path: 'auto' (default: on wasm), 'on', 'off' (fast-mixed-op.ts). */
+  readonly fastPath?: FastPathOption;
 }
 
 /** Incoming edge indices of each node 1..3 (index 0 unused); consecutive in NB201_EDGES order. */
@@ -38,6 +44,8 @@ if (!INCOMING.every((es) => es.every((e, i) => e === es[0] + i))) throw new Erro
 
 interface SearchCell extends Module {
   readonly edges: readonly MixedOp[];
+  /** The fast twins of `edges` (same variables). */
+  readonly fast: readonly FastMixedOp[];
 }
 
 /** ResNet basic block between NB201 stages (same as model/nb201-network.ts). */
@@ -64,6 +72,7 @@ export function buildNb201Supernet(cfg: Nb201SupernetConfig, rng: Rng): Supernet
   if (!Number.isInteger(K) || K < 1) throw new Error(`NB201 supernet: partialChannels must be an integer >= 1, got ${K}`);
   const affine = cfg.affine ?? false;
   const edgeNorm = cfg.edgeNormalization ?? false;
+  const fastPath = checkFastPathOption(cfg.fastPath, 'NB201 supernet');
   const C = sk.channels;
   const widths = [C, 2 * C, 4 * C];
   for (const w of widths) {
@@ -82,6 +91,7 @@ export function buildNb201Supernet(cfg: Nb201SupernetConfig, rng: Rng): Supernet
         params: edges.flatMap((m) => m.params),
         buffers: edges.flatMap((m) => m.buffers),
         edges,
+        fast: edges.map((m) => createFastMixedOp(m, { space: 'nb201', channels: w / K })),
         apply: () => { throw new Error('SearchCell.apply: cells run inside the supernet forward'); },
       };
       cells.push(cell);
@@ -97,21 +107,24 @@ export function buildNb201Supernet(cfg: Nb201SupernetConfig, rng: Rng): Supernet
   const betas: ArchGroup[] = edgeNorm ? [{ name: 'cell', variable: archVariable([6], rng), edges: alpha.edges }] : [];
 
   const cellForward = (cell: SearchCell, cellIndex: number, x: tf.Tensor4D, mode: SupernetMode, training: boolean,
-    w: tf.Scalar[][] | null, b: tf.Scalar[][] | null): tf.Tensor4D => {
+    w: WeightRows | null, b: tf.Scalar[][] | null, fast: boolean): tf.Tensor4D => {
     const drop = mode.kind === 'mixture' ? mode.drop : undefined;
     const nodes: (tf.Tensor4D | null)[] = [x, null, null, null];
     for (let j = 1; j < 4; j++) {
       const parts: tf.Tensor4D[] = [];
       INCOMING[j].forEach((e, slot) => {
         const from = nodes[NB201_EDGES[e][0]]!;
-        const edge = cell.edges[e];
+        const edge = fast ? cell.fast[e] : cell.edges[e];
         let out: tf.Tensor4D | null;
         if (mode.kind === 'path') {
           const k = mode.path[0][e];
           if (k < 0) return;
           out = K > 1 ? partialChannelEdge(from, K, 1, (p) => edge.single(p, k, training)) : edge.single(from, k, training);
         } else {
-          const mix = (p: tf.Tensor4D) => edge.mix(p, w![e], training, drop?.factors[cellIndex][e]);
+          const factors = drop?.factors[cellIndex][e];
+          const mix = fast
+            ? (p: tf.Tensor4D) => cell.fast[e].mix(p, w!.row(e), training, factors)
+            : (p: tf.Tensor4D) => cell.edges[e].mix(p, w!.scalars(e), training, factors);
           out = K > 1 ? partialChannelEdge(from, K, 1, mix) : mix(from);
           if (out && b) out = tf.mul(out, b[j][slot]) as tf.Tensor4D;
         }
@@ -124,7 +137,8 @@ export function buildNb201Supernet(cfg: Nb201SupernetConfig, rng: Rng): Supernet
 
   const forward = (x: tf.Tensor4D, mode: SupernetMode, training: boolean): tf.Tensor2D => {
     if (mode.kind === 'path') checkPath(mode.path);
-    const w = mode.kind === 'mixture' ? scalarRows(tf.softmax(alpha.variable)) : null;
+    const fast = fastPathActive(fastPath);
+    const w = mode.kind === 'mixture' ? weightRows(tf.softmax(alpha.variable)) : null;
     let b: tf.Scalar[][] | null = null;
     if (mode.kind === 'mixture' && edgeNorm) {
       const beta = betas[0].variable;
@@ -135,7 +149,7 @@ export function buildNb201Supernet(cfg: Nb201SupernetConfig, rng: Rng): Supernet
     let h = stem.apply(x, training);
     let cellIndex = 0;
     for (const m of body) {
-      h = 'edges' in m ? cellForward(m, cellIndex++, h, mode, training, w, b) : m.apply(h, training);
+      h = 'edges' in m ? cellForward(m, cellIndex++, h, mode, training, w, b, fast) : m.apply(h, training);
     }
     h = tf.relu(lastBn.apply(h, training));
     return classifier.apply(globalAvgPool(h));

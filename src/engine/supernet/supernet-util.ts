@@ -27,6 +27,29 @@ export function scalarRows(m: tf.Tensor): tf.Scalar[][] {
 }
 
 /**
+ * The rows of a softmaxed [edges, ops] alpha matrix, each unstacked once per forward and on first use: as a 1-D
+ * row (fast edges) or as scalars (MixedOp.mix); rows are shared by every cell instance of a cell type.
+ */
+export interface WeightRows {
+  row(e: number): tf.Tensor1D;
+  scalars(e: number): tf.Scalar[];
+}
+
+export function weightRows(m: tf.Tensor): WeightRows {
+  let rows: tf.Tensor1D[] | null = null;
+  const scalars = new Map<number, tf.Scalar[]>();
+  const row = (e: number): tf.Tensor1D => (rows ??= unstack0(m) as tf.Tensor1D[])[e];
+  return {
+    row,
+    scalars: (e) => {
+      let s = scalars.get(e);
+      if (!s) scalars.set(e, (s = unstack0(row(e)) as tf.Scalar[]));
+      return s;
+    },
+  };
+}
+
+/**
  * Operation dropout (anti-collapse, as P-DARTS' dropout on parameter-free ops, here optionally on all ops):
  * each non-'none' op instance (or only parameter-free ones) is dropped with probability p.
  * `cells[c][e]` is the mixed op of edge e in cell instance c.
