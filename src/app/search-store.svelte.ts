@@ -12,7 +12,8 @@ import { DEFAULT_SPACE, SpaceDraft } from './space-draft.svelte';
 
 export const DEFAULT_CONFIG: RunConfig = {
   version: RUN_CONFIG_VERSION,
-  name: 'NB201 random search on MNIST',
+  // Empty: the run is named from its space, strategy and dataset when it starts (autoRunName).
+  name: '',
   datasetId: 'builtin:mnist-10k',
   space: DEFAULT_SPACE,
   strategy: 'random',
@@ -150,8 +151,17 @@ export class SearchStore {
       const space = this.space.config;
       if (!this.space.ok || !space) throw new Error('The search space has problems; fix them in the space editor first.');
       this.progress = { done: 0, total: this.config.budget, elapsedMs: 0, etaMs: null };
-      await this.bridge.start({ ...($state.snapshot(this.config) as RunConfig), space: $state.snapshot(space) as RunConfig['space'] });
+      const name = this.config.name.trim() || this.autoRunName();
+      await this.bridge.start({ ...($state.snapshot(this.config) as RunConfig), name, space: $state.snapshot(space) as RunConfig['space'] });
     });
+  }
+
+  /** "DARTS evolution on MNIST-10k" — what a run is called when the user leaves the name empty. */
+  autoRunName(): string {
+    const space = { nb201: 'NB201', darts: 'DARTS', mobile: 'Mobile' }[this.space.kind ?? 'nb201'] ?? 'NB201';
+    const strategy = { random: 'random search', evolution: 'evolution', reinforce: 'REINFORCE', local: 'local search' }[this.config.strategy];
+    const ds = this.config.datasetId === DEFAULT_CONFIG.datasetId ? 'MNIST' : (this.datasets.find((d) => d.id === this.config.datasetId)?.name ?? 'dataset');
+    return `${space} ${strategy}${this.config.prerank ? ' + warm start' : ''} on ${ds}`;
   }
 
   async resume(runId: string): Promise<void> {
