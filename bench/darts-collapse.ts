@@ -178,8 +178,8 @@ function dartsPlusStops(logs: EpochLog[]): { skips: number | null; stable: numbe
   let skips: number | null = null;
   let stable: number | null = null;
   logs.forEach((l) => {
-    const r1 = earlyStopCheck({ ...NO_ANTI_COLLAPSE, maxSkips: 2 }, st, { genotype: { ops: l.arch.match(/[a-z_0-9]+(?=~)/g) ?? [] }, signature: l.signature, eigenvalue: null });
-    const r2 = earlyStopCheck({ ...NO_ANTI_COLLAPSE, stableEpochs: 3 }, st, { genotype: { ops: [] }, signature: l.signature, eigenvalue: null });
+    const r1 = earlyStopCheck({ ...NO_ANTI_COLLAPSE, maxSkips: 2 }, st, { genotype: { ops: l.arch.match(/[a-z_0-9]+(?=~)/g) ?? [] }, signature: l.signature, eigenvalue: null, epochsDone: l.epoch + 1 });
+    const r2 = earlyStopCheck({ ...NO_ANTI_COLLAPSE, stableEpochs: 3 }, st, { genotype: { ops: [] }, signature: l.signature, eigenvalue: null, epochsDone: l.epoch + 1 });
     st = r2.state;
     if (skips === null && r1.reason) skips = l.epoch;
     if (stable === null && r2.reason) stable = l.epoch;

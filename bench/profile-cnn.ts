@@ -109,7 +109,7 @@ async function profile(w: Workload, n: number): Promise<void> {
 
 /** Min-of-reps time of each conv gradient kernel of the small CNN, per variant, variants interleaved. */
 async function micro(): Promise<void> {
-  const layers: { name: string; x: number[]; w: number[]; pad: 'valid' | 'same' }[] = [
+  const layers: { name: string; x: [number, number, number, number]; w: [number, number, number, number]; pad: 'valid' | 'same' }[] = [
     { name: 'conv1', x: [batch, 28, 28, 1], w: [3, 3, 1, 16], pad: 'valid' },
     { name: 'conv2', x: [batch, 26, 26, 16], w: [3, 3, 16, 32], pad: 'valid' },
   ];
