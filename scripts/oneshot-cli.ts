@@ -19,22 +19,16 @@
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MNIST_10K } from '../src/engine/data/builtin';
-import { loadIdxDataset, MNIST_CLASSES } from '../src/engine/data/idx';
-import { stratifiedSplit } from '../src/engine/data/splits';
-import { installTrainingKernels } from '../src/engine/kernels/install';
 import { OneShotConfigError, validateOneShotConfig, type OneShotConfig } from '../src/engine/search/oneshot-config';
 import { runOneShotSearch, type OneShotRunEvent } from '../src/engine/search/oneshot-run';
 import { emptyOneShotHistory, foldOneShotEvent } from '../src/db/oneshot';
 import { migrateOneShotConfig, type OneShotUiEvent } from '../src/protocol/oneshot-api';
+import { loadBuiltinMnist, setNodeBackend } from './node/builtin';
 
-const require = createRequire(import.meta.url);
 const USAGE = 'usage: npm run search -- --config ONESHOT.json [--seed N] [--epochs N] [--out run.json]';
 
 export class OneShotUsageError extends Error {}
@@ -100,22 +94,8 @@ export async function runOneShotCli(argv: string[], repoRoot: string): Promise<n
   const cfg = loadConfig(cli);
   const log = (line: string) => process.stderr.write(`oneshot: ${line}\n`);
   const backend = cfg.backend === 'cpu' ? 'cpu' : 'wasm';
-  if (backend === 'wasm') setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
-  if (!(await tf.setBackend(backend))) throw new Error(`could not initialise the tfjs ${backend} backend`);
-  await tf.ready();
-  installTrainingKernels();
-
-  const pub = path.join(repoRoot, 'public');
-  const images = path.join(pub, MNIST_10K.files.images);
-  const labels = path.join(pub, MNIST_10K.files.labels);
-  if (!existsSync(images) || !existsSync(labels)) execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build-mnist-asset.mjs')], { stdio: 'inherit' });
-  const ds = await loadIdxDataset(
-    { name: path.basename(images), bytes: new Uint8Array(readFileSync(images)) },
-    { name: path.basename(labels), bytes: new Uint8Array(readFileSync(labels)) },
-    MNIST_10K.name,
-    MNIST_CLASSES,
-  );
-  const split = stratifiedSplit(ds.labels, MNIST_10K.split);
+  await setNodeBackend(backend);
+  const { ds, split } = await loadBuiltinMnist(repoRoot);
   log(`${cfg.method} on the ${cfg.space} supernet, ${MNIST_10K.name}: ${cfg.trainSamples} train / ${cfg.validSamples} validation images, backend ${tf.getBackend()}, seed ${cfg.seed}`);
 
   const ac = new AbortController();

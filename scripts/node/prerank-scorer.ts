@@ -8,20 +8,12 @@
  *    backend is the one the train setup selected.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { MNIST_10K } from '../../src/engine/data/builtin';
-import { loadIdxDataset, MNIST_CLASSES } from '../../src/engine/data/idx';
-import { stratifiedSplit } from '../../src/engine/data/splits';
 import { createProxyScorer, TINY_NB201_SKELETON, trainProxyBatch, type ProxyScorerHandle } from '../../src/engine/evaluator/proxy-scorer';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
 import type { SearchConfig } from '../../src/engine/search/config';
 import { runSkeleton } from '../../src/engine/space/run-skeleton';
 import { parseStrategyOptions, prerankOf } from '../../src/engine/strategy/registry';
+import { loadBuiltinMnist, setNodeBackend } from './builtin';
 
-const require = createRequire(import.meta.url);
 /** Real images per scoring batch (train mode). */
 const MAX_BATCH = 64;
 
@@ -34,25 +26,12 @@ export async function createCliProxyScorer(repoRoot: string, cfg: SearchConfig, 
   const ev = cfg.evaluator;
   if (ev.kind === 'tabular') {
     if (tf.getBackend() !== 'wasm') {
-      setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
-      if (!(await tf.setBackend('wasm'))) throw new Error('warm start: could not initialise the tfjs wasm backend for the zero-cost proxy');
-      await tf.ready();
-      installTrainingKernels();
+      await setNodeBackend('wasm', 'warm start: could not initialise the tfjs wasm backend for the zero-cost proxy');
     }
     log(`search: warm start: ${pr.proxy} on a pool of ${pr.pool}, top ${pr.keep} first; scored at the tiny NB201 skeleton ${JSON.stringify(TINY_NB201_SKELETON)} on seeded random inputs (backend ${tf.getBackend()})`);
     return createProxyScorer({ proxy: pr.proxy, spaceId: 'nb201', skeleton: TINY_NB201_SKELETON, seed: cfg.seed, batchSize: 16 }) as unknown as ProxyScorerHandle<unknown>;
   }
-  const pub = path.join(repoRoot, 'public');
-  const images = path.join(pub, MNIST_10K.files.images);
-  const labels = path.join(pub, MNIST_10K.files.labels);
-  if (!existsSync(images) || !existsSync(labels)) throw new Error(`warm start: ${images} is missing (the train setup should have built it)`);
-  const ds = await loadIdxDataset(
-    { name: path.basename(images), bytes: new Uint8Array(readFileSync(images)) },
-    { name: path.basename(labels), bytes: new Uint8Array(readFileSync(labels)) },
-    MNIST_10K.name,
-    MNIST_CLASSES,
-  );
-  const split = stratifiedSplit(ds.labels, MNIST_10K.split);
+  const { ds, split } = await loadBuiltinMnist(repoRoot, (images) => new Error(`warm start: ${images} is missing (the train setup should have built it)`));
   const batch = trainProxyBatch(ds, split, { trainSamples: ev.trainSamples, validSamples: ev.validSamples, seed: cfg.seed }, Math.min(MAX_BATCH, ev.batchSize));
   const n = batch.y.length;
   const skeleton = runSkeleton(spaceId, { channels: ev.channels, cellsPerStage: ev.cellsPerStage }, [ds.shape[0], ds.shape[1], ds.shape[2]], ds.classes.length);

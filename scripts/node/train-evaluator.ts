@@ -5,39 +5,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MNIST_10K } from '../../src/engine/data/builtin';
-import { loadIdxDataset, MNIST_CLASSES } from '../../src/engine/data/idx';
-import { stratifiedSplit } from '../../src/engine/data/splits';
 import { createTrainSetup, type TrainSetup } from '../../src/engine/evaluator/train-setup';
 import type { AnySpace } from '../../src/engine/space/registry';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
 import type { TrainEvaluatorConfig } from '../../src/engine/search/config';
-
-const require = createRequire(import.meta.url);
+import { loadBuiltinMnist, setNodeBackend } from './builtin';
 
 export async function createNodeTrainSetup(repoRoot: string, cfg: TrainEvaluatorConfig, space: AnySpace, seed: number, log: (line: string) => void): Promise<TrainSetup> {
-  if (cfg.backend === 'wasm') setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
-  if (!(await tf.setBackend(cfg.backend))) throw new Error(`could not initialise the tfjs ${cfg.backend} backend`);
-  await tf.ready();
-  installTrainingKernels();
-
-  const pub = path.join(repoRoot, 'public');
-  const images = path.join(pub, MNIST_10K.files.images);
-  const labels = path.join(pub, MNIST_10K.files.labels);
-  if (!existsSync(images) || !existsSync(labels)) execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build-mnist-asset.mjs')], { stdio: 'inherit' });
-  const ds = await loadIdxDataset(
-    { name: path.basename(images), bytes: new Uint8Array(readFileSync(images)) },
-    { name: path.basename(labels), bytes: new Uint8Array(readFileSync(labels)) },
-    MNIST_10K.name,
-    MNIST_CLASSES,
-  );
-  const split = stratifiedSplit(ds.labels, MNIST_10K.split);
+  await setNodeBackend(cfg.backend);
+  const { ds, split } = await loadBuiltinMnist(repoRoot);
   log(`search: ${MNIST_10K.name}, ${cfg.trainSamples} train / ${cfg.validSamples} validation images, backend ${tf.getBackend()}`);
   const setup = createTrainSetup(space, ds, split, { ...cfg, seed }, {
     latency: cfg.latency ? { now: () => performance.now() } : undefined,

@@ -2,6 +2,7 @@
 import type { ObjectiveSpec } from '../engine/strategy/objective';
 import type { SpaceConfig, SpaceKind } from '../engine/space/config-schema';
 import type { PrerankOptions } from '../engine/strategy/prerank';
+import type { TrainSettings } from '../engine/evaluator/train-setup';
 import type { BackendChoice, BackendName } from './backend';
 
 export type { ObjectiveSpec, Penalty, Constraint } from '../engine/strategy/objective';
@@ -21,29 +22,16 @@ export type CostMetric = 'flops' | 'params' | 'latency_ms';
  */
 export const RUN_CONFIG_VERSION = 2;
 
-export interface RunConfig {
+/** The training settings (seed, skeleton sizes C and N, epochs, ..., subset sizes) are the engine's TrainSettings. */
+export interface RunConfig extends TrainSettings {
   readonly version: typeof RUN_CONFIG_VERSION;
   readonly name: string;
   readonly datasetId: string;
   /** The search space as its normalised config (what the space editor produces). */
   readonly space: SpaceConfig;
   readonly strategy: 'random' | 'evolution' | 'reinforce' | 'local';
-  readonly seed: number;
   /** Number of candidates to evaluate. */
   readonly budget: number;
-  /**
-   * Skeleton sizes (engine space/run-skeleton.ts): C = NB201 first-stage channels / DARTS channels per node
-   * (even) / mobile stem channels; N = NB201 cells per stage / DARTS number of cells / unused for mobile.
-   */
-  readonly channels: number;
-  readonly cellsPerStage: number;
-  /** Training budget per candidate. */
-  readonly epochs: number;
-  readonly batchSize: number;
-  readonly learningRate: number;
-  /** Train/validation subset sizes drawn from the dataset's locked train/valid splits. */
-  readonly trainSamples: number;
-  readonly validSamples: number;
   readonly backend: BackendChoice;
   /** What a candidate is scored by: accuracy minus penalties, with hard constraints (e.g. latency_ms <= 8). */
   readonly objective: ObjectiveSpec;

@@ -12,17 +12,14 @@ import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CDPSession, Page } from 'playwright-core';
-import type { PreviewServer } from 'vite';
-import { launch, startPreview, stopPreview, type BrowserHandle } from './harness';
+import { useApp } from './harness';
 
 const GOOD = path.resolve(import.meta.dirname, '../fixtures/good-datasets');
 const BAD = path.resolve(import.meta.dirname, '../fixtures/bad-datasets');
 
-let server: PreviewServer;
-let url: string;
-let browser: BrowserHandle;
+const app = useApp();
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 let cdp: CDPSession | null = null;
 let origin = '';
@@ -30,25 +27,19 @@ let origin = '';
 const ROOM = 24 * 1024 * 1024;
 
 beforeAll(async () => {
-  ({ server, url } = await startPreview());
-  origin = new URL(url).origin;
-  browser = await launch();
-  page = await browser.context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(`${url}#datasets`);
+  origin = new URL(app().url).origin;
+  ({ page, errors: pageErrors } = await app().open('#datasets'));
   await listLoaded();
   // Lower the quota to what is used + ROOM before the first write: Chromium caches IndexedDB's free-space
   // answer for a while after each write, so an override made later could go unnoticed by the next commit.
   // ROOM also covers the service worker's precache (it counts against the same quota) if it is still running.
   await page.waitForFunction(() => document.documentElement.dataset.offlineReady === 'true', null, { timeout: 20_000 }).catch(() => undefined);
   const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
-  cdp = await browser.context.newCDPSession(page);
+  cdp = await app().browser.context.newCDPSession(page);
   await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + ROOM });
 });
 afterAll(async () => {
   await clearQuota();
-  await browser?.close();
-  if (server) await stopPreview(server);
 });
 
 async function clearQuota(): Promise<void> {

@@ -3,35 +3,21 @@
  * its .wasm binaries and the built-in dataset; with the server gone, the app still loads and a search on
  * the built-in dataset still runs.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PreviewServer } from 'vite';
-import { launch, startPreview, stopPreview, type BrowserHandle } from './harness';
+import { describe, expect, it } from 'vitest';
+import { useApp } from './harness';
 
-let server: PreviewServer | null;
-let url: string;
-let browser: BrowserHandle;
-
-beforeAll(async () => {
-  ({ server, url } = await startPreview());
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  if (server) await stopPreview(server);
-});
+const app = useApp();
 
 describe('offline after the first visit', () => {
   it('loads and searches with the server stopped', async () => {
-    const page = await browser.context.newPage();
-    await page.goto(url);
+    const { page } = await app().open();
     // Wait until the service worker has installed (precache complete) and controls the page.
     await page.waitForFunction(() => document.documentElement.dataset.offlineReady === 'true', null, { timeout: 120_000 });
     await page.reload();
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
 
-    await stopPreview(server!);
-    server = null;
-    await browser.context.setOffline(true);
+    await app().stopServer();
+    await app().browser.context.setOffline(true);
     const nav = await page.reload();
     expect(nav?.status() ?? 200).toBe(200);
     await page.getByTestId('start').waitFor({ timeout: 30_000 });

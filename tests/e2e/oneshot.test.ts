@@ -6,23 +6,11 @@
  * per cell type (8 ops each) and draws the derived normal and reduction cells; on the mobile macro-space supernet
  * (SPOS only: the DARTS methods are disabled) a tiny SPOS run ranks its subnets with a Kendall-tau check.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { PreviewServer } from 'vite';
-import { launch, startPreview, stopPreview, type BrowserHandle } from './harness';
+import { useApp } from './harness';
 
-let server: PreviewServer;
-let url: string;
-let browser: BrowserHandle;
-
-beforeAll(async () => {
-  ({ server, url } = await startPreview());
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  if (server) await stopPreview(server);
-});
+const app = useApp();
 
 async function set(page: Page, testId: string, value: string | number): Promise<void> {
   const el = page.getByTestId(testId);
@@ -77,10 +65,7 @@ async function heatmap(page: Page): Promise<number[][]> {
 
 describe('one-shot searches in Chromium', () => {
   it('DARTS: live losses, alphas and genotype; stop, reload, resume from the checkpoint', async () => {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${url}#oneshot`);
+    const { page, errors } = await app().open('#oneshot');
     await tinyConfig(page, 'darts', 3);
     await page.getByTestId('oneshot-start').click();
 
@@ -110,7 +95,7 @@ describe('one-shot searches in Chromium', () => {
     expect(cp!.metaEpoch).toBe(stoppedAt);
 
     // Reload: the run, its charts and its checkpoint are still there; resume continues from the checkpoint.
-    await page.goto(`${url}#oneshot`);
+    await page.goto(`${app().url}#oneshot`);
     await page.reload();
     await page.waitForFunction(() => document.querySelector('[data-testid="oneshot-status"]')?.getAttribute('data-status') === 'paused', null, { timeout: 30_000 });
     expect(await epochsDone(page)).toBe(stoppedAt);
@@ -133,10 +118,7 @@ describe('one-shot searches in Chromium', () => {
   });
 
   it('SPOS: ranks N subnets, marks the top k and reports the ranking check', async () => {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${url}#oneshot`);
+    const { page, errors } = await app().open('#oneshot');
     await tinyConfig(page, 'spos', 1);
     await set(page, 'oneshot-subnets', 6);
     await set(page, 'oneshot-topk', 2);
@@ -163,10 +145,7 @@ describe('one-shot searches in Chromium', () => {
   });
 
   it('DARTS-cell space: 14 alpha rows per cell type, the derived DARTS genotype drawn', async () => {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${url}#oneshot`);
+    const { page, errors } = await app().open('#oneshot');
     await set(page, 'oneshot-space', 'darts');
     await set(page, 'oneshot-method', 'darts');
     await set(page, 'oneshot-epochs', 1);
@@ -200,10 +179,7 @@ describe('one-shot searches in Chromium', () => {
   });
 
   it('mobile macro space: DARTS methods disabled with the reason; SPOS ranks subnets with a Kendall-tau check', async () => {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${url}#oneshot`);
+    const { page, errors } = await app().open('#oneshot');
     await set(page, 'oneshot-space', 'mobile');
     expect(await page.getByTestId('oneshot-method').inputValue()).toBe('spos');
     expect(await page.locator('[data-testid="oneshot-method"] option[value="darts"]').isDisabled()).toBe(true);

@@ -6,23 +6,11 @@
  * No wall-clock assertions: the figures are printed for the record.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { PreviewServer } from 'vite';
-import { launch, startPreview, stopPreview, type BrowserHandle } from './harness';
+import { useApp } from './harness';
 
-let server: PreviewServer;
-let url: string;
-let browser: BrowserHandle;
-
-beforeAll(async () => {
-  ({ server, url } = await startPreview());
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  if (server) await stopPreview(server);
-});
+const app = useApp();
 
 async function fill(page: Page, testId: string, value: number | string): Promise<void> {
   await page.getByTestId(testId).fill(String(value));
@@ -36,10 +24,7 @@ const HEADER = 'backend,status,software_fallback,median_ms,p10_ms,p90_ms,cv,nois
 
 describe('profiler tab in Chromium', () => {
   it('builds a LUT on wasm, validates it, compares backends, exports CSV, and keeps the LUT after a reload', async () => {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(url);
+    const { page, errors } = await app().open();
     await page.getByTestId('tab-profiler').click();
     await expect.poll(() => page.getByTestId('prof-no-luts').count()).toBe(1);
 

@@ -3,23 +3,11 @@
  * built-in MNIST subset, see candidates with accuracy and latency arrive, reload, find them still there
  * (IndexedDB), resume, and see more arrive without any candidate evaluated twice.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { PreviewServer } from 'vite';
-import { launch, startPreview, stopPreview, type BrowserHandle } from './harness';
+import { useApp } from './harness';
 
-let server: PreviewServer;
-let url: string;
-let browser: BrowserHandle;
-
-beforeAll(async () => {
-  ({ server, url } = await startPreview());
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  if (server) await stopPreview(server);
-});
+const app = useApp();
 
 async function setNumber(page: Page, testId: string, value: number): Promise<void> {
   await page.getByTestId(testId).fill(String(value));
@@ -37,10 +25,7 @@ async function rows(page: Page): Promise<{ arch: string; acc: number; latency: n
 
 describe('search spine in Chromium', () => {
   it('runs, survives a reload and resumes', async () => {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(url);
+    const { page, errors } = await app().open();
     await setNumber(page, 'budget', 8);
     await setNumber(page, 'epochs', 2);
     await setNumber(page, 'train-samples', 512);

@@ -5,24 +5,12 @@
  * the genotypes respect the restriction, a candidate's detail draws the stage diagram, and after a reload
  * the run still shows its custom space.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import type { PreviewServer } from 'vite';
-import { launch, startPreview, stopPreview, type BrowserHandle } from './harness';
+import { useApp } from './harness';
 
-let server: PreviewServer;
-let url: string;
-let browser: BrowserHandle;
-
-beforeAll(async () => {
-  ({ server, url } = await startPreview());
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  if (server) await stopPreview(server);
-});
+const app = useApp();
 
 async function setField(page: Page, testId: string, value: string | number): Promise<void> {
   await page.getByTestId(testId).fill(String(value));
@@ -35,10 +23,7 @@ const jsonOf = async (page: Page) => JSON.parse(await page.getByTestId('space-js
 
 describe('space editor in Chromium', () => {
   it('edits a mobile space, blocks an invalid one, runs a valid one and keeps it across a reload', async () => {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(url);
+    const { page, errors } = await app().open();
 
     // The offered ops come from the worker: NB201 first, then switch to mobile.
     await page.getByTestId('op-nor_conv_3x3').waitFor({ timeout: 60_000 });
@@ -132,10 +117,9 @@ describe('space editor in Chromium', () => {
   }, 400_000);
 
   it('runs a zero-cost warm start from the Search tab: the first candidates are the pool\'s best by SynFlow', async () => {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(url);
+    const { page, errors } = await app().open();
+    // The page opens on the previous test's run (its mobile space): back to NB201 first.
+    await page.getByTestId('space-kind').selectOption('nb201');
     await page.getByTestId('op-nor_conv_3x3').waitFor({ timeout: 60_000 });
     await page.getByTestId('warm-start-on').check();
     await page.getByTestId('warm-start-proxy').selectOption('synflow');
@@ -148,6 +132,8 @@ describe('space editor in Chromium', () => {
     await page.getByTestId('channels').fill('4');
     await page.getByTestId('backend').selectOption('wasm');
     await page.getByTestId('start').click();
+    // The previous test's finished run is on screen until the new one starts.
+    await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent !== 'done', null, { timeout: 30_000 });
     await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'done', null, { timeout: 240_000 });
     expect(await page.getByTestId('candidate-row').count()).toBe(2);
     const synflowOf = async (row: number): Promise<number> => {

@@ -11,25 +11,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { PreviewServer } from 'vite';
-import { launch, startPreview, stopPreview, type BrowserHandle } from './harness';
+import { ROOT, useApp } from './harness';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const TABLE = path.resolve(ROOT, '../shared/benchmarks/nb201/nb201-cifar10-valid.csv');
 
-let server: PreviewServer;
-let url: string;
-let browser: BrowserHandle;
+const app = useApp();
 let scratch: string;
 
-beforeAll(async () => {
-  ({ server, url } = await startPreview());
-  browser = await launch();
+beforeAll(() => {
   scratch = mkdtempSync(path.join(tmpdir(), 'nas-lab-'));
 });
-afterAll(async () => {
-  await browser?.close();
-  if (server) await stopPreview(server);
+afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -52,10 +44,7 @@ async function setStrategies(page: Page, on: string[]): Promise<void> {
 
 describe('benchmark lab in Chromium', () => {
   it('imports a table, compares strategies over seeds, keeps the table across a reload and rejects a bad file', async () => {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(url);
+    const { page, errors } = await app().open();
     await openLab(page);
     expect(await tableCount(page)).toBe(0);
 
@@ -124,7 +113,7 @@ describe('benchmark lab in Chromium', () => {
     const card = page.locator('[data-testid="lab-best"]').nth(1);
     const arch = (await card.locator('.arch code').innerText()).trim();
     expect(arch).toMatch(/^\|.+~0\|\+\|.+~2\|$/);
-    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
+    await app().browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(app().url).origin });
     await card.getByTestId('copy-arch').click();
     await card.getByText('Copied').waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(arch);
@@ -166,10 +155,7 @@ describe('benchmark lab in Chromium', () => {
   });
 
   it('the warm-start switch adds "<strategy> + zero-cost warm start" next to the plain strategy, and it completes', async () => {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${url}#lab`);
+    const { page, errors } = await app().open('#lab');
     await page.getByTestId('table-file').waitFor();
     await page.waitForTimeout(500);
     if ((await tableCount(page)) === 0) await page.getByTestId('table-file').setInputFiles(TABLE);
@@ -212,10 +198,7 @@ describe('benchmark lab in Chromium', () => {
   });
 
   it('cancels a long lab and keeps the searches that finished', async () => {
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${url}#lab`);
+    const { page, errors } = await app().open('#lab');
     await page.getByTestId('table-file').waitFor();
     await page.waitForTimeout(500);
     if ((await tableCount(page)) === 0) await page.getByTestId('table-file').setInputFiles(TABLE);

@@ -8,11 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
-import path from 'node:path';
-import { launch, startPreview, stopPreview, type BrowserHandle } from './harness';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const DIST = path.resolve(ROOT, process.env.E2E_DIST ?? 'dist');
+import { DIST, launch, ROOT, startPreview, stopPreview, type BrowserHandle } from './harness';
 
 let isolated: { server: PreviewServer; url: string };
 let plain: { server: PreviewServer; url: string };

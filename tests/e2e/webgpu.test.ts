@@ -3,23 +3,11 @@
  * (--enable-unsafe-webgpu gives SwiftShader; never a speed reference). In auto mode the fallback adapter
  * must be passed over with its reason shown; forced, a candidate trains on webgpu and scores like wasm.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { PreviewServer } from 'vite';
-import { launch, startPreview, stopPreview, type BrowserHandle } from './harness';
+import { useApp } from './harness';
 
-let server: PreviewServer;
-let url: string;
-let browser: BrowserHandle;
-
-beforeAll(async () => {
-  ({ server, url } = await startPreview());
-  browser = await launch(['--enable-unsafe-webgpu']);
-});
-afterAll(async () => {
-  await browser?.close();
-  if (server) await stopPreview(server);
-});
+const app = useApp(['--enable-unsafe-webgpu']);
 
 async function runOne(page: Page, backend: string): Promise<{ acc: number; backend: string; trainLoss: number }> {
   await page.getByTestId('backend').selectOption(backend);
@@ -56,8 +44,7 @@ async function runOne(page: Page, backend: string): Promise<{ acc: number; backe
 
 describe('WebGPU path (SwiftShader adapter)', () => {
   it('auto passes over the fallback adapter and says why', async () => {
-    const page = await browser.context.newPage();
-    await page.goto(url);
+    const { page } = await app().open();
     const adapter = await page.evaluate(async () => {
       type Info = { vendor?: string; architecture?: string; isFallbackAdapter?: boolean };
       const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Info } | null> } }).gpu;
@@ -76,12 +63,10 @@ describe('WebGPU path (SwiftShader adapter)', () => {
   });
 
   it('trains a candidate when webgpu is forced, scoring like wasm on the same seed', { timeout: 900_000 }, async () => {
-    const page = await browser.context.newPage();
-    await page.goto(url);
+    const { page } = await app().open();
     const gpu = await runOne(page, 'webgpu');
     expect(gpu.backend).toBe('webgpu');
-    const page2 = await browser.context.newPage();
-    await page2.goto(url);
+    const { page: page2 } = await app().open();
     const wasm = await runOne(page2, 'wasm');
     expect(wasm.backend).toBe('wasm');
     console.log(`[e2e] same candidate, same seed: webgpu loss ${gpu.trainLoss} acc ${gpu.acc}%, wasm loss ${wasm.trainLoss} acc ${wasm.acc}%`);

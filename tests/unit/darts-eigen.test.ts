@@ -8,8 +8,7 @@ import type * as tfType from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { installTrainingKernels } from '../../src/engine/kernels/install';
-import { quadrantDataset } from '../helpers/synthetic';
-import { channelStats, toTensorSplit } from '../../src/engine/evaluator/tensors';
+import { quadrantSplits } from '../helpers/synthetic';
 import { dominantEigenvalue, meanAlphaEntropy } from '../../src/engine/supernet/anti-collapse';
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
 import { DartsSearch } from '../../src/engine/strategy/darts';
@@ -62,11 +61,7 @@ describe('dominant Hessian eigenvalue', () => {
   });
 
   it('on the supernet: finite, and leaves alphas and BN statistics unchanged', async () => {
-    const ds = quadrantDataset(32, 8, 2);
-    const idx = Array.from({ length: 32 }, (_, i) => i);
-    const stats = channelStats(ds, idx);
-    const train = toTensorSplit(ds, idx.slice(0, 16), stats);
-    const valid = toTensorSplit(ds, idx.slice(16), stats);
+    const { train, valid } = quadrantSplits(32, 16, 2);
     const net = buildNb201Supernet({ ops: ['none', 'skip_connect', 'nor_conv_3x3'], skeleton: { inputShape: [8, 8, 1], numClasses: 2, channels: 2, cellsPerStage: 1 } }, createRng(3));
     const s = new DartsSearch(net, { train, valid }, { epochs: 1, batchSize: 8, antiCollapse: { eigenBatchSize: 16 } });
     const snap = () => [...net.archParams, ...net.buffers].map((v) => Array.from(v.dataSync()));

@@ -5,9 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
-import { quadrantDataset } from '../helpers/synthetic';
-import { channelStats, disposeSplit, toTensorSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
+import { quadrantSplits } from '../helpers/synthetic';
+import { disposeSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
 import { buildDartsSupernet } from '../../src/engine/supernet/darts-supernet';
 import type { OneShotEvent } from '../../src/engine/supernet/events';
 import { DartsSearch } from '../../src/engine/strategy/darts';
@@ -18,13 +17,8 @@ import { createRng } from '../../src/engine/util/rng';
 let train: TensorSplit;
 let valid: TensorSplit;
 beforeAll(async () => {
-  await useBackend('cpu');
-  installTrainingKernels();
-  const ds = quadrantDataset(16, 8, 6);
-  const idx = Array.from({ length: 16 }, (_, i) => i);
-  const stats = channelStats(ds, idx);
-  train = toTensorSplit(ds, idx.slice(0, 8), stats);
-  valid = toTensorSplit(ds, idx.slice(8), stats);
+  await useBackend('cpu', { trainingKernels: true });
+  ({ train, valid } = quadrantSplits(16, 8, 6));
 });
 afterAll(() => { disposeSplit(train); disposeSplit(valid); });
 

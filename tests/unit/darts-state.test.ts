@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
-import { quadrantDataset } from '../helpers/synthetic';
-import { channelStats, disposeSplit, toTensorSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
+import { quadrantSplits } from '../helpers/synthetic';
+import { disposeSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
 import { buildNb201Supernet, type Nb201SupernetConfig } from '../../src/engine/supernet/nb201-supernet';
 import { checkpointFromJson, checkpointToJson } from '../../src/engine/supernet/state';
 import type { OneShotEvent } from '../../src/engine/supernet/events';
@@ -24,13 +23,8 @@ let train: TensorSplit;
 let valid: TensorSplit;
 
 beforeAll(async () => {
-  tf = await useBackend('cpu');
-  installTrainingKernels();
-  const ds = quadrantDataset(32, 8, 5);
-  const idx = Array.from({ length: 32 }, (_, i) => i);
-  const stats = channelStats(ds, idx);
-  train = toTensorSplit(ds, idx.slice(0, 16), stats);
-  valid = toTensorSplit(ds, idx.slice(16), stats);
+  tf = await useBackend('cpu', { trainingKernels: true });
+  ({ train, valid } = quadrantSplits(32, 16, 5));
 });
 afterAll(() => { disposeSplit(train); disposeSplit(valid); });
 

@@ -7,20 +7,13 @@ import { describe, expect, it } from 'vitest';
 // tfjs-core must load before the ESM gradient registrations (see kernels-torch.test.ts).
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { lcgValues } from '../helpers/synthetic';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { installTrainingKernels, uninstallTrainingKernels } from '../../src/engine/kernels/install';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
+const values = (n: number, seed: number) => lcgValues(n, seed);
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Runs `f` with tfjs's CPU kernels and with ours; returns [reference, ours] as plain arrays with shapes. */

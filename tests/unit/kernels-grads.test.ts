@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 // tfjs-core must load before the ESM gradient registrations (see kernels-torch.test.ts).
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { lcgValues } from '../helpers/synthetic';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import {
   installTrainingKernels, trainingKernelManifest, uninstallTrainingKernels,
@@ -29,15 +30,7 @@ interface Spec {
 }
 
 /** Deterministic pseudo-random values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = Math.round(((s / 2 ** 32) * 2 - 1) * 1e4) / 1e4;
-  }
-  return out;
-}
+const values = (n: number, seed: number) => lcgValues(n, seed, 1, 4);
 
 /** A permutation of k * 0.01 (distinct values 0.01 apart), for maxPool finite differences. */
 function distinct(n: number, seed: number): Float32Array {

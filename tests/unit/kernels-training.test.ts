@@ -10,20 +10,13 @@ import { describe, expect, it } from 'vitest';
 // tfjs-core must load before the ESM gradient registrations (see kernels-torch.test.ts).
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { lcgValues } from '../helpers/synthetic';
 import type { Tensor, Tensor2D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
 import { installTrainingKernels, uninstallTrainingKernels } from '../../src/engine/kernels/install';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 
-function values(n: number, seed: number, amp = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 2 ** 32) * 2 - 1) * amp;
-  }
-  return out;
-}
+const values = (n: number, seed: number, amp = 1) => lcgValues(n, seed, amp);
 
 const BATCH = 8;
 const CLASSES = 4;

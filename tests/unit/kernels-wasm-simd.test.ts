@@ -11,6 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { lcgValues } from '../helpers/synthetic';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { trainingKernelManifest, uninstallTrainingKernels } from '../../src/engine/kernels/install';
 import { validRange, wasmConv2d, wasmConvGradOptions, wasmFilterGrad, wasmInputGrad } from '../../src/engine/kernels/wasm-conv-grad';
@@ -23,15 +24,7 @@ type Tf = Awaited<ReturnType<typeof useBackend>>;
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 interface Case { name: string; x: [number, number, number, number]; w: [number, number, number, number]; s: number | [number, number]; pad: Pad; dil?: number }
 
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = Math.round(((s / 2 ** 32) * 2 - 1) * 1e4) / 1e4;
-  }
-  return out;
-}
+const values = (n: number, seed: number) => lcgValues(n, seed, 1, 4);
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 const CASES: Case[] = [

@@ -6,9 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
-import { quadrantDataset } from '../helpers/synthetic';
-import { channelStats, disposeSplit, toTensorSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
+import { quadrantSplits } from '../helpers/synthetic';
+import { disposeSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
 import { buildDartsSupernet } from '../../src/engine/supernet/darts-supernet';
 import { recalibrateBatchNorm } from '../../src/engine/supernet/bn-recalibrate';
@@ -23,13 +22,8 @@ let train: TensorSplit;
 let valid: TensorSplit;
 
 beforeAll(async () => {
-  tf = await useBackend('cpu');
-  installTrainingKernels();
-  const ds = quadrantDataset(16, 8, 1);
-  const idx = Array.from({ length: 16 }, (_, i) => i);
-  const stats = channelStats(ds, idx);
-  train = toTensorSplit(ds, idx.slice(0, 8), stats);
-  valid = toTensorSplit(ds, idx.slice(8), stats);
+  tf = await useBackend('cpu', { trainingKernels: true });
+  ({ train, valid } = quadrantSplits(16, 8, 1));
 });
 afterAll(() => { disposeSplit(train); disposeSplit(valid); });
 

@@ -7,28 +7,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
-import { quadrantDataset } from '../helpers/synthetic';
-import { channelStats, disposeSplit, toTensorSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
+import { quadrantSplits } from '../helpers/synthetic';
+import { disposeSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
 import { checkpointFromJson, checkpointToJson } from '../../src/engine/supernet/state';
 import type { OneShotEvent } from '../../src/engine/supernet/events';
 import { nb201MFlops, SposSearch, type SposOptions } from '../../src/engine/strategy/spos';
 import { createNb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
 import { createRng } from '../../src/engine/util/rng';
+import { expectCheckpointResumes } from '../helpers/spos-resume';
 
 let tf: typeof tfType;
 let train: TensorSplit;
 let valid: TensorSplit;
 
 beforeAll(async () => {
-  tf = await useBackend('cpu');
-  installTrainingKernels();
-  const ds = quadrantDataset(48, 8, 9);
-  const idx = Array.from({ length: 48 }, (_, i) => i);
-  const stats = channelStats(ds, idx);
-  train = toTensorSplit(ds, idx.slice(0, 32), stats);
-  valid = toTensorSplit(ds, idx.slice(32), stats);
+  tf = await useBackend('cpu', { trainingKernels: true });
+  ({ train, valid } = quadrantSplits(48, 32, 9));
 });
 afterAll(() => { disposeSplit(train); disposeSplit(valid); });
 
@@ -90,18 +85,7 @@ describe('SPOS search', () => {
 
   it('a checkpoint mid-training resumes to the same next steps and the same ranking', async () => {
     const a = make(3);
-    for (let i = 0; i < 3; i++) await a.step();
-    const saved = JSON.stringify(checkpointToJson(await a.stateDict()));
-    const ra = [await a.step(), await a.step()];
-    const b = make(77);
-    b.loadStateDict(checkpointFromJson(JSON.parse(saved)));
-    const rb = [await b.step(), await b.step()];
-    ra.forEach((r, i) => {
-      expect(rb[i].arch).toBe(r.arch);
-      expect(Math.abs(rb[i].trainLoss - r.trainLoss)).toBeLessThan(1e-6);
-    });
-    const [wa, wb] = [a, b].map((s) => s.supernet.weights.map((w) => Array.from(w.dataSync())));
-    wa.forEach((w, i) => w.forEach((v, j) => expect(Math.abs(v - wb[i][j])).toBeLessThan(1e-6)));
+    const b = await expectCheckpointResumes(a, () => make(77));
     const resA = await a.run();
     const resB = await b.run();
     expect(resB.ranked.map((r) => [r.arch, r.accuracy])).toEqual(resA.ranked.map((r) => [r.arch, r.accuracy]));

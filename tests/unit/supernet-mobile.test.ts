@@ -9,30 +9,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
-import { quadrantDataset } from '../helpers/synthetic';
-import { channelStats, disposeSplit, toTensorSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
+import { quadrantSplits } from '../helpers/synthetic';
+import { disposeSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
 import { buildMobileNetwork } from '../../src/engine/model/mobile-network';
 import type { Network } from '../../src/engine/model/network';
 import type { MobileGenotype } from '../../src/engine/space/mobile';
 import { buildMobileSupernet } from '../../src/engine/supernet/mobile-supernet';
-import { checkpointFromJson, checkpointToJson } from '../../src/engine/supernet/state';
 import { valueAndSparseGrads } from '../../src/engine/strategy/darts-architect';
 import { mobileMFlops, SposSearch, type SposOptions } from '../../src/engine/strategy/spos';
 import { createRng } from '../../src/engine/util/rng';
+import { expectCheckpointResumes } from '../helpers/spos-resume';
 
 let tf: typeof tfType;
 let train: TensorSplit;
 let valid: TensorSplit;
 
 beforeAll(async () => {
-  tf = await useBackend('cpu');
-  installTrainingKernels();
-  const ds = quadrantDataset(48, 8, 9);
-  const idx = Array.from({ length: 48 }, (_, i) => i);
-  const stats = channelStats(ds, idx);
-  train = toTensorSplit(ds, idx.slice(0, 32), stats);
-  valid = toTensorSplit(ds, idx.slice(32), stats);
+  tf = await useBackend('cpu', { trainingKernels: true });
+  ({ train, valid } = quadrantSplits(48, 32, 9));
 });
 afterAll(() => { disposeSplit(train); disposeSplit(valid); });
 
@@ -157,18 +151,7 @@ describe('mobile supernet', () => {
 
   it('a checkpoint round trip takes the same next steps', async () => {
     const a = search(6);
-    for (let i = 0; i < 3; i++) await a.step();
-    const saved = JSON.stringify(checkpointToJson(await a.stateDict()));
-    const ra = [await a.step(), await a.step()];
-    const b = search(66);
-    b.loadStateDict(checkpointFromJson(JSON.parse(saved)));
-    const rb = [await b.step(), await b.step()];
-    ra.forEach((r, i) => {
-      expect(rb[i].arch).toBe(r.arch);
-      expect(Math.abs(rb[i].trainLoss - r.trainLoss)).toBeLessThan(1e-6);
-    });
-    const [wa, wb] = [a, b].map((s) => s.supernet.weights.map((w) => Array.from(w.dataSync())));
-    wa.forEach((w, i) => w.forEach((v, j) => expect(Math.abs(v - wb[i][j])).toBeLessThan(1e-6)));
+    const b = await expectCheckpointResumes(a, () => search(66));
     [a, b].forEach((s) => { s.dispose(); s.supernet.dispose(); });
   });
 });

@@ -5,9 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
-import { quadrantDataset } from '../helpers/synthetic';
-import { channelStats, disposeSplit, toTensorSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
+import { quadrantSplits } from '../helpers/synthetic';
+import { disposeSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
 import { DEFAULT_TRAIN_OPTIONS } from '../../src/engine/evaluator/train';
 import { buildNb201Network } from '../../src/engine/model/nb201-network';
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
@@ -20,13 +19,8 @@ import { createRng } from '../../src/engine/util/rng';
 let train: TensorSplit;
 let valid: TensorSplit;
 beforeAll(async () => {
-  await useBackend('cpu');
-  installTrainingKernels();
-  const ds = quadrantDataset(48, 8, 4);
-  const idx = Array.from({ length: 48 }, (_, i) => i);
-  const stats = channelStats(ds, idx);
-  train = toTensorSplit(ds, idx.slice(0, 32), stats);
-  valid = toTensorSplit(ds, idx.slice(32), stats);
+  await useBackend('cpu', { trainingKernels: true });
+  ({ train, valid } = quadrantSplits(48, 32, 4));
 });
 afterAll(() => { disposeSplit(train); disposeSplit(valid); });
 

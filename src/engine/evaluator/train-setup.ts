@@ -17,15 +17,20 @@ import { channelStats, disposeSplit, toTensorSplit } from './tensors';
 import { DEFAULT_TRAIN_OPTIONS } from './train';
 import { TrainEvaluator, type TrainEvaluatorConfig } from './train-evaluator';
 
+/** A training-based search's settings; the app's RunConfig and the CLI's train evaluator config extend them. */
 export interface TrainSettings {
   readonly seed: number;
-  /** C: see space/run-skeleton.ts for what it means in each space. */
+  /**
+   * Skeleton sizes (space/run-skeleton.ts): C = NB201 first-stage channels / DARTS channels per node
+   * (even) / mobile stem channels; N = NB201 cells per stage / DARTS number of cells / unused for mobile.
+   */
   readonly channels: number;
-  /** N: see space/run-skeleton.ts. */
   readonly cellsPerStage: number;
+  /** Training budget per candidate. */
   readonly epochs: number;
   readonly batchSize: number;
   readonly learningRate: number;
+  /** Train/validation subset sizes drawn from the dataset's locked train/valid splits. */
   readonly trainSamples: number;
   readonly validSamples: number;
 }

@@ -10,6 +10,7 @@ import { ObjectiveSpecSchema, type ObjectiveSpec } from '../strategy/objective';
 import { parseStrategyOptions, STRATEGY_NAMES, StrategyConfigError, type StrategyName } from '../strategy/registry';
 import type { ParetoSpec, SearchBudget } from './loop';
 import { parseSpaceConfig, SpaceConfigError, type SpaceConfig } from '../space/config-schema';
+import type { TrainSettings } from '../evaluator/train-setup';
 
 export const SEARCH_CONFIG_VERSION = 1;
 
@@ -19,19 +20,11 @@ export interface TabularEvaluatorConfig {
   readonly table: string;
 }
 
-/** Train every candidate on a dataset (the built-in MNIST subset), as the app does. */
-export interface TrainEvaluatorConfig {
+/** Train every candidate on a dataset (the built-in MNIST subset), as the app does (the seed is the search's). */
+export interface TrainEvaluatorConfig extends Omit<TrainSettings, 'seed'> {
   readonly kind: 'train';
   readonly dataset: 'builtin:mnist-10k';
   readonly backend: 'wasm' | 'cpu';
-  /** Skeleton sizes C and N, as in the app (space/run-skeleton.ts: what they mean per space). */
-  readonly channels: number;
-  readonly cellsPerStage: number;
-  readonly epochs: number;
-  readonly batchSize: number;
-  readonly learningRate: number;
-  readonly trainSamples: number;
-  readonly validSamples: number;
   /** Measure inference latency of each candidate on the backend. */
   readonly latency: boolean;
 }
