@@ -70,6 +70,8 @@ describe('space editor in Chromium', () => {
     await page.getByTestId('start').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'done', null, { timeout: 240_000 });
 
+    // The name was left empty: the run is named from its space, strategy and dataset.
+    expect(await page.getByRole('button', { name: 'Mobile random search on MNIST' }).count()).toBeGreaterThan(0);
     const archs = await page.$$eval('[data-testid="candidate-row"] code', (cs) => cs.map((c) => c.textContent ?? ''));
     expect(archs).toHaveLength(2);
     for (const arch of archs) {
