@@ -16,7 +16,7 @@ import { buildNb201Supernet } from '../src/engine/supernet/nb201-supernet';
 import type { Supernet } from '../src/engine/supernet/types';
 import { valueAndGrads } from '../src/engine/strategy/darts-architect';
 import { createRng } from '../src/engine/util/rng';
-import type { NamedTensor, StepProfile, Workload, WorkloadSpec } from './workloads';
+import { profileKernels, type NamedTensor, type StepProfile, type Workload, type WorkloadSpec } from './workloads';
 
 /** The weight step's optimiser (DartsSearch defaults), also handed to PyTorch. */
 export const SUPERNET_OPTIM = { lr: 0.025, momentum: 0.9, weightDecay: 3e-4, clip: 5 } as const;
@@ -70,14 +70,11 @@ export function createSupernetWorkload(spec: WorkloadSpec, label: string): Workl
       return v;
     },
     async profileStep(): Promise<StepProfile> {
-      const info = await tf.profile(async () => {
+      return profileKernels(async () => {
         const l = weightStep();
         await l.data();
         l.dispose();
       });
-      const counts = new Map<string, number>();
-      for (const k of info.kernels) counts.set(k.name, (counts.get(k.name) ?? 0) + 1);
-      return { kernels: info.kernels.length, peakBytes: info.peakBytes, topKernels: [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8) };
     },
     async exportTensors() {
       const tensors: NamedTensor[] = [

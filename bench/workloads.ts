@@ -112,6 +112,31 @@ function namedParams(entries: [string, readonly tf.Variable[]][]): { params: tf.
   return { params, names };
 }
 
+/**
+ * What tf.profile records for one step (kernels launched, peak bytes), without tf.profile itself: tfjs 4.22 computes
+ * its peakBytes as `Math.max(...kernels)`, which overflows Chromium's call stack past ~65k kernels (a plain DARTS
+ * supernet step launches 71k). Same engine switch as tf.profile (`state.profiling`), peak taken in a loop.
+ */
+export async function profileKernels(run: () => Promise<void>): Promise<StepProfile> {
+  const engine = tf.engine() as unknown as { state: { profiling: boolean; activeProfile: { kernels: { name: string; totalBytesSnapshot: number }[] } } };
+  engine.state.profiling = true;
+  engine.state.activeProfile.kernels = [];
+  try {
+    await run();
+  } finally {
+    engine.state.profiling = false;
+  }
+  const kernels = engine.state.activeProfile.kernels;
+  engine.state.activeProfile.kernels = [];
+  let peakBytes = 0;
+  const counts = new Map<string, number>();
+  for (const k of kernels) {
+    if (k.totalBytesSnapshot > peakBytes) peakBytes = k.totalBytesSnapshot;
+    counts.set(k.name, (counts.get(k.name) ?? 0) + 1);
+  }
+  return { kernels: kernels.length, peakBytes, topKernels: [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8) };
+}
+
 function smallCnn(rng: Rng): Net {
   const w1 = variableFrom(heNormal([3, 3, 1, 16], 9, rng), true);
   const b1 = variableFrom(tf.tensor1d(uniform(16, rng).map((v) => v * 0.05)), true);
@@ -263,15 +288,11 @@ export function createWorkload(spec: WorkloadSpec): Workload {
       return v;
     },
     async profileStep(index) {
-      const info = await tf.profile(async () => {
+      return profileKernels(async () => {
         const l = runStep(index);
         await l.data();
         l.dispose();
       });
-      const counts = new Map<string, number>();
-      for (const k of info.kernels) counts.set(k.name, (counts.get(k.name) ?? 0) + 1);
-      const topKernels = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
-      return { kernels: info.kernels.length, peakBytes: info.peakBytes, topKernels };
     },
     async exportTensors() {
       const tensors: NamedTensor[] = [
