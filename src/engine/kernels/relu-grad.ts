@@ -5,6 +5,7 @@
  * tfjs's formulation. (One difference: tfjs propagates NaN where x is NaN, the mask gives 0 there.)
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { WasmBackendLike as WasmLike } from '../ops/wasm-backend-like';
 import { simdKernelsFor } from '../ops/fused-wasm';
 import { asTensor } from './tensor-util';
 
@@ -14,12 +15,6 @@ export const ENGINE_RELU_GRAD = 'EngineReluGrad';
 /** Switch for benchmarks and tests: enabled=false uses tfjs's formulation everywhere. */
 export const reluGradOptions = { enabled: true };
 
-interface WasmLike {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm?: { asm?: { memory?: object } };
-}
 
 /** The wasm kernel: inputs {dy, x} (float32, same shape, size a multiple of 4). */
 export const wasmReluGradConfig: tf.KernelConfig = {

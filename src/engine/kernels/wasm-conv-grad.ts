@@ -16,6 +16,7 @@
  * On the small CNN step (Node, 1 thread) these took the step from ~2.4x to ~1.2-1.4x PyTorch's 1-thread CPU time.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { WasmBackendLike as WasmLike } from '../ops/wasm-backend-like';
 import { convGradSimdFor, type ConvGradSimd } from '../ops/wasm-conv-simd';
 import { conv2dFilterGrad } from './conv-backprop-filter';
 import { conv2dInputGrad } from './conv-backprop-input';
@@ -41,13 +42,6 @@ function xnnpackIsThreaded(backend: unknown): boolean {
   return threads > wasmConvGradOptions.xnnpackThreadsForOurs;
 }
 
-interface WasmLike {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-  disposeData(dataId: object): void;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm?: { asm?: { memory?: object } };
-}
 
 interface ConvAttrs {
   strides: number | [number, number];

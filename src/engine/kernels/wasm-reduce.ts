@@ -6,6 +6,7 @@
  * other dtypes, no SIMD) runs the previous (tfjs) kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { WasmBackendLike as WasmLike } from '../ops/wasm-backend-like';
 import { simdKernelsFor } from '../ops/fused-wasm';
 import { asTensor } from './tensor-util';
 import { delegate, type Fallback } from './wasm-delegate';
@@ -13,12 +14,6 @@ import { delegate, type Fallback } from './wasm-delegate';
 /** Switch for benchmarks and tests: enabled=false runs tfjs's kernels. */
 export const wasmReduceOptions = { enabled: true };
 
-interface WasmLike {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  disposeData(dataId: object): void;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm?: { asm?: { memory?: object } };
-}
 
 /** [outer, rows, c] when `axes` (sorted) are one contiguous block of `shape`, else null. */
 export function reduceBlock(shape: readonly number[], axes: readonly number[]): [number, number, number] | null {

@@ -29,6 +29,7 @@
  * value arrays. Inputs must be float32.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { WasmBackendLike as WasmLike } from './wasm-backend-like';
 import { simdKernelsFor, type SimdKernels } from './fused-wasm';
 
 export const NAS_DW_FILTER_GRAD = 'NasDwFilterGrad';
@@ -46,14 +47,7 @@ export const NAS_POOL_BN_GRAD = 'NasPoolBnGrad';
 
 export const FUSED_KERNEL_BACKENDS = ['wasm', 'cpu'] as const;
 
-/** The parts of the wasm and cpu backends' (untyped, to us) objects that the kernels use. */
-interface WasmLike {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-  disposeData(dataId: object): void;
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm?: { asm?: { memory?: object } };
-}
+/** The parts of the cpu backend object (untyped, to us) that the kernels use. */
 interface CpuLike {
   data: { get(dataId: object): { values?: unknown } | undefined };
   makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;

@@ -1,0 +1,14 @@
+/**
+ * The parts of tfjs's wasm backend object (untyped to us) that our own kernels use: output allocation on the wasm
+ * heap, heap views, and the heap memory itself (`wasm.asm.memory`; the worker puts the shared memory there when
+ * the threaded build runs). One declaration for every kernel file that reaches into the backend.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+
+export interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+  disposeData(dataId: object): void;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  wasm?: { asm?: { memory?: object } };
+}
