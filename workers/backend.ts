@@ -13,6 +13,9 @@ import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.w
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { createProbeWorkload } from '../src/engine/profiler/probe';
+import { createKernelPool, type HelperPort } from '../src/engine/ops/kernel-pool';
+import { attachKernelPool, convGradSimdFor, convSimdModule } from '../src/engine/ops/wasm-conv-simd';
+import { WINOGRAD_FUNCTIONS, winogradModuleBytes, winogradSimdFor } from '../src/engine/ops/wasm-winograd';
 import { installTrainingKernels } from '../src/engine/kernels/install';
 import type { BackendChoice, BackendName, BackendProbe, BackendReport } from '../src/protocol/backend';
 import type { DeviceFingerprint } from '../src/engine/profiler/fingerprint';
@@ -29,6 +32,8 @@ import { BACKEND_ORDER } from '../src/protocol/backend';
 const MAX_WASM_THREADS = 4;
 /** How long the threaded WASM build may take to start its pthread workers before we fall back to one thread. */
 const WASM_THREADS_TIMEOUT_MS = 30_000;
+/** How long the engine's kernel pool may take to start its helper threads before its kernels stay on one thread. */
+const KERNEL_POOL_TIMEOUT_MS = 15_000;
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlainUrl,
@@ -115,6 +120,74 @@ function exposeSharedHeap(): void {
   if (w?.asm && w.asm.memory == null && w.wasmMemory != null) w.asm = { ...w.asm, memory: w.wasmMemory };
 }
 
+let kernelPoolAllowed = true;
+let xnnpackThreadsOverride: number | undefined;
+
+/**
+ * Benchmarks only: start the threaded build with this many XNNPACK threads (e.g. 1: tfjs's kernels on one thread, the
+ * engine's conv kernels on the pool's planned thread count). Only takes effect before the first WASM initialisation.
+ */
+export function overrideXnnpackThreads(threads: number | undefined): void {
+  xnnpackThreadsOverride = threads;
+}
+
+/**
+ * Lets this worker run the engine's own conv kernels on a thread pool when WASM runs threaded (the default), or keeps
+ * them on the worker's thread (the benchmark's "tfjs threads without the pool" variant). Only takes effect before the
+ * first WASM initialisation.
+ */
+export function allowKernelPool(allow: boolean): void {
+  kernelPoolAllowed = allow;
+}
+
+/** A kernel-pool helper as a Blob-URL worker (its source is a plain string, so bundling cannot break it). */
+function spawnBlobHelper(urls: string[]): (source: string) => HelperPort {
+  return (source) => {
+    const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+    urls.push(url);
+    const w = new Worker(url, { name: 'engine-kernel-pool' });
+    return {
+      postMessage: (m) => w.postMessage(m),
+      onMessage: (cb) => { w.onmessage = (e: MessageEvent) => cb(e.data); },
+      onError: (cb) => { w.onerror = (e) => { e.preventDefault(); cb(e.message || 'the helper script failed to load'); }; },
+      terminate: () => w.terminate(),
+    };
+  };
+}
+
+/**
+ * With threaded WASM (a shared heap), starts a pool of `threads` threads (this one included) that runs the engine's
+ * WebAssembly-SIMD conv kernels (src/engine/ops/kernel-pool.ts) and attaches it to the heap; returns the text for the
+ * backend report. Any failure leaves the kernels on this thread and says why.
+ */
+async function startKernelPool(threads: number): Promise<string> {
+  if (!kernelPoolAllowed) return "the engine's conv kernels on 1 thread (kernel pool switched off for this worker)";
+  const memory = (tf.backend() as unknown as { wasm?: { asm?: { memory?: object } } }).wasm?.asm?.memory;
+  const simd = convGradSimdFor(memory);
+  if (memory == null || simd == null) return "the engine's conv kernels on 1 thread (no SIMD kernels on the shared heap)";
+  const urls: string[] = [];
+  try {
+    // The direct conv kernels, and the Winograd kernels when they run in the same SIMD mode (found as module 'winograd').
+    const modules = [convSimdModule(simd.fma, true)];
+    const names = ['conv'];
+    if (winogradSimdFor(memory)?.fma === simd.fma) {
+      modules.push({ bytes: winogradModuleBytes(true, simd.fma), functions: WINOGRAD_FUNCTIONS });
+      names.push('winograd');
+    }
+    const pool = await createKernelPool({
+      memory, threads, modules, spawn: spawnBlobHelper(urls), timeoutMs: KERNEL_POOL_TIMEOUT_MS,
+      sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    });
+    if (!pool) return "the engine's conv kernels on 1 thread";
+    attachKernelPool(memory, pool, simd.fma, names);
+    return `the engine's conv kernels on ${pool.threads} threads`;
+  } catch (e) {
+    return `the engine's conv kernels on 1 thread (${e instanceof Error ? e.message : String(e)})`;
+  } finally {
+    for (const u of urls) URL.revokeObjectURL(u);
+  }
+}
+
 /** Why the WASM backend runs on the thread count it does; set by the first WASM initialisation in this worker. */
 let wasmThreadsReason: string | undefined;
 let wasmInit: Promise<boolean> | null = null;
@@ -134,8 +207,9 @@ function initWasm(): Promise<boolean> {
     }
     if (plan.threads >= 2) {
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
-      setThreadsCount(plan.threads);
-      const restoreCores = showCoresWhileStarting(plan.threads);
+      const xnnpackThreads = xnnpackThreadsOverride ?? plan.threads;
+      setThreadsCount(xnnpackThreads);
+      const restoreCores = showCoresWhileStarting(xnnpackThreads);
       let timer: ReturnType<typeof setTimeout> | undefined;
       // A pthread worker that fails to load re-throws in this worker (Emscripten's worker.onerror): caught here, it
       // ends the wait at once instead of reaching the page as an uncaught worker error.
@@ -158,8 +232,9 @@ function initWasm(): Promise<boolean> {
       // Late errors of the abandoned pthreads are still swallowed for a while, then the listener goes.
       setTimeout(() => self.removeEventListener('error', onError), outcome === 'ok' ? 0 : WASM_THREADS_TIMEOUT_MS);
       if (outcome === 'ok') exposeSharedHeap();
-      if (outcome === 'ok' && getThreadsCount() >= 2) {
-        wasmThreadsReason = plan.reason;
+      if (outcome === 'ok' && (getThreadsCount() >= 2 || getThreadsCount() === xnnpackThreads)) {
+        const xnnpackNote = xnnpackThreads === plan.threads ? '' : ` (XNNPACK overridden to ${getThreadsCount()})`;
+        wasmThreadsReason = `${plan.reason}${xnnpackNote}; ${await startKernelPool(plan.threads)}`;
         return true;
       }
       wasmThreadsReason = outcome === 'timeout'

@@ -4,7 +4,12 @@ import type { StepProfile, WorkloadSpec } from '../workloads';
 export type BrowserBackend = 'wasm' | 'webgl' | 'webgpu' | 'cpu';
 
 export type WorkerRequest =
-  | { id: number; cmd: 'init'; backend: BrowserBackend; wasmThreads: boolean }
+  /** kernelPool (default true): with threaded WASM, run the engine's conv kernels on the kernel pool (workers/backend.ts). */
+  /**
+   * xnnpackThreads: start the threaded build with this many XNNPACK threads (overrideXnnpackThreads); winograd: false
+   * switches the engine's Winograd convs off (the direct conv kernels then take every conv).
+   */
+  | { id: number; cmd: 'init'; backend: BrowserBackend; wasmThreads: boolean; kernelPool?: boolean; xnnpackThreads?: number; winograd?: boolean }
   | { id: number; cmd: 'setup'; key: string; spec: WorkloadSpec }
   | { id: number; cmd: 'run'; key: string; warmup: number; steps: number; maxSeconds: number; startIndex: number }
   | { id: number; cmd: 'profile'; key: string }
@@ -18,6 +23,8 @@ export interface InitInfo {
   crossOriginIsolated: boolean;
   wasmThreads?: number;
   wasmSimd?: boolean;
+  /** Threads of the engine's kernel pool (1: none). */
+  kernelPoolThreads?: number;
 }
 
 export type WorkerReply =

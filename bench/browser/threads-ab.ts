@@ -1,16 +1,32 @@
 /**
- * Node-side driver (not part of the page): threaded vs single-threaded WASM side by side. Two cross-origin-isolated
- * benchmark pages, one with the app's thread count (`wasm-isolated`), one with threads off (`wasm-isolated-1t`),
- * run the same workload in alternating order (A B, B A, ...), so load drift on a shared machine hits both alike.
- * PyTorch-interleaved rows of the same two variants come from bench/run.ts --browser-backends wasm-isolated,wasm-isolated-1t.
+ * Node-side driver (not part of the page): WASM thread variants side by side in Chromium's dedicated worker, each set
+ * up by workers/backend.ts as in the app, on three cross-origin-isolated benchmark pages:
+ *   1t      threads off (`allowWasmThreads(false)`): tfjs and the engine's kernels on one thread
+ *   tfjs    tfjs's threaded build (XNNPACK threads) WITHOUT the engine's kernel pool (`allowKernelPool(false)`)
+ *   pool    tfjs's threaded build WITH the kernel pool: the engine's conv kernels split across the same thread count
+ *   poolx1  the threaded build with 1 XNNPACK thread (`overrideXnnpackThreads(1)`) and the kernel pool on the app's
+ *           thread count: only the engine's conv kernels are split (no XNNPACK pool threads competing for the cores)
+ * The variants run the same workload in rotating order (1t tfjs pool, tfjs pool 1t, pool 1t tfjs, ...), so load drift on
+ * a shared machine hits them alike. Prints one JSON line per workload (medians, ratios per round, 1-minute load average)
+ * and writes them all to the output file.
  *
- *   npx tsx --tsconfig tsconfig.node.json bench/browser/threads-ab.ts [rounds]
+ *   npx tsx --tsconfig tsconfig.node.json bench/browser/threads-ab.ts [rounds] [--out bench/_scratch/threads-ab.json] [--only SUBSTRING]
+ *     [--no-winograd]   (every variant without the engine's Winograd convs: the direct conv kernels take every conv)
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
 import { BenchPage, buildBenchPage, chromiumAvailable, serve } from '../browser-runner';
 import type { WorkloadSpec } from '../workloads';
+import type { InitInfo } from './protocol';
 
-const rounds = Number(process.argv[2] ?? 4);
+const args = process.argv.slice(2);
+const flag = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const rounds = Number(args.find((a, i) => /^\d+$/.test(a) && !(args[i - 1] ?? '').match(/^--(out|only)$/)) ?? 4);
+const out = flag('--out') ?? 'bench/_scratch/threads-ab.json';
+const only = flag('--only');
+const winograd = !args.includes('--no-winograd');
+
 const median = (x: number[]) => {
   const s = [...x].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -20,50 +36,85 @@ const specs: Omit<WorkloadSpec, 'impl'>[] = [
   { kind: 'darts-mix', size: 8, batch: 32, channels: 16, seed: 2 },
   { kind: 'darts-spos', size: 8, batch: 32, channels: 16, seed: 2 },
 ];
+const VARIANTS = ['1t', 'tfjs', 'pool', 'poolx1'] as const;
+type Variant = (typeof VARIANTS)[number];
 
 async function main(): Promise<void> {
   if (!chromiumAvailable()) throw new Error('Chromium not found (CHROMIUM_PATH or /usr/bin/chromium)');
   const dir = await buildBenchPage();
   const { server, url } = await serve(dir);
-  const threaded = await BenchPage.open(url, { isolated: true, webgpu: false });
-  const single = await BenchPage.open(url, { isolated: true, webgpu: false });
+  const pages = {} as Record<Variant, BenchPage>;
+  const rows: unknown[] = [];
   try {
-    console.log(`threaded: ${(await threaded.init('wasm', true)).detail}`);
-    console.log(`single:   ${(await single.init('wasm', false)).detail}`);
+    const setup: Record<Variant, { wasmThreads: boolean; kernelPool: boolean; xnnpackThreads?: number }> = {
+      '1t': { wasmThreads: false, kernelPool: false },
+      tfjs: { wasmThreads: true, kernelPool: false },
+      pool: { wasmThreads: true, kernelPool: true },
+      poolx1: { wasmThreads: true, kernelPool: true, xnnpackThreads: 1 },
+    };
+    const inits = {} as Record<Variant, InitInfo>;
+    for (const v of VARIANTS) {
+      pages[v] = await BenchPage.open(url, { isolated: true, webgpu: false });
+      inits[v] = await pages[v].call<InitInfo>({ cmd: 'init', backend: 'wasm', ...setup[v], winograd }, 120_000);
+      console.log(`${v.padEnd(6)} ${inits[v].detail} [kernel pool threads: ${inits[v].kernelPoolThreads ?? '?'}]`);
+    }
+    if ((inits.pool.kernelPoolThreads ?? 1) < 2) console.warn('warning: the pool variant has no kernel pool; see its detail line');
     for (const base of specs) {
       for (const impl of ['plain', 'fast'] as const) {
-        const spec: WorkloadSpec = { ...base, impl };
         const key = `${base.kind}-${impl}`;
-        const loss = [await threaded.call<{ loss: number }>({ cmd: 'setup', key, spec }), await single.call<{ loss: number }>({ cmd: 'setup', key, spec })].map((l) => l.loss);
-        const run = (p: BenchPage) => p.call<{ times: number[]; losses: number[] }>({ cmd: 'run', key, warmup: 1, steps: 3, maxSeconds: 6, startIndex: 0 });
-        const tA: number[] = [], tB: number[] = [], perRound: number[] = [], load: number[] = [];
+        if (only && !key.includes(only)) continue;
+        if (base.kind !== 'cnn' && impl === 'plain') continue; // the plain DARTS cell launches ~10k kernels a step: not what the pool is for
+        const spec: WorkloadSpec = { ...base, impl };
+        const firstLoss = {} as Record<Variant, number>;
+        for (const v of VARIANTS) firstLoss[v] = (await pages[v].call<{ loss: number }>({ cmd: 'setup', key, spec })).loss;
+        const run = (v: Variant) => pages[v].call<{ times: number[]; losses: number[] }>({ cmd: 'run', key, warmup: 1, steps: 4, maxSeconds: 8, startIndex: 0 });
+        const times = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
+        const perRound: Record<string, number>[] = [];
+        const load: number[] = [];
         let stepLossDiff = 0;
         for (let r = 0; r < rounds; r++) {
-          const [a, b] = r % 2 === 0 ? [await run(threaded), await run(single)] : (([y, x]) => [x, y])([await run(single), await run(threaded)]);
-          tA.push(...a.times);
-          tB.push(...b.times);
-          perRound.push(median(a.times) / median(b.times));
-          load.push(os.loadavg()[0]);
-          // Only the first round starts both from the same state (a run may stop early at maxSeconds, so later rounds
-          // can begin at different steps).
-          if (r === 0) a.losses.forEach((l, i) => { if (i < b.losses.length) stepLossDiff = Math.max(stepLossDiff, Math.abs(l - b.losses[i]) / Math.abs(b.losses[i])); });
+          const order = VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length]);
+          const res = {} as Record<Variant, { times: number[]; losses: number[] }>;
+          for (const v of order) res[v] = await run(v);
+          for (const v of VARIANTS) times[v].push(...res[v].times);
+          const m = (v: Variant) => median(res[v].times);
+          perRound.push({
+            tfjsOver1t: +(m('tfjs') / m('1t')).toFixed(2), poolOver1t: +(m('pool') / m('1t')).toFixed(2),
+            poolOverTfjs: +(m('pool') / m('tfjs')).toFixed(2), poolx1Over1t: +(m('poolx1') / m('1t')).toFixed(2),
+          });
+          load.push(+os.loadavg()[0].toFixed(1));
+          // Round 1 starts every variant from the same state: step losses must agree (threads only split the work).
+          if (r === 0) {
+            for (const v of ['tfjs', 'pool', 'poolx1'] as const) {
+              res[v].losses.forEach((l, i) => {
+                const b = res['1t'].losses[i];
+                if (b !== undefined) stepLossDiff = Math.max(stepLossDiff, Math.abs(l - b) / Math.abs(b));
+              });
+            }
+          }
         }
-        const ms = [median(tA), median(tB)];
-        console.log(JSON.stringify({
-          workload: key, firstLoss: loss, maxStepLossRelDiffRound1: stepLossDiff,
-          threadedMs: +ms[0].toFixed(1), singleMs: +ms[1].toFixed(1),
-          threadedImgPerS: +((base.batch * 1000) / ms[0]).toFixed(1), singleImgPerS: +((base.batch * 1000) / ms[1]).toFixed(1),
-          threadedOverSingle: +(ms[0] / ms[1]).toFixed(3), perRound: perRound.map((x) => +x.toFixed(2)), loadAvg1m: load.map((x) => +x.toFixed(1)),
-        }));
-        await threaded.call({ cmd: 'dispose', key });
-        await single.call({ cmd: 'dispose', key });
+        const ms = Object.fromEntries(VARIANTS.map((v) => [v, median(times[v])])) as Record<Variant, number>;
+        const row = {
+          workload: key, winograd, batch: base.batch, threads: inits.pool.wasmThreads, kernelPoolThreads: inits.pool.kernelPoolThreads,
+          firstLoss, maxStepLossRelDiffRound1: stepLossDiff,
+          ms: Object.fromEntries(VARIANTS.map((v) => [v, +ms[v].toFixed(1)])),
+          imgPerS: Object.fromEntries(VARIANTS.map((v) => [v, +((base.batch * 1000) / ms[v]).toFixed(1)])),
+          tfjsOver1t: +(ms.tfjs / ms['1t']).toFixed(3), poolOver1t: +(ms.pool / ms['1t']).toFixed(3), poolOverTfjs: +(ms.pool / ms.tfjs).toFixed(3),
+          poolx1Over1t: +(ms.poolx1 / ms['1t']).toFixed(3),
+          perRound, loadAvg1m: load,
+        };
+        rows.push(row);
+        console.log(JSON.stringify(row));
+        for (const v of VARIANTS) await pages[v].call({ cmd: 'dispose', key });
       }
     }
   } finally {
-    await threaded.close();
-    await single.close();
+    for (const v of VARIANTS) await pages[v]?.close();
     server.close();
   }
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), cores: os.cpus().length, rounds, winograd, rows }, null, 2) + '\n');
+  console.log(`wrote ${out}`);
 }
 
 await main();

@@ -11,25 +11,33 @@ import { installTrainingKernels } from '../../src/engine/kernels/install';
 import { installFusedKernels } from '../../src/engine/ops/fused-kernels';
 import { simdKernelsFor } from '../../src/engine/ops/fused-wasm';
 // WASM is set up exactly as in the app's workers (binaries, thread count, threaded-start timeout and fallback).
-import { allowWasmThreads, initBackendByName } from '../../workers/backend';
+import { allowKernelPool, allowWasmThreads, initBackendByName, overrideXnnpackThreads } from '../../workers/backend';
+import { kernelPoolFor, convGradSimdFor } from '../../src/engine/ops/wasm-conv-simd';
+import { winogradOptions } from '../../src/engine/kernels/wasm-winograd';
 import { createWorkload, type Workload } from '../workloads';
 import type { InitInfo, WorkerReply, WorkerRequest } from './protocol';
 
 const workloads = new Map<string, Workload>();
 
-async function init(backend: string, wasmThreads: boolean): Promise<InitInfo> {
+async function init(backend: string, wasmThreads: boolean, kernelPool: boolean, xnnpackThreads?: number, winograd = true): Promise<InitInfo> {
+  winogradOptions.enabled = winograd;
   if (backend === 'wasm') {
     allowWasmThreads(wasmThreads);
+    allowKernelPool(kernelPool);
+    overrideXnnpackThreads(xnnpackThreads);
     const a = await initBackendByName('wasm');
     if (!a.available) return { backend, ok: false, detail: a.detail, crossOriginIsolated: self.crossOriginIsolated };
     installFusedKernels();
-    // Our own WebAssembly-SIMD kernels (src/engine/ops/fused-*.ts, kernels/wasm-*.ts) run on tfjs's wasm heap, single-threaded.
+    // Our own WebAssembly-SIMD kernels (src/engine/ops/fused-*.ts, kernels/wasm-*.ts) run on tfjs's wasm heap; the conv
+    // kernels on the kernel pool when threaded WASM started one (workers/backend.ts), the rest on this thread.
     const heap = (tf.backend() as unknown as { wasm?: { asm?: { memory?: { buffer: ArrayBufferLike } } } }).wasm?.asm?.memory;
     const shared = heap != null && typeof SharedArrayBuffer !== 'undefined' && heap.buffer instanceof SharedArrayBuffer;
     const ownSimd = simdKernelsFor(heap) != null;
+    const convSimd = convGradSimdFor(heap);
+    const pool = convSimd ? kernelPoolFor(heap, convSimd.fma) : null;
     return {
       backend, ok: true, crossOriginIsolated: self.crossOriginIsolated,
-      wasmThreads: a.wasmFeatures?.threads, wasmSimd: a.wasmFeatures?.simd,
+      wasmThreads: a.wasmFeatures?.threads, wasmSimd: a.wasmFeatures?.simd, kernelPoolThreads: pool?.pool.threads ?? 1,
       detail: `${a.detail}; own SIMD kernels ${ownSimd ? 'on' : 'OFF'} (heap ${heap ? (shared ? 'shared' : 'not shared') : 'not exported'})`,
     };
   }
@@ -64,7 +72,7 @@ function get(key: string): Workload {
 async function handle(req: WorkerRequest): Promise<unknown> {
   switch (req.cmd) {
     case 'init':
-      return init(req.backend, req.wasmThreads);
+      return init(req.backend, req.wasmThreads, req.kernelPool ?? true, req.xnnpackThreads, req.winograd ?? true);
     case 'setup': {
       workloads.get(req.key)?.dispose();
       const w = createWorkload(req.spec);

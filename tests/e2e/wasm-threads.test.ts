@@ -1,9 +1,11 @@
 /**
  * WASM threads in the built app (issue 7): served cross-origin isolated (vite preview with COOP/COEP, as in
  * production), the search worker's WASM backend starts with >= 2 threads and says why; served WITHOUT those headers
- * (a plain static server of the same build) it runs on 1 thread and the panel says the page is not isolated. The
- * same seeded candidate, trained on both, reaches the same training loss (threads only split the work). Offline, the
- * service worker serves the precached responses with their headers, so the page stays isolated and threaded.
+ * (a plain static server of the same build) it runs on 1 thread and the panel says the page is not isolated. When
+ * isolated, the engine's own conv kernels run on a kernel pool with the same thread count (src/engine/ops/kernel-pool.ts,
+ * Blob-URL helper workers), and the panel says so; not isolated, there is no pool. The same seeded candidate, trained on
+ * both, reaches the same training loss (threads only split the work). Offline, the service worker serves the precached
+ * responses with their headers, so the page stays isolated, threaded and pooled.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -90,10 +92,13 @@ describe('WASM threads in Chromium', () => {
     expect(threaded.threads).toBeGreaterThanOrEqual(2);
     expect(threaded.threadsText).toMatch(/cross-origin isolated: \d+ WASM threads/);
     expect(threaded.wasmLine).toContain(`${threaded.threads} thread(s)`);
+    // The engine's conv kernels on the kernel pool, with as many threads as XNNPACK.
+    expect(threaded.threadsText).toContain(`the engine's conv kernels on ${threaded.threads} threads`);
 
     expect(single.isolated).toBe(false);
     expect(single.threads).toBe(1);
     expect(single.threadsText).toContain('page is not cross-origin isolated');
+    expect(single.threadsText).not.toMatch(/conv kernels on/);
 
     expect(threaded.trainLoss).toHaveLength(1);
     expect(single.trainLoss).toHaveLength(1);
@@ -119,6 +124,7 @@ describe('WASM threads in Chromium', () => {
       console.log(`[e2e] offline: ${offline.threadsText}`);
       expect(offline.isolated).toBe(true);
       expect(offline.threads).toBeGreaterThanOrEqual(2);
+      expect(offline.threadsText).toContain(`the engine's conv kernels on ${offline.threads} threads`);
     } finally {
       await browser.context.setOffline(false);
       await page.close();

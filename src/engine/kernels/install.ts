@@ -22,7 +22,9 @@ import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, depthwiseG
 import { maxPoolGradConfig } from './max-pool-grad';
 import { reluGradConfig, wasmReluGradConfig } from './relu-grad';
 import { wasmConv2dBackpropFilterConfig, wasmConv2dBackpropInputConfig, wasmConv2dConfig } from './wasm-conv-grad';
+import { wasmBroadcastConfigs } from './wasm-broadcast';
 import { wasmIdentityConfig } from './wasm-identity';
+import { withWinograd } from './wasm-winograd';
 import { wasmReduceConfigs } from './wasm-reduce';
 
 /** What was registered before we replaced it (undefined: nothing was), for uninstall. */
@@ -34,14 +36,17 @@ const KERNELS: readonly tf.KernelConfig[] = [
   // WASM: fill the missing conv gradients, replace the wrong MaxPoolGrad and the slow Conv2DBackpropInput.
   // (direct WebAssembly-SIMD kernels; the forward-conv formulation for what they do not cover), and the forward
   // Conv2D as the same kernels where they beat XNNPACK (else XNNPACK's).
-  wasmConv2dBackpropFilterConfig(),
-  wasmConv2dBackpropInputConfig(),
-  wasmConv2dConfig((name) => previousKernels.get(`wasm/${name}`)),
+  // 3x3 stride-1 convs with >= 8 channels first try Winograd F(2x2,3x3) (wasm-winograd.ts): 2.25x fewer multiplies.
+  withWinograd(wasmConv2dBackpropFilterConfig()),
+  withWinograd(wasmConv2dBackpropInputConfig()),
+  withWinograd(wasmConv2dConfig((name) => previousKernels.get(`wasm/${name}`))),
   depthwiseBackpropInputConfig('wasm'),
   depthwiseBackpropFilterConfig('wasm'),
   maxPoolGradConfig('wasm'),
   // WASM: Sum/Mean over a block of leading/middle axes (bias gradients, global average pooling) as SIMD column sums.
   ...wasmReduceConfigs((name) => previousKernels.get(`wasm/${name}`)),
+  // WASM: Add/Sub/Multiply/RealDiv with an operand broadcast over middle axes (bias, BN scale, a mean's gradient).
+  ...wasmBroadcastConfigs((name) => previousKernels.get(`wasm/${name}`)),
   // WASM: the Relu gradient in one masked pass (relu-grad.ts); Identity (the engine's clone of every tensor saved
   // for backward) sharing memory instead of copying.
   wasmReluGradConfig,

@@ -14,10 +14,18 @@
  * Any stride, dilation and padding; NHWC float32 only. Other cases (NCHW, channel counts that are not multiples of
  * 4 on the vectorised axis, no SIMD, other dtypes) run the forward-conv formulation as before (forward: XNNPACK).
  * On the small CNN step (Node, 1 thread) these took the step from ~2.4x to ~1.2-1.4x PyTorch's 1-thread CPU time.
+ *
+ * Each kernel's work is a list of LANES of kernel calls (src/engine/ops/kernel-pool.ts): forward conv and input
+ * gradient, a lane per image (taps inside, as on one thread), and with a pool and fewer images than 2 lanes per thread
+ * a lane per band of output (forward) or input (input gradient) rows of an image; filter gradient, a lane per (block of
+ * input channels, group of taps), images in order inside. Different lanes write disjoint outputs and every output element receives
+ * its terms in the same order as on one thread, so the list runs on the kernel pool attached to the heap
+ * (attachKernelPool, when the page is cross-origin isolated) or inline on this thread with bit-identical results.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { WasmBackendLike as WasmLike } from '../ops/wasm-backend-like';
-import { convGradSimdFor, type ConvGradSimd } from '../ops/wasm-conv-simd';
+import { LaneList, runLanesInline } from '../ops/kernel-pool';
+import { CONV_FN, convGradSimdFor, kernelPoolFor, type ConvGradSimd, type PooledModule } from '../ops/wasm-conv-simd';
 import { conv2dFilterGrad } from './conv-backprop-filter';
 import { conv2dInputGrad } from './conv-backprop-input';
 import { asTensor, type PadAttr, type RoundingMode, pair } from './tensor-util';
@@ -26,15 +34,19 @@ import { delegate, type Fallback } from './wasm-delegate';
 /**
  * Switches for benchmarks and tests: enabled=false runs the forward-conv formulation (and XNNPACK's forward conv);
  * forward=false leaves the forward conv to XNNPACK; forwardMinCin: the smallest input channel count for which our
- * forward conv is used (below it, each tap's GEMM is too short to beat XNNPACK; set by measurement).
+ * forward conv is used (below it, each tap's GEMM is too short to beat XNNPACK; set by measurement); lanesPerThread:
+ * how many lanes per pool thread the filter gradient is split into; poolMinMacs: convs with fewer multiply-adds run on
+ * one thread even with a pool (waking the helpers costs more than they save). Both set by measurement (2 threads,
+ * Node: ARCHITECTURE.md, "Kernel thread pool").
  */
-export const wasmConvGradOptions = { enabled: true, forward: true, forwardMinCin: 8, xnnpackThreadsForOurs: 1 };
+export const wasmConvGradOptions = { enabled: true, forward: true, forwardMinCin: 8, xnnpackThreadsForOurs: 1, lanesPerThread: 1, poolMinMacs: 4e6 };
 
 /**
- * Our kernels are single-threaded. With a multi-threaded wasm backend (COOP/COEP pages), XNNPACK's forward conv
- * runs on several threads, so the forward conv and the input gradient (a forward conv of dy) stay XNNPACK's when
- * it has more than `xnnpackThreadsForOurs` threads; the filter gradient stays ours (its forward-conv form is 4-8x
- * slower single-threaded and mostly transposes). Not yet measured with threads: revisit with a threaded benchmark.
+ * Thread policy. With a kernel pool attached to the heap (workers/backend.ts, cross-origin-isolated pages) our forward
+ * conv and input gradient run split across the pool's threads, like XNNPACK's, so they stay ours whatever XNNPACK's
+ * thread count. Without a pool our kernels run on one thread: then, when XNNPACK has more than
+ * `xnnpackThreadsForOurs` threads, the forward conv and the input gradient (a forward conv of dy) go to XNNPACK's
+ * threaded conv; the filter gradient stays ours (its forward-conv form is 4-8x slower and mostly transposes).
  */
 function xnnpackIsThreaded(backend: unknown): boolean {
   const tfjs = (backend as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs;
@@ -42,6 +54,13 @@ function xnnpackIsThreaded(backend: unknown): boolean {
   return threads > wasmConvGradOptions.xnnpackThreadsForOurs;
 }
 
+/** Whether the forward conv and input gradient should be left to XNNPACK's threads (no pool for our kernels). */
+function leaveToXnnpack(backend: unknown): boolean {
+  if (!xnnpackIsThreaded(backend)) return false;
+  const memory = (backend as WasmLike).wasm?.asm?.memory;
+  const simd = convGradSimdFor(memory);
+  return simd == null || kernelPoolFor(memory, simd.fma) == null;
+}
 
 interface ConvAttrs {
   strides: number | [number, number];
@@ -58,12 +77,15 @@ export function validRange(k: number, s: number, d: number, pad: number, size: n
   return [lo, Math.max(lo, hi)];
 }
 
-interface Geometry {
+/** A conv's shapes, strides, dilations and top/left padding, as the kernels need them. */
+export interface ConvGeometry {
   n: number; h: number; w: number; cin: number; oh: number; ow: number; cout: number;
   kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; top: number; left: number;
 }
+type Geometry = ConvGeometry;
 
-function geometry(xShape: [number, number, number, number], filterShape: [number, number, number, number], a: ConvAttrs): Geometry {
+/** The geometry of an NHWC conv of x [n,h,w,cin] with a filter [kh,kw,cin,cout] (tfjs's output size and padding). */
+export function convGeometry(xShape: [number, number, number, number], filterShape: [number, number, number, number], a: ConvAttrs): ConvGeometry {
   const info = tf.backend_util.computeConv2DInfo(
     xShape, filterShape, a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
   const [sh, sw] = pair(a.strides);
@@ -73,35 +95,202 @@ function geometry(xShape: [number, number, number, number], filterShape: [number
     kh: filterShape[0], kw: filterShape[1], sh, sw, dh, dw, top: info.padInfo.top, left: info.padInfo.left,
   };
 }
+const geometry = convGeometry;
+
+interface Rect { t: number; i: number; r0: number; c0: number; rows: number; cnt: number; xTap: number; dyTap: number }
 
 /**
- * Calls `tap(xOffsetBytes, dyOffsetBytes, tapIndex, rows, cnt)` for every image and filter tap with a non-empty
- * valid rectangle (image outermost, so one image stays in cache across its taps).
+ * The filter taps with a non-empty valid rectangle of output positions: tap index, its rows x cnt positions, and the
+ * byte offsets (within one image) of its first x / dy position.
  */
-function forEachTap(gm: Geometry, tap: (xOff: number, dyOff: number, t: number, rows: number, cnt: number) => void): void {
-  const rowR = Array.from({ length: gm.kh }, (_, k) => validRange(k, gm.sh, gm.dh, gm.top, gm.h, gm.oh));
-  const colR = Array.from({ length: gm.kw }, (_, k) => validRange(k, gm.sw, gm.dw, gm.left, gm.w, gm.ow));
+function tapRects(gm: Geometry): Rect[] {
+  const out: Rect[] = [];
+  for (let i = 0; i < gm.kh; i++) {
+    const [r0, r1] = validRange(i, gm.sh, gm.dh, gm.top, gm.h, gm.oh);
+    if (r1 <= r0) continue;
+    for (let j = 0; j < gm.kw; j++) {
+      const [c0, c1] = validRange(j, gm.sw, gm.dw, gm.left, gm.w, gm.ow);
+      if (c1 <= c0) continue;
+      const ih = r0 * gm.sh + i * gm.dh - gm.top;
+      const iw = c0 * gm.sw + j * gm.dw - gm.left;
+      out.push({ t: i * gm.kw + j, i, r0, c0, rows: r1 - r0, cnt: c1 - c0, xTap: ((ih * gm.w + iw) * gm.cin) * 4, dyTap: ((r0 * gm.ow + c0) * gm.cout) * 4 });
+    }
+  }
+  return out;
+}
+
+/**
+ * The taps' rectangles restricted to a band of rows, for splitting one image across lanes: `of` 'dy' bands the output
+ * rows [lo, hi) (forward conv: each y row is written by its own band only); 'x' bands the input rows [lo, hi) (input
+ * gradient: each dx row is written by its own band only). Every element still receives its taps in the same order.
+ */
+function bandRects(gm: Geometry, rects: readonly Rect[], of: 'dy' | 'x', lo: number, hi: number): Rect[] {
+  const out: Rect[] = [];
+  for (const r of rects) {
+    // output rows o of this tap whose row (o itself, or its input row o*sh + i*dh - top) lies in [lo, hi)
+    const a = of === 'dy' ? lo : Math.ceil((lo + gm.top - r.i * gm.dh) / gm.sh);
+    const b = of === 'dy' ? hi : Math.ceil((hi + gm.top - r.i * gm.dh) / gm.sh);
+    const rs = Math.max(r.r0, a);
+    const re = Math.min(r.r0 + r.rows, b);
+    if (re <= rs) continue;
+    const skip = rs - r.r0;
+    out.push({ ...r, r0: rs, rows: re - rs, xTap: r.xTap + skip * gm.sh * gm.w * gm.cin * 4, dyTap: r.dyTap + skip * gm.ow * gm.cout * 4 });
+  }
+  return out;
+}
+
+/**
+ * Row bands per image so that a batch smaller than the pool still fills it (about 2 lanes per thread): 1 when the
+ * images alone give enough lanes or there is no pool.
+ */
+function bandsPerImage(n: number, rows: number, threads: number): number {
+  if (threads <= 1) return 1;
+  const target = 2 * threads;
+  return n >= target ? 1 : Math.min(rows, Math.ceil(target / n));
+}
+
+/** Appends one lane per (image, band of rows) to `list`, each calling `call` for its taps in order. */
+function imageLanes(gm: Geometry, rects: readonly Rect[], of: 'dy' | 'x', threads: number, list: LaneList,
+  call: (xOff: number, dyOff: number, t: number, rows: number, cnt: number) => void): void {
+  const rows = of === 'dy' ? gm.oh : gm.h;
+  const bands = bandsPerImage(gm.n, rows, threads);
+  const banded = Array.from({ length: bands }, (_, k) =>
+    bands === 1 ? rects : bandRects(gm, rects, of, Math.floor((k * rows) / bands), Math.floor(((k + 1) * rows) / bands)));
   for (let b = 0; b < gm.n; b++) {
-    for (let i = 0; i < gm.kh; i++) {
-      const [r0, r1] = rowR[i];
-      if (r1 <= r0) continue;
-      for (let j = 0; j < gm.kw; j++) {
-        const [c0, c1] = colR[j];
-        if (c1 <= c0) continue;
-        const ih = r0 * gm.sh + i * gm.dh - gm.top;
-        const iw = c0 * gm.sw + j * gm.dw - gm.left;
-        const xOff = (((b * gm.h + ih) * gm.w + iw) * gm.cin) * 4;
-        const dyOff = (((b * gm.oh + r0) * gm.ow + c0) * gm.cout) * 4;
-        tap(xOff, dyOff, i * gm.kw + j, r1 - r0, c1 - c0);
+    for (const r of banded) {
+      list.lane();
+      forImageTaps(gm, r, b, call);
+    }
+  }
+}
+
+/**
+ * Calls `tap(xOffsetBytes, dyOffsetBytes, tapIndex, rows, cnt)` for every filter tap of image `b` with a non-empty
+ * valid rectangle.
+ */
+function forImageTaps(gm: Geometry, rects: readonly Rect[], b: number,
+  tap: (xOff: number, dyOff: number, t: number, rows: number, cnt: number) => void): void {
+  const xImg = b * gm.h * gm.w * gm.cin * 4;
+  const dyImg = b * gm.oh * gm.ow * gm.cout * 4;
+  for (const r of rects) tap(xImg + r.xTap, dyImg + r.dyTap, r.t, r.rows, r.cnt);
+}
+
+/**
+ * The pool to split a kernel of `macs` multiply-adds over: the one attached to `memory` for this SIMD mode, unless the
+ * kernel is too small to gain from it (wasmConvGradOptions.poolMinMacs).
+ */
+function poolFor(memory: object, simd: ConvGradSimd, macs: number): PooledModule | null {
+  return macs >= wasmConvGradOptions.poolMinMacs ? kernelPoolFor(memory, simd.fma, 'conv') : null;
+}
+
+/** Runs a kernel's lanes on the pool when there is one, else on this thread (bit-identical results either way). */
+export function runConvLanes(pooled: PooledModule | null, simd: ConvGradSimd, list: LaneList): void {
+  if (pooled) pooled.pool.run(list, pooled.base);
+  else runLanesInline(simd.table, list);
+}
+
+/** Multiply-adds of the conv (each of its three kernels does this many, up to the padding). */
+const convMacs = (gm: ConvGeometry) => gm.n * gm.oh * gm.ow * gm.kh * gm.kw * gm.cin * gm.cout;
+
+function heapF32(memory: object, ptrBytes: number, length: number): Float32Array {
+  return new Float32Array((memory as { buffer: ArrayBufferLike }).buffer, ptrBytes, length);
+}
+
+/**
+ * How the filter gradient is split for `threads` threads: even blocks of input channels first (a lane then runs every
+ * tap of an image while the image's x and dy are in cache), and groups of taps only where the channels run out (e.g.
+ * cin 1), for about `lanesPerThread` lanes per thread; one lane (every tap, every channel) on one thread.
+ */
+export function filterGradSplit(taps: number, cin: number, threads: number): { tapGroups: number; ciBlock: number } {
+  if (threads <= 1 || taps === 0) return { tapGroups: 1, ciBlock: cin };
+  const target = wasmConvGradOptions.lanesPerThread * threads;
+  const pairs = Math.ceil(cin / 2);
+  const blocks = Math.min(pairs, target);
+  const ciBlock = Math.min(cin, 2 * Math.ceil(pairs / blocks));
+  const tapGroups = Math.min(taps, Math.max(1, Math.ceil(target / Math.ceil(cin / ciBlock))));
+  return { tapGroups, ciBlock };
+}
+
+/**
+ * Filter gradient on a heap: out [kh,kw,cin,cout] (zeroed here) = sum over images and positions of x (x) dy; pointers
+ * are byte offsets into `memory`. cout must be a multiple of 4.
+ */
+export function filterGradOnHeap(memory: object, simd: ConvGradSimd, gm: ConvGeometry, px: number, pdy: number, pout: number): void {
+  const cout = gm.cout;
+  if (cout % 4 !== 0) throw new Error(`filterGradOnHeap: cout ${cout} is not a multiple of 4`);
+  heapF32(memory, pout, gm.kh * gm.kw * gm.cin * cout).fill(0);
+  const fn = cout % 16 === 0 ? CONV_FN.fgrad16 : CONV_FN.fgrad4;
+  const tapBytes = gm.cin * cout * 4;
+  const [xps, xrs, dyrs] = [gm.sw * gm.cin * 4, gm.sh * gm.w * gm.cin * 4, gm.ow * cout * 4];
+  const rects = tapRects(gm);
+  const pool = poolFor(memory, simd, convMacs(gm));
+  const { tapGroups, ciBlock } = filterGradSplit(rects.length, gm.cin, pool?.pool.threads ?? 1);
+  const list = new LaneList();
+  for (let g = 0; g < tapGroups; g++) {
+    const group = rects.slice(Math.floor((g * rects.length) / tapGroups), Math.floor(((g + 1) * rects.length) / tapGroups));
+    for (let ci0 = 0; ci0 < gm.cin; ci0 += ciBlock) {
+      const chunk = Math.min(ciBlock, gm.cin - ci0);
+      list.lane();
+      for (let b = 0; b < gm.n; b++) {
+        forImageTaps(gm, group, b, (xOff, dyOff, t, rows, cnt) =>
+          list.call(fn, px + xOff + ci0 * 4, pdy + dyOff, pout + t * tapBytes + ci0 * cout * 4, rows, cnt, xps, xrs, dyrs, chunk, cout));
       }
     }
   }
+  runConvLanes(pool, simd, list);
+}
+
+/**
+ * Input gradient on a heap: dx [n,h,w,cin] (zeroed here) from dy and the filter w [kh,kw,cin,cout]; wt is scratch
+ * for the filter with each tap transposed to [cout, cin] (kh*kw*cin*cout floats). cin must be a multiple of 4.
+ */
+export function inputGradOnHeap(memory: object, simd: ConvGradSimd, gm: ConvGeometry, pdy: number, pw: number, pwt: number, pdx: number): void {
+  const cin = gm.cin;
+  if (cin % 4 !== 0) throw new Error(`inputGradOnHeap: cin ${cin} is not a multiple of 4`);
+  const tap = cin * gm.cout;
+  const W = heapF32(memory, pw, gm.kh * gm.kw * tap);
+  const WT = heapF32(memory, pwt, gm.kh * gm.kw * tap);
+  for (let t = 0; t < gm.kh * gm.kw; t++) {
+    for (let ci = 0; ci < cin; ci++) for (let co = 0; co < gm.cout; co++) WT[t * tap + co * cin + ci] = W[t * tap + ci * gm.cout + co];
+  }
+  heapF32(memory, pdx, gm.n * gm.h * gm.w * cin).fill(0);
+  const fn = cin % 16 === 0 ? CONV_FN.tapGemm16 : CONV_FN.tapGemm4;
+  const [xps, xrs, dyrs] = [gm.sw * cin * 4, gm.sh * gm.w * cin * 4, gm.ow * gm.cout * 4];
+  const rects = tapRects(gm);
+  const pool = poolFor(memory, simd, convMacs(gm));
+  const list = new LaneList();
+  imageLanes(gm, rects, 'x', pool?.pool.threads ?? 1, list, (xOff, dyOff, t, rows, cnt) =>
+    list.call(fn, pdy + dyOff, pwt + t * tap * 4, pdx + xOff, rows, cnt, gm.cout * 4, dyrs, xps, xrs, gm.cout, cin));
+  runConvLanes(pool, simd, list);
+}
+
+/** Forward conv on a heap: y [n,oh,ow,cout] (zeroed here) from x and w [kh,kw,cin,cout]. cout must be a multiple of 4. */
+export function conv2dOnHeap(memory: object, simd: ConvGradSimd, gm: ConvGeometry, px: number, pw: number, py: number): void {
+  const cout = gm.cout;
+  if (cout % 4 !== 0) throw new Error(`conv2dOnHeap: cout ${cout} is not a multiple of 4`);
+  heapF32(memory, py, gm.n * gm.oh * gm.ow * cout).fill(0);
+  const fn = cout % 16 === 0 ? CONV_FN.tapGemm16 : CONV_FN.tapGemm4;
+  const tapBytes = gm.cin * cout * 4;
+  const [xps, xrs, yrs] = [gm.sw * gm.cin * 4, gm.sh * gm.w * gm.cin * 4, gm.ow * cout * 4];
+  const rects = tapRects(gm);
+  const pool = poolFor(memory, simd, convMacs(gm));
+  const list = new LaneList();
+  imageLanes(gm, rects, 'dy', pool?.pool.threads ?? 1, list, (xOff, yOff, t, rows, cnt) =>
+    list.call(fn, px + xOff, pw + t * tapBytes, py + yOff, rows, cnt, xps, xrs, cout * 4, yrs, gm.cin, cout));
+  runConvLanes(pool, simd, list);
 }
 
 function simdFor(backend: unknown, infos: tf.TensorInfo[], dataFormat: string | undefined): ConvGradSimd | null {
   if (!wasmConvGradOptions.enabled || (dataFormat ?? 'NHWC') !== 'NHWC') return null;
   if (infos.some((t) => t.dtype !== 'float32')) return null;
   return convGradSimdFor((backend as WasmLike).wasm?.asm?.memory);
+}
+
+/** The heap memory (simdFor found it, so it is there). */
+function heapOf(b: WasmLike): object {
+  const m = b.wasm?.asm?.memory;
+  if (m == null) throw new Error('wasm conv kernels: the wasm heap is not exported');
+  return m;
 }
 
 function ptr(b: WasmLike, info: tf.TensorInfo): number {
@@ -122,19 +311,14 @@ export function wasmFilterGrad(backend: unknown, x: tf.TensorInfo, dy: tf.Tensor
   }
   const b = backend as WasmLike;
   const out = b.makeOutput(filterShape, 'float32');
-  b.typedArrayFromHeap(out).fill(0);
-  const [px, pdy, pout] = [ptr(b, x), ptr(b, dy), ptr(b, out)];
-  const fn = cout % 16 === 0 ? simd.fgrad16 : simd.fgrad4;
-  const tapBytes = gm.cin * cout * 4;
-  const [xps, xrs, dyrs] = [gm.sw * gm.cin * 4, gm.sh * gm.w * gm.cin * 4, gm.ow * cout * 4];
-  forEachTap(gm, (xOff, dyOff, t, rows, cnt) => fn(px + xOff, pdy + dyOff, pout + t * tapBytes, rows, cnt, xps, xrs, dyrs, gm.cin, cout));
+  filterGradOnHeap(heapOf(b), simd, gm, ptr(b, x), ptr(b, dy), ptr(b, out));
   return out;
 }
 
 /** Input gradient on the wasm heap; returns null when the SIMD path does not apply. */
 export function wasmInputGrad(backend: unknown, dy: tf.TensorInfo, filter: tf.TensorInfo,
   inShape: [number, number, number, number], a: ConvAttrs): tf.TensorInfo | null {
-  const simd = xnnpackIsThreaded(backend) ? null : simdFor(backend, [dy, filter], a.dataFormat);
+  const simd = leaveToXnnpack(backend) ? null : simdFor(backend, [dy, filter], a.dataFormat);
   const cin = inShape[3];
   if (simd == null || cin % 4 !== 0) return null;
   const fShape = filter.shape as [number, number, number, number];
@@ -145,38 +329,24 @@ export function wasmInputGrad(backend: unknown, dy: tf.TensorInfo, filter: tf.Te
   const b = backend as WasmLike;
   const dx = b.makeOutput(inShape, 'float32');
   const wt = b.makeOutput([gm.kh, gm.kw, gm.cout, cin], 'float32'); // scratch: each tap's filter as [cout, cin]
-  const W = b.typedArrayFromHeap(filter);
-  const WT = b.typedArrayFromHeap(wt);
-  const tap = cin * gm.cout;
-  for (let t = 0; t < gm.kh * gm.kw; t++) {
-    for (let ci = 0; ci < cin; ci++) for (let co = 0; co < gm.cout; co++) WT[t * tap + co * cin + ci] = W[t * tap + ci * gm.cout + co];
+  try {
+    inputGradOnHeap(heapOf(b), simd, gm, ptr(b, dy), ptr(b, filter), ptr(b, wt), ptr(b, dx));
+  } finally {
+    b.disposeData(wt.dataId);
   }
-  b.typedArrayFromHeap(dx).fill(0);
-  const [pdy, pwt, pdx] = [ptr(b, dy), ptr(b, wt), ptr(b, dx)];
-  const fn = cin % 16 === 0 ? simd.tapGemm16 : simd.tapGemm4;
-  const [xps, xrs, dyrs] = [gm.sw * cin * 4, gm.sh * gm.w * cin * 4, gm.ow * gm.cout * 4];
-  forEachTap(gm, (xOff, dyOff, t, rows, cnt) =>
-    fn(pdy + dyOff, pwt + t * tap * 4, pdx + xOff, rows, cnt, gm.cout * 4, dyrs, xps, xrs, gm.cout, cin));
-  b.disposeData(wt.dataId);
   return dx;
 }
 
 /** Forward conv2d on the wasm heap; returns null when the SIMD path does not apply. */
 export function wasmConv2d(backend: unknown, x: tf.TensorInfo, filter: tf.TensorInfo, a: ConvAttrs): tf.TensorInfo | null {
-  const simd = wasmConvGradOptions.forward && !xnnpackIsThreaded(backend) ? simdFor(backend, [x, filter], a.dataFormat) : null;
+  const simd = wasmConvGradOptions.forward && !leaveToXnnpack(backend) ? simdFor(backend, [x, filter], a.dataFormat) : null;
   const fShape = filter.shape as [number, number, number, number];
   const cout = fShape[3];
   if (simd == null || cout % 4 !== 0 || !(fShape[2] >= wasmConvGradOptions.forwardMinCin)) return null;
   const gm = geometry(x.shape as [number, number, number, number], fShape, a);
   const b = backend as WasmLike;
   const y = b.makeOutput([gm.n, gm.oh, gm.ow, cout], 'float32');
-  b.typedArrayFromHeap(y).fill(0);
-  const [px, pw, py] = [ptr(b, x), ptr(b, filter), ptr(b, y)];
-  const fn = cout % 16 === 0 ? simd.tapGemm16 : simd.tapGemm4;
-  const tapBytes = gm.cin * cout * 4;
-  const [xps, xrs, yrs] = [gm.sw * gm.cin * 4, gm.sh * gm.w * gm.cin * 4, gm.ow * cout * 4];
-  forEachTap(gm, (xOff, yOff, t, rows, cnt) =>
-    fn(px + xOff, pw + t * tapBytes, py + yOff, rows, cnt, xps, xrs, cout * 4, yrs, gm.cin, cout));
+  conv2dOnHeap(heapOf(b), simd, gm, ptr(b, x), ptr(b, filter), ptr(b, y));
   return y;
 }
 

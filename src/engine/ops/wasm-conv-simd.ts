@@ -16,6 +16,7 @@
  * "High Performance Convolutional Neural Networks for Document Processing", without materialising the columns).
  */
 import { I, I32, V128, ifThen, loop, moduleBytes, type Code, type Fn } from './fused-wasm';
+import type { KernelFn, KernelPool, PoolModule } from './kernel-pool';
 
 const g = I.get;
 /** v128.load32_splat: one float broadcast to 4 lanes (memarg align 2). */
@@ -33,7 +34,7 @@ function mac(fma: boolean, acc: number, s: number, d: number): Code {
 }
 
 /** Filter gradient of one tap; Q v128 per output-channel block (4: cout % 16 == 0, 1: cout % 4 == 0). */
-function fgrad(q: number, fma: boolean): Fn {
+export function fgrad(q: number, fma: boolean): Fn {
   const [x, dy, out, rows, cnt, xps, xrs, dyrs, cin, cout] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const [ci, co, r, j, px, pd, coutb, po, pxr, pdr, po1] = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
   const acc = Array.from({ length: 2 * q }, (_, i) => 21 + i);
@@ -145,12 +146,26 @@ export interface ConvGradSimd {
   fgrad16: FilterTap; fgrad4: FilterTap; tapGemm16: GemmTap; tapGemm4: GemmTap;
   /** Whether these use relaxed-SIMD FMA (results then differ from mul + add in the last bits). */
   fma: boolean;
+  /** The four kernels in CONV_FN order: the function table of a lane list run on this thread (kernel-pool.ts). */
+  table: KernelFn[];
+}
+
+/** The kernels' function ids in a lane list (kernel-pool.ts), and their export names, in module order. */
+export const CONV_FN = { fgrad16: 0, fgrad4: 1, tapGemm16: 2, tapGemm4: 3 } as const;
+const CONV_NAMES = ['fgrad16', 'fgrad4', 'tapGemm16', 'tapGemm4'] as const;
+
+/**
+ * The exact module the kernels are instantiated from (imports `env.memory`, shared or not; exports CONV_NAMES in
+ * CONV_FN order): a kernel pool's helpers instantiate these same bytes on the same shared memory.
+ */
+export function convSimdModule(fma: boolean, shared: boolean): PoolModule {
+  return { bytes: moduleBytes([fgrad(4, fma), fgrad(1, fma), tapGemm(4, fma), tapGemm(1, fma)], shared), functions: CONV_NAMES };
 }
 
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (d: { initial: number }) => { buffer: ArrayBuffer };
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => { buffer: ArrayBuffer };
 }
 
 /** Switch for benchmarks and tests: fma=false never uses relaxed-SIMD FMA even where the engine has it. */
@@ -161,11 +176,14 @@ const cache = new WeakMap<object, Map<boolean, ConvGradSimd | null>>();
 function instantiate(api: WasmApi, memory: object, fma: boolean): ConvGradSimd | null {
   const buffer = (memory as { buffer: unknown }).buffer;
   const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
-  const bytes = moduleBytes([fgrad(4, fma), fgrad(1, fma), tapGemm(4, fma), tapGemm(1, fma)], shared);
+  const { bytes } = convSimdModule(fma, shared);
   try {
     const mod = new api.Module(bytes);
-    const exports = new api.Instance(mod, { env: { memory } }).exports as unknown as Omit<ConvGradSimd, 'fma'>;
-    return { fgrad16: exports.fgrad16, fgrad4: exports.fgrad4, tapGemm16: exports.tapGemm16, tapGemm4: exports.tapGemm4, fma };
+    const e = new api.Instance(mod, { env: { memory } }).exports as unknown as Omit<ConvGradSimd, 'fma' | 'table'>;
+    return {
+      fgrad16: e.fgrad16, fgrad4: e.fgrad4, tapGemm16: e.tapGemm16, tapGemm4: e.tapGemm4, fma,
+      table: [e.fgrad16, e.fgrad4, e.tapGemm16, e.tapGemm4] as KernelFn[],
+    };
   } catch {
     return null; // no (relaxed) SIMD support
   }
@@ -188,11 +206,52 @@ export function convGradSimdFor(memory: object | undefined): ConvGradSimd | null
   return (convSimdOptions.fma ? get(true) : null) ?? get(false);
 }
 
-/** A standalone instance with its own memory, for tests. */
-export function convGradSimdStandalone(pages = 64): { kernels: ConvGradSimd; heap: () => Float32Array } | null {
+/**
+ * A standalone instance with its own memory, for tests and benchmarks; `shared` makes it a shared memory (maximum =
+ * `pages`), as the threaded wasm build's heap is, so a kernel pool can run on it.
+ */
+export function convGradSimdStandalone(pages = 64, shared = false): { kernels: ConvGradSimd; heap: () => Float32Array; memory: { buffer: ArrayBufferLike } } | null {
   const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
   if (!api) return null;
-  const memory = new api.Memory({ initial: pages });
+  const memory = new api.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages });
   const k = convGradSimdFor(memory);
-  return k ? { kernels: k, heap: () => new Float32Array(memory.buffer) } : null;
+  return k ? { kernels: k, heap: () => new Float32Array(memory.buffer), memory } : null;
+}
+
+// ---- the kernel pool registry ----------------------------------------------------------------------------------
+interface Attached { pool: KernelPool; fma: boolean; modules: readonly string[] }
+const pools = new WeakMap<object, Attached>();
+
+/** A pool's module, found by name: the pool and the id of the module's first function (pass it to `pool.run`). */
+export interface PooledModule { pool: KernelPool; base: number }
+
+/**
+ * Makes the engine's kernels on `memory` run on `pool`. `modules` names the pool's modules in order ('conv' must be
+ * convSimdModule(fma, true); others, e.g. 'winograd', are found by kernelPoolFor(memory, fma, name)); every module
+ * must be built in SIMD mode `fma`. Kernels in the other mode (convSimdOptions.fma switched) keep running on one thread.
+ */
+export function attachKernelPool(memory: object, pool: KernelPool, fma: boolean, modules: readonly string[] = ['conv']): void {
+  if (modules.length !== pool.moduleBases.length) throw new Error(`attachKernelPool: ${modules.length} module names for a pool of ${pool.moduleBases.length} modules`);
+  const conv = modules.indexOf('conv');
+  if (conv >= 0 && pool.functions.slice(pool.moduleBases[conv], pool.moduleBases[conv] + CONV_NAMES.length).join() !== CONV_NAMES.join()) {
+    throw new Error('attachKernelPool: the pool\'s "conv" module is not the conv kernels');
+  }
+  pools.set(memory, { pool, fma, modules: [...modules] });
+}
+
+/** Detaches (does not dispose) the pool of `memory`. */
+export function detachKernelPool(memory: object): void {
+  pools.delete(memory);
+}
+
+/**
+ * The usable pool attached to `memory` for kernels of module `module` in SIMD mode `fma`, with the module's first
+ * function id; null when there is none (or it failed, or was disposed): the kernels then run on one thread.
+ */
+export function kernelPoolFor(memory: object | undefined, fma: boolean, module = 'conv'): PooledModule | null {
+  if (memory == null) return null;
+  const a = pools.get(memory);
+  if (!a || a.fma !== fma || !a.pool.usable) return null;
+  const i = a.modules.indexOf(module);
+  return i < 0 ? null : { pool: a.pool, base: a.pool.moduleBases[i] };
 }

@@ -1,0 +1,69 @@
+/**
+ * What Winograd F(2x2,3x3) (src/engine/kernels/wasm-winograd.ts) buys on Node wasm: training steps of the small CNN
+ * and the engine's supernets (fast path) with Winograd on and off, alternating in one process (A B A B ...), so the
+ * ratio is measured side by side: `npx tsx --tsconfig tsconfig.node.json bench/winograd-ab.ts [--rounds 4]
+ * [--steps 10] [--out bench/winograd-ab.json]`. Relaxed-SIMD FMA is used where Node has it: run with
+ * `node --experimental-wasm-relaxed-simd --import tsx bench/winograd-ab.ts` to measure what Chromium runs.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { tf, useNodeBackend } from './node-backend';
+import { createWorkload, type WorkloadSpec } from './workloads';
+import { winogradOptions } from '../src/engine/kernels/wasm-winograd';
+import { winogradSimdFor } from '../src/engine/ops/wasm-winograd';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
+};
+const rounds = Number(opt('rounds', '4'));
+const steps = Number(opt('steps', '10'));
+const out = opt('out', '');
+
+const SPECS: WorkloadSpec[] = [
+  { kind: 'cnn', size: 28, batch: 64, channels: 0, impl: 'plain', seed: 1 },
+  { kind: 'nb201-supernet', size: 16, batch: 32, channels: 16, impl: 'fast', seed: 1, layers: 2 },
+  { kind: 'nb201-supernet', size: 32, batch: 32, channels: 16, impl: 'fast', seed: 1, layers: 1 },
+  { kind: 'darts-supernet', size: 16, batch: 16, channels: 8, impl: 'fast', seed: 1, layers: 5 },
+];
+
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+await useNodeBackend('wasm');
+const fma = winogradSimdFor((tf.backend() as unknown as { wasm: { asm: { memory: object } } }).wasm.asm.memory)?.fma ?? false;
+console.log(`Winograd on/off, Node wasm (relaxed-SIMD FMA: ${fma}), ${rounds} rounds x ${steps} steps, load ${os.loadavg()[0].toFixed(2)}`);
+const rows: { workload: string; winogradMs: number; directMs: number; ratio: number; cpuRatio: number; rounds: { on: number[]; off: number[]; cpuOn: number[]; cpuOff: number[] } }[] = [];
+for (const spec of SPECS) {
+  const w = createWorkload(spec);
+  const on: number[] = [];
+  const off: number[] = [];
+  const cpuOn: number[] = [];
+  const cpuOff: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of [true, false]) {
+      winogradOptions.enabled = mode;
+      await w.step(0); // warm-up after the switch
+      const t: number[] = [];
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < steps; i++) {
+        const t0 = performance.now();
+        await w.step(i);
+        t.push(performance.now() - t0);
+      }
+      const c = process.cpuUsage(c0);
+      (mode ? on : off).push(median(t));
+      (mode ? cpuOn : cpuOff).push((c.user + c.system) / 1000 / steps);
+    }
+  }
+  winogradOptions.enabled = true;
+  w.dispose();
+  const row = { workload: w.label, winogradMs: median(on), directMs: median(off), ratio: median(off) / median(on), cpuRatio: median(cpuOff) / median(cpuOn), rounds: { on, off, cpuOn, cpuOff } };
+  rows.push(row);
+  console.log(`  ${w.label.padEnd(44)} winograd ${row.winogradMs.toFixed(1).padStart(7)} ms  direct ${row.directMs.toFixed(1).padStart(7)} ms  speed-up ${row.ratio.toFixed(2)}x (CPU ms ${median(cpuOn).toFixed(1)} vs ${median(cpuOff).toFixed(1)}: ${row.cpuRatio.toFixed(2)}x)`);
+}
+const result = { date: new Date().toISOString(), fma, load: os.loadavg()[0], rounds, steps, rows };
+if (out) writeFileSync(out, JSON.stringify(result, null, 2));

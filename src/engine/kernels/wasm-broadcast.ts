@@ -1,0 +1,80 @@
+/**
+ * Add, Sub, Multiply and RealDiv for the WASM backend when one float32 operand is the full output shape and the other
+ * broadcasts over one middle block of axes with the trailing block intact (a per-channel bias or BN scale against an
+ * NHWC activation; [N, 1, 1, C] against [N, H, W, C]) and the trailing block is a multiple of 4 floats: SIMD kernels
+ * of ops/wasm-broadcast-simd.ts on the heap. Everything else runs the previous (tfjs) kernel.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { WasmBackendLike } from '../ops/wasm-backend-like';
+import { broadcastSimdFor, type BroadcastOp } from '../ops/wasm-broadcast-simd';
+import { asTensor } from './tensor-util';
+import { delegate, type Fallback } from './wasm-delegate';
+
+/** Switch for benchmarks and tests: enabled=false runs tfjs's kernels. */
+export const wasmBroadcastOptions = { enabled: true };
+/** How many ops ran on the SIMD kernels (tests check which inputs take them). */
+export const wasmBroadcastStats = { simdCalls: 0 };
+
+/**
+ * [outer, mid, inner] when `small` (left-padded with 1s to the rank of `full`) equals `full` on a leading and a trailing
+ * block of axes and is 1 on the axes between them (where `full` is not 1), else null. mid == 1 means no broadcast.
+ */
+export function broadcastBlocks(full: readonly number[], small: readonly number[]): [number, number, number] | null {
+  if (small.length > full.length) return null;
+  const s = [...new Array<number>(full.length - small.length).fill(1), ...small];
+  // 0: leading equal block, 1: broadcast block, 2: trailing equal block
+  let phase = 0;
+  const size = [1, 1, 1];
+  for (let d = 0; d < full.length; d++) {
+    if (full[d] === 1) { if (s[d] !== 1) return null; continue; }
+    const kind = s[d] === full[d] ? 'eq' : s[d] === 1 ? 'one' : null;
+    if (kind == null) return null;
+    if (kind === 'one') {
+      if (phase === 2) return null;
+      phase = 1;
+    } else if (phase === 1) {
+      phase = 2;
+    }
+    size[phase === 0 && kind === 'eq' ? 0 : kind === 'one' ? 1 : 2] *= full[d];
+  }
+  return [size[0], size[1], size[2]];
+}
+
+const KERNELS: readonly [string, BroadcastOp, boolean][] = [
+  [tf.Add, 'Add', true], [tf.Sub, 'Sub', false], [tf.Multiply, 'Mul', true], [tf.RealDiv, 'Div', false],
+];
+
+function ptr(b: WasmBackendLike, info: tf.TensorInfo): number {
+  const d = b.dataIdMap.get(info.dataId);
+  if (d == null) throw new Error('wasm broadcast op: tensor is not on the wasm backend');
+  return d.memoryOffset;
+}
+
+/** The four kernels (see the file comment); `fallback` gives tfjs's. */
+export function wasmBroadcastConfigs(fallback: Fallback): tf.KernelConfig[] {
+  return KERNELS.map(([kernelName, op, commutative]) => ({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: (params) => {
+      const a = asTensor<tf.Rank>(params.inputs.a, 'a');
+      const bt = asTensor<tf.Rank>(params.inputs.b, 'b');
+      const b = params.backend as WasmBackendLike;
+      const simd = wasmBroadcastOptions.enabled && a.dtype === 'float32' && bt.dtype === 'float32' ? broadcastSimdFor(b.wasm?.asm?.memory) : null;
+      if (simd != null) {
+        const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, bt.shape);
+        const sameAs = (t: tf.Tensor) => t.shape.length === outShape.length && t.shape.every((v, i) => v === outShape[i]);
+        // f: the full operand; the other broadcasts. Equal shapes (mid 1) stay with tfjs (XNNPACK's fast path).
+        const [f, small, left] = sameAs(a) ? [a, bt, false] : sameAs(bt) ? [bt, a, true] : [null, null, false];
+        const blocks = f && small ? broadcastBlocks(outShape, small.shape) : null;
+        if (f && small && blocks && blocks[1] > 1 && blocks[2] % 4 === 0 && f.size > 0) {
+          const out = b.makeOutput(outShape, 'float32');
+          const name = `bc${op}${left && !commutative ? 'L' : ''}`;
+          simd[name](ptr(b, f), ptr(b, small), ptr(b, out), blocks[0], blocks[1], blocks[2] * 4);
+          wasmBroadcastStats.simdCalls++;
+          return out;
+        }
+      }
+      return delegate(fallback, kernelName, params);
+    },
+  }));
+}
