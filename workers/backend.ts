@@ -122,6 +122,18 @@ function exposeSharedHeap(): void {
 
 let kernelPoolAllowed = true;
 let xnnpackThreadsOverride: number | undefined;
+/** Threads of the engine's kernel pool once it runs (1 before, or without one). */
+let kernelPoolThreads = 1;
+
+/**
+ * XNNPACK (tfjs's own wasm kernels) gets ONE thread when the engine's kernel pool is allowed: the threaded build is
+ * started for its shared heap, and the pool splits the engine's kernels, which do most of the work in these training
+ * steps. Measured in Chromium on 2 cores (bench/browser/threads-ab.ts, bench/results-2026-11-29/README.md): with 2
+ * XNNPACK threads next to the pool the small-CNN step took 0.78-0.80x the one-thread time and DARTS cell steps
+ * 1.14-1.17x (XNNPACK's spinning threads compete for the cores); with 1 XNNPACK thread 0.72-0.77x and 0.99-1.02x.
+ * Devices with more cores are unmeasured.
+ */
+const XNNPACK_THREADS_WITH_POOL = 1;
 
 /**
  * Benchmarks only: start the threaded build with this many XNNPACK threads (e.g. 1: tfjs's kernels on one thread, the
@@ -180,6 +192,7 @@ async function startKernelPool(threads: number): Promise<string> {
     });
     if (!pool) return "the engine's conv kernels on 1 thread";
     attachKernelPool(memory, pool, simd.fma, names);
+    kernelPoolThreads = pool.threads;
     return `the engine's conv kernels on ${pool.threads} threads`;
   } catch (e) {
     return `the engine's conv kernels on 1 thread (${e instanceof Error ? e.message : String(e)})`;
@@ -207,7 +220,7 @@ function initWasm(): Promise<boolean> {
     }
     if (plan.threads >= 2) {
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
-      const xnnpackThreads = xnnpackThreadsOverride ?? plan.threads;
+      const xnnpackThreads = xnnpackThreadsOverride ?? (kernelPoolAllowed ? XNNPACK_THREADS_WITH_POOL : plan.threads);
       setThreadsCount(xnnpackThreads);
       const restoreCores = showCoresWhileStarting(xnnpackThreads);
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -233,7 +246,9 @@ function initWasm(): Promise<boolean> {
       setTimeout(() => self.removeEventListener('error', onError), outcome === 'ok' ? 0 : WASM_THREADS_TIMEOUT_MS);
       if (outcome === 'ok') exposeSharedHeap();
       if (outcome === 'ok' && (getThreadsCount() >= 2 || getThreadsCount() === xnnpackThreads)) {
-        const xnnpackNote = xnnpackThreads === plan.threads ? '' : ` (XNNPACK overridden to ${getThreadsCount()})`;
+        const xnnpackNote = xnnpackThreads === plan.threads ? ''
+          : xnnpackThreadsOverride == null ? `; tfjs's own kernels on ${getThreadsCount()} thread (faster next to the pool, measured on 2 cores)`
+            : ` (XNNPACK overridden to ${getThreadsCount()})`;
         wasmThreadsReason = `${plan.reason}${xnnpackNote}; ${await startKernelPool(plan.threads)}`;
         return true;
       }
@@ -284,7 +299,8 @@ async function probeCurrent(): Promise<number> {
 }
 
 async function wasmFeatures(): Promise<{ simd: boolean; threads: number }> {
-  return { simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')), threads: getThreadsCount() };
+  // The most threads WASM work runs on: the engine's kernel pool, or XNNPACK's.
+  return { simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')), threads: Math.max(getThreadsCount(), kernelPoolThreads) };
 }
 
 function wasmDetail(f: { simd: boolean; threads: number }): string {

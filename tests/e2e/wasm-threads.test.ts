@@ -94,6 +94,8 @@ describe('WASM threads in Chromium', () => {
     expect(threaded.wasmLine).toContain(`${threaded.threads} thread(s)`);
     // The engine's conv kernels on the kernel pool, with as many threads as XNNPACK.
     expect(threaded.threadsText).toContain(`the engine's conv kernels on ${threaded.threads} threads`);
+    // ... next to ONE XNNPACK thread (faster on 2 cores, workers/backend.ts XNNPACK_THREADS_WITH_POOL).
+    expect(threaded.threadsText).toContain("tfjs's own kernels on 1 thread");
 
     expect(single.isolated).toBe(false);
     expect(single.threads).toBe(1);
