@@ -15,6 +15,7 @@ import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-was
 import { createProbeWorkload } from '../src/engine/profiler/probe';
 import { createKernelPool, type HelperPort } from '../src/engine/ops/kernel-pool';
 import { attachKernelPool, convGradSimdFor, convSimdModule } from '../src/engine/ops/wasm-conv-simd';
+import { ELEMENTWISE_FUNCTIONS, elementwiseModuleBytes } from '../src/engine/ops/wasm-elementwise-simd';
 import { WINOGRAD_FUNCTIONS, winogradModuleBytes, winogradSimdFor } from '../src/engine/ops/wasm-winograd';
 import { installTrainingKernels } from '../src/engine/kernels/install';
 import type { BackendChoice, BackendName, BackendProbe, BackendReport } from '../src/protocol/backend';
@@ -186,6 +187,9 @@ async function startKernelPool(threads: number): Promise<string> {
       modules.push({ bytes: winogradModuleBytes(true, simd.fma), functions: WINOGRAD_FUNCTIONS });
       names.push('winograd');
     }
+    // The element-wise kernels (broadcast binary ops, the ReLU gradient): memory-bound, split in big ops only.
+    modules.push({ bytes: elementwiseModuleBytes(true), functions: ELEMENTWISE_FUNCTIONS });
+    names.push('elementwise');
     const pool = await createKernelPool({
       memory, threads, modules, spawn: spawnBlobHelper(urls), timeoutMs: KERNEL_POOL_TIMEOUT_MS,
       sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),

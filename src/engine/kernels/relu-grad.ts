@@ -1,12 +1,15 @@
 /**
- * Gradient of Relu as one pass on WASM: dx = x > 0 ? dy : 0 (a copy of dy masked in place by fused-wasm.ts
- * reluMask). tfjs's gradient is mul(dy, cast(step(x))): three kernels and two full-size temporaries; on the small
- * CNN step those were ~4% of the step. Other backends, other dtypes and sizes that are not a multiple of 4 keep
- * tfjs's formulation. (One difference: tfjs propagates NaN where x is NaN, the mask gives 0 there.)
+ * Gradient of Relu as one pass on WASM: dx = x > 0 ? dy : 0 (ops/wasm-elementwise-simd.ts reluGrad; split across the
+ * kernel pool's threads when big and a pool runs). tfjs's gradient is mul(dy, cast(step(x))): three kernels and two
+ * full-size temporaries; on the small CNN step those were ~4% of the step. Other backends, other dtypes and sizes that
+ * are not a multiple of 4 keep tfjs's formulation. (One difference: tfjs propagates NaN where x is NaN, the mask gives
+ * 0 there.)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { WasmBackendLike as WasmLike } from '../ops/wasm-backend-like';
-import { simdKernelsFor } from '../ops/fused-wasm';
+import { LaneList } from '../ops/kernel-pool';
+import { ELEMENTWISE_FUNCTIONS, elementwiseSimdFor } from '../ops/wasm-elementwise-simd';
+import { LANE_BYTES, POOL_MIN_BYTES, poolFor } from './pooled-lanes';
 import { asTensor } from './tensor-util';
 
 /** (Not 'Nas…': that prefix marks the supernet fast path's fused kernels, which this is not.) */
@@ -16,6 +19,15 @@ export const ENGINE_RELU_GRAD = 'EngineReluGrad';
 export const reluGradOptions = { enabled: true };
 
 
+/** The lanes of a big ReLU gradient for the kernel pool: ranges of about LANE_BYTES (n and the ranges multiples of 4). */
+export function reluGradLanes(pdy: number, px: number, po: number, n: number): LaneList {
+  const id = ELEMENTWISE_FUNCTIONS.indexOf('reluGrad');
+  const per = LANE_BYTES / 4;
+  const list = new LaneList();
+  for (let i = 0; i < n; i += per) list.lane().call(id, pdy + 4 * i, px + 4 * i, po + 4 * i, Math.min(per, n - i));
+  return list;
+}
+
 /** The wasm kernel: inputs {dy, x} (float32, same shape, size a multiple of 4). */
 export const wasmReluGradConfig: tf.KernelConfig = {
   kernelName: ENGINE_RELU_GRAD,
@@ -24,17 +36,22 @@ export const wasmReluGradConfig: tf.KernelConfig = {
     const dy = asTensor<tf.Rank>(inputs.dy, 'dy');
     const x = asTensor<tf.Rank>(inputs.x, 'x');
     const b = backend as WasmLike;
-    const simd = simdKernelsFor(b.wasm?.asm?.memory);
+    const simd = elementwiseSimdFor(b.wasm?.asm?.memory);
     if (simd == null) throw new Error(`${ENGINE_RELU_GRAD}: WebAssembly SIMD is unavailable`);
     if (dy.dtype !== 'float32' || x.dtype !== 'float32' || dy.size !== x.size || x.size % 4 !== 0) {
       throw new Error(`${ENGINE_RELU_GRAD}: needs float32 dy and x of one size, a multiple of 4 (got ${dy.dtype}[${dy.shape}], ${x.dtype}[${x.shape}])`);
     }
     const out = b.makeOutput(x.shape, 'float32');
-    b.typedArrayFromHeap(out).set(b.typedArrayFromHeap(dy));
+    const pdy = b.dataIdMap.get(dy.dataId)?.memoryOffset;
     const px = b.dataIdMap.get(x.dataId)?.memoryOffset;
     const po = b.dataIdMap.get(out.dataId)?.memoryOffset;
-    if (px == null || po == null) throw new Error(`${ENGINE_RELU_GRAD}: tensor is not on the wasm backend`);
-    simd.reluMask(po, px, x.size);
+    if (pdy == null || px == null || po == null) throw new Error(`${ENGINE_RELU_GRAD}: tensor is not on the wasm backend`);
+    const pool = x.size * 4 >= POOL_MIN_BYTES ? poolFor(b.wasm?.asm?.memory, 'elementwise') : null;
+    if (pool == null) {
+      simd.reluGrad(pdy, px, po, x.size);
+    } else {
+      pool.run(reluGradLanes(pdy, px, po, x.size));
+    }
     return out;
   },
 };
@@ -43,7 +60,7 @@ function useKernel(x: tf.Tensor, dy: tf.Tensor): boolean {
   if (!reluGradOptions.enabled || tf.getBackend() !== 'wasm' || tf.getKernel(ENGINE_RELU_GRAD, 'wasm') == null) return false;
   if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.size % 4 !== 0) return false;
   const memory = (tf.backend() as unknown as WasmLike).wasm?.asm?.memory;
-  return simdKernelsFor(memory) != null;
+  return elementwiseSimdFor(memory) != null;
 }
 
 export const reluGradConfig: tf.GradConfig = {

@@ -2,11 +2,14 @@
  * Add, Sub, Multiply and RealDiv for the WASM backend when one float32 operand is the full output shape and the other
  * broadcasts over one middle block of axes with the trailing block intact (a per-channel bias or BN scale against an
  * NHWC activation; [N, 1, 1, C] against [N, H, W, C]) and the trailing block is a multiple of 4 floats: SIMD kernels
- * of ops/wasm-broadcast-simd.ts on the heap. Everything else runs the previous (tfjs) kernel.
+ * of ops/wasm-elementwise-simd.ts on the heap, split across the kernel pool's threads when the op is big and a pool
+ * runs. Everything else runs the previous (tfjs) kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { WasmBackendLike } from '../ops/wasm-backend-like';
-import { broadcastSimdFor, type BroadcastOp } from '../ops/wasm-broadcast-simd';
+import { LaneList } from '../ops/kernel-pool';
+import { ELEMENTWISE_FUNCTIONS, elementwiseSimdFor, type BroadcastOp } from '../ops/wasm-elementwise-simd';
+import { LANE_BYTES, POOL_MIN_BYTES, poolFor } from './pooled-lanes';
 import { asTensor } from './tensor-util';
 import { delegate, type Fallback } from './wasm-delegate';
 
@@ -50,6 +53,24 @@ function ptr(b: WasmBackendLike, info: tf.TensorInfo): number {
   return d.memoryOffset;
 }
 
+/**
+ * The lanes of a big broadcast op for the kernel pool: whole rows within one outer block (the broadcast operand's row
+ * is fixed by the block), about LANE_BYTES each.
+ */
+export function broadcastLanes(name: string, pf: number, ps: number, po: number, outer: number, mid: number, ib: number): LaneList {
+  const id = ELEMENTWISE_FUNCTIONS.indexOf(name);
+  if (id < 0) throw new Error(`broadcastLanes: no kernel ${name}`);
+  const rowsPerLane = Math.max(1, Math.floor(LANE_BYTES / ib));
+  const list = new LaneList();
+  for (let o = 0; o < outer; o++) {
+    for (let m0 = 0; m0 < mid; m0 += rowsPerLane) {
+      const at = (o * mid + m0) * ib;
+      list.lane().call(id, pf + at, ps + o * ib, po + at, 1, Math.min(rowsPerLane, mid - m0), ib);
+    }
+  }
+  return list;
+}
+
 /** The four kernels (see the file comment); `fallback` gives tfjs's. */
 export function wasmBroadcastConfigs(fallback: Fallback): tf.KernelConfig[] {
   return KERNELS.map(([kernelName, op, commutative]) => ({
@@ -59,7 +80,7 @@ export function wasmBroadcastConfigs(fallback: Fallback): tf.KernelConfig[] {
       const a = asTensor<tf.Rank>(params.inputs.a, 'a');
       const bt = asTensor<tf.Rank>(params.inputs.b, 'b');
       const b = params.backend as WasmBackendLike;
-      const simd = wasmBroadcastOptions.enabled && a.dtype === 'float32' && bt.dtype === 'float32' ? broadcastSimdFor(b.wasm?.asm?.memory) : null;
+      const simd = wasmBroadcastOptions.enabled && a.dtype === 'float32' && bt.dtype === 'float32' ? elementwiseSimdFor(b.wasm?.asm?.memory) : null;
       if (simd != null) {
         const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, bt.shape);
         const sameAs = (t: tf.Tensor) => t.shape.length === outShape.length && t.shape.every((v, i) => v === outShape[i]);
@@ -69,7 +90,15 @@ export function wasmBroadcastConfigs(fallback: Fallback): tf.KernelConfig[] {
         if (f && small && blocks && blocks[1] > 1 && blocks[2] % 4 === 0 && f.size > 0) {
           const out = b.makeOutput(outShape, 'float32');
           const name = `bc${op}${left && !commutative ? 'L' : ''}`;
-          simd[name](ptr(b, f), ptr(b, small), ptr(b, out), blocks[0], blocks[1], blocks[2] * 4);
+          const [pf, ps, po] = [ptr(b, f), ptr(b, small), ptr(b, out)];
+          const [outer, mid, ib] = [blocks[0], blocks[1], blocks[2] * 4];
+          const pool = outer * mid * ib >= POOL_MIN_BYTES ? poolFor(b.wasm?.asm?.memory, 'elementwise') : null;
+          if (pool == null) {
+            simd[name](pf, ps, po, outer, mid, ib);
+          } else {
+            const list = broadcastLanes(name, pf, ps, po, outer, mid, ib);
+            pool.run(list);
+          }
           wasmBroadcastStats.simdCalls++;
           return out;
         }
