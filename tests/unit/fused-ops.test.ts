@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DARTS_OP_FACTORIES } from '../../src/engine/ops/darts-ops';
 import { fusedKernelOptions } from '../../src/engine/ops/fused-kernels';
 import {
-  fusedAvgPool3, fusedBatchNorm, fusedConvStage, fusedDepthwise, fusedMaxPool3, fusedPointwise, fusedPoolBn, fusedWeightedSum,
+  fusedAvgPool3, fusedBatchNorm, fusedConvStage, fusedDepthwise, fusedMaxPool3, fusedOpsOptions, fusedPointwise, fusedPoolBn, fusedWeightedSum,
 } from '../../src/engine/ops/fused-ops';
 import { fusedSgdUpdate } from '../../src/engine/ops/fused-sgd';
 import { fusedStridedDepthwise, fusedStridedPool3 } from '../../src/engine/ops/fused-strided';
@@ -125,6 +125,18 @@ for (const mode of MODES) {
         const x = randn([3, 5, 4, c], 3);
         const w = randn([1, 1, c, c + 2], 4, 0.4);
         await compare((xi, wi) => fusedPointwise(xi as tf.Tensor4D, wi as tf.Tensor4D), (xi, wi) => tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 'valid'), [x, w]);
+        tf.dispose([x, w]);
+      });
+
+      it(`pointwise in the matMul form (wasm's default is the conv kernels), ${c} channels`, async () => {
+        const x = randn([3, 5, 4, c], 3);
+        const w = randn([1, 1, c, c + 2], 4, 0.4);
+        fusedOpsOptions.pointwiseAsConv = false;
+        try {
+          await compare((xi, wi) => fusedPointwise(xi as tf.Tensor4D, wi as tf.Tensor4D), (xi, wi) => tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 'valid'), [x, w]);
+        } finally {
+          fusedOpsOptions.pointwiseAsConv = true;
+        }
         tf.dispose([x, w]);
       });
 

@@ -25,7 +25,7 @@ import { asTensor, pair } from './tensor-util';
 /**
  * Switches for benchmarks and tests. minChannels: the smallest input and output channel count that uses Winograd;
  * minTileRow: the fewest 2x2 tiles in a row of the transformed output (ceil(width / 2)). Set by measurement
- * (bench/winograd-ab.ts and the kernel timings in ARCHITECTURE.md): with rows of 2-4 tiles (4x4 and 8x8 maps) each
+ * (bench/kernel-ab.ts --switch winograd and the kernel timings in ARCHITECTURE.md): with rows of 2-4 tiles (4x4 and 8x8 maps) each
  * per-row GEMM re-reads its 16 filter matrices for too few tiles and Winograd was 1.2-3.5x SLOWER than the direct
  * kernels; from 8 tiles (16x16 maps) on it was 1.1-1.5x faster.
  */

@@ -1,9 +1,11 @@
 /**
- * What Winograd F(2x2,3x3) (src/engine/kernels/wasm-winograd.ts) buys on Node wasm: training steps of the small CNN
- * and the engine's supernets (fast path) with Winograd on and off, alternating in one process (A B A B ...), so the
- * ratio is measured side by side: `npx tsx --tsconfig tsconfig.node.json bench/winograd-ab.ts [--rounds 4]
- * [--steps 10] [--out bench/winograd-ab.json]`. Relaxed-SIMD FMA is used where Node has it: run with
- * `node --experimental-wasm-relaxed-simd --import tsx bench/winograd-ab.ts` to measure what Chromium runs.
+ * What one kernel choice buys on Node wasm: training steps of the small CNN and the engine's supernets (fast path) with
+ * the choice on and off, alternating in one process (A B A B ...), so the ratio is measured side by side:
+ * `npx tsx --tsconfig tsconfig.node.json bench/kernel-ab.ts [--switch winograd|pointwise] [--rounds 4] [--steps 10]
+ * [--out PATH]`. Switches: `winograd` — Winograd convs (src/engine/kernels/wasm-winograd.ts) vs the direct kernels;
+ * `pointwise` — the fast path's 1x1 convs as the engine's conv kernels vs the matMul form (src/engine/ops/fused-ops.ts).
+ * Relaxed-SIMD FMA is used where Node has it: run with `node --experimental-wasm-relaxed-simd --import tsx
+ * bench/kernel-ab.ts` to measure what Chromium runs.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +13,7 @@ import { tf, useNodeBackend } from './node-backend';
 import { createWorkload, type WorkloadSpec } from './workloads';
 import { winogradOptions } from '../src/engine/kernels/wasm-winograd';
 import { winogradSimdFor } from '../src/engine/ops/wasm-winograd';
+import { fusedOpsOptions } from '../src/engine/ops/fused-ops';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {
@@ -20,6 +23,13 @@ const opt = (name: string, dflt: string): string => {
 const rounds = Number(opt('rounds', '4'));
 const steps = Number(opt('steps', '10'));
 const out = opt('out', '');
+const which = opt('switch', 'winograd');
+const SWITCHES: Record<string, (on: boolean) => void> = {
+  winograd: (on) => { winogradOptions.enabled = on; },
+  pointwise: (on) => { fusedOpsOptions.pointwiseAsConv = on; },
+};
+const setSwitch = SWITCHES[which];
+if (!setSwitch) throw new Error(`--switch ${which}: one of ${Object.keys(SWITCHES).join(', ')}`);
 
 const SPECS: WorkloadSpec[] = [
   { kind: 'cnn', size: 28, batch: 64, channels: 0, impl: 'plain', seed: 1 },
@@ -35,8 +45,8 @@ const median = (v: number[]): number => {
 
 await useNodeBackend('wasm');
 const fma = winogradSimdFor((tf.backend() as unknown as { wasm: { asm: { memory: object } } }).wasm.asm.memory)?.fma ?? false;
-console.log(`Winograd on/off, Node wasm (relaxed-SIMD FMA: ${fma}), ${rounds} rounds x ${steps} steps, load ${os.loadavg()[0].toFixed(2)}`);
-const rows: { workload: string; winogradMs: number; directMs: number; ratio: number; cpuRatio: number; rounds: { on: number[]; off: number[]; cpuOn: number[]; cpuOff: number[] } }[] = [];
+console.log(`${which} on/off, Node wasm (relaxed-SIMD FMA: ${fma}), ${rounds} rounds x ${steps} steps, load ${os.loadavg()[0].toFixed(2)}`);
+const rows: { workload: string; onMs: number; offMs: number; ratio: number; cpuRatio: number; rounds: { on: number[]; off: number[]; cpuOn: number[]; cpuOff: number[] } }[] = [];
 for (const spec of SPECS) {
   const w = createWorkload(spec);
   const on: number[] = [];
@@ -45,7 +55,7 @@ for (const spec of SPECS) {
   const cpuOff: number[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const mode of [true, false]) {
-      winogradOptions.enabled = mode;
+      setSwitch(mode);
       await w.step(0); // warm-up after the switch
       const t: number[] = [];
       const c0 = process.cpuUsage();
@@ -59,11 +69,11 @@ for (const spec of SPECS) {
       (mode ? cpuOn : cpuOff).push((c.user + c.system) / 1000 / steps);
     }
   }
-  winogradOptions.enabled = true;
+  setSwitch(true);
   w.dispose();
-  const row = { workload: w.label, winogradMs: median(on), directMs: median(off), ratio: median(off) / median(on), cpuRatio: median(cpuOff) / median(cpuOn), rounds: { on, off, cpuOn, cpuOff } };
+  const row = { workload: w.label, onMs: median(on), offMs: median(off), ratio: median(off) / median(on), cpuRatio: median(cpuOff) / median(cpuOn), rounds: { on, off, cpuOn, cpuOff } };
   rows.push(row);
-  console.log(`  ${w.label.padEnd(44)} winograd ${row.winogradMs.toFixed(1).padStart(7)} ms  direct ${row.directMs.toFixed(1).padStart(7)} ms  speed-up ${row.ratio.toFixed(2)}x (CPU ms ${median(cpuOn).toFixed(1)} vs ${median(cpuOff).toFixed(1)}: ${row.cpuRatio.toFixed(2)}x)`);
+  console.log(`  ${w.label.padEnd(44)} on ${row.onMs.toFixed(1).padStart(7)} ms  off ${row.offMs.toFixed(1).padStart(7)} ms  speed-up ${row.ratio.toFixed(2)}x (CPU ms ${median(cpuOn).toFixed(1)} vs ${median(cpuOff).toFixed(1)}: ${row.cpuRatio.toFixed(2)}x)`);
 }
-const result = { date: new Date().toISOString(), fma, load: os.loadavg()[0], rounds, steps, rows };
+const result = { date: new Date().toISOString(), switch: which, fma, load: os.loadavg()[0], rounds, steps, rows };
 if (out) writeFileSync(out, JSON.stringify(result, null, 2));
