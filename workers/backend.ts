@@ -16,6 +16,7 @@ import { createProbeWorkload } from '../src/engine/profiler/probe';
 import { createKernelPool, type HelperPort } from '../src/engine/ops/kernel-pool';
 import { attachKernelPool, convGradSimdFor, convSimdModule } from '../src/engine/ops/wasm-conv-simd';
 import { ELEMENTWISE_FUNCTIONS, elementwiseModuleBytes } from '../src/engine/ops/wasm-elementwise-simd';
+import { FUSED_FUNCTIONS, fusedModuleBytes } from '../src/engine/ops/fused-wasm';
 import { WINOGRAD_FUNCTIONS, winogradModuleBytes, winogradSimdFor } from '../src/engine/ops/wasm-winograd';
 import { installTrainingKernels } from '../src/engine/kernels/install';
 import type { BackendChoice, BackendName, BackendProbe, BackendReport } from '../src/protocol/backend';
@@ -190,6 +191,9 @@ async function startKernelPool(threads: number): Promise<string> {
     // The element-wise kernels (broadcast binary ops, the ReLU gradient): memory-bound, split in big ops only.
     modules.push({ bytes: elementwiseModuleBytes(true), functions: ELEMENTWISE_FUNCTIONS });
     names.push('elementwise');
+    // The supernet fast path's fused kernels (fused-pool.ts: big stage calls split into lanes, reductions in fixed chunks).
+    modules.push({ bytes: fusedModuleBytes(true), functions: FUSED_FUNCTIONS });
+    names.push('fused');
     const pool = await createKernelPool({
       memory, threads, modules, spawn: spawnBlobHelper(urls), timeoutMs: KERNEL_POOL_TIMEOUT_MS,
       sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),

@@ -31,6 +31,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { WasmBackendLike as WasmLike } from './wasm-backend-like';
 import { simdKernelsFor, type SimdKernels } from './fused-wasm';
+import {
+  avgPool3GradLanes, bnDxLanes, colSum2P, colSqDevP, colSumP, dotScaleP, dwConvLanes, dwFilterGradLanes, fusedPoolFor, fusedRun,
+  gemmLanes, gemmTAP, maxPool3GradLaneCount, maxPool3GradLanes, normalizeLanes, pool3Lanes, reluMaskLanes, weightedSumLanes,
+  type FusedRun,
+} from './fused-pool';
 
 export const NAS_DW_FILTER_GRAD = 'NasDwFilterGrad';
 export const NAS_MAXPOOL3_GRAD = 'NasMaxPool3Grad';
@@ -61,6 +66,11 @@ export type Mem = {
   free(info: tf.TensorInfo): void;
   /** wasm only: SIMD kernels on the backend's heap (fused-wasm.ts), and a tensor's byte offset there. */
   simd: SimdKernels | null;
+  /**
+   * wasm only: the same kernels as lane lists, on the kernel pool when one holding 'fused' is attached (fused-pool.ts).
+   * Its reductions allocate scratch, which may grow the heap: take views only after them.
+   */
+  fused: FusedRun | null;
   ptr(info: tf.TensorInfo): number;
 };
 
@@ -73,22 +83,35 @@ export const fusedKernelOptions = { wasmSimd: true, stages: true, strided: true 
 export function memory(backendName: string, backend: unknown): Mem {
   if (backendName === 'wasm') {
     const b = backend as WasmLike;
+    const heap = b.wasm?.asm?.memory;
+    const simd = fusedKernelOptions.wasmSimd ? simdKernelsFor(heap) : null;
+    const ptr = (info: tf.TensorInfo) => {
+      const d = b.dataIdMap.get(info.dataId);
+      if (d == null) throw new Error('fused kernel: unknown wasm tensor');
+      return d.memoryOffset;
+    };
+    const withScratch = <T>(floats: number, fn: (p: number) => T): T => {
+      const t = b.makeOutput([floats], 'float32');
+      try {
+        return fn(ptr(t));
+      } finally {
+        b.disposeData(t.dataId);
+      }
+    };
     return {
       alloc: (shape) => b.makeOutput(shape, 'float32'),
       view: (info) => b.typedArrayFromHeap(info),
       free: (info) => b.disposeData(info.dataId),
-      simd: fusedKernelOptions.wasmSimd ? simdKernelsFor(b.wasm?.asm?.memory) : null,
-      ptr: (info) => {
-        const d = b.dataIdMap.get(info.dataId);
-        if (d == null) throw new Error('fused kernel: unknown wasm tensor');
-        return d.memoryOffset;
-      },
+      simd,
+      fused: simd && heap ? fusedRun(simd, fusedPoolFor(heap), withScratch, () => new Float32Array((heap as { buffer: ArrayBufferLike }).buffer)) : null,
+      ptr,
     };
   }
   const b = backend as CpuLike & { disposeData(dataId: object): void };
   const fresh = new Map<object, Float32Array>();
   return {
     simd: null,
+    fused: null,
     ptr: () => { throw new Error('fused kernel: no heap pointers on cpu'); },
     free: (info) => b.disposeData(info.dataId),
     alloc: (shape) => {
@@ -130,17 +153,8 @@ function dwFilterGrad(backendName: string): tf.KernelFunc {
     const DW = mem.view(out);
     DW.fill(0);
     const pad = ((k - 1) * dilation) >> 1;
-    if (mem.simd && m === 1 && c % 4 === 0) {
-      const [px, pdy, pout] = [mem.ptr(x), mem.ptr(dy), mem.ptr(out)];
-      const tap = pick.dwgTap(mem.simd, c);
-      for (let ki = 0; ki < k; ki++) {
-        const dh = ki * dilation - pad;
-        for (let kj = 0; kj < k; kj++) {
-          const dw = kj * dilation - pad;
-          tap(px, pdy, pout + (ki * k + kj) * c * 4, n, h, w, c, dh, dw,
-            Math.max(0, -dh), Math.min(h, h - dh), Math.max(0, -dw), Math.min(w, w - dw), 0);
-        }
-      }
+    if (mem.fused && m === 1 && c % 4 === 0) {
+      mem.fused.run(dwFilterGradLanes(pick.dwgTap(c), mem.ptr(x), mem.ptr(dy), mem.ptr(out), n, h, w, c, k, dilation, 0));
       return out;
     }
     for (let ki = 0; ki < k; ki++) {
@@ -178,11 +192,11 @@ function dwFilterGrad(backendName: string): tf.KernelFunc {
 }
 
 /** dx (zeroed) = max-pool gradient via the SIMD kernels: the pool output is recomputed into a scratch. */
-function maxPoolGradSimd(mem: Mem, k: SimdKernels, x: tf.TensorInfo, dy: tf.TensorInfo, dx: tf.TensorInfo, n: number, h: number, w: number, c: number): void {
+function maxPoolGradSimd(mem: Mem, r: FusedRun, x: tf.TensorInfo, dy: tf.TensorInfo, dx: tf.TensorInfo, n: number, h: number, w: number, c: number): void {
   const ymax = mem.alloc(x.shape.slice());
-  const found = mem.alloc([c]);
-  k.pool3(mem.ptr(x), mem.ptr(ymax), n, h, w, c, 1);
-  k.maxPool3Grad(mem.ptr(x), mem.ptr(ymax), mem.ptr(dy), mem.ptr(dx), mem.ptr(found), n, h, w, c);
+  const found = mem.alloc([maxPool3GradLaneCount(n, h, w, c) * c]);
+  r.run(pool3Lanes(mem.ptr(x), mem.ptr(ymax), n, h, w, c, 1));
+  r.run(maxPool3GradLanes(mem.ptr(x), mem.ptr(ymax), mem.ptr(dy), mem.ptr(dx), mem.ptr(found), n, h, w, c));
   mem.free(ymax);
   mem.free(found);
 }
@@ -198,8 +212,8 @@ function maxPool3Grad(backendName: string): tf.KernelFunc {
     const DY = mem.view(dy);
     const DX = mem.view(out);
     DX.fill(0);
-    if (mem.simd && c % 4 === 0) {
-      maxPoolGradSimd(mem, mem.simd, x, dy, out, n, h, w, c);
+    if (mem.fused && c % 4 === 0) {
+      maxPoolGradSimd(mem, mem.fused, x, dy, out, n, h, w, c);
       return out;
     }
     for (let b = 0; b < n; b++) {
@@ -239,8 +253,8 @@ function avgPool3Grad(backendName: string): tf.KernelFunc {
     const DY = mem.view(dy);
     const DX = mem.view(out);
     DX.fill(0);
-    if (mem.simd && c % 4 === 0) {
-      mem.simd.avgPool3Grad(mem.ptr(dy), mem.ptr(out), n, h, w, c);
+    if (mem.fused && c % 4 === 0) {
+      mem.fused.run(avgPool3GradLanes(mem.ptr(dy), mem.ptr(out), n, h, w, c));
       return out;
     }
     const cnt = (i: number, len: number) => Math.min(len - 1, i + 1) - Math.max(0, i - 1) + 1;
@@ -280,6 +294,10 @@ function bnTrain(backendName: string): tf.KernelFunc {
     const invStd = mem.alloc([c]);
     const newMean = mem.alloc([c]);
     const newVar = mem.alloc([c]);
+    if (mem.fused && c % 4 === 0) {
+      bnStats(mem, mem.fused, x, y, count, c, runningMean, runningVar, invStd, newMean, newVar, momentum, eps);
+      return [y, invStd, newMean, newVar];
+    }
     const X = mem.view(x);
     const Y = mem.view(y);
     const IS = mem.view(invStd);
@@ -287,21 +305,6 @@ function bnTrain(backendName: string): tf.KernelFunc {
     const RV = mem.view(runningVar);
     const NM = mem.view(newMean);
     const NV = mem.view(newVar);
-    if (mem.simd && c % 4 === 0) {
-      const k = mem.simd;
-      const [px, pm, pv, pis] = [mem.ptr(x), mem.ptr(newMean), mem.ptr(newVar), mem.ptr(invStd)];
-      k.colSum(px, pm, count, c);
-      for (let ch = 0; ch < c; ch++) NM[ch] /= count;
-      k.colSqDev(px, pm, pv, count, c);
-      for (let ch = 0; ch < c; ch++) IS[ch] = 1 / Math.sqrt(NV[ch] / count + eps);
-      k.normalize(px, pm, pis, mem.ptr(y), count, c);
-      for (let ch = 0; ch < c; ch++) {
-        const unbiased = count > 1 ? NV[ch] / (count - 1) : NV[ch];
-        NM[ch] = RM[ch] * (1 - momentum) + NM[ch] * momentum;
-        NV[ch] = RV[ch] * (1 - momentum) + unbiased * momentum;
-      }
-      return [y, invStd, newMean, newVar];
-    }
     const sum = new Float64Array(c);
     const sq = new Float64Array(c);
     const total = count * c;
@@ -337,15 +340,8 @@ function bnGrad(backendName: string): tf.KernelFunc {
     const count = total / c;
     const mem = memory(backendName, backend);
     const dx = mem.alloc(y.shape.slice());
-    if (mem.simd && c % 4 === 0) {
-      const scratch = mem.alloc([2 * c]);
-      const S = mem.view(scratch);
-      const ps = mem.ptr(scratch);
-      const [pdy, py] = [mem.ptr(dy), mem.ptr(y)];
-      mem.simd.colSum2(pdy, py, ps, ps + 4 * c, count, c);
-      for (let i = 0; i < 2 * c; i++) S[i] /= count;
-      mem.simd.bnDx(pdy, py, ps, ps + 4 * c, mem.ptr(invStd), mem.ptr(dx), count, c);
-      mem.free(scratch);
+    if (mem.fused && c % 4 === 0) {
+      bnBack(mem, mem.fused, dy, y, invStd, dx, count, c);
       return dx;
     }
     const DY = mem.view(dy);
@@ -395,10 +391,8 @@ function weightedSum(backendName: string): tf.KernelFunc {
     const W = mem.view(w);
     const Y = mem.view(out);
     const n = Y.length;
-    if (mem.simd && n % 4 === 0) {
-      const k = mem.simd;
-      const py = mem.ptr(out);
-      parts.forEach((p, j) => (j === 0 ? k.scale : k.axpy)(mem.ptr(p), py, W[idx[j]], n));
+    if (mem.fused && n % 4 === 0) {
+      mem.fused.run(weightedSumLanes(parts.map((p) => mem.ptr(p)), idx.map((i) => W[i]), mem.ptr(out), n));
       return out;
     }
     parts.forEach((p, j) => {
@@ -421,17 +415,20 @@ function weightedSumGrad(backendName: string): tf.KernelFunc {
     const mem = memory(backendName, backend);
     const dw = mem.alloc(w.shape.slice());
     const dparts = parts.map((p) => mem.alloc(p.shape.slice()));
+    const n = size(dy.shape);
+    if (mem.fused && n % 4 === 0) {
+      const W0 = mem.view(w);
+      const weights = idx.map((i) => W0[i]);
+      const dots = dotScaleP(mem.fused, mem.ptr(dy), parts.map((p) => mem.ptr(p)), dparts.map((d) => mem.ptr(d)), weights, n);
+      const DW0 = mem.view(dw); // after the reduction (its scratch may have grown the heap)
+      DW0.fill(0);
+      parts.forEach((_, j) => { DW0[idx[j]] += dots[j]; });
+      return [dw, ...dparts];
+    }
     const W = mem.view(w);
     const DY = mem.view(dy);
     const DW = mem.view(dw);
     DW.fill(0);
-    const n = DY.length;
-    if (mem.simd && n % 4 === 0) {
-      const k = mem.simd;
-      const pdy = mem.ptr(dy);
-      parts.forEach((p, j) => { DW[idx[j]] += k.dotScale(pdy, mem.ptr(p), mem.ptr(dparts[j]), W[idx[j]], n); });
-      return [dw, ...dparts];
-    }
     parts.forEach((p, j) => {
       const P = mem.view(p);
       const DP = mem.view(dparts[j]);
@@ -470,50 +467,50 @@ function sgd(backendName: string): tf.KernelFunc {
 
 /** The 16-channel-block SIMD variants where the channel counts allow (same results, fewer instructions). */
 const pick = {
-  dwConv: (k: SimdKernels, c: number) => (c % 16 === 0 ? k.dwConv16 : k.dwConv),
-  dwgTap: (k: SimdKernels, c: number) => (c % 16 === 0 ? k.dwgTap16 : k.dwgTap),
-  gemm: (k: SimdKernels, cout: number) => (cout % 16 === 0 ? k.gemm16 : k.gemm),
-  gemmTA: (k: SimdKernels, cout: number) => (cout % 16 === 0 ? k.gemmTA16 : k.gemmTA),
+  dwConv: (c: number) => (c % 16 === 0 ? 'dwConv16' : 'dwConv') as 'dwConv16' | 'dwConv',
+  dwgTap: (c: number) => (c % 16 === 0 ? 'dwgTap16' : 'dwgTap') as 'dwgTap16' | 'dwgTap',
+  gemm: (cout: number) => (cout % 16 === 0 ? 'gemm16' : 'gemm') as 'gemm16' | 'gemm',
+  gemmTA: (cout: number) => (cout % 16 === 0 ? 'gemmTA16' : 'gemmTA') as 'gemmTA16' | 'gemmTA',
 };
 
-/** BN over [count, c] in place on `y` (wasm SIMD): fills invStd and the new running statistics. */
-function bnInPlace(mem: Mem, k: SimdKernels, y: tf.TensorInfo, count: number, c: number, rm: Float32Array, rv: Float32Array,
-  invStd: tf.TensorInfo, newMean: tf.TensorInfo, newVar: tf.TensorInfo, momentum: number, eps: number): void {
-  const [py, pm, pv, pis] = [mem.ptr(y), mem.ptr(newMean), mem.ptr(newVar), mem.ptr(invStd)];
+/**
+ * BN statistics over [count, c] (wasm SIMD): y = normalize(x) (x may be y: in place); fills invStd and the new running
+ * statistics. Views are taken after each reduction (their scratch may grow the heap).
+ */
+function bnStats(mem: Mem, r: FusedRun, x: tf.TensorInfo, y: tf.TensorInfo, count: number, c: number, runningMean: tf.TensorInfo,
+  runningVar: tf.TensorInfo, invStd: tf.TensorInfo, newMean: tf.TensorInfo, newVar: tf.TensorInfo, momentum: number, eps: number): void {
+  const [px, pm, pv, pis] = [mem.ptr(x), mem.ptr(newMean), mem.ptr(newVar), mem.ptr(invStd)];
+  colSumP(r, px, pm, count, c);
   const NM = mem.view(newMean);
-  const NV = mem.view(newVar);
-  const IS = mem.view(invStd);
-  k.colSum(py, pm, count, c);
   for (let ch = 0; ch < c; ch++) NM[ch] /= count;
-  k.colSqDev(py, pm, pv, count, c);
+  colSqDevP(r, px, pm, pv, count, c);
+  const [NM2, NV, IS, RM, RV] = [newMean, newVar, invStd, runningMean, runningVar].map((t) => mem.view(t));
   for (let ch = 0; ch < c; ch++) IS[ch] = 1 / Math.sqrt(NV[ch] / count + eps);
-  k.normalize(py, pm, pis, py, count, c);
+  r.run(normalizeLanes(px, pm, pis, mem.ptr(y), count, c));
   for (let ch = 0; ch < c; ch++) {
     const unbiased = count > 1 ? NV[ch] / (count - 1) : NV[ch];
-    NM[ch] = rm[ch] * (1 - momentum) + NM[ch] * momentum;
-    NV[ch] = rv[ch] * (1 - momentum) + unbiased * momentum;
+    NM2[ch] = RM[ch] * (1 - momentum) + NM2[ch] * momentum;
+    NV[ch] = RV[ch] * (1 - momentum) + unbiased * momentum;
   }
 }
 
-/** dz = BN backward (dy, y, invStd) into a fresh scratch allocation (caller frees). */
-function bnBackInto(mem: Mem, k: SimdKernels, dy: tf.TensorInfo, y: tf.TensorInfo, invStd: tf.TensorInfo, count: number, c: number): tf.TensorInfo {
-  const dz = mem.alloc(y.shape.slice());
+/** dx = BN backward (dy, y, invStd) over [count, c] into dx. */
+function bnBack(mem: Mem, r: FusedRun, dy: tf.TensorInfo, y: tf.TensorInfo, invStd: tf.TensorInfo, dx: tf.TensorInfo, count: number, c: number): void {
   const sums = mem.alloc([2 * c]);
-  const S = mem.view(sums);
   const ps = mem.ptr(sums);
   const [pdy, py] = [mem.ptr(dy), mem.ptr(y)];
-  k.colSum2(pdy, py, ps, ps + 4 * c, count, c);
+  colSum2P(r, pdy, py, ps, ps + 4 * c, count, c);
+  const S = mem.view(sums);
   for (let i = 0; i < 2 * c; i++) S[i] /= count;
-  k.bnDx(pdy, py, ps, ps + 4 * c, mem.ptr(invStd), mem.ptr(dz), count, c);
+  r.run(bnDxLanes(pdy, py, ps, ps + 4 * c, mem.ptr(invStd), mem.ptr(dx), count, c));
   mem.free(sums);
-  return dz;
 }
 
 interface StageAttrs { k: number; dilation: number; reluIn: boolean; momentum: number; eps: number }
 
-function simdOrThrow(mem: Mem, kernel: string): SimdKernels {
-  if (!mem.simd) throw new Error(`${kernel}: needs the wasm backend with SIMD WebAssembly`);
-  return mem.simd;
+function fusedOrThrow(mem: Mem, kernel: string): FusedRun {
+  if (!mem.fused) throw new Error(`${kernel}: needs the wasm backend with SIMD WebAssembly`);
+  return mem.fused;
 }
 
 function convStage(backendName: string): tf.KernelFunc {
@@ -524,16 +521,16 @@ function convStage(backendName: string): tf.KernelFunc {
     const [n, h, w, c] = x.shape;
     const cOut = pw.shape[3];
     const mem = memory(backendName, backend);
-    const k = simdOrThrow(mem, NAS_CONV_STAGE);
+    const r = fusedOrThrow(mem, NAS_CONV_STAGE);
     const hid = mem.alloc([n, h, w, c]);
     const y = mem.alloc([n, h, w, cOut]);
     const invStd = mem.alloc([cOut]);
     const newMean = mem.alloc([cOut]);
     const newVar = mem.alloc([cOut]);
     const count = n * h * w;
-    pick.dwConv(k, c)(mem.ptr(x), mem.ptr(dw), mem.ptr(hid), n, h, w, c, a.k, a.dilation, ((a.k - 1) * a.dilation) >> 1, a.reluIn ? 1 : 0);
-    pick.gemm(k, cOut)(mem.ptr(hid), mem.ptr(pw), mem.ptr(y), count, c, cOut);
-    bnInPlace(mem, k, y, count, cOut, mem.view(runningMean), mem.view(runningVar), invStd, newMean, newVar, a.momentum, a.eps);
+    r.run(dwConvLanes(pick.dwConv(c), mem.ptr(x), mem.ptr(dw), mem.ptr(hid), n, h, w, c, a.k, a.dilation, ((a.k - 1) * a.dilation) >> 1, a.reluIn ? 1 : 0));
+    r.run(gemmLanes(pick.gemm(cOut), mem.ptr(hid), mem.ptr(pw), mem.ptr(y), count, c, cOut));
+    bnStats(mem, r, y, y, count, cOut, runningMean, runningVar, invStd, newMean, newVar, a.momentum, a.eps);
     return [y, hid, invStd, newMean, newVar];
   };
 }
@@ -548,37 +545,30 @@ function convStageGrad(backendName: string): tf.KernelFunc {
     const count = n * h * w;
     const kk = a.k;
     const mem = memory(backendName, backend);
-    const k = simdOrThrow(mem, NAS_CONV_STAGE_GRAD);
+    const r = fusedOrThrow(mem, NAS_CONV_STAGE_GRAD);
     const dx = mem.alloc(x.shape.slice());
     const ddw = mem.alloc(dw.shape.slice());
     const dpw = mem.alloc(pw.shape.slice());
     const dh = mem.alloc([n, h, w, c]);
     const pwT = mem.alloc([cOut, c]);
     const flipped = mem.alloc(dw.shape.slice());
-    const dz = bnBackInto(mem, k, dy, y, invStd, count, cOut);
-    pick.gemmTA(k, cOut)(mem.ptr(hid), mem.ptr(dz), mem.ptr(dpw), count, c, cOut);
+    const dz = mem.alloc(y.shape.slice());
+    bnBack(mem, r, dy, y, invStd, dz, count, cOut);
+    gemmTAP(r, pick.gemmTA(cOut), mem.ptr(hid), mem.ptr(dz), mem.ptr(dpw), count, c, cOut);
+    // views only after the allocations and reductions above (they may grow the heap)
     const PW = mem.view(pw);
     const PWT = mem.view(pwT);
     for (let i = 0; i < c; i++) for (let o = 0; o < cOut; o++) PWT[o * c + i] = PW[i * cOut + o];
-    pick.gemm(k, c)(mem.ptr(dz), mem.ptr(pwT), mem.ptr(dh), count, cOut, c);
-    const DWV = mem.view(ddw);
-    DWV.fill(0);
+    r.run(gemmLanes(pick.gemm(c), mem.ptr(dz), mem.ptr(pwT), mem.ptr(dh), count, cOut, c));
+    mem.view(ddw).fill(0);
     const pad = ((kk - 1) * a.dilation) >> 1;
-    const [px, pdh, pddw] = [mem.ptr(x), mem.ptr(dh), mem.ptr(ddw)];
-    const tap = pick.dwgTap(k, c);
-    for (let ki = 0; ki < kk; ki++) {
-      const oh = ki * a.dilation - pad;
-      for (let kj = 0; kj < kk; kj++) {
-        const ow = kj * a.dilation - pad;
-        tap(px, pdh, pddw + (ki * kk + kj) * c * 4, n, h, w, c, oh, ow,
-          Math.max(0, -oh), Math.min(h, h - oh), Math.max(0, -ow), Math.min(w, w - ow), a.reluIn ? 1 : 0);
-      }
-    }
+    const [px, pdh] = [mem.ptr(x), mem.ptr(dh)];
+    r.run(dwFilterGradLanes(pick.dwgTap(c), px, pdh, mem.ptr(ddw), n, h, w, c, kk, a.dilation, a.reluIn ? 1 : 0));
     const W = mem.view(dw);
     const F = mem.view(flipped);
     for (let t = 0; t < kk * kk; t++) F.set(W.subarray((kk * kk - 1 - t) * c, (kk * kk - t) * c), t * c);
-    pick.dwConv(k, c)(pdh, mem.ptr(flipped), mem.ptr(dx), n, h, w, c, kk, a.dilation, pad, 0);
-    if (a.reluIn) k.reluMask(mem.ptr(dx), px, n * h * w * c);
+    r.run(dwConvLanes(pick.dwConv(c), pdh, mem.ptr(flipped), mem.ptr(dx), n, h, w, c, kk, a.dilation, pad, 0));
+    if (a.reluIn) r.run(reluMaskLanes(mem.ptr(dx), px, n * h * w * c));
     for (const t of [dh, pwT, flipped, dz]) mem.free(t);
     return [dx, ddw, dpw];
   };
@@ -593,13 +583,13 @@ function poolBn(backendName: string): tf.KernelFunc {
     const a = attrs as unknown as PoolBnAttrs;
     const [n, h, w, c] = x.shape;
     const mem = memory(backendName, backend);
-    const k = simdOrThrow(mem, NAS_POOL_BN);
+    const r = fusedOrThrow(mem, NAS_POOL_BN);
     const y = mem.alloc(x.shape.slice());
     const invStd = mem.alloc([c]);
     const newMean = mem.alloc([c]);
     const newVar = mem.alloc([c]);
-    k.pool3(mem.ptr(x), mem.ptr(y), n, h, w, c, a.isMax ? 1 : 0);
-    bnInPlace(mem, k, y, n * h * w, c, mem.view(runningMean), mem.view(runningVar), invStd, newMean, newVar, a.momentum, a.eps);
+    r.run(pool3Lanes(mem.ptr(x), mem.ptr(y), n, h, w, c, a.isMax ? 1 : 0));
+    bnStats(mem, r, y, y, n * h * w, c, runningMean, runningVar, invStd, newMean, newVar, a.momentum, a.eps);
     return [y, invStd, newMean, newVar];
   };
 }
@@ -611,12 +601,13 @@ function poolBnGrad(backendName: string): tf.KernelFunc {
     const a = attrs as unknown as PoolBnAttrs;
     const [n, h, w, c] = x.shape;
     const mem = memory(backendName, backend);
-    const k = simdOrThrow(mem, NAS_POOL_BN_GRAD);
+    const r = fusedOrThrow(mem, NAS_POOL_BN_GRAD);
     const dx = mem.alloc(x.shape.slice());
-    const dp = bnBackInto(mem, k, dy, y, invStd, n * h * w, c);
+    const dp = mem.alloc(y.shape.slice());
+    bnBack(mem, r, dy, y, invStd, dp, n * h * w, c);
     mem.view(dx).fill(0);
-    if (a.isMax) maxPoolGradSimd(mem, k, x, dp, dx, n, h, w, c);
-    else k.avgPool3Grad(mem.ptr(dp), mem.ptr(dx), n, h, w, c);
+    if (a.isMax) maxPoolGradSimd(mem, r, x, dp, dx, n, h, w, c);
+    else r.run(avgPool3GradLanes(mem.ptr(dp), mem.ptr(dx), n, h, w, c));
     mem.free(dp);
     return dx;
   };

@@ -22,6 +22,9 @@
  *  - bnDx(dy, y, a, b, s, dx, rows, c): dx = s * (dy - a - y * b)
  *  - scale(x, y, s, n) / axpy(x, y, s, n): y = s * x / y += s * x   (n a multiple of 4)
  *  - dotScale(dy, x, dp, s, n) -> f32:     dp = s * dy; returns sum dy * x
+ *  - dwgTapB / dwgTap16B(x, dy, out, n, h, w, c, dh, dw, reluIn): dwgTap(16) over the tap's whole valid range
+ *  - scaleB / axpyB / dotScaleB(..., out): the same with s as its f32 bit pattern and dotScale's sum stored at out
+ *      (the forms a kernel-pool lane can call: i32 arguments, no result)
  *  - maxPool3Grad(x, ymax, dy, dx, found, n, h, w, c) / avgPool3Grad(dy, dx, n, h, w, c): gradients of 3x3
  *      stride-1 pools with padding 1 (max: the first window position, row-major, equal to the pool output ymax
  *      takes the gradient; found is a scratch of c floats; avg: divided by the valid count), dx zeroed
@@ -87,6 +90,8 @@ export const I = {
   fmax: simd(0xe9),
   f32add: [0x92],
   f32load: (off = 0): Code => [0x2a, 2, ...uleb(off)],
+  f32store: (off = 0): Code => [0x38, 2, ...uleb(off)],
+  f32reinterpret: [0xbe],
   vload: (off = 0): Code => [...simd(0x00), 0, ...uleb(off)],
   vstore: (off = 0): Code => [...simd(0x0b), 0, ...uleb(off)],
   splat: simd(0x13),
@@ -264,21 +269,31 @@ function kernels(): Fn[] {
       ],
     });
     fns.push(mk('scale', false), mk('axpy', true));
+    // scaleB / axpyB: the same with s passed as its i32 bit pattern (a kernel-pool lane call carries i32 arguments only)
+    const mkB = (name: string, accumulate: boolean): Fn => {
+      const f = mk(name, accumulate);
+      return { ...f, params: [I32, I32, I32, I32], body: [...g(2), ...I.f32reinterpret, ...f.body.slice(g(2).length)] };
+    };
+    fns.push(mkB('scaleB', false), mkB('axpyB', true));
   }
   {
     // dotScale(dy0, x1, dp2, s3:f32, n4) -> f32; locals i 5, vs 6, acc 7, v 8
+    // dotScaleB(dy0, x1, dp2, sBits3:i32, n4, out5): the same, s as its bit pattern, the sum stored as f32 at out;
+    // locals i 6, vs 7, acc 8, v 9 (the body is dotScale's with every local index shifted by one)
+    const dotBody = (sv: Code, i: number, vs: number, acc: number, v: number): Code => [
+      ...sv, ...I.splat, ...I.set(vs), ...I.vzero, ...I.set(acc),
+      ...loop(i, I.i32(0), [...g(4), ...I.i32(4), ...I.mul], I.i32(16), [
+        ...g(0), ...g(i), ...I.add, ...I.vload(), ...I.set(v),
+        ...g(2), ...g(i), ...I.add, ...g(v), ...g(vs), ...I.fmul, ...I.vstore(),
+        ...g(acc), ...g(v), ...g(1), ...g(i), ...I.add, ...I.vload(), ...I.fmul, ...I.fadd, ...I.set(acc),
+      ]),
+      ...g(acc), ...I.lane(0), ...g(acc), ...I.lane(1), ...I.f32add, ...g(acc), ...I.lane(2), ...I.f32add, ...g(acc), ...I.lane(3), ...I.f32add,
+    ];
     fns.push({
-      name: 'dotScale', params: [I32, I32, I32, F32, I32], results: [F32], locals: [I32, V128, V128, V128],
-      body: [
-        ...g(3), ...I.splat, ...I.set(6), ...I.vzero, ...I.set(7),
-        ...loop(5, I.i32(0), [...g(4), ...I.i32(4), ...I.mul], I.i32(16), [
-          ...g(0), ...g(5), ...I.add, ...I.vload(), ...I.set(8),
-          ...g(2), ...g(5), ...I.add, ...g(8), ...g(6), ...I.fmul, ...I.vstore(),
-          ...g(7), ...g(8), ...g(1), ...g(5), ...I.add, ...I.vload(), ...I.fmul, ...I.fadd, ...I.set(7),
-        ]),
-        ...g(7), ...I.lane(0), ...g(7), ...I.lane(1), ...I.f32add, ...g(7), ...I.lane(2), ...I.f32add, ...g(7), ...I.lane(3), ...I.f32add,
-      ],
+      name: 'dotScaleB', params: [I32, I32, I32, I32, I32, I32], results: [], locals: [I32, V128, V128, V128],
+      body: [...g(5), ...dotBody([...g(3), ...I.f32reinterpret], 6, 7, 8, 9), ...I.f32store()],
     });
+    fns.push({ name: 'dotScale', params: [I32, I32, I32, F32, I32], results: [F32], locals: [I32, V128, V128, V128], body: dotBody(g(3), 5, 6, 7, 8) });
   }
   {
     // dwConv(x0, wt1, y2, n3, h4, w5, c6, k7, dil8, pad9, reluIn10): y[b,oh,ow,:] = sum over the valid taps of
@@ -565,10 +580,36 @@ function kernels(): Fn[] {
     ];
     fns.push({ name: 'dwgTap16', params: new Array<number>(14).fill(I32), results: [], locals: [...new Array<number>(8).fill(I32), V128, V128, V128, V128], body });
   }
+  {
+    // dwgTapB / dwgTap16B(x0, dy1, out2, n3, h4, w5, c6, dh7, dw8, reluIn9): dwgTap(16) over the whole valid range
+    // (ohLo = max(0, -dh), ohHi = min(h, h - dh), the same for ow) — 10 arguments, so a kernel-pool lane can call it
+    const wrap = (name: string, target: string): Fn => {
+      const idx = fns.findIndex((f) => f.name === target);
+      const lo = (d: number): Code => [...I.i32(0), ...I.i32(0), ...g(d), ...I.sub, ...g(d), ...I.i32(0), ...I.geS, ...I.select];
+      const hi = (size: number, d: number): Code => [...g(size), ...g(d), ...I.sub, ...g(size), ...g(d), ...I.i32(0), ...I.geS, ...I.select];
+      return {
+        name, params: new Array<number>(10).fill(I32), results: [], locals: [],
+        body: [...[0, 1, 2, 3, 4, 5, 6, 7, 8].flatMap((i) => g(i)), ...lo(7), ...hi(4, 7), ...lo(8), ...hi(5, 8), ...g(9), 0x10, ...uleb(idx)],
+      };
+    };
+    fns.push(wrap('dwgTapB', 'dwgTap'), wrap('dwgTap16B', 'dwgTap16'));
+  }
   return fns;
 }
 
 // ---- loading -------------------------------------------------------------------------------------------------------
+/**
+ * The module's functions in module order (the function ids of a kernel-pool lane list, module 'fused'). Only the
+ * i32-only ones can be lane calls (a lane call passes i32 arguments and drops results): not scale, axpy, dotScale —
+ * their lane forms are scaleB, axpyB, dotScaleB.
+ */
+export const FUSED_FUNCTIONS: readonly string[] = kernels().map((f) => f.name);
+
+/** The module's bytes; shared: importing a shared memory, as the kernel pool's helpers do. */
+export function fusedModuleBytes(shared: boolean): Uint8Array {
+  return moduleBytes(kernels(), shared);
+}
+
 export interface SimdKernels {
   dwgTap(x: number, dy: number, out: number, n: number, h: number, w: number, c: number, dh: number, dw: number,
     ohLo: number, ohHi: number, owLo: number, owHi: number, reluIn: number): void;
@@ -585,6 +626,13 @@ export interface SimdKernels {
   scale(x: number, y: number, s: number, n: number): void;
   axpy(x: number, y: number, s: number, n: number): void;
   dotScale(dy: number, x: number, dp: number, s: number, n: number): number;
+  /** scale / axpy / dotScale with s as its float32 bit pattern (an i32); dotScaleB stores the sum as f32 at `out`. */
+  scaleB(x: number, y: number, sBits: number, n: number): void;
+  axpyB(x: number, y: number, sBits: number, n: number): void;
+  dotScaleB(dy: number, x: number, dp: number, sBits: number, n: number, out: number): void;
+  /** dwgTap / dwgTap16 over the whole valid range of the tap (dh, dw): 10 arguments, a lane call. */
+  dwgTapB(x: number, dy: number, out: number, n: number, h: number, w: number, c: number, dh: number, dw: number, reluIn: number): void;
+  dwgTap16B(x: number, dy: number, out: number, n: number, h: number, w: number, c: number, dh: number, dw: number, reluIn: number): void;
   maxPool3Grad(x: number, ymax: number, dy: number, dx: number, found: number, n: number, h: number, w: number, c: number): void;
   avgPool3Grad(dy: number, dx: number, n: number, h: number, w: number, c: number): void;
   /** 16-channel-block variants (channels / cout multiples of 16). */
@@ -613,7 +661,7 @@ export function simdKernelsFor(memory: object | undefined): SimdKernels | null {
     if (api) {
       const buffer = (memory as { buffer: unknown }).buffer;
       const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
-      const mod = new api.Module(moduleBytes(kernels(), shared));
+      const mod = new api.Module(fusedModuleBytes(shared));
       result = new api.Instance(mod, { env: { memory } }).exports as unknown as SimdKernels;
     }
   } catch {
