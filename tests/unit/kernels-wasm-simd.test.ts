@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { lcgValues } from '../helpers/synthetic';
+import { expectClose } from '../helpers/close';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { trainingKernelManifest, uninstallTrainingKernels } from '../../src/engine/kernels/install';
 import { validRange, wasmConv2d, wasmConvGradOptions, wasmFilterGrad, wasmInputGrad } from '../../src/engine/kernels/wasm-conv-grad';
@@ -59,15 +60,6 @@ function grads(tf: Tf, c: Case, xv: Float32Array, wv: Float32Array, up: Float32A
 
 function outShape(tf: Tf, c: Case): number[] {
   return tf.tidy(() => conv(tf, c, tf.zeros(c.x) as Tensor4D, tf.zeros(c.w) as Tensor4D).shape);
-}
-
-function expectClose(actual: Float32Array, expected: Float32Array, rel: number, label: string): void {
-  expect(actual.length, label).toBe(expected.length);
-  const scale = Math.max(...Array.from(expected, Math.abs));
-  let worst = 0;
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-  expect(scale, `${label}: non-trivial`).toBeGreaterThan(1e-3);
-  expect(worst / scale, `${label}: max |diff| ${worst} vs scale ${scale}`).toBeLessThanOrEqual(rel);
 }
 
 describe('WASM SIMD conv gradients', () => {

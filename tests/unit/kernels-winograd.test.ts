@@ -10,6 +10,7 @@ import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Tensor, Tensor4D, TensorInfo } from '@tensorflow/tfjs-core';
 import { lcgValues } from '../helpers/synthetic';
+import { expectClose } from '../helpers/close';
 import { uninstallTrainingKernels } from '../../src/engine/kernels/install';
 import { winogradConv2d, winogradFilterGrad, winogradInputGrad, winogradOptions } from '../../src/engine/kernels/wasm-winograd';
 import { F2, F4, filterToWinograd, winogradSimdFor, winogradToFilterGrad } from '../../src/engine/ops/wasm-winograd';
@@ -44,15 +45,6 @@ function viaOps(tf: Tf, c: Case, xv: Float32Array, wv: Float32Array, up: Float32
   const out = { y: y.dataSync() as Float32Array, dx: gx.dataSync() as Float32Array, dw: gw.dataSync() as Float32Array };
   tf.dispose([y, gx, gw]);
   return out;
-}
-
-function expectClose(actual: Float32Array, expected: Float32Array, rel: number, label: string): void {
-  expect(actual.length, label).toBe(expected.length);
-  const scale = Math.max(...Array.from(expected, Math.abs));
-  let worst = 0;
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-  expect(scale, `${label}: non-trivial`).toBeGreaterThan(1e-3);
-  expect(worst / scale, `${label}: max |diff| ${worst} vs scale ${scale}`).toBeLessThanOrEqual(rel);
 }
 
 describe('Winograd F(2x2,3x3) conv kernels (wasm)', () => {

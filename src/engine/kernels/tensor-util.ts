@@ -9,6 +9,15 @@ export type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPaddin
 export type RoundingMode = 'floor' | 'round' | 'ceil' | undefined;
 export type Pair = [number, number];
 
+/** The attributes of tfjs's Conv2D and its two gradient kernels, as the kernels receive them. */
+export interface ConvAttrs {
+  strides: number | [number, number];
+  pad: PadAttr;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dimRoundingMode?: RoundingMode;
+  dilations?: number | [number, number];
+}
+
 /**
  * Kernel inputs reach a kernelFunc as the Tensors the op passed to `engine.runKernel`; the engine hands them
  * through unchanged. A bare TensorInfo would mean someone called the kernelFunc directly, which we do not support.

@@ -28,7 +28,7 @@ import { LaneList, runLanesInline } from '../ops/kernel-pool';
 import { CONV_FN, convGradSimdFor, kernelPoolFor, type ConvGradSimd, type PooledModule } from '../ops/wasm-conv-simd';
 import { conv2dFilterGrad } from './conv-backprop-filter';
 import { conv2dInputGrad } from './conv-backprop-input';
-import { asTensor, type PadAttr, type RoundingMode, pair } from './tensor-util';
+import { asTensor, type ConvAttrs, pair } from './tensor-util';
 import { delegate, type Fallback } from './wasm-delegate';
 
 /**
@@ -60,14 +60,6 @@ function leaveToXnnpack(backend: unknown): boolean {
   const memory = (backend as WasmLike).wasm?.asm?.memory;
   const simd = convGradSimdFor(memory);
   return simd == null || kernelPoolFor(memory, simd.fma) == null;
-}
-
-interface ConvAttrs {
-  strides: number | [number, number];
-  pad: PadAttr;
-  dataFormat?: 'NHWC' | 'NCHW';
-  dimRoundingMode?: RoundingMode;
-  dilations?: number | [number, number];
 }
 
 /** The [lo, hi) range of output positions o whose input position o*s + k*d - pad lies in [0, size). */

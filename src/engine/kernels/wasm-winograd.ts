@@ -19,7 +19,7 @@ import type { WasmBackendLike } from '../ops/wasm-backend-like';
 import { LaneList, runLanesInline } from '../ops/kernel-pool';
 import { kernelPoolFor } from '../ops/wasm-conv-simd';
 import { F2, F4, WINOGRAD_FUNCTIONS, winogradSimdFor, type Tiling, type WinogradSimd } from '../ops/wasm-winograd';
-import type { PadAttr, RoundingMode } from './tensor-util';
+import type { ConvAttrs } from './tensor-util';
 import { asTensor, pair } from './tensor-util';
 
 /**
@@ -40,14 +40,6 @@ export const winogradOptions: {
 } = {
   enabled: true, minChannels: 8, minTileRow: 8, tiling: 'auto', minTileRow4: 6, grouped: true, groupTiles: 64, groupMinChannels: 32,
 };
-
-interface ConvAttrs {
-  strides: number | [number, number];
-  pad: PadAttr;
-  dataFormat?: 'NHWC' | 'NCHW';
-  dimRoundingMode?: RoundingMode;
-  dilations?: number | [number, number];
-}
 
 type Shape4 = [number, number, number, number];
 
