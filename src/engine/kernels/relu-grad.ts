@@ -6,10 +6,11 @@
  * 0 there.)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { WasmBackendLike as WasmLike } from '../ops/wasm-backend-like';
+import { heapOffset, type WasmBackendLike as WasmLike } from '../ops/wasm-backend-like';
 import { LaneList } from '../ops/kernel-pool';
 import { ELEMENTWISE_FUNCTIONS, elementwiseSimdFor } from '../ops/wasm-elementwise-simd';
-import { LANE_BYTES, POOL_MIN_BYTES, poolFor } from './pooled-lanes';
+import { LANE_BYTES, POOL_MIN_BYTES } from './pooled-lanes';
+import { modulePoolFor } from '../ops/wasm-conv-simd';
 import { asTensor } from './tensor-util';
 
 /** (Not 'Nas…': that prefix marks the supernet fast path's fused kernels, which this is not.) */
@@ -42,11 +43,8 @@ export const wasmReluGradConfig: tf.KernelConfig = {
       throw new Error(`${ENGINE_RELU_GRAD}: needs float32 dy and x of one size, a multiple of 4 (got ${dy.dtype}[${dy.shape}], ${x.dtype}[${x.shape}])`);
     }
     const out = b.makeOutput(x.shape, 'float32');
-    const pdy = b.dataIdMap.get(dy.dataId)?.memoryOffset;
-    const px = b.dataIdMap.get(x.dataId)?.memoryOffset;
-    const po = b.dataIdMap.get(out.dataId)?.memoryOffset;
-    if (pdy == null || px == null || po == null) throw new Error(`${ENGINE_RELU_GRAD}: tensor is not on the wasm backend`);
-    const pool = x.size * 4 >= POOL_MIN_BYTES ? poolFor(b.wasm?.asm?.memory, 'elementwise') : null;
+    const [pdy, px, po] = [dy, x, out].map((t) => heapOffset(b, t, ENGINE_RELU_GRAD));
+    const pool = x.size * 4 >= POOL_MIN_BYTES ? modulePoolFor(b.wasm?.asm?.memory, 'elementwise') : null;
     if (pool == null) {
       simd.reluGrad(pdy, px, po, x.size);
     } else {

@@ -6,10 +6,11 @@
  * runs. Everything else runs the previous (tfjs) kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { WasmBackendLike } from '../ops/wasm-backend-like';
+import { heapOffset, type WasmBackendLike } from '../ops/wasm-backend-like';
 import { LaneList } from '../ops/kernel-pool';
 import { ELEMENTWISE_FUNCTIONS, elementwiseSimdFor, type BroadcastOp } from '../ops/wasm-elementwise-simd';
-import { LANE_BYTES, POOL_MIN_BYTES, poolFor } from './pooled-lanes';
+import { LANE_BYTES, POOL_MIN_BYTES } from './pooled-lanes';
+import { modulePoolFor } from '../ops/wasm-conv-simd';
 import { asTensor } from './tensor-util';
 import { delegate, type Fallback } from './wasm-delegate';
 
@@ -47,11 +48,7 @@ const KERNELS: readonly [string, BroadcastOp, boolean][] = [
   [tf.Add, 'Add', true], [tf.Sub, 'Sub', false], [tf.Multiply, 'Mul', true], [tf.RealDiv, 'Div', false],
 ];
 
-function ptr(b: WasmBackendLike, info: tf.TensorInfo): number {
-  const d = b.dataIdMap.get(info.dataId);
-  if (d == null) throw new Error('wasm broadcast op: tensor is not on the wasm backend');
-  return d.memoryOffset;
-}
+const ptr = (b: WasmBackendLike, info: tf.TensorInfo): number => heapOffset(b, info, 'wasm broadcast op');
 
 /**
  * The lanes of a big broadcast op for the kernel pool: whole rows within one outer block (the broadcast operand's row
@@ -92,7 +89,7 @@ export function wasmBroadcastConfigs(fallback: Fallback): tf.KernelConfig[] {
           const name = `bc${op}${left && !commutative ? 'L' : ''}`;
           const [pf, ps, po] = [ptr(b, f), ptr(b, small), ptr(b, out)];
           const [outer, mid, ib] = [blocks[0], blocks[1], blocks[2] * 4];
-          const pool = outer * mid * ib >= POOL_MIN_BYTES ? poolFor(b.wasm?.asm?.memory, 'elementwise') : null;
+          const pool = outer * mid * ib >= POOL_MIN_BYTES ? modulePoolFor(b.wasm?.asm?.memory, 'elementwise') : null;
           if (pool == null) {
             simd[name](pf, ps, po, outer, mid, ib);
           } else {

@@ -23,7 +23,7 @@
  * (attachKernelPool, when the page is cross-origin isolated) or inline on this thread with bit-identical results.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { WasmBackendLike as WasmLike } from '../ops/wasm-backend-like';
+import { heapOffset, type WasmBackendLike as WasmLike } from '../ops/wasm-backend-like';
 import { LaneList, runLanesInline } from '../ops/kernel-pool';
 import { CONV_FN, convGradSimdFor, kernelPoolFor, type ConvGradSimd, type PooledModule } from '../ops/wasm-conv-simd';
 import { conv2dFilterGrad } from './conv-backprop-filter';
@@ -285,11 +285,7 @@ function heapOf(b: WasmLike): object {
   return m;
 }
 
-function ptr(b: WasmLike, info: tf.TensorInfo): number {
-  const d = b.dataIdMap.get(info.dataId);
-  if (d == null) throw new Error('wasm conv gradient: tensor is not on the wasm backend');
-  return d.memoryOffset;
-}
+const ptr = (b: WasmLike, info: tf.TensorInfo): number => heapOffset(b, info, 'wasm conv kernel');
 
 /** Filter gradient on the wasm heap; returns null when the SIMD path does not apply. */
 export function wasmFilterGrad(backend: unknown, x: tf.TensorInfo, dy: tf.TensorInfo,

@@ -15,7 +15,7 @@
  * Anything else returns null and the caller runs the direct kernels (wasm-conv-grad.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { WasmBackendLike } from '../ops/wasm-backend-like';
+import { heapOffset, type WasmBackendLike } from '../ops/wasm-backend-like';
 import { LaneList, runLanesInline } from '../ops/kernel-pool';
 import { kernelPoolFor } from '../ops/wasm-conv-simd';
 import { F2, F4, WINOGRAD_FUNCTIONS, winogradSimdFor, type Tiling, type WinogradSimd } from '../ops/wasm-winograd';
@@ -97,11 +97,7 @@ function kit(backend: unknown, infos: tf.TensorInfo[]): Kit | null {
   return memory && wg ? { b, memory, wg } : null;
 }
 
-function ptr(b: WasmBackendLike, info: tf.TensorInfo): number {
-  const d = b.dataIdMap.get(info.dataId);
-  if (d == null) throw new Error('wasm winograd conv: tensor is not on the wasm backend');
-  return d.memoryOffset;
-}
+const ptr = (b: WasmBackendLike, info: tf.TensorInfo): number => heapOffset(b, info, 'wasm winograd conv');
 
 /** Scratch tensors on the wasm heap, disposed together. */
 class Scratch {

@@ -17,7 +17,7 @@
  */
 import { LaneList, runLanesInline, type KernelFn } from './kernel-pool';
 import { FUSED_FUNCTIONS, type SimdKernels } from './fused-wasm';
-import { convGradSimdFor, kernelPoolFor } from './wasm-conv-simd';
+import { modulePoolFor } from './wasm-conv-simd';
 
 /** Function ids of the 'fused' module (its functions in module order). */
 export const FID: Readonly<Record<string, number>> = Object.fromEntries(FUSED_FUNCTIONS.map((n, i) => [n, i]));
@@ -93,10 +93,7 @@ export function fusedRun(k: SimdKernels, pool: { run(list: LaneList): void } | n
 
 /** The pool holding module 'fused' on `memory` (null: none); the fused module has no FMA variants. */
 export function fusedPoolFor(memory: object | undefined): { run(list: LaneList): void } | null {
-  const fma = convGradSimdFor(memory)?.fma;
-  if (memory == null || fma == null) return null;
-  const pooled = kernelPoolFor(memory, fma, 'fused');
-  return pooled ? { run: (list) => pooled.pool.run(list, pooled.base) } : null;
+  return modulePoolFor(memory, 'fused');
 }
 
 const f32 = new Float32Array(1);

@@ -12,3 +12,10 @@ export interface WasmBackendLike {
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   wasm?: { asm?: { memory?: object } };
 }
+
+/** The byte offset of a tensor's data on the wasm heap; `who` names the kernel in the error. */
+export function heapOffset(b: WasmBackendLike, info: tf.TensorInfo, who: string): number {
+  const d = b.dataIdMap.get(info.dataId);
+  if (d == null) throw new Error(`${who}: tensor is not on the wasm backend`);
+  return d.memoryOffset;
+}

@@ -16,7 +16,7 @@
  * "High Performance Convolutional Neural Networks for Document Processing", without materialising the columns).
  */
 import { I, I32, V128, ifThen, loop, moduleBytes, type Code, type Fn } from './fused-wasm';
-import type { KernelFn, KernelPool, PoolModule } from './kernel-pool';
+import type { KernelFn, KernelPool, LaneList, PoolModule } from './kernel-pool';
 
 const g = I.get;
 /** v128.load32_splat: one float broadcast to 4 lanes (memarg align 2). */
@@ -248,6 +248,17 @@ export function detachKernelPool(memory: object): void {
  * The usable pool attached to `memory` for kernels of module `module` in SIMD mode `fma`, with the module's first
  * function id; null when there is none (or it failed, or was disposed): the kernels then run on one thread.
  */
+/**
+ * Runs lane lists of module `module` on the pool attached to `memory` (null: none). For modules without FMA variants
+ * (element-wise, fused): the pool is looked up in the SIMD mode of its conv module, which attach fixes.
+ */
+export function modulePoolFor(memory: object | undefined, module: string): { run(list: LaneList): void } | null {
+  const fma = convGradSimdFor(memory)?.fma;
+  if (memory == null || fma == null) return null;
+  const pooled = kernelPoolFor(memory, fma, module);
+  return pooled ? { run: (list) => pooled.pool.run(list, pooled.base) } : null;
+}
+
 export function kernelPoolFor(memory: object | undefined, fma: boolean, module = 'conv'): PooledModule | null {
   if (memory == null) return null;
   const a = pools.get(memory);
