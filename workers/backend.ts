@@ -51,9 +51,20 @@ interface Availability {
   readonly detail: string;
 }
 
+/**
+ * How long navigator.gpu.requestAdapter() may take. A wedged GPU process can leave it unanswered for ever, and every
+ * backend choice (WASM forced included) asks it for the report: without a limit the whole worker would wait.
+ */
+const GPU_ADAPTER_TIMEOUT_MS = 20_000;
+
 async function webgpuAvailability(): Promise<Availability> {
   if (!('gpu' in navigator) || !navigator.gpu) return { available: false, software: false, detail: 'this browser exposes no WebGPU (navigator.gpu is missing)' };
-  const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const adapter = await Promise.race([
+    navigator.gpu.requestAdapter({ powerPreference: 'high-performance' }),
+    new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), GPU_ADAPTER_TIMEOUT_MS); }),
+  ]).finally(() => clearTimeout(timer));
+  if (adapter === 'timeout') return { available: false, software: false, detail: `navigator.gpu.requestAdapter() did not answer within ${GPU_ADAPTER_TIMEOUT_MS / 1000} s` };
   if (!adapter) return { available: false, software: false, detail: 'navigator.gpu.requestAdapter() returned no adapter' };
   // `info` (Chrome 127+) replaced requestAdapterInfo(); isFallbackAdapter moved onto it in newer versions.
   const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).info;

@@ -9,6 +9,13 @@ import { useApp } from './harness';
 
 const app = useApp(['--enable-unsafe-webgpu']);
 
+/** What the search tab shows: run status, progress, live backend, backend report, first candidate row. */
+async function pageState(page: Page): Promise<string> {
+  return page.evaluate(() => ['run-status', 'progress', 'backend-live', 'wasm-threads', 'backend-panel', 'candidate-row', 'live']
+    .map((id) => `${id}: ${(document.querySelector(`[data-testid="${id}"]`)?.textContent ?? '(none)').replace(/\s+/g, ' ').trim().slice(0, 400)}`)
+    .join(' | ')).catch((e: unknown) => `(could not read the page: ${String(e)})`);
+}
+
 async function runOne(page: Page, backend: string): Promise<{ acc: number; backend: string; trainLoss: number }> {
   await page.getByTestId('backend').selectOption(backend);
   await page.getByTestId('budget').fill('1');
@@ -20,15 +27,18 @@ async function runOne(page: Page, backend: string): Promise<{ acc: number; backe
   await page.getByTestId('channels').fill('4');
   await page.getByTestId('batch').fill('32');
   await page.getByTestId('start').click();
-  // Done with a row from this backend (the page may still show an earlier finished run right after the click).
-  await page.waitForFunction((b) => {
+  // Done with a row from this backend (the page may still show an earlier finished run right after the click), or
+  // ended some other way. On a timeout the page's state goes into the failure, so a CI log says where it stopped.
+  const ended = await page.waitForFunction((b) => {
     if (document.querySelector('[data-testid="error"]')) return true;
     const status = document.querySelector('[data-testid="run-status"]')?.textContent;
     const cell = document.querySelector('[data-testid="candidate-row"] td:last-child')?.textContent;
-    return status === 'done' && cell === b;
-  }, backend, { timeout: 420_000 });
+    return (status === 'done' && cell === b) || status === 'failed' || status === 'paused';
+  }, backend, { timeout: 240_000 }).then(() => true, () => false);
+  if (!ended) throw new Error(`the ${backend} run did not end within 240 s; the page shows: ${await pageState(page)}`);
   const err = await page.getByTestId('error').count();
   if (err) throw new Error(`search failed: ${await page.getByTestId('error').textContent()}`);
+  if (await page.getByTestId('run-status').textContent() !== 'done') throw new Error(`the ${backend} run ended: ${await pageState(page)}`);
   const row = page.locator('[data-testid="candidate-row"]').first();
   // The stored record (real IndexedDB) has the final training loss, a sharper check than accuracy.
   const trainLoss = await page.evaluate((b) => new Promise<number>((resolve, reject) => {
@@ -66,6 +76,7 @@ describe('WebGPU path (SwiftShader adapter)', () => {
     const { page } = await app().open();
     const gpu = await runOne(page, 'webgpu');
     expect(gpu.backend).toBe('webgpu');
+    await page.close(); // its WebGPU device and worker go before the second run starts
     const { page: page2 } = await app().open();
     const wasm = await runOne(page2, 'wasm');
     expect(wasm.backend).toBe('wasm');
@@ -75,7 +86,6 @@ describe('WebGPU path (SwiftShader adapter)', () => {
     expect(Math.abs(gpu.trainLoss - wasm.trainLoss) / wasm.trainLoss).toBeLessThan(0.01);
     // Float differences between backends may flip a few predictions on 64 validation images.
     expect(Math.abs(gpu.acc - wasm.acc)).toBeLessThanOrEqual(10);
-    await page.close();
     await page2.close();
   });
 });

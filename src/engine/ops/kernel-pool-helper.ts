@@ -6,7 +6,8 @@
  * Protocol: the first message is { type: 'start', memory, control, modules }. The helper instantiates every module on
  * the shared `memory`, answers { type: 'ready' } (or { type: 'error', message }), then never returns to its event
  * loop: it sleeps in Atomics.wait on the claim word ((generation << 13) | next lane), and whenever it changes claims
- * lanes of the generation it names by compare-exchange, runs their calls in order, and adds 1 to the done counter per
+ * lanes of the generation it names by compare-exchange (up to that generation's lane count, (generation << 13) | count,
+ * and none if the count already names a later generation), runs their calls in order, and adds 1 to the done counter per
  * lane (notifying the caller after the last one). A STOP flag (or terminate()) ends it. The control layout is
  * kernel-pool.ts's CTL; the numbers below must match it.
  */
@@ -50,7 +51,9 @@ export const KERNEL_POOL_HELPER_SOURCE = String.raw`(function () {
     for (;;) {
       if (Atomics.load(ctl, STOP) !== 0) return;
       var gen = v >>> LANE_BITS;
-      var lanes = Atomics.load(ctl, LANES);
+      // The count of a later generation (published before its claim word) means this one is over: claim nothing.
+      var lw = Atomics.load(ctl, LANES);
+      var lanes = (lw >>> LANE_BITS) === gen ? (lw & laneMask) : 0;
       for (;;) {
         var i = v & laneMask;
         if (i >= lanes) break;

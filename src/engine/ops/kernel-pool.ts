@@ -115,7 +115,7 @@ export function runLanesInline(fns: readonly KernelFn[], list: LaneList): void {
 
 /** Layout of the control buffer (Int32 indices); shared with kernel-pool-helper.ts. */
 export const CTL = {
-  /** (generation << LANE_BITS) | next lane to claim. */
+  /** (generation << LANE_BITS) | next lane to claim; LANES: (generation << LANE_BITS) | that generation's lane count. */
   NEXT: 0, LANES: 1, DONE: 2, STOP: 3, ERROR: 4, HELPERS: 5, HELPER_LANES: 6,
   /** Lane table: LANE0 + i = first call of lane i (LANES + 1 entries). */
   LANE0: 16,
@@ -263,7 +263,9 @@ export async function createKernelPool(opts: KernelPoolOptions): Promise<KernelP
     generations++;
     lanesRun += nLanes;
     gen = (gen + 1) & GEN_MASK;
-    Atomics.store(ctl, CTL.LANES, nLanes);
+    // The lane count names its generation too: a helper that still holds the previous generation's claim word must not
+    // read this count as that generation's (it would claim a lane twice: tests/unit/kernel-pool-race.test.ts).
+    Atomics.store(ctl, CTL.LANES, (gen << LANE_BITS) | nLanes);
     Atomics.store(ctl, CTL.DONE, 0);
     Atomics.store(ctl, CTL.NEXT, gen << LANE_BITS);
     Atomics.notify(ctl, CTL.NEXT);
@@ -329,7 +331,7 @@ export async function createKernelPool(opts: KernelPoolOptions): Promise<KernelP
       disposed = true;
       Atomics.store(ctl, CTL.STOP, 1);
       gen = (gen + 1) & GEN_MASK;
-      Atomics.store(ctl, CTL.LANES, 0);
+      Atomics.store(ctl, CTL.LANES, gen << LANE_BITS);
       Atomics.store(ctl, CTL.NEXT, gen << LANE_BITS);
       Atomics.notify(ctl, CTL.NEXT);
       terminateAll();
