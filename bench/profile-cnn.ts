@@ -15,6 +15,7 @@ import { createWorkload, type Workload } from './workloads';
 import { wasmConvGradOptions } from '../src/engine/kernels/wasm-conv-grad';
 import { wasmReduceOptions } from '../src/engine/kernels/wasm-reduce';
 import { reluGradOptions } from '../src/engine/kernels/relu-grad';
+import { reduceGradOptions } from '../src/engine/kernels/reduce-grad';
 import { convSimdOptions } from '../src/engine/ops/wasm-conv-simd';
 import { wasmIdentityOptions } from '../src/engine/kernels/wasm-identity';
 import { winogradOptions } from '../src/engine/kernels/wasm-winograd';
@@ -37,12 +38,13 @@ const median = (v: number[]): number => {
 
 /**
  * simd: all of the engine's wasm kernels (Winograd F(2x2,3x3) for 3x3 stride-1 convs with >= 8 channels; nowino: without it) (forward conv from 8 input channels; relaxed-SIMD FMA where the engine
- * has it: run node with --experimental-wasm-relaxed-simd on Node 20); copyid: the same with tfjs's copying
+ * has it: run node with --experimental-wasm-relaxed-simd on Node 20); nomeangrad: tfjs's Sum/Mean gradient (ones + mul + div)
+ * instead of reduce-grad.ts's one pass; copyid: the same with tfjs's copying
  * Identity; nofma: without FMA; fwd1: our forward conv for every channel count; nofwd: XNNPACK's forward conv;
  * grads: the conv gradients only (tfjs's Sum/Mean, Relu gradient and Identity, XNNPACK forward); tfjs: none of
  * them (the forward-conv formulation of the gradients).
  */
-const VARIANTS = ['simd', 'nowino', 'copyid', 'nofma', 'fwd1', 'nofwd', 'grads', 'tfjs'];
+const VARIANTS = ['simd', 'nowino', 'nomeangrad', 'copyid', 'nofma', 'fwd1', 'nofwd', 'grads', 'tfjs'];
 function setVariant(v: string): void {
   if (!VARIANTS.includes(v)) throw new Error(`unknown variant ${v} (${VARIANTS.join(' | ')})`);
   wasmConvGradOptions.enabled = v !== 'tfjs';
@@ -51,6 +53,7 @@ function setVariant(v: string): void {
   wasmConvGradOptions.forwardMinCin = v === 'fwd1' ? 1 : 8;
   wasmReduceOptions.enabled = v !== 'grads' && v !== 'tfjs';
   reluGradOptions.enabled = v !== 'grads' && v !== 'tfjs';
+  reduceGradOptions.enabled = v !== 'nomeangrad' && v !== 'grads' && v !== 'tfjs';
   convSimdOptions.fma = v !== 'nofma';
   wasmIdentityOptions.enabled = v !== 'copyid' && v !== 'grads' && v !== 'tfjs';
 }

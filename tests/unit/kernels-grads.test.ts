@@ -193,9 +193,9 @@ describe('installation', () => {
     expect(kernels).toEqual(expect.arrayContaining([
       'wasm/Conv2DBackpropFilter', 'wasm/Conv2DBackpropInput', 'wasm/DepthwiseConv2dNativeBackpropInput',
       'wasm/DepthwiseConv2dNativeBackpropFilter', 'wasm/MaxPoolGrad', 'cpu/Conv2DBackpropFilter', 'cpu/Conv2D',
-      'cpu/Conv2DBackpropInput', 'cpu/FusedConv2D',
+      'cpu/Conv2DBackpropInput', 'cpu/FusedConv2D', 'wasm/EngineReduceGrad', 'cpu/EngineReduceGrad',
     ]));
-    expect(gradients.sort()).toEqual(['AvgPool', 'Conv2D', 'DepthwiseConv2dNative', 'Relu']);
+    expect(gradients.sort()).toEqual(['AvgPool', 'Conv2D', 'DepthwiseConv2dNative', 'Mean', 'Relu', 'Sum']);
     for (const k of kernels) {
       const [backend, name] = k.split('/');
       expect(tf.getKernel(name, backend), k).toBeDefined();

@@ -20,6 +20,7 @@ import { cpuBinaryConfigs, cpuReduceConfigs } from './cpu-elementwise';
 import { cpuTransposeConfig } from './cpu-transpose';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, depthwiseGradConfig } from './depthwise-backprop';
 import { maxPoolGradConfig } from './max-pool-grad';
+import { reduceGradConfigs, reduceGradKernelConfigs } from './reduce-grad';
 import { reluGradConfig, wasmReluGradConfig } from './relu-grad';
 import { wasmConv2dBackpropFilterConfig, wasmConv2dBackpropInputConfig, wasmConv2dConfig } from './wasm-conv-grad';
 import { wasmBroadcastConfigs } from './wasm-broadcast';
@@ -51,6 +52,8 @@ const KERNELS: readonly tf.KernelConfig[] = [
   // for backward) sharing memory instead of copying.
   wasmReluGradConfig,
   wasmIdentityConfig((name) => previousKernels.get(`wasm/${name}`)),
+  // WASM and CPU: the Sum / Mean gradient (e.g. of global average pooling) as one broadcasting pass (reduce-grad.ts).
+  ...reduceGradKernelConfigs,
   // CPU: GEMM convs instead of scalar loops; the filter gradient as a forward conv (which lands on the GEMM).
   cpuConv2dConfig(),
   cpuConv2dBackpropInputConfig(),
@@ -64,7 +67,7 @@ const KERNELS: readonly tf.KernelConfig[] = [
 ];
 
 /** Gradients registered for every backend. */
-const GRADIENTS: readonly tf.GradConfig[] = [conv2dGradConfig, depthwiseGradConfig, avgPoolGradConfig, reluGradConfig];
+const GRADIENTS: readonly tf.GradConfig[] = [conv2dGradConfig, depthwiseGradConfig, avgPoolGradConfig, reluGradConfig, ...reduceGradConfigs];
 
 const kernelKey = (c: { kernelName: string; backendName: string }): string => `${c.backendName}/${c.kernelName}`;
 
