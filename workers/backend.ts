@@ -14,7 +14,8 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { createProbeWorkload } from '../src/engine/profiler/probe';
 import { createKernelPool, type HelperPort } from '../src/engine/ops/kernel-pool';
-import { attachKernelPool, convGradSimdFor, convSimdModule } from '../src/engine/ops/wasm-conv-simd';
+import { attachKernelPool } from '../src/engine/ops/kernel-pool-registry';
+import { convGradSimdFor, convSimdModule } from '../src/engine/ops/wasm-conv-simd';
 import { ELEMENTWISE_FUNCTIONS, elementwiseModuleBytes } from '../src/engine/ops/wasm-elementwise-simd';
 import { FUSED_FUNCTIONS, fusedModuleBytes } from '../src/engine/ops/fused-wasm';
 import { WINOGRAD_FUNCTIONS, winogradModuleBytes, winogradSimdFor } from '../src/engine/ops/wasm-winograd';

@@ -12,7 +12,8 @@ import { installFusedKernels } from '../../src/engine/ops/fused-kernels';
 import { simdKernelsFor } from '../../src/engine/ops/fused-wasm';
 // WASM is set up exactly as in the app's workers (binaries, thread count, threaded-start timeout and fallback).
 import { allowKernelPool, allowWasmThreads, initBackendByName, overrideXnnpackThreads } from '../../workers/backend';
-import { kernelPoolFor, convGradSimdFor } from '../../src/engine/ops/wasm-conv-simd';
+import { kernelPoolFor } from '../../src/engine/ops/kernel-pool-registry';
+import { convGradSimdFor } from '../../src/engine/ops/wasm-conv-simd';
 import { winogradOptions } from '../../src/engine/kernels/wasm-winograd';
 import { createWorkload, type Workload } from '../workloads';
 import type { InitInfo, WorkerReply, WorkerRequest } from './protocol';

@@ -12,7 +12,7 @@ import { lcgValues } from '../helpers/synthetic';
 import { sleep, spawnNode, terminateAll } from '../helpers/spawn-node';
 import { winogradConv2d, winogradFilterGrad, winogradInputGrad, winogradOptions } from '../../src/engine/kernels/wasm-winograd';
 import { createKernelPool, type KernelPool } from '../../src/engine/ops/kernel-pool';
-import { attachKernelPool, detachKernelPool } from '../../src/engine/ops/wasm-conv-simd';
+import { attachKernelPool, detachKernelPool } from '../../src/engine/ops/kernel-pool-registry';
 import { WINOGRAD_FUNCTIONS, winogradModuleBytes, winogradSimdFor } from '../../src/engine/ops/wasm-winograd';
 
 afterAll(terminateAll);

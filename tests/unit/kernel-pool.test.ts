@@ -17,7 +17,8 @@ import { uninstallTrainingKernels } from '../../src/engine/kernels/install';
 import { conv2dOnHeap, convGeometry, filterGradOnHeap, filterGradSplit, inputGradOnHeap, wasmConvGradOptions, type ConvGeometry } from '../../src/engine/kernels/wasm-conv-grad';
 import { I, I32, moduleBytes, type Fn } from '../../src/engine/ops/fused-wasm';
 import { createKernelPool, instantiatePoolModules, LaneList, MAX_CALLS, MAX_LANES, runLanesInline, type HelperPort, type KernelPool, type PoolModule } from '../../src/engine/ops/kernel-pool';
-import { attachKernelPool, convGradSimdStandalone, convSimdModule, detachKernelPool, kernelPoolFor, type ConvGradSimd } from '../../src/engine/ops/wasm-conv-simd';
+import { attachKernelPool, detachKernelPool, kernelPoolFor } from '../../src/engine/ops/kernel-pool-registry';
+import { convGradSimdStandalone, convSimdModule, type ConvGradSimd } from '../../src/engine/ops/wasm-conv-simd';
 
 const workers = spawnedWorkers;
 
@@ -141,7 +142,7 @@ describe('kernel pool: conv kernels split across threads', () => {
         expect(kernelPoolFor(memory, simd.fma)).toBeNull();
         const one = runKernels(c, gm, xv, wv, dyv);
         attachKernelPool(memory, pool, simd.fma);
-        expect(kernelPoolFor(memory, simd.fma)).toEqual({ pool, base: 0 });
+        expect(kernelPoolFor(memory, simd.fma)).toMatchObject({ pool, base: 0 });
         const { generations: gens, lanes: lanes0 } = pool.stats();
         const many = runKernels(c, gm, xv, wv, dyv);
         // One image: the forward conv and the input gradient are split into row bands (2 lanes per thread each).
@@ -197,7 +198,7 @@ describe('kernel pool: conv kernels split across threads', () => {
     expect(kernelPoolFor(memory, simd.fma, 'winograd')).toBeNull();
     expect(() => attachKernelPool(memory, pool, simd.fma, ['conv', 'winograd'])).toThrow(/2 module names for a pool of 1/);
     expect(() => attachKernelPool(memory, pool, simd.fma, ['winograd'])).not.toThrow();
-    expect(kernelPoolFor(memory, simd.fma, 'winograd')).toEqual({ pool, base: 0 });
+    expect(kernelPoolFor(memory, simd.fma, 'winograd')).toMatchObject({ pool, base: 0 });
     attachKernelPool(memory, pool, simd.fma);
     pool.dispose();
     expect(kernelPoolFor(memory, simd.fma)).toBeNull();

@@ -10,7 +10,7 @@ import { heapOffset, type WasmBackendLike as WasmLike } from '../ops/wasm-backen
 import { LaneList } from '../ops/kernel-pool';
 import { ELEMENTWISE_FUNCTIONS, elementwiseSimdFor } from '../ops/wasm-elementwise-simd';
 import { LANE_BYTES, POOL_MIN_BYTES } from './pooled-lanes';
-import { modulePoolFor } from '../ops/wasm-conv-simd';
+import { modulePoolFor } from '../ops/kernel-pool-registry';
 import { asTensor } from './tensor-util';
 
 /** (Not 'Nas…': that prefix marks the supernet fast path's fused kernels, which this is not.) */

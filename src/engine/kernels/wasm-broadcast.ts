@@ -10,7 +10,7 @@ import { heapOffset, type WasmBackendLike } from '../ops/wasm-backend-like';
 import { LaneList } from '../ops/kernel-pool';
 import { ELEMENTWISE_FUNCTIONS, elementwiseSimdFor, type BroadcastOp } from '../ops/wasm-elementwise-simd';
 import { LANE_BYTES, POOL_MIN_BYTES } from './pooled-lanes';
-import { modulePoolFor } from '../ops/wasm-conv-simd';
+import { modulePoolFor } from '../ops/kernel-pool-registry';
 import { asTensor } from './tensor-util';
 import { delegate, type Fallback } from './wasm-delegate';
 

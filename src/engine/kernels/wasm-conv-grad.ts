@@ -24,8 +24,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, type WasmBackendLike as WasmLike } from '../ops/wasm-backend-like';
-import { LaneList, runLanesInline } from '../ops/kernel-pool';
-import { CONV_FN, convGradSimdFor, kernelPoolFor, type ConvGradSimd, type PooledModule } from '../ops/wasm-conv-simd';
+import { LaneList } from '../ops/kernel-pool';
+import { kernelPoolFor, runLanes, type PooledModule } from '../ops/kernel-pool-registry';
+import { CONV_FN, convGradSimdFor, type ConvGradSimd } from '../ops/wasm-conv-simd';
 import { conv2dFilterGrad } from './conv-backprop-filter';
 import { conv2dInputGrad } from './conv-backprop-input';
 import { asTensor, type ConvAttrs, pair } from './tensor-util';
@@ -175,11 +176,6 @@ function poolFor(memory: object, simd: ConvGradSimd, macs: number): PooledModule
   return macs >= wasmConvGradOptions.poolMinMacs ? kernelPoolFor(memory, simd.fma, 'conv') : null;
 }
 
-/** Runs a kernel's lanes on the pool when there is one, else on this thread (bit-identical results either way). */
-export function runConvLanes(pooled: PooledModule | null, simd: ConvGradSimd, list: LaneList): void {
-  if (pooled) pooled.pool.run(list, pooled.base);
-  else runLanesInline(simd.table, list);
-}
 
 /** Multiply-adds of the conv (each of its three kernels does this many, up to the padding). */
 const convMacs = (gm: ConvGeometry) => gm.n * gm.oh * gm.ow * gm.kh * gm.kw * gm.cin * gm.cout;
@@ -229,7 +225,7 @@ export function filterGradOnHeap(memory: object, simd: ConvGradSimd, gm: ConvGeo
       }
     }
   }
-  runConvLanes(pool, simd, list);
+  runLanes(pool, simd.table, list);
 }
 
 /**
@@ -253,7 +249,7 @@ export function inputGradOnHeap(memory: object, simd: ConvGradSimd, gm: ConvGeom
   const list = new LaneList();
   imageLanes(gm, rects, 'x', pool?.pool.threads ?? 1, list, (xOff, dyOff, t, rows, cnt) =>
     list.call(fn, pdy + dyOff, pwt + t * tap * 4, pdx + xOff, rows, cnt, gm.cout * 4, dyrs, xps, xrs, gm.cout, cin));
-  runConvLanes(pool, simd, list);
+  runLanes(pool, simd.table, list);
 }
 
 /** Forward conv on a heap: y [n,oh,ow,cout] (zeroed here) from x and w [kh,kw,cin,cout]. cout must be a multiple of 4. */
@@ -269,7 +265,7 @@ export function conv2dOnHeap(memory: object, simd: ConvGradSimd, gm: ConvGeometr
   const list = new LaneList();
   imageLanes(gm, rects, 'dy', pool?.pool.threads ?? 1, list, (xOff, yOff, t, rows, cnt) =>
     list.call(fn, px + xOff, pw + t * tapBytes, py + yOff, rows, cnt, xps, xrs, cout * 4, yrs, gm.cin, cout));
-  runConvLanes(pool, simd, list);
+  runLanes(pool, simd.table, list);
 }
 
 function simdFor(backend: unknown, infos: tf.TensorInfo[], dataFormat: string | undefined): ConvGradSimd | null {

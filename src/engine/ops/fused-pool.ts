@@ -17,7 +17,7 @@
  */
 import { LaneList, runLanesInline, type KernelFn } from './kernel-pool';
 import { FUSED_FUNCTIONS, type SimdKernels } from './fused-wasm';
-import { modulePoolFor } from './wasm-conv-simd';
+import { modulePoolFor } from './kernel-pool-registry';
 
 /** Function ids of the 'fused' module (its functions in module order). */
 export const FID: Readonly<Record<string, number>> = Object.fromEntries(FUSED_FUNCTIONS.map((n, i) => [n, i]));

@@ -16,7 +16,7 @@
  * "High Performance Convolutional Neural Networks for Document Processing", without materialising the columns).
  */
 import { I, I32, V128, ifThen, loop, moduleBytes, type Code, type Fn } from './fused-wasm';
-import type { KernelFn, KernelPool, LaneList, PoolModule } from './kernel-pool';
+import type { KernelFn, PoolModule } from './kernel-pool';
 
 const g = I.get;
 /** v128.load32_splat: one float broadcast to 4 lanes (memarg align 2). */
@@ -152,7 +152,7 @@ export interface ConvGradSimd {
 
 /** The kernels' function ids in a lane list (kernel-pool.ts), and their export names, in module order. */
 export const CONV_FN = { fgrad16: 0, fgrad4: 1, tapGemm16: 2, tapGemm4: 3 } as const;
-const CONV_NAMES = ['fgrad16', 'fgrad4', 'tapGemm16', 'tapGemm4'] as const;
+export const CONV_NAMES = ['fgrad16', 'fgrad4', 'tapGemm16', 'tapGemm4'] as const;
 
 /**
  * The exact module the kernels are instantiated from (imports `env.memory`, shared or not; exports CONV_NAMES in
@@ -216,53 +216,4 @@ export function convGradSimdStandalone(pages = 64, shared = false): { kernels: C
   const memory = new api.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages });
   const k = convGradSimdFor(memory);
   return k ? { kernels: k, heap: () => new Float32Array(memory.buffer), memory } : null;
-}
-
-// ---- the kernel pool registry ----------------------------------------------------------------------------------
-interface Attached { pool: KernelPool; fma: boolean; modules: readonly string[] }
-const pools = new WeakMap<object, Attached>();
-
-/** A pool's module, found by name: the pool and the id of the module's first function (pass it to `pool.run`). */
-export interface PooledModule { pool: KernelPool; base: number }
-
-/**
- * Makes the engine's kernels on `memory` run on `pool`. `modules` names the pool's modules in order ('conv' must be
- * convSimdModule(fma, true); others, e.g. 'winograd', are found by kernelPoolFor(memory, fma, name)); every module
- * must be built in SIMD mode `fma`. Kernels in the other mode (convSimdOptions.fma switched) keep running on one thread.
- */
-export function attachKernelPool(memory: object, pool: KernelPool, fma: boolean, modules: readonly string[] = ['conv']): void {
-  if (modules.length !== pool.moduleBases.length) throw new Error(`attachKernelPool: ${modules.length} module names for a pool of ${pool.moduleBases.length} modules`);
-  const conv = modules.indexOf('conv');
-  if (conv >= 0 && pool.functions.slice(pool.moduleBases[conv], pool.moduleBases[conv] + CONV_NAMES.length).join() !== CONV_NAMES.join()) {
-    throw new Error('attachKernelPool: the pool\'s "conv" module is not the conv kernels');
-  }
-  pools.set(memory, { pool, fma, modules: [...modules] });
-}
-
-/** Detaches (does not dispose) the pool of `memory`. */
-export function detachKernelPool(memory: object): void {
-  pools.delete(memory);
-}
-
-/**
- * The usable pool attached to `memory` for kernels of module `module` in SIMD mode `fma`, with the module's first
- * function id; null when there is none (or it failed, or was disposed): the kernels then run on one thread.
- */
-/**
- * Runs lane lists of module `module` on the pool attached to `memory` (null: none). For modules without FMA variants
- * (element-wise, fused): the pool is looked up in the SIMD mode of its conv module, which attach fixes.
- */
-export function modulePoolFor(memory: object | undefined, module: string): { run(list: LaneList): void } | null {
-  const fma = convGradSimdFor(memory)?.fma;
-  if (memory == null || fma == null) return null;
-  const pooled = kernelPoolFor(memory, fma, module);
-  return pooled ? { run: (list) => pooled.pool.run(list, pooled.base) } : null;
-}
-
-export function kernelPoolFor(memory: object | undefined, fma: boolean, module = 'conv'): PooledModule | null {
-  if (memory == null) return null;
-  const a = pools.get(memory);
-  if (!a || a.fma !== fma || !a.pool.usable) return null;
-  const i = a.modules.indexOf(module);
-  return i < 0 ? null : { pool: a.pool, base: a.pool.moduleBases[i] };
 }
