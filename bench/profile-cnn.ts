@@ -1,7 +1,7 @@
 /**
  * Per-kernel profile of the small CNN training step (bench/workloads.ts smallCnn) on Node wasm, and its step time
  * interleaved with PyTorch (1 and 2 threads): `npx tsx --tsconfig tsconfig.node.json bench/profile-cnn.ts
- * [--batch 64] [--steps 20] [--rounds 3] [--no-torch] [--variants simd,fwd1,nofwd,grads,tfjs] [--micro [--cell-shapes]]`
+ * [--batch 64] [--steps 20] [--rounds 3] [--impl plain|fast] [--no-torch] [--variants simd,fwd1,nofwd,grads,tfjs] [--micro [--cell-shapes]]`
  * (--micro: min-of-reps time of each conv kernel alone; --cell-shapes adds DARTS-cell-like convs). Variants switch the engine's
  * WASM-SIMD kernels (src/engine/kernels/wasm-conv-grad.ts, wasm-reduce.ts) on and off in one process, so each
  * change is measured side by side. tf.profile's kernel list includes kernels run inside other kernels (the conv
@@ -16,6 +16,7 @@ import { wasmConvGradOptions } from '../src/engine/kernels/wasm-conv-grad';
 import { wasmReduceOptions } from '../src/engine/kernels/wasm-reduce';
 import { reluGradOptions } from '../src/engine/kernels/relu-grad';
 import { reduceGradOptions } from '../src/engine/kernels/reduce-grad';
+import { convBiasReluOptions } from '../src/engine/ops/conv-bias-relu';
 import { convSimdOptions } from '../src/engine/ops/wasm-conv-simd';
 import { wasmIdentityOptions } from '../src/engine/kernels/wasm-identity';
 import { winogradOptions } from '../src/engine/kernels/wasm-winograd';
@@ -39,12 +40,13 @@ const median = (v: number[]): number => {
 /**
  * simd: all of the engine's wasm kernels (Winograd F(2x2,3x3) for 3x3 stride-1 convs with >= 8 channels; nowino: without it) (forward conv from 8 input channels; relaxed-SIMD FMA where the engine
  * has it: run node with --experimental-wasm-relaxed-simd on Node 20); nomeangrad: tfjs's Sum/Mean gradient (ones + mul + div)
- * instead of reduce-grad.ts's one pass; copyid: the same with tfjs's copying
+ * instead of reduce-grad.ts's one pass; nocbr (with --impl fast): the conv + bias + ReLU layer as tfjs ops instead of
+ * its wasm kernels; copyid: the same with tfjs's copying
  * Identity; nofma: without FMA; fwd1: our forward conv for every channel count; nofwd: XNNPACK's forward conv;
  * grads: the conv gradients only (tfjs's Sum/Mean, Relu gradient and Identity, XNNPACK forward); tfjs: none of
  * them (the forward-conv formulation of the gradients).
  */
-const VARIANTS = ['simd', 'nowino', 'nomeangrad', 'copyid', 'nofma', 'fwd1', 'nofwd', 'grads', 'tfjs'];
+const VARIANTS = ['simd', 'nowino', 'nomeangrad', 'nocbr', 'copyid', 'nofma', 'fwd1', 'nofwd', 'grads', 'tfjs'];
 function setVariant(v: string): void {
   if (!VARIANTS.includes(v)) throw new Error(`unknown variant ${v} (${VARIANTS.join(' | ')})`);
   wasmConvGradOptions.enabled = v !== 'tfjs';
@@ -54,6 +56,7 @@ function setVariant(v: string): void {
   wasmReduceOptions.enabled = v !== 'grads' && v !== 'tfjs';
   reluGradOptions.enabled = v !== 'grads' && v !== 'tfjs';
   reduceGradOptions.enabled = v !== 'nomeangrad' && v !== 'grads' && v !== 'tfjs';
+  convBiasReluOptions.enabled = v !== 'nocbr' && v !== 'grads' && v !== 'tfjs';
   convSimdOptions.fma = v !== 'nofma';
   wasmIdentityOptions.enabled = v !== 'copyid' && v !== 'grads' && v !== 'tfjs';
 }
@@ -162,7 +165,7 @@ async function main(): Promise<void> {
     await micro();
     return;
   }
-  const spec = { kind: 'cnn' as const, size: 28, batch, channels: 0, impl: 'plain' as const, seed: 1 };
+  const spec = { kind: 'cnn' as const, size: 28, batch, channels: 0, impl: opt('impl', 'plain') === 'fast' ? 'fast' as const : 'plain' as const, seed: 1 };
   const w = createWorkload(spec);
   for (const v of variants) {
     setVariant(v);

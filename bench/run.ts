@@ -7,7 +7,8 @@
  *          --no-node, --no-torch, --no-app (skip the app's long-task measurement), --only SUBSTRING (workload
  *          filter), --browser-backends wasm,wasm-isolated,wasm-isolated-1t,webgl,webgpu (subset), --merge-browser PATH (take the
  *          Chromium rows, the app's long tasks and their notes from an earlier results file, e.g. to re-run only
- *          the Node part with --no-browser --no-app), --torch-threads 2,1 (PyTorch thread counts to compare with).
+ *          the Node part with --no-browser --no-app), --torch-threads 2,1 (PyTorch thread counts to compare with),
+ *          --rounds N / --steps N (interleaved rounds, timed steps per run; default 2 / 5).
  *
  * Training workloads (bench/workloads.ts) run on Node wasm + cpu and in headless Chromium's dedicated worker
  * (wasm without / with cross-origin isolation, webgl, webgpu), in the engine's plain ops and in the fused fast
@@ -87,6 +88,15 @@ const PLAN: Plan = SMOKE
     inferReps: 30, tensorSteps: 1000,
     memory: { channels: 8, layers: 3, size: 16, batch: 16 },
   };
+
+// More interleaved rounds / timed steps for a steadier figure on a noisy machine (e.g. --rounds 4 --steps 10).
+for (const [flagName, key] of [['--rounds', 'rounds'], ['--steps', 'steps']] as const) {
+  const v = option(flagName);
+  if (v != null) {
+    if (!(Number(v) >= 1)) throw new Error(`${flagName} needs a number >= 1, got ${v}`);
+    PLAN[key] = Math.floor(Number(v));
+  }
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 interface AblationRow {

@@ -14,7 +14,8 @@
  *  - nb201-mix:  NB201 search cell (6 edges x 5 ops) after a stem conv3x3(C)+BN, BN-ReLU, GAP, dense;
  *  - darts-supernet / nb201-supernet: the engine's supernets and the DARTS searcher's weight step
  *                (bench/supernet-workload.ts; momentum SGD, weight decay, gradient clipping instead of plain SGD).
- * `impl: 'fast'` runs the same computation through the engine's fused fast path (src/engine/supernet/fast-*.ts).
+ * `impl: 'fast'` runs the same computation through the engine's fused fast path (src/engine/supernet/fast-*.ts; for
+ * the cnn: the engine's conv + bias + ReLU layer, src/engine/ops/conv-bias-relu.ts, and the fused SGD update).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DARTS_OP_FACTORIES, reluConvBn } from '../src/engine/ops/darts-ops';
@@ -27,6 +28,7 @@ import { DARTS_OPS, NB201_OPS, type DartsOp, type Nb201Op } from '../src/engine/
 import { createMixedOp, type MixedOp } from '../src/engine/supernet/mixed-op';
 import { createFastMixedOp, type FastMixedOp } from '../src/engine/supernet/fast-mixed-op';
 import { fusedSgdUpdate } from '../src/engine/ops/fused-sgd';
+import { conv2dBiasRelu } from '../src/engine/ops/conv-bias-relu';
 import { createRng, type Rng } from '../src/engine/util/rng';
 import { createSupernetWorkload } from './supernet-workload';
 
@@ -137,7 +139,7 @@ export async function profileKernels(run: () => Promise<void>): Promise<StepProf
   return { kernels: kernels.length, peakBytes, topKernels: [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8) };
 }
 
-function smallCnn(rng: Rng): Net {
+function smallCnn(rng: Rng, fast: boolean): Net {
   const w1 = variableFrom(heNormal([3, 3, 1, 16], 9, rng), true);
   const b1 = variableFrom(tf.tensor1d(uniform(16, rng).map((v) => v * 0.05)), true);
   const w2 = variableFrom(heNormal([3, 3, 16, 32], 144, rng), true);
@@ -147,8 +149,11 @@ function smallCnn(rng: Rng): Net {
   return {
     params, names, buffers: [], paths: null, ops: [],
     logits: (x) => {
-      const h1 = tf.relu(tf.add(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'valid'), b1)) as tf.Tensor4D;
-      const h2 = tf.relu(tf.add(tf.conv2d(h1, w2 as tf.Tensor4D, 1, 'valid'), b2)) as tf.Tensor4D;
+      const layer = (h: tf.Tensor4D, w: tf.Variable, b: tf.Variable): tf.Tensor4D => (fast
+        ? conv2dBiasRelu(h, w as tf.Tensor4D, b as tf.Tensor1D, 1, 'valid')
+        : tf.relu(tf.add(tf.conv2d(h, w as tf.Tensor4D, 1, 'valid'), b)) as tf.Tensor4D);
+      const h1 = layer(x, w1, b1);
+      const h2 = layer(h1, w2, b2);
       return fc.apply(tf.mean(h2, [1, 2]) as tf.Tensor2D);
     },
   };
@@ -252,7 +257,7 @@ export function createWorkload(spec: WorkloadSpec): Workload {
   const x = tf.tensor4d(uniform(spec.batch * spec.size * spec.size * inC, rng), [spec.batch, spec.size, spec.size, inC]);
   const labels = Array.from({ length: spec.batch }, (_, i) => i % 10);
   const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), 10), 'float32'));
-  const net = spec.kind === 'cnn' ? smallCnn(rng) : spec.kind === 'nb201-mix' ? nb201Cell(spec, rng) : dartsCell(spec, rng);
+  const net = spec.kind === 'cnn' ? smallCnn(rng, spec.impl === 'fast') : spec.kind === 'nb201-mix' ? nb201Cell(spec, rng) : dartsCell(spec, rng);
   const lossFn = (pathIndex: number) => () =>
     tf.losses.softmaxCrossEntropy(y, net.logits(x, true, pathIndex)) as tf.Scalar;
   const fast = spec.impl === 'fast';

@@ -21,6 +21,7 @@ import { cpuTransposeConfig } from './cpu-transpose';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, depthwiseGradConfig } from './depthwise-backprop';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { reduceGradConfigs, reduceGradKernelConfigs } from './reduce-grad';
+import { wasmConvBiasReluConfigs } from './wasm-conv-bias-relu';
 import { reluGradConfig, wasmReluGradConfig } from './relu-grad';
 import { wasmConv2dBackpropFilterConfig, wasmConv2dBackpropInputConfig, wasmConv2dConfig } from './wasm-conv-grad';
 import { wasmBroadcastConfigs } from './wasm-broadcast';
@@ -52,6 +53,8 @@ const KERNELS: readonly tf.KernelConfig[] = [
   // for backward) sharing memory instead of copying.
   wasmReluGradConfig,
   wasmIdentityConfig((name) => previousKernels.get(`wasm/${name}`)),
+  // WASM: the engine's conv + bias + ReLU layer (ops/conv-bias-relu.ts): an in-place epilogue, a one-pass gradient.
+  ...wasmConvBiasReluConfigs,
   // WASM and CPU: the Sum / Mean gradient (e.g. of global average pooling) as one broadcasting pass (reduce-grad.ts).
   ...reduceGradKernelConfigs,
   // CPU: GEMM convs instead of scalar loops; the filter gradient as a forward conv (which lands on the GEMM).

@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, type WasmBackendLike } from '../ops/wasm-backend-like';
-import { LaneList, type KernelFn } from '../ops/kernel-pool';
+import { LaneList, functionTable } from '../ops/kernel-pool';
 import { kernelPoolFor, runLanes as runOnPool } from '../ops/kernel-pool-registry';
 import { F2, F4, WINOGRAD_FUNCTIONS, winogradSimdFor, type Tiling, type WinogradSimd } from '../ops/wasm-winograd';
 import type { ConvAttrs } from './tensor-util';
@@ -131,20 +131,9 @@ class Lanes {
   }
 }
 
-/** The module's functions in id order, per instance (for running lanes on this thread). */
-const inlineTables = new WeakMap<object, readonly KernelFn[]>();
-function inlineTable(k: Kit): readonly KernelFn[] {
-  let t = inlineTables.get(k.wg);
-  if (!t) {
-    t = WINOGRAD_FUNCTIONS.map((name) => k.wg.fns[name]);
-    inlineTables.set(k.wg, t);
-  }
-  return t;
-}
-
 /** On the kernel pool when one with the Winograd module is attached to the heap (same bits), else on this thread. */
 function runLanes(k: Kit, lanes: Lanes): void {
-  runOnPool(kernelPoolFor(k.memory, k.wg.fma, 'winograd'), inlineTable(k), lanes.list);
+  runOnPool(kernelPoolFor(k.memory, k.wg.fma, 'winograd'), functionTable(k.wg.fns, WINOGRAD_FUNCTIONS), lanes.list);
 }
 
 function chunkRange(n: number, chunks: number, c: number): [number, number] {

@@ -15,7 +15,7 @@
  * stages, 3x3 pools with BN, the mixed op's weighted sum); the reductions are a fixed-order two-level sum (chunk sums,
  * then their sum in chunk order), the standard way to make a parallel sum reproducible across thread counts.
  */
-import { LaneList, runLanesInline, type KernelFn } from './kernel-pool';
+import { LaneList, functionTable, runLanesInline } from './kernel-pool';
 import { FUSED_FUNCTIONS, type SimdKernels } from './fused-wasm';
 import { modulePoolFor } from './kernel-pool-registry';
 
@@ -62,22 +62,10 @@ function lanes(): LaneList {
   return list;
 }
 
-const inlineTables = new WeakMap<SimdKernels, KernelFn[]>();
-
-/** The module's functions bound on this thread, in id order. */
-export function inlineTable(k: SimdKernels): KernelFn[] {
-  let t = inlineTables.get(k);
-  if (!t) {
-    t = FUSED_FUNCTIONS.map((n) => (k as unknown as Record<string, KernelFn>)[n]);
-    inlineTables.set(k, t);
-  }
-  return t;
-}
-
 /** A FusedRun over `k` running on `pool` (null: this thread only) with the given scratch allocator. */
 export function fusedRun(k: SimdKernels, pool: { run(list: LaneList): void } | null, withScratch: FusedRun['withScratch'],
   heap: () => Float32Array): FusedRun {
-  const inline = inlineTable(k);
+  const inline = functionTable(k, FUSED_FUNCTIONS);
   return {
     k,
     withScratch,

@@ -107,6 +107,25 @@ function runCalls(fns: readonly KernelFn[], calls: Int32Array, from: number, to:
   }
 }
 
+const functionTables = new WeakMap<object, readonly KernelFn[]>();
+
+/**
+ * The functions `names` of a module instance's exports, in that order: the table lanes of that module run with on this
+ * thread (runLanesInline). Built once per instance.
+ */
+export function functionTable(exports: object, names: readonly string[]): readonly KernelFn[] {
+  let t = functionTables.get(exports);
+  if (!t) {
+    t = names.map((name) => {
+      const f = (exports as Record<string, unknown>)[name];
+      if (typeof f !== 'function') throw new Error(`kernel pool: the module exports no function "${name}"`);
+      return f as KernelFn;
+    });
+    functionTables.set(exports, t);
+  }
+  return t;
+}
+
 /** Every lane, one after the other, on this thread: what the pool computes, bit for bit. */
 export function runLanesInline(fns: readonly KernelFn[], list: LaneList): void {
   list.finish();
