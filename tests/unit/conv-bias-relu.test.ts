@@ -76,4 +76,21 @@ describe('conv + bias + ReLU layer', () => {
     expect(ours.kernels.includes(ENGINE_RELU_GRAD_BIAS_SUM), 'gradient kernel ran').toBe(fusedKernels);
     ['y', 'dx', 'dw', 'db'].forEach((name, i) => expectClose(ours.out[i], ref.out[i], `wasm ${name}`));
   });
+
+  it('wasm: a first layer (gradients of filter and bias only) never computes the input gradient', async () => {
+    const tf = await useBackend('wasm', { trainingKernels: true });
+    const x = tf.tensor4d(lcgValues(2 * 10 * 10 * 8, 81), [2, 10, 10, 8]);
+    const w = tf.variable(tf.tensor4d(lcgValues(3 * 3 * 8 * 8, 82, 0.5), [3, 3, 8, 8]));
+    const b = tf.variable(tf.tensor1d(lcgValues(8, 83, 0.3)));
+    const info = await tf.profile(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(conv2dBiasRelu(x, w as unknown as Tensor4D, b as unknown as Tensor1D, 1, 'valid')), [w, b]);
+      expect(Object.keys(grads).sort()).toEqual([b.name, w.name].sort());
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    const names = info.kernels.map((k) => k.name);
+    expect(names).toContain(ENGINE_RELU_GRAD_BIAS_SUM);
+    expect(names).toContain('Conv2DBackpropFilter');
+    expect(names).not.toContain('Conv2DBackpropInput');
+    tf.dispose([x, w, b]);
+  });
 });

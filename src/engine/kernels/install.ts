@@ -21,7 +21,7 @@ import { cpuTransposeConfig } from './cpu-transpose';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, depthwiseGradConfig } from './depthwise-backprop';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { reduceGradConfigs, reduceGradKernelConfigs } from './reduce-grad';
-import { wasmConvBiasReluConfigs } from './wasm-conv-bias-relu';
+import { convBiasReluGradConfig, wasmConvBiasReluConfigs } from './wasm-conv-bias-relu';
 import { reluGradConfig, wasmReluGradConfig } from './relu-grad';
 import { wasmConv2dBackpropFilterConfig, wasmConv2dBackpropInputConfig, wasmConv2dConfig } from './wasm-conv-grad';
 import { wasmBroadcastConfigs } from './wasm-broadcast';
@@ -70,7 +70,7 @@ const KERNELS: readonly tf.KernelConfig[] = [
 ];
 
 /** Gradients registered for every backend. */
-const GRADIENTS: readonly tf.GradConfig[] = [conv2dGradConfig, depthwiseGradConfig, avgPoolGradConfig, reluGradConfig, ...reduceGradConfigs];
+const GRADIENTS: readonly tf.GradConfig[] = [conv2dGradConfig, depthwiseGradConfig, avgPoolGradConfig, reluGradConfig, ...reduceGradConfigs, convBiasReluGradConfig];
 
 const kernelKey = (c: { kernelName: string; backendName: string }): string => `${c.backendName}/${c.kernelName}`;
 

@@ -7,7 +7,7 @@
  *    one pass (reluGradBiasSum) over fixed chunks of rows whose partial sums are then added in chunk order (a
  *    two-level sum, as wasm-reduce.ts does; the same bits on any thread count). Unfused: the ReLU gradient, then a Sum.
  * Both split across the kernel pool's threads when big (module 'elementwise'). Channels must be a multiple of 4 (the
- * op checks, and composes tfjs ops otherwise).
+ * op checks, and composes tfjs ops otherwise). convBiasReluGradConfig is the first kernel's registered gradient.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, type WasmBackendLike as WasmLike } from '../ops/wasm-backend-like';
@@ -118,3 +118,25 @@ export const wasmReluGradBiasSumConfig: tf.KernelConfig = {
 };
 
 export const wasmConvBiasReluConfigs: readonly tf.KernelConfig[] = [wasmConvBiasReluConfig, wasmReluGradBiasSumConfig];
+
+/**
+ * The layer's gradient: dz and db in one pass, then the engine's conv gradient kernels, each lazy: tfjs asks only for
+ * the inputs that need a gradient (a first layer's input gradient is never computed).
+ */
+export const convBiasReluGradConfig: tf.GradConfig = {
+  kernelName: ENGINE_CONV_BIAS_RELU,
+  inputsToSave: ['x', 'filter'],
+  outputsToSave: [true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+    const { strides, pad } = attrs as unknown as ConvBiasReluAttrs;
+    // Here, not in a part: tfjs runs each part in its own tidy, which would dispose a dz shared between them.
+    const [dz, db] = tf.engine().runKernel(ENGINE_RELU_GRAD_BIAS_SUM, { dy: dy as tf.Tensor, y }) as [tf.Tensor4D, tf.Tensor1D];
+    const common = { strides, pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined };
+    return {
+      x: () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: dz, filter }, { ...common, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      filter: () => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy: dz }, { ...common, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      bias: () => db,
+    };
+  },
+};
