@@ -23,6 +23,7 @@ import { installTrainingKernels } from '../src/engine/kernels/install';
 import type { BackendChoice, BackendName, BackendProbe, BackendReport } from '../src/protocol/backend';
 import type { DeviceFingerprint } from '../src/engine/profiler/fingerprint';
 import { BACKEND_ORDER } from '../src/protocol/backend';
+import { withTimeout } from './timeout';
 
 // The .wasm binaries are bundled by Vite and served by the app itself (and precached by the service worker).
 // Threads: tfjs's threaded SIMD build needs SharedArrayBuffer, i.e. a cross-origin-isolated page (COOP/COEP, served by
@@ -60,11 +61,7 @@ const GPU_ADAPTER_TIMEOUT_MS = 20_000;
 
 async function webgpuAvailability(): Promise<Availability> {
   if (!('gpu' in navigator) || !navigator.gpu) return { available: false, software: false, detail: 'this browser exposes no WebGPU (navigator.gpu is missing)' };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const adapter = await Promise.race([
-    navigator.gpu.requestAdapter({ powerPreference: 'high-performance' }),
-    new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), GPU_ADAPTER_TIMEOUT_MS); }),
-  ]).finally(() => clearTimeout(timer));
+  const adapter = await withTimeout(navigator.gpu.requestAdapter({ powerPreference: 'high-performance' }), GPU_ADAPTER_TIMEOUT_MS);
   if (adapter === 'timeout') return { available: false, software: false, detail: `navigator.gpu.requestAdapter() did not answer within ${GPU_ADAPTER_TIMEOUT_MS / 1000} s` };
   if (!adapter) return { available: false, software: false, detail: 'navigator.gpu.requestAdapter() returned no adapter' };
   // `info` (Chrome 127+) replaced requestAdapterInfo(); isFallbackAdapter moved onto it in newer versions.
@@ -243,7 +240,6 @@ function initWasm(): Promise<boolean> {
       const xnnpackThreads = xnnpackThreadsOverride ?? (kernelPoolAllowed ? XNNPACK_THREADS_WITH_POOL : plan.threads);
       setThreadsCount(xnnpackThreads);
       const restoreCores = showCoresWhileStarting(xnnpackThreads);
-      let timer: ReturnType<typeof setTimeout> | undefined;
       // A pthread worker that fails to load re-throws in this worker (Emscripten's worker.onerror): caught here, it
       // ends the wait at once instead of reaching the page as an uncaught worker error.
       let pthreadError: string | undefined;
@@ -255,12 +251,10 @@ function initWasm(): Promise<boolean> {
         failFast?.();
       };
       self.addEventListener('error', onError);
-      const outcome = await Promise.race([
-        setBackendSafely('wasm').then((ok) => (ok ? 'ok' : 'failed')),
-        new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), WASM_THREADS_TIMEOUT_MS); }),
+      const outcome = await withTimeout(Promise.race([
+        setBackendSafely('wasm').then((ok) => (ok ? 'ok' as const : 'failed' as const)),
         new Promise<'failed'>((resolve) => { failFast = () => resolve('failed'); }),
-      ]);
-      clearTimeout(timer);
+      ]), WASM_THREADS_TIMEOUT_MS);
       restoreCores();
       // Late errors of the abandoned pthreads are still swallowed for a while, then the listener goes.
       setTimeout(() => self.removeEventListener('error', onError), outcome === 'ok' ? 0 : WASM_THREADS_TIMEOUT_MS);
