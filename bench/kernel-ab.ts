@@ -1,9 +1,10 @@
 /**
  * What one kernel choice buys on Node wasm: training steps of the small CNN and the engine's supernets (fast path) with
  * the choice on and off, alternating in one process (A B A B ...), so the ratio is measured side by side:
- * `npx tsx --tsconfig tsconfig.node.json bench/kernel-ab.ts [--switch winograd|pointwise] [--rounds 4] [--steps 10]
+ * `npx tsx --tsconfig tsconfig.node.json bench/kernel-ab.ts [--switch winograd|pointwise|optim] [--rounds 4] [--steps 10]
  * [--out PATH]`. Switches: `winograd` — Winograd convs (src/engine/kernels/wasm-winograd.ts) vs the direct kernels;
- * `pointwise` — the fast path's 1x1 convs as the engine's conv kernels vs the matMul form (src/engine/ops/fused-ops.ts).
+ * `pointwise` — the fast path's 1x1 convs as the engine's conv kernels vs the matMul form (src/engine/ops/fused-ops.ts);
+ * `optim` — the supernet weight step's clipping + momentum SGD as two fused kernels (ops/fused-optim.ts) vs per-tensor ops.
  * Relaxed-SIMD FMA is used where Node has it: run with `node --experimental-wasm-relaxed-simd --import tsx
  * bench/kernel-ab.ts` to measure what Chromium runs.
  */
@@ -12,6 +13,7 @@ import os from 'node:os';
 import { tf, useNodeBackend } from './node-backend';
 import { createWorkload, type WorkloadSpec } from './workloads';
 import { winogradOptions } from '../src/engine/kernels/wasm-winograd';
+import { sgdOptions } from '../src/engine/optim/sgd';
 import { winogradSimdFor } from '../src/engine/ops/wasm-winograd';
 import { fusedOpsOptions } from '../src/engine/ops/fused-ops';
 
@@ -27,6 +29,7 @@ const which = opt('switch', 'winograd');
 const SWITCHES: Record<string, (on: boolean) => void> = {
   winograd: (on) => { winogradOptions.enabled = on; },
   pointwise: (on) => { fusedOpsOptions.pointwiseAsConv = on; },
+  optim: (on) => { sgdOptions.fused = on; },
 };
 const setSwitch = SWITCHES[which];
 if (!setSwitch) throw new Error(`--switch ${which}: one of ${Object.keys(SWITCHES).join(', ')}`);

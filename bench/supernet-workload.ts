@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Sgd } from '../src/engine/optim/sgd';
 import { buildDartsSupernet } from '../src/engine/supernet/darts-supernet';
-import { clipByGlobalNorm, crossEntropy } from '../src/engine/supernet/loss';
+import { crossEntropy } from '../src/engine/supernet/loss';
 import { buildNb201Supernet } from '../src/engine/supernet/nb201-supernet';
 import type { Supernet } from '../src/engine/supernet/types';
 import { valueAndGrads } from '../src/engine/strategy/darts-architect';
@@ -43,12 +43,10 @@ export function createSupernetWorkload(spec: WorkloadSpec, label: string): Workl
   /** DartsSearch.step's weight step. */
   const weightStep = (): tf.Scalar => {
     const { value, grads } = valueAndGrads(() => crossEntropy(net.forward(x, mode, true), y), net.weights);
-    const clipped = tf.tidy(() => clipByGlobalNorm(grads, SUPERNET_OPTIM.clip));
-    tf.dispose(grads);
     const named: Record<string, tf.Tensor> = {};
-    net.weights.forEach((w, i) => { named[w.name] = clipped[i]; });
-    sgd.apply(named);
-    tf.dispose(clipped);
+    net.weights.forEach((w, i) => { named[w.name] = grads[i]; });
+    sgd.applyClipped(named, SUPERNET_OPTIM.clip);
+    tf.dispose(grads);
     return value;
   };
   return {

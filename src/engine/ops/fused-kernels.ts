@@ -17,7 +17,8 @@
  *                      forward + backward is ~30 kernels.)
  *  - NasWeightedSum / NasWeightedSumGrad  y = sum_j w[idx_j] * x_j (a mixed op's softmax-weighted sum) and its
  *                      gradients for every x_j and for w, one kernel each.
- *  - NasSgd            plain SGD update of many tensors in one kernel (p_i - lr * g_i).
+ *  - NasSgd            plain SGD update of many tensors in one kernel (p_i - lr * g_i); NasSumSquares and
+ *                      NasSgdMomentum (fused-optim.ts): gradient clipping's norm and momentum SGD, all tensors at once.
  *  - NasConvStage / NasConvStageGrad  (wasm + SIMD only) a whole "[ReLU ->] depthwise k x k -> 1x1 conv ->
  *                      BN(affine=false)" stage of a DARTS sep/dil conv, forward and backward, one kernel each
  *                      (instead of ~30), on the SIMD kernels of fused-wasm.ts;
@@ -31,6 +32,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { WasmBackendLike as WasmLike } from './wasm-backend-like';
 import { simdKernelsFor, type SimdKernels } from './fused-wasm';
+import { NAS_SGD_MOMENTUM, NAS_SUM_SQUARES, sgdMomentum, sumSquares } from './fused-optim';
 import {
   avgPool3GradLanes, bnDxLanes, colSum2P, colSqDevP, colSumP, dotScaleP, dwConvLanes, dwFilterGradLanes, fusedPoolFor, fusedRun,
   gemmLanes, gemmTAP, maxPool3GradLaneCount, maxPool3GradLanes, normalizeLanes, pool3Lanes, reluMaskLanes, weightedSumLanes,
@@ -630,6 +632,8 @@ const FACTORIES: Record<string, (backendName: string) => tf.KernelFunc> = {
   [NAS_WEIGHTED_SUM]: weightedSum,
   [NAS_WEIGHTED_SUM_GRAD]: weightedSumGrad,
   [NAS_SGD]: sgd,
+  [NAS_SUM_SQUARES]: sumSquares,
+  [NAS_SGD_MOMENTUM]: sgdMomentum,
 };
 
 /** Registers the fused kernels for wasm and cpu (idempotent). */

@@ -10,7 +10,7 @@
  * The weights are restored afterwards; the caller applies the returned gradient with its architecture optimiser.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { globalNorm } from '../supernet/loss';
+import { globalNorm } from '../optim/clip';
 
 export interface BilevelProblem {
   readonly weights: readonly tf.Variable[];

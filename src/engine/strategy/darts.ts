@@ -27,7 +27,7 @@ import {
 } from '../supernet/anti-collapse';
 import { BatchStream, gatherBatch, sliceBatch, type BatchStreamState } from '../supernet/batches';
 import type { OneShotEvent, OneShotHooks } from '../supernet/events';
-import { clipByGlobalNorm, correctCount, crossEntropy } from '../supernet/loss';
+import { correctCount, crossEntropy } from '../supernet/loss';
 import {
   assignFrom, checkMeta, CheckpointError, ONE_SHOT_STATE_VERSION, readTensors, supernetTensorList, tensorFrom,
   type OneShotCheckpoint,
@@ -284,12 +284,10 @@ export class DartsSearch<G> {
       const mode = this.mode();
       const { value, grads } = valueAndGrads(() => crossEntropy(net.forward(tb.x, mode, true), tb.y), net.weights);
       trainLoss = value;
-      const clipped = tf.tidy(() => clipByGlobalNorm(grads, opts.gradClip));
-      tf.dispose(grads);
       const named: Record<string, tf.Tensor> = {};
-      net.weights.forEach((w, i) => { named[w.name] = clipped[i]; });
-      this.sgd.apply(named);
-      tf.dispose(clipped);
+      net.weights.forEach((w, i) => { named[w.name] = grads[i]; });
+      this.sgd.applyClipped(named, opts.gradClip);
+      tf.dispose(grads);
 
       const stats = tf.tidy(() => tf.stack([trainLoss!, validCe!, validCorrect!]));
       const [tl, vl, vc] = await stats.data();

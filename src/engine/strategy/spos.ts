@@ -25,7 +25,7 @@ import type { SearchSpace } from '../space/types';
 import { BatchStream, gatherBatch, sliceBatch, type BatchStreamState } from '../supernet/batches';
 import { recalibrateBatchNorm } from '../supernet/bn-recalibrate';
 import type { OneShotHooks, RankedSubnet } from '../supernet/events';
-import { clipByGlobalNorm, correctCount, crossEntropy } from '../supernet/loss';
+import { correctCount, crossEntropy } from '../supernet/loss';
 import {
   assignFrom, checkMeta, CheckpointError, ONE_SHOT_STATE_VERSION, readTensors, supernetTensorList, tensorFrom,
   type OneShotCheckpoint,
@@ -214,12 +214,10 @@ export class SposSearch<G> {
       }, net.weights);
       // Weights off the sampled path get no gradient and no update (PyTorch: grad None -> skipped).
       const grads = sparse.filter((g): g is tf.Tensor => g !== null);
-      const clipped = tf.tidy(() => clipByGlobalNorm(grads, this.options.gradClip));
       const named: Record<string, tf.Tensor> = {};
-      let k = 0;
-      net.weights.forEach((w, i) => { if (sparse[i]) named[w.name] = clipped[k++]; });
-      this.sgd.apply(named);
-      tf.dispose([...grads, ...clipped]);
+      net.weights.forEach((w, i) => { const g = sparse[i]; if (g) named[w.name] = g; });
+      this.sgd.applyClipped(named, this.options.gradClip);
+      tf.dispose(grads);
       const stats = tf.tidy(() => tf.stack([value, correct!]));
       const [loss, hits] = await stats.data();
       tf.dispose([stats, value]);
