@@ -11,7 +11,7 @@ import type { OneShotConfig } from '../engine/search/oneshot-config';
 import type { DartsGenotype } from '../engine/space/darts-genotype';
 import type { MobileGenotype } from '../engine/space/mobile';
 import type { Nb201Genotype } from '../engine/space/nb201';
-import type { BackendChoice, BackendName, BackendReport } from './backend';
+import type { BackendName, BackendReport } from './backend';
 
 export type { OneShotEvent, RankedSubnet } from '../engine/supernet/events';
 export type { RankingCheckResult, RankingCheckSubnet } from '../engine/supernet/ranking-check';

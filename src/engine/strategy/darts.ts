@@ -26,7 +26,7 @@ import {
   type AntiCollapseOptions, type EarlyStopState,
 } from '../supernet/anti-collapse';
 import { BatchStream, gatherBatch, sliceBatch, type BatchStreamState } from '../supernet/batches';
-import type { OneShotEvent, OneShotHooks } from '../supernet/events';
+import type { OneShotHooks } from '../supernet/events';
 import { correctCount, crossEntropy } from '../supernet/loss';
 import {
   assignFrom, checkMeta, CheckpointError, ONE_SHOT_STATE_VERSION, readTensors, supernetTensorList, tensorFrom,
