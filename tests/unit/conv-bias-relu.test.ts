@@ -10,7 +10,8 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
 import { lcgValues } from '../helpers/synthetic';
 import { conv2dBiasRelu } from '../../src/engine/ops/conv-bias-relu';
-import { ENGINE_CONV_BIAS_RELU, ENGINE_RELU_GRAD_BIAS_SUM, biasSumChunkRows } from '../../src/engine/kernels/wasm-conv-bias-relu';
+import { ENGINE_CONV_BIAS_RELU, ENGINE_RELU_GRAD_BIAS_SUM } from '../../src/engine/kernels/wasm-conv-bias-relu';
+import { columnSumChunkRows } from '../../src/engine/kernels/wasm-reduce';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 interface Case { name: string; x: [number, number, number, number]; w: [number, number, number, number]; s: number; pad: 'valid' | 'same' }
@@ -59,9 +60,9 @@ function expectClose(actual: Float32Array, expected: Float32Array, label: string
 
 describe('conv + bias + ReLU layer', () => {
   it('chunks the bias sum by about 32 KiB of rows', () => {
-    expect(biasSumChunkRows(4)).toBe(2048);
-    expect(biasSumChunkRows(32)).toBe(256);
-    expect(biasSumChunkRows(16384)).toBe(1);
+    expect(columnSumChunkRows(4)).toBe(2048);
+    expect(columnSumChunkRows(32)).toBe(256);
+    expect(columnSumChunkRows(16384)).toBe(1);
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s: output and gradients equal plain tfjs ops (wasm kernels, cpu ops)', async (_n, c) => {

@@ -10,7 +10,8 @@ import { lcgValues } from '../helpers/synthetic';
 import { sleep, spawnNode, terminateAll } from '../helpers/spawn-node';
 import { broadcastLanes } from '../../src/engine/kernels/wasm-broadcast';
 import { reluGradLanes } from '../../src/engine/kernels/relu-grad';
-import { biasReluLanes, biasSumChunkRows, reluGradBiasSumLanes } from '../../src/engine/kernels/wasm-conv-bias-relu';
+import { biasReluLanes, reluGradBiasSumLanes } from '../../src/engine/kernels/wasm-conv-bias-relu';
+import { columnSumChunkRows } from '../../src/engine/kernels/wasm-reduce';
 import { createKernelPool, runLanesInline } from '../../src/engine/ops/kernel-pool';
 import { ELEMENTWISE_FUNCTIONS, elementwiseModuleBytes, elementwiseSimdFor } from '../../src/engine/ops/wasm-elementwise-simd';
 
@@ -66,7 +67,7 @@ describe('element-wise kernels on the kernel pool', () => {
       const [e1, e2] = [heap().slice(PO / 4, PO / 4 + N), heap().slice(PO2 / 4, PO2 / 4 + N)];
       expect(Buffer.from(e2.buffer).equals(Buffer.from(e1.buffer)), 'biasRelu: same bits').toBe(true);
       for (let i = 0; i < N; i += 991) expect(e1[i]).toBe(Math.max(Math.fround(f[i] + b[i % inner]), 0));
-      const chunks = Math.ceil(rows / biasSumChunkRows(inner));
+      const chunks = Math.ceil(rows / columnSumChunkRows(inner));
       const [PS1, PS2] = [20 * N, 20 * N + chunks * inner * 4];
       const [PDZ1, PDZ2] = [24 * N, 28 * N];
       runLanesInline(inline, reluGradBiasSumLanes(PDY, PO, PDZ1, PS1, rows, inner));

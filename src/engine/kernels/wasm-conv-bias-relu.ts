@@ -17,17 +17,13 @@ import { ELEMENTWISE_FUNCTIONS, elementwiseSimdFor, type ElementwiseSimd } from 
 import { simdKernelsFor } from '../ops/fused-wasm';
 import { LANE_BYTES, POOL_MIN_BYTES } from './pooled-lanes';
 import { asTensor } from './tensor-util';
+import { columnSumChunkRows } from './wasm-reduce';
 
 export const ENGINE_CONV_BIAS_RELU = 'EngineConvBiasRelu';
 export const ENGINE_RELU_GRAD_BIAS_SUM = 'EngineReluGradBiasSum';
 
 const BIAS_RELU = ELEMENTWISE_FUNCTIONS.indexOf('biasRelu');
 const RELU_GRAD_BIAS_SUM = ELEMENTWISE_FUNCTIONS.indexOf('reluGradBiasSum');
-
-/** Rows per chunk of the bias sum: ~32 KiB of dz per chunk (wasm-reduce.ts's chunking). */
-export function biasSumChunkRows(c: number): number {
-  return Math.max(1, Math.floor(8192 / c));
-}
 
 export interface ConvBiasReluAttrs {
   strides: number | [number, number];
@@ -54,9 +50,9 @@ export function biasReluLanes(px: number, pb: number, po: number, rows: number, 
   return list;
 }
 
-/** The lanes of reluGradBiasSum: chunk k (biasSumChunkRows rows) writes its partial sums to row k of `pSums`. */
+/** The lanes of reluGradBiasSum: chunk k (columnSumChunkRows rows) writes its partial sums to row k of `pSums`. */
 export function reluGradBiasSumLanes(pdy: number, py: number, pdz: number, pSums: number, rows: number, c: number): LaneList {
-  const chunk = biasSumChunkRows(c);
+  const chunk = columnSumChunkRows(c);
   const chunksPerLane = Math.max(1, Math.floor(LANE_BYTES / (chunk * c * 4)));
   const list = new LaneList();
   for (let k = 0, r = 0; r < rows; k++, r += chunk) {
@@ -103,7 +99,7 @@ export const wasmReluGradBiasSumConfig: tf.KernelConfig = {
       throw new Error(`${ENGINE_RELU_GRAD_BIAS_SUM}: needs WebAssembly SIMD, float32 dy and y of one shape, channels a multiple of 4 (got ${dy.dtype}[${dy.shape}], ${y.dtype}[${y.shape}])`);
     }
     const rows = y.size / c;
-    const chunks = Math.ceil(rows / biasSumChunkRows(c));
+    const chunks = Math.ceil(rows / columnSumChunkRows(c));
     const dz = b.makeOutput(y.shape, 'float32');
     const db = b.makeOutput([c], 'float32');
     const partial = chunks > 1 ? b.makeOutput([chunks, c], 'float32') : db;

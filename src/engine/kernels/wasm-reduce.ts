@@ -15,6 +15,14 @@ import { delegate, type Fallback } from './wasm-delegate';
 export const wasmReduceOptions = { enabled: true };
 
 
+/**
+ * Rows per chunk of a column sum over rows of `c` channels: ~32 KiB of input per chunk, which stays in cache across the
+ * columns; the chunks' partial sums are then added in chunk order (a two-level, more accurate sum).
+ */
+export function columnSumChunkRows(c: number): number {
+  return Math.max(1, Math.floor(8192 / c));
+}
+
 /** [outer, rows, c] when `axes` (sorted) are one contiguous block of `shape`, else null. */
 export function reduceBlock(shape: readonly number[], axes: readonly number[]): [number, number, number] | null {
   if (axes.length === 0) return null;
@@ -44,9 +52,8 @@ export function wasmReduceConfigs(fallback: Fallback): tf.KernelConfig[] {
       const px = b.dataIdMap.get(x.dataId)?.memoryOffset;
       const po = b.dataIdMap.get(out.dataId)?.memoryOffset;
       if (px == null || po == null) throw new Error(`${kernelName} (wasm, custom): tensor is not on the wasm backend`);
-      // colSum walks one 4-channel column at a time down all rows: sum chunks of ~32 KiB (which stay in cache
-      // across the columns) into a scratch of partial sums, then sum those (also a two-level, more accurate sum).
-      const chunk = Math.max(1, Math.floor(8192 / c));
+      // colSum walks one 4-channel column at a time down all rows: sum chunks into a scratch of partial sums, then those.
+      const chunk = columnSumChunkRows(c);
       const nChunks = Math.ceil(rows / chunk);
       const scratch = nChunks > 1 ? b.makeOutput([nChunks, c], 'float32') : null;
       const ps = scratch ? b.dataIdMap.get(scratch.dataId)?.memoryOffset ?? 0 : 0;

@@ -19,8 +19,7 @@ import { heapOffset, type WasmBackendLike } from '../ops/wasm-backend-like';
 import { LaneList, functionTable } from '../ops/kernel-pool';
 import { kernelPoolFor, runLanes as runOnPool } from '../ops/kernel-pool-registry';
 import { F2, F4, WINOGRAD_FUNCTIONS, winogradSimdFor, type Tiling, type WinogradSimd } from '../ops/wasm-winograd';
-import type { ConvAttrs } from './tensor-util';
-import { asTensor, pair } from './tensor-util';
+import { asTensor, pair, type ConvAttrs } from './tensor-util';
 
 /**
  * Switches for benchmarks and tests. minChannels: the smallest input and output channel count that uses Winograd;

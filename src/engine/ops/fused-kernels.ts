@@ -30,11 +30,12 @@
  * value arrays. Inputs must be float32.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { WasmBackendLike as WasmLike } from './wasm-backend-like';
+import { heapOffset, type WasmBackendLike as WasmLike } from './wasm-backend-like';
 import { simdKernelsFor, type SimdKernels } from './fused-wasm';
 import { NAS_SGD_MOMENTUM, NAS_SUM_SQUARES, sgdMomentum, sumSquares } from './fused-optim';
+import { modulePoolFor } from './kernel-pool-registry';
 import {
-  avgPool3GradLanes, bnDxLanes, colSum2P, colSqDevP, colSumP, dotScaleP, dwConvLanes, dwFilterGradLanes, fusedPoolFor, fusedRun,
+  avgPool3GradLanes, bnDxLanes, colSum2P, colSqDevP, colSumP, dotScaleP, dwConvLanes, dwFilterGradLanes, fusedRun,
   gemmLanes, gemmTAP, maxPool3GradLaneCount, maxPool3GradLanes, normalizeLanes, pool3Lanes, reluMaskLanes, weightedSumLanes,
   type FusedRun,
 } from './fused-pool';
@@ -87,11 +88,7 @@ export function memory(backendName: string, backend: unknown): Mem {
     const b = backend as WasmLike;
     const heap = b.wasm?.asm?.memory;
     const simd = fusedKernelOptions.wasmSimd ? simdKernelsFor(heap) : null;
-    const ptr = (info: tf.TensorInfo) => {
-      const d = b.dataIdMap.get(info.dataId);
-      if (d == null) throw new Error('fused kernel: unknown wasm tensor');
-      return d.memoryOffset;
-    };
+    const ptr = (info: tf.TensorInfo) => heapOffset(b, info, 'fused kernel');
     const withScratch = <T>(floats: number, fn: (p: number) => T): T => {
       const t = b.makeOutput([floats], 'float32');
       try {
@@ -105,7 +102,7 @@ export function memory(backendName: string, backend: unknown): Mem {
       view: (info) => b.typedArrayFromHeap(info),
       free: (info) => b.disposeData(info.dataId),
       simd,
-      fused: simd && heap ? fusedRun(simd, fusedPoolFor(heap), withScratch, () => new Float32Array((heap as { buffer: ArrayBufferLike }).buffer)) : null,
+      fused: simd && heap ? fusedRun(simd, modulePoolFor(heap, 'fused'), withScratch, () => new Float32Array((heap as { buffer: ArrayBufferLike }).buffer)) : null,
       ptr,
     };
   }

@@ -17,7 +17,6 @@
  */
 import { LaneList, functionTable, runLanesInline } from './kernel-pool';
 import { FUSED_FUNCTIONS, type SimdKernels } from './fused-wasm';
-import { modulePoolFor } from './kernel-pool-registry';
 
 /** Function ids of the 'fused' module (its functions in module order). */
 export const FID: Readonly<Record<string, number>> = Object.fromEntries(FUSED_FUNCTIONS.map((n, i) => [n, i]));
@@ -77,11 +76,6 @@ export function fusedRun(k: SimdKernels, pool: { run(list: LaneList): void } | n
       if (spare.length < 8 && !spare.includes(list)) spare.push(list);
     },
   };
-}
-
-/** The pool holding module 'fused' on `memory` (null: none); the fused module has no FMA variants. */
-export function fusedPoolFor(memory: object | undefined): { run(list: LaneList): void } | null {
-  return modulePoolFor(memory, 'fused');
 }
 
 const f32 = new Float32Array(1);
