@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// Three projects, all run by `npm test`:
+//   unit        engine and tooling in one Node process per file (tfjs wasm/cpu); fast, no child processes
+//   integration the CLI and the benchmark as child processes, the kernel pool's worker_threads helpers, studies
+//   e2e         the built app in headless Chromium (`npm run build` first)
 export default defineConfig({
   test: {
     projects: [
@@ -11,6 +15,16 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // tfjs keeps one global engine per process; forks keep test files isolated from each other.
+          pool: 'forks',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
           pool: 'forks',
         },
       },

@@ -545,7 +545,7 @@ async function browserPart(): Promise<void> {
 async function appLongTasks(): Promise<void> {
   if (!existsSync(path.join(ROOT, 'dist', 'index.html'))) { results.missing.push('app long tasks: dist/ is missing (run `npx vite build` first)'); return; }
   if (!chromiumAvailable()) { results.missing.push('app long tasks: /usr/bin/chromium not found'); return; }
-  const { startPreview, stopPreview, launch } = await import('../tests/e2e/harness');
+  const { startPreview, stopPreview, launch } = await import('../tests/helpers/e2e-harness');
   const { server, url } = await startPreview();
   const browser = await launch();
   try {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CDPSession, Page } from 'playwright-core';
-import { useApp } from './harness';
+import { useApp } from '../helpers/e2e-harness';
 
 const GOOD = path.resolve(import.meta.dirname, '../fixtures/good-datasets');
 const BAD = path.resolve(import.meta.dirname, '../fixtures/bad-datasets');

@@ -4,7 +4,7 @@
  * the built-in dataset still runs.
  */
 import { describe, expect, it } from 'vitest';
-import { useApp } from './harness';
+import { useApp } from '../helpers/e2e-harness';
 
 const app = useApp();
 

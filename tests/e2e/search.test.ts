@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { useApp } from './harness';
+import { useApp } from '../helpers/e2e-harness';
 
 const app = useApp();
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { ROOT, useApp } from './harness';
+import { ROOT, useApp } from '../helpers/e2e-harness';
 
 const TABLE = path.resolve(ROOT, '../shared/benchmarks/nb201/nb201-cifar10-valid.csv');
 

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
-import { DIST, launch, ROOT, startPreview, stopPreview, type BrowserHandle } from './harness';
+import { DIST, launch, ROOT, startPreview, stopPreview, type BrowserHandle } from '../helpers/e2e-harness';
 
 let isolated: { server: PreviewServer; url: string };
 let plain: { server: PreviewServer; url: string };

@@ -6,7 +6,7 @@ import type { Candidate } from '../../src/engine/strategy/types';
 import type { AbortSignalLike, Evaluator } from '../../src/engine/evaluator/types';
 import { AbortedError } from '../../src/engine/util/abort';
 import { parseObjectiveSpec } from '../../src/engine/strategy/objective';
-import { toyEvaluator, toySpace, countTarget } from './strategy-toy';
+import { toyEvaluator, toySpace, countTarget } from '../helpers/strategy-toy';
 
 // A real AbortSignal must fit the engine's structural type.
 const _signalFits: AbortSignalLike = new AbortController().signal;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RegularizedEvolution } from '../../src/engine/strategy/evolution';
 import { RandomSearch } from '../../src/engine/strategy/random';
-import { countTarget, drive, toySpace, type ToyGenotype } from './strategy-toy';
+import { countTarget, drive, toySpace, type ToyGenotype } from '../helpers/strategy-toy';
 import { mean } from '../../src/engine/util/stats';
 
 const hamming = (a: ToyGenotype, b: ToyGenotype) => a.idx.filter((x, i) => x !== b.idx[i]).length;

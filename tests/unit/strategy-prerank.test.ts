@@ -4,7 +4,7 @@ import { rankPool, type PoolEntry } from '../../src/engine/strategy/prerank';
 import { runSearchSync } from '../../src/engine/search/loop';
 import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
 import type { Strategy, StrategyState } from '../../src/engine/strategy/types';
-import { drive } from './strategy-toy';
+import { drive } from '../helpers/strategy-toy';
 
 /** A deterministic stand-in proxy (tfjs-free): convs count most, then a hash-based tie-breaker. */
 function fakeProxy(g: Nb201Genotype): number {

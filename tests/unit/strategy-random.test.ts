@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RandomSearch } from '../../src/engine/strategy/random';
 import { nb201Space } from '../../src/engine/space/nb201';
-import { countTarget, drive, toySpace } from './strategy-toy';
+import { countTarget, drive, toySpace } from '../helpers/strategy-toy';
 import { mean } from '../../src/engine/util/stats';
 
 describe('random search', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Reinforce, softmax } from '../../src/engine/strategy/reinforce';
 import { RandomSearch } from '../../src/engine/strategy/random';
-import { countTarget, drive, toySpace } from './strategy-toy';
+import { countTarget, drive, toySpace } from '../helpers/strategy-toy';
 import { mean } from '../../src/engine/util/stats';
 import type { StrategyState } from '../../src/engine/strategy/types';
 

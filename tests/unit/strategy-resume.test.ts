@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createStrategy, STRATEGY_NAMES } from '../../src/engine/strategy/registry';
 import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
 import type { Strategy, StrategyState } from '../../src/engine/strategy/types';
-import { countTarget, drive, toySpace, type ToyGenotype } from './strategy-toy';
+import { countTarget, drive, toySpace, type ToyGenotype } from '../helpers/strategy-toy';
 
 // A fitness with plateaus, ties and infeasible (-Infinity) candidates, so the state dicts hold all of them.
 const nbFitness = (g: Nb201Genotype): number => {

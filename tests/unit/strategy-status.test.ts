@@ -5,7 +5,7 @@ import { runSearch, runSearchSync, SearchSetupError, type SearchCheckpoint } fro
 import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
 import type { Candidate, Strategy, StrategyState } from '../../src/engine/strategy/types';
 import type { Evaluator, SyncEvaluator } from '../../src/engine/evaluator/types';
-import { countTarget, drive, toyEvaluator, toySpace, type ToyGenotype } from './strategy-toy';
+import { countTarget, drive, toyEvaluator, toySpace, type ToyGenotype } from '../helpers/strategy-toy';
 
 const roundTrip = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 const OPTIONS: Record<string, object> = { random: {}, evolution: { populationSize: 6, sampleSize: 2 }, reinforce: { learningRate: 0.2 }, local: {} };
