@@ -10,6 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { median } from '../src/engine/util/stats';
 import { tf, useNodeBackend } from './node-backend';
 import { createWorkload, type WorkloadSpec } from './workloads';
 import { winogradOptions } from '../src/engine/kernels/wasm-winograd';
@@ -41,10 +42,6 @@ const SPECS: WorkloadSpec[] = [
   { kind: 'darts-supernet', size: 16, batch: 16, channels: 8, impl: 'fast', seed: 1, layers: 5 },
 ];
 
-const median = (v: number[]): number => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 await useNodeBackend('wasm');
 const fma = winogradSimdFor((tf.backend() as unknown as { wasm: { asm: { memory: object } } }).wasm.asm.memory)?.fma ?? false;

@@ -9,6 +9,7 @@
  * (without the flag the kernels use plain SIMD instead of relaxed-SIMD FMA)
  */
 import os from 'node:os';
+import { median } from '../src/engine/util/stats';
 import { Worker } from 'node:worker_threads';
 import { conv2dOnHeap, convGeometry, filterGradOnHeap, inputGradOnHeap } from '../src/engine/kernels/wasm-conv-grad';
 import { createKernelPool, type HelperPort } from '../src/engine/ops/kernel-pool';
@@ -28,7 +29,6 @@ const spawn = (src: string): HelperPort => {
 };
 const pool = await createKernelPool({ memory, threads, modules: [convSimdModule(simd.fma, true)], spawn, timeoutMs: 20_000, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
 if (!pool) throw new Error('threads must be >= 2');
-const median = (x: number[]) => [...x].sort((a, b) => a - b)[x.length >> 1];
 const time = (fn: () => void, reps: number) => { const t: number[] = []; for (let r = 0; r < reps; r++) { const t0 = performance.now(); fn(); t.push(performance.now() - t0); } return median(t); };
 
 console.log(JSON.stringify({ threads, fma: simd.fma, cores: os.cpus().length }));

@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { median } from '../src/engine/util/stats';
 import { tf, useNodeBackend } from './node-backend';
 import { TorchClient } from './torch';
 import { createWorkload, type Workload } from './workloads';
@@ -32,10 +33,6 @@ const rounds = Number(opt('rounds', '3'));
 const variants = opt('variants', 'simd,tfjs').split(',');
 const withTorch = !args.includes('--no-torch');
 
-const median = (v: number[]): number => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /**
  * simd: all of the engine's wasm kernels (Winograd F(2x2,3x3) for 3x3 stride-1 convs with >= 8 channels; nowino: without it) (forward conv from 8 input channels; relaxed-SIMD FMA where the engine

@@ -21,6 +21,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { median } from '../src/engine/util/stats';
 import path from 'node:path';
 import { BenchPage, buildBenchPage, chromiumAvailable, serve } from './browser-runner';
 import type { InitInfo } from './browser/protocol';
@@ -135,11 +136,6 @@ interface TrainingRow {
   loadAvg1m: { start: number; end: number };
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const timing = (times: number[]): Timing => ({ medianMs: median(times), minMs: Math.min(...times), steps: times.length, timesMs: times.map((t) => Math.round(t * 100) / 100) });
 const load1 = () => Math.round(os.loadavg()[0] * 100) / 100;
 const log = (s: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)} load ${load1().toFixed(2)}] ${s}`);

@@ -15,6 +15,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { median } from '../../src/engine/util/stats';
 import os from 'node:os';
 import { BenchPage, buildBenchPage, chromiumAvailable, serve } from '../browser-runner';
 import type { WorkloadSpec } from '../workloads';
@@ -27,10 +28,6 @@ const out = flag('--out') ?? 'bench/_scratch/threads-ab.json';
 const only = flag('--only');
 const winograd = !args.includes('--no-winograd');
 
-const median = (x: number[]) => {
-  const s = [...x].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const specs: Omit<WorkloadSpec, 'impl'>[] = [
   { kind: 'cnn', size: 28, batch: 64, channels: 0, seed: 1 },
   { kind: 'darts-mix', size: 8, batch: 32, channels: 16, seed: 2 },

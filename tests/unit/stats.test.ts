@@ -9,6 +9,9 @@ describe('descriptive statistics', () => {
     expect(std([1, 2, 3, 4], 0)).toBeCloseTo(Math.sqrt(1.25), 12);
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
+    const xs = [0.3, 0.1, 0.7, 0.2];
+    expect(median(xs)).toBe((0.2 + 0.3) / 2); // the mean of the two middle values, exactly (numpy.median)
+    expect(xs).toEqual([0.3, 0.1, 0.7, 0.2]); // input left unsorted
     expect(quantile([5, 1, 4, 2, 3], 0.25)).toBe(2);
     expect(quantile([1, 2, 3, 4], 0.1)).toBeCloseTo(1.3, 12); // numpy.quantile([1,2,3,4], 0.1)
     expect(quantile([1, 2, 3, 4], 0)).toBe(1);

@@ -4,7 +4,7 @@
  * |e| <= 5% and <= 10%; mean / median / max |e|; the worst cases; Kendall's tau-b between predicted and measured
  * (does the predictor rank candidates as the device does — what a search needs most).
  */
-import { kendallTau } from '../util/stats';
+import { kendallTau, median } from '../util/stats';
 import type { AbortSignalLike } from '../util/abort';
 import { createRng } from '../util/rng';
 import { DEFAULT_E2E_SETTINGS, lutSum, measureGenotypes, warmUpSpace, type LatencyLut, type LutMeasureSettings, type OverheadFit } from './lut';
@@ -60,7 +60,6 @@ export function predictorReport(points: readonly ReportPoint[], worstCount = 5, 
   const shareOf = (errors: readonly number[], limit: number) => (n === 0 ? NaN : errors.filter((e) => e <= limit + 1e-9).length / n);
   const share = (limit: number) => shareOf(abs, limit);
   const corrected = drift ? absErrors(drift.ratio) : null;
-  const median = n === 0 ? NaN : n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   const worst = points
     .map((p): WorstCase => ({ ...p, errorPct: relativeError(p.predictedMs, p.measuredMs) * 100 }))
     .sort((x, y) => Math.abs(y.errorPct) - Math.abs(x.errorPct))
@@ -70,7 +69,7 @@ export function predictorReport(points: readonly ReportPoint[], worstCount = 5, 
     within5: share(5),
     within10: share(10),
     meanAbsErrorPct: n === 0 ? NaN : abs.reduce((a, b) => a + b, 0) / n,
-    medianAbsErrorPct: median,
+    medianAbsErrorPct: median(abs),
     maxAbsErrorPct: n === 0 ? NaN : sorted[n - 1],
     kendallTau: n < 2 ? NaN : kendallTau(points.map((p) => p.predictedMs), points.map((p) => p.measuredMs)),
     worst,

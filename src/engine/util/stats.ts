@@ -35,8 +35,13 @@ export function quantile(xs: readonly number[], q: number): number {
   return s[lo] + (s[hi] - s[lo]) * (pos - lo);
 }
 
+/** The middle value, or the mean of the two middle values (as numpy.median); the one median in the codebase. */
 export function median(xs: readonly number[]): number {
-  return quantile(xs, 0.5);
+  const n = xs.length;
+  if (n === 0) return NaN;
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = n >> 1;
+  return n % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function sameLength(a: readonly number[], b: readonly number[], fn: string): void {
