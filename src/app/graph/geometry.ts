@@ -71,7 +71,6 @@ export interface Cubic {
   readonly p3: Point;
 }
 
-export const LABEL_HEIGHT = 16;
 const CHAR_WIDTH = 6.3;
 
 /** Width of a label pill for `text` at the diagram's 11px font (a fixed estimate: no DOM to measure). */

@@ -54,10 +54,6 @@ export function datasetErrorFromInfo(info: DatasetErrorInfo): DatasetFormatError
   return e;
 }
 
-export function isDatasetFormatError(e: unknown): e is DatasetFormatError {
-  return e instanceof DatasetFormatError;
-}
-
 /** 1234567 -> "1,234,567" without relying on Intl (not guaranteed in every worker runtime). */
 export function fmtInt(n: number): string {
   const s = String(Math.trunc(Math.abs(n)));

@@ -15,7 +15,6 @@ import { createRng, type Rng } from '../util/rng';
 import type { ImageDataset } from './types';
 
 export const PAINT_DEFECT_CLASSES = ['ok', 'scratch', 'bubble', 'color_drift'] as const;
-export type PaintDefectClass = (typeof PAINT_DEFECT_CLASSES)[number];
 
 export interface PaintDefectOptions {
   seed: number;

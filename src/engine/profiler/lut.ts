@@ -330,23 +330,6 @@ export async function warmUpSpace(spaceId: SpaceId, genotype: unknown, skeleton:
   }
 }
 
-/** End-to-end inference latency of a built network with measureLatency (one forward per timed run, read back). */
-export async function measureNetworkLatency(
-  net: Network,
-  inputShape: readonly number[],
-  batchSize: number,
-  o: LatencyOptions,
-  seed = 0,
-  signal?: AbortSignalLike,
-): Promise<LatencyMeasurement> {
-  const [x] = randomInputs(1, batchSize, inputShape, seed);
-  try {
-    return await timeForward(() => net.forward(x, false), batchSize, 1, o, signal);
-  } finally {
-    x.dispose();
-  }
-}
-
 // ---------------------------------------------------------------- predictor
 
 /**

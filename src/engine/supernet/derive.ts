@@ -108,8 +108,3 @@ export function deriveDartsGenotype(
     reduce_concat: DARTS_CONCAT.slice(),
   };
 }
-
-/** Number of skip connections in a DARTS cell or an NB201 genotype (DARTS+ collapse signal). */
-export function countSkips(edges: readonly (readonly [string, number])[] | readonly string[]): number {
-  return (edges as readonly unknown[]).filter((e) => (Array.isArray(e) ? e[0] : e) === 'skip_connect').length;
-}

@@ -21,11 +21,6 @@ export function unstack0(t: tf.Tensor): tf.Tensor[] {
   return t.shape[0] === 1 ? [tf.reshape(t, t.shape.slice(1))] : tf.unstack(t);
 }
 
-/** A [rows, cols] matrix as rows of scalars (for per-op mixing weights). */
-export function scalarRows(m: tf.Tensor): tf.Scalar[][] {
-  return unstack0(m).map((row) => unstack0(row) as tf.Scalar[]);
-}
-
 /**
  * The rows of a softmaxed [edges, ops] alpha matrix, each unstacked once per forward and on first use: as a 1-D
  * row (fast edges) or as scalars (MixedOp.mix); rows are shared by every cell instance of a cell type.
