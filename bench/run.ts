@@ -17,7 +17,7 @@
  * time); medians and the tfjs/PyTorch ratios are reported with the 1-minute load average, and the first (pre-training) losses of both are compared.
  * Also: inference latency (small CNN, batch 1) per backend, tensor count over 1,000 steps, peak memory of one
  * DARTS vs PC-DARTS supernet step (engine supernet), and main-thread long tasks in the app during a search.
- * Figures are never asserted; tests/unit/bench-smoke.test.ts checks the smoke output's structure only.
+ * Figures are never asserted; tests/integration/bench-smoke.test.ts checks the smoke output's structure only.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
