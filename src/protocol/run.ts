@@ -1,6 +1,6 @@
 /** Run configuration and records, as stored in IndexedDB and sent between worker and app. */
 import type { ObjectiveSpec } from '../engine/strategy/objective';
-import type { SpaceConfig, SpaceKind } from '../engine/space/config-schema';
+import type { SpaceConfig, SpaceKind } from '../shared/space-config';
 import type { PrerankOptions } from '../engine/strategy/prerank';
 import type { TrainSettings } from '../engine/evaluator/train-setup';
 import type { BackendChoice, BackendName } from './backend';
@@ -10,7 +10,7 @@ export type { Nb201Genotype } from '../engine/space/nb201';
 export type { DartsGenotype } from '../engine/space/darts-genotype';
 export type { MobileGenotype } from '../engine/space/mobile';
 export type { PrerankOptions, ZeroCostProxy } from '../engine/strategy/prerank';
-export type { SpaceConfig, SpaceKind, ConfigIssue, Nb201SpaceConfig, DartsSpaceConfig, MobileSpaceConfig } from '../engine/space/config-schema';
+export type { SpaceConfig, SpaceKind, ConfigIssue, Nb201SpaceConfig, DartsSpaceConfig, MobileSpaceConfig } from '../shared/space-config';
 
 /** Cost axes a Pareto front can be drawn against (all minimised). */
 export type CostMetric = 'flops' | 'params' | 'latency_ms';

@@ -3,10 +3,10 @@ import type { BackendChoice, BackendReport } from './backend';
 import type { SearchEventListener } from './events';
 import type { RunConfig, RunRecord } from './run';
 import type { SpaceCheck } from '../engine/space/describe';
-import type { SpaceVocabulary } from '../engine/space/vocab';
+import type { SpaceVocabulary } from '../shared/space-vocab';
 
 export type { SpaceCheck } from '../engine/space/describe';
-export type { SpaceVocabulary } from '../engine/space/vocab';
+export type { SpaceVocabulary } from '../shared/space-vocab';
 
 export interface SearchWorkerApi {
   /** Picks (or, with a name, forces) the tfjs backend; idempotent for the same choice. */

@@ -25,7 +25,7 @@ import {
 } from '../../src/app/graph';
 import { aggregateCurves, bestPerStrategy, makeGrid, meanStd, stepValueAt, summarize, yRange } from '../../src/app/tabular/curves';
 import type { LabRunResult } from '../../src/protocol/tabular-api';
-import { NB201_OPS } from '../../src/engine/space/vocab';
+import { NB201_OPS } from '../../src/shared/space-vocab';
 import { DARTS_GENOTYPE_OPS, DARTS_V2 } from '../../src/engine/space/darts-genotype';
 
 describe('NB201 cell diagram', () => {

@@ -8,7 +8,7 @@ import {
   DARTS_OPS, DEFAULT_MOBILE_DEPTHS, DEFAULT_MOBILE_STRIDES, DEFAULT_MOBILE_WIDTHS, MOBILE_BLOCKS,
   MOBILE_EXPANSIONS, MOBILE_KERNELS, MOBILE_MAX_DEPTH, MOBILE_MAX_STAGES, MOBILE_MAX_WIDTH, NB201_OPS,
   type DartsOp, type MobileBlock, type Nb201Op,
-} from './vocab';
+} from './space-vocab';
 
 export interface Nb201SpaceConfig {
   readonly space: 'nb201';
