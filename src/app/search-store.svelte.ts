@@ -51,8 +51,8 @@ export interface Progress {
 export class SearchStore {
   readonly bridge = new SearchBridge();
   config = $state<RunConfig>({ ...DEFAULT_CONFIG });
-  /** The space editor's draft; its valid, normalised config is what a new run stores. */
-  readonly space = new SpaceDraft(this.bridge);
+  /** The space editor's draft (validated in the tab); its valid, normalised config is what a new run stores. */
+  readonly space = new SpaceDraft();
   backend = $state<BackendReport | null>(null);
   datasets = $state<DatasetMeta[]>([]);
   runs = $state<RunRecord[]>([]);
@@ -114,7 +114,6 @@ export class SearchStore {
     const db = await openDb();
     this.runs = await listRuns(db);
     this.datasets = await listDatasets(db);
-    void this.space.loadVocabulary().catch((e: unknown) => (this.error = `Space editor: ${e instanceof Error ? e.message : String(e)}`));
     if (!this.currentRun && this.runs.length > 0) await this.select(this.runs[0].id);
   }
 

@@ -3,6 +3,7 @@ import type { ObjectiveSpec } from '../engine/strategy/objective';
 import type { SpaceConfig, SpaceKind } from '../shared/space-config';
 import type { PrerankOptions } from '../engine/strategy/prerank';
 import type { TrainSettings } from '../engine/evaluator/train-setup';
+import type { StrategyName } from '../shared/strategies';
 import type { BackendChoice, BackendName } from './backend';
 
 export type { ObjectiveSpec, Penalty, Constraint } from '../engine/strategy/objective';
@@ -29,7 +30,7 @@ export interface RunConfig extends TrainSettings {
   readonly datasetId: string;
   /** The search space as its normalised config (what the space editor produces). */
   readonly space: SpaceConfig;
-  readonly strategy: 'random' | 'evolution' | 'reinforce' | 'local';
+  readonly strategy: StrategyName;
   /** Number of candidates to evaluate. */
   readonly budget: number;
   readonly backend: BackendChoice;
