@@ -9,6 +9,7 @@ import type { SearchEvent } from '../protocol/events';
 import { RUN_CONFIG_VERSION, type CandidateRecord, type RunConfig, type RunRecord } from '../protocol/run';
 import { SearchBridge } from './bridge';
 import { DEFAULT_SPACE, SpaceDraft } from './space-draft.svelte';
+import { STRATEGY_LABELS } from '../shared/strategies';
 
 export const DEFAULT_CONFIG: RunConfig = {
   version: RUN_CONFIG_VERSION,
@@ -158,7 +159,7 @@ export class SearchStore {
   /** "DARTS evolution on MNIST-10k" — what a run is called when the user leaves the name empty. */
   autoRunName(): string {
     const space = { nb201: 'NB201', darts: 'DARTS', mobile: 'Mobile' }[this.space.kind ?? 'nb201'] ?? 'NB201';
-    const strategy = { random: 'random search', evolution: 'evolution', reinforce: 'REINFORCE', local: 'local search' }[this.config.strategy];
+    const strategy = STRATEGY_LABELS[this.config.strategy].inline;
     const ds = this.config.datasetId === DEFAULT_CONFIG.datasetId ? 'MNIST' : (this.datasets.find((d) => d.id === this.config.datasetId)?.name ?? 'dataset');
     return `${space} ${strategy}${this.config.prerank ? ' + warm start' : ''} on ${ds}`;
   }
