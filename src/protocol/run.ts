@@ -3,6 +3,7 @@ import type { ObjectiveSpec } from '../engine/strategy/objective';
 import type { SpaceConfig, SpaceKind } from '../shared/space-config';
 import type { PrerankOptions } from '../engine/strategy/prerank';
 import type { TrainSettings } from '../engine/evaluator/train-setup';
+import type { CostMetric } from '../shared/metrics';
 import type { StrategyName } from '../shared/strategies';
 import type { BackendChoice, BackendName } from './backend';
 
@@ -14,7 +15,7 @@ export type { PrerankOptions, ZeroCostProxy } from '../engine/strategy/prerank';
 export type { SpaceConfig, SpaceKind, ConfigIssue, Nb201SpaceConfig, DartsSpaceConfig, MobileSpaceConfig } from '../shared/space-config';
 
 /** Cost axes a Pareto front can be drawn against (all minimised). */
-export type CostMetric = 'flops' | 'params' | 'latency_ms';
+export type { CostMetric } from '../shared/metrics';
 
 /**
  * Versions: 1 `space: 'nb201'` (the full NB201 space only). 2 `space` is the normalised space config
