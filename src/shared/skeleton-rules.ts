@@ -29,3 +29,14 @@ export const SKELETON_RULES: Readonly<Record<SpaceKind, SkeletonRule>> = {
     hint: 'Mobile skeleton: stem conv3×3 stride 2 to C channels, the stages of the genotype, head conv 4× the last width. Each stage’s depth is searched, so there is no N.',
   },
 };
+
+/**
+ * Each space's published skeleton on 32×32×3 images, 10 classes (NB201's CIFAR-10 network; DARTS' NetworkCIFAR
+ * at a proxy size; the field guide's mobile network): the starting values of forms that ask for a skeleton. The
+ * same values as the engine's DEFAULT_*_SKELETON (space/skeleton.ts; tests/unit/space-config.test.ts checks).
+ */
+export const SKELETON_DEFAULTS = {
+  nb201: { channels: 16, cellsPerStage: 5, inputShape: [32, 32, 3], numClasses: 10 },
+  darts: { channels: 16, layers: 8, stemMultiplier: 3, inputShape: [32, 32, 3], numClasses: 10 },
+  mobile: { stemChannels: 16, stemStride: 2, headMultiplier: 4, seReduction: 4, inputShape: [32, 32, 3], numClasses: 10 },
+} as const;

@@ -8,6 +8,8 @@ import { DARTS_STEPS } from '../../src/engine/space/darts-genotype';
 import { NB201_EDGES as ENGINE_NB201_EDGES } from '../../src/engine/space/nb201-edges';
 import { checkSpace, summarizeSpace } from '../../src/shared/space-check';
 import { NB201_EDGES } from '../../src/shared/space-vocab';
+import { SKELETON_DEFAULTS } from '../../src/shared/skeleton-rules';
+import { DEFAULT_DARTS_SKELETON, DEFAULT_MOBILE_SKELETON, DEFAULT_NB201_SKELETON } from '../../src/engine/space/skeleton';
 
 function issuesOf(fn: () => unknown): string[] {
   try {
@@ -108,5 +110,9 @@ describe('space configs', () => {
       expect(checkSpace(bad)).toEqual(checkSpaceConfig(bad));
       expect(checkSpace(bad).ok).toBe(false);
     }
+  });
+
+  it('the shared skeleton defaults are the engine\'s', () => {
+    expect(SKELETON_DEFAULTS).toEqual({ nb201: DEFAULT_NB201_SKELETON, darts: DEFAULT_DARTS_SKELETON, mobile: DEFAULT_MOBILE_SKELETON });
   });
 });
