@@ -1,17 +1,18 @@
 /**
  * The dependency direction of ../shared/DESIGN.md as a checkable rule set:
- *   engine   -> engine, @tensorflow/tfjs-core, valibot, fflate   (no DOM, IndexedDB, backends, Math.random)
- *   protocol -> protocol; engine TYPES only
- *   db       -> db, protocol, idb; engine TYPES only
- *   workers  -> workers, engine, protocol, db, any package
- *   app      -> app, protocol, db, any package; engine TYPES only; never a worker's source
+ *   shared   -> shared, valibot   (plain data both sides import: no tfjs, no DOM, no IndexedDB)
+ *   engine   -> engine, shared, @tensorflow/tfjs-core, valibot, fflate   (no DOM, IndexedDB, backends, Math.random)
+ *   protocol -> protocol, shared; engine TYPES only
+ *   db       -> db, protocol, shared, idb; engine TYPES only
+ *   workers  -> workers, engine, protocol, db, shared, any package
+ *   app      -> app, protocol, db, shared, any package; engine TYPES only; never a worker's source
  * tsconfig libs catch DOM use in the engine; this catches imports that cross a layer the wrong way,
  * including from .svelte files, which tsc -b does not see.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-export type Layer = 'engine' | 'protocol' | 'db' | 'workers' | 'app';
+export type Layer = 'shared' | 'engine' | 'protocol' | 'db' | 'workers' | 'app';
 
 export interface Violation {
   readonly file: string;
@@ -20,6 +21,7 @@ export interface Violation {
 }
 
 const LAYER_DIRS: Record<Layer, string> = {
+  shared: 'src/shared',
   engine: 'src/engine',
   protocol: 'src/protocol',
   db: 'src/db',
@@ -28,14 +30,16 @@ const LAYER_DIRS: Record<Layer, string> = {
 };
 
 const ENGINE_PACKAGES = new Set(['@tensorflow/tfjs-core', 'valibot', 'fflate']);
+const SHARED_PACKAGES = new Set(['valibot']);
 
 /** Which layers each layer may import values from, and which only types from. */
-const RULES: Record<Layer, { values: Layer[]; types: Layer[]; packages: 'engine' | 'db' | 'none' | 'any' }> = {
-  engine: { values: ['engine'], types: ['engine'], packages: 'engine' },
-  protocol: { values: ['protocol'], types: ['protocol', 'engine'], packages: 'none' },
-  db: { values: ['db', 'protocol'], types: ['db', 'protocol', 'engine'], packages: 'db' },
-  workers: { values: ['workers', 'engine', 'protocol', 'db'], types: ['workers', 'engine', 'protocol', 'db'], packages: 'any' },
-  app: { values: ['app', 'protocol', 'db'], types: ['app', 'protocol', 'db', 'engine'], packages: 'any' },
+const RULES: Record<Layer, { values: Layer[]; types: Layer[]; packages: 'shared' | 'engine' | 'db' | 'none' | 'any' }> = {
+  shared: { values: ['shared'], types: ['shared'], packages: 'shared' },
+  engine: { values: ['engine', 'shared'], types: ['engine', 'shared'], packages: 'engine' },
+  protocol: { values: ['protocol', 'shared'], types: ['protocol', 'engine', 'shared'], packages: 'none' },
+  db: { values: ['db', 'protocol', 'shared'], types: ['db', 'protocol', 'engine', 'shared'], packages: 'db' },
+  workers: { values: ['workers', 'engine', 'protocol', 'db', 'shared'], types: ['workers', 'engine', 'protocol', 'db', 'shared'], packages: 'any' },
+  app: { values: ['app', 'protocol', 'db', 'shared'], types: ['app', 'protocol', 'db', 'engine', 'shared'], packages: 'any' },
 };
 
 export function layerOf(root: string, file: string): Layer | null {
@@ -79,6 +83,7 @@ export function checkFile(root: string, file: string, text: string): Violation[]
       return;
     }
     const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+    if (rule.packages === 'shared' && !SHARED_PACKAGES.has(pkg)) out.push({ file: relFile, line, message: `shared must not import the package "${spec}" (allowed: ${[...SHARED_PACKAGES].join(', ')})` });
     if (rule.packages === 'engine' && !ENGINE_PACKAGES.has(pkg)) out.push({ file: relFile, line, message: `engine must not import the package "${spec}" (allowed: ${[...ENGINE_PACKAGES].join(', ')})` });
     if (rule.packages === 'db' && pkg !== 'idb' && !typeOnly) out.push({ file: relFile, line, message: `db must not import the package "${spec}" (only idb)` });
     if (rule.packages === 'none' && !typeOnly) out.push({ file: relFile, line, message: `protocol is types only; it must not import "${spec}"` });
@@ -90,8 +95,12 @@ export function checkFile(root: string, file: string, text: string): Violation[]
     check(m[4], typeOnly, m.index);
   }
   for (const m of src.matchAll(DYNAMIC_RE)) check(m[1], false, m.index);
-  if (from === 'engine') {
-    for (const m of src.matchAll(/Math\.random\s*\(/g)) out.push({ file: relFile, line: lineAt(src, m.index), message: 'engine must not use Math.random: pass a seeded rng (src/engine/util/rng.ts)' });
+  if (from === 'shared') {
+    // Plain data and pure functions: the tab and a Node script alike must be able to load it.
+    for (const m of src.matchAll(/\b(document|window|self|navigator|indexedDB|localStorage)\s*[.[]/g)) out.push({ file: relFile, line: lineAt(src, m.index), message: `shared must not use the DOM or worker globals ("${m[1]}")` });
+  }
+  if (from === 'engine' || from === 'shared') {
+    for (const m of src.matchAll(/Math\.random\s*\(/g)) out.push({ file: relFile, line: lineAt(src, m.index), message: `${from} must not use Math.random: pass a seeded rng (src/engine/util/rng.ts)` });
   }
   return out;
 }

@@ -6,7 +6,7 @@
 import * as v from 'valibot';
 import { RUN_CONFIG_VERSION, type RunConfig } from '../src/protocol/run';
 import { parseObjectiveSpec } from '../src/engine/strategy/objective';
-import { parseSpaceConfig, SpaceConfigError, type SpaceConfig } from '../src/engine/space/config-schema';
+import { parseSpaceConfig, SpaceConfigError, type SpaceConfig } from '../src/shared/space-config';
 import { migrateRunConfig } from '../src/db/runs';
 import { parseStrategyOptions, prerankOf, StrategyConfigError } from '../src/engine/strategy/registry';
 

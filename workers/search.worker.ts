@@ -13,7 +13,7 @@ import { ensureMnist10k } from './builtin-datasets';
 import { runSearch } from './search-session';
 import { validateRunConfig } from './run-config';
 import { checkSpaceConfig } from '../src/engine/space/describe';
-import { SPACE_VOCABULARY } from '../src/engine/space/vocab';
+import { SPACE_VOCABULARY } from '../src/shared/space-vocab';
 
 let report: BackendReport | null = null;
 let reportChoice: BackendChoice | null = null;

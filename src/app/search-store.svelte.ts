@@ -9,6 +9,7 @@ import type { SearchEvent } from '../protocol/events';
 import { RUN_CONFIG_VERSION, type CandidateRecord, type RunConfig, type RunRecord } from '../protocol/run';
 import { SearchBridge } from './bridge';
 import { DEFAULT_SPACE, SpaceDraft } from './space-draft.svelte';
+import { STRATEGY_LABELS } from '../shared/strategies';
 
 export const DEFAULT_CONFIG: RunConfig = {
   version: RUN_CONFIG_VERSION,
@@ -51,8 +52,8 @@ export interface Progress {
 export class SearchStore {
   readonly bridge = new SearchBridge();
   config = $state<RunConfig>({ ...DEFAULT_CONFIG });
-  /** The space editor's draft; its valid, normalised config is what a new run stores. */
-  readonly space = new SpaceDraft(this.bridge);
+  /** The space editor's draft (validated in the tab); its valid, normalised config is what a new run stores. */
+  readonly space = new SpaceDraft();
   backend = $state<BackendReport | null>(null);
   datasets = $state<DatasetMeta[]>([]);
   runs = $state<RunRecord[]>([]);
@@ -114,7 +115,6 @@ export class SearchStore {
     const db = await openDb();
     this.runs = await listRuns(db);
     this.datasets = await listDatasets(db);
-    void this.space.loadVocabulary().catch((e: unknown) => (this.error = `Space editor: ${e instanceof Error ? e.message : String(e)}`));
     if (!this.currentRun && this.runs.length > 0) await this.select(this.runs[0].id);
   }
 
@@ -159,7 +159,7 @@ export class SearchStore {
   /** "DARTS evolution on MNIST-10k" — what a run is called when the user leaves the name empty. */
   autoRunName(): string {
     const space = { nb201: 'NB201', darts: 'DARTS', mobile: 'Mobile' }[this.space.kind ?? 'nb201'] ?? 'NB201';
-    const strategy = { random: 'random search', evolution: 'evolution', reinforce: 'REINFORCE', local: 'local search' }[this.config.strategy];
+    const strategy = STRATEGY_LABELS[this.config.strategy].inline;
     const ds = this.config.datasetId === DEFAULT_CONFIG.datasetId ? 'MNIST' : (this.datasets.find((d) => d.id === this.config.datasetId)?.name ?? 'dataset');
     return `${space} ${strategy}${this.config.prerank ? ' + warm start' : ''} on ${ds}`;
   }

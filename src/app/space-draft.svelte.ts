@@ -1,19 +1,18 @@
 /**
  * The space editor's state (Svelte 5 runes): the draft space config as JSON text and as a value, kept in
- * sync both ways, and the worker's verdict on it (normalised config + size, or every problem with its path).
- * Validation runs in the search worker (the app may not run engine code); answers that arrive after a newer
- * edit are dropped, and `ok` is false while a check is pending, so Start never sees a stale verdict.
+ * sync both ways, and the verdict on it (normalised config + size, or every problem with its path).
+ * Validation runs right here, with the shared schema (src/shared: plain data and valibot, no tfjs), so editing a
+ * space never starts a worker; the verdict is synchronous, so Start never sees a stale one.
  */
-import type { SpaceCheck, SpaceVocabulary } from '../protocol/search-api';
-import type { SpaceConfig, SpaceKind } from '../protocol/run';
+import { checkSpace, type SpaceCheck } from '../shared/space-check';
+import { parseSpaceConfig, type SpaceConfig, type SpaceKind } from '../shared/space-config';
+import { SPACE_KINDS, SPACE_VOCABULARY, type SpaceVocabulary } from '../shared/space-vocab';
 
-export interface SpaceChecker {
-  checkSpace(json: unknown): Promise<SpaceCheck>;
-  spaceVocabulary(): Promise<SpaceVocabulary>;
-}
+/** Each space's full published config, normalised: the base the form controls fill defaults from. */
+const SPACE_DEFAULTS: Readonly<Record<SpaceKind, SpaceConfig>> = Object.fromEntries(SPACE_KINDS.map((k) => [k, parseSpaceConfig({ space: k })])) as Record<SpaceKind, SpaceConfig>;
 
-/** The full NB201 space, normalised (what the app starts with before the worker has answered). */
-export const DEFAULT_SPACE: SpaceConfig = { space: 'nb201', ops: ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] };
+/** The full NB201 space, normalised (what the editor starts with). */
+export const DEFAULT_SPACE: SpaceConfig = SPACE_DEFAULTS.nb201;
 
 const pretty = (x: unknown): string => JSON.stringify(x, null, 2);
 
@@ -22,26 +21,25 @@ export class SpaceDraft {
   text = $state(pretty(DEFAULT_SPACE));
   /** The draft as a value (the last text that parsed as JSON). */
   value = $state<unknown>(DEFAULT_SPACE);
-  check = $state<SpaceCheck | null>({ ok: true, config: DEFAULT_SPACE, issues: [], size: '15625', choices: 6, name: 'NAS-Bench-201 cell' });
-  pending = $state(false);
-  vocab = $state<SpaceVocabulary | null>(null);
-  /** The last valid config per space, so the form controls show effective values (defaults filled in). */
+  check = $state<SpaceCheck>(checkSpace(DEFAULT_SPACE));
+  /** What the editor may offer: exactly the ops/blocks the model builder (and exporter) can emit. */
+  readonly vocab: SpaceVocabulary = SPACE_VOCABULARY;
+  /** The last valid config per space, so switching back to a space shows what it was. */
   private lastValid = $state<Partial<Record<SpaceKind, SpaceConfig>>>({ nb201: DEFAULT_SPACE });
-  private seq = 0;
 
-  readonly ok = $derived(!this.pending && this.check?.ok === true);
-  readonly config = $derived(this.check?.ok ? (this.check.config ?? null) : null);
+  readonly ok = $derived(this.check.ok);
+  readonly config = $derived(this.check.ok ? (this.check.config ?? null) : null);
   readonly kind = $derived.by((): SpaceKind | null => {
     const k = (this.value as { space?: unknown } | null)?.space;
-    return k === 'nb201' || k === 'darts' || k === 'mobile' ? k : null;
+    return (SPACE_KINDS as readonly unknown[]).includes(k) ? (k as SpaceKind) : null;
   });
   /**
-   * The draft with the defaults of its space filled in, for the form controls — the same defaults the engine's
+   * The draft with the defaults of its space filled in, for the form controls — the same defaults the shared
    * schema applies: the full published space, expansions [] without 'mb' blocks, strides following stages.
    */
   readonly effective = $derived.by((): Record<string, unknown> => {
     const v = this.value && typeof this.value === 'object' && !Array.isArray(this.value) ? (this.value as Record<string, unknown>) : {};
-    const base: Record<string, unknown> = this.kind ? ((this.defaults[this.kind] ?? this.lastValid[this.kind] ?? {}) as Record<string, unknown>) : {};
+    const base: Record<string, unknown> = this.kind ? ({ ...SPACE_DEFAULTS[this.kind] } as Record<string, unknown>) : {};
     const out: Record<string, unknown> = { ...base, ...v };
     if (this.kind === 'mobile') {
       if (Array.isArray(out.blocks) && !out.blocks.includes('mb') && v.expansions === undefined) out.expansions = [];
@@ -53,26 +51,12 @@ export class SpaceDraft {
     }
     return out;
   });
-  /** Each space's full published config (normalised by the worker), the base of `effective`. */
-  private defaults = $state<Partial<Record<SpaceKind, SpaceConfig>>>({ nb201: DEFAULT_SPACE });
-
-  constructor(private readonly checker: SpaceChecker) {}
-
-  async loadVocabulary(): Promise<void> {
-    if (this.vocab) return;
-    const kinds: SpaceKind[] = ['nb201', 'darts', 'mobile'];
-    const checks = await Promise.all(kinds.map((k) => this.checker.checkSpace({ space: k })));
-    const defaults: Partial<Record<SpaceKind, SpaceConfig>> = {};
-    checks.forEach((c, i) => { if (c.config) defaults[kinds[i]] = c.config; });
-    this.defaults = defaults;
-    this.vocab = await this.checker.spaceVocabulary();
-  }
 
   /** From the form controls: the text follows. */
   setValue(value: unknown): void {
     this.value = value;
     this.text = pretty(value);
-    void this.validate(value);
+    this.validate(value);
   }
 
   /** From the JSON text area (or an imported file): the value follows when the text parses. */
@@ -82,12 +66,12 @@ export class SpaceDraft {
     try {
       parsed = JSON.parse(text);
     } catch {
-      // The worker reports the JSON syntax error with its position.
-      void this.validate(text);
+      // The schema reports the JSON syntax error with its position.
+      this.validate(text);
       return;
     }
     this.value = parsed;
-    void this.validate(parsed);
+    this.validate(parsed);
   }
 
   /** Changes one setting of the draft (as the form shows it, defaults filled in). */
@@ -95,12 +79,9 @@ export class SpaceDraft {
     this.setValue({ ...this.effective, [key]: value });
   }
 
-  /** Switches to another space: its full published space (normalised by the worker). */
-  async pick(kind: SpaceKind): Promise<void> {
-    const known = this.lastValid[kind] ?? this.defaults[kind];
-    if (known) return this.setValue(known);
-    const c = await this.checker.checkSpace({ space: kind });
-    this.setValue(c.config ?? { space: kind });
+  /** Switches to another space: the last valid draft of it, else its full published space. */
+  pick(kind: SpaceKind): void {
+    this.setValue(this.lastValid[kind] ?? SPACE_DEFAULTS[kind]);
   }
 
   /** Shows a stored run's space. */
@@ -108,19 +89,10 @@ export class SpaceDraft {
     this.setValue(config);
   }
 
-  private async validate(input: unknown): Promise<void> {
-    const id = ++this.seq;
-    this.pending = true;
-    let result: SpaceCheck;
-    try {
-      result = await this.checker.checkSpace($state.snapshot(input));
-    } catch (e) {
-      result = { ok: false, issues: [{ path: '(config)', message: `could not be checked: ${e instanceof Error ? e.message : String(e)}` }] };
-    }
-    if (id !== this.seq) return;
+  private validate(input: unknown): void {
+    const result = checkSpace($state.snapshot(input));
     this.check = result;
     if (result.ok && result.config) this.lastValid = { ...this.lastValid, [result.config.space]: result.config };
-    this.pending = false;
   }
 }
 

@@ -1,8 +1,10 @@
 /** Run configuration and records, as stored in IndexedDB and sent between worker and app. */
 import type { ObjectiveSpec } from '../engine/strategy/objective';
-import type { SpaceConfig, SpaceKind } from '../engine/space/config-schema';
+import type { SpaceConfig, SpaceKind } from '../shared/space-config';
 import type { PrerankOptions } from '../engine/strategy/prerank';
 import type { TrainSettings } from '../engine/evaluator/train-setup';
+import type { CostMetric } from '../shared/metrics';
+import type { StrategyName } from '../shared/strategies';
 import type { BackendChoice, BackendName } from './backend';
 
 export type { ObjectiveSpec, Penalty, Constraint } from '../engine/strategy/objective';
@@ -10,10 +12,10 @@ export type { Nb201Genotype } from '../engine/space/nb201';
 export type { DartsGenotype } from '../engine/space/darts-genotype';
 export type { MobileGenotype } from '../engine/space/mobile';
 export type { PrerankOptions, ZeroCostProxy } from '../engine/strategy/prerank';
-export type { SpaceConfig, SpaceKind, ConfigIssue, Nb201SpaceConfig, DartsSpaceConfig, MobileSpaceConfig } from '../engine/space/config-schema';
+export type { SpaceConfig, SpaceKind, ConfigIssue, Nb201SpaceConfig, DartsSpaceConfig, MobileSpaceConfig } from '../shared/space-config';
 
 /** Cost axes a Pareto front can be drawn against (all minimised). */
-export type CostMetric = 'flops' | 'params' | 'latency_ms';
+export type { CostMetric } from '../shared/metrics';
 
 /**
  * Versions: 1 `space: 'nb201'` (the full NB201 space only). 2 `space` is the normalised space config
@@ -29,7 +31,7 @@ export interface RunConfig extends TrainSettings {
   readonly datasetId: string;
   /** The search space as its normalised config (what the space editor produces). */
   readonly space: SpaceConfig;
-  readonly strategy: 'random' | 'evolution' | 'reinforce' | 'local';
+  readonly strategy: StrategyName;
   /** Number of candidates to evaluate. */
   readonly budget: number;
   readonly backend: BackendChoice;

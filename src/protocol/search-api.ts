@@ -2,11 +2,11 @@
 import type { BackendChoice, BackendReport } from './backend';
 import type { SearchEventListener } from './events';
 import type { RunConfig, RunRecord } from './run';
-import type { SpaceCheck } from '../engine/space/describe';
-import type { SpaceVocabulary } from '../engine/space/vocab';
+import type { SpaceCheck } from '../shared/space-check';
+import type { SpaceVocabulary } from '../shared/space-vocab';
 
-export type { SpaceCheck } from '../engine/space/describe';
-export type { SpaceVocabulary } from '../engine/space/vocab';
+export type { SpaceCheck } from '../shared/space-check';
+export type { SpaceVocabulary } from '../shared/space-vocab';
 
 export interface SearchWorkerApi {
   /** Picks (or, with a name, forces) the tfjs backend; idempotent for the same choice. */

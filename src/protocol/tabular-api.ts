@@ -6,6 +6,7 @@
  */
 import type { Nb201Genotype, ObjectiveSpec } from './run';
 import type { ZeroCostProxy } from '../engine/strategy/prerank';
+import type { StrategyName } from '../shared/strategies';
 
 export const TABLE_RECORD_VERSION = 1;
 
@@ -27,7 +28,7 @@ export interface TableMeta {
   readonly createdAt: number;
 }
 
-export type LabStrategy = 'random' | 'evolution' | 'reinforce' | 'local';
+export type LabStrategy = StrategyName;
 export const LAB_STRATEGIES: readonly LabStrategy[] = ['random', 'evolution', 'reinforce', 'local'];
 
 /**

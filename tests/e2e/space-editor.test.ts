@@ -25,7 +25,7 @@ describe('space editor in Chromium', () => {
   it('edits a mobile space, blocks an invalid one, runs a valid one and keeps it across a reload', async () => {
     const { page, errors } = await app().open();
 
-    // The offered ops come from the worker: NB201 first, then switch to mobile.
+    // The offered ops come from the shared vocabulary (no worker): NB201 first, then switch to mobile.
     await page.getByTestId('op-nor_conv_3x3').waitFor({ timeout: 60_000 });
     expect(await sizeText(page)).toMatch(/15,625 genotypes/);
     await page.getByTestId('space-kind').selectOption('mobile');

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseSearchConfig, SearchConfigError } from '../../src/engine/search/config';
 import { mobileFromString } from '../../src/engine/space/mobile';
-import { parseSpaceConfig } from '../../src/engine/space/config-schema';
+import { parseSpaceConfig } from '../../src/shared/space-config';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const exec = promisify(execFile);

@@ -16,7 +16,6 @@ import {
   layoutMobile,
   layoutNb201,
   nb201Liveness,
-  NB201_OP_NAMES,
   scatterData,
   separateLabels,
   tidy,
@@ -25,12 +24,18 @@ import {
 } from '../../src/app/graph';
 import { aggregateCurves, bestPerStrategy, makeGrid, meanStd, stepValueAt, summarize, yRange } from '../../src/app/tabular/curves';
 import type { LabRunResult } from '../../src/protocol/tabular-api';
-import { NB201_OPS } from '../../src/engine/space/vocab';
+import { NB201_OPS } from '../../src/shared/space-vocab';
 import { DARTS_GENOTYPE_OPS, DARTS_V2 } from '../../src/engine/space/darts-genotype';
+import { nb201LiveEdges } from '../../src/engine/space/nb201-canonical';
+import { NB201_SIZE, nb201FromIndex } from '../../src/engine/space/nb201-index';
 
 describe('NB201 cell diagram', () => {
-  it('keeps the app copy of the op list in step with the engine', () => {
-    expect([...NB201_OP_NAMES]).toEqual([...NB201_OPS]);
+  it('draws the shared op list, and marks dead exactly the edges the engine prunes (all 15,625 cells)', () => {
+    expect(layoutNb201({ ops: ['none', 'none', 'none', 'none', 'none', 'none'] }).legendOps).toEqual([...NB201_OPS]);
+    for (let i = 0; i < NB201_SIZE; i++) {
+      const g = nb201FromIndex(i);
+      expect(nb201Liveness(g.ops).edges.map((e) => e === 'live')).toEqual(nb201LiveEdges(g));
+    }
   });
 
   it('lays out 4 nodes and 6 labelled edges in arch-string order', () => {

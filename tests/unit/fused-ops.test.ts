@@ -21,7 +21,7 @@ import { simdKernelsStandalone } from '../../src/engine/ops/fused-wasm';
 import { batchNorm, padInput } from '../../src/engine/ops/layers';
 import { NB201_OP_FACTORIES } from '../../src/engine/ops/nb201-ops';
 import { torchPool2d } from '../../src/engine/ops/pooling';
-import { DARTS_OPS, NB201_OPS, type DartsOp, type Nb201Op } from '../../src/engine/space/vocab';
+import { DARTS_OPS, NB201_OPS, type DartsOp, type Nb201Op } from '../../src/shared/space-vocab';
 import { createFastMixedOp } from '../../src/engine/supernet/fast-mixed-op';
 import { createMixedOp } from '../../src/engine/supernet/mixed-op';
 import { createRng } from '../../src/engine/util/rng';

@@ -46,4 +46,25 @@ describe('layering rules (DESIGN.md dependency direction)', () => {
     const v = checkFile(root, at('src/protocol/p.ts'), "import { createRng } from '../engine/util/rng';\nimport { openDB } from 'idb';");
     expect(v).toHaveLength(2);
   });
+
+  it('keeps the shared layer pure (valibot only: no tfjs, no DOM, no other layer) and lets every layer import it', () => {
+    const v = checkFile(root, at('src/shared/x.ts'), [
+      "import * as v from 'valibot';",
+      "import * as tf from '@tensorflow/tfjs-core';",
+      "import { NB201_OPS } from '../engine/space';",
+      "import type { RunRecord } from '../protocol/run';",
+      "import { openDb } from '../db';",
+      'const w = document.body;',
+      'const r = Math.random();',
+    ].join('\n'));
+    expect(v.map((x) => x.line)).toEqual([2, 3, 4, 5, 6, 7]);
+    expect(v[0].message).toMatch(/shared must not import the package "@tensorflow\/tfjs-core"/);
+    expect(v[1].message).toMatch(/shared must not import anything from engine/);
+    expect(v[4].message).toMatch(/shared must not use the DOM or worker globals \("document"\)/);
+    expect(v[5].message).toMatch(/shared must not use Math\.random/);
+    for (const file of ['src/engine/space/x.ts', 'src/protocol/x.ts', 'src/db/x.ts', 'src/app/x.ts', 'workers/x.ts']) {
+      const spec = path.relative(path.dirname(at(file)), at('src/shared/space-config')).split(path.sep).join('/');
+      expect(checkFile(root, at(file), `import { parseSpaceConfig } from '${spec.startsWith('.') ? spec : './' + spec}';`)).toEqual([]);
+    }
+  });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { validateRunConfig, RunConfigError } from '../../workers/run-config';
 import { RUN_CONFIG_VERSION, type RunConfig } from '../../src/protocol/run';
 import { FULL_NB201_SPACE_CONFIG, getRun, listRuns, migrateRunConfig, openDb, RUN_RECORD_VERSION } from '../../src/db';
-import { parseSpaceConfig } from '../../src/engine/space/config-schema';
+import { parseSpaceConfig } from '../../src/shared/space-config';
 
 const good: RunConfig = {
   version: RUN_CONFIG_VERSION, name: 'x', datasetId: 'builtin:mnist-10k', space: parseSpaceConfig({ space: 'nb201' }), strategy: 'evolution', seed: 3, budget: 10,

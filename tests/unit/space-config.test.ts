@@ -3,6 +3,13 @@ import {
   parseSpaceConfig, spaceFromConfig, SpaceConfigError, createNb201Space, createMobileSpace, createDartsSpace,
 } from '../../src/engine/space';
 import { createRng } from '../../src/engine/util/rng';
+import { checkSpaceConfig } from '../../src/engine/space/describe';
+import { DARTS_STEPS } from '../../src/engine/space/darts-genotype';
+import { NB201_EDGES as ENGINE_NB201_EDGES } from '../../src/engine/space/nb201-edges';
+import { checkSpace, summarizeSpace } from '../../src/shared/space-check';
+import { NB201_EDGES } from '../../src/shared/space-vocab';
+import { SKELETON_DEFAULTS } from '../../src/shared/skeleton-rules';
+import { DEFAULT_DARTS_SKELETON, DEFAULT_MOBILE_SKELETON, DEFAULT_NB201_SKELETON } from '../../src/engine/space/skeleton';
 
 function issuesOf(fn: () => unknown): string[] {
   try {
@@ -80,5 +87,32 @@ describe('space configs', () => {
     } catch (e) {
       expect((e as Error).message).toBe('Invalid search-space config: depths[0]: depth must be at least 1, got 0; depths[1]: depth must be at most 8, got 9');
     }
+  });
+
+  it('the tab\'s own check (shared, no engine) gives the engine space\'s size, decisions and name', () => {
+    expect(NB201_EDGES).toEqual(ENGINE_NB201_EDGES);
+    expect(DARTS_STEPS).toBe(4); // shared/space-check.ts counts 4 intermediate nodes per DARTS cell
+    const configs: unknown[] = [
+      { space: 'nb201' }, { space: 'nb201', ops: ['none', 'nor_conv_3x3'] }, { space: 'nb201', ops: ['skip_connect'] },
+      { space: 'darts' }, { space: 'darts', ops: ['none', 'skip_connect', 'sep_conv_3x3'] }, { space: 'darts', ops: ['max_pool_3x3'] },
+      { space: 'mobile' }, { space: 'mobile', blocks: ['ds'], widths: [16, 24], stages: 2 }, { space: 'mobile', blocks: ['mb'], expansions: [6], se: [true], stages: 9 },
+      '{"space": "mobile", "kernels": [5], "depths": [1, 2, 3, 4]}',
+    ];
+    for (const c of configs) {
+      const space = spaceFromConfig(c);
+      const s = summarizeSpace(space.config);
+      expect(s.size).toBe(space.size());
+      expect(s.optionCounts).toEqual(space.choices.map((ch) => ch.options.length));
+      expect(s.name).toBe(space.name);
+      expect(checkSpace(c)).toEqual(checkSpaceConfig(c));
+    }
+    for (const bad of [{ space: 'mobile', widths: [16, 'x'], depths: [] }, '{"space": "nb201",', { space: 'cnn' }, null, { space: 'darts', ops: ['none'] }]) {
+      expect(checkSpace(bad)).toEqual(checkSpaceConfig(bad));
+      expect(checkSpace(bad).ok).toBe(false);
+    }
+  });
+
+  it('the shared skeleton defaults are the engine\'s', () => {
+    expect(SKELETON_DEFAULTS).toEqual({ nb201: DEFAULT_NB201_SKELETON, darts: DEFAULT_DARTS_SKELETON, mobile: DEFAULT_MOBILE_SKELETON });
   });
 });

@@ -7,12 +7,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/tf-node';
-import { SPACE_VOCABULARY } from '../../src/engine/space/vocab';
+import { SPACE_VOCABULARY } from '../../src/shared/space-vocab';
 import { NB201_OP_FACTORIES } from '../../src/engine/ops/nb201-ops';
 import { DARTS_OP_FACTORIES } from '../../src/engine/ops/darts-ops';
 import { MOBILE_BLOCK_FACTORIES } from '../../src/engine/ops/mobile-ops';
 import { spaceFromConfig, type AnySpace } from '../../src/engine/space/registry';
-import { parseSpaceConfig } from '../../src/engine/space/config-schema';
+import { parseSpaceConfig } from '../../src/shared/space-config';
 import { checkSpaceConfig } from '../../src/engine/space/describe';
 import { buildNetwork } from '../../src/engine/model/build';
 import { costOf } from '../../src/engine/model/cost';

@@ -5,7 +5,7 @@ import {
 } from '../../src/engine/supernet/derive';
 import { rankingSignature, earlyStopCheck, NO_ANTI_COLLAPSE, normalCellSkips } from '../../src/engine/supernet/anti-collapse';
 import { NB201_OPS } from '../../src/engine/space/nb201';
-import { DARTS_OPS } from '../../src/engine/space/vocab';
+import { DARTS_OPS } from '../../src/shared/space-vocab';
 import { dartsSpace } from '../../src/engine/space/darts';
 
 const oneHotRow = (n: number, k: number, hi = 0.6): number[] => Array.from({ length: n }, (_, i) => (i === k ? hi : (1 - hi) / (n - 1)));

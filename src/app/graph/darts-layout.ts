@@ -6,7 +6,11 @@
  * j >= 2 = intermediate node j-2.
  */
 import { bezierAt, cubicPath, flowCurve, labelWidth, separateLabels, trimCubic, type CellDiagram, type GraphEdge, type GraphNode, type LabelBox, type Point } from './geometry';
-import { DARTS_OP_NAMES, opStyle } from './ops';
+import { DARTS_OPS } from '../../shared/space-vocab';
+import { opStyle } from './ops';
+
+/** The legend: the ops a derived genotype can hold (every primitive but 'none', in DARTS_OPS order). */
+const LEGEND_OPS = DARTS_OPS.filter((o) => o !== 'none');
 
 export type DartsCell = 'normal' | 'reduce';
 export type DartsEdgeData = readonly [op: string, input: number];
@@ -142,7 +146,7 @@ export function layoutDartsCell(genotype: unknown, cell: DartsCell): CellDiagram
     height,
     nodes,
     edges: [...concatEdges, ...opEdges],
-    legendOps: DARTS_OP_NAMES,
+    legendOps: LEGEND_OPS,
     hasDead: false,
     description: `${what}. ${lines.join('; ')}; output c_{k} = concat(${concat.map((s) => `node ${s - 2}`).join(', ')}).`,
   };

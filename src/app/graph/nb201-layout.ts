@@ -6,21 +6,11 @@
  *  - live: everything else.
  */
 import { arc, cubicPath, labelWidth, separateLabels, trimCubic, type CellDiagram, type GraphEdge, type GraphNode, type LabelBox, type Point } from './geometry';
-import { DEAD_COLOR, NB201_OP_NAMES, opStyle } from './ops';
+import { nb201Liveness } from '../../shared/nb201-liveness';
+import { NB201_EDGES, NB201_OPS } from '../../shared/space-vocab';
+import { DEAD_COLOR, opStyle } from './ops';
 
-/** Edge e = [from, to], in the order of the NB201 arch string (and of Nb201Genotype.ops). */
-export const NB201_EDGE_LIST: readonly (readonly [number, number])[] = [[0, 1], [0, 2], [1, 2], [0, 3], [1, 3], [2, 3]];
-
-export interface Nb201Liveness {
-  /** Node i receives a non-zero tensor (a chain of non-none edges from node 0). */
-  readonly fed: readonly boolean[];
-  /** Node i's output reaches node 3 through non-none edges. */
-  readonly reaches: readonly boolean[];
-  /** Per edge, in NB201_EDGE_LIST order. */
-  readonly edges: readonly ('live' | 'none' | 'dead')[];
-  /** Some path of non-none edges joins input to output. */
-  readonly connected: boolean;
-}
+export { nb201Liveness, type Nb201Liveness } from '../../shared/nb201-liveness';
 
 /** Reads `{ops: [6 op names]}`; throws a message naming the problem. */
 export function readNb201(genotype: unknown): readonly string[] {
@@ -29,16 +19,6 @@ export function readNb201(genotype: unknown): readonly string[] {
     throw new Error('an NB201 genotype is {ops: [6 op names]} in edge order 0→1, 0→2, 1→2, 0→3, 1→3, 2→3');
   }
   return ops as string[];
-}
-
-export function nb201Liveness(ops: readonly string[]): Nb201Liveness {
-  const on = (e: number) => ops[e] !== 'none';
-  const fed = [true, false, false, false];
-  for (let j = 1; j <= 3; j++) fed[j] = NB201_EDGE_LIST.some(([a, b], e) => b === j && on(e) && fed[a]);
-  const reaches = [false, false, false, true];
-  for (let i = 2; i >= 0; i--) reaches[i] = NB201_EDGE_LIST.some(([a, b], e) => a === i && on(e) && reaches[b]);
-  const edges = NB201_EDGE_LIST.map(([a, b], e) => (!on(e) ? 'none' : fed[a] && reaches[b] ? 'live' : 'dead') as 'live' | 'none' | 'dead');
-  return { fed, reaches, edges, connected: fed[3] };
 }
 
 const W = 460;
@@ -67,7 +47,7 @@ export function layoutNb201(genotype: unknown): CellDiagram {
   }));
 
   const boxes: LabelBox[] = [];
-  const drafts = NB201_EDGE_LIST.map(([a, b], e) => {
+  const drafts = NB201_EDGES.map(([a, b], e) => {
     const op = ops[e];
     const style = opStyle(op);
     const curve = trimCubic(arc(pos(a), pos(b), BOW[e]), R, R + 1);
@@ -94,7 +74,7 @@ export function layoutNb201(genotype: unknown): CellDiagram {
   separateLabels(boxes);
   const edges: GraphEdge[] = drafts.map((d, e) => ({ ...d, labelAt: { x: boxes[e].x, y: boxes[e].y } }));
 
-  const lines = NB201_EDGE_LIST.map(([a, b], e) => `edge ${a} to ${b}: ${ops[e]}${live.edges[e] === 'dead' ? ' (dead)' : ''}`);
+  const lines = NB201_EDGES.map(([a, b], e) => `edge ${a} to ${b}: ${ops[e]}${live.edges[e] === 'dead' ? ' (dead)' : ''}`);
   const note = live.connected ? undefined : 'No path of non-zero ops joins input to output: this cell always outputs zeros.';
   return {
     kind: 'cell',
@@ -102,7 +82,7 @@ export function layoutNb201(genotype: unknown): CellDiagram {
     height: H,
     nodes,
     edges,
-    legendOps: NB201_OP_NAMES,
+    legendOps: NB201_OPS,
     hasDead: live.edges.includes('dead'),
     description: `NAS-Bench-201 cell, 4 nodes (0 input, 3 output). ${lines.join('; ')}.${note ? ` ${note}` : ''}`,
     note,

@@ -2,13 +2,9 @@
  * Presentation of op names: one colour and one short label per op, shared by every view so a colour
  * means the same op everywhere (the same `skip_connect` green in an NB201 cell and a DARTS cell).
  * Okabe–Ito colours (distinguishable with the common colour-vision deficiencies); `none` is drawn
- * faint and dashed rather than by colour alone.
+ * faint and dashed rather than by colour alone. The op names themselves are the shared vocabulary
+ * (src/shared/space-vocab.ts).
  */
-
-/** NAS-Bench-201 ops, in the benchmark's order (the app keeps its own copy: it never imports the engine). */
-export const NB201_OP_NAMES = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
-/** DARTS primitives as they appear in a derived genotype ('none' only in a supernet's mixed ops). */
-export const DARTS_OP_NAMES = ['max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'] as const;
 
 export interface OpStyle {
   readonly color: string;

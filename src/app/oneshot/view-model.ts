@@ -1,5 +1,6 @@
 /** Pure helpers of the One-shot tab (no DOM, no runes): chart series, heatmap colours, edge ids, exports. */
 import type { OneShotAlphaSnapshot, OneShotConfig, OneShotHistory, OneShotMethod, OneShotRunRecord, OneShotSpace } from '../../protocol/oneshot-api';
+import { ONESHOT_METHOD_LABELS, oneShotMethodUnavailable } from '../../shared/oneshot-methods';
 
 /** Engine edge label ('cell:0->2') -> CellGraph NB201 edge id ('0-2'). */
 export function graphEdgeId(label: string): string {
@@ -100,7 +101,7 @@ export function tauVerdict(tau: number): string {
 }
 
 export function methodLabel(m: OneShotConfig['method']): string {
-  return m === 'darts' ? 'DARTS' : m === 'pc-darts' ? 'PC-DARTS' : 'SPOS';
+  return ONESHOT_METHOD_LABELS[m];
 }
 
 /** The supernets the One-shot tab offers, with a label each. */
@@ -111,15 +112,11 @@ export const ONESHOT_SPACES: readonly { readonly id: OneShotSpace; readonly labe
 ];
 
 /**
- * Why a method cannot search a space (null: it can). The same rule as the engine's unsupportedReason
- * (engine/search/oneshot-config.ts; a unit test keeps the two in step): DARTS-style methods relax a per-edge op
- * choice, which only the cell spaces have.
+ * Why a method cannot search a space (null: it can): the shared rule (src/shared/oneshot-methods.ts), the same
+ * as the engine's unsupportedReason (engine/search/oneshot-config.ts; a unit test keeps the two in step).
  */
 export function methodUnavailable(space: OneShotSpace, method: OneShotMethod): string | null {
-  if (space === 'mobile' && method !== 'spos') {
-    return `${methodLabel(method)} needs a cell space: the mobile macro space has no per-edge op mixture to relax (use SPOS)`;
-  }
-  return null;
+  return oneShotMethodUnavailable(space, method);
 }
 
 /** Rows of an alpha snapshot per cell type (the part of the edge label before ':'; NB201: 'cell'). */

@@ -10,7 +10,10 @@ import type { BackendName } from '../../protocol/backend';
 import type {
   BackendComparisonResult, BackendComparisonRow, LutSpec, LutSummary, ModelSpec, PredictorReport, ProfileEvent, ProfileSkeleton, ProfileSpaceId,
 } from '../../protocol/profile-api';
+import { SKELETON_DEFAULTS } from '../../shared/skeleton-rules';
 import { ProfileBridge } from './profile-bridge';
+
+const { nb201: NB201, darts: DARTS, mobile: MOBILE } = SKELETON_DEFAULTS;
 
 export type ProfileJob = 'idle' | 'building' | 'validating' | 'comparing';
 
@@ -31,22 +34,22 @@ export class ProfilerStore {
   // LUT settings.
   spaceId = $state<ProfileSpaceId>('nb201');
   backend = $state<BackendName>('wasm');
-  height = $state<number | null>(32);
-  width = $state<number | null>(32);
-  inChannels = $state<number | null>(3);
-  classes = $state<number | null>(10);
+  height = $state<number | null>(NB201.inputShape[0]);
+  width = $state<number | null>(NB201.inputShape[1]);
+  inChannels = $state<number | null>(NB201.inputShape[2]);
+  classes = $state<number | null>(NB201.numClasses);
   // NB201
-  channels = $state<number | null>(16);
-  cellsPerStage = $state<number | null>(5);
+  channels = $state<number | null>(NB201.channels);
+  cellsPerStage = $state<number | null>(NB201.cellsPerStage);
   // DARTS
-  dartsChannels = $state<number | null>(16);
-  layers = $state<number | null>(8);
-  stemMultiplier = $state<number | null>(3);
+  dartsChannels = $state<number | null>(DARTS.channels);
+  layers = $state<number | null>(DARTS.layers);
+  stemMultiplier = $state<number | null>(DARTS.stemMultiplier);
   // mobile
-  stemChannels = $state<number | null>(16);
-  stemStride = $state<1 | 2>(2);
-  headMultiplier = $state<number | null>(4);
-  seReduction = $state<number | null>(4);
+  stemChannels = $state<number | null>(MOBILE.stemChannels);
+  stemStride = $state<1 | 2>(MOBILE.stemStride);
+  headMultiplier = $state<number | null>(MOBILE.headMultiplier);
+  seReduction = $state<number | null>(MOBILE.seReduction);
   batchSize = $state<number | null>(1);
   fitSamples = $state<number | null>(8);
   validateSamples = $state<number | null>(16);

@@ -1,12 +1,12 @@
 /** Names and colours of the lab's strategies (one colour per strategy across chart, table and cards). */
 import { isWarmSeries, seriesStrategy, type LabSeries, type LabStrategy } from '../../protocol/tabular-api';
+import { STRATEGY_LABELS, STRATEGY_NAMES } from '../../shared/strategies';
 
-export const STRATEGY_INFO: Readonly<Record<LabStrategy, { readonly name: string; readonly color: string; readonly blurb: string }>> = {
-  random: { name: 'Random search', color: '#6c7a91', blurb: 'samples cells uniformly, never repeating one: the baseline every method must beat' },
-  evolution: { name: 'Regularized evolution', color: '#e63946', blurb: 'mutates the best of a random sample of a population, retiring the oldest (REA)' },
-  reinforce: { name: 'REINFORCE', color: '#457b9d', blurb: 'a policy over each edge\'s op, pushed towards ops of high-reward cells' },
-  local: { name: 'Local search', color: '#2a9d8f', blurb: 'climbs to the best neighbour (one edge changed), restarting at local optima' },
-};
+const STRATEGY_COLORS: Readonly<Record<LabStrategy, string>> = { random: '#6c7a91', evolution: '#e63946', reinforce: '#457b9d', local: '#2a9d8f' };
+
+export const STRATEGY_INFO: Readonly<Record<LabStrategy, { readonly name: string; readonly color: string; readonly blurb: string }>> = Object.fromEntries(
+  STRATEGY_NAMES.map((s) => [s, { name: STRATEGY_LABELS[s].title, color: STRATEGY_COLORS[s], blurb: STRATEGY_LABELS[s].blurb }]),
+) as Record<LabStrategy, { readonly name: string; readonly color: string; readonly blurb: string }>;
 
 /** rgba() of a #rrggbb colour, for translucent bands. */
 export function withAlpha(hex: string, alpha: number): string {

@@ -11,7 +11,7 @@ import { buildNetwork } from '../model/build';
 import type { DatasetSplit, ImageDataset } from '../data/types';
 import type { AnySpace } from '../space/registry';
 import { runSkeleton, type SkeletonOf } from '../space/run-skeleton';
-import type { SpaceKind } from '../space/config-schema';
+import type { SpaceKind } from '../../shared/space-config';
 import { createRng } from '../util/rng';
 import { channelStats, disposeSplit, toTensorSplit } from './tensors';
 import { DEFAULT_TRAIN_OPTIONS } from './train';

@@ -12,7 +12,7 @@
  *  - dil_conv_kxk: ReLU, depthwise kxk dilation 2, pointwise 1x1, BN.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { DartsOp } from '../space/vocab';
+import type { DartsOp } from '../../shared/space-vocab';
 import type { Rng } from '../util/rng';
 import { heNormal, variableFrom } from './init';
 import { batchNorm, conv2d, depthwiseConv2d, padInput, relu } from './layers';

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { seChannels } from '../space/skeleton';
-import type { MobileBlock } from '../space/vocab';
+import type { MobileBlock } from '../../shared/space-vocab';
 import type { Rng } from '../util/rng';
 import { batchNorm, conv2d, dense, depthwiseConv2d, globalAvgPool } from './layers';
 import { sequential, type Module } from './module';

@@ -23,12 +23,12 @@ import { batchNorm, conv2d, dense, globalAvgPool } from '../ops/layers';
 import { convBnAct, MOBILE_BLOCK_FACTORIES } from '../ops/mobile-ops';
 import { collect, sequential, type Module } from '../ops/module';
 import { NB201_OP_FACTORIES, reluConvBn as nb201ReluConvBn } from '../ops/nb201-ops';
-import { parseDartsConfig, parseMobileConfig, parseNb201Config, type DartsSpaceConfig, type MobileSpaceConfig, type Nb201SpaceConfig } from '../space/config-schema';
+import { parseDartsConfig, parseMobileConfig, parseNb201Config, type DartsSpaceConfig, type MobileSpaceConfig, type Nb201SpaceConfig } from '../../shared/space-config';
 import { checkDartsGenotype, DARTS_STEPS, type DartsEdge, type DartsGenotype } from '../space/darts-genotype';
 import type { MobileGenotype } from '../space/mobile';
 import { NB201_EDGES, type Nb201Genotype } from '../space/nb201';
 import { dartsReductionLayers, dartsSkeleton, mobileSkeleton, nb201Skeleton, type DartsSkeleton, type InputShape, type MobileSkeleton, type Nb201Skeleton } from '../space/skeleton';
-import type { DartsGenotypeOp, MobileBlock, Nb201Op } from '../space/vocab';
+import type { DartsGenotypeOp, MobileBlock, Nb201Op } from '../../shared/space-vocab';
 import type { Rng } from '../util/rng';
 
 export type { SpaceId, SpaceTypes } from '../model/build';

@@ -9,7 +9,7 @@ import * as v from 'valibot';
 import { ObjectiveSpecSchema, type ObjectiveSpec } from '../strategy/objective';
 import { parseStrategyOptions, STRATEGY_NAMES, StrategyConfigError, type StrategyName } from '../strategy/registry';
 import type { ParetoSpec, SearchBudget } from './loop';
-import { parseSpaceConfig, SpaceConfigError, type SpaceConfig } from '../space/config-schema';
+import { parseSpaceConfig, SpaceConfigError, type SpaceConfig } from '../../shared/space-config';
 import type { TrainSettings } from '../evaluator/train-setup';
 
 export const SEARCH_CONFIG_VERSION = 1;

@@ -6,7 +6,7 @@
  * protocol/oneshot-api.ts migrateOneShotConfig (the db and the workers read them; the engine sees current ones).
  */
 import * as v from 'valibot';
-import { parseMobileConfig, SpaceConfigError } from '../space/config-schema';
+import { parseMobileConfig, SpaceConfigError } from '../../shared/space-config';
 
 export const ONE_SHOT_CONFIG_VERSION = 2;
 

@@ -5,7 +5,7 @@
  * and `range(a, b)` for a concat list; the printer writes the form above exactly.
  */
 import { checkDartsGenotype, type DartsEdge, type DartsGenotype } from './darts-genotype';
-import type { DartsGenotypeOp } from './vocab';
+import type { DartsGenotypeOp } from '../../shared/space-vocab';
 
 const FIELDS = ['normal', 'normal_concat', 'reduce', 'reduce_concat'] as const;
 type Field = (typeof FIELDS)[number];

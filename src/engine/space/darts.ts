@@ -7,13 +7,13 @@
  * encode = the DARTS text form; hash = isomorphism-aware (darts-canonical.ts).
  */
 import type { Rng } from '../util/rng';
-import { parseDartsConfig, type DartsSpaceConfig, type DartsSpaceConfigInput } from './config-schema';
+import { parseDartsConfig, type DartsSpaceConfig, type DartsSpaceConfigInput } from '../../shared/space-config';
 import { dartsCanonical, dartsHash } from './darts-canonical';
 import { checkDartsGenotype, DARTS_CONCAT, DARTS_STEPS, type DartsCellName, type DartsEdge, type DartsGenotype } from './darts-genotype';
 import { dartsFromString, dartsToString } from './darts-text';
 import { checkIndices, choicesSize, crossoverIndices, mutateIndices, neighbourIndices, sampleIndices } from './indexed';
 import type { ChoiceSpec, SearchSpace } from './types';
-import type { DartsGenotypeOp, DartsOp } from './vocab';
+import type { DartsGenotypeOp, DartsOp } from '../../shared/space-vocab';
 
 export * from './darts-genotype';
 export { dartsFromString, dartsToString } from './darts-text';

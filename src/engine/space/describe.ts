@@ -3,7 +3,7 @@
  * validation problem as `{path, message}` (the same messages as SpaceConfigError). Plain data, so it can
  * cross a worker boundary (the size is a decimal string: a bigint of any length).
  */
-import { SpaceConfigError, type ConfigIssue, type SpaceConfig } from './config-schema';
+import { SpaceConfigError, type ConfigIssue, type SpaceConfig } from '../../shared/space-config';
 import { spaceFromConfig } from './registry';
 
 export interface SpaceCheck {

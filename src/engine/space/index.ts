@@ -1,7 +1,7 @@
 /** Public surface of the search spaces. */
 export type { ChoiceSpec, SearchSpace } from './types';
-export * from './vocab';
-export * from './config-schema';
+export * from '../../shared/space-vocab';
+export * from '../../shared/space-config';
 export * from './skeleton';
 export { hashString } from './hash';
 export { PythonRandom } from './python-random';

@@ -8,11 +8,11 @@
  * from the space so a genotype alone says how to build the net). Text: `mb6_k5_se_w32_d2_s2|ds_k3_w16_d1_s1|...`.
  */
 import type { Rng } from '../util/rng';
-import { parseMobileConfig, type MobileSpaceConfig, type MobileSpaceConfigInput } from './config-schema';
+import { parseMobileConfig, type MobileSpaceConfig, type MobileSpaceConfigInput } from '../../shared/space-config';
 import { hashString } from './hash';
 import { checkIndices, choicesSize, crossoverIndices, mutateIndices, neighbourIndices, sampleIndices } from './indexed';
 import type { ChoiceSpec, SearchSpace } from './types';
-import type { MobileBlock } from './vocab';
+import type { MobileBlock } from '../../shared/space-vocab';
 
 export interface MobileStage {
   readonly block: MobileBlock;

@@ -6,7 +6,7 @@
  */
 import { PythonRandom } from './python-random';
 import type { Nb201Genotype } from './nb201';
-import { NB201_OPS, type Nb201Op } from './vocab';
+import { NB201_OPS, type Nb201Op } from '../../shared/space-vocab';
 
 export const NB201_SIZE = 15625;
 const NUM_EDGES = 6;

@@ -6,15 +6,15 @@
  * enumerate() follows the NAS-Bench-201 index order (nb201-index.ts).
  */
 import type { Rng } from '../util/rng';
-import { parseNb201Config, type Nb201SpaceConfig, type Nb201SpaceConfigInput } from './config-schema';
+import { parseNb201Config, type Nb201SpaceConfig, type Nb201SpaceConfigInput } from '../../shared/space-config';
 import { checkIndices, choicesSize, crossoverIndices, mutateIndices, neighbourIndices, sampleIndices } from './indexed';
 import { nb201Canonical, nb201Hash } from './nb201-canonical';
 import { NB201_EDGES } from './nb201-edges';
 import { NB201_SIZE, nb201FromIndex, nb201Index } from './nb201-index';
 import type { ChoiceSpec, SearchSpace } from './types';
-import { NB201_OPS, type Nb201Op } from './vocab';
+import { NB201_OPS, type Nb201Op } from '../../shared/space-vocab';
 
-export { NB201_OPS, type Nb201Op } from './vocab';
+export { NB201_OPS, type Nb201Op } from '../../shared/space-vocab';
 export { NB201_EDGES } from './nb201-edges';
 
 export interface Nb201Genotype {

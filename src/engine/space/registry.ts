@@ -3,7 +3,7 @@
  * The config is validated (SpaceConfigError lists every problem as `path: message`) and normalised; the
  * returned space carries the normalised config, which is what a run should store to rebuild the same space.
  */
-import { parseSpaceConfig, type SpaceConfig } from './config-schema';
+import { parseSpaceConfig, type SpaceConfig } from '../../shared/space-config';
 import { createDartsSpace, type DartsSpace } from './darts';
 import { createMobileSpace, type MobileSpace } from './mobile';
 import { createNb201Space, type Nb201Space } from './nb201';

@@ -8,7 +8,7 @@
  *            head multiplier 4, SE reduction 4 (the defaults of space/skeleton.ts).
  */
 import type { SpaceTypes } from '../model/build';
-import type { SpaceKind } from './config-schema';
+import type { SpaceKind } from '../../shared/space-config';
 import { dartsSkeleton, mobileSkeleton, nb201Skeleton, type InputShape } from './skeleton';
 
 export interface SkeletonSettings {

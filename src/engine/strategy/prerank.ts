@@ -14,9 +14,9 @@
 import type { Rng, RngState } from '../util/rng';
 import { createRng, createRngFromState } from '../util/rng';
 import type { SearchSpace } from '../space/types';
+import { ZERO_COST_PROXIES, type ZeroCostProxy } from '../../shared/strategies';
 
-export const ZERO_COST_PROXIES = ['synflow', 'naswot', 'jacob_cov', 'grad_norm'] as const;
-export type ZeroCostProxy = (typeof ZERO_COST_PROXIES)[number];
+export { ZERO_COST_PROXIES, type ZeroCostProxy };
 
 export interface PrerankOptions {
   /** Proxy the pool is ranked by (higher is better). */

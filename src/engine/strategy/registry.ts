@@ -11,9 +11,10 @@ import { RegularizedEvolution, EVOLUTION_DEFAULTS, type EvolutionOptions } from 
 import { Reinforce, REINFORCE_DEFAULTS, type ReinforceOptions } from './reinforce';
 import { LocalSearch, LOCAL_DEFAULTS, type LocalSearchOptions } from './local-search';
 import { ZERO_COST_PROXIES, type PrerankOptions, type ProxyScorer } from './prerank';
+import { isStrategyName, PRERANK_DEFAULT_KEEP, PRERANK_DEFAULT_POOL, STRATEGY_NAMES, type StrategyName } from '../../shared/strategies';
 
-export const STRATEGY_NAMES = ['random', 'evolution', 'reinforce', 'local'] as const;
-export type StrategyName = (typeof STRATEGY_NAMES)[number];
+// The names live in the shared layer (the app's forms and the run records read the same list).
+export { isStrategyName, PRERANK_DEFAULT_KEEP, PRERANK_DEFAULT_POOL, STRATEGY_NAMES, type StrategyName };
 
 export interface StrategyOptionsByName {
   random: RandomOptions;
@@ -48,10 +49,6 @@ const bool = (key: string) => v.boolean(`${key} must be true or false`);
 const strict = (name: string) => (issue: v.BaseIssue<unknown>) =>
   issue.expected === 'never' ? `unknown ${name} option` : `${name} options must be an object`;
 
-/** Warm-start pool size when `pool` is not given. */
-export const PRERANK_DEFAULT_POOL = 100;
-/** Top-K handed out first when `keep` is not given (evolution: its populationSize). */
-export const PRERANK_DEFAULT_KEEP = 10;
 
 /** prerank: {proxy, pool?, keep?}; keep is defaulted per strategy after parsing. */
 const PrerankSchema = v.pipe(
@@ -141,10 +138,6 @@ function formatIssues(name: string, issues: readonly v.BaseIssue<unknown>[]): st
     const path = v.getDotPath(issue);
     return `${name}${path ? `.${path}` : ''}: ${issue.message}`;
   });
-}
-
-export function isStrategyName(name: unknown): name is StrategyName {
-  return typeof name === 'string' && (STRATEGY_NAMES as readonly string[]).includes(name);
 }
 
 /** Validates and fills defaults; throws StrategyConfigError naming every problem. */

@@ -23,7 +23,7 @@ import { sequential, type Module } from '../ops/module';
 import { checkDartsGenotype, DARTS_CONCAT, DARTS_STEPS, type DartsEdge, type DartsGenotype } from '../space/darts-genotype';
 import { dartsToString } from '../space/darts-text';
 import { dartsReductionLayers, dartsSkeleton, type DartsSkeleton } from '../space/skeleton';
-import { DARTS_OPS, type DartsGenotypeOp, type DartsOp } from '../space/vocab';
+import { DARTS_OPS, type DartsGenotypeOp, type DartsOp } from '../../shared/space-vocab';
 import type { Rng } from '../util/rng';
 import { dartsEdgeCount, dartsEdgeIndex, deriveDartsGenotype, normalizeDartsBetas, softmaxRows } from './derive';
 import { checkFastPathOption, createFastMixedOp, fastPathActive, type FastMixedOp, type FastPathOption } from './fast-mixed-op';

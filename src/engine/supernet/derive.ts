@@ -9,7 +9,7 @@
  */
 import { DARTS_CONCAT, DARTS_STEPS, type DartsEdge, type DartsGenotype } from '../space/darts-genotype';
 import type { Nb201Genotype, Nb201Op } from '../space/nb201';
-import type { DartsGenotypeOp, DartsOp } from '../space/vocab';
+import type { DartsGenotypeOp, DartsOp } from '../../shared/space-vocab';
 
 export function softmax(xs: readonly number[]): number[] {
   const m = Math.max(...xs);

@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createMobileSpace, type MobileGenotype, type MobileSpace, type MobileStage } from '../space/mobile';
-import type { MobileSpaceConfigInput } from '../space/config-schema';
+import type { MobileSpaceConfigInput } from '../../shared/space-config';
 import { mobileSkeleton, seChannels, type MobileSkeleton } from '../space/skeleton';
 import type { Rng } from '../util/rng';
 import {

@@ -1,11 +1,20 @@
 /**
- * The op / block vocabulary of every space: the only names the model builder has to emit.
+ * The op / block vocabulary of every space: the only names the model builder has to emit. Plain data in the
+ * shared layer, so the app offers exactly these names without copying them or asking a worker.
  * NB201 ops: Dong & Yang, ICLR 2020. DARTS primitives: Liu, Simonyan & Yang, ICLR 2019 (quark0/darts genotypes.py order).
  * Mobile blocks: MobileNetV1 depthwise-separable (Howard et al. 2017), MobileNetV2 inverted bottleneck
  * (Sandler et al. 2018), squeeze-and-excitation (Hu et al. 2018), as in MnasNet/MobileNetV3 search spaces.
  */
+/** The search spaces, by id (the `space` field of a space config, a run and a candidate). */
+export const SPACE_KINDS = ['nb201', 'darts', 'mobile'] as const;
+
 export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
 export type Nb201Op = (typeof NB201_OPS)[number];
+
+/** NAS-Bench-201 cell wiring: edge e = [from, to] between nodes 0 (input) .. 3 (output), in arch-string order. */
+export const NB201_EDGES: readonly (readonly [from: number, to: number])[] = [
+  [0, 1], [0, 2], [1, 2], [0, 3], [1, 3], [2, 3],
+];
 
 /** DARTS PRIMITIVES in the published order; 'none' exists for the supernet's MixedOp only. */
 export const DARTS_OPS = [

@@ -1,14 +1,14 @@
 /**
- * User-defined search spaces: a plain-JSON config restricts the vocabulary of a space
+ * User-defined search spaces (shared layer: the app validates a draft with it directly, the engine builds from it): a plain-JSON config restricts the vocabulary of a space
  * (which ops, widths, depths, expansions, kernels, stages it allows). Validated with valibot;
  * every problem is reported as `path: what is wrong`, all at once, in a SpaceConfigError.
  */
 import * as v from 'valibot';
 import {
   DARTS_OPS, DEFAULT_MOBILE_DEPTHS, DEFAULT_MOBILE_STRIDES, DEFAULT_MOBILE_WIDTHS, MOBILE_BLOCKS,
-  MOBILE_EXPANSIONS, MOBILE_KERNELS, MOBILE_MAX_DEPTH, MOBILE_MAX_STAGES, MOBILE_MAX_WIDTH, NB201_OPS,
+  MOBILE_EXPANSIONS, MOBILE_KERNELS, MOBILE_MAX_DEPTH, MOBILE_MAX_STAGES, MOBILE_MAX_WIDTH, NB201_OPS, SPACE_KINDS,
   type DartsOp, type MobileBlock, type Nb201Op,
-} from './vocab';
+} from './space-vocab';
 
 export interface Nb201SpaceConfig {
   readonly space: 'nb201';
@@ -35,7 +35,7 @@ export interface MobileSpaceConfig {
   readonly depths: readonly number[];
 }
 export type SpaceConfig = Nb201SpaceConfig | DartsSpaceConfig | MobileSpaceConfig;
-export type SpaceKind = SpaceConfig['space'];
+export type SpaceKind = (typeof SPACE_KINDS)[number];
 
 /** What a user may write: everything but `space` is optional and defaults to the full published space. */
 export type Nb201SpaceConfigInput = Partial<Omit<Nb201SpaceConfig, 'space'>> & { readonly space?: 'nb201' };
@@ -217,8 +217,8 @@ export function parseMobileConfig(input: unknown = {}): MobileSpaceConfig {
 }
 
 const kindSchema = v.object(
-  { space: v.picklist(['nb201', 'darts', 'mobile'], (i) => `must be one of nb201, darts, mobile; got ${show(i.input)}`) },
-  (i) => (i.path?.length ? 'is required: one of nb201, darts, mobile' : `must be an object with a "space" field, got ${show(i.input)}`),
+  { space: v.picklist(SPACE_KINDS, (i) => `must be one of ${SPACE_KINDS.join(', ')}; got ${show(i.input)}`) },
+  (i) => (i.path?.length ? `is required: one of ${SPACE_KINDS.join(', ')}` : `must be an object with a "space" field, got ${show(i.input)}`),
 );
 
 /** Validates any space config (a JSON string or an already-parsed value) and fills in defaults. */
