@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Request, Worker } from 'playwright-core';
-import { useApp } from './harness';
+import { useApp } from '../helpers/e2e-harness';
 
 const app = useApp();
 
