@@ -10,7 +10,7 @@ import type { RunConfig, RunRecord } from '../src/protocol/run';
 import type { SearchWorkerApi } from '../src/protocol/search-api';
 import { selectBackend, watchDeviceLoss } from './backend';
 import { ensureMnist10k } from './builtin-datasets';
-import { runSearch } from './search-session';
+import { runSearchSession } from './search-session';
 import { validateRunConfig } from './run-config';
 import { checkSpaceConfig } from '../src/engine/space/describe';
 import { SPACE_VOCABULARY } from '../src/engine/space/vocab';
@@ -42,7 +42,7 @@ async function launch(run: RunRecord, onEvent: SearchEventListener): Promise<Run
   const controller = new AbortController();
   const db = await openDb();
   deviceLost = null;
-  const done = runSearch(db, run, r.chosen, onEvent, controller.signal);
+  const done = runSearchSession(db, run, r.chosen, onEvent, controller.signal);
   active = { controller, done };
   try {
     const result = await done;

@@ -48,8 +48,26 @@ export async function listCandidates(db: Db, runId: string): Promise<CandidateRe
   return all.sort((a, b) => a.id - b.id);
 }
 
+/** A version-1 checkpoint record (before the search core's format). */
+interface CheckpointRecordV1 {
+  readonly version: 1;
+  readonly runId: string;
+  readonly nextId: number;
+  readonly strategyState: unknown;
+  readonly updatedAt: number;
+}
+
+/** A stored checkpoint as the current code reads it: v1 {nextId, strategyState} becomes the core's v2 format. */
+export function migrateCheckpointRecord(raw: CheckpointRecord | CheckpointRecordV1): CheckpointRecord {
+  if (raw.version !== 1 || !('strategyState' in raw)) return raw as CheckpointRecord;
+  const { strategyState, ...rest } = raw;
+  // 2 = the engine's CHECKPOINT_VERSION (db may not import engine values; tests/unit/search-session.test.ts checks it).
+  return { ...rest, version: 2, strategy: strategyState as CheckpointRecord['strategy'] };
+}
+
 export async function getCheckpoint(db: Db, runId: string): Promise<CheckpointRecord | undefined> {
-  return db.get('checkpoints', runId);
+  const r = await db.get('checkpoints', runId);
+  return r && migrateCheckpointRecord(r);
 }
 
 /**

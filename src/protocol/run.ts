@@ -4,6 +4,7 @@ import type { SpaceConfig, SpaceKind } from '../engine/space/config-schema';
 import type { PrerankOptions } from '../engine/strategy/prerank';
 import type { TrainSettings } from '../engine/evaluator/train-setup';
 import type { BackendChoice, BackendName } from './backend';
+import type { SearchCheckpoint } from '../engine/search/checkpoint';
 
 export type { ObjectiveSpec, Penalty, Constraint } from '../engine/strategy/objective';
 export type { Nb201Genotype } from '../engine/space/nb201';
@@ -81,12 +82,12 @@ export interface CandidateRecord {
   readonly createdAt: number;
 }
 
-/** Everything needed to continue a run exactly where it stopped. */
-export interface CheckpointRecord {
-  readonly version: number;
+/**
+ * Everything needed to continue a run exactly where it stopped: the search core's checkpoint
+ * (engine/search/checkpoint.ts, version 2, stored without its log: the candidates store holds it) with the run's
+ * id. Version 1 records ({nextId, strategyState}) are migrated on read (src/db/runs.ts `migrateCheckpointRecord`).
+ */
+export interface CheckpointRecord extends SearchCheckpoint {
   readonly runId: string;
-  /** Id of the next candidate to ask for (= number evaluated). */
-  readonly nextId: number;
-  readonly strategyState: unknown;
   readonly updatedAt: number;
 }

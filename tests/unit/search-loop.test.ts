@@ -61,12 +61,12 @@ describe.each(STRATEGY_NAMES.map((n) => [n]))('async loop with %s', (name) => {
       evaluator: ev,
       signal: ac.signal,
       checkpointEvery: 10,
-      onCheckpoint: (cp) => { saved.push(roundTrip(cp)); },
+      save: ({ checkpoint: cp }) => { saved.push(roundTrip(cp)); },
       onEvent: (e) => { if (e.type === 'candidate' && e.entry.id === 22) ac.abort(); },
     });
     expect(first.stopReason).toBe('aborted');
     expect(first.log.length).toBe(23);
-    expect(saved.map((cp) => cp.log.length)).toEqual([10, 20, 23]); // periodic + on stop
+    expect(saved.map((cp) => cp.log?.length)).toEqual([10, 20, 23]); // periodic + on stop
 
     const second = await runSearch({ ...setup(12345), evaluator: ev, resumeFrom: saved[saved.length - 1] });
     expect(second.stopReason).toBe('budget');
@@ -83,7 +83,7 @@ describe.each(STRATEGY_NAMES.map((n) => [n]))('async loop with %s', (name) => {
     const ac = new AbortController();
     let last: SearchCheckpoint | null = null;
     const events: SearchEvent[] = [];
-    const run = runSearch({ ...setup(3), evaluator: ev, signal: ac.signal, onCheckpoint: (cp) => { last = roundTrip(cp); }, onEvent: (e) => events.push(e) });
+    const run = runSearch({ ...setup(3), evaluator: ev, signal: ac.signal, save: ({ checkpoint: cp }) => { last = roundTrip(cp); }, onEvent: (e) => events.push(e) });
     while (!ev.calls.includes(31)) await new Promise((r) => setTimeout(r, 0));
     ac.abort();
     const first = await run;
@@ -102,10 +102,10 @@ describe.each(STRATEGY_NAMES.map((n) => [n]))('async loop with %s', (name) => {
     ev.failAt = 27;
     const saved: SearchCheckpoint[] = [];
     const events: SearchEvent[] = [];
-    await expect(runSearch({ ...setup(5), evaluator: ev, checkpointEvery: 10, onCheckpoint: (cp) => { saved.push(roundTrip(cp)); }, onEvent: (e) => events.push(e) }))
+    await expect(runSearch({ ...setup(5), evaluator: ev, checkpointEvery: 10, save: ({ checkpoint: cp }) => { saved.push(roundTrip(cp)); }, onEvent: (e) => events.push(e) }))
       .rejects.toThrow('out of memory on candidate 27');
     expect(events.at(-1)).toMatchObject({ type: 'done', reason: 'failed', error: 'out of memory on candidate 27', queries: 27 });
-    expect(saved.map((cp) => cp.log.length)).toEqual([10, 20, 27]);
+    expect(saved.map((cp) => cp.log?.length)).toEqual([10, 20, 27]);
     // As if the tab died before the final save: resume from the periodic checkpoint at 20.
     const second = await runSearch({ ...setup(99), evaluator: new FakeEvaluator(), resumeFrom: saved[1] });
     expect(roundTrip(second.log)).toEqual(roundTrip(ref.log));
@@ -151,6 +151,17 @@ describe('search loop', () => {
     expect(b.log).toEqual(a.log);
   });
 
+  it('a version-1 checkpoint ({strategy, log}, no nextId) resumes like the version-2 one it migrates to', async () => {
+    const space = toySpace(6, 3);
+    const ref = runSearchSync({ space, strategy: createStrategy('evolution', space, {}, 4), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 30 } });
+    let cp: SearchCheckpoint | null = null;
+    runSearchSync({ space, strategy: createStrategy('evolution', space, {}, 4), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 12 }, save: ({ checkpoint }) => { cp = roundTrip(checkpoint); } });
+    expect(cp!).toMatchObject({ version: 2, nextId: 12 });
+    const v1 = { version: 1, strategy: cp!.strategy, log: cp!.log } as unknown as SearchCheckpoint;
+    const resumed = runSearchSync({ space, strategy: createStrategy('evolution', space, {}, 99), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 30 }, resumeFrom: v1 });
+    expect(roundTrip(resumed.log)).toEqual(roundTrip(ref.log));
+  });
+
   it('an already-aborted signal evaluates nothing', async () => {
     const ev = new FakeEvaluator();
     const ac = new AbortController();
@@ -165,7 +176,9 @@ describe('search loop', () => {
     await expect(runSearch({ ...base, budget: {} })).rejects.toThrow(SearchSetupError);
     await expect(runSearch({ ...base, budget: {} })).rejects.toThrow('budget needs "queries" or "simulatedSeconds"');
     await expect(runSearch({ ...base, budget: { queries: 1.5 } })).rejects.toThrow('budget.queries must be an integer >= 0, got 1.5');
-    await expect(runSearch({ ...base, budget: { queries: 5 }, resumeFrom: { version: 2, strategy: base.strategy.stateDict(), log: [] } })).rejects.toThrow('checkpoint version 2 is not supported (expected 1)');
+    await expect(runSearch({ ...base, budget: { queries: 5 }, resumeFrom: { version: 3, nextId: 0, strategy: base.strategy.stateDict(), log: [] } })).rejects.toThrow('checkpoint version 3 is not supported (expected 1 or 2)');
+    await expect(runSearch({ ...base, budget: { queries: 5 }, resumeFrom: { version: 2, nextId: 1, strategy: base.strategy.stateDict(), log: [] } })).rejects.toThrow("checkpoint.log holds 0 candidates but the checkpoint's nextId is 1");
+    await expect(runSearch({ ...base, budget: { queries: 5 }, resumeFrom: { version: 2, nextId: 0, strategy: base.strategy.stateDict() } })).rejects.toThrow('needs the stored candidates as its log');
     await expect(runSearch({ ...base, budget: { queries: 5 }, objective: parseObjectiveSpec({ metric: 'top1' }) })).rejects.toThrow('objective: objective metric "top1" is missing');
     const space = toySpace(2, 2);
     expect(() => runSearchSync({ space, strategy: createStrategy('random', space, {}, 1), evaluator: { evaluateSync: () => ({ valid_acc: 1 }), evaluate: async () => ({ valid_acc: 1 }) }, budget: { simulatedSeconds: 10 } }))

@@ -8,7 +8,7 @@ import 'fake-indexeddb/auto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../helpers/tf-node';
 import { quadrantDataset } from '../helpers/synthetic';
-import { runSearch } from '../../workers/search-session';
+import { runSearchSession } from '../../workers/search-session';
 import { deviceFingerprint } from '../../workers/backend';
 import { validateRunConfig } from '../../workers/run-config';
 import { getCheckpoint, getRun, listCandidates, openDb, putDataset, putLut, RUN_RECORD_VERSION } from '../../src/db';
@@ -57,7 +57,7 @@ describe('search session on a custom DARTS space', () => {
     const run: RunRecord = { version: RUN_RECORD_VERSION, id: 'run-darts', config, status: 'created', createdAt: now, updatedAt: now, completed: 0, paretoIds: [] };
     const stopper = new AbortController();
     const events: SearchEvent[] = [];
-    const paused = await runSearch(db, run, 'cpu', (e) => {
+    const paused = await runSearchSession(db, run, 'cpu', (e) => {
       events.push(e);
       if (e.type === 'candidate') stopper.abort();
     }, stopper.signal);
@@ -67,7 +67,7 @@ describe('search session on a custom DARTS space', () => {
 
     const stored = await getRun(db, 'run-darts');
     expect(stored?.config.space).toEqual(config.space);
-    const done = await runSearch(db, stored!, 'cpu', () => undefined, new AbortController().signal);
+    const done = await runSearchSession(db, stored!, 'cpu', () => undefined, new AbortController().signal);
     expect(done.status).toBe('done');
 
     const cands = await listCandidates(db, 'run-darts');
@@ -100,14 +100,14 @@ describe('search session on a custom DARTS space', () => {
     const now = Date.now();
     const run: RunRecord = { version: RUN_RECORD_VERSION, id: 'run-warm', config, status: 'created', createdAt: now, updatedAt: now, completed: 0, paretoIds: [] };
     const stopper = new AbortController();
-    const paused = await runSearch(db, run, 'cpu', (e) => { if (e.type === 'candidate') stopper.abort(); }, stopper.signal);
+    const paused = await runSearchSession(db, run, 'cpu', (e) => { if (e.type === 'candidate') stopper.abort(); }, stopper.signal);
     expect(paused.status).toBe('paused');
     // The user's stop is the strategy's pause, saved with the checkpoint; the warm start's pool is in it too.
     const cp1 = await getCheckpoint(db, 'run-warm');
-    expect((cp1!.strategyState as { status: string }).status).toBe('paused');
-    const done = await runSearch(db, (await getRun(db, 'run-warm'))!, 'cpu', () => undefined, new AbortController().signal);
+    expect(cp1!.strategy.status).toBe('paused');
+    const done = await runSearchSession(db, (await getRun(db, 'run-warm'))!, 'cpu', () => undefined, new AbortController().signal);
     expect(done.status).toBe('done');
-    expect(((await getCheckpoint(db, 'run-warm'))!.strategyState as { status: string }).status).toBe('done');
+    expect((await getCheckpoint(db, 'run-warm'))!.strategy.status).toBe('done');
     // The first `keep` candidates are the pool's best by SynFlow, best first, each with its score stored.
     const cands = await listCandidates(db, 'run-warm');
     expect(cands).toHaveLength(3);
