@@ -21,6 +21,7 @@ import { predictLatency } from '../../src/engine/profiler/lut';
 import { runSkeleton } from '../../src/engine/space/run-skeleton';
 import { spaceFromConfig } from '../../src/engine/space/registry';
 import type { DartsGenotype } from '../../src/engine/space/darts-genotype';
+import { CHECKPOINT_VERSION } from '../../src/engine/search/checkpoint';
 
 beforeAll(async () => {
   await useBackend('cpu', { trainingKernels: true }); // workers/backend.ts points the wasm backend at the app's bundled .wasm URLs
@@ -116,4 +117,13 @@ describe('search session on a custom DARTS space', () => {
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     db.close();
   }, 180_000);
+
+  it('reads a version-1 checkpoint record ({nextId, strategyState}) as the search core\'s checkpoint', async () => {
+    const db = await openDb(`search-session-v1-${process.pid}`);
+    const strategyState = { version: 2, status: 'paused' };
+    await db.put('checkpoints', { version: 1, runId: 'old', nextId: 7, strategyState, updatedAt: 5 } as never);
+    expect(CHECKPOINT_VERSION).toBe(2); // src/db/runs.ts writes this number (db may not import engine values)
+    expect(await getCheckpoint(db, 'old')).toEqual({ version: CHECKPOINT_VERSION, runId: 'old', nextId: 7, strategy: strategyState, updatedAt: 5 });
+    db.close();
+  });
 });
