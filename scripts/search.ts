@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parseSearchConfig, SearchConfigError, type EvaluatorConfig, type SearchConfig } from '../src/engine/search/config';
+import { parseRunConfig, RunConfigError, type EvaluatorConfig, type RunConfig } from '../src/engine/search/run-config';
 import type { SearchEvent } from '../src/engine/search/loop';
 import { isStrategyName, STRATEGY_NAMES } from '../src/engine/strategy/registry';
 import { TableParseError } from '../src/engine/data/nb201-table';
@@ -76,7 +76,7 @@ function parseCli(argv: string[]): Cli {
   return { config: values.config, strategy: values.strategy, seed, budget: int('budget', values.budget, 1), out: values.out, table: values.table, checkpoint: values.checkpoint };
 }
 
-function loadConfig(cli: Cli): SearchConfig {
+function loadConfig(cli: Cli): RunConfig {
   const path = resolve(cli.config);
   let text: string;
   try {
@@ -90,12 +90,12 @@ function loadConfig(cli: Cli): SearchConfig {
   } catch (e) {
     throw new UsageError(`config ${path} is not valid JSON: ${(e as Error).message}`);
   }
-  const cfg = parseSearchConfig(raw);
+  const cfg = parseRunConfig(raw);
   // Command-line overrides.
   let strategy = cfg.strategy;
   if (cli.strategy && cli.strategy !== cfg.strategy.name) {
     process.stderr.write(`search: --strategy ${cli.strategy} overrides the config's "${cfg.strategy.name}"; using ${cli.strategy}'s default options\n`);
-    strategy = { name: cli.strategy as SearchConfig['strategy']['name'], options: {} };
+    strategy = { name: cli.strategy as RunConfig['strategy']['name'], options: {} };
   }
   let evaluator: EvaluatorConfig = cfg.evaluator;
   if (cli.table !== undefined) {
@@ -179,7 +179,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    const bad = e instanceof UsageError || e instanceof SearchConfigError || e instanceof TableParseError || oneShotErrorCode(e) === 2;
+    const bad = e instanceof UsageError || e instanceof RunConfigError || e instanceof TableParseError || oneShotErrorCode(e) === 2;
     process.stderr.write(`search: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(bad ? 2 : 1);
   },

@@ -10,7 +10,7 @@
 import { spaceFromConfig, type AnySpace } from '../src/engine/space/registry';
 import { createTrainSetup, type TrainSetup } from '../src/engine/evaluator/train-setup';
 import type { SearchSpace } from '../src/engine/space/types';
-import { createStrategy } from '../src/engine/strategy/registry';
+import { createStrategy, parseStrategyOptions, prerankOf } from '../src/engine/strategy/registry';
 import { createProxyScorer, trainProxyBatch, type ProxyBatch, type ProxyScorerHandle } from '../src/engine/evaluator/proxy-scorer';
 import type { Strategy } from '../src/engine/strategy/types';
 import { runSearch, type SavePoint, type SearchEvent as CoreEvent, type StopReason } from '../src/engine/search/loop';
@@ -36,6 +36,10 @@ function statusAfter(stop: StopReason | 'failed', strategy: Strategy<unknown>): 
 
 export async function runSearchSession(db: Db, initial: RunRecord, backend: BackendName, onEvent: SearchEventListener, signal: AbortSignal): Promise<RunRecord> {
   const { config } = initial;
+  const train = { ...config.evaluator, seed: config.seed };
+  const budget = config.budget.queries;
+  const paretoCost = config.pareto.cost;
+  const prerank = prerankOf(parseStrategyOptions(config.strategy.name, config.strategy.options));
   let run: RunRecord = { ...initial, status: 'running', backend, updatedAt: Date.now(), error: undefined };
   await putRun(db, run);
   onEvent({ type: 'run', run });
@@ -48,8 +52,8 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
     // The run stores its normalised space config, so a resume rebuilds exactly the same space.
     space = spaceFromConfig(config.space);
     checkpoint = await getCheckpoint(db, run.id);
-    ds = await loadDataset(db, config.datasetId);
-    split = await loadSplit(db, config.datasetId);
+    ds = await loadDataset(db, train.dataset);
+    split = await loadSplit(db, train.dataset);
     if (!split) throw new Error(`Dataset "${ds.name}" has no locked split`);
   } catch (e) {
     return finish(db, { ...run, status: 'failed', error: message(e), updatedAt: Date.now() }, onEvent);
@@ -66,11 +70,11 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
     }
   };
   try {
-    setup = createTrainSetup(space, ds, split, config, {
+    setup = createTrainSetup(space, ds, split, train, {
       extraCosts: predicted,
-      latency: { now: () => performance.now() },
+      latency: train.latency ? { now: () => performance.now() } : undefined,
       yieldNow,
-      onEpoch: (c, e) => onEvent({ type: 'epoch', runId: run.id, id: c.id, epoch: e.epoch, epochs: config.epochs, trainLoss: e.trainLoss, validAcc: e.validAcc * 100 }),
+      onEpoch: (c, e) => onEvent({ type: 'epoch', runId: run.id, id: c.id, epoch: e.epoch, epochs: train.epochs, trainLoss: e.trainLoss, validAcc: e.validAcc * 100 }),
     }) as TrainSetup;
   } catch (e) {
     return finish(db, { ...run, status: 'failed', error: `Cannot build the ${space.name} skeleton for "${ds.name}": ${message(e)}`, updatedAt: Date.now() }, onEvent);
@@ -93,11 +97,11 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
   let strategy: Strategy<unknown>;
   const stored = await listCandidates(db, run.id);
   try {
-    if (config.prerank) {
-      proxyBatch = trainProxyBatch(ds, split, config, 64);
-      scorer = createProxyScorer({ proxy: config.prerank.proxy, spaceId: space.id, skeleton: setup.skeleton as never, seed: config.seed, batch: proxyBatch }) as ProxyScorerHandle<unknown>;
+    if (prerank) {
+      proxyBatch = trainProxyBatch(ds, split, train, 64);
+      scorer = createProxyScorer({ proxy: prerank.proxy, spaceId: space.id, skeleton: setup.skeleton as never, seed: config.seed, batch: proxyBatch }) as ProxyScorerHandle<unknown>;
     }
-    strategy = createStrategy(config.strategy, anySpace, config.prerank ? { prerank: config.prerank } : {}, config.seed, scorer?.score);
+    strategy = createStrategy(config.strategy.name, anySpace, config.strategy.options, config.seed, scorer?.score);
   } catch (e) {
     setup.dispose();
     scorer?.dispose();
@@ -108,7 +112,7 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
   // The accuracy-vs-cost front over every feasible candidate of the run, including those from earlier sessions
   // (the run's own front: feasible candidates only, a missing cost counts as Infinity).
   const pareto = new ParetoFront<number>();
-  for (const c of stored) if (c.feasible) pareto.add(c.id, c.metrics.valid_acc, c.metrics[config.paretoCost] ?? Infinity);
+  for (const c of stored) if (c.feasible) pareto.add(c.id, c.metrics.valid_acc, c.metrics[paretoCost] ?? Infinity);
 
   const started = performance.now();
   let evaluatedThisSession = 0;
@@ -129,14 +133,14 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
       metrics: entry.metrics, objective: entry.objective, feasible: entry.feasible, backend, createdAt: Date.now(),
     };
     // Only candidates that meet every hard constraint can be on the front.
-    if (entry.feasible) pareto.add(entry.id, entry.metrics.valid_acc, entry.metrics[config.paretoCost] ?? Infinity);
+    if (entry.feasible) pareto.add(entry.id, entry.metrics.valid_acc, entry.metrics[paretoCost] ?? Infinity);
     evaluatedThisSession++;
     const done = p.checkpoint.nextId;
     run = { ...run, completed: done, paretoIds: pareto.items(), updatedAt: Date.now() };
     await commitCandidate(db, run, record, cpRecord(p));
     onEvent({ type: 'candidate', record });
     const elapsedMs = performance.now() - started;
-    onEvent({ type: 'progress', runId: run.id, done, total: config.budget, elapsedMs, etaMs: (elapsedMs / evaluatedThisSession) * (config.budget - done) });
+    onEvent({ type: 'progress', runId: run.id, done, total: budget, elapsedMs, etaMs: (elapsedMs / evaluatedThisSession) * (budget - done) });
   };
   const forward = (e: CoreEvent) => {
     if (e.type === 'start') onEvent({ type: 'candidate-start', runId: run.id, id: e.id, arch: e.arch });
@@ -147,7 +151,7 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
       space: anySpace,
       strategy,
       evaluator: setup.evaluator,
-      budget: { queries: config.budget },
+      budget: { queries: budget },
       objective: config.objective,
       signal,
       // A user's stop pauses the strategy; every candidate is committed with its checkpoint before the next starts.

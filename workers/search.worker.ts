@@ -6,7 +6,7 @@ import * as Comlink from 'comlink';
 import { openDb, getRun, putRun, RUN_RECORD_VERSION } from '../src/db';
 import type { BackendChoice, BackendReport } from '../src/protocol/backend';
 import type { SearchEventListener } from '../src/protocol/events';
-import type { RunConfig, RunRecord } from '../src/protocol/run';
+import type { RunRecord } from '../src/protocol/run';
 import type { SearchWorkerApi } from '../src/protocol/search-api';
 import { selectBackend, watchDeviceLoss } from './backend';
 import { ensureMnist10k } from './builtin-datasets';
@@ -37,7 +37,7 @@ async function ensureBackend(choice: BackendChoice): Promise<BackendReport> {
 
 async function launch(run: RunRecord, onEvent: SearchEventListener): Promise<RunRecord> {
   if (active) throw new Error('A search is already running in this worker; stop it first');
-  const r = await ensureBackend(run.config.backend);
+  const r = await ensureBackend(run.config.evaluator.backend);
   onEvent({ type: 'backend', report: r });
   const controller = new AbortController();
   const db = await openDb();
@@ -62,7 +62,7 @@ const api: SearchWorkerApi = {
     const db = await openDb();
     return [await ensureMnist10k(db, baseUrl)];
   },
-  async start(config: RunConfig, onEvent) {
+  async start(config, onEvent) {
     const valid = validateRunConfig(config);
     const now = Date.now();
     const run: RunRecord = { version: RUN_RECORD_VERSION, id: crypto.randomUUID(), config: valid, status: 'created', createdAt: now, updatedAt: now, completed: 0, paretoIds: [] };

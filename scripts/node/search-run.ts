@@ -6,7 +6,7 @@
  * so a stopped run (Ctrl-C) continues where it stopped.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { SearchConfig, EvaluatorConfig } from '../../src/engine/search/config';
+import type { EvaluatorConfig, RunConfig } from '../../src/engine/search/run-config';
 import { migrateSearchCheckpoint, runSearch, type SearchCheckpoint, type SearchEvent, type SearchResult } from '../../src/engine/search/loop';
 import { createStrategy } from '../../src/engine/strategy/registry';
 import { parseNb201Table } from '../../src/engine/data/nb201-table';
@@ -16,6 +16,7 @@ import type { AbortSignalLike } from '../../src/engine/util/abort';
 import { spaceFromConfig, type AnySpace } from '../../src/engine/space/registry';
 import type { SearchSpace } from '../../src/engine/space/types';
 import { createNodeTrainSetup } from './train-evaluator';
+import { MNIST_10K } from '../../src/engine/data/builtin';
 import { createCliProxyScorer } from './prerank-scorer';
 
 /** A bad argument, config, table or checkpoint file (exit status 2). */
@@ -47,7 +48,11 @@ async function makeEvaluator(cfg: EvaluatorConfig, space: AnySpace, seed: number
       return { evaluator: new TabularEvaluator(table) as Evaluator<unknown>, dispose: () => undefined };
     }
     case 'train': {
-      const setup = await createNodeTrainSetup(o.repoRoot, cfg, space, seed, o.log);
+      // The one config schema also describes the app's runs (any stored dataset, any backend); Node has these.
+      if (cfg.dataset !== MNIST_10K.id) throw new CliUsageError(`evaluator.dataset: the headless runner trains on "${MNIST_10K.id}", got "${cfg.dataset}"`);
+      const { backend } = cfg;
+      if (backend !== 'wasm' && backend !== 'cpu') throw new CliUsageError(`evaluator.backend: the headless runner trains on "wasm" or "cpu", got "${backend}"`);
+      const setup = await createNodeTrainSetup(o.repoRoot, { ...cfg, backend }, space, seed, o.log);
       return { evaluator: setup.evaluator as Evaluator<unknown>, dispose: () => setup.dispose() };
     }
   }
@@ -63,7 +68,7 @@ function readCheckpoint(file: string): SearchCheckpoint | undefined {
 }
 
 /** Runs a validated config to its end (budget, exhausted, aborted); throws what failed it. */
-export async function runSearchConfig(cfg: SearchConfig, o: CliSearchOptions): Promise<SearchResult> {
+export async function runSearchConfig(cfg: RunConfig, o: CliSearchOptions): Promise<SearchResult> {
   const built = spaceFromConfig(cfg.space);
   const space = built as unknown as SearchSpace<unknown>;
   o.log(`search: space ${built.name}, ${built.size().toLocaleString('en-US')} genotypes: ${JSON.stringify(cfg.space)}`);

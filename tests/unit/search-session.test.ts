@@ -12,7 +12,7 @@ import { runSearchSession } from '../../workers/search-session';
 import { deviceFingerprint } from '../../workers/backend';
 import { validateRunConfig } from '../../workers/run-config';
 import { getCheckpoint, getRun, listCandidates, openDb, putDataset, putLut, RUN_RECORD_VERSION } from '../../src/db';
-import { RUN_CONFIG_VERSION, type RunRecord } from '../../src/protocol/run';
+import { RUN_FORM_VERSION, type RunRecord } from '../../src/protocol/run';
 import type { LutRecord } from '../../src/protocol/profile-api';
 import type { SearchEvent } from '../../src/protocol/events';
 import { fingerprintKey } from '../../src/engine/profiler/fingerprint';
@@ -37,14 +37,14 @@ describe('search session on a custom DARTS space', () => {
     await putDataset(db, 'user:quadrants', ds, { source: 'test', builtin: false, split: { method: 'stratified', seed: 0, train: idx(0, 40), valid: idx(40, 16), test: idx(56, 8) } });
 
     const config = validateRunConfig({
-      version: RUN_CONFIG_VERSION, name: 'darts custom', datasetId: 'user:quadrants', space: { space: 'darts', ops: ['sep_conv_3x3', 'skip_connect'] },
+      version: RUN_FORM_VERSION, name: 'darts custom', datasetId: 'user:quadrants', space: { space: 'darts', ops: ['sep_conv_3x3', 'skip_connect'] },
       strategy: 'random', seed: 4, budget: 3, channels: 4, cellsPerStage: 3, epochs: 1, batchSize: 8, learningRate: 0.05,
       trainSamples: 32, validSamples: 16, backend: 'cpu', objective: { metric: 'valid_acc', penalties: [], constraints: [] }, paretoCost: 'flops',
     });
     expect(config.space).toEqual({ space: 'darts', ops: ['skip_connect', 'sep_conv_3x3'] });
 
     // A latency table for this device, the DARTS space and the run's skeleton: 1 ms per piece, a = 1, b = 0.5.
-    const skeleton = runSkeleton('darts', config, [8, 8, 1], 2);
+    const skeleton = runSkeleton('darts', config.evaluator, [8, 8, 1], 2);
     const fp = await deviceFingerprint('cpu');
     const entries = Object.fromEntries(opInstances('darts', skeleton, config.space).map((i) => [i.key, { ms: 1, p10Ms: 1, p90Ms: 1, cv: 0, noisy: false, runs: 1, firstRunMs: 1, inner: 1, measured: true }]));
     const lut = {
@@ -94,7 +94,7 @@ describe('search session on a custom DARTS space', () => {
     const idx = (from: number, n: number) => Uint32Array.from({ length: n }, (_, i) => from + i);
     await putDataset(db, 'user:quadrants', ds, { source: 'test', builtin: false, split: { method: 'stratified', seed: 0, train: idx(0, 40), valid: idx(40, 16), test: idx(56, 8) } });
     const config = validateRunConfig({
-      version: RUN_CONFIG_VERSION, name: 'warm', datasetId: 'user:quadrants', space: 'nb201', strategy: 'random', seed: 2, budget: 3,
+      version: RUN_FORM_VERSION, name: 'warm', datasetId: 'user:quadrants', space: 'nb201', strategy: 'random', seed: 2, budget: 3,
       channels: 2, cellsPerStage: 1, epochs: 1, batchSize: 8, learningRate: 0.05, trainSamples: 32, validSamples: 16, backend: 'cpu',
       objective: { metric: 'valid_acc', penalties: [], constraints: [] }, paretoCost: 'flops', prerank: { proxy: 'synflow', pool: 6, keep: 3 },
     });
