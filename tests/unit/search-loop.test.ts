@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { runSearch, runSearchSync, SearchSetupError, type SearchCheckpoint, type SearchEvent } from '../../src/engine/search/loop';
+import { runSearch, runSearchSync, SearchSetupError, type LoggedCandidate, type SearchCheckpoint, type SearchEvent } from '../../src/engine/search/loop';
 import { createStrategy, STRATEGY_NAMES } from '../../src/engine/strategy/registry';
 import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
 import type { Candidate } from '../../src/engine/strategy/types';
 import type { AbortSignalLike, Evaluator } from '../../src/engine/evaluator/types';
 import { AbortedError } from '../../src/engine/util/abort';
 import { parseObjectiveSpec } from '../../src/engine/strategy/objective';
-import { toyEvaluator, toySpace, countTarget } from './strategy-toy';
+import { toyEvaluator, toySpace, countTarget, type ToyGenotype } from './strategy-toy';
 
 // A real AbortSignal must fit the engine's structural type.
 const _signalFits: AbortSignalLike = new AbortController().signal;
@@ -159,6 +159,52 @@ describe('search loop', () => {
     expect(cp!).toMatchObject({ version: 2, nextId: 12 });
     const v1 = { version: 1, strategy: cp!.strategy, log: cp!.log } as unknown as SearchCheckpoint;
     const resumed = runSearchSync({ space, strategy: createStrategy('evolution', space, {}, 99), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 30 }, resumeFrom: v1 });
+    expect(roundTrip(resumed.log)).toEqual(roundTrip(ref.log));
+  });
+
+  it('save hook: each candidate with the checkpoint after it, awaited before the next evaluation starts; then the stop', async () => {
+    const space = toySpace(6, 3);
+    const points: { id: number | null; nextId: number; stop: string | null; hasLog: boolean }[] = [];
+    const events: string[] = [];
+    let saving = false;
+    const evaluator: Evaluator<ToyGenotype> = {
+      evaluate: async (c) => {
+        expect(saving).toBe(false); // the previous candidate is stored before this one starts
+        return toyEvaluator(countTarget(0)).evaluateSync(c);
+      },
+    };
+    const r = await runSearch({
+      space, strategy: createStrategy('evolution', space, {}, 3), evaluator, budget: { queries: 5 }, checkpointEvery: 1, checkpointLog: false,
+      onEvent: (e) => { if (e.type === 'start' || e.type === 'candidate') events.push(`${e.type} ${e.type === 'start' ? e.id : e.entry.id}`); },
+      save: async (p) => {
+        saving = true;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        expect(p.candidate?.id ?? null).toBe(p.entry?.id ?? null);
+        points.push({ id: p.entry?.id ?? null, nextId: p.checkpoint.nextId, stop: p.stop, hasLog: p.checkpoint.log !== undefined });
+        saving = false;
+      },
+    });
+    expect(points).toEqual([...[0, 1, 2, 3, 4].map((id) => ({ id, nextId: id + 1, stop: null, hasLog: false })), { id: null, nextId: 5, stop: 'budget', hasLog: false }]);
+    expect(events.slice(0, 4)).toEqual(['start 0', 'candidate 0', 'start 1', 'candidate 1']);
+    expect(events.filter((e) => e.startsWith('start'))).toHaveLength(5);
+    expect(r.log.map((e) => e.arch)).toEqual(r.log.map((e) => space.encode(space.decode(e.arch))));
+  });
+
+  it('a checkpoint saved without its log resumes with the host\'s stored candidates as the log: same trajectory', async () => {
+    const space = toySpace(6, 3);
+    const ref = runSearchSync({ space, strategy: createStrategy('reinforce', space, {}, 8), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 30 } });
+    let cp: SearchCheckpoint | null = null;
+    const stored: LoggedCandidate[] = [];
+    runSearchSync({
+      space, strategy: createStrategy('reinforce', space, {}, 8), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 11 }, checkpointEvery: 1, checkpointLog: false,
+      save: ({ checkpoint, entry }) => {
+        cp = roundTrip(checkpoint);
+        // What a host keeps per candidate (the worker's CandidateRecord has these fields).
+        if (entry) stored.push(roundTrip({ id: entry.id, arch: entry.arch, hash: entry.hash, metrics: entry.metrics, objective: entry.objective, feasible: entry.feasible }));
+      },
+    });
+    expect(cp!.log).toBeUndefined();
+    const resumed = runSearchSync({ space, strategy: createStrategy('reinforce', space, {}, 1), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 30 }, resumeFrom: { ...cp!, log: stored } });
     expect(roundTrip(resumed.log)).toEqual(roundTrip(ref.log));
   });
 
