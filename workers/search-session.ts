@@ -39,7 +39,6 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
   const train = { ...config.evaluator, seed: config.seed };
   const budget = config.budget.queries;
   const paretoCost = config.pareto.cost;
-  const prerank = prerankOf(parseStrategyOptions(config.strategy.name, config.strategy.options));
   let run: RunRecord = { ...initial, status: 'running', backend, updatedAt: Date.now(), error: undefined };
   await putRun(db, run);
   onEvent({ type: 'run', run });
@@ -95,8 +94,10 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
   let proxyBatch: ProxyBatch | undefined;
   let scorer: ProxyScorerHandle<unknown> | undefined;
   let strategy: Strategy<unknown>;
-  const stored = await listCandidates(db, run.id);
+  let stored: CandidateRecord[];
   try {
+    stored = await listCandidates(db, run.id);
+    const prerank = prerankOf(parseStrategyOptions(config.strategy.name, config.strategy.options));
     if (prerank) {
       proxyBatch = trainProxyBatch(ds, split, train, 64);
       scorer = createProxyScorer({ proxy: prerank.proxy, spaceId: space.id, skeleton: setup.skeleton as never, seed: config.seed, batch: proxyBatch }) as ProxyScorerHandle<unknown>;
