@@ -152,8 +152,10 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
       space: anySpace,
       strategy,
       evaluator: setup.evaluator,
-      budget: { queries: budget },
+      // The run's own config drives the core exactly as the headless runner's does (the front is the run's, above).
+      budget: config.budget,
       objective: config.objective,
+      timeMetric: config.timeMetric,
       signal,
       // A user's stop pauses the strategy; every candidate is committed with its checkpoint before the next starts.
       abortAs: 'paused',
