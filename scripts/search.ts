@@ -1,36 +1,31 @@
 /**
  * Headless search runner: the same engine as the app, under Node.
  *
- *   npm run search -- --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH]
+ *   npm run search -- --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH] [--checkpoint FILE]
  *
  * Reads a JSON search config (format: examples/README.md), runs it, reports progress on stderr, writes the
  * run (config, log, best, Pareto front) as JSON to --out, and prints one JSON summary as the last line of
  * stdout: {"strategy","seed","queries","best":{"arch","valid_acc","test_acc"}}.
  * Relative paths: --config/--out/--table against the current directory; the config's evaluator.table
  * against the repository root. Exit status: 0 done, 1 failed while running, 2 bad arguments or config.
- * Ctrl-C stops the search after the candidate in flight and still writes what was done.
+ * Ctrl-C stops the search after the candidate in flight and still writes what was done. With --checkpoint FILE the
+ * run is saved there after every candidate and when it stops, and a run whose FILE exists continues from it.
+ * The search itself is the engine's core, hosted by scripts/node/search-run.ts (the search worker hosts the same).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parseSearchConfig, SearchConfigError, type EvaluatorConfig, type SearchConfig } from '../src/engine/search/config';
-import { runSearch, type SearchEvent } from '../src/engine/search/loop';
-import { createStrategy, isStrategyName, STRATEGY_NAMES } from '../src/engine/strategy/registry';
-import { parseNb201Table, TableParseError } from '../src/engine/data/nb201-table';
-import { TabularEvaluator } from '../src/engine/evaluator/tabular';
-import type { Evaluator } from '../src/engine/evaluator/types';
-import { spaceFromConfig, type AnySpace } from '../src/engine/space/registry';
-import type { SearchSpace } from '../src/engine/space/types';
-import { createNodeTrainSetup } from './node/train-evaluator';
-import { createCliProxyScorer } from './node/prerank-scorer';
+import { parseRunConfig, RunConfigError, type EvaluatorConfig, type RunConfig } from '../src/engine/search/run-config';
+import type { SearchEvent } from '../src/engine/search/loop';
+import { isStrategyName, STRATEGY_NAMES } from '../src/engine/strategy/registry';
+import { TableParseError } from '../src/engine/data/nb201-table';
+import { CliUsageError as UsageError, runSearchConfig } from './node/search-run';
 import { isOneShotInvocation, oneShotErrorCode, runOneShotCli } from './oneshot-cli';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-class UsageError extends Error {}
-
-const USAGE = 'usage: npm run search -- --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH]';
+const USAGE = 'usage: npm run search -- --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH] [--checkpoint FILE]';
 
 interface Cli {
   config: string;
@@ -39,6 +34,7 @@ interface Cli {
   budget?: number;
   out?: string;
   table?: string;
+  checkpoint?: string;
 }
 
 function parseCli(argv: string[]): Cli {
@@ -53,6 +49,7 @@ function parseCli(argv: string[]): Cli {
         budget: { type: 'string' },
         out: { type: 'string' },
         table: { type: 'string' },
+        checkpoint: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -76,10 +73,10 @@ function parseCli(argv: string[]): Cli {
   }
   const seed = int('seed', values.seed, 0);
   if (seed !== undefined && seed > 0xffffffff) throw new UsageError(`--seed must be < 2^32, got ${seed}`);
-  return { config: values.config, strategy: values.strategy, seed, budget: int('budget', values.budget, 1), out: values.out, table: values.table };
+  return { config: values.config, strategy: values.strategy, seed, budget: int('budget', values.budget, 1), out: values.out, table: values.table, checkpoint: values.checkpoint };
 }
 
-function loadConfig(cli: Cli): SearchConfig {
+function loadConfig(cli: Cli): RunConfig {
   const path = resolve(cli.config);
   let text: string;
   try {
@@ -93,12 +90,12 @@ function loadConfig(cli: Cli): SearchConfig {
   } catch (e) {
     throw new UsageError(`config ${path} is not valid JSON: ${(e as Error).message}`);
   }
-  const cfg = parseSearchConfig(raw);
+  const cfg = parseRunConfig(raw);
   // Command-line overrides.
   let strategy = cfg.strategy;
   if (cli.strategy && cli.strategy !== cfg.strategy.name) {
     process.stderr.write(`search: --strategy ${cli.strategy} overrides the config's "${cfg.strategy.name}"; using ${cli.strategy}'s default options\n`);
-    strategy = { name: cli.strategy as SearchConfig['strategy']['name'], options: {} };
+    strategy = { name: cli.strategy as RunConfig['strategy']['name'], options: {} };
   }
   let evaluator: EvaluatorConfig = cfg.evaluator;
   if (cli.table !== undefined) {
@@ -116,40 +113,11 @@ function loadConfig(cli: Cli): SearchConfig {
   };
 }
 
-/** One case per evaluator kind (the config check already rejected a tabular evaluator on a non-NB201 space). */
-async function makeEvaluator(cfg: EvaluatorConfig, space: AnySpace, seed: number): Promise<Evaluator<unknown>> {
-  switch (cfg.kind) {
-    case 'tabular': {
-      let text: string;
-      try {
-        text = readFileSync(cfg.table, 'utf8');
-      } catch (e) {
-        throw new UsageError(`cannot read table ${cfg.table}: ${(e as Error).message}`);
-      }
-      const t0 = Date.now();
-      const table = parseNb201Table(text, { source: cfg.table });
-      process.stderr.write(`search: table ${cfg.table}: ${table.size} rows, columns ${table.columns.join(', ')} (${Date.now() - t0} ms)\n`);
-      return new TabularEvaluator(table) as Evaluator<unknown>;
-    }
-    case 'train': {
-      const setup = await createNodeTrainSetup(REPO_ROOT, cfg, space, seed, (line) => process.stderr.write(`${line}\n`));
-      return setup.evaluator as Evaluator<unknown>;
-    }
-  }
-}
-
 async function main(): Promise<number> {
   // One-shot configs (DARTS / PC-DARTS / SPOS, the One-shot tab's format) run in scripts/oneshot-cli.ts.
   if (isOneShotInvocation(process.argv.slice(2))) return runOneShotCli(process.argv.slice(2), REPO_ROOT);
   const cli = parseCli(process.argv.slice(2));
   const cfg = loadConfig(cli);
-  const built = spaceFromConfig(cfg.space);
-  const space = built as unknown as SearchSpace<unknown>;
-  process.stderr.write(`search: space ${built.name}, ${built.size().toLocaleString('en-US')} genotypes: ${JSON.stringify(cfg.space)}\n`);
-  const evaluator = await makeEvaluator(cfg.evaluator, built, cfg.seed);
-  // Zero-cost warm start (strategy.options.prerank): the proxy scorer the strategy ranks its pool with.
-  const prerank = await createCliProxyScorer(REPO_ROOT, cfg, built.id, (line) => process.stderr.write(`${line}\n`));
-  const strategy = createStrategy(cfg.strategy.name, space, cfg.strategy.options, cfg.seed, prerank?.score);
   const budgetText = [cfg.budget.queries !== undefined ? `${cfg.budget.queries} queries` : '', cfg.budget.simulatedSeconds !== undefined ? `${cfg.budget.simulatedSeconds} simulated s` : '']
     .filter(Boolean).join(' or ');
   process.stderr.write(`search: ${cfg.strategy.name} ${JSON.stringify(cfg.strategy.options)} seed ${cfg.seed}, budget ${budgetText}, objective ${JSON.stringify(cfg.objective)}\n`);
@@ -170,16 +138,12 @@ async function main(): Promise<number> {
     process.stderr.write(`search: ${String(Math.round(e.fraction * 100)).padStart(3)}%  ${e.queries} queries, ${e.simulatedTime.toFixed(0)} simulated s, best objective ${best}\n`);
   };
   const t0 = Date.now();
-  const result = await runSearch({
-    space,
-    strategy,
-    evaluator,
-    budget: cfg.budget,
-    objective: cfg.objective,
-    timeMetric: cfg.timeMetric,
-    pareto: cfg.pareto,
+  const result = await runSearchConfig(cfg, {
+    repoRoot: REPO_ROOT,
+    log: (line) => process.stderr.write(`${line}\n`),
     signal: ac.signal,
     onEvent,
+    checkpoint: cli.checkpoint !== undefined ? resolve(cli.checkpoint) : undefined,
   });
   process.off('SIGINT', onSigint);
   process.stderr.write(`search: ${result.stopReason} after ${result.queries} queries in ${Date.now() - t0} ms\n`);
@@ -215,7 +179,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    const bad = e instanceof UsageError || e instanceof SearchConfigError || e instanceof TableParseError || oneShotErrorCode(e) === 2;
+    const bad = e instanceof UsageError || e instanceof RunConfigError || e instanceof TableParseError || oneShotErrorCode(e) === 2;
     process.stderr.write(`search: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(bad ? 2 : 1);
   },

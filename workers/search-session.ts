@@ -1,31 +1,44 @@
 /**
- * One search run inside the worker: loads the dataset and its locked split, restores the strategy from
- * the run's checkpoint, and loops ask -> train/evaluate -> tell, committing each candidate together with
- * the checkpoint taken after it in one IndexedDB transaction. Stopping between (or during) candidates
- * loses nothing: an unfinished candidate has no record and is proposed again on resume.
+ * One black-box search run inside the worker: the storage side of the engine's search core
+ * (src/engine/search/loop.ts, which the headless runner and the Benchmark lab share). Loads the dataset and its
+ * locked split, builds the train setup (with LUT-predicted latency and the warm start's proxy scorer), restores
+ * the strategy from the run's checkpoint with the run's stored candidates as its log, and runs the core with a
+ * save hook that commits each candidate together with the checkpoint taken after it in one IndexedDB
+ * transaction. Stopping between (or during) candidates loses nothing: an unfinished candidate has no record and
+ * is proposed again on resume.
  */
 import { spaceFromConfig, type AnySpace } from '../src/engine/space/registry';
 import { createTrainSetup, type TrainSetup } from '../src/engine/evaluator/train-setup';
 import type { SearchSpace } from '../src/engine/space/types';
-import { createStrategy } from '../src/engine/strategy/registry';
+import { createStrategy, parseStrategyOptions, prerankOf } from '../src/engine/strategy/registry';
 import { createProxyScorer, trainProxyBatch, type ProxyBatch, type ProxyScorerHandle } from '../src/engine/evaluator/proxy-scorer';
 import type { Strategy } from '../src/engine/strategy/types';
-import { AbortedError } from '../src/engine/util/abort';
+import { runSearch, type SavePoint, type SearchEvent as CoreEvent, type StopReason } from '../src/engine/search/loop';
 import type { BackendName } from '../src/protocol/backend';
 import type { DatasetSplit, ImageDataset } from '../src/engine/data/types';
 import type { SearchEventListener } from '../src/protocol/events';
-import type { CandidateRecord, CheckpointRecord, RunRecord } from '../src/protocol/run';
+import type { CandidateRecord, CheckpointRecord, RunRecord, RunStatus } from '../src/protocol/run';
 import { commitCandidate, commitRunState, findLut, getCheckpoint, listCandidates, loadDataset, loadSplit, putRun, RUN_RECORD_VERSION, type Db } from '../src/db';
-import { computeObjective } from '../src/engine/strategy/objective';
 import { fingerprintKey } from '../src/engine/profiler/fingerprint';
 import { predictLatency } from '../src/engine/profiler/lut';
 import { deviceFingerprint } from './backend';
 import { ParetoFront } from '../src/engine/util/pareto';
 
 const yieldNow = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-export async function runSearch(db: Db, initial: RunRecord, backend: BackendName, onEvent: SearchEventListener, signal: AbortSignal): Promise<RunRecord> {
+/** The run's status once the core stopped (an exhausted strategy is done by itself). */
+function statusAfter(stop: StopReason | 'failed', strategy: Strategy<unknown>): RunStatus {
+  if (stop === 'failed') return 'failed';
+  if (stop === 'budget') return 'done';
+  return strategy.status === 'done' ? 'done' : 'paused';
+}
+
+export async function runSearchSession(db: Db, initial: RunRecord, backend: BackendName, onEvent: SearchEventListener, signal: AbortSignal): Promise<RunRecord> {
   const { config } = initial;
+  const train = { ...config.evaluator, seed: config.seed };
+  const budget = config.budget.queries;
+  const paretoCost = config.pareto.cost;
   let run: RunRecord = { ...initial, status: 'running', backend, updatedAt: Date.now(), error: undefined };
   await putRun(db, run);
   onEvent({ type: 'run', run });
@@ -38,11 +51,11 @@ export async function runSearch(db: Db, initial: RunRecord, backend: BackendName
     // The run stores its normalised space config, so a resume rebuilds exactly the same space.
     space = spaceFromConfig(config.space);
     checkpoint = await getCheckpoint(db, run.id);
-    ds = await loadDataset(db, config.datasetId);
-    split = await loadSplit(db, config.datasetId);
+    ds = await loadDataset(db, train.dataset);
+    split = await loadSplit(db, train.dataset);
     if (!split) throw new Error(`Dataset "${ds.name}" has no locked split`);
   } catch (e) {
-    return finish(db, { ...run, status: 'failed', error: e instanceof Error ? e.message : String(e), updatedAt: Date.now() }, onEvent);
+    return finish(db, { ...run, status: 'failed', error: message(e), updatedAt: Date.now() }, onEvent);
   }
   // Searches see train and validation only; the test split is reserved for final evaluation.
   let setup: TrainSetup;
@@ -56,14 +69,14 @@ export async function runSearch(db: Db, initial: RunRecord, backend: BackendName
     }
   };
   try {
-    setup = createTrainSetup(space, ds, split, config, {
+    setup = createTrainSetup(space, ds, split, train, {
       extraCosts: predicted,
-      latency: { now: () => performance.now() },
+      latency: train.latency ? { now: () => performance.now() } : undefined,
       yieldNow,
-      onEpoch: (c, e) => onEvent({ type: 'epoch', runId: run.id, id: c.id, epoch: e.epoch, epochs: config.epochs, trainLoss: e.trainLoss, validAcc: e.validAcc * 100 }),
+      onEpoch: (c, e) => onEvent({ type: 'epoch', runId: run.id, id: c.id, epoch: e.epoch, epochs: train.epochs, trainLoss: e.trainLoss, validAcc: e.validAcc * 100 }),
     }) as TrainSetup;
   } catch (e) {
-    return finish(db, { ...run, status: 'failed', error: `Cannot build the ${space.name} skeleton for "${ds.name}": ${e instanceof Error ? e.message : String(e)}`, updatedAt: Date.now() }, onEvent);
+    return finish(db, { ...run, status: 'failed', error: `Cannot build the ${space.name} skeleton for "${ds.name}": ${message(e)}`, updatedAt: Date.now() }, onEvent);
   }
   // With a latency lookup table built on this device and backend (Profiler tab) for this space and skeleton
   // (the profiler covers nb201, darts and mobile), every candidate also gets a predicted latency, usable in the
@@ -74,7 +87,6 @@ export async function runSearch(db: Db, initial: RunRecord, backend: BackendName
   } catch {
     lut = undefined; // no fingerprint or no readable table: candidates simply get no prediction
   }
-  const { evaluator } = setup;
 
   const anySpace = space as unknown as SearchSpace<unknown>;
   // Zero-cost warm start: the strategy ranks a seeded pool by a proxy scored at initialisation on a real batch of
@@ -82,82 +94,85 @@ export async function runSearch(db: Db, initial: RunRecord, backend: BackendName
   let proxyBatch: ProxyBatch | undefined;
   let scorer: ProxyScorerHandle<unknown> | undefined;
   let strategy: Strategy<unknown>;
-  let nextId = checkpoint?.nextId ?? 0;
+  let stored: CandidateRecord[];
   try {
-    if (config.prerank) {
-      proxyBatch = trainProxyBatch(ds, split, config, 64);
-      scorer = createProxyScorer({ proxy: config.prerank.proxy, spaceId: space.id, skeleton: setup.skeleton as never, seed: config.seed, batch: proxyBatch }) as ProxyScorerHandle<unknown>;
+    stored = await listCandidates(db, run.id);
+    const prerank = prerankOf(parseStrategyOptions(config.strategy.name, config.strategy.options));
+    if (prerank) {
+      proxyBatch = trainProxyBatch(ds, split, train, 64);
+      scorer = createProxyScorer({ proxy: prerank.proxy, spaceId: space.id, skeleton: setup.skeleton as never, seed: config.seed, batch: proxyBatch }) as ProxyScorerHandle<unknown>;
     }
-    strategy = createStrategy(config.strategy, anySpace, config.prerank ? { prerank: config.prerank } : {}, config.seed, scorer?.score);
-    if (checkpoint) strategy.loadStateDict(checkpoint.strategyState as never);
-    // A stored strategy is paused (stopped by the user), interrupted, or done/failed; a new session resumes it.
-    if (strategy.status !== 'running') {
-      if (!strategy.canResume()) throw new Error(`the run's strategy is ${strategy.status}${strategy.failure ? ` (${strategy.failure})` : ''} and cannot be resumed`);
-      strategy.resume();
-    }
+    strategy = createStrategy(config.strategy.name, anySpace, config.strategy.options, config.seed, scorer?.score);
   } catch (e) {
     setup.dispose();
     scorer?.dispose();
     proxyBatch?.x.dispose();
-    return finish(db, { ...run, status: 'failed', error: e instanceof Error ? e.message : String(e), updatedAt: Date.now() }, onEvent);
+    return finish(db, { ...run, status: 'failed', error: message(e), updatedAt: Date.now() }, onEvent);
   }
 
-  // The accuracy-vs-cost front over every feasible candidate of the run, including those from earlier sessions.
+  // The accuracy-vs-cost front over every feasible candidate of the run, including those from earlier sessions
+  // (the run's own front: feasible candidates only, a missing cost counts as Infinity).
   const pareto = new ParetoFront<number>();
-  for (const c of await listCandidates(db, run.id)) if (c.feasible) pareto.add(c.id, c.metrics.valid_acc, c.metrics[config.paretoCost] ?? Infinity);
+  for (const c of stored) if (c.feasible) pareto.add(c.id, c.metrics.valid_acc, c.metrics[paretoCost] ?? Infinity);
 
   const started = performance.now();
   let evaluatedThisSession = 0;
-  try {
-    while (nextId < config.budget && !signal.aborted) {
-      const candidate = strategy.ask();
-      if (!candidate) break;
-      const arch = anySpace.encode(candidate.genotype);
-      onEvent({ type: 'candidate-start', runId: run.id, id: nextId, arch });
-      let evaluated: Record<string, number>;
-      try {
-        evaluated = await evaluator.evaluate(candidate, signal);
-      } catch (e) {
-        if (e instanceof AbortedError || signal.aborted) break;
-        throw e;
-      }
-      // Numbers the strategy attached (e.g. the warm start's zc_synflow) are stored with the candidate.
-      const metrics = { ...(candidate.metrics ?? {}), ...evaluated };
-      const scored = computeObjective(config.objective, metrics);
-      strategy.tell(candidate, { objective: scored.objective, metrics });
-      const record: CandidateRecord = {
-        version: RUN_RECORD_VERSION, runId: run.id, id: nextId, arch, hash: candidate.hash, space: space.id, genotype: candidate.genotype,
-        metrics, objective: Number.isFinite(scored.objective) ? scored.objective : null, feasible: scored.feasible, backend, createdAt: Date.now(),
-      };
-      // Only candidates that meet every hard constraint can be on the front.
-      if (scored.feasible) pareto.add(nextId, metrics.valid_acc, metrics[config.paretoCost] ?? Infinity);
-      nextId++;
-      evaluatedThisSession++;
-      const cp: CheckpointRecord = { version: RUN_RECORD_VERSION, runId: run.id, nextId, strategyState: strategy.stateDict(), updatedAt: Date.now() };
-      run = { ...run, completed: nextId, paretoIds: pareto.items(), updatedAt: Date.now() };
-      await commitCandidate(db, run, record, cp);
-      onEvent({ type: 'candidate', record });
-      const elapsedMs = performance.now() - started;
-      const perCandidate = elapsedMs / evaluatedThisSession;
-      onEvent({ type: 'progress', runId: run.id, done: nextId, total: config.budget, elapsedMs, etaMs: perCandidate * (config.budget - nextId) });
+  const cpRecord = (p: SavePoint<unknown>): CheckpointRecord => ({ ...p.checkpoint, runId: run.id, updatedAt: Date.now() });
+
+  /** The save hook: a candidate with its checkpoint and the run's counters in one transaction; the run's state when it stops. */
+  const save = async (p: SavePoint<unknown>): Promise<void> => {
+    if (p.stop !== null) {
+      const status = statusAfter(p.stop, strategy);
+      run = { ...run, status, ...(p.error !== undefined ? { error: p.error } : {}), updatedAt: Date.now() };
+      await commitRunState(db, run, cpRecord(p));
+      return;
     }
-    // The strategy's own status follows the run's: budget spent -> done, stopped by the user -> paused.
-    if (nextId >= config.budget) strategy.finish();
-    else if (strategy.status === 'running') strategy.pause();
-    run = { ...run, status: nextId >= config.budget || strategy.status === 'done' ? 'done' : 'paused', updatedAt: Date.now() };
+    const { entry, candidate } = p;
+    if (!entry || !candidate) return;
+    const record: CandidateRecord = {
+      version: RUN_RECORD_VERSION, runId: run.id, id: entry.id, arch: entry.arch, hash: entry.hash, space: space.id, genotype: candidate.genotype,
+      metrics: entry.metrics, objective: entry.objective, feasible: entry.feasible, backend, createdAt: Date.now(),
+    };
+    // Only candidates that meet every hard constraint can be on the front.
+    if (entry.feasible) pareto.add(entry.id, entry.metrics.valid_acc, entry.metrics[paretoCost] ?? Infinity);
+    evaluatedThisSession++;
+    const done = p.checkpoint.nextId;
+    run = { ...run, completed: done, paretoIds: pareto.items(), updatedAt: Date.now() };
+    await commitCandidate(db, run, record, cpRecord(p));
+    onEvent({ type: 'candidate', record });
+    const elapsedMs = performance.now() - started;
+    onEvent({ type: 'progress', runId: run.id, done, total: budget, elapsedMs, etaMs: (elapsedMs / evaluatedThisSession) * (budget - done) });
+  };
+  const forward = (e: CoreEvent) => {
+    if (e.type === 'start') onEvent({ type: 'candidate-start', runId: run.id, id: e.id, arch: e.arch });
+  };
+
+  try {
+    await runSearch({
+      space: anySpace,
+      strategy,
+      evaluator: setup.evaluator,
+      // The run's own config drives the core exactly as the headless runner's does (the front is the run's, above).
+      budget: config.budget,
+      objective: config.objective,
+      timeMetric: config.timeMetric,
+      signal,
+      // A user's stop pauses the strategy; every candidate is committed with its checkpoint before the next starts.
+      abortAs: 'paused',
+      checkpointEvery: 1,
+      checkpointLog: false,
+      resumeFrom: checkpoint ? { ...checkpoint, log: stored } : undefined,
+      onEvent: forward,
+      save,
+    });
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    if (strategy.status === 'running') strategy.fail(message);
-    run = { ...run, status: 'failed', error: message, updatedAt: Date.now() };
+    // The core has saved the failed state when it could; a failure before the loop started (a bad checkpoint) or
+    // in that save itself still fails the run.
+    run = { ...run, status: 'failed', error: message(e), updatedAt: Date.now() };
   } finally {
     setup.dispose();
     scorer?.dispose();
     proxyBatch?.x.dispose();
-  }
-  try {
-    await commitRunState(db, run, { version: RUN_RECORD_VERSION, runId: run.id, nextId, strategyState: strategy.stateDict(), updatedAt: Date.now() });
-  } catch (e) {
-    run = { ...run, status: 'failed', error: e instanceof Error ? e.message : String(e), updatedAt: Date.now() };
   }
   return finish(db, run, onEvent);
 }

@@ -6,11 +6,11 @@ import * as Comlink from 'comlink';
 import { openDb, getRun, putRun, RUN_RECORD_VERSION } from '../src/db';
 import type { BackendChoice, BackendReport } from '../src/protocol/backend';
 import type { SearchEventListener } from '../src/protocol/events';
-import type { RunConfig, RunRecord } from '../src/protocol/run';
+import type { RunRecord } from '../src/protocol/run';
 import type { SearchWorkerApi } from '../src/protocol/search-api';
 import { selectBackend, watchDeviceLoss } from './backend';
 import { ensureMnist10k } from './builtin-datasets';
-import { runSearch } from './search-session';
+import { runSearchSession } from './search-session';
 import { validateRunConfig } from './run-config';
 import { checkSpaceConfig } from '../src/engine/space/describe';
 import { SPACE_VOCABULARY } from '../src/shared/space-vocab';
@@ -37,12 +37,12 @@ async function ensureBackend(choice: BackendChoice): Promise<BackendReport> {
 
 async function launch(run: RunRecord, onEvent: SearchEventListener): Promise<RunRecord> {
   if (active) throw new Error('A search is already running in this worker; stop it first');
-  const r = await ensureBackend(run.config.backend);
+  const r = await ensureBackend(run.config.evaluator.backend);
   onEvent({ type: 'backend', report: r });
   const controller = new AbortController();
   const db = await openDb();
   deviceLost = null;
-  const done = runSearch(db, run, r.chosen, onEvent, controller.signal);
+  const done = runSearchSession(db, run, r.chosen, onEvent, controller.signal);
   active = { controller, done };
   try {
     const result = await done;
@@ -62,7 +62,7 @@ const api: SearchWorkerApi = {
     const db = await openDb();
     return [await ensureMnist10k(db, baseUrl)];
   },
-  async start(config: RunConfig, onEvent) {
+  async start(config, onEvent) {
     const valid = validateRunConfig(config);
     const now = Date.now();
     const run: RunRecord = { version: RUN_RECORD_VERSION, id: crypto.randomUUID(), config: valid, status: 'created', createdAt: now, updatedAt: now, completed: 0, paretoIds: [] };

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createProxyScorer, TINY_NB201_SKELETON, trainProxyBatch, type ProxyScorerHandle } from '../../src/engine/evaluator/proxy-scorer';
-import type { SearchConfig } from '../../src/engine/search/config';
+import type { RunConfig } from '../../src/engine/search/run-config';
 import { runSkeleton } from '../../src/engine/space/run-skeleton';
 import { parseStrategyOptions, prerankOf } from '../../src/engine/strategy/registry';
 import { loadBuiltinMnist, setNodeBackend } from './builtin';
@@ -20,7 +20,7 @@ const MAX_BATCH = 64;
 export type SpaceId = 'nb201' | 'darts' | 'mobile';
 
 /** null when the config asks for no warm start. */
-export async function createCliProxyScorer(repoRoot: string, cfg: SearchConfig, spaceId: SpaceId, log: (line: string) => void): Promise<ProxyScorerHandle<unknown> | null> {
+export async function createCliProxyScorer(repoRoot: string, cfg: RunConfig, spaceId: SpaceId, log: (line: string) => void): Promise<ProxyScorerHandle<unknown> | null> {
   const pr = prerankOf(parseStrategyOptions(cfg.strategy.name, cfg.strategy.options));
   if (!pr) return null;
   const ev = cfg.evaluator;

@@ -9,10 +9,13 @@ import { performance } from 'node:perf_hooks';
 import { MNIST_10K } from '../../src/engine/data/builtin';
 import { createTrainSetup, type TrainSetup } from '../../src/engine/evaluator/train-setup';
 import type { AnySpace } from '../../src/engine/space/registry';
-import type { TrainEvaluatorConfig } from '../../src/engine/search/config';
+import type { TrainEvaluatorConfig } from '../../src/engine/search/run-config';
 import { loadBuiltinMnist, setNodeBackend } from './builtin';
 
-export async function createNodeTrainSetup(repoRoot: string, cfg: TrainEvaluatorConfig, space: AnySpace, seed: number, log: (line: string) => void): Promise<TrainSetup> {
+/** A train evaluator config the runner can host: the built-in MNIST subset on a Node backend. */
+export type NodeTrainConfig = TrainEvaluatorConfig & { readonly backend: 'wasm' | 'cpu' };
+
+export async function createNodeTrainSetup(repoRoot: string, cfg: NodeTrainConfig, space: AnySpace, seed: number, log: (line: string) => void): Promise<TrainSetup> {
   await setNodeBackend(cfg.backend);
   const { ds, split } = await loadBuiltinMnist(repoRoot);
   log(`search: ${MNIST_10K.name}, ${cfg.trainSamples} train / ${cfg.validSamples} validation images, backend ${tf.getBackend()}`);

@@ -4,7 +4,7 @@
  */
 import type { BackendChoice, BackendReport } from '../protocol/backend';
 import type { SearchEvent } from '../protocol/events';
-import type { RunConfig, RunRecord } from '../protocol/run';
+import type { RunForm, RunRecord } from '../protocol/run';
 import type { SearchWorkerApi, SpaceCheck, SpaceVocabulary } from '../protocol/search-api';
 import { WorkerClient } from './worker-client';
 
@@ -21,7 +21,7 @@ export class SearchBridge extends WorkerClient<SearchWorkerApi, SearchEvent> {
     return this.remote().ensureBuiltinDatasets(new URL('./', document.baseURI).href);
   }
 
-  start(config: RunConfig): Promise<RunRecord> {
+  start(config: RunForm): Promise<RunRecord> {
     return this.remote().start(config, this.emit);
   }
 

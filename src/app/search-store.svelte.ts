@@ -6,13 +6,13 @@ import { getContext, setContext } from 'svelte';
 import { openDb, listCandidates, listRuns, listDatasets, type DatasetMeta } from '../db';
 import type { BackendChoice, BackendReport } from '../protocol/backend';
 import type { SearchEvent } from '../protocol/events';
-import { RUN_CONFIG_VERSION, type CandidateRecord, type RunConfig, type RunRecord } from '../protocol/run';
+import { RUN_FORM_VERSION, runConfigToForm, type CandidateRecord, type RunForm, type RunRecord } from '../protocol/run';
 import { SearchBridge } from './bridge';
 import { DEFAULT_SPACE, SpaceDraft } from './space-draft.svelte';
 import { STRATEGY_LABELS } from '../shared/strategies';
 
-export const DEFAULT_CONFIG: RunConfig = {
-  version: RUN_CONFIG_VERSION,
+export const DEFAULT_CONFIG: RunForm = {
+  version: RUN_FORM_VERSION,
   // Empty: the run is named from its space, strategy and dataset when it starts (autoRunName).
   name: '',
   datasetId: 'builtin:mnist-10k',
@@ -51,7 +51,7 @@ export interface Progress {
 
 export class SearchStore {
   readonly bridge = new SearchBridge();
-  config = $state<RunConfig>({ ...DEFAULT_CONFIG });
+  config = $state<RunForm>({ ...DEFAULT_CONFIG });
   /** The space editor's draft (validated in the tab); its valid, normalised config is what a new run stores. */
   readonly space = new SpaceDraft();
   backend = $state<BackendReport | null>(null);
@@ -85,7 +85,7 @@ export class SearchStore {
         if (e.run.error) this.error = e.run.error;
         break;
       case 'candidate-start':
-        this.live = { id: e.id, arch: e.arch, epoch: 0, epochs: this.currentRun?.config.epochs ?? 0, trainLoss: null, validAcc: null };
+        this.live = { id: e.id, arch: e.arch, epoch: 0, epochs: this.currentRun?.config.evaluator.epochs ?? 0, trainLoss: null, validAcc: null };
         break;
       case 'epoch':
         if (this.live?.id === e.id) this.live = { ...this.live, epoch: e.epoch + 1, epochs: e.epochs, trainLoss: e.trainLoss, validAcc: e.validAcc };
@@ -130,9 +130,9 @@ export class SearchStore {
     const run = this.runs.find((r) => r.id === runId) ?? null;
     this.currentRun = run;
     this.candidates = run ? await listCandidates(db, run.id) : [];
-    this.progress = run ? { done: run.completed, total: run.config.budget, elapsedMs: 0, etaMs: null } : null;
+    this.progress = run ? { done: run.completed, total: run.config.budget.queries, elapsedMs: 0, etaMs: null } : null;
     if (run) {
-      this.config = { ...run.config };
+      this.config = runConfigToForm(run.config);
       this.space.show(run.config.space);
     }
   }
@@ -152,7 +152,7 @@ export class SearchStore {
       if (!this.space.ok || !space) throw new Error('The search space has problems; fix them in the space editor first.');
       this.progress = { done: 0, total: this.config.budget, elapsedMs: 0, etaMs: null };
       const name = this.config.name.trim() || this.autoRunName();
-      await this.bridge.start({ ...($state.snapshot(this.config) as RunConfig), name, space: $state.snapshot(space) as RunConfig['space'] });
+      await this.bridge.start({ ...($state.snapshot(this.config) as RunForm), name, space: $state.snapshot(space) as RunForm['space'] });
     });
   }
 

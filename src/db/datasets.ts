@@ -4,6 +4,7 @@ import type { SplitSpec } from '../engine/data/splits';
 import type { AbortSignalLike } from '../engine/util/abort';
 import type { RunRecord } from '../protocol/run';
 import { describeStorageError, type Db } from './schema';
+import { migrateRunRecord } from './runs';
 import {
   DATASET_RECORD_VERSION,
   countPerClass,
@@ -230,8 +231,9 @@ export async function renameDataset(db: Db, id: string, name: string): Promise<D
 
 /** Runs whose configuration names this dataset (they cannot be resumed once it is deleted). */
 export async function runsUsingDataset(db: Db, datasetId: string): Promise<RunRecord[]> {
-  const runs = await db.getAll('runs');
-  return runs.filter((r) => r.config.datasetId === datasetId).sort((a, b) => b.updatedAt - a.updatedAt);
+  // Older records keep the flat layout (config.datasetId) until migrated on read.
+  const runs = (await db.getAll('runs')).map(migrateRunRecord);
+  return runs.filter((r) => r.config.evaluator.dataset === datasetId).sort((a, b) => b.updatedAt - a.updatedAt);
 }
 
 /** Deletes meta, chunks and split in one transaction. */

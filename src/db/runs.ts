@@ -1,5 +1,5 @@
 /** Runs, their evaluated candidates and their checkpoints. */
-import { RUN_CONFIG_VERSION, type CandidateRecord, type CheckpointRecord, type RunConfig, type RunRecord } from '../protocol/run';
+import { formToRunConfig, type CandidateRecord, type CheckpointRecord, type RunConfig, type RunForm, type RunRecord } from '../protocol/run';
 import { describeStorageError, type Db } from './schema';
 
 export const RUN_RECORD_VERSION = 1;
@@ -7,15 +7,22 @@ export const RUN_RECORD_VERSION = 1;
 /** The normalised full NB201 space config (= engine `parseSpaceConfig({space: 'nb201'})`, checked in a unit test). */
 export const FULL_NB201_SPACE_CONFIG = { space: 'nb201', ops: ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] } as const;
 
+/** The stored v1 layout: the v2 form with `space: 'nb201'`. */
+type RunFormV1 = Omit<RunForm, 'version' | 'space'> & { readonly version: 1; readonly space: 'nb201' };
+
 /**
- * Brings a stored run configuration to RUN_CONFIG_VERSION. v1 -> v2: `space: 'nb201'` (the full NB201 space,
- * the only one v1 could search) becomes its normalised space config.
+ * Brings a stored (or sent) run configuration to the current version, unvalidated. The flat form: v1 -> v2
+ * (`space: 'nb201'`, the only space v1 could search, becomes its normalised space config), v2 -> 3 (the one run
+ * config: strategy {name, options: {prerank}}, budget {queries}, evaluator {kind 'train', dataset, backend, the
+ * training settings, latency: true}, pareto {valid_acc, paretoCost}). Anything else passes through untouched.
  */
 export function migrateRunConfig(raw: unknown): RunConfig {
-  const c = raw as { version?: unknown; space?: unknown };
-  if (c && typeof c === 'object' && c.version === 1) {
-    return { ...(c as object), version: RUN_CONFIG_VERSION, space: { space: 'nb201', ops: [...FULL_NB201_SPACE_CONFIG.ops] } } as unknown as RunConfig;
-  }
+  if (!raw || typeof raw !== 'object') return raw as RunConfig;
+  let c = raw as { version?: unknown; datasetId?: unknown; space?: unknown };
+  // Only the flat layout has datasetId at the top (the runner's own version 1 is the current layout).
+  if (!('datasetId' in c)) return raw as RunConfig;
+  if (c.version === 1) c = { ...(c as RunFormV1), version: 2, space: { space: 'nb201', ops: [...FULL_NB201_SPACE_CONFIG.ops] } };
+  if (c.version === 2) return formToRunConfig(c as RunForm);
   return raw as RunConfig;
 }
 
@@ -48,8 +55,26 @@ export async function listCandidates(db: Db, runId: string): Promise<CandidateRe
   return all.sort((a, b) => a.id - b.id);
 }
 
+/** A version-1 checkpoint record (before the search core's format). */
+interface CheckpointRecordV1 {
+  readonly version: 1;
+  readonly runId: string;
+  readonly nextId: number;
+  readonly strategyState: unknown;
+  readonly updatedAt: number;
+}
+
+/** A stored checkpoint as the current code reads it: v1 {nextId, strategyState} becomes the core's v2 format. */
+export function migrateCheckpointRecord(raw: CheckpointRecord | CheckpointRecordV1): CheckpointRecord {
+  if (raw.version !== 1 || !('strategyState' in raw)) return raw as CheckpointRecord;
+  const { strategyState, ...rest } = raw;
+  // 2 = the engine's CHECKPOINT_VERSION (db may not import engine values; tests/unit/search-session.test.ts checks it).
+  return { ...rest, version: 2, strategy: strategyState as CheckpointRecord['strategy'] };
+}
+
 export async function getCheckpoint(db: Db, runId: string): Promise<CheckpointRecord | undefined> {
-  return db.get('checkpoints', runId);
+  const r = await db.get('checkpoints', runId);
+  return r && migrateCheckpointRecord(r);
 }
 
 /**

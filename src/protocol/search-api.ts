@@ -1,7 +1,7 @@
 /** The one object the search worker exposes with comlink. */
 import type { BackendChoice, BackendReport } from './backend';
 import type { SearchEventListener } from './events';
-import type { RunConfig, RunRecord } from './run';
+import type { RunConfig, RunForm, RunRecord } from './run';
 import type { SpaceCheck } from '../shared/space-check';
 import type { SpaceVocabulary } from '../shared/space-vocab';
 
@@ -13,8 +13,8 @@ export interface SearchWorkerApi {
   init(choice: BackendChoice): Promise<BackendReport>;
   /** Makes sure the built-in datasets are in IndexedDB; returns their ids. */
   ensureBuiltinDatasets(baseUrl: string): Promise<string[]>;
-  /** Creates a run and searches until the budget is spent or stop() is called. */
-  start(config: RunConfig, onEvent: SearchEventListener): Promise<RunRecord>;
+  /** Creates a run (from the form's flat layout or a current run config) and searches until the budget is spent or stop() is called. */
+  start(config: RunForm | RunConfig, onEvent: SearchEventListener): Promise<RunRecord>;
   /** Continues a stored run from its checkpoint. */
   resume(runId: string, onEvent: SearchEventListener): Promise<RunRecord>;
   /** What the space editor may offer: exactly the ops/blocks the model builder (and exporter) can emit. */

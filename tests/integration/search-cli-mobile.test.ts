@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parseSearchConfig, SearchConfigError } from '../../src/engine/search/config';
+import { parseRunConfig, RunConfigError } from '../../src/engine/search/run-config';
 import { mobileFromString } from '../../src/engine/space/mobile';
 import { parseSpaceConfig } from '../../src/shared/space-config';
 
@@ -28,22 +28,22 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 
 const issuesOf = (input: unknown): readonly string[] => {
   try {
-    parseSearchConfig(input);
+    parseRunConfig(input);
   } catch (e) {
-    expect(e).toBeInstanceOf(SearchConfigError);
-    return (e as SearchConfigError).issues;
+    expect(e).toBeInstanceOf(RunConfigError);
+    return (e as RunConfigError).issues;
   }
-  throw new Error('expected a SearchConfigError');
+  throw new Error('expected a RunConfigError');
 };
 
 const base = { strategy: { name: 'random' }, budget: { queries: 2 } };
 
 describe('search config: the space field', () => {
   it('takes a name or a config object and stores it normalised', () => {
-    expect(parseSearchConfig({ ...base, evaluator: { kind: 'train' } }).space).toEqual(parseSpaceConfig({ space: 'nb201' }));
-    expect(parseSearchConfig({ ...base, space: 'darts', evaluator: { kind: 'train' } }).space).toEqual(parseSpaceConfig({ space: 'darts' }));
+    expect(parseRunConfig({ ...base, evaluator: { kind: 'train' } }).space).toEqual(parseSpaceConfig({ space: 'nb201' }));
+    expect(parseRunConfig({ ...base, space: 'darts', evaluator: { kind: 'train' } }).space).toEqual(parseSpaceConfig({ space: 'darts' }));
     const example = JSON.parse(readFileSync(path.join(root, 'examples/mobile-train-random.json'), 'utf8'));
-    expect(parseSearchConfig(example).space).toEqual(parseSpaceConfig(example.space));
+    expect(parseRunConfig(example).space).toEqual(parseSpaceConfig(example.space));
   });
 
   it('reports space problems with their path, and a tabular evaluator on another space', () => {

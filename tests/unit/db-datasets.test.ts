@@ -23,7 +23,8 @@ import {
   type Db,
 } from '../../src/db';
 import type { ImageDataset } from '../../src/engine/data/types';
-import { RUN_CONFIG_VERSION, type RunRecord } from '../../src/protocol/run';
+import { RUN_FORM_VERSION, type RunRecord } from '../../src/protocol/run';
+import { migrateRunConfig } from '../../src/db/runs';
 
 let dbCount = 0;
 const opened: Db[] = [];
@@ -64,11 +65,11 @@ async function storeCounts(db: Db): Promise<{ datasets: number; chunks: number; 
 function run(id: string, datasetId: string, name: string): RunRecord {
   return {
     version: 1, id, status: 'paused', createdAt: 1, updatedAt: Number(id.replace(/\D/g, '')) || 1, completed: 0, paretoIds: [],
-    config: {
-      version: RUN_CONFIG_VERSION, name, datasetId, space: { space: 'nb201', ops: ['nor_conv_3x3'] }, strategy: 'random', seed: 1, budget: 1, channels: 8, cellsPerStage: 1,
+    config: migrateRunConfig({
+      version: RUN_FORM_VERSION, name, datasetId, space: { space: 'nb201', ops: ['nor_conv_3x3'] }, strategy: 'random', seed: 1, budget: 1, channels: 8, cellsPerStage: 1,
       epochs: 1, batchSize: 32, learningRate: 0.1, trainSamples: 10, validSamples: 10, backend: 'auto',
       objective: { metric: 'valid_acc', penalties: [], constraints: [] }, paretoCost: 'flops',
-    },
+    }),
   };
 }
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { runSearch, runSearchSync, SearchSetupError, type SearchCheckpoint, type SearchEvent } from '../../src/engine/search/loop';
+import { runSearch, runSearchSync, SearchSetupError, type LoggedCandidate, type SearchCheckpoint, type SearchEvent } from '../../src/engine/search/loop';
 import { createStrategy, STRATEGY_NAMES } from '../../src/engine/strategy/registry';
 import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
 import type { Candidate } from '../../src/engine/strategy/types';
 import type { AbortSignalLike, Evaluator } from '../../src/engine/evaluator/types';
 import { AbortedError } from '../../src/engine/util/abort';
 import { parseObjectiveSpec } from '../../src/engine/strategy/objective';
-import { toyEvaluator, toySpace, countTarget } from '../helpers/strategy-toy';
+import { toyEvaluator, toySpace, countTarget, type ToyGenotype } from '../helpers/strategy-toy';
 
 // A real AbortSignal must fit the engine's structural type.
 const _signalFits: AbortSignalLike = new AbortController().signal;
@@ -61,12 +61,12 @@ describe.each(STRATEGY_NAMES.map((n) => [n]))('async loop with %s', (name) => {
       evaluator: ev,
       signal: ac.signal,
       checkpointEvery: 10,
-      onCheckpoint: (cp) => { saved.push(roundTrip(cp)); },
+      save: ({ checkpoint: cp }) => { saved.push(roundTrip(cp)); },
       onEvent: (e) => { if (e.type === 'candidate' && e.entry.id === 22) ac.abort(); },
     });
     expect(first.stopReason).toBe('aborted');
     expect(first.log.length).toBe(23);
-    expect(saved.map((cp) => cp.log.length)).toEqual([10, 20, 23]); // periodic + on stop
+    expect(saved.map((cp) => cp.log?.length)).toEqual([10, 20, 23]); // periodic + on stop
 
     const second = await runSearch({ ...setup(12345), evaluator: ev, resumeFrom: saved[saved.length - 1] });
     expect(second.stopReason).toBe('budget');
@@ -83,7 +83,7 @@ describe.each(STRATEGY_NAMES.map((n) => [n]))('async loop with %s', (name) => {
     const ac = new AbortController();
     let last: SearchCheckpoint | null = null;
     const events: SearchEvent[] = [];
-    const run = runSearch({ ...setup(3), evaluator: ev, signal: ac.signal, onCheckpoint: (cp) => { last = roundTrip(cp); }, onEvent: (e) => events.push(e) });
+    const run = runSearch({ ...setup(3), evaluator: ev, signal: ac.signal, save: ({ checkpoint: cp }) => { last = roundTrip(cp); }, onEvent: (e) => events.push(e) });
     while (!ev.calls.includes(31)) await new Promise((r) => setTimeout(r, 0));
     ac.abort();
     const first = await run;
@@ -102,10 +102,10 @@ describe.each(STRATEGY_NAMES.map((n) => [n]))('async loop with %s', (name) => {
     ev.failAt = 27;
     const saved: SearchCheckpoint[] = [];
     const events: SearchEvent[] = [];
-    await expect(runSearch({ ...setup(5), evaluator: ev, checkpointEvery: 10, onCheckpoint: (cp) => { saved.push(roundTrip(cp)); }, onEvent: (e) => events.push(e) }))
+    await expect(runSearch({ ...setup(5), evaluator: ev, checkpointEvery: 10, save: ({ checkpoint: cp }) => { saved.push(roundTrip(cp)); }, onEvent: (e) => events.push(e) }))
       .rejects.toThrow('out of memory on candidate 27');
     expect(events.at(-1)).toMatchObject({ type: 'done', reason: 'failed', error: 'out of memory on candidate 27', queries: 27 });
-    expect(saved.map((cp) => cp.log.length)).toEqual([10, 20, 27]);
+    expect(saved.map((cp) => cp.log?.length)).toEqual([10, 20, 27]);
     // As if the tab died before the final save: resume from the periodic checkpoint at 20.
     const second = await runSearch({ ...setup(99), evaluator: new FakeEvaluator(), resumeFrom: saved[1] });
     expect(roundTrip(second.log)).toEqual(roundTrip(ref.log));
@@ -151,6 +151,63 @@ describe('search loop', () => {
     expect(b.log).toEqual(a.log);
   });
 
+  it('a version-1 checkpoint ({strategy, log}, no nextId) resumes like the version-2 one it migrates to', async () => {
+    const space = toySpace(6, 3);
+    const ref = runSearchSync({ space, strategy: createStrategy('evolution', space, {}, 4), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 30 } });
+    let cp: SearchCheckpoint | null = null;
+    runSearchSync({ space, strategy: createStrategy('evolution', space, {}, 4), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 12 }, save: ({ checkpoint }) => { cp = roundTrip(checkpoint); } });
+    expect(cp!).toMatchObject({ version: 2, nextId: 12 });
+    const v1 = { version: 1, strategy: cp!.strategy, log: cp!.log } as unknown as SearchCheckpoint;
+    const resumed = runSearchSync({ space, strategy: createStrategy('evolution', space, {}, 99), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 30 }, resumeFrom: v1 });
+    expect(roundTrip(resumed.log)).toEqual(roundTrip(ref.log));
+  });
+
+  it('save hook: each candidate with the checkpoint after it, awaited before the next evaluation starts; then the stop', async () => {
+    const space = toySpace(6, 3);
+    const points: { id: number | null; nextId: number; stop: string | null; hasLog: boolean }[] = [];
+    const events: string[] = [];
+    let saving = false;
+    const evaluator: Evaluator<ToyGenotype> = {
+      evaluate: async (c) => {
+        expect(saving).toBe(false); // the previous candidate is stored before this one starts
+        return toyEvaluator(countTarget(0)).evaluateSync(c);
+      },
+    };
+    const r = await runSearch({
+      space, strategy: createStrategy('evolution', space, {}, 3), evaluator, budget: { queries: 5 }, checkpointEvery: 1, checkpointLog: false,
+      onEvent: (e) => { if (e.type === 'start' || e.type === 'candidate') events.push(`${e.type} ${e.type === 'start' ? e.id : e.entry.id}`); },
+      save: async (p) => {
+        saving = true;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        expect(p.candidate?.id ?? null).toBe(p.entry?.id ?? null);
+        points.push({ id: p.entry?.id ?? null, nextId: p.checkpoint.nextId, stop: p.stop, hasLog: p.checkpoint.log !== undefined });
+        saving = false;
+      },
+    });
+    expect(points).toEqual([...[0, 1, 2, 3, 4].map((id) => ({ id, nextId: id + 1, stop: null, hasLog: false })), { id: null, nextId: 5, stop: 'budget', hasLog: false }]);
+    expect(events.slice(0, 4)).toEqual(['start 0', 'candidate 0', 'start 1', 'candidate 1']);
+    expect(events.filter((e) => e.startsWith('start'))).toHaveLength(5);
+    expect(r.log.map((e) => e.arch)).toEqual(r.log.map((e) => space.encode(space.decode(e.arch))));
+  });
+
+  it('a checkpoint saved without its log resumes with the host\'s stored candidates as the log: same trajectory', async () => {
+    const space = toySpace(6, 3);
+    const ref = runSearchSync({ space, strategy: createStrategy('reinforce', space, {}, 8), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 30 } });
+    let cp: SearchCheckpoint | null = null;
+    const stored: LoggedCandidate[] = [];
+    runSearchSync({
+      space, strategy: createStrategy('reinforce', space, {}, 8), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 11 }, checkpointEvery: 1, checkpointLog: false,
+      save: ({ checkpoint, entry }) => {
+        cp = roundTrip(checkpoint);
+        // What a host keeps per candidate (the worker's CandidateRecord has these fields).
+        if (entry) stored.push(roundTrip({ id: entry.id, arch: entry.arch, hash: entry.hash, metrics: entry.metrics, objective: entry.objective, feasible: entry.feasible }));
+      },
+    });
+    expect(cp!.log).toBeUndefined();
+    const resumed = runSearchSync({ space, strategy: createStrategy('reinforce', space, {}, 1), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 30 }, resumeFrom: { ...cp!, log: stored } });
+    expect(roundTrip(resumed.log)).toEqual(roundTrip(ref.log));
+  });
+
   it('an already-aborted signal evaluates nothing', async () => {
     const ev = new FakeEvaluator();
     const ac = new AbortController();
@@ -165,7 +222,9 @@ describe('search loop', () => {
     await expect(runSearch({ ...base, budget: {} })).rejects.toThrow(SearchSetupError);
     await expect(runSearch({ ...base, budget: {} })).rejects.toThrow('budget needs "queries" or "simulatedSeconds"');
     await expect(runSearch({ ...base, budget: { queries: 1.5 } })).rejects.toThrow('budget.queries must be an integer >= 0, got 1.5');
-    await expect(runSearch({ ...base, budget: { queries: 5 }, resumeFrom: { version: 2, strategy: base.strategy.stateDict(), log: [] } })).rejects.toThrow('checkpoint version 2 is not supported (expected 1)');
+    await expect(runSearch({ ...base, budget: { queries: 5 }, resumeFrom: { version: 3, nextId: 0, strategy: base.strategy.stateDict(), log: [] } })).rejects.toThrow('checkpoint version 3 is not supported (expected 1 or 2)');
+    await expect(runSearch({ ...base, budget: { queries: 5 }, resumeFrom: { version: 2, nextId: 1, strategy: base.strategy.stateDict(), log: [] } })).rejects.toThrow("checkpoint.log holds 0 candidates but the checkpoint's nextId is 1");
+    await expect(runSearch({ ...base, budget: { queries: 5 }, resumeFrom: { version: 2, nextId: 0, strategy: base.strategy.stateDict() } })).rejects.toThrow('needs the stored candidates as its log');
     await expect(runSearch({ ...base, budget: { queries: 5 }, objective: parseObjectiveSpec({ metric: 'top1' }) })).rejects.toThrow('objective: objective metric "top1" is missing');
     const space = toySpace(2, 2);
     expect(() => runSearchSync({ space, strategy: createStrategy('random', space, {}, 1), evaluator: { evaluateSync: () => ({ valid_acc: 1 }), evaluate: async () => ({ valid_acc: 1 }) }, budget: { simulatedSeconds: 10 } }))

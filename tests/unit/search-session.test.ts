@@ -8,11 +8,11 @@ import 'fake-indexeddb/auto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../helpers/tf-node';
 import { quadrantDataset } from '../helpers/synthetic';
-import { runSearch } from '../../workers/search-session';
+import { runSearchSession } from '../../workers/search-session';
 import { deviceFingerprint } from '../../workers/backend';
 import { validateRunConfig } from '../../workers/run-config';
 import { getCheckpoint, getRun, listCandidates, openDb, putDataset, putLut, RUN_RECORD_VERSION } from '../../src/db';
-import { RUN_CONFIG_VERSION, type RunRecord } from '../../src/protocol/run';
+import { RUN_FORM_VERSION, type RunRecord } from '../../src/protocol/run';
 import type { LutRecord } from '../../src/protocol/profile-api';
 import type { SearchEvent } from '../../src/protocol/events';
 import { fingerprintKey } from '../../src/engine/profiler/fingerprint';
@@ -21,6 +21,7 @@ import { predictLatency } from '../../src/engine/profiler/lut';
 import { runSkeleton } from '../../src/engine/space/run-skeleton';
 import { spaceFromConfig } from '../../src/engine/space/registry';
 import type { DartsGenotype } from '../../src/engine/space/darts-genotype';
+import { CHECKPOINT_VERSION } from '../../src/engine/search/checkpoint';
 
 beforeAll(async () => {
   await useBackend('cpu', { trainingKernels: true }); // workers/backend.ts points the wasm backend at the app's bundled .wasm URLs
@@ -36,14 +37,14 @@ describe('search session on a custom DARTS space', () => {
     await putDataset(db, 'user:quadrants', ds, { source: 'test', builtin: false, split: { method: 'stratified', seed: 0, train: idx(0, 40), valid: idx(40, 16), test: idx(56, 8) } });
 
     const config = validateRunConfig({
-      version: RUN_CONFIG_VERSION, name: 'darts custom', datasetId: 'user:quadrants', space: { space: 'darts', ops: ['sep_conv_3x3', 'skip_connect'] },
+      version: RUN_FORM_VERSION, name: 'darts custom', datasetId: 'user:quadrants', space: { space: 'darts', ops: ['sep_conv_3x3', 'skip_connect'] },
       strategy: 'random', seed: 4, budget: 3, channels: 4, cellsPerStage: 3, epochs: 1, batchSize: 8, learningRate: 0.05,
       trainSamples: 32, validSamples: 16, backend: 'cpu', objective: { metric: 'valid_acc', penalties: [], constraints: [] }, paretoCost: 'flops',
     });
     expect(config.space).toEqual({ space: 'darts', ops: ['skip_connect', 'sep_conv_3x3'] });
 
     // A latency table for this device, the DARTS space and the run's skeleton: 1 ms per piece, a = 1, b = 0.5.
-    const skeleton = runSkeleton('darts', config, [8, 8, 1], 2);
+    const skeleton = runSkeleton('darts', config.evaluator, [8, 8, 1], 2);
     const fp = await deviceFingerprint('cpu');
     const entries = Object.fromEntries(opInstances('darts', skeleton, config.space).map((i) => [i.key, { ms: 1, p10Ms: 1, p90Ms: 1, cv: 0, noisy: false, runs: 1, firstRunMs: 1, inner: 1, measured: true }]));
     const lut = {
@@ -57,7 +58,7 @@ describe('search session on a custom DARTS space', () => {
     const run: RunRecord = { version: RUN_RECORD_VERSION, id: 'run-darts', config, status: 'created', createdAt: now, updatedAt: now, completed: 0, paretoIds: [] };
     const stopper = new AbortController();
     const events: SearchEvent[] = [];
-    const paused = await runSearch(db, run, 'cpu', (e) => {
+    const paused = await runSearchSession(db, run, 'cpu', (e) => {
       events.push(e);
       if (e.type === 'candidate') stopper.abort();
     }, stopper.signal);
@@ -67,7 +68,7 @@ describe('search session on a custom DARTS space', () => {
 
     const stored = await getRun(db, 'run-darts');
     expect(stored?.config.space).toEqual(config.space);
-    const done = await runSearch(db, stored!, 'cpu', () => undefined, new AbortController().signal);
+    const done = await runSearchSession(db, stored!, 'cpu', () => undefined, new AbortController().signal);
     expect(done.status).toBe('done');
 
     const cands = await listCandidates(db, 'run-darts');
@@ -93,21 +94,21 @@ describe('search session on a custom DARTS space', () => {
     const idx = (from: number, n: number) => Uint32Array.from({ length: n }, (_, i) => from + i);
     await putDataset(db, 'user:quadrants', ds, { source: 'test', builtin: false, split: { method: 'stratified', seed: 0, train: idx(0, 40), valid: idx(40, 16), test: idx(56, 8) } });
     const config = validateRunConfig({
-      version: RUN_CONFIG_VERSION, name: 'warm', datasetId: 'user:quadrants', space: 'nb201', strategy: 'random', seed: 2, budget: 3,
+      version: RUN_FORM_VERSION, name: 'warm', datasetId: 'user:quadrants', space: 'nb201', strategy: 'random', seed: 2, budget: 3,
       channels: 2, cellsPerStage: 1, epochs: 1, batchSize: 8, learningRate: 0.05, trainSamples: 32, validSamples: 16, backend: 'cpu',
       objective: { metric: 'valid_acc', penalties: [], constraints: [] }, paretoCost: 'flops', prerank: { proxy: 'synflow', pool: 6, keep: 3 },
     });
     const now = Date.now();
     const run: RunRecord = { version: RUN_RECORD_VERSION, id: 'run-warm', config, status: 'created', createdAt: now, updatedAt: now, completed: 0, paretoIds: [] };
     const stopper = new AbortController();
-    const paused = await runSearch(db, run, 'cpu', (e) => { if (e.type === 'candidate') stopper.abort(); }, stopper.signal);
+    const paused = await runSearchSession(db, run, 'cpu', (e) => { if (e.type === 'candidate') stopper.abort(); }, stopper.signal);
     expect(paused.status).toBe('paused');
     // The user's stop is the strategy's pause, saved with the checkpoint; the warm start's pool is in it too.
     const cp1 = await getCheckpoint(db, 'run-warm');
-    expect((cp1!.strategyState as { status: string }).status).toBe('paused');
-    const done = await runSearch(db, (await getRun(db, 'run-warm'))!, 'cpu', () => undefined, new AbortController().signal);
+    expect(cp1!.strategy.status).toBe('paused');
+    const done = await runSearchSession(db, (await getRun(db, 'run-warm'))!, 'cpu', () => undefined, new AbortController().signal);
     expect(done.status).toBe('done');
-    expect(((await getCheckpoint(db, 'run-warm'))!.strategyState as { status: string }).status).toBe('done');
+    expect((await getCheckpoint(db, 'run-warm'))!.strategy.status).toBe('done');
     // The first `keep` candidates are the pool's best by SynFlow, best first, each with its score stored.
     const cands = await listCandidates(db, 'run-warm');
     expect(cands).toHaveLength(3);
@@ -116,4 +117,13 @@ describe('search session on a custom DARTS space', () => {
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     db.close();
   }, 180_000);
+
+  it('reads a version-1 checkpoint record ({nextId, strategyState}) as the search core\'s checkpoint', async () => {
+    const db = await openDb(`search-session-v1-${process.pid}`);
+    const strategyState = { version: 2, status: 'paused' };
+    await db.put('checkpoints', { version: 1, runId: 'old', nextId: 7, strategyState, updatedAt: 5 } as never);
+    expect(CHECKPOINT_VERSION).toBe(2); // src/db/runs.ts writes this number (db may not import engine values)
+    expect(await getCheckpoint(db, 'old')).toEqual({ version: CHECKPOINT_VERSION, runId: 'old', nextId: 7, strategy: strategyState, updatedAt: 5 });
+    db.close();
+  });
 });

@@ -106,7 +106,7 @@ describe.each(STRATEGY_NAMES.map((n) => [n]))('%s: explicit status', (name) => {
     const s1 = make(21);
     const first = await runSearch({
       space: nb201Space, strategy: s1, evaluator, budget: { queries: 30 }, signal: ac.signal,
-      onCheckpoint: (c) => { cp = roundTrip(c); },
+      save: ({ checkpoint: c }) => { cp = roundTrip(c); },
       onEvent: (e) => { if (e.type === 'candidate' && e.entry.id === 11) ac.abort(); },
     });
     expect(first.stopReason).toBe('aborted');
@@ -123,7 +123,7 @@ describe.each(STRATEGY_NAMES.map((n) => [n]))('%s: explicit status', (name) => {
     let cp: SearchCheckpoint | null = null;
     const s1 = make(5);
     const failing = syncEval((c) => { if (c.id === 9) throw new Error('GPU lost'); return metricsOf(c.genotype); });
-    expect(() => runSearchSync({ space: nb201Space, strategy: s1, evaluator: failing, budget: { queries: 25 }, onCheckpoint: (c) => { cp = roundTrip(c); } })).toThrow('GPU lost');
+    expect(() => runSearchSync({ space: nb201Space, strategy: s1, evaluator: failing, budget: { queries: 25 }, save: ({ checkpoint: c }) => { cp = roundTrip(c); } })).toThrow('GPU lost');
     expect([s1.status, s1.stopCause, s1.failure]).toEqual(['failed', 'external', 'GPU lost']);
     expect(cp!.strategy).toMatchObject({ status: 'failed', failure: 'GPU lost' });
     const second = runSearchSync({ space: nb201Space, strategy: make(1), evaluator: syncEval((c) => metricsOf(c.genotype)), budget: { queries: 25 }, resumeFrom: cp! });
@@ -157,7 +157,7 @@ describe('internal failure', () => {
     expect(s.canResume()).toBe(false);
     expect(() => s.resume()).toThrow(/cannot resume\(\): it failed inside the strategy \(sampler broke\); its state is not trusted/);
     expect(() => s.tell(c, { objective: 1, metrics: {} })).toThrow(/tell\(\) after the strategy failed/);
-    const cp: SearchCheckpoint = { version: 1, strategy: roundTrip(s.stateDict()), log: [] };
+    const cp: SearchCheckpoint = { version: 2, nextId: 0, strategy: roundTrip(s.stateDict()), log: [] };
     expect(() => runSearchSync({ space, strategy: createStrategy('random', space, { dedupe: false }, 1), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 3 }, resumeFrom: cp }))
       .toThrow(SearchSetupError);
   });
@@ -165,7 +165,7 @@ describe('internal failure', () => {
   it('a checkpoint of an exhausted strategy resumes as exhausted (nothing is asked)', () => {
     const space = toySpace(2, 2);
     let cp: SearchCheckpoint | null = null;
-    const r = runSearchSync({ space, strategy: createStrategy('random', space, {}, 1), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 10 }, onCheckpoint: (c) => { cp = roundTrip(c); } });
+    const r = runSearchSync({ space, strategy: createStrategy('random', space, {}, 1), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 10 }, save: ({ checkpoint: c }) => { cp = roundTrip(c); } });
     expect(r.stopReason).toBe('exhausted');
     expect(cp!.strategy).toMatchObject({ status: 'done', stopCause: 'exhausted' });
     const again = runSearchSync({ space, strategy: createStrategy('random', space, {}, 1), evaluator: toyEvaluator(countTarget(0)), budget: { queries: 10 }, resumeFrom: cp! });

@@ -114,7 +114,7 @@ export class DatasetsStore {
       const db = await openDb();
       const [stored, runs] = await Promise.all([listStoredDatasets(db), listRuns(db)]);
       const by: Record<string, RunRef[]> = {};
-      for (const r of runs) (by[r.config.datasetId] ??= []).push(runRef(r));
+      for (const r of runs) (by[r.config.evaluator.dataset] ??= []).push(runRef(r));
       this.stored = stored;
       this.runsByDataset = by;
       this.listError = null;
