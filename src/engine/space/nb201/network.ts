@@ -1,0 +1,70 @@
+/**
+ * The NAS-Bench-201 macro skeleton (Dong & Yang, ICLR 2020, `xautodl/models/cell_infers/tiny_network.py`):
+ * stem conv3x3 + BN, three stages of N cells at C, 2C, 4C channels with a ResNet basic block
+ * (stride 2) between stages, then BN-ReLU, global average pooling and a linear classifier.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { batchNorm, conv2d, dense, globalAvgPool } from '../../ops/layers';
+import { collect, sequential, type Module } from '../../ops/module';
+import { NB201_OP_FACTORIES, type OpContext } from '../../ops/nb201-ops';
+import { tappedRelu, type ActivationTap } from '../../ops/activation-tap';
+import { networkFrom, type Network } from '../../model/network';
+import type { Rng } from '../../util/rng';
+import { NB201_EDGES, type Nb201Genotype } from '../nb201';
+import type { Nb201Skeleton } from '../skeleton';
+import { nb201Layout } from './layout';
+import { nb201ReductionBlock } from './reduction-block';
+
+/** The NB201 skeleton (input, classes, C, N) shared with the cost counters. */
+export type Nb201NetworkConfig = Nb201Skeleton;
+
+export const NB201_BENCHMARK_CONFIG: Omit<Nb201NetworkConfig, 'inputShape' | 'numClasses'> = { channels: 16, cellsPerStage: 5 };
+
+/** One NB201 cell: node j = sum_{i<j} op_ij(node_i); 'none' edges are skipped (they add zeros). */
+export function nb201Cell(g: Nb201Genotype, channels: number, rng: Rng, affine = true, tap?: ActivationTap): Module {
+  const ctx: OpContext = { channels, rng, affine, tap };
+  const edges = NB201_EDGES.map(([from, to], e) => ({ from, to, op: g.ops[e], module: NB201_OP_FACTORIES[g.ops[e]](ctx) }));
+  const live = edges.filter((e) => e.op !== 'none');
+  const { params, buffers } = collect(live.map((e) => e.module));
+  return {
+    params,
+    buffers,
+    apply: (x, training) => {
+      const nodes: (tf.Tensor4D | null)[] = [x, null, null, null];
+      for (let j = 1; j < 4; j++) {
+        const inputs = live.filter((e) => e.to === j && nodes[e.from] !== null).map((e) => e.module.apply(nodes[e.from]!, training));
+        nodes[j] = inputs.length === 0 ? null : inputs.length === 1 ? inputs[0] : (tf.addN(inputs) as tf.Tensor4D);
+      }
+      // A node with no live input is all zeros.
+      return nodes[3] ?? tf.zerosLike(x);
+    },
+  };
+}
+
+/** `tap` (optional) receives every ReLU output (the NASWOT proxy); without it nothing changes. */
+export function buildNb201Network(g: Nb201Genotype, cfg: Nb201NetworkConfig, rng: Rng, tap?: ActivationTap): Network {
+  let stem: Module | null = null;
+  let lastBn: Module | null = null;
+  let classifier: ReturnType<typeof dense> | null = null;
+  const body: Module[] = [];
+  for (const step of nb201Layout(cfg)) {
+    switch (step.kind) {
+      case 'stem': stem = sequential(conv2d(step.inputShape[2], step.out.c, 3, rng), batchNorm(step.out.c)); break;
+      case 'reduction': body.push(nb201ReductionBlock(step.from.c, step.to.c, rng, tap)); break;
+      case 'cell': body.push(nb201Cell(g, step.at.c, rng, true, tap)); break;
+      case 'head':
+        lastBn = batchNorm(step.at.c);
+        classifier = dense(step.at.c, step.classes, rng);
+        break;
+    }
+  }
+  if (!stem || !lastBn || !classifier) throw new Error('NB201 layout: missing stem or head');
+  const [s, bn, fc] = [stem, lastBn, classifier];
+  const { params, buffers } = collect([s, ...body, bn]);
+  return networkFrom([...params, ...fc.params], buffers, (x, training) => {
+    let h = s.apply(x, training);
+    for (const m of body) h = m.apply(h, training);
+    h = tappedRelu(bn.apply(h, training), tap);
+    return fc.apply(globalAvgPool(h));
+  });
+}
