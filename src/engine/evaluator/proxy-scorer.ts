@@ -8,14 +8,13 @@
  * normal images with uniform labels (tabular mode, as in tests/unit/zero-cost.test.ts). The caller owns
  * a batch it passes in; random inputs made here are freed by dispose().
  *
- * naswot reads ReLU activations through the activation tap, which only the NB201 network builder takes;
- * the other proxies work for every space of the space table (space/table.ts).
+ * naswot reads ReLU activations through the activation tap, which only spaces whose descriptor has
+ * buildTappedNetwork take (NB201); the other proxies work for every space of the space table (space/table.ts).
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { DatasetSplit, ImageDataset } from '../data/types';
-import { buildNb201Network } from '../space/nb201/network';
 import type { Nb201Skeleton } from '../space/skeleton';
-import { builtinSpace, spaceEntry, type GenotypeOf, type SkeletonOf, type SpaceId } from '../space/table';
+import { spaceEntry, type GenotypeOf, type SkeletonOf, type SpaceId } from '../space/table';
 import type { ZeroCostProxy } from '../strategy/prerank';
 import { createRng } from '../util/rng';
 import { NaswotTap, naswot } from './naswot';
@@ -65,7 +64,9 @@ export const TINY_NB201_SKELETON: Nb201Skeleton = { inputShape: [16, 16, 3], num
 
 export function createProxyScorer<S extends SpaceId>(o: ProxyScorerOptions<S>): ProxyScorerHandle<GenotypeOf<S>> {
   const skeleton = o.skeleton;
-  if (o.proxy === 'naswot' && o.spaceId !== 'nb201') throw new Error(`warm start: the naswot proxy needs the NB201 network's ReLU tap; space "${o.spaceId}" can use synflow, jacob_cov or grad_norm`);
+  const entry = spaceEntry(o.spaceId);
+  const tapped = o.proxy === 'naswot' ? entry.buildTappedNetwork : null;
+  if (o.proxy === 'naswot' && !tapped) throw new Error(`warm start: the naswot proxy needs the NB201 network's ReLU tap; space "${o.spaceId}" can use synflow, jacob_cov or grad_norm`);
   let x: tf.Tensor4D;
   let y: readonly number[];
   let own = false;
@@ -84,17 +85,12 @@ export function createProxyScorer<S extends SpaceId>(o: ProxyScorerOptions<S>): 
   if ((o.proxy === 'naswot' || o.proxy === 'jacob_cov') && x.shape[0] < 2) throw new Error(`warm start: ${o.proxy} needs a batch of at least 2 images`);
   const cache = new Map<string, number>();
   const tap = o.proxy === 'naswot' ? new NaswotTap() : null;
-  const entry = spaceEntry(o.spaceId);
-  // naswot: the NB201 network built with the ReLU tap (checked above: the space is nb201).
-  const nb201 = builtinSpace('nb201');
   const score = (g: GenotypeOf<S>): number => {
     const key = JSON.stringify(g);
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
     const rng = createRng(o.seed);
-    const net = tap
-      ? buildNb201Network(nb201.checkGenotype(g), nb201.skeleton(o.skeleton), rng, tap)
-      : entry.buildNetwork(g, o.skeleton, rng);
+    const net = tapped && tap ? tapped(g, o.skeleton, rng, tap) : entry.buildNetwork(g, o.skeleton, rng);
     try {
       let s: number;
       switch (o.proxy) {

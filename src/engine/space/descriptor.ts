@@ -10,6 +10,7 @@
  */
 import type { CostGraph } from '../model/cost-graph';
 import type { Network } from '../model/network';
+import type { ActivationTap } from '../ops/activation-tap';
 import type { OpInstance, OpRunner } from '../profiler/op-instance';
 import type { Supernet } from '../supernet/types';
 import type { Rng } from '../util/rng';
@@ -98,6 +99,8 @@ export interface SpaceDescriptor<C extends SpaceConfigBase, G, K extends Skeleto
   readonly runSkeleton: (s: SkeletonSettings, io: SkeletonIo) => K;
   /** The trainable network of a genotype (layer creation order fixes the seeded initialisation). */
   readonly buildNetwork: (g: G, skeleton: K, rng: Rng) => Network;
+  /** The same network with every ReLU output sent to `tap` (the NASWOT proxy); absent: no tap in this space. */
+  readonly buildTappedNetwork?: (g: G, skeleton: K, rng: Rng, tap: ActivationTap) => Network;
   /** The cost counter's tensor program of the same network (model/cost-graph.ts). */
   readonly costGraph: (g: G, skeleton: K, options?: CostOptions) => CostGraph;
   /** Latency-table pieces; absent: the space has no latency table. */

@@ -12,6 +12,7 @@
  */
 import { summarize, type CostReport } from '../model/cost-graph';
 import type { Network } from '../model/network';
+import type { ActivationTap } from '../ops/activation-tap';
 import type { OpInstance, OpRunner } from '../profiler/op-instance';
 import type { Supernet } from '../supernet/types';
 import type { Rng } from '../util/rng';
@@ -73,6 +74,8 @@ export interface SpaceEntry {
   runSkeleton(s: SkeletonSettings, inputShape: InputShape, numClasses: number): SkeletonBase;
   buildNetwork(genotype: unknown, skeleton: unknown, rng: Rng): Network;
   cost(genotype: unknown, skeleton: unknown, options?: CostOptions): CostReport;
+  /** Null when the space's network has no activation tap. */
+  readonly buildTappedNetwork: ((genotype: unknown, skeleton: unknown, rng: Rng, tap: ActivationTap) => Network) | null;
   /** Null when the space has no latency table. */
   readonly latencyPieces: {
     all(skeleton: unknown, config: unknown): OpInstance[];
@@ -99,6 +102,7 @@ export function eraseSpace<C extends SpaceConfigBase, G, K extends SkeletonBase,
   const skeleton = (partial: unknown): K => d.skeleton(asObject(partial));
   const pieces = d.latencyPieces;
   const oneShot = d.oneShot;
+  const tapped = d.buildTappedNetwork;
   return {
     id: d.id,
     parseConfig: (input) => d.parseConfig(input),
@@ -108,6 +112,7 @@ export function eraseSpace<C extends SpaceConfigBase, G, K extends SkeletonBase,
     runSkeleton: (s, inputShape, numClasses) => d.runSkeleton(s, { inputShape: [inputShape[0], inputShape[1], inputShape[2]], numClasses }),
     buildNetwork: (g, sk, rng) => d.buildNetwork(d.checkGenotype(g), skeleton(sk), rng),
     cost: (g, sk, options) => summarize(d.costGraph(d.checkGenotype(g), skeleton(sk), options).steps),
+    buildTappedNetwork: tapped ? (g, sk, rng, tap) => tapped(d.checkGenotype(g), skeleton(sk), rng, tap) : null,
     latencyPieces: pieces
       ? {
         all: (sk, config) => pieces.all(skeleton(sk), d.parseConfig(config ?? {})),

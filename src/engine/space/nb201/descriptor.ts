@@ -21,6 +21,7 @@ export const nb201Descriptor: SpaceDescriptor<Nb201SpaceConfig, Nb201Genotype, N
   // C = channels of the first stage (then 2C, 4C); N = cells per stage (3 stages).
   runSkeleton: (s, io) => nb201Skeleton({ ...io, channels: s.channels, cellsPerStage: s.cellsPerStage }),
   buildNetwork: (g, skeleton, rng) => buildNb201Network(g, skeleton, rng),
+  buildTappedNetwork: buildNb201Network,
   costGraph: nb201CostGraph,
   latencyPieces: nb201LatencyPieces,
   oneShot: (settings, io, rng) => {
