@@ -15,7 +15,7 @@ import { batchNorm, conv2d, dense, globalAvgPool } from '../ops/layers';
 import { collect, sequential, type Module } from '../ops/module';
 import { NB201_OP_FACTORIES, type OpContext } from '../ops/nb201-ops';
 import { NB201_EDGES, NB201_OPS, nb201ToString, type Nb201Genotype, type Nb201Op } from '../space/nb201';
-import { nb201Layout } from '../space/nb201/layout';
+import { nb201Layout, nb201Stages } from '../space/nb201/layout';
 import { nb201ReductionBlock } from '../space/nb201/reduction-block';
 import { nb201Skeleton, type Nb201Skeleton } from '../space/skeleton';
 import type { Rng } from '../util/rng';
@@ -61,18 +61,19 @@ export function buildNb201Supernet(cfg: Nb201SupernetConfig, rng: Rng): Supernet
   const affine = cfg.affine ?? false;
   const edgeNorm = cfg.edgeNormalization ?? false;
   const fastPath = checkFastPathOption(cfg.fastPath, 'NB201 supernet');
-  const C = sk.channels;
-  const widths = [C, 2 * C, 4 * C];
-  for (const w of widths) {
-    if (w % K !== 0) throw new Error(`NB201 supernet: stage width ${w} is not divisible by partialChannels K = ${K}`);
+  for (const { c } of nb201Stages(sk)) {
+    if (c % K !== 0) throw new Error(`NB201 supernet: stage width ${c} is not divisible by partialChannels K = ${K}`);
   }
 
-  const stem = sequential(conv2d(sk.inputShape[2], C, 3, rng), batchNorm(C));
+  const layout = nb201Layout(sk);
+  const stem = sequential(conv2d(layout.stem.inputShape[2], layout.stem.out.c, 3, rng), batchNorm(layout.stem.out.c));
   const body: (Module | SearchCell)[] = [];
   const cells: SearchCell[] = [];
-  for (const step of nb201Layout(sk)) {
-    if (step.kind === 'reduction') body.push(nb201ReductionBlock(step.from.c, step.to.c, rng));
-    if (step.kind !== 'cell') continue;
+  for (const step of layout.body) {
+    if (step.kind === 'reduction') {
+      body.push(nb201ReductionBlock(step.from.c, step.to.c, rng));
+      continue;
+    }
     const ctx: OpContext = { channels: step.at.c / K, rng, affine };
     const edges = NB201_EDGES.map(() => createMixedOp(ops, (op) => NB201_OP_FACTORIES[op as Nb201Op](ctx)));
     const cell: SearchCell = {
@@ -85,8 +86,8 @@ export function buildNb201Supernet(cfg: Nb201SupernetConfig, rng: Rng): Supernet
     cells.push(cell);
     body.push(cell);
   }
-  const lastBn = batchNorm(4 * C);
-  const classifier = dense(4 * C, sk.numClasses, rng);
+  const lastBn = batchNorm(layout.head.at.c);
+  const classifier = dense(layout.head.at.c, layout.head.classes, rng);
   const { params, buffers } = collect([stem, ...body, lastBn]);
   const weights = [...params, ...classifier.params];
 

@@ -43,7 +43,7 @@ export interface DartsCell {
 
 /** One discrete DARTS cell (model.py's Cell) for the edges and concat list of a genotype's normal or reduce cell. */
 export function dartsCell(edges: readonly DartsEdge[], concat: readonly number[], spec: DartsCellSpec, rng: Rng): DartsCell {
-  const { C, reduction } = spec;
+  const { C } = spec;
   const affine = spec.affine ?? true;
   const pre0 = spec.reductionPrev ? factorizedReduce(spec.cPrevPrev, C, affine, rng) : reluConvBn(spec.cPrevPrev, C, 1, 1, affine, rng);
   const pre1 = reluConvBn(spec.cPrev, C, 1, 1, affine, rng);

@@ -38,29 +38,26 @@ function cell(G: CostGraph, name: string, x: number, g: Nb201Genotype, prune: bo
 export function nb201CostGraph(g: Nb201Genotype, skeleton: Partial<Nb201Skeleton> = {}, opts: Nb201CostOptions = {}): CostGraph {
   const sk = nb201Skeleton(skeleton);
   const prune = (opts.deadEdges ?? 'keep') === 'prune';
+  const layout = nb201Layout(sk);
   const G = new CostGraph();
-  let x = G.input(sk.inputShape);
-  for (const step of nb201Layout(sk)) {
-    switch (step.kind) {
-      case 'stem': x = G.conv('stem', x, { k: 3, cout: step.out.c, bn: true }); break;
-      case 'reduction': {
-        const name = `reduction${step.stage}`;
-        const c = step.to.c;
-        const a = G.conv(`${name}.conv_a`, x, { k: 3, stride: 2, cout: c, bn: true });
-        const b = G.conv(`${name}.conv_b`, a, { k: 3, cout: c, bn: true });
-        const p = G.pool(`${name}.shortcut.avgpool`, x, 2, 2);
-        const sc = G.conv(`${name}.shortcut.conv`, p, { k: 1, cout: c });
-        x = G.add(`${name}.add`, [b, sc]);
-        break;
-      }
-      case 'cell': x = cell(G, `stage${step.stage + 1}.cell${step.index}`, x, g, prune); break;
-      case 'head':
-        x = G.bn('lastact', x);
-        x = G.gap('gap', x);
-        G.dense('classifier', x, step.classes);
-        break;
+  let x = G.input(layout.stem.inputShape);
+  x = G.conv('stem', x, { k: 3, cout: layout.stem.out.c, bn: true });
+  for (const step of layout.body) {
+    if (step.kind === 'cell') {
+      x = cell(G, `stage${step.stage + 1}.cell${step.index}`, x, g, prune);
+      continue;
     }
+    const name = `reduction${step.stage}`;
+    const c = step.to.c;
+    const a = G.conv(`${name}.conv_a`, x, { k: 3, stride: 2, cout: c, bn: true });
+    const b = G.conv(`${name}.conv_b`, a, { k: 3, cout: c, bn: true });
+    const p = G.pool(`${name}.shortcut.avgpool`, x, 2, 2);
+    const sc = G.conv(`${name}.shortcut.conv`, p, { k: 1, cout: c });
+    x = G.add(`${name}.add`, [b, sc]);
   }
+  x = G.bn('lastact', x);
+  x = G.gap('gap', x);
+  G.dense('classifier', x, layout.head.classes);
   return G;
 }
 

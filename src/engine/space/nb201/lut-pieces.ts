@@ -15,26 +15,23 @@ import type { LatencyPieces } from '../descriptor';
 import { NB201_EDGES, NB201_OPS, type Nb201Genotype } from '../nb201';
 import type { Nb201Skeleton } from '../skeleton';
 import type { Nb201Op } from '../vocab';
-import { nb201Layout, type Nb201Stage, type Nb201Step } from './layout';
+import { nb201Layout, type Nb201Layout, type Nb201Stage } from './layout';
 import { nb201ReductionBlock } from './reduction-block';
 
 function cellOp(op: Nb201Op, st: Nb201Stage): OpInstance {
   return inst({ op, role: 'cell-op', inputShape: shape(st.h, st.w, st.c), inputs: 1, stride: 1, outChannels: st.c, zeroCost: op === 'skip_connect' });
 }
 
-/** The skeleton's own piece of a step (stem, reduction, head); none for a cell. */
-function skeletonPieces(step: Nb201Step): OpInstance[] {
-  switch (step.kind) {
-    case 'stem': {
-      const [h, w, c] = step.inputShape;
-      return [inst({ op: 'stem', role: 'stem', inputShape: shape(h, w, c), inputs: 1, stride: 1, outChannels: step.out.c })];
-    }
-    case 'reduction':
-      return [inst({ op: 'reduction', role: 'reduction', inputShape: shape(step.from.h, step.from.w, step.from.c), inputs: 1, stride: 2, outChannels: step.to.c })];
-    case 'head': return [headPiece(step.at.h, step.at.w, step.at.c, step.classes)];
-    case 'cell': return [];
-  }
+function stemPiece(layout: Nb201Layout): OpInstance {
+  const [h, w, c] = layout.stem.inputShape;
+  return inst({ op: 'stem', role: 'stem', inputShape: shape(h, w, c), inputs: 1, stride: 1, outChannels: layout.stem.out.c });
 }
+
+function reductionPiece(from: Nb201Stage, to: Nb201Stage): OpInstance {
+  return inst({ op: 'reduction', role: 'reduction', inputShape: shape(from.h, from.w, from.c), inputs: 1, stride: 2, outChannels: to.c });
+}
+
+const headOf = ({ head }: Nb201Layout): OpInstance => headPiece(head.at.h, head.at.w, head.at.c, head.classes);
 
 /** The pieces of one cell, exactly as network.ts's nb201Cell runs it. */
 function cellPieces(g: Nb201Genotype, st: Nb201Stage): OpInstance[] {
@@ -55,12 +52,15 @@ function cellPieces(g: Nb201Genotype, st: Nb201Stage): OpInstance[] {
 }
 
 function ofGenotype(g: Nb201Genotype, sk: Nb201Skeleton): OpInstance[] {
-  return nb201Layout(sk).flatMap((step) => (step.kind === 'cell' ? cellPieces(g, step.at) : skeletonPieces(step)));
+  const layout = nb201Layout(sk);
+  const body = layout.body.flatMap((step) => (step.kind === 'cell' ? cellPieces(g, step.at) : [reductionPiece(step.from, step.to)]));
+  return [stemPiece(layout), ...body, headOf(layout)];
 }
 
 function all(sk: Nb201Skeleton, cfg: Nb201SpaceConfig): OpInstance[] {
-  return nb201Layout(sk).flatMap((step): OpInstance[] => {
-    if (step.kind !== 'cell') return skeletonPieces(step);
+  const layout = nb201Layout(sk);
+  const body = layout.body.flatMap((step): OpInstance[] => {
+    if (step.kind === 'reduction') return [reductionPiece(step.from, step.to)];
     if (step.index > 0) return [];
     const st = step.at;
     return [
@@ -68,6 +68,7 @@ function all(sk: Nb201Skeleton, cfg: Nb201SpaceConfig): OpInstance[] {
       sumPiece(2, st.h, st.w, st.c), sumPiece(3, st.h, st.w, st.c), zerosPiece(st.h, st.w, st.c),
     ];
   });
+  return [stemPiece(layout), ...body, headOf(layout)];
 }
 
 function isNb201Op(op: string): op is Nb201Op {

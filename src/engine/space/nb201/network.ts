@@ -43,28 +43,20 @@ export function nb201Cell(g: Nb201Genotype, channels: number, rng: Rng, affine =
 
 /** `tap` (optional) receives every ReLU output (the NASWOT proxy); without it nothing changes. */
 export function buildNb201Network(g: Nb201Genotype, cfg: Nb201NetworkConfig, rng: Rng, tap?: ActivationTap): Network {
-  let stem: Module | null = null;
-  let lastBn: Module | null = null;
-  let classifier: ReturnType<typeof dense> | null = null;
-  const body: Module[] = [];
-  for (const step of nb201Layout(cfg)) {
-    switch (step.kind) {
-      case 'stem': stem = sequential(conv2d(step.inputShape[2], step.out.c, 3, rng), batchNorm(step.out.c)); break;
-      case 'reduction': body.push(nb201ReductionBlock(step.from.c, step.to.c, rng, tap)); break;
-      case 'cell': body.push(nb201Cell(g, step.at.c, rng, true, tap)); break;
-      case 'head':
-        lastBn = batchNorm(step.at.c);
-        classifier = dense(step.at.c, step.classes, rng);
-        break;
-    }
-  }
-  if (!stem || !lastBn || !classifier) throw new Error('NB201 layout: missing stem or head');
-  const [s, bn, fc] = [stem, lastBn, classifier];
-  const { params, buffers } = collect([s, ...body, bn]);
-  return networkFrom([...params, ...fc.params], buffers, (x, training) => {
-    let h = s.apply(x, training);
+  const layout = nb201Layout(cfg);
+  const C = layout.stem.out.c;
+  const stem = sequential(conv2d(layout.stem.inputShape[2], C, 3, rng), batchNorm(C));
+  const body = layout.body.map((step) => (step.kind === 'reduction'
+    ? nb201ReductionBlock(step.from.c, step.to.c, rng, tap)
+    : nb201Cell(g, step.at.c, rng, true, tap)));
+  const lastBn = batchNorm(layout.head.at.c);
+  const classifier = dense(layout.head.at.c, layout.head.classes, rng);
+  const modules = [stem, ...body, lastBn];
+  const { params, buffers } = collect(modules);
+  return networkFrom([...params, ...classifier.params], buffers, (x, training) => {
+    let h = stem.apply(x, training);
     for (const m of body) h = m.apply(h, training);
-    h = tappedRelu(bn.apply(h, training), tap);
-    return fc.apply(globalAvgPool(h));
+    h = tappedRelu(lastBn.apply(h, training), tap);
+    return classifier.apply(globalAvgPool(h));
   });
 }
