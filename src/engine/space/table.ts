@@ -16,7 +16,7 @@ import type { ActivationTap } from '../ops/activation-tap';
 import type { OpInstance, OpRunner } from '../profiler/op-instance';
 import type { Supernet } from '../supernet/types';
 import type { Rng } from '../util/rng';
-import type { DartsSpaceConfig, MobileSpaceConfig, Nb201SpaceConfig } from './config-schema';
+import type { DartsSpaceConfig, MobileSpaceConfig, Nb201SpaceConfig, SpaceKind } from './config-schema';
 import { dartsDescriptor } from './darts/descriptor';
 import type { DartsSpace } from './darts';
 import type { DartsGenotype } from './darts-genotype';
@@ -39,6 +39,10 @@ export interface SpaceTypes {
 
 /** The id of a built-in space: the one space-id type of the engine. */
 export type SpaceId = keyof SpaceTypes;
+// The table's ids are exactly the config schema's space kinds (config-schema.ts), so the two cannot drift apart.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const ID_VOCABULARY_MATCHES: Same<SpaceId, SpaceKind> = true;
+void ID_VOCABULARY_MATCHES;
 export type ConfigOf<S extends SpaceId> = SpaceTypes[S]['config'];
 export type GenotypeOf<S extends SpaceId> = SpaceTypes[S]['genotype'];
 export type SkeletonOf<S extends SpaceId> = SpaceTypes[S]['skeleton'];
