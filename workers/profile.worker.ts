@@ -170,7 +170,7 @@ const api: ProfileWorkerApi = {
   compareBackends(spec: ModelSpec, onEvent) {
     return exclusive('a backend comparison', async (signal): Promise<BackendComparisonResult> => {
       const spaceId = checkSpace(spec?.spaceId);
-      const skeleton = normalizeSkeleton(spaceId, (spec.skeleton ?? {}) as never);
+      const skeleton = normalizeSkeleton(spaceId, spec.skeleton ?? {});
       const batchSize = spec.batchSize ?? 1;
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 4096) throw new Error(`batch size must be a whole number in 1..4096, got ${batchSize}`);
       const seed = spec.seed ?? 0;

@@ -3,7 +3,7 @@
  * (src/engine/model/nb201-network.ts). Default deadEdges 'keep' = every non-'none' edge has weights, as built.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildNb201Network } from '../../src/engine/model/nb201-network';
+import { buildNb201Network } from '../../src/engine/space/nb201/network';
 import { nb201Cost } from '../../src/engine/model/cost';
 import { nb201FromString, nb201Space } from '../../src/engine/space';
 import { DEFAULT_NB201_SKELETON } from '../../src/engine/space/skeleton';

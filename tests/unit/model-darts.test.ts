@@ -11,7 +11,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
 import { installTrainingKernels } from '../../src/engine/kernels/install';
 import { dartsCost } from '../../src/engine/model/cost';
-import { buildDartsNetwork } from '../../src/engine/model/darts-network';
+import { buildDartsNetwork } from '../../src/engine/space/darts/network';
 import type { Network } from '../../src/engine/model/network';
 import { Sgd } from '../../src/engine/optim/sgd';
 import { DARTS_V2, dartsSkeleton, dartsSpace, type DartsGenotype } from '../../src/engine/space';

@@ -11,7 +11,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Scalar, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
 import { installTrainingKernels } from '../../src/engine/kernels/install';
 import { mobileCost } from '../../src/engine/model/cost';
-import { buildMobileNetwork } from '../../src/engine/model/mobile-network';
+import { buildMobileNetwork } from '../../src/engine/space/mobile/network';
 import type { Network } from '../../src/engine/model/network';
 import { MOBILE_BLOCK_FACTORIES, squeezeExcite } from '../../src/engine/ops/mobile-ops';
 import { Sgd } from '../../src/engine/optim/sgd';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/tf-node';
-import { buildNetwork } from '../../src/engine/model/build';
+import { spaceEntry } from '../../src/engine/space/table';
 import { buildOpInstance, genotypeInstances, instanceKey, opInstances, type OpInstance } from '../../src/engine/profiler/instances';
 import { profilerSpace, sampleDistinct } from '../../src/engine/profiler/space';
 import { DARTS_V2 } from '../../src/engine/space/darts-genotype';
@@ -28,14 +28,14 @@ const CONFIG = { nb201: undefined, darts: undefined, mobile: SMALL_MOBILE } as c
 describe('opInstances', () => {
   for (const spaceId of ['nb201', 'darts', 'mobile'] as const) {
     it(`${spaceId}: every piece of 60 sampled genotypes is in the table, keys are unique and canonical`, () => {
-      const table = opInstances(spaceId, SK[spaceId] as never, CONFIG[spaceId]);
+      const table = opInstances(spaceId, SK[spaceId], CONFIG[spaceId]);
       const keys = new Set(table.map((i) => i.key));
       expect(keys.size).toBe(table.length);
       for (const i of table) expect(instanceKey(i)).toBe(i.key);
       const space = profilerSpace(spaceId, CONFIG[spaceId]);
       const used = new Set<string>();
       for (const g of sampleDistinct(space, 60, createRng(11))) {
-        for (const piece of genotypeInstances(spaceId, g as never, SK[spaceId] as never)) {
+        for (const piece of genotypeInstances(spaceId, g, SK[spaceId])) {
           expect(keys.has(piece.key), `${piece.key} of ${space.encode(g)}`).toBe(true);
           used.add(piece.key);
         }
@@ -65,7 +65,7 @@ describe('opInstances', () => {
   });
 
   it('rejects an unknown space', () => {
-    expect(() => opInstances('resnet' as never, {} as never)).toThrow(/unknown space/);
+    expect(() => opInstances('resnet', {})).toThrow(/unknown space/);
   });
 });
 
@@ -83,7 +83,7 @@ describe('the decomposition is the network', () => {
       const before = tf.memory().numTensors;
       const checked = new Set<string>();
       for (const g of [...sampleDistinct(space, 6, createRng(5)), ...(spaceId === 'darts' ? [DARTS_V2] : [])]) {
-        const pieces = genotypeInstances(spaceId, g as never, SK[spaceId] as never);
+        const pieces = genotypeInstances(spaceId, g, SK[spaceId]);
         let params = 0;
         for (const p of pieces) {
           const r = buildOpInstance(spaceId, p, createRng(1));
@@ -97,7 +97,7 @@ describe('the decomposition is the network', () => {
           }
           r.dispose();
         }
-        const net = buildNetwork(spaceId, g as never, SK[spaceId] as never, createRng(1));
+        const net = spaceEntry(spaceId).buildNetwork(g, SK[spaceId], createRng(1));
         // An NB201 edge out of a node with no live input has weights but never runs: it costs no time, so it is
         // not a piece. Params agree exactly when every op edge is live.
         const ops = (g as { ops?: string[] }).ops;

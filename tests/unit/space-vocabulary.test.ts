@@ -14,8 +14,7 @@ import { MOBILE_BLOCK_FACTORIES } from '../../src/engine/ops/mobile-ops';
 import { spaceFromConfig, type AnySpace } from '../../src/engine/space/registry';
 import { parseSpaceConfig } from '../../src/shared/space-config';
 import { checkSpaceConfig } from '../../src/engine/space/describe';
-import { buildNetwork } from '../../src/engine/model/build';
-import { costOf } from '../../src/engine/model/cost';
+import { spaceEntry } from '../../src/engine/space/table';
 import { dartsSkeleton, mobileSkeleton, nb201Skeleton } from '../../src/engine/space/skeleton';
 import { createRng } from '../../src/engine/util/rng';
 
@@ -34,13 +33,13 @@ const SKELETONS = {
 function buildsAndRuns(space: AnySpace): void {
   const g = space.fromIndices(space.choices.map(() => 0));
   const skeleton = SKELETONS[space.id];
-  const net = buildNetwork(space.id, g as never, skeleton as never, createRng(1));
+  const net = spaceEntry(space.id).buildNetwork(g, skeleton, createRng(1));
   try {
     const y = tf.tidy(() => net.forward(tf.randomNormal([2, 8, 8, 1], 0, 1, 'float32', 1) as tfType.Tensor4D, false));
     expect(y.shape).toEqual([2, 3]);
     expect(Array.from(y.dataSync()).every(Number.isFinite)).toBe(true);
     y.dispose();
-    expect(net.countParams()).toBe(costOf({ space: space.id, genotype: g, skeleton } as never).params);
+    expect(net.countParams()).toBe(spaceEntry(space.id).cost(g, skeleton).params);
   } finally {
     net.dispose();
   }

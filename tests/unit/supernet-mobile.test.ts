@@ -11,7 +11,7 @@ import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { quadrantSplits } from '../helpers/synthetic';
 import { disposeSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
-import { buildMobileNetwork } from '../../src/engine/model/mobile-network';
+import { buildMobileNetwork } from '../../src/engine/space/mobile/network';
 import type { Network } from '../../src/engine/model/network';
 import type { MobileGenotype } from '../../src/engine/space/mobile';
 import { buildMobileSupernet } from '../../src/engine/supernet/mobile-supernet';

@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { quadrantSplits } from '../helpers/synthetic';
 import { disposeSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
 import { DEFAULT_TRAIN_OPTIONS } from '../../src/engine/evaluator/train';
-import { buildNb201Network } from '../../src/engine/model/nb201-network';
+import { buildNb201Network } from '../../src/engine/space/nb201/network';
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
 import { rankingCheckResult, spreadSample, supernetRankingCheck } from '../../src/engine/supernet/ranking-check';
 import { standaloneScorer } from '../../src/engine/supernet/standalone';

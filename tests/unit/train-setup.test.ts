@@ -8,7 +8,7 @@ import type * as tfType from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/tf-node';
 import { quadrantDataset } from '../helpers/synthetic';
 import { createTrainSetup } from '../../src/engine/evaluator/train-setup';
-import { costOf } from '../../src/engine/model/cost';
+import { spaceEntry } from '../../src/engine/space/table';
 import { spaceFromConfig } from '../../src/engine/space/registry';
 import { runSkeleton } from '../../src/engine/space/run-skeleton';
 import { createRng } from '../../src/engine/util/rng';
@@ -58,7 +58,7 @@ describe('generic train setup', () => {
         expect(setup.validCount).toBe(16);
         const g = space.sample(createRng(11));
         const m = await setup.evaluator.evaluate({ id: 0, genotype: g as never, hash: space.hash(g as never) });
-        const cost = costOf({ space: space.id, genotype: g, skeleton: setup.skeleton } as never);
+        const cost = spaceEntry(space.id).cost(g, setup.skeleton);
         expect(m.params).toBe(cost.params);
         expect(m.flops).toBe(cost.flops);
         expect(m.peak_activation_bytes).toBe(cost.peakActivationBytes);

@@ -7,7 +7,7 @@ import { parseNb201Table, type Nb201Table } from '../../src/engine/data/nb201-ta
 import { hammingKernel, logAbsDet, naswot, naswotKernel, NaswotTap } from '../../src/engine/evaluator/naswot';
 import { randomImages, symmetricEigenvalues } from '../../src/engine/evaluator/zero-cost';
 import { createProxyScorer, TINY_NB201_SKELETON } from '../../src/engine/evaluator/proxy-scorer';
-import { buildNb201Network } from '../../src/engine/model/nb201-network';
+import { buildNb201Network } from '../../src/engine/space/nb201/network';
 import { networkFrom } from '../../src/engine/model/network';
 import { tappedRelu } from '../../src/engine/ops/activation-tap';
 import { nb201Space } from '../../src/engine/space/nb201';

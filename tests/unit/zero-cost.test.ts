@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { parseNb201Table, type Nb201Table } from '../../src/engine/data/nb201-table';
 import { gradNorm, jacobCov, randomImages, randomLabels, symmetricEigenvalues, synflow } from '../../src/engine/evaluator/zero-cost';
-import { buildNb201Network } from '../../src/engine/model/nb201-network';
+import { buildNb201Network } from '../../src/engine/space/nb201/network';
 import type { Network } from '../../src/engine/model/network';
 import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
 import { createRng } from '../../src/engine/util/rng';

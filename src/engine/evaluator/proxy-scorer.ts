@@ -8,15 +8,13 @@
  * normal images with uniform labels (tabular mode, as in tests/unit/zero-cost.test.ts). The caller owns
  * a batch it passes in; random inputs made here are freed by dispose().
  *
- * naswot reads ReLU activations through the activation tap, which only the NB201 network builder takes;
- * the other proxies work for every space of model/build.ts.
+ * naswot reads ReLU activations through the activation tap, which only spaces whose descriptor has
+ * buildTappedNetwork take (NB201); the other proxies work for every space of the space table (space/table.ts).
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { DatasetSplit, ImageDataset } from '../data/types';
-import { buildNetwork, type SpaceId, type SpaceTypes } from '../model/build';
-import { buildNb201Network } from '../model/nb201-network';
-import type { Nb201Genotype } from '../space/nb201';
 import type { Nb201Skeleton } from '../space/skeleton';
+import { spaceEntry, type GenotypeOf, type SkeletonOf, type SpaceId } from '../space/table';
 import type { ZeroCostProxy } from '../strategy/prerank';
 import { createRng } from '../util/rng';
 import { NaswotTap, naswot } from './naswot';
@@ -32,7 +30,7 @@ export interface ProxyBatch {
 export interface ProxyScorerOptions<S extends SpaceId> {
   readonly proxy: ZeroCostProxy;
   readonly spaceId: S;
-  readonly skeleton: SpaceTypes[S]['skeleton'];
+  readonly skeleton: SkeletonOf<S>;
   /** Network init and random-input seed. */
   readonly seed: number;
   /** A real mini-batch (owned by the caller); absent: `batchSize` seeded random images and labels. */
@@ -64,9 +62,11 @@ export function trainProxyBatch(ds: ImageDataset, split: DatasetSplit, s: { trai
 /** The tiny skeleton tabular mode scores at (NB201 cell, C = 4, N = 1, 16x16x3 inputs, 10 classes). */
 export const TINY_NB201_SKELETON: Nb201Skeleton = { inputShape: [16, 16, 3], numClasses: 10, channels: 4, cellsPerStage: 1 };
 
-export function createProxyScorer<S extends SpaceId>(o: ProxyScorerOptions<S>): ProxyScorerHandle<SpaceTypes[S]['genotype']> {
-  const skeleton = o.skeleton as { inputShape: readonly [number, number, number]; numClasses: number };
-  if (o.proxy === 'naswot' && o.spaceId !== 'nb201') throw new Error(`warm start: the naswot proxy needs the NB201 network's ReLU tap; space "${o.spaceId}" can use synflow, jacob_cov or grad_norm`);
+export function createProxyScorer<S extends SpaceId>(o: ProxyScorerOptions<S>): ProxyScorerHandle<GenotypeOf<S>> {
+  const skeleton = o.skeleton;
+  const entry = spaceEntry(o.spaceId);
+  const tapped = o.proxy === 'naswot' ? entry.buildTappedNetwork : null;
+  if (o.proxy === 'naswot' && !tapped) throw new Error(`warm start: the naswot proxy needs the NB201 network's ReLU tap; space "${o.spaceId}" can use synflow, jacob_cov or grad_norm`);
   let x: tf.Tensor4D;
   let y: readonly number[];
   let own = false;
@@ -85,14 +85,12 @@ export function createProxyScorer<S extends SpaceId>(o: ProxyScorerOptions<S>): 
   if ((o.proxy === 'naswot' || o.proxy === 'jacob_cov') && x.shape[0] < 2) throw new Error(`warm start: ${o.proxy} needs a batch of at least 2 images`);
   const cache = new Map<string, number>();
   const tap = o.proxy === 'naswot' ? new NaswotTap() : null;
-  const score = (g: SpaceTypes[S]['genotype']): number => {
+  const score = (g: GenotypeOf<S>): number => {
     const key = JSON.stringify(g);
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
     const rng = createRng(o.seed);
-    const net = tap
-      ? buildNb201Network(g as Nb201Genotype, o.skeleton as Nb201Skeleton, rng, tap)
-      : buildNetwork(o.spaceId, g as never, o.skeleton as never, rng);
+    const net = tapped && tap ? tapped(g, o.skeleton, rng, tap) : entry.buildNetwork(g, o.skeleton, rng);
     try {
       let s: number;
       switch (o.proxy) {

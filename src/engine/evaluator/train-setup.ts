@@ -2,16 +2,17 @@
  * Everything a training-based search needs for ANY space (NB201, DARTS, mobile — full or user-restricted),
  * made from the space, a dataset, its locked split and the run's settings: the proxy subsets (a seeded sample
  * of the train and validation splits — never the test split), normalised tensors, the skeleton
- * (space/run-skeleton.ts) and a TrainEvaluator that builds each candidate with model/build.ts `buildNetwork`
- * and also reports the space's cost counter (FLOPs = MACs, peak activation bytes at batch 1).
+ * (space/run-skeleton.ts) and a TrainEvaluator that builds each candidate through the space table
+ * (space/table.ts) and also reports the space's cost counter (FLOPs = MACs, peak activation bytes at batch 1).
+ * Any registered space works (createSpaceTrainSetup); createTrainSetup keeps a built-in space's types.
  * Shared by the search worker and the headless runner so both run the identical search.
  */
-import { costOf, type CostRequest } from '../model/cost';
-import { buildNetwork } from '../model/build';
 import type { DatasetSplit, ImageDataset } from '../data/types';
+import type { SkeletonBase } from '../space/descriptor';
 import type { AnySpace } from '../space/registry';
 import { runSkeleton, type SkeletonOf } from '../space/run-skeleton';
-import type { SpaceKind } from '../../shared/space-config';
+import { spaceEntry } from '../space/table';
+import type { SearchSpace } from '../space/types';
 import { createRng } from '../util/rng';
 import { channelStats, disposeSplit, toTensorSplit } from './tensors';
 import { DEFAULT_TRAIN_OPTIONS } from './train';
@@ -67,10 +68,32 @@ export function createTrainSetup<S extends AnySpace>(
   s: TrainSettings,
   extra: TrainSetupExtra<GenotypeOf<S>, SkeletonOf<S['id']>> = {},
 ): TrainSetup<GenotypeOf<S>, SkeletonOf<S['id']>> {
-  type G = GenotypeOf<S>;
-  const id: SpaceKind = space.id;
   // Built first: a bad C/N for this space and dataset fails before any tensor is allocated.
-  const skeleton = runSkeleton(id, s, [ds.shape[0], ds.shape[1], ds.shape[2]], ds.classes.length) as SkeletonOf<S['id']>;
+  const skeleton = runSkeleton(space.id, s, [ds.shape[0], ds.shape[1], ds.shape[2]], ds.classes.length);
+  return trainSetupAt<GenotypeOf<S>, SkeletonOf<S['id']>>(space.id, skeleton, ds, split, s, extra);
+}
+
+/** The same for any space of the space table (e.g. one registered by a test), its skeleton untyped. */
+export function createSpaceTrainSetup<G>(
+  space: SearchSpace<G>,
+  ds: ImageDataset,
+  split: DatasetSplit,
+  s: TrainSettings,
+  extra: TrainSetupExtra<G, SkeletonBase> = {},
+): TrainSetup<G, SkeletonBase> {
+  const skeleton = spaceEntry(space.id).runSkeleton(s, [ds.shape[0], ds.shape[1], ds.shape[2]], ds.classes.length);
+  return trainSetupAt(space.id, skeleton, ds, split, s, extra);
+}
+
+function trainSetupAt<G, K extends SkeletonBase>(
+  spaceId: string,
+  skeleton: K,
+  ds: ImageDataset,
+  split: DatasetSplit,
+  s: TrainSettings,
+  extra: TrainSetupExtra<G, K>,
+): TrainSetup<G, K> {
+  const entry = spaceEntry(spaceId);
   const subsets = proxySubsets(split, s.trainSamples, s.validSamples, s.seed);
   const stats = channelStats(ds, subsets.train);
   const train = toTensorSplit(ds, subsets.train, stats);
@@ -79,9 +102,9 @@ export function createTrainSetup<S extends AnySpace>(
     train,
     valid,
     seed: s.seed,
-    build: (g, rng) => buildNetwork(id, g as never, skeleton as never, rng),
+    build: (g, rng) => entry.buildNetwork(g, skeleton, rng),
     costs: (g) => {
-      const c = costOf({ space: id, genotype: g, skeleton } as CostRequest);
+      const c = entry.cost(g, skeleton);
       return { flops: c.flops, peak_activation_bytes: c.peakActivationBytes, ...(extra.extraCosts?.(g, skeleton) ?? {}) };
     },
     trainOptions: { ...DEFAULT_TRAIN_OPTIONS, epochs: s.epochs, batchSize: s.batchSize, learningRate: s.learningRate },

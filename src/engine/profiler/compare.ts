@@ -7,7 +7,7 @@
  * The worker initialises each backend; this file measures on whichever is current and formats the results.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { buildNetwork, type SpaceId } from '../model/build';
+import { spaceEntry, type SpaceId } from '../space/table';
 import type { AbortSignalLike } from '../util/abort';
 import { createRng } from '../util/rng';
 import type { AnySkeleton } from './instances';
@@ -73,7 +73,7 @@ export async function measureModelHere(
   o: LatencyOptions & { readonly warmupMs?: number },
   signal?: AbortSignalLike,
 ): Promise<Omit<BackendComparisonRow, 'backend' | 'status' | 'softwareFallback' | 'detail'> & { params: number }> {
-  const net = buildNetwork(model.spaceId, model.genotype as never, model.skeleton as never, createRng(model.seed ?? 0));
+  const net = spaceEntry(model.spaceId).buildNetwork(model.genotype, model.skeleton, createRng(model.seed ?? 0));
   const [x] = randomInputs(1, model.batchSize, model.skeleton.inputShape, model.seed ?? 0);
   try {
     const run = async () => {

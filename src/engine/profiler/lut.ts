@@ -22,8 +22,8 @@
  * A LUT is valid only on the fingerprint it was measured on (fingerprint.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { buildNetwork, type SpaceId } from '../model/build';
 import type { Network } from '../model/network';
+import { spaceEntry, type SpaceId } from '../space/table';
 import { throwIfAborted, type AbortSignalLike } from '../util/abort';
 import { createRng } from '../util/rng';
 import { fingerprintKey, type DeviceFingerprint } from './fingerprint';
@@ -274,7 +274,7 @@ function pieceTimeable(spaceId: SpaceId, instance: OpInstance, batchSize: number
 }
 
 function networkTimeable(spaceId: SpaceId, genotype: unknown, skeleton: AnySkeleton, batchSize: number, seed: number): Timeable {
-  const net = buildNetwork(spaceId, genotype as never, skeleton as never, createRng(seed));
+  const net = spaceEntry(spaceId).buildNetwork(genotype, skeleton, createRng(seed));
   const [x] = randomInputs(1, batchSize, skeleton.inputShape, seed);
   return {
     forward: () => net.forward(x, false),
@@ -322,7 +322,7 @@ export async function measureGenotypes(
 /** Builds a network of the space and warms the backend and the JavaScript engine up on it. */
 export async function warmUpSpace(spaceId: SpaceId, genotype: unknown, skeleton: AnySkeleton, batchSize: number, ms: number, env: MeasureEnv): Promise<void> {
   if (ms <= 0) return;
-  const net = buildNetwork(spaceId, genotype as never, skeleton as never, createRng(0));
+  const net = spaceEntry(spaceId).buildNetwork(genotype, skeleton, createRng(0));
   try {
     await warmUp(net, skeleton.inputShape, batchSize, ms, env);
   } finally {
@@ -387,7 +387,7 @@ export function fitOverhead(sums: readonly number[], measured: readonly number[]
 
 /** Σ lut over a genotype's pieces, and the keys the table lacks (a genotype from another space or skeleton). */
 export function lutSum(lut: Pick<LatencyLut, 'spaceId' | 'skeleton' | 'entries'>, genotype: unknown): { sumMs: number; missing: string[] } {
-  const counts = genotypeKeyCounts(lut.spaceId, genotype as never, lut.skeleton as never);
+  const counts = genotypeKeyCounts(lut.spaceId, genotype, lut.skeleton);
   let sumMs = 0;
   const missing: string[] = [];
   for (const [key, count] of counts) {
@@ -438,7 +438,7 @@ function checkInt(name: string, x: number, min: number, max: number): number {
 export async function buildLatencyLut(spec: LutBuildSpec, env: MeasureEnv & { readonly onProgress?: (p: LutProgress) => void }): Promise<LatencyLut> {
   const started = env.now();
   const spaceId = spec.spaceId;
-  const skeleton = normalizeSkeleton(spaceId, spec.skeleton as never) as AnySkeleton;
+  const skeleton = normalizeSkeleton(spaceId, spec.skeleton);
   const spaceConfig = normalizeSpaceConfig(spaceId, spec.spaceConfig);
   const batchSize = checkInt('batch size', spec.batchSize ?? 1, 1, 4096);
   const settings: LutMeasureSettings = { ...DEFAULT_LUT_SETTINGS, ...spec.settings };
@@ -452,7 +452,7 @@ export async function buildLatencyLut(spec: LutBuildSpec, env: MeasureEnv & { re
   env.onProgress?.({ phase: 'warmup' });
   await warmUpSpace(spaceId, genotypes[0] ?? space.sample(createRng(seed)), skeleton, batchSize, settings.warmupMs, env);
 
-  const instances = opInstances(spaceId, skeleton as never, spaceConfig);
+  const instances = opInstances(spaceId, skeleton, spaceConfig);
   const entries = await measureOpInstances(spaceId, instances, { batchSize, seed, settings }, {
     ...env,
     onStep: (done, total, inst) => env.onProgress?.({ phase: 'ops', done, total, key: inst.key }),

@@ -1,19 +1,10 @@
-/** The search space behind a profiler request: sampling and parsing genotypes of nb201 / darts / mobile. */
-import type { SpaceId } from '../model/build';
-import { createDartsSpace } from '../space/darts';
-import { createMobileSpace } from '../space/mobile';
-import { createNb201Space } from '../space/nb201';
+/** The search space behind a profiler request: sampling and parsing genotypes of any space of the space table. */
+import { spaceEntry } from '../space/table';
 import type { SearchSpace } from '../space/types';
 import type { Rng } from '../util/rng';
 
-export function profilerSpace(spaceId: SpaceId, config?: unknown): SearchSpace<unknown> {
-  const input = (config ?? {}) as never;
-  switch (spaceId) {
-    case 'nb201': return createNb201Space(input) as SearchSpace<unknown>;
-    case 'darts': return createDartsSpace(input) as SearchSpace<unknown>;
-    case 'mobile': return createMobileSpace(input) as SearchSpace<unknown>;
-    default: throw new Error(`unknown space ${JSON.stringify(spaceId)} (expected nb201, darts or mobile)`);
-  }
+export function profilerSpace(spaceId: string, config?: unknown): SearchSpace<unknown> {
+  return spaceEntry(spaceId).open(config ?? {});
 }
 
 /** A genotype from its text form (string) or plain JSON (object), validated against the space. */

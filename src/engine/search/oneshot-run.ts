@@ -12,20 +12,13 @@ import { channelStats, disposeSplit, toTensorSplit, type TensorSplit } from '../
 import { DEFAULT_TRAIN_OPTIONS } from '../evaluator/train';
 import { proxySubsets } from '../evaluator/train-setup';
 import type { DatasetSplit, ImageDataset } from '../data/types';
-import { buildDartsNetwork } from '../model/darts-network';
-import { buildMobileNetwork } from '../model/mobile-network';
-import { buildNb201Network } from '../model/nb201-network';
 import type { Network } from '../model/network';
-import { createDartsSpace } from '../space/darts';
-import { createNb201Space } from '../space/nb201';
+import { spaceEntry } from '../space/table';
 import type { SearchSpace } from '../space/types';
 import { DartsSearch, type DartsOptionsInput } from '../strategy/darts';
 import { createPcDartsSearch } from '../strategy/pc-darts';
-import { dartsMFlops, mobileMFlops, nb201MFlops, SposSearch } from '../strategy/spos';
-import { buildDartsSupernet } from '../supernet/darts-supernet';
+import { SposSearch } from '../strategy/spos';
 import type { OneShotEvent, RankedSubnet } from '../supernet/events';
-import { buildMobileSupernet } from '../supernet/mobile-supernet';
-import { buildNb201Supernet } from '../supernet/nb201-supernet';
 import { rankingCheckResult, spreadSample, type RankingCheckResult, type RankingCheckSubnet } from '../supernet/ranking-check';
 import { standaloneScorer } from '../supernet/standalone';
 import type { OneShotCheckpoint } from '../supernet/state';
@@ -91,33 +84,15 @@ interface Built {
   readonly build: (g: unknown, rng: Rng) => Network;
 }
 
-/** The supernet, its search space, its FLOP counter and its standalone builder for a config. */
+/** The supernet, its search space, its FLOP counter and its standalone builder for a config (from the space table). */
 export function buildOneShotSupernet(config: OneShotConfig, input: { readonly inputShape: readonly [number, number, number]; readonly numClasses: number }): Built {
+  const oneShot = spaceEntry(config.space).oneShot;
+  if (!oneShot) throw new Error(`one-shot search: space "${config.space}" has no supernet`);
   const rng = createRng(config.seed);
   const pc = config.method === 'pc-darts' ? { partialChannels: config.darts.partialChannels, edgeNormalization: true } : {};
-  const base = { inputShape: [...input.inputShape] as [number, number, number], numClasses: input.numClasses };
-  switch (config.space) {
-    case 'nb201': {
-      const skeleton = { ...base, channels: config.channels, cellsPerStage: config.cellsPerStage };
-      const space = createNb201Space();
-      const net = buildNb201Supernet({ skeleton, ops: space.ops, ...pc }, rng);
-      return { net: net as Supernet<unknown>, space: space as SearchSpace<unknown>, cost: nb201MFlops(skeleton) as (g: unknown) => number,
-        build: (g, r) => buildNb201Network(g as never, skeleton, r) };
-    }
-    case 'darts': {
-      const skeleton = { ...base, channels: config.channels, layers: config.layers, stemMultiplier: 3 };
-      const space = createDartsSpace();
-      const net = buildDartsSupernet({ skeleton, ...pc }, rng);
-      return { net: net as Supernet<unknown>, space: space as SearchSpace<unknown>, cost: dartsMFlops(skeleton) as (g: unknown) => number,
-        build: (g, r) => buildDartsNetwork(g as never, skeleton, r) };
-    }
-    case 'mobile': {
-      const skeleton = { ...base, stemChannels: config.channels, stemStride: 2 as const, headMultiplier: 2, seReduction: 4 };
-      const net = buildMobileSupernet({ skeleton, space: { stages: config.mobile.stages, widths: [...config.mobile.widths], depths: [...config.mobile.depths] } }, rng);
-      return { net: net as Supernet<unknown>, space: net.searchSpace as SearchSpace<unknown>, cost: mobileMFlops(skeleton) as (g: unknown) => number,
-        build: (g, r) => buildMobileNetwork(g as never, skeleton, r) };
-    }
-  }
+  const io = { inputShape: [input.inputShape[0], input.inputShape[1], input.inputShape[2]] as const, numClasses: input.numClasses };
+  const b = oneShot({ ...config, ...pc }, io, rng);
+  return { net: b.net, space: b.space, cost: (g) => b.cost(g).flops / 1e6, build: (g, r) => b.buildNetwork(g, r) };
 }
 
 /** Runs (or resumes) one search to its end, an early stop, or the host's abort (status 'paused'). */

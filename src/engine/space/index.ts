@@ -12,3 +12,5 @@ export { nb201Canonical, nb201Hash, nb201LiveEdges } from './nb201-canonical';
 export * from './darts';
 export * from './mobile';
 export { spaceFromConfig, type AnySpace } from './registry';
+export type { ConfiguredSpace, CostOptions, LatencyPieces, OneShotSettings, SkeletonBase, SkeletonSettings, SpaceConfigBase, SpaceDescriptor } from './descriptor';
+export { builtinSpace, eraseSpace, registerSpace, spaceEntry, spaceIds, type SpaceEntry, type SpaceId, type SpaceTypes } from './table';

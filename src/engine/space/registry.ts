@@ -2,19 +2,17 @@
  * Registry: a user-defined space from its JSON config (`{"space": "nb201" | "darts" | "mobile", ...}`).
  * The config is validated (SpaceConfigError lists every problem as `path: message`) and normalised; the
  * returned space carries the normalised config, which is what a run should store to rebuild the same space.
+ * The space is made by its descriptor in the space table (space/table.ts).
  */
-import { parseSpaceConfig, type SpaceConfig } from '../../shared/space-config';
-import { createDartsSpace, type DartsSpace } from './darts';
-import { createMobileSpace, type MobileSpace } from './mobile';
-import { createNb201Space, type Nb201Space } from './nb201';
+import { parseSpaceConfig } from '../../shared/space-config';
+import type { DartsSpace } from './darts';
+import type { MobileSpace } from './mobile';
+import type { Nb201Space } from './nb201';
+import { builtinSpace } from './table';
 
 export type AnySpace = Nb201Space | DartsSpace | MobileSpace;
 
 export function spaceFromConfig(json: unknown): AnySpace {
-  const config: SpaceConfig = parseSpaceConfig(json);
-  switch (config.space) {
-    case 'nb201': return createNb201Space(config);
-    case 'darts': return createDartsSpace(config);
-    case 'mobile': return createMobileSpace(config);
-  }
+  const config = parseSpaceConfig(json);
+  return builtinSpace(config.space).createSpace(config);
 }

@@ -13,9 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorSplit } from '../evaluator/tensors';
-import { dartsCost } from '../model/cost-darts';
-import { mobileCost } from '../model/cost-mobile';
-import { nb201Cost } from '../model/cost-nb201';
+import { dartsCost, mobileCost, nb201Cost } from '../model/cost';
 import { Sgd } from '../optim/sgd';
 import type { DartsGenotype } from '../space/darts-genotype';
 import type { Nb201Genotype } from '../space/nb201';

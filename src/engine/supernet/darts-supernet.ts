@@ -22,7 +22,8 @@ import { batchNorm, conv2d, dense, globalAvgPool } from '../ops/layers';
 import { sequential, type Module } from '../ops/module';
 import { checkDartsGenotype, DARTS_CONCAT, DARTS_STEPS, type DartsEdge, type DartsGenotype } from '../space/darts-genotype';
 import { dartsToString } from '../space/darts-text';
-import { dartsReductionLayers, dartsSkeleton, type DartsSkeleton } from '../space/skeleton';
+import { dartsLayout, dartsOpStride } from '../space/darts/layout';
+import { dartsSkeleton, type DartsSkeleton } from '../space/skeleton';
 import { DARTS_OPS, type DartsGenotypeOp, type DartsOp } from '../../shared/space-vocab';
 import type { Rng } from '../util/rng';
 import { dartsEdgeCount, dartsEdgeIndex, deriveDartsGenotype, normalizeDartsBetas, softmaxRows } from './derive';
@@ -85,30 +86,21 @@ export function buildDartsSupernet(cfg: DartsSupernetConfig, rng: Rng): Supernet
   const poolBn = cfg.poolBn ?? true;
   const edgeNorm = cfg.edgeNormalization ?? false;
   const fastPath = checkFastPathOption(cfg.fastPath, 'DARTS supernet');
-  const reductions = dartsReductionLayers(sk.layers);
+  const layout = dartsLayout(sk);
 
-  const stemC = sk.stemMultiplier * sk.channels;
-  const stem = sequential(conv2d(sk.inputShape[2], stemC, 3, rng), batchNorm(stemC));
-  const cells: SearchCell[] = [];
-  let cPrevPrev = stemC;
-  let cPrev = stemC;
-  let C = sk.channels;
-  let reductionPrev = false;
-  for (let i = 0; i < sk.layers; i++) {
-    const reduction = reductions.includes(i);
-    if (reduction) C *= 2;
-    if (C % K !== 0) throw new Error(`DARTS supernet: cell ${i} has ${C} channels, not divisible by partialChannels K = ${K}`);
-    const pre0 = reductionPrev ? factorizedReduce(cPrevPrev, C, affine, rng) : reluConvBn(cPrevPrev, C, 1, 1, affine, rng);
-    const pre1 = reluConvBn(cPrev, C, 1, 1, affine, rng);
-    const cellC = C;
-    const strides = EDGE_INPUT.map((input) => (reduction && input < 2 ? 2 : 1));
-    const edges = strides.map((stride) => createMixedOp(ops, (op) => DARTS_OP_FACTORIES[op as DartsOp]({ C: cellC / K, stride, affine, rng, poolBn })));
-    const fast = edges.map((m, e) => createFastMixedOp(m, { space: 'darts', channels: cellC / K, poolBn, stride: strides[e] }));
-    cells.push({ reduction, pre0, pre1, edges, fast, C });
-    reductionPrev = reduction;
-    cPrevPrev = cPrev;
-    cPrev = DARTS_CONCAT.length * C;
-  }
+  const stemC = layout.stem.channels;
+  const stem = sequential(conv2d(layout.stem.inputShape[2], stemC, 3, rng), batchNorm(stemC));
+  const cells: SearchCell[] = layout.cells.map((slot) => {
+    const { C, reduction } = slot;
+    if (C % K !== 0) throw new Error(`DARTS supernet: cell ${slot.index} has ${C} channels, not divisible by partialChannels K = ${K}`);
+    const pre0 = slot.reductionPrev ? factorizedReduce(slot.in0[2], C, affine, rng) : reluConvBn(slot.in0[2], C, 1, 1, affine, rng);
+    const pre1 = reluConvBn(slot.in1[2], C, 1, 1, affine, rng);
+    const strides = EDGE_INPUT.map((input) => dartsOpStride(slot, input));
+    const edges = strides.map((stride) => createMixedOp(ops, (op) => DARTS_OP_FACTORIES[op as DartsOp]({ C: C / K, stride, affine, rng, poolBn })));
+    const fast = edges.map((m, e) => createFastMixedOp(m, { space: 'darts', channels: C / K, poolBn, stride: strides[e] }));
+    return { reduction, pre0, pre1, edges, fast, C };
+  });
+  const cPrev = layout.head.inputShape[2];
   const classifier = dense(cPrev, sk.numClasses, rng);
   const parts = [stem, ...cells.flatMap((c) => [c.pre0, c.pre1, ...c.edges])];
   const weights = [...parts.flatMap((m) => m.params), ...classifier.params];

@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createMobileSpace, type MobileGenotype, type MobileSpace, type MobileStage } from '../space/mobile';
 import type { MobileSpaceConfigInput } from '../../shared/space-config';
+import { mobileLayout } from '../space/mobile/layout';
 import { mobileSkeleton, seChannels, type MobileSkeleton } from '../space/skeleton';
 import type { Rng } from '../util/rng';
 import {
@@ -170,22 +171,14 @@ export function buildMobileSupernet(cfg: MobileSupernetConfig, rng: Rng): Mobile
     return classifier.apply(tf.mean(h, [1, 2]) as tf.Tensor2D, sk.numClasses);
   };
 
+  /** The subnet's own layout (space/mobile/layout.ts, as buildMobileNetwork walks it) picks the slices. */
   const subnetWeights = (g0: MobileGenotype): Sliced => {
     const g = space.validate(g0);
-    const parts: Sliced[] = [stemConv.slices(sk.inputShape[2], sk.stemChannels), stemBn.slices(sk.stemChannels)];
-    let c = sk.stemChannels;
-    g.stages.forEach((st, s) => {
-      const o = optionOf(st);
-      for (let b = 0; b < st.depth; b++) {
-        parts.push(layers[s][b][o].slices(c, specs(st, b)));
-        c = st.width;
-      }
-    });
-    if (head) {
-      parts.push(head.conv.slices(c, hm * c), head.bn.slices(hm * c));
-      c *= hm;
-    }
-    parts.push(classifier.slices(c, sk.numClasses));
+    const layout = mobileLayout(g, sk);
+    const parts: Sliced[] = [stemConv.slices(layout.stem.inputShape[2], layout.stem.channels), stemBn.slices(layout.stem.channels)];
+    for (const { stage, block, spec, input } of layout.blocks) parts.push(layers[stage][block][optionOf(spec)].slices(input[2], specs(spec, block)));
+    if (head && layout.headConv) parts.push(head.conv.slices(layout.headConv.inputShape[2], layout.headConv.outChannels), head.bn.slices(layout.headConv.outChannels));
+    parts.push(classifier.slices(layout.head.inputShape[2], layout.head.classes));
     return cat(parts);
   };
 

@@ -1,6 +1,6 @@
 /**
  * NAS-Bench-201 supernet (Dong & Yang, ICLR 2020, xautodl `TinyNetworkDarts` / `SearchCell`): the NB201 macro
- * skeleton of model/nb201-network.ts (stem conv3x3 + BN; three stages of N cells at C, 2C, 4C with a ResNet basic
+ * skeleton of space/nb201/network.ts (the one layout walk of space/nb201/layout.ts: stem conv3x3 + BN; three stages of N cells at C, 2C, 4C with a ResNet basic
  * block between stages; BN-ReLU, global average pooling, linear classifier) whose cells hold a MixedOp on each of
  * the 6 edges, built from NB201_OP_FACTORIES with affine-free batch norm (search mode). One alpha matrix [6, ops]
  * is shared by every cell, as in the benchmark's DARTS/GDAS/SETN searches.
@@ -13,8 +13,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm, conv2d, dense, globalAvgPool } from '../ops/layers';
 import { collect, sequential, type Module } from '../ops/module';
-import { NB201_OP_FACTORIES, reluConvBn, type OpContext } from '../ops/nb201-ops';
+import { NB201_OP_FACTORIES, type OpContext } from '../ops/nb201-ops';
 import { NB201_EDGES, NB201_OPS, nb201ToString, type Nb201Genotype, type Nb201Op } from '../space/nb201';
+import { nb201Layout, nb201Stages } from '../space/nb201/layout';
+import { nb201ReductionBlock } from '../space/nb201/reduction-block';
 import { nb201Skeleton, type Nb201Skeleton } from '../space/skeleton';
 import type { Rng } from '../util/rng';
 import { deriveNb201Genotype, softmax, softmaxRows } from './derive';
@@ -48,20 +50,6 @@ interface SearchCell extends Module {
   readonly fast: readonly FastMixedOp[];
 }
 
-/** ResNet basic block between NB201 stages (same as model/nb201-network.ts). */
-function reductionBlock(cIn: number, cOut: number, rng: Rng): Module {
-  const ctx: OpContext = { channels: cIn, rng, affine: true };
-  const convA = reluConvBn(cIn, cOut, 3, 2, ctx);
-  const convB = reluConvBn(cOut, cOut, 3, 1, ctx);
-  const shortcut = conv2d(cIn, cOut, 1, rng);
-  const { params, buffers } = collect([convA, convB, shortcut]);
-  return {
-    params,
-    buffers,
-    apply: (x, training) => tf.add(convB.apply(convA.apply(x, training), training), shortcut.apply(tf.avgPool(x, 2, 2, 'valid'), training)),
-  };
-}
-
 export function buildNb201Supernet(cfg: Nb201SupernetConfig, rng: Rng): Supernet<Nb201Genotype> {
   const sk = nb201Skeleton(cfg.skeleton);
   const ops = (cfg.ops ?? NB201_OPS).slice();
@@ -73,33 +61,33 @@ export function buildNb201Supernet(cfg: Nb201SupernetConfig, rng: Rng): Supernet
   const affine = cfg.affine ?? false;
   const edgeNorm = cfg.edgeNormalization ?? false;
   const fastPath = checkFastPathOption(cfg.fastPath, 'NB201 supernet');
-  const C = sk.channels;
-  const widths = [C, 2 * C, 4 * C];
-  for (const w of widths) {
-    if (w % K !== 0) throw new Error(`NB201 supernet: stage width ${w} is not divisible by partialChannels K = ${K}`);
+  for (const { c } of nb201Stages(sk)) {
+    if (c % K !== 0) throw new Error(`NB201 supernet: stage width ${c} is not divisible by partialChannels K = ${K}`);
   }
 
-  const stem = sequential(conv2d(sk.inputShape[2], C, 3, rng), batchNorm(C));
+  const layout = nb201Layout(sk);
+  const stem = sequential(conv2d(layout.stem.inputShape[2], layout.stem.out.c, 3, rng), batchNorm(layout.stem.out.c));
   const body: (Module | SearchCell)[] = [];
   const cells: SearchCell[] = [];
-  widths.forEach((w, stage) => {
-    if (stage > 0) body.push(reductionBlock(widths[stage - 1], w, rng));
-    for (let i = 0; i < sk.cellsPerStage; i++) {
-      const ctx: OpContext = { channels: w / K, rng, affine };
-      const edges = NB201_EDGES.map(() => createMixedOp(ops, (op) => NB201_OP_FACTORIES[op as Nb201Op](ctx)));
-      const cell: SearchCell = {
-        params: edges.flatMap((m) => m.params),
-        buffers: edges.flatMap((m) => m.buffers),
-        edges,
-        fast: edges.map((m) => createFastMixedOp(m, { space: 'nb201', channels: w / K })),
-        apply: () => { throw new Error('SearchCell.apply: cells run inside the supernet forward'); },
-      };
-      cells.push(cell);
-      body.push(cell);
+  for (const step of layout.body) {
+    if (step.kind === 'reduction') {
+      body.push(nb201ReductionBlock(step.from.c, step.to.c, rng));
+      continue;
     }
-  });
-  const lastBn = batchNorm(4 * C);
-  const classifier = dense(4 * C, sk.numClasses, rng);
+    const ctx: OpContext = { channels: step.at.c / K, rng, affine };
+    const edges = NB201_EDGES.map(() => createMixedOp(ops, (op) => NB201_OP_FACTORIES[op as Nb201Op](ctx)));
+    const cell: SearchCell = {
+      params: edges.flatMap((m) => m.params),
+      buffers: edges.flatMap((m) => m.buffers),
+      edges,
+      fast: edges.map((m) => createFastMixedOp(m, { space: 'nb201', channels: step.at.c / K })),
+      apply: () => { throw new Error('SearchCell.apply: cells run inside the supernet forward'); },
+    };
+    cells.push(cell);
+    body.push(cell);
+  }
+  const lastBn = batchNorm(layout.head.at.c);
+  const classifier = dense(layout.head.at.c, layout.head.classes, rng);
   const { params, buffers } = collect([stem, ...body, lastBn]);
   const weights = [...params, ...classifier.params];
 

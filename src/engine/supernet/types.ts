@@ -5,6 +5,7 @@
  * (alphas, and PC-DARTS' edge-normalisation betas) are separate lists, so that they get separate optimisers.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { SpaceId } from '../space/table';
 
 /** A group of architecture logits: one row per edge of a cell type, one column per candidate op. */
 export interface ArchGroup {
@@ -43,7 +44,7 @@ export type SupernetMode =
   | { readonly kind: 'path'; readonly path: SupernetPath };
 
 export interface Supernet<G> {
-  readonly space: 'nb201' | 'darts' | 'mobile';
+  readonly space: SpaceId;
   /** Candidate op names (columns of every alpha group). */
   readonly ops: readonly string[];
   /** Trainable network weights shared by all subnets (not the architecture parameters). */

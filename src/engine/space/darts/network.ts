@@ -1,20 +1,21 @@
 /**
  * The DARTS evaluation network (Liu, Simonyan & Yang, "DARTS: Differentiable Architecture Search", ICLR 2019;
  * quark0/darts `model.py`, NetworkCIFAR without the auxiliary head), exactly as space/skeleton.ts describes it and
- * model/cost-darts.ts counts it: stem conv3x3 + BN; `layers` cells, reductions at floor(layers/3) and
+ * space/darts/cost.ts counts it (both walk layout.ts): stem conv3x3 + BN; `layers` cells, reductions at floor(layers/3) and
  * floor(2*layers/3) doubling C; each cell preprocesses its two inputs (cells k-2 and k-1), every node sums two ops
  * on earlier states, and the cell concatenates its concat nodes; global average pool, dense.
  * Optional drop-path (model.py's drop_path: per-sample Bernoulli mask scaled by 1/keep, on every non-identity op,
  * training only), seeded.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DARTS_OP_FACTORIES, factorizedReduce, isIdentityOp, reluConvBn } from '../ops/darts-ops';
-import { batchNorm, conv2d, dense, globalAvgPool } from '../ops/layers';
-import { collect, sequential } from '../ops/module';
-import { checkDartsGenotype, type DartsEdge, type DartsGenotype } from '../space/darts-genotype';
-import { dartsReductionLayers, dartsSkeleton, type DartsSkeleton } from '../space/skeleton';
-import { createRng, type Rng } from '../util/rng';
-import { networkFrom, type Network } from './network';
+import { networkFrom, type Network } from '../../model/network';
+import { DARTS_OP_FACTORIES, factorizedReduce, isIdentityOp, reluConvBn } from '../../ops/darts-ops';
+import { batchNorm, conv2d, dense, globalAvgPool } from '../../ops/layers';
+import { collect, sequential } from '../../ops/module';
+import { createRng, type Rng } from '../../util/rng';
+import { checkDartsGenotype, type DartsEdge, type DartsGenotype } from '../darts-genotype';
+import { dartsSkeleton, type DartsSkeleton } from '../skeleton';
+import { dartsLayout, dartsOpStride } from './layout';
 
 /** Applied to an op's output during training (drop-path); identity when not dropping. */
 export type DropPath = (h: tf.Tensor4D) => tf.Tensor4D;
@@ -42,12 +43,12 @@ export interface DartsCell {
 
 /** One discrete DARTS cell (model.py's Cell) for the edges and concat list of a genotype's normal or reduce cell. */
 export function dartsCell(edges: readonly DartsEdge[], concat: readonly number[], spec: DartsCellSpec, rng: Rng): DartsCell {
-  const { C, reduction } = spec;
+  const { C } = spec;
   const affine = spec.affine ?? true;
   const pre0 = spec.reductionPrev ? factorizedReduce(spec.cPrevPrev, C, affine, rng) : reluConvBn(spec.cPrevPrev, C, 1, 1, affine, rng);
   const pre1 = reluConvBn(spec.cPrev, C, 1, 1, affine, rng);
   const ops = edges.map(([op, input]) => {
-    const stride = reduction && input < 2 ? 2 : 1;
+    const stride = dartsOpStride(spec, input);
     return { input, module: DARTS_OP_FACTORIES[op]({ C, stride, affine, rng }), identity: isIdentityOp(op, stride) };
   });
   const { params, buffers } = collect([pre0, pre1, ...ops.map((o) => o.module)]);
@@ -88,27 +89,15 @@ function checkDropProb(p: number): number {
 
 export function buildDartsNetwork(genotype: DartsGenotype, skeleton: DartsSkeleton, rng: Rng, options: DartsBuildOptions = {}): DartsNetwork {
   const g = checkDartsGenotype(genotype);
-  const sk = dartsSkeleton(skeleton);
-  const reductions = dartsReductionLayers(sk.layers);
-  const stemC = sk.stemMultiplier * sk.channels;
-  const stem = sequential(conv2d(sk.inputShape[2], stemC, 3, rng), batchNorm(stemC));
-  const cells: DartsCell[] = [];
-  let cPrevPrev = stemC;
-  let cPrev = stemC;
-  let C = sk.channels;
-  let reductionPrev = false;
-  for (let i = 0; i < sk.layers; i++) {
-    const reduction = reductions.includes(i);
-    if (reduction) C *= 2;
-    const cell = reduction
-      ? dartsCell(g.reduce, g.reduce_concat, { cPrevPrev, cPrev, C, reduction, reductionPrev }, rng)
-      : dartsCell(g.normal, g.normal_concat, { cPrevPrev, cPrev, C, reduction, reductionPrev }, rng);
-    cells.push(cell);
-    reductionPrev = reduction;
-    cPrevPrev = cPrev;
-    cPrev = cell.outChannels;
-  }
-  const classifier = dense(cPrev, sk.numClasses, rng);
+  const layout = dartsLayout(dartsSkeleton(skeleton));
+  const stemC = layout.stem.channels;
+  const stem = sequential(conv2d(layout.stem.inputShape[2], stemC, 3, rng), batchNorm(stemC));
+  const cells = layout.cells.map((slot) => {
+    const spec: DartsCellSpec = { cPrevPrev: slot.in0[2], cPrev: slot.in1[2], C: slot.C, reduction: slot.reduction, reductionPrev: slot.reductionPrev };
+    return slot.reduction ? dartsCell(g.reduce, g.reduce_concat, spec, rng) : dartsCell(g.normal, g.normal_concat, spec, rng);
+  });
+  const cPrev = layout.head.inputShape[2];
+  const classifier = dense(cPrev, layout.head.classes, rng);
   const dropRng = options.dropPathRng ?? createRng(rng.seed());
   let dropProb = checkDropProb(options.dropPathProb ?? 0);
 

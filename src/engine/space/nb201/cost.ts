@@ -4,14 +4,14 @@
  * deadEdges 'keep' (default) counts every non-'none' edge, as NAS-Bench-201's PyTorch network instantiates them
  * (its published params/FLOPs include ops on dead edges); 'prune' counts only live edges (nb201LiveEdges).
  */
-import { NB201_EDGES, type Nb201Genotype } from '../space/nb201';
-import { nb201LiveEdges } from '../space/nb201-canonical';
-import { nb201Skeleton, type Nb201Skeleton } from '../space/skeleton';
-import { CostGraph, summarize, type CostReport } from './cost-graph';
+import { CostGraph, summarize, type CostReport } from '../../model/cost-graph';
+import type { CostOptions } from '../descriptor';
+import { NB201_EDGES, type Nb201Genotype } from '../nb201';
+import { nb201LiveEdges } from '../nb201-canonical';
+import { nb201Skeleton, type Nb201Skeleton } from '../skeleton';
+import { nb201Layout } from './layout';
 
-export interface Nb201CostOptions {
-  readonly deadEdges?: 'keep' | 'prune';
-}
+export type Nb201CostOptions = CostOptions;
 
 function cell(G: CostGraph, name: string, x: number, g: Nb201Genotype, prune: boolean): number {
   const live = nb201LiveEdges(g);
@@ -38,24 +38,26 @@ function cell(G: CostGraph, name: string, x: number, g: Nb201Genotype, prune: bo
 export function nb201CostGraph(g: Nb201Genotype, skeleton: Partial<Nb201Skeleton> = {}, opts: Nb201CostOptions = {}): CostGraph {
   const sk = nb201Skeleton(skeleton);
   const prune = (opts.deadEdges ?? 'keep') === 'prune';
-  const C = sk.channels;
+  const layout = nb201Layout(sk);
   const G = new CostGraph();
-  let x = G.input(sk.inputShape);
-  x = G.conv('stem', x, { k: 3, cout: C, bn: true });
-  [C, 2 * C, 4 * C].forEach((c, s) => {
-    if (s > 0) {
-      const name = `reduction${s}`;
-      const a = G.conv(`${name}.conv_a`, x, { k: 3, stride: 2, cout: c, bn: true });
-      const b = G.conv(`${name}.conv_b`, a, { k: 3, cout: c, bn: true });
-      const p = G.pool(`${name}.shortcut.avgpool`, x, 2, 2);
-      const sc = G.conv(`${name}.shortcut.conv`, p, { k: 1, cout: c });
-      x = G.add(`${name}.add`, [b, sc]);
+  let x = G.input(layout.stem.inputShape);
+  x = G.conv('stem', x, { k: 3, cout: layout.stem.out.c, bn: true });
+  for (const step of layout.body) {
+    if (step.kind === 'cell') {
+      x = cell(G, `stage${step.stage + 1}.cell${step.index}`, x, g, prune);
+      continue;
     }
-    for (let i = 0; i < sk.cellsPerStage; i++) x = cell(G, `stage${s + 1}.cell${i}`, x, g, prune);
-  });
+    const name = `reduction${step.stage}`;
+    const c = step.to.c;
+    const a = G.conv(`${name}.conv_a`, x, { k: 3, stride: 2, cout: c, bn: true });
+    const b = G.conv(`${name}.conv_b`, a, { k: 3, cout: c, bn: true });
+    const p = G.pool(`${name}.shortcut.avgpool`, x, 2, 2);
+    const sc = G.conv(`${name}.shortcut.conv`, p, { k: 1, cout: c });
+    x = G.add(`${name}.add`, [b, sc]);
+  }
   x = G.bn('lastact', x);
   x = G.gap('gap', x);
-  G.dense('classifier', x, sk.numClasses);
+  G.dense('classifier', x, layout.head.classes);
   return G;
 }
 

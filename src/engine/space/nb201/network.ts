@@ -4,14 +4,16 @@
  * (stride 2) between stages, then BN-ReLU, global average pooling and a linear classifier.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNorm, conv2d, dense, globalAvgPool } from '../ops/layers';
-import { collect, sequential, type Module } from '../ops/module';
-import { NB201_OP_FACTORIES, reluConvBn, type OpContext } from '../ops/nb201-ops';
-import { tappedRelu, type ActivationTap } from '../ops/activation-tap';
-import { NB201_EDGES, type Nb201Genotype } from '../space/nb201';
-import type { Nb201Skeleton } from '../space/skeleton';
-import type { Rng } from '../util/rng';
-import { networkFrom, type Network } from './network';
+import { batchNorm, conv2d, dense, globalAvgPool } from '../../ops/layers';
+import { collect, sequential, type Module } from '../../ops/module';
+import { NB201_OP_FACTORIES, type OpContext } from '../../ops/nb201-ops';
+import { tappedRelu, type ActivationTap } from '../../ops/activation-tap';
+import { networkFrom, type Network } from '../../model/network';
+import type { Rng } from '../../util/rng';
+import { NB201_EDGES, type Nb201Genotype } from '../nb201';
+import type { Nb201Skeleton } from '../skeleton';
+import { nb201Layout } from './layout';
+import { nb201ReductionBlock } from './reduction-block';
 
 /** The NB201 skeleton (input, classes, C, N) shared with the cost counters. */
 export type Nb201NetworkConfig = Nb201Skeleton;
@@ -39,37 +41,16 @@ export function nb201Cell(g: Nb201Genotype, channels: number, rng: Rng, affine =
   };
 }
 
-/** ResNet basic block used between NB201 stages. */
-function reductionBlock(cIn: number, cOut: number, rng: Rng, tap?: ActivationTap): Module {
-  const ctx: OpContext = { channels: cIn, rng, affine: true, tap };
-  const convA = reluConvBn(cIn, cOut, 3, 2, ctx);
-  const convB = reluConvBn(cOut, cOut, 3, 1, ctx);
-  const shortcut = conv2d(cIn, cOut, 1, rng);
-  const { params, buffers } = collect([convA, convB, shortcut]);
-  return {
-    params,
-    buffers,
-    apply: (x, training) => {
-      const main = convB.apply(convA.apply(x, training), training);
-      const skip = shortcut.apply(tf.avgPool(x, 2, 2, 'valid'), training);
-      return tf.add(main, skip);
-    },
-  };
-}
-
 /** `tap` (optional) receives every ReLU output (the NASWOT proxy); without it nothing changes. */
 export function buildNb201Network(g: Nb201Genotype, cfg: Nb201NetworkConfig, rng: Rng, tap?: ActivationTap): Network {
-  const [, , inC] = cfg.inputShape;
-  const C = cfg.channels;
-  const stem = sequential(conv2d(inC, C, 3, rng), batchNorm(C));
-  const body: Module[] = [];
-  const widths = [C, 2 * C, 4 * C];
-  widths.forEach((w, stage) => {
-    if (stage > 0) body.push(reductionBlock(widths[stage - 1], w, rng, tap));
-    for (let i = 0; i < cfg.cellsPerStage; i++) body.push(nb201Cell(g, w, rng, true, tap));
-  });
-  const lastBn = batchNorm(4 * C);
-  const classifier = dense(4 * C, cfg.numClasses, rng);
+  const layout = nb201Layout(cfg);
+  const C = layout.stem.out.c;
+  const stem = sequential(conv2d(layout.stem.inputShape[2], C, 3, rng), batchNorm(C));
+  const body = layout.body.map((step) => (step.kind === 'reduction'
+    ? nb201ReductionBlock(step.from.c, step.to.c, rng, tap)
+    : nb201Cell(g, step.at.c, rng, true, tap)));
+  const lastBn = batchNorm(layout.head.at.c);
+  const classifier = dense(layout.head.at.c, layout.head.classes, rng);
   const modules = [stem, ...body, lastBn];
   const { params, buffers } = collect(modules);
   return networkFrom([...params, ...classifier.params], buffers, (x, training) => {

@@ -1,10 +1,11 @@
 /**
  * Cost of a DARTS network (Liu et al., ICLR 2019; NetworkCIFAR without the auxiliary head) from its genotype,
- * without building it. Network: see space/skeleton.ts. Counting rules: see cost-graph.ts.
+ * without building it. Network: see space/skeleton.ts, walked by layout.ts. Counting rules: see cost-graph.ts.
  */
-import type { DartsEdge, DartsGenotype } from '../space/darts-genotype';
-import { dartsReductionLayers, dartsSkeleton, type DartsSkeleton } from '../space/skeleton';
-import { CostGraph, summarize, type CostReport } from './cost-graph';
+import { CostGraph, summarize, type CostReport } from '../../model/cost-graph';
+import type { DartsEdge, DartsGenotype } from '../darts-genotype';
+import { dartsSkeleton, type DartsSkeleton } from '../skeleton';
+import { dartsLayout, dartsOpStride } from './layout';
 
 /** ReLU, two conv1x1 stride 2 with cout/2 channels each, concat, BN(cout). */
 function factorizedReduce(G: CostGraph, name: string, x: number, cout: number): number {
@@ -38,39 +39,31 @@ function op(G: CostGraph, name: string, x: number, [opName]: DartsEdge, stride: 
 }
 
 export function dartsCostGraph(g: DartsGenotype, skeleton: Partial<DartsSkeleton> = {}): CostGraph {
-  const sk = dartsSkeleton(skeleton);
-  const reductions = dartsReductionLayers(sk.layers);
+  const layout = dartsLayout(dartsSkeleton(skeleton));
   const G = new CostGraph();
-  const x = G.input(sk.inputShape);
-  const stemC = sk.stemMultiplier * sk.channels;
-  const stem = G.conv('stem', x, { k: 3, cout: stemC, bn: true });
+  const x = G.input(layout.stem.inputShape);
+  const stem = G.conv('stem', x, { k: 3, cout: layout.stem.channels, bn: true });
   let s0 = stem;
   let s1 = stem;
-  let C = sk.channels;
-  let reductionPrev = false;
-  for (let i = 0; i < sk.layers; i++) {
-    const reduction = reductions.includes(i);
-    if (reduction) C *= 2;
-    const name = `cell${i}`;
-    const p0 = reductionPrev ? factorizedReduce(G, `${name}.preprocess0`, s0, C) : G.conv(`${name}.preprocess0`, s0, { k: 1, cout: C, bn: true });
+  for (const slot of layout.cells) {
+    const { C, reduction } = slot;
+    const name = `cell${slot.index}`;
+    const p0 = slot.reductionPrev ? factorizedReduce(G, `${name}.preprocess0`, s0, C) : G.conv(`${name}.preprocess0`, s0, { k: 1, cout: C, bn: true });
     const p1 = G.conv(`${name}.preprocess1`, s1, { k: 1, cout: C, bn: true });
     const states = [p0, p1];
     const edges = reduction ? g.reduce : g.normal;
     const concat = reduction ? g.reduce_concat : g.normal_concat;
     for (let k = 0; k < edges.length / 2; k++) {
-      const outs = [edges[2 * k], edges[2 * k + 1]].map((edge, e) => {
-        const stride = reduction && edge[1] < 2 ? 2 : 1;
-        return op(G, `${name}.node${k + 2}.${e}.${edge[0]}`, states[edge[1]], edge, stride, C);
-      });
+      const outs = [edges[2 * k], edges[2 * k + 1]].map((edge, e) =>
+        op(G, `${name}.node${k + 2}.${e}.${edge[0]}`, states[edge[1]], edge, dartsOpStride(slot, edge[1]), C));
       states.push(G.add(`${name}.node${k + 2}`, outs));
     }
     const out = G.concat(`${name}.concat`, concat.map((s) => states[s]));
     s0 = s1;
     s1 = out;
-    reductionPrev = reduction;
   }
   const pooled = G.gap('gap', s1);
-  G.dense('classifier', pooled, sk.numClasses);
+  G.dense('classifier', pooled, layout.head.classes);
   return G;
 }
 
