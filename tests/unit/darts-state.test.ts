@@ -13,8 +13,8 @@ import { disposeSplit, type TensorSplit } from '../../src/engine/evaluator/tenso
 import { buildNb201Supernet, type Nb201SupernetConfig } from '../../src/engine/supernet/nb201-supernet';
 import { checkpointFromJson, checkpointToJson } from '../../src/engine/supernet/state';
 import type { OneShotEvent } from '../../src/engine/supernet/events';
-import { DartsSearch, type DartsOptionsInput, type StepReport } from '../../src/engine/strategy/darts';
-import { createPcDartsSearch } from '../../src/engine/strategy/pc-darts';
+import { DartsSearch, type DartsOptionsInput, type StepReport } from '../../src/engine/oneshot/darts';
+import { createPcDartsSearch } from '../../src/engine/oneshot/pc-darts';
 import type { Nb201Genotype } from '../../src/engine/space/nb201';
 import { createRng } from '../../src/engine/util/rng';
 
