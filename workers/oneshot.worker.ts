@@ -46,7 +46,7 @@ const api: OneShotWorkerApi = {
     const valid = validateOneShotConfig(config);
     const now = Date.now();
     const run: OneShotRunRecord = {
-      version: ONESHOT_RUN_VERSION, id: crypto.randomUUID(), config: valid, status: 'created', epoch: 0, stepsPerEpoch: 0, phase: 'train',
+      version: ONESHOT_RUN_VERSION, id: crypto.randomUUID(), config: valid, status: 'created', stopCause: null, epoch: 0, stepsPerEpoch: 0, phase: 'train',
       history: emptyOneShotHistory(), arch: null, createdAt: now, updatedAt: now,
     };
     await putOneShotRun(await openDb(), run);
@@ -56,7 +56,7 @@ const api: OneShotWorkerApi = {
   async resume(runId, onEvent) {
     const run = await getOneShotRun(await openDb(), runId);
     if (!run) throw new Error(`One-shot run ${runId} is not in this browser's storage`);
-    if (run.status === 'done' || run.status === 'stopped-early') return run;
+    if (run.status === 'done') return run;
     return launch(run, onEvent);
   },
   async stop() {

@@ -13,7 +13,7 @@ export * from './anti-collapse';
 export { recalibrateBatchNorm } from './bn-recalibrate';
 export { BatchStream, gatherBatch, sliceBatch, type BatchStreamState } from './batches';
 export {
-  checkpointFromJson, checkpointToJson, CheckpointError, ONE_SHOT_STATE_VERSION,
+  checkpointFromJson, checkpointToJson, CheckpointError,
   type JsonCheckpoint, type OneShotCheckpoint, type TensorData,
 } from './state';
 export * from './ranking-check';
