@@ -6,10 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { quadrantSplits } from '../helpers/synthetic';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { quadrantDataset, quadrantSplits } from '../helpers/synthetic';
 import { disposeSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
 import { migrateOneShotMeta } from '../../src/engine/oneshot/checkpoint-meta';
 import { DartsSearch } from '../../src/engine/oneshot/darts';
+import { validateOneShotConfig } from '../../src/engine/search/oneshot-config';
+import { runOneShotSearch, type OneShotRunHost, type OneShotSavePoint } from '../../src/engine/search/oneshot-run';
 import { SposSearch } from '../../src/engine/oneshot/spos';
 import { createNb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
@@ -194,4 +198,35 @@ describe('corrupt one-shot checkpoints are rejected, naming the field', () => {
     expect([b.status, b.phase]).toEqual(['running', 'train']);
     free(a); free(b);
   });
+});
+
+describe('runOneShotSearch speaks the shared status words', () => {
+  const example = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../examples/oneshot-darts.json'), 'utf8'));
+  const config = validateOneShotConfig({ ...example, space: 'nb201', channels: 2, epochs: 2, batchSize: 8, trainSamples: 16, validSamples: 16 });
+  const dataset = quadrantDataset(48, 8, 2);
+  const ids = (from: number, to: number) => Uint32Array.from({ length: to - from }, (_, i) => from + i);
+  const split = { train: ids(0, 16), valid: ids(16, 32), test: ids(32, 48) };
+  const host = (signal: { aborted: boolean }, saves: { point: OneShotSavePoint; state: OneShotCheckpoint }[], abortAfterSave = false): OneShotRunHost => ({
+    signal, onEvent: () => undefined, yieldNow: async () => undefined,
+    save: async (point) => {
+      saves.push({ point, state: await point.state() });
+      if (abortAfterSave) signal.aborted = true;
+    },
+  });
+
+  it('a stopped run pauses the searcher (checkpoint status paused); resuming runs it to done (exhausted)', async () => {
+    const saves: { point: OneShotSavePoint; state: OneShotCheckpoint }[] = [];
+    const first = await runOneShotSearch({ config, dataset, split }, host({ aborted: false }, saves, true));
+    expect([first.status, first.stopCause, first.epoch]).toEqual(['paused', null, 1]);
+    const last = saves.at(-1)!;
+    expect([last.point.status, last.point.stopCause, last.state.meta.status]).toEqual(['paused', null, 'paused']);
+    const resumed: typeof saves = [];
+    const second = await runOneShotSearch({ config, dataset, split, checkpoint: last.state }, host({ aborted: false }, resumed));
+    expect([second.status, second.stopCause, second.epoch]).toEqual(['done', 'exhausted', 2]);
+    expect(resumed.at(-1)!.state.meta).toMatchObject({ status: 'done', stopCause: 'exhausted' });
+    // A checkpoint of a search that failed inside the searcher is refused.
+    const failed = { ...last.state, meta: { ...last.state.meta, status: 'failed', stopCause: 'internal', failure: 'loss became NaN' } };
+    await expect(runOneShotSearch({ config, dataset, split, checkpoint: failed }, host({ aborted: false }, [])))
+      .rejects.toThrow(/darts: the checkpoint is of a search that failed \(loss became NaN\); start a new run/);
+  }, 60_000);
 });

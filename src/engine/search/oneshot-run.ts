@@ -125,6 +125,15 @@ export function buildOneShotSupernet(config: OneShotConfig, input: { readonly in
   }
 }
 
+/**
+ * A searcher restored from a checkpoint: paused / interrupted / failed (external) goes on running; done stays
+ * done (nothing more to train or rank); failed inside the searcher cannot go on.
+ */
+function resumeRestored(s: { readonly name: string; readonly status: SearchStatus; readonly failure: string | null; canResume(): boolean; resume(): void }): void {
+  if (s.canResume()) s.resume();
+  else if (s.status === 'failed') throw new Error(`${s.name}: the checkpoint is of a search that failed (${s.failure ?? 'unknown error'}); start a new run`);
+}
+
 /** Runs (or resumes) one search to its end, an early stop, or the host's abort (status 'paused'). */
 export async function runOneShotSearch(input: OneShotRunInput, host: OneShotRunHost): Promise<OneShotRunOutcome> {
   const { config, dataset: ds, split } = input;
@@ -152,7 +161,7 @@ export async function runOneShotSearch(input: OneShotRunInput, host: OneShotRunH
       }, built.cost);
       searcher = s;
       if (checkpoint) s.loadStateDict(checkpoint);
-      if (s.canResume()) s.resume();
+      resumeRestored(s);
       let epoch = checkpoint ? Number(checkpoint.meta.epoch ?? 0) : 0;
       let globalStep = checkpoint ? Number(checkpoint.meta.globalStep ?? 0) : 0;
       host.onStart?.({ stepsPerEpoch: s.stepsPerEpoch, space: config.space, weights: net.weights.length });
@@ -249,7 +258,7 @@ export async function runOneShotSearch(input: OneShotRunInput, host: OneShotRunH
     const d = pc ? createPcDartsSearch(net, data, dartsOpts) : new DartsSearch<unknown>(net, data, dartsOpts);
     searcher = d;
     if (checkpoint) d.loadStateDict(checkpoint);
-    if (d.canResume()) d.resume();
+    resumeRestored(d);
     host.onStart?.({ stepsPerEpoch: d.stepsPerEpoch, space: config.space, weights: net.weights.length });
     let derived: { arch: string; validAcc: number | null } | null = null;
     const track = (e: OneShotEvent<unknown>) => {
