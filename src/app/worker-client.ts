@@ -3,6 +3,7 @@
  * on the first call, its events reach listeners through one comlink proxy, and a cooperative stop that
  * gets no answer in time terminates the worker (whatever it stored stays stored).
  *
+ * A call may take an AbortSignal (abortable()): aborting it terminates the worker.
  * Every call in flight is tracked: when the worker goes away — terminate() (a stop that timed out, a dispose)
  * or a crash (its 'error' event: a script that failed to load, an uncaught error) — each one is rejected with a
  * WorkerTerminatedError instead of hanging for ever. The worker side is workers/job.ts.
@@ -87,6 +88,19 @@ export class WorkerClient<Api, Event> {
       this.pendingCalls.add(kill);
       call.then(resolve, reject).finally(() => this.pendingCalls.delete(kill));
     });
+  }
+
+  /**
+   * A call that `signal` can cancel (the squoosh pattern): an abort terminates the worker, which rejects this
+   * call and every other one in flight with an AbortError; the next call starts a fresh worker.
+   */
+  protected abortable<T>(signal: AbortSignal | undefined, call: (api: Comlink.Remote<Api>) => Promise<T>): Promise<T> {
+    if (signal?.aborted) return Promise.reject(new WorkerTerminatedError(`Cancelled before ${this.label} was asked`, false));
+    const pending = call(this.remote());
+    if (!signal) return pending;
+    const onAbort = () => this.terminate();
+    signal.addEventListener('abort', onAbort, { once: true });
+    return pending.finally(() => signal.removeEventListener('abort', onAbort));
   }
 
   /** Sends a cooperative stop/cancel; if the worker does not answer within `graceMs`, terminates it. */

@@ -75,6 +75,7 @@ class TestClient extends WorkerClient<TestApi, never> {
   sleep(ms: number) { return this.remote().sleep(ms); }
   crashSoon() { return this.remote().crashSoon(); }
   fail(m: string) { return this.remote().fail(m); }
+  sleepUnless(signal: AbortSignal, ms: number) { return this.abortable(signal, (api) => api.sleep(ms)); }
   stop(ask: (api: TestApi) => Promise<unknown>, graceMs: number) {
     return this.askOrTerminate((api) => ask(api as unknown as TestApi), graceMs);
   }
@@ -129,5 +130,22 @@ describe('WorkerClient', () => {
     expect(c.spawned).toBe(1);
     // Before any call there is nothing to stop.
     expect(await new TestClient().stop((api) => api.hang(), 10)).toBe('answered');
+  });
+
+  it('abortable(): aborting the signal terminates the worker and rejects the call; an aborted signal never reaches it', async () => {
+    const c = new TestClient();
+    const ac = new AbortController();
+    const call = c.sleepUnless(ac.signal, 60_000);
+    const other = c.hang();
+    await c.echo(0);
+    ac.abort();
+    await expect(call).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(other).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(c.sleepUnless(ac.signal, 1)).rejects.toMatchObject({ name: 'AbortError', message: 'Cancelled before the test worker was asked' });
+    expect(c.spawned).toBe(1);
+    // Not aborted: the answer comes back and the listener is gone.
+    expect(await c.sleepUnless(new AbortController().signal, 1)).toBe('slept');
+    expect(c.spawned).toBe(2);
+    c.terminate();
   });
 });
