@@ -36,8 +36,8 @@ import { buildNb201Supernet } from '../src/engine/supernet/nb201-supernet';
 import { buildDartsSupernet } from '../src/engine/supernet/darts-supernet';
 import { earlyStopCheck, INITIAL_EARLY_STOP, NO_ANTI_COLLAPSE, rankingSignature, type AntiCollapseOptions } from '../src/engine/supernet/anti-collapse';
 import type { OneShotEvent } from '../src/engine/supernet/events';
-import { DartsSearch } from '../src/engine/strategy/darts';
-import { compareStepCost, type StepCost } from '../src/engine/strategy/pc-darts';
+import { DartsSearch } from '../src/engine/oneshot/darts';
+import { compareStepCost, type StepCost } from '../src/engine/oneshot/pc-darts';
 import type { Nb201Genotype } from '../src/engine/space/nb201';
 import { createRng } from '../src/engine/util/rng';
 

@@ -1,7 +1,7 @@
 /**
  * Benchmark workloads on the engine's real supernets, i.e. the code the One-shot worker runs: buildDartsSupernet /
  * buildNb201Supernet (with the fused fast path on for impl 'fast', off for 'plain') and the DARTS searcher's weight
- * step (strategy/darts.ts): mixture forward on a training batch, gradients of the cross-entropy w.r.t. the
+ * step (oneshot/darts.ts): mixture forward on a training batch, gradients of the cross-entropy w.r.t. the
  * weights, gradient-norm clip at 5, SGD with momentum 0.9 and weight decay 3e-4 at lr 0.025.
  *  - darts-supernet: model_search.py's Network, stem multiplier 3, `layers` cells (reductions at layers/3 and
  *    2*layers/3), all 8 DARTS ops;
@@ -14,7 +14,7 @@ import { buildDartsSupernet } from '../src/engine/supernet/darts-supernet';
 import { crossEntropy } from '../src/engine/supernet/loss';
 import { buildNb201Supernet } from '../src/engine/supernet/nb201-supernet';
 import type { Supernet } from '../src/engine/supernet/types';
-import { valueAndGrads } from '../src/engine/strategy/darts-architect';
+import { valueAndGrads } from '../src/engine/oneshot/darts-architect';
 import { createRng } from '../src/engine/util/rng';
 import { profileKernels, type NamedTensor, type StepProfile, type Workload, type WorkloadSpec } from './workloads';
 

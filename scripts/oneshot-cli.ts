@@ -141,7 +141,7 @@ export async function runOneShotCli(argv: string[], repoRoot: string): Promise<n
   const summary = { strategy: cfg.method, seed: cfg.seed, queries: spos ? subnets : epochsRun, queries_unit: spos ? 'subnets' : 'epochs', best };
   if (cli.out) {
     const out = path.resolve(cli.out);
-    const run = { version: 1, kind: 'oneshot', config: cfg, status: outcome.status, stopReason: outcome.stopReason, summary, rankingCheck: outcome.rankingCheck, history };
+    const run = { version: 1, kind: 'oneshot', config: cfg, status: outcome.status, stopCause: outcome.stopCause, stopReason: outcome.stopReason, summary, rankingCheck: outcome.rankingCheck, history };
     writeFileSync(out, `${JSON.stringify(run, null, 1)}\n`);
     log(`wrote ${out}`);
   }

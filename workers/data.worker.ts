@@ -35,6 +35,7 @@ import type {
   Thumb,
 } from '../src/protocol/data-api';
 import { createImageDecoder } from './image-decode';
+import { JobRunner } from './job';
 
 /** Thumbnails per class and classes shown in a preview. */
 const THUMBS_PER_CLASS = 8;
@@ -53,7 +54,8 @@ interface Pending {
 }
 
 let pending: Pending | null = null;
-let active: AbortController | null = null;
+/** One import or commit at a time (workers/job.ts); errors leave in their wire form. */
+const jobs = new JobRunner(() => 'Another import or commit is running; cancel it or wait for it to finish', { toWire });
 
 const macrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
@@ -74,12 +76,6 @@ function reporter(emit: (e: DataEvent) => void, phase: DataPhase, unit: DataEven
       emit({ type: 'progress', phase, done: Math.min(done, total), total, unit });
     }
   };
-}
-
-function begin(): AbortController {
-  if (active) throw new Error('Another import or commit is running; cancel it or wait for it to finish');
-  active = new AbortController();
-  return active;
 }
 
 /** Errors as they should cross the boundary (see the file comment). */
@@ -420,25 +416,20 @@ function pendingFor(id: string): Pending {
 
 const api: DataWorkerApi = {
   preview: (source, onEvent) =>
-    guarded(async () => {
-      const controller = begin();
+    jobs.run('an import', async (signal) => {
       pending = null; // free the previous preview's memory before reading the next one
-      try {
-        const loaded = await load(source, controller.signal, emitter(onEvent));
-        if (controller.signal.aborted) throw new AbortedError('The import');
-        const id = crypto.randomUUID();
-        const preview = buildPreview(id, source.kind, loaded);
-        pending = { id, ds: loaded.ds, preview };
-        return Comlink.transfer(preview, transferablesOf(preview));
-      } finally {
-        active = null;
-      }
+      const loaded = await load(source, signal, emitter(onEvent));
+      if (signal.aborted) throw new AbortedError('The import');
+      const id = crypto.randomUUID();
+      const preview = buildPreview(id, source.kind, loaded);
+      pending = { id, ds: loaded.ds, preview };
+      return Comlink.transfer(preview, transferablesOf(preview));
     }),
 
   previewSplit: (previewId, spec) => guarded(async () => splitFor(pendingFor(previewId), spec).summary),
 
-  commit: (previewId, request: CommitRequest, onEvent) =>
-    guarded(async (): Promise<CommitResult> => {
+  commit: async (previewId, request: CommitRequest, onEvent): Promise<CommitResult> => {
+    const { p, name, split, summary } = await guarded(async () => {
       const p = pendingFor(previewId);
       const name = request.name.trim();
       if (name.length === 0) throw new Error('Give the dataset a name');
@@ -447,40 +438,39 @@ const api: DataWorkerApi = {
       if (summary.sizes.train === 0 || summary.sizes.valid === 0) {
         throw new Error(`This split leaves the ${summary.sizes.train === 0 ? 'training' : 'validation'} part empty; a search needs both. Change the fractions.`);
       }
-      const controller = begin();
-      try {
-        const emit = emitter(onEvent);
-        const id = `user:${crypto.randomUUID()}`;
-        const ds: ImageDataset = { ...p.ds, name };
-        const spec = summary.spec;
-        const meta = await putDataset(await openDb(), id, ds, {
-          source: p.preview.source,
-          builtin: false,
-          split: {
-            method: spec.method,
-            seed: spec.method === 'stratified' ? spec.seed : 0,
-            train: split.train,
-            valid: split.valid,
-            test: split.test,
-            spec,
-            fingerprint: summary.fingerprint,
-          },
-          signal: controller.signal,
-          onProgress: (done, total) => emit({ type: 'progress', phase: 'storing', done, total, unit: 'chunks' }),
-        });
-        pending = null;
-        return { id, name: meta.name, count: meta.count, bytes: meta.bytes, split: summary };
-      } finally {
-        active = null;
-      }
-    }),
+      return { p, name, split, summary };
+    });
+    return jobs.run('storing a dataset', async (signal) => {
+      const emit = emitter(onEvent);
+      const id = `user:${crypto.randomUUID()}`;
+      const ds: ImageDataset = { ...p.ds, name };
+      const spec = summary.spec;
+      const meta = await putDataset(await openDb(), id, ds, {
+        source: p.preview.source,
+        builtin: false,
+        split: {
+          method: spec.method,
+          seed: spec.method === 'stratified' ? spec.seed : 0,
+          train: split.train,
+          valid: split.valid,
+          test: split.test,
+          spec,
+          fingerprint: summary.fingerprint,
+        },
+        signal,
+        onProgress: (done, total) => emit({ type: 'progress', phase: 'storing', done, total, unit: 'chunks' }),
+      });
+      pending = null;
+      return { id, name: meta.name, count: meta.count, bytes: meta.bytes, split: summary };
+    });
+  },
 
   async discard(previewId) {
     if (pending?.id === previewId) pending = null;
   },
 
   async cancel() {
-    active?.abort();
+    jobs.abort();
   },
 };
 

@@ -28,7 +28,7 @@ const yieldNow = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export async function runOneShot(db: Db, initial: OneShotRunRecord, backend: BackendName, onEvent: OneShotEventListener, signal: AbortSignal): Promise<OneShotRunRecord> {
-  let run: OneShotRunRecord = { ...initial, status: 'running', backend, updatedAt: Date.now(), error: undefined };
+  let run: OneShotRunRecord = { ...initial, status: 'running', stopCause: null, backend, updatedAt: Date.now(), error: undefined };
   let history = run.history ?? emptyOneShotHistory();
   const emit = (e: OneShotUiEvent) => {
     history = foldOneShotEvent(history, e);
@@ -39,7 +39,7 @@ export async function runOneShot(db: Db, initial: OneShotRunRecord, backend: Bac
     const sd = await p.state();
     const cp: OneShotCheckpointRecord = { version: ONESHOT_CHECKPOINT_VERSION, runId: run.id, epoch: p.epoch, globalStep: p.globalStep, meta: sd.meta, tensors: sd.tensors, updatedAt: Date.now() };
     const arch = history.genotypes.at(-1)?.arch ?? history.ranked?.[0]?.arch ?? run.arch;
-    run = { ...run, status: p.status ?? run.status, epoch: p.epoch, phase: p.phase, history, arch, updatedAt: Date.now() };
+    run = { ...run, status: p.status ?? run.status, stopCause: p.status ? p.stopCause : run.stopCause, epoch: p.epoch, phase: p.phase, history, arch, updatedAt: Date.now() };
     await commitOneShotCheckpoint(db, run, cp);
     onEvent({ type: 'checkpoint', epoch: p.epoch, globalStep: p.globalStep });
     onEvent({ type: 'run', run });

@@ -1,7 +1,8 @@
 /**
  * The profile worker (issue 7): latency lookup tables, the LUT predictor and its validation, and the same model
  * on every backend of this device. It exposes ONE typed api object with comlink (the squoosh pattern); backends
- * are initialised by workers/backend.ts. One job runs at a time; cancel() stops it between measurements.
+ * are initialised by workers/backend.ts. One job runs at a time (workers/job.ts); cancel() stops it between
+ * measurements.
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs-core';
@@ -24,8 +25,10 @@ import {
   type ProfileWorkerApi,
 } from '../src/protocol/profile-api';
 import { fingerprintOf, initBackendByName } from './backend';
+import { cancelledAs, JobRunner } from './job';
 
-let active: { controller: AbortController; done: Promise<unknown> } | null = null;
+/** Once a job is cancelled, whatever it throws (a measurement cut short) reports as cancelled. */
+const jobs = new JobRunner((what) => `The profiler is busy; cancel the running job before starting ${what}`, { toWire: cancelledAs('The profiler job') });
 let lastLutId: string | null = null;
 const cache = new Map<string, LutRecord>();
 
@@ -44,18 +47,6 @@ function throttled(send: () => void, done: number, total: number, state: { last:
   if (done < total && t - state.last < 100) return;
   state.last = t;
   send();
-}
-
-async function exclusive<T>(what: string, job: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  if (active) throw new Error(`The profiler is busy; cancel the running job before starting ${what}`);
-  const controller = new AbortController();
-  const done = job(controller.signal);
-  active = { controller, done };
-  try {
-    return await done;
-  } finally {
-    active = null;
-  }
 }
 
 function checkBackend(x: unknown): BackendName {
@@ -90,14 +81,9 @@ async function loadLut(id?: string): Promise<LutRecord> {
   return r;
 }
 
-function toAborted(e: unknown, signal: AbortSignal): never {
-  if (signal.aborted && !(e instanceof AbortedError)) throw new AbortedError('The profiler job');
-  throw e;
-}
-
 const api: ProfileWorkerApi = {
   buildLut(spec: LutSpec, onEvent) {
-    return exclusive('a new latency table', async (signal) => {
+    return jobs.run('a new latency table', async (signal) => {
       const spaceId = checkSpace(spec?.spaceId);
       const backend = checkBackend(spec?.backend);
       const fingerprint = await useBackend(backend, onEvent);
@@ -117,7 +103,7 @@ const api: ProfileWorkerApi = {
           if (p.phase === 'warmup') onEvent?.({ type: 'lut-progress', phase: 'warmup', done: 0, total: 1, item: 'warming up' });
           else throttled(() => onEvent?.({ type: 'lut-progress', phase: p.phase, done: p.done, total: p.total, item: p.phase === 'ops' ? p.key : p.label }), p.done, p.total, progress);
         },
-      }).catch((e: unknown) => toAborted(e, signal));
+      });
       const record: LutRecord = { ...lut, version: LUT_RECORD_VERSION, id: lutIdOf(lut), createdAt: Date.now() };
       const summary = await putLut(await openDb(), record);
       cache.set(record.id, record);
@@ -150,7 +136,7 @@ const api: ProfileWorkerApi = {
   },
 
   validate(sampleSize, onEvent, lutId) {
-    return exclusive('a validation', async (signal) => {
+    return jobs.run('a validation', async (signal) => {
       const lut = await loadLut(lutId);
       const fp = await useBackend(checkBackend(lut.fingerprint.backend), onEvent);
       if (fingerprintKey(fp) !== lut.fingerprintKey) {
@@ -160,7 +146,7 @@ const api: ProfileWorkerApi = {
       const report = await validateLut(lut, {
         sampleSize, now, signal, yieldNow,
         onProgress: (done, total) => throttled(() => onEvent?.({ type: 'validate-progress', done, total }), done, total, progress),
-      }).catch((e: unknown) => toAborted(e, signal));
+      });
       await putLutReport(await openDb(), lut.id, report);
       cache.set(lut.id, { ...lut, report });
       return report;
@@ -168,7 +154,7 @@ const api: ProfileWorkerApi = {
   },
 
   compareBackends(spec: ModelSpec, onEvent) {
-    return exclusive('a backend comparison', async (signal): Promise<BackendComparisonResult> => {
+    return jobs.run('a backend comparison', async (signal): Promise<BackendComparisonResult> => {
       const spaceId = checkSpace(spec?.spaceId);
       const skeleton = normalizeSkeleton(spaceId, spec.skeleton ?? {});
       const batchSize = spec.batchSize ?? 1;
@@ -218,11 +204,7 @@ const api: ProfileWorkerApi = {
     return a.available ? fingerprintOf(a) : null;
   },
 
-  async cancel() {
-    if (!active) return;
-    active.controller.abort();
-    await active.done.catch(() => undefined);
-  },
+  cancel: () => jobs.stop(),
 };
 
 Comlink.expose(api);

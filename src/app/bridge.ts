@@ -1,6 +1,7 @@
 /**
  * The one client of the search worker (the squoosh pattern): starts it lazily, forwards typed events to
- * listeners, and can terminate it when a cooperative stop does not arrive in time.
+ * listeners, and can terminate it when a cooperative stop does not arrive in time (calls in flight are then
+ * rejected by WorkerClient, see worker-client.ts).
  */
 import type { BackendChoice, BackendReport } from '../protocol/backend';
 import type { SearchEvent } from '../protocol/events';
@@ -10,7 +11,7 @@ import { WorkerClient } from './worker-client';
 
 export class SearchBridge extends WorkerClient<SearchWorkerApi, SearchEvent> {
   constructor() {
-    super(() => new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module', name: 'search' }));
+    super(() => new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module', name: 'search' }), 'the search worker');
   }
 
   init(choice: BackendChoice): Promise<BackendReport> {

@@ -2,20 +2,45 @@
  * The client side of one worker (the squoosh pattern), shared by every bridge: the worker starts lazily
  * on the first call, its events reach listeners through one comlink proxy, and a cooperative stop that
  * gets no answer in time terminates the worker (whatever it stored stays stored).
+ *
+ * A call may take an AbortSignal (abortable()): aborting it terminates the worker.
+ * Every call in flight is tracked: when the worker goes away — terminate() (a stop that timed out, a dispose)
+ * or a crash (its 'error' event: a script that failed to load, an uncaught error) — each one is rejected with a
+ * WorkerTerminatedError instead of hanging for ever. The worker side is workers/job.ts.
  */
 import * as Comlink from 'comlink';
 
+/** What the client needs of a worker: a DOM Worker, or a test's node:worker_threads adapter. */
+export type WorkerLike = Comlink.Endpoint & { terminate(): void };
+
+/**
+ * A call that was in flight when its worker went away. name 'AbortError' when the client terminated it (the
+ * call was cancelled), 'WorkerCrashedError' when the worker crashed.
+ */
+export class WorkerTerminatedError extends Error {
+  constructor(message: string, readonly crashed: boolean) {
+    super(message);
+    this.name = crashed ? 'WorkerCrashedError' : 'AbortError';
+  }
+}
+
 export class WorkerClient<Api, Event> {
-  private worker: Worker | null = null;
+  private worker: WorkerLike | null = null;
   private api: Comlink.Remote<Api> | null = null;
+  private tracked: Comlink.Remote<Api> | null = null;
+  /** Rejecters of the calls in flight. */
+  private readonly pendingCalls = new Set<(e: Error) => void>();
   private readonly listeners = new Set<(e: Event) => void>();
   /** Pass this to worker calls that report progress. */
   protected readonly emit = Comlink.proxy((e: Event) => {
     for (const l of this.listeners) l(e);
   });
 
-  /** `spawn` must contain the literal `new Worker(new URL('…', import.meta.url))` so Vite bundles the worker. */
-  constructor(private readonly spawn: () => Worker) {}
+  /**
+   * `spawn` must contain the literal `new Worker(new URL('…', import.meta.url))` so Vite bundles the worker.
+   * `label` names the worker in the messages of rejected calls ("the search worker").
+   */
+  constructor(private readonly spawn: () => WorkerLike, private readonly label = 'the worker') {}
 
   on(listener: (e: Event) => void): () => void {
     this.listeners.add(listener);
@@ -27,28 +52,87 @@ export class WorkerClient<Api, Event> {
     return this.api !== null;
   }
 
+  /** The worker's api; every method call through it is tracked (rejected if the worker goes away first). */
   protected remote(): Comlink.Remote<Api> {
-    if (!this.api) {
-      this.worker = this.spawn();
-      this.api = Comlink.wrap<Api>(this.worker);
+    if (!this.api || !this.tracked) {
+      const worker = this.spawn();
+      const api = Comlink.wrap<Api>(worker);
+      worker.addEventListener('error', (e) => {
+        if (this.worker !== worker) return;
+        const detail = (e as { message?: unknown }).message;
+        this.drop(new WorkerTerminatedError(`${capital(this.label)} crashed${typeof detail === 'string' && detail ? `: ${detail}` : ''}; try again`, true));
+      });
+      this.worker = worker;
+      this.api = api;
+      this.tracked = this.trackCalls(api);
     }
-    return this.api;
+    return this.tracked;
+  }
+
+  /**
+   * A view of the comlink remote whose method calls are raced against the worker going away. The bridges call
+   * methods only (`remote().start(...)`), which is all this view forwards.
+   */
+  private trackCalls(api: Comlink.Remote<Api>): Comlink.Remote<Api> {
+    const methods = api as unknown as Record<PropertyKey, (...args: unknown[]) => Promise<unknown>>;
+    const view = new Proxy({}, {
+      // Not a thenable: `await remote()` must not call into the worker.
+      get: (_, method) => (method === 'then' ? undefined : (...args: unknown[]) => this.track(methods[method](...args))),
+    });
+    return view as Comlink.Remote<Api>;
+  }
+
+  private track<T>(call: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const kill = (e: Error) => reject(e);
+      this.pendingCalls.add(kill);
+      call.then(resolve, reject).finally(() => this.pendingCalls.delete(kill));
+    });
+  }
+
+  /**
+   * A call that `signal` can cancel (the squoosh pattern): an abort terminates the worker, which rejects this
+   * call and every other one in flight with an AbortError; the next call starts a fresh worker.
+   */
+  protected abortable<T>(signal: AbortSignal | undefined, call: (api: Comlink.Remote<Api>) => Promise<T>): Promise<T> {
+    if (signal?.aborted) return Promise.reject(new WorkerTerminatedError(`Cancelled before ${this.label} was asked`, false));
+    const pending = call(this.remote());
+    if (!signal) return pending;
+    const onAbort = () => this.terminate();
+    signal.addEventListener('abort', onAbort, { once: true });
+    return pending.finally(() => signal.removeEventListener('abort', onAbort));
   }
 
   /** Sends a cooperative stop/cancel; if the worker does not answer within `graceMs`, terminates it. */
   protected async askOrTerminate(ask: (api: Comlink.Remote<Api>) => Promise<unknown>, graceMs: number): Promise<'answered' | 'terminated'> {
-    if (!this.api) return 'answered';
+    if (!this.tracked) return 'answered';
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<'terminated'>((resolve) => { timer = setTimeout(() => resolve('terminated'), graceMs); });
-    const outcome = await Promise.race([ask(this.api).then(() => 'answered' as const), timeout]);
+    const asked = ask(this.tracked).then(() => 'answered' as const, (e: unknown) => {
+      // Terminated or crashed while we waited: the worker is gone either way.
+      if (e instanceof WorkerTerminatedError) return 'terminated' as const;
+      throw e;
+    });
+    const outcome = await Promise.race([asked, timeout]);
     clearTimeout(timer);
     if (outcome === 'terminated') this.terminate();
     return outcome;
   }
 
+  /** Stops the worker now; every call in flight is rejected with a WorkerTerminatedError (name 'AbortError'). */
   terminate(): void {
+    this.drop(new WorkerTerminatedError(`Cancelled: ${this.label} was stopped`, false));
+  }
+
+  private drop(reason: Error): void {
     this.worker?.terminate();
     this.worker = null;
     this.api = null;
+    this.tracked = null;
+    const kills = [...this.pendingCalls];
+    this.pendingCalls.clear();
+    for (const kill of kills) kill(reason);
   }
 }
+
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

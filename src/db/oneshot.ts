@@ -4,7 +4,7 @@
  * always agree (both old or both new). foldOneShotEvent is the pure reducer shared by the worker (what it stores)
  * and the UI (what it shows live).
  */
-import { migrateOneShotConfig, type OneShotCheckpointRecord, type OneShotConfig, type OneShotHistory, type OneShotRunRecord, type OneShotUiEvent } from '../protocol/oneshot-api';
+import { migrateOneShotConfig, migrateOneShotRun, ONESHOT_CHECKPOINT_VERSION, type OneShotCheckpointRecord, type OneShotConfig, type OneShotHistory, type OneShotRunRecord, type OneShotUiEvent } from '../protocol/oneshot-api';
 import { describeStorageError, type Db } from './schema';
 
 export function emptyOneShotHistory(): OneShotHistory {
@@ -67,9 +67,39 @@ export async function putOneShotRun(db: Db, run: OneShotRunRecord): Promise<void
   }
 }
 
-/** A stored run as the current code reads it: config migrated to the current version, history normalised. */
-export function readOneShotRun(r: OneShotRunRecord): OneShotRunRecord {
+/**
+ * A stored run as the current code reads it: record and config migrated to the current version (old status words
+ * become the shared ones), history normalised.
+ */
+export function readOneShotRun(stored: OneShotRunRecord): OneShotRunRecord {
+  const r = migrateOneShotRun(stored) as OneShotRunRecord;
   return { ...r, config: migrateOneShotConfig(r.config) as OneShotConfig, history: normalizeOneShotHistory(r.history) };
+}
+
+/** A stored checkpoint record that is not one. */
+export class OneShotCheckpointRecordError extends Error {
+  override readonly name = 'OneShotCheckpointRecordError';
+}
+
+/**
+ * Checks a stored checkpoint record's envelope (the searcher's loadStateDict checks and migrates `meta` and the
+ * tensors themselves); throws OneShotCheckpointRecordError naming the bad field.
+ */
+export function readOneShotCheckpoint(r: unknown, runId: string): OneShotCheckpointRecord {
+  const bad = (what: string) => new OneShotCheckpointRecordError(`The stored checkpoint of one-shot run ${runId} is damaged: ${what}`);
+  if (typeof r !== 'object' || r === null) throw bad('it is not a record');
+  const c = r as Record<string, unknown>;
+  if (c.version !== ONESHOT_CHECKPOINT_VERSION) throw bad(`"version" must be ${ONESHOT_CHECKPOINT_VERSION}, got ${JSON.stringify(c.version)}`);
+  if (c.runId !== runId) throw bad(`"runId" is ${JSON.stringify(c.runId)}`);
+  for (const k of ['epoch', 'globalStep'] as const) {
+    if (!(typeof c[k] === 'number' && Number.isInteger(c[k]) && (c[k] as number) >= 0)) throw bad(`"${k}" must be a whole number >= 0, got ${JSON.stringify(c[k])}`);
+  }
+  const meta = c.meta as Record<string, unknown> | null;
+  if (typeof meta !== 'object' || meta === null) throw bad('"meta" must be an object');
+  if (typeof meta.strategy !== 'string') throw bad(`"meta.strategy" must be text, got ${JSON.stringify(meta.strategy)}`);
+  if (typeof meta.version !== 'number') throw bad(`"meta.version" must be a number, got ${JSON.stringify(meta.version)}`);
+  if (typeof c.tensors !== 'object' || c.tensors === null) throw bad('"tensors" must be an object');
+  return r as OneShotCheckpointRecord;
 }
 
 export async function getOneShotRun(db: Db, id: string): Promise<OneShotRunRecord | undefined> {
@@ -84,7 +114,8 @@ export async function listOneShotRuns(db: Db): Promise<OneShotRunRecord[]> {
 }
 
 export async function getOneShotCheckpoint(db: Db, runId: string): Promise<OneShotCheckpointRecord | undefined> {
-  return db.get('oneshotCheckpoints', runId);
+  const r = await db.get('oneshotCheckpoints', runId);
+  return r === undefined ? undefined : readOneShotCheckpoint(r, runId);
 }
 
 /** The run (with its history) and the checkpoint taken at the same point, in one transaction. */

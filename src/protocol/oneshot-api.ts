@@ -8,6 +8,7 @@ import type { OneShotEvent, RankedSubnet } from '../engine/supernet/events';
 import type { RankingCheckResult, RankingCheckSubnet } from '../engine/supernet/ranking-check';
 import type { TensorData } from '../engine/supernet/state';
 import type { OneShotConfig } from '../engine/search/oneshot-config';
+import type { SearchStatus, StopCause } from '../engine/strategy/types';
 import type { DartsGenotype } from '../engine/space/darts-genotype';
 import type { MobileGenotype } from '../engine/space/mobile';
 import type { Nb201Genotype } from '../engine/space/nb201';
@@ -18,7 +19,8 @@ export type { RankingCheckResult, RankingCheckSubnet } from '../engine/supernet/
 export type { TensorData } from '../engine/supernet/state';
 
 export const ONESHOT_CONFIG_VERSION: OneShotConfig['version'] = 2;
-export const ONESHOT_RUN_VERSION = 1;
+/** 1: status could be 'stopped-early'; 2: the shared status words, an early stop is 'done' with stopCause 'early-stop'. */
+export const ONESHOT_RUN_VERSION = 2;
 export const ONESHOT_CHECKPOINT_VERSION = 1;
 
 export type { OneShotConfig, OneShotMethod, OneShotSpace } from '../engine/search/oneshot-config';
@@ -43,7 +45,21 @@ export function migrateOneShotConfig(value: unknown): unknown {
 /** A genotype of any one-shot space (NB201 cell, DARTS cells, mobile macro network). */
 export type OneShotGenotype = Nb201Genotype | DartsGenotype | MobileGenotype;
 
-export type OneShotStatus = 'created' | 'running' | 'paused' | 'done' | 'stopped-early' | 'failed';
+/** A run's status: 'created' (never started) or a status of the shared vocabulary (strategy/types.ts). */
+export type OneShotStatus = 'created' | Exclude<SearchStatus, 'interrupted'>;
+
+/**
+ * Upgrades a stored run record to the current version, on read (pure; the config is migrated separately).
+ * v1 -> v2: 'stopped-early' becomes 'done' with stopCause 'early-stop'; a v1 'done' ran its whole schedule.
+ */
+export function migrateOneShotRun(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const r = value as Record<string, unknown>;
+  if (r.version !== 1) return value;
+  const early = r.status === 'stopped-early';
+  const stopCause = early ? 'early-stop' : r.status === 'done' ? 'exhausted' : null;
+  return { ...r, version: 2, status: early ? 'done' : r.status, stopCause };
+}
 
 export interface OneShotStepPoint {
   readonly globalStep: number;
@@ -100,6 +116,8 @@ export interface OneShotRunRecord {
   readonly id: string;
   readonly config: OneShotConfig;
   readonly status: OneShotStatus;
+  /** With status 'done': 'exhausted' (the whole schedule ran) or 'early-stop' (DARTS+ / DARTS-ES); else null. */
+  readonly stopCause: StopCause | null;
   /** Completed supernet epochs (what a resume continues from). */
   readonly epoch: number;
   readonly stepsPerEpoch: number;

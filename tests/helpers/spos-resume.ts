@@ -1,6 +1,6 @@
 /** A check the SPOS tests share: a mid-training checkpoint, through JSON, resumes to the same next steps. */
 import { expect } from 'vitest';
-import type { SposSearch } from '../../src/engine/strategy/spos';
+import type { SposSearch } from '../../src/engine/oneshot/spos';
 import { checkpointFromJson, checkpointToJson } from '../../src/engine/supernet/state';
 
 /**

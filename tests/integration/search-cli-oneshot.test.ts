@@ -36,6 +36,7 @@ describe('npm run search with a one-shot config', () => {
     expect(summary.best.valid_acc).toBeGreaterThanOrEqual(0);
     expect(summary.best.test_acc).toBeNull();
     expect(log.status).toBe('done');
+    expect(log.stopCause).toBe('exhausted');
     expect(log.config.space).toBe('darts');
     // The chart history the tab would store: 14 edges per cell type in the alpha snapshot.
     const edges: string[] = log.history.alphas[0].edges;

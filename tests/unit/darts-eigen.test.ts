@@ -11,7 +11,7 @@ import { installTrainingKernels } from '../../src/engine/kernels/install';
 import { quadrantSplits } from '../helpers/synthetic';
 import { dominantEigenvalue, meanAlphaEntropy } from '../../src/engine/supernet/anti-collapse';
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
-import { DartsSearch } from '../../src/engine/strategy/darts';
+import { DartsSearch } from '../../src/engine/oneshot/darts';
 import { createRng } from '../../src/engine/util/rng';
 
 let tf: typeof tfType;

@@ -17,7 +17,7 @@ import { meanAlphaEntropy } from '../../src/engine/supernet/anti-collapse';
 import { crossEntropy } from '../../src/engine/supernet/loss';
 import { gatherBatch } from '../../src/engine/supernet/batches';
 import type { Supernet } from '../../src/engine/supernet/types';
-import { firstOrderArchGrad, secondOrderArchGrad, valueAndGrads, type BilevelProblem } from '../../src/engine/strategy/darts-architect';
+import { firstOrderArchGrad, secondOrderArchGrad, valueAndGrads, type BilevelProblem } from '../../src/engine/oneshot/darts-architect';
 import type { Nb201Genotype, Nb201Op } from '../../src/engine/space/nb201';
 import { createRng } from '../../src/engine/util/rng';
 

@@ -9,8 +9,8 @@ import { quadrantSplits } from '../helpers/synthetic';
 import { disposeSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
 import { buildDartsSupernet } from '../../src/engine/supernet/darts-supernet';
 import type { OneShotEvent } from '../../src/engine/supernet/events';
-import { DartsSearch } from '../../src/engine/strategy/darts';
-import { createPcDartsSearch } from '../../src/engine/strategy/pc-darts';
+import { DartsSearch } from '../../src/engine/oneshot/darts';
+import { createPcDartsSearch } from '../../src/engine/oneshot/pc-darts';
 import { dartsSpace, dartsFromString, type DartsGenotype } from '../../src/engine/space/darts';
 import { createRng } from '../../src/engine/util/rng';
 

@@ -13,8 +13,8 @@ import { disposeSplit, type TensorSplit } from '../../src/engine/evaluator/tenso
 import { buildNb201Supernet, type Nb201SupernetConfig } from '../../src/engine/supernet/nb201-supernet';
 import { checkpointFromJson, checkpointToJson } from '../../src/engine/supernet/state';
 import type { OneShotEvent } from '../../src/engine/supernet/events';
-import { DartsSearch, type DartsOptionsInput, type StepReport } from '../../src/engine/strategy/darts';
-import { createPcDartsSearch } from '../../src/engine/strategy/pc-darts';
+import { DartsSearch, type DartsOptionsInput, type StepReport } from '../../src/engine/oneshot/darts';
+import { createPcDartsSearch } from '../../src/engine/oneshot/pc-darts';
 import type { Nb201Genotype } from '../../src/engine/space/nb201';
 import { createRng } from '../../src/engine/util/rng';
 
@@ -85,7 +85,7 @@ describe('DARTS checkpoints', () => {
     const c = await s.stateDict();
     const other = buildNb201Supernet({ skeleton, ops: ['none', 'skip_connect', 'nor_conv_3x3'] }, createRng(1));
     const t = new DartsSearch(other, { train, valid }, { epochs: 1, batchSize: 8 });
-    expect(() => t.loadStateDict(c)).toThrow(/shape/);
+    expect(() => t.loadStateDict(c)).toThrow(/different supernet/);
     expect(() => t.loadStateDict({ ...c, meta: { ...c.meta, strategy: 'spos' } })).toThrow(/strategy "spos"/);
     s.dispose(); t.dispose(); net.dispose(); other.dispose();
   });
@@ -107,7 +107,7 @@ describe('DARTS resources and events', () => {
     if (new Set(counts).size !== 1) console.log('tensor counts', counts.join(' '));
     expect(new Set(counts).size).toBe(1);
     expect([...types].sort()).toEqual(['alphas', 'eigenvalue', 'epoch', 'genotype', 'step']);
-    expect(s.status).toBe('done');
+    expect([s.status, s.stopCause]).toEqual(['done', 'exhausted']);
     s.dispose();
     net.dispose();
   });
@@ -119,7 +119,7 @@ describe('DARTS resources and events', () => {
     const s = new DartsSearch(net, { train, valid }, { epochs: 5, batchSize: 8, antiCollapse: { maxSkips: 2, earlyStopWarmup: 0 } });
     const events: OneShotEvent<Nb201Genotype>[] = [];
     const res = await s.run({ onEvent: (e) => events.push(e) });
-    expect(res.status).toBe('stopped');
+    expect([res.status, res.stopCause]).toEqual(['done', 'early-stop']);
     expect(res.stopReason).toMatch(/skip connections/);
     expect(events.map((e) => e.type)).toEqual(['step', 'step', 'epoch', 'alphas', 'genotype', 'early-stop']);
     const alphas = events.find((e) => e.type === 'alphas');
@@ -127,7 +127,7 @@ describe('DARTS resources and events', () => {
     expect(alphas.alphas).toHaveLength(6);
     alphas.alphas.forEach((row) => expect(row.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 6));
     expect(alphas.edges[0]).toBe('cell:0->1');
-    await expect(s.step()).rejects.toThrow(/stopped/);
+    await expect(s.step()).rejects.toThrow(/the search is done \(early-stop\); nothing more to step/);
     s.dispose();
     const t = new DartsSearch(net, { train, valid }, { epochs: 5, batchSize: 8 });
     await expect(t.run({ signal: { aborted: true } })).rejects.toThrow(/cancelled/);

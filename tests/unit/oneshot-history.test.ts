@@ -3,7 +3,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import {
   commitOneShotCheckpoint, deleteOneShotRun, emptyOneShotHistory, foldOneShotEvent, getOneShotCheckpoint, getOneShotRun,
-  listOneShotRuns, MAX_STEP_POINTS, normalizeOneShotHistory, openDb, putOneShotRun,
+  listOneShotRuns, MAX_STEP_POINTS, normalizeOneShotHistory, OneShotCheckpointRecordError, openDb, putOneShotRun, readOneShotCheckpoint,
 } from '../../src/db';
 import { ONESHOT_CHECKPOINT_VERSION, ONESHOT_RUN_VERSION, type OneShotRunRecord, type OneShotUiEvent } from '../../src/protocol/oneshot-api';
 
@@ -65,7 +65,7 @@ describe('one-shot repository', () => {
   it('stores run + checkpoint together with typed-array tensors, lists newest first, deletes both', async () => {
     const db = await openDb(`test-oneshot-${process.pid}`);
     const run: OneShotRunRecord = {
-      version: ONESHOT_RUN_VERSION, id: 'r1', config: {} as never, status: 'running', epoch: 0, stepsPerEpoch: 4, phase: 'train',
+      version: ONESHOT_RUN_VERSION, id: 'r1', config: {} as never, status: 'running', stopCause: null, epoch: 0, stepsPerEpoch: 4, phase: 'train',
       history: emptyOneShotHistory(), arch: null, createdAt: 1, updatedAt: 1,
     };
     await putOneShotRun(db, run);
@@ -82,6 +82,31 @@ describe('one-shot repository', () => {
     await deleteOneShotRun(db, 'r1');
     expect(await getOneShotRun(db, 'r1')).toBeUndefined();
     expect(await getOneShotCheckpoint(db, 'r1')).toBeUndefined();
+    db.close();
+  });
+});
+
+describe('stored one-shot records are checked and migrated on read', () => {
+  it('a damaged checkpoint record is refused with the field named; a version-1 run record reads with the shared status words', async () => {
+    const good = { version: ONESHOT_CHECKPOINT_VERSION, runId: 'r', epoch: 1, globalStep: 4, meta: { strategy: 'spos', version: 1 }, tensors: {}, updatedAt: 1 };
+    expect(readOneShotCheckpoint(good, 'r')).toBe(good);
+    const cases: [unknown, RegExp][] = [
+      [null, /damaged: it is not a record/],
+      [{ ...good, version: 9 }, /"version" must be 1, got 9/],
+      [{ ...good, runId: 'other' }, /"runId" is "other"/],
+      [{ ...good, epoch: -1 }, /"epoch" must be a whole number >= 0, got -1/],
+      [{ ...good, meta: { version: 1 } }, /"meta.strategy" must be text/],
+      [{ ...good, meta: { strategy: 'spos', version: '1' } }, /"meta.version" must be a number/],
+      [{ ...good, tensors: null }, /"tensors" must be an object/],
+    ];
+    for (const [record, message] of cases) {
+      expect(() => readOneShotCheckpoint(record, 'r')).toThrow(message);
+      expect(() => readOneShotCheckpoint(record, 'r')).toThrow(OneShotCheckpointRecordError);
+    }
+    const db = await openDb(`test-oneshot-read-${process.pid}`);
+    const v1 = { version: 1, id: 'old', config: {}, status: 'stopped-early', epoch: 3, stepsPerEpoch: 2, phase: 'done', history: emptyOneShotHistory(), arch: null, createdAt: 0, updatedAt: 0 };
+    await putOneShotRun(db, v1 as unknown as OneShotRunRecord);
+    expect(await getOneShotRun(db, 'old')).toMatchObject({ version: 2, status: 'done', stopCause: 'early-stop' });
     db.close();
   });
 });

@@ -8,7 +8,7 @@ import {
 import { unsupportedReason } from '../../src/engine/search/oneshot-config';
 import { readOneShotRun } from '../../src/db/oneshot';
 import { validateOneShotConfig } from '../../workers/oneshot-session';
-import { migrateOneShotConfig, ONESHOT_CONFIG_VERSION, type OneShotAlphaSnapshot, type OneShotConfig, type OneShotHistory, type OneShotRunRecord } from '../../src/protocol/oneshot-api';
+import { migrateOneShotConfig, migrateOneShotRun, ONESHOT_CONFIG_VERSION, type OneShotAlphaSnapshot, type OneShotConfig, type OneShotHistory, type OneShotRunRecord } from '../../src/protocol/oneshot-api';
 
 /** A version-1 record as the first One-shot tab stored it (NB201 only, no DARTS+ warm-up). */
 const V1_CONFIG = {
@@ -79,7 +79,7 @@ describe('one-shot view model', () => {
     const g = { ops: ['none', 'skip_connect', 'none', 'none', 'none', 'none'] as never };
     const h = { ...emptyOneShotHistory(), genotypes: [{ epoch: 0, genotype: g, arch: '|none~0|', changed: true }] };
     const doc = JSON.parse(genotypeExport({
-      version: 1, id: 'x', config: DEFAULT_ONESHOT_CONFIG_FOR_TEST, status: 'done', epoch: 1, stepsPerEpoch: 1, phase: 'done', history: h, arch: null, createdAt: 0, updatedAt: 0,
+      version: 2, id: 'x', config: DEFAULT_ONESHOT_CONFIG_FOR_TEST, status: 'done', stopCause: 'exhausted', epoch: 1, stepsPerEpoch: 1, phase: 'done', history: h, arch: null, createdAt: 0, updatedAt: 0,
     }));
     expect(doc.arch).toBe('|none~0|');
     expect(doc.genotype).toEqual(g);
@@ -114,6 +114,15 @@ describe('one-shot config version 2: spaces, methods, migration', () => {
     // Current and unknown versions pass through unchanged (the validator names the problem).
     expect(migrateOneShotConfig(DEFAULT_ONESHOT_CONFIG_FOR_TEST)).toBe(DEFAULT_ONESHOT_CONFIG_FOR_TEST);
     expect(() => validateOneShotConfig({ ...V1_CONFIG, version: 7 })).toThrow(/version must be 2/);
+  });
+
+  it("migrates a version-1 run record's status words to the shared vocabulary", () => {
+    const v1 = (status: string) => ({ version: 1, id: 'r', config: V1_CONFIG, status, epoch: 3, stepsPerEpoch: 2, phase: 'done', history: undefined, arch: null, createdAt: 0, updatedAt: 0 }) as unknown as OneShotRunRecord;
+    expect(readOneShotRun(v1('stopped-early'))).toMatchObject({ version: 2, status: 'done', stopCause: 'early-stop' });
+    expect(readOneShotRun(v1('done'))).toMatchObject({ version: 2, status: 'done', stopCause: 'exhausted' });
+    expect(readOneShotRun(v1('paused'))).toMatchObject({ version: 2, status: 'paused', stopCause: null });
+    const current = { ...v1('running'), version: 2, stopCause: null } as unknown as OneShotRunRecord;
+    expect(migrateOneShotRun(current)).toBe(current);
   });
 
   it('offers NB201, DARTS and mobile; DARTS methods on the mobile space are refused with the reason', () => {

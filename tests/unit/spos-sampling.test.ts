@@ -12,7 +12,7 @@ import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
 import { buildDartsSupernet } from '../../src/engine/supernet/darts-supernet';
 import { recalibrateBatchNorm } from '../../src/engine/supernet/bn-recalibrate';
 import { batchNorm } from '../../src/engine/ops/layers';
-import { SposSearch } from '../../src/engine/strategy/spos';
+import { SposSearch } from '../../src/engine/oneshot/spos';
 import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
 import { dartsSpace } from '../../src/engine/space/darts';
 import { createRng } from '../../src/engine/util/rng';

@@ -18,7 +18,7 @@ import { buildNb201Supernet, type Nb201SupernetConfig } from '../../src/engine/s
 import { fastPathActive } from '../../src/engine/supernet/fast-mixed-op';
 import { checkpointFromJson, checkpointToJson } from '../../src/engine/supernet/state';
 import type { Supernet, SupernetMode } from '../../src/engine/supernet/types';
-import { DartsSearch, type DartsOptionsInput } from '../../src/engine/strategy/darts';
+import { DartsSearch, type DartsOptionsInput } from '../../src/engine/oneshot/darts';
 import { crossEntropy } from '../../src/engine/supernet/loss';
 import { gatherBatch } from '../../src/engine/supernet/batches';
 import { createRng } from '../../src/engine/util/rng';

@@ -15,8 +15,8 @@ import { buildMobileNetwork } from '../../src/engine/space/mobile/network';
 import type { Network } from '../../src/engine/model/network';
 import type { MobileGenotype } from '../../src/engine/space/mobile';
 import { buildMobileSupernet } from '../../src/engine/supernet/mobile-supernet';
-import { valueAndSparseGrads } from '../../src/engine/strategy/darts-architect';
-import { mobileMFlops, SposSearch, type SposOptions } from '../../src/engine/strategy/spos';
+import { valueAndSparseGrads } from '../../src/engine/oneshot/darts-architect';
+import { mobileMFlops, SposSearch, type SposOptions } from '../../src/engine/oneshot/spos';
 import { createRng } from '../../src/engine/util/rng';
 import { expectCheckpointResumes } from '../helpers/spos-resume';
 

@@ -12,7 +12,7 @@ import { installTrainingKernels } from '../../src/engine/kernels/install';
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
 import { buildDartsSupernet } from '../../src/engine/supernet/darts-supernet';
 import { crossEntropy } from '../../src/engine/supernet/loss';
-import { valueAndSparseGrads } from '../../src/engine/strategy/darts-architect';
+import { valueAndSparseGrads } from '../../src/engine/oneshot/darts-architect';
 import { nb201Space, nb201FromString } from '../../src/engine/space/nb201';
 import { dartsSpace, DARTS_V2 } from '../../src/engine/space/darts';
 import { createRng } from '../../src/engine/util/rng';

@@ -11,8 +11,8 @@ import { quadrantSplits } from '../helpers/synthetic';
 import { disposeSplit } from '../../src/engine/evaluator/tensors';
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
 import { buildDartsSupernet } from '../../src/engine/supernet/darts-supernet';
-import { DartsSearch } from '../../src/engine/strategy/darts';
-import { SposSearch } from '../../src/engine/strategy/spos';
+import { DartsSearch } from '../../src/engine/oneshot/darts';
+import { SposSearch } from '../../src/engine/oneshot/spos';
 import { createNb201Space } from '../../src/engine/space/nb201';
 import { createRng } from '../../src/engine/util/rng';
 

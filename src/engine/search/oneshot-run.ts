@@ -15,14 +15,15 @@ import type { DatasetSplit, ImageDataset } from '../data/types';
 import type { Network } from '../model/network';
 import { spaceEntry } from '../space/table';
 import type { SearchSpace } from '../space/types';
-import { DartsSearch, type DartsOptionsInput } from '../strategy/darts';
-import { createPcDartsSearch } from '../strategy/pc-darts';
-import { SposSearch } from '../strategy/spos';
+import { DartsSearch, type DartsOptionsInput } from '../oneshot/darts';
+import { createPcDartsSearch } from '../oneshot/pc-darts';
+import { SposSearch } from '../oneshot/spos';
 import type { OneShotEvent, RankedSubnet } from '../supernet/events';
 import { rankingCheckResult, spreadSample, type RankingCheckResult, type RankingCheckSubnet } from '../supernet/ranking-check';
 import { standaloneScorer } from '../supernet/standalone';
 import type { OneShotCheckpoint } from '../supernet/state';
 import type { Supernet } from '../supernet/types';
+import type { SearchStatus, StopCause } from '../strategy/types';
 import { AbortedError, type AbortSignalLike } from '../util/abort';
 import type { Rng } from '../util/rng';
 import { createRng } from '../util/rng';
@@ -35,7 +36,8 @@ export type OneShotRunEvent =
   | { readonly type: 'ranking-check'; readonly result: RankingCheckResult };
 
 export type OneShotPhase = 'train' | 'rank' | 'check' | 'done';
-export type OneShotEndStatus = 'paused' | 'done' | 'stopped-early';
+/** How a run ends, in the shared status words (strategy/types.ts); an early stop is 'done' with stopCause 'early-stop'. */
+export type OneShotEndStatus = Extract<SearchStatus, 'paused' | 'done'>;
 
 export interface OneShotSavePoint {
   readonly epoch: number;
@@ -43,6 +45,8 @@ export interface OneShotSavePoint {
   readonly phase: OneShotPhase;
   /** Set on the last save of a run (null while it goes on). */
   readonly status: OneShotEndStatus | null;
+  /** With status 'done': 'exhausted' (the whole schedule ran) or 'early-stop'; else null. */
+  readonly stopCause: StopCause | null;
   /** The searcher's state dict (computed only when called). */
   state(): Promise<OneShotCheckpoint>;
 }
@@ -67,6 +71,7 @@ export interface OneShotRunInput {
 
 export interface OneShotRunOutcome {
   readonly status: OneShotEndStatus;
+  readonly stopCause: StopCause | null;
   readonly epoch: number;
   readonly globalStep: number;
   /** SPOS: the ranking, best first; DARTS: null. */
@@ -93,6 +98,15 @@ export function buildOneShotSupernet(config: OneShotConfig, input: { readonly in
   const io = { inputShape: [input.inputShape[0], input.inputShape[1], input.inputShape[2]] as const, numClasses: input.numClasses };
   const b = oneShot({ ...config, ...pc }, io, rng);
   return { net: b.net, space: b.space, cost: (g) => b.cost(g).flops / 1e6, build: (g, r) => b.buildNetwork(g, r) };
+}
+
+/**
+ * A searcher restored from a checkpoint: paused / interrupted / failed (external) goes on running; done stays
+ * done (nothing more to train or rank); failed inside the searcher cannot go on.
+ */
+function resumeRestored(s: { readonly name: string; readonly status: SearchStatus; readonly failure: string | null; canResume(): boolean; resume(): void }): void {
+  if (s.canResume()) s.resume();
+  else if (s.status === 'failed') throw new Error(`${s.name}: the checkpoint is of a search that failed (${s.failure ?? 'unknown error'}); start a new run`);
 }
 
 /** Runs (or resumes) one search to its end, an early stop, or the host's abort (status 'paused'). */
@@ -122,13 +136,15 @@ export async function runOneShotSearch(input: OneShotRunInput, host: OneShotRunH
       }, built.cost);
       searcher = s;
       if (checkpoint) s.loadStateDict(checkpoint);
+      resumeRestored(s);
       let epoch = checkpoint ? Number(checkpoint.meta.epoch ?? 0) : 0;
       let globalStep = checkpoint ? Number(checkpoint.meta.globalStep ?? 0) : 0;
       host.onStart?.({ stepsPerEpoch: s.stepsPerEpoch, space: config.space, weights: net.weights.length });
-      const save = (phase: OneShotPhase, status: OneShotEndStatus | null = null) => host.save({ epoch, globalStep, phase, status, state: () => s.stateDict() });
+      const save = (phase: OneShotPhase, status: OneShotEndStatus | null = null) =>
+        host.save({ epoch, globalStep, phase, status, stopCause: status === 'done' ? 'exhausted' : null, state: () => s.stateDict() });
       let ranked: RankedSubnet<unknown>[] | null = input.previous?.ranked ? input.previous.ranked.slice() : null;
       try {
-        while (s.phase === 'train' && !signal.aborted) {
+        while (s.phase === 'train' && s.status === 'running' && !signal.aborted) {
           const r = await s.step(hooks);
           globalStep = r.globalStep + 1;
           if (r.step === s.stepsPerEpoch - 1) {
@@ -137,7 +153,7 @@ export async function runOneShotSearch(input: OneShotRunInput, host: OneShotRunH
           }
           await host.yieldNow();
         }
-        if (s.phase === 'rank' && !signal.aborted) {
+        if (s.phase === 'rank' && s.status === 'running' && !signal.aborted) {
           let scored = 0;
           const res = await s.rank({
             ...hooks,
@@ -151,16 +167,17 @@ export async function runOneShotSearch(input: OneShotRunInput, host: OneShotRunH
             },
           });
           ranked = res.ranked;
-        } else if (s.phase === 'done') {
+        } else if (s.status === 'done') {
           ranked = s.result().ranked.length > 0 ? s.result().ranked : ranked;
         }
       } catch (e) {
         if (!(e instanceof AbortedError)) throw e;
       }
       const outcome = (status: OneShotEndStatus, check: RankingCheckResult | null): OneShotRunOutcome =>
-        ({ status, epoch, globalStep, ranked, derived: null, rankingCheck: check, stopReason: null });
+        ({ status, stopCause: status === 'done' ? 'exhausted' : null, epoch, globalStep, ranked, derived: null, rankingCheck: check, stopReason: null });
       if (signal.aborted) {
-        await save(s.phase === 'train' ? 'train' : s.phase === 'rank' ? 'rank' : 'check', 'paused');
+        if (s.status === 'running') s.pause();
+        await save(s.status === 'done' ? 'check' : s.phase, 'paused');
         return outcome('paused', null);
       }
       // Ranking check: a spread of the ranked subnets trained standalone, Kendall tau vs the supernet scores.
@@ -216,6 +233,7 @@ export async function runOneShotSearch(input: OneShotRunInput, host: OneShotRunH
     const d = pc ? createPcDartsSearch(net, data, dartsOpts) : new DartsSearch<unknown>(net, data, dartsOpts);
     searcher = d;
     if (checkpoint) d.loadStateDict(checkpoint);
+    resumeRestored(d);
     host.onStart?.({ stepsPerEpoch: d.stepsPerEpoch, space: config.space, weights: net.weights.length });
     let derived: { arch: string; validAcc: number | null } | null = null;
     const track = (e: OneShotEvent<unknown>) => {
@@ -225,7 +243,7 @@ export async function runOneShotSearch(input: OneShotRunInput, host: OneShotRunH
     };
     const save = (phase: OneShotPhase, status: OneShotEndStatus | null = null) => {
       const p = d.progress;
-      return host.save({ epoch: p.epoch, globalStep: p.globalStep, phase, status, state: () => d.stateDict() });
+      return host.save({ epoch: p.epoch, globalStep: p.globalStep, phase, status, stopCause: status === 'done' ? d.stopCause : null, state: () => d.stateDict() });
     };
     try {
       while (d.status === 'running' && !signal.aborted) {
@@ -238,14 +256,15 @@ export async function runOneShotSearch(input: OneShotRunInput, host: OneShotRunH
       if (!(e instanceof AbortedError)) throw e;
     }
     const p = d.progress;
-    const status: OneShotEndStatus = signal.aborted && d.status === 'running' ? 'paused' : d.status === 'stopped' ? 'stopped-early' : 'done';
+    const status: OneShotEndStatus = signal.aborted && d.status === 'running' ? 'paused' : 'done';
+    if (status === 'paused') d.pause();
     await save(status === 'paused' ? 'train' : 'done', status);
     if (!derived || !(derived as { arch: string }).arch) {
       const w = await net.archWeights();
       const g = net.derive(w.alphas, w.betas ?? undefined, { excludeNone: config.darts.excludeNone });
       derived = { arch: net.encode(g), validAcc: (derived as { validAcc: number | null } | null)?.validAcc ?? null };
     }
-    return { status, epoch: p.epoch, globalStep: p.globalStep, ranked: null, derived, rankingCheck: null, stopReason: p.stopReason };
+    return { status, stopCause: status === 'done' ? d.stopCause : null, epoch: p.epoch, globalStep: p.globalStep, ranked: null, derived, rankingCheck: null, stopReason: p.stopReason };
   } finally {
     searcher?.dispose();
     built?.net.dispose();

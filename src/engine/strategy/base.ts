@@ -13,16 +13,14 @@
 import type { Rng, RngState } from '../util/rng';
 import { createRng, createRngFromState } from '../util/rng';
 import type { SearchSpace } from '../space/types';
-import type { Candidate, EvalResult, StopCause, Strategy, StrategyState, StrategyStatus } from './types';
+import { SEARCH_STATUSES, type Candidate, type EvalResult, type StopCause, type Strategy, type StrategyState, type StrategyStatus } from './types';
 import { WarmStartPool, type PrerankOptions, type ProxyScorer } from './prerank';
+import { isSearchStatus, parseStatusState, StatusMachine, StrategyStatusError } from './status';
 
 export const STATE_VERSION = 2;
 const SUPPORTED_VERSIONS = [1, 2];
 
-/** Thrown by ask() or a transition that the current status does not allow. */
-export class StrategyStatusError extends Error {
-  override readonly name = 'StrategyStatusError';
-}
+export { StrategyStatusError };
 
 /** Thrown for a state dict that does not fit the strategy it is loaded into. */
 export class StrategyStateError extends Error {
@@ -71,9 +69,6 @@ function isRngState(v: unknown): v is RngState {
   return Array.isArray(v) && v.length === 4 && v.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff);
 }
 
-const STATUSES: readonly StrategyStatus[] = ['running', 'paused', 'interrupted', 'done', 'failed'];
-const CAUSES: readonly StopCause[] = ['budget', 'exhausted', 'external', 'internal'];
-
 /**
  * Draws a genotype whose hash is not in `seen`: up to 1 + maxRetries random samples, then, for a space
  * small enough to list (<= 1e6), a uniform pick among the unseen hashes. null when nothing unseen is found.
@@ -100,9 +95,8 @@ export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
   abstract readonly name: string;
   protected rng: Rng;
   protected nextId = 0;
-  private _status: StrategyStatus = 'running';
-  private _cause: StopCause | null = null;
-  private _failure: string | null = null;
+  /** Created on first use: `name` is a subclass field, not yet set while this constructor runs. */
+  private _machine: StatusMachine | null = null;
   private readonly pending = new Map<number, Candidate<G>>();
   private reissue: Candidate<G>[] = [];
   /** The zero-cost warm-start pool, when the options ask for one (`prerank`). */
@@ -124,65 +118,44 @@ export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
     } else this.warm = null;
   }
 
+  private get machine(): StatusMachine {
+    return (this._machine ??= new StatusMachine(this.name));
+  }
+
   get status(): StrategyStatus {
-    return this._status;
+    return this.machine.status;
   }
 
   get stopCause(): StopCause | null {
-    return this._cause;
+    return this.machine.stopCause;
   }
 
   get failure(): string | null {
-    return this._failure;
-  }
-
-  private setStatus(status: StrategyStatus, cause: StopCause | null = null, failure: string | null = null): void {
-    this._status = status;
-    this._cause = cause;
-    this._failure = failure;
-  }
-
-  private transition(action: string, allowed: readonly StrategyStatus[]): void {
-    if (!allowed.includes(this._status)) {
-      const now = this._cause ? `${this._status} (${this._cause})` : this._status;
-      throw new StrategyStatusError(`${this.name}: cannot ${action}() while ${now}; ${action}() is allowed while ${allowed.join(' or ')}`);
-    }
+    return this.machine.failure;
   }
 
   pause(): void {
-    this.transition('pause', ['running']);
-    this.setStatus('paused');
+    this.machine.pause();
   }
 
   interrupt(): void {
-    this.transition('interrupt', ['running', 'paused']);
-    this.setStatus('interrupted');
+    this.machine.interrupt();
   }
 
   canResume(): boolean {
-    const s = this._status;
-    return s === 'paused' || s === 'interrupted' || (s === 'done' && this._cause === 'budget') || (s === 'failed' && this._cause === 'external');
+    return this.machine.canResume();
   }
 
   resume(): void {
-    if (!this.canResume()) {
-      const why = this._status === 'running' ? 'it is already running'
-        : this._status === 'done' ? 'it is done: the space is exhausted'
-        : this._status === 'failed' ? `it failed inside the strategy (${this._failure ?? 'unknown error'}); its state is not trusted`
-        : `it is ${this._status}`;
-      throw new StrategyStatusError(`${this.name}: cannot resume(): ${why}`);
-    }
-    this.setStatus('running');
+    this.machine.resume();
   }
 
   finish(): void {
-    this.transition('finish', ['running', 'paused', 'interrupted']);
-    this.setStatus('done', 'budget');
+    this.machine.finish();
   }
 
   fail(message: string): void {
-    this.transition('fail', ['running', 'paused', 'interrupted', 'done']);
-    this.setStatus('failed', 'external', message);
+    this.machine.fail(message);
   }
 
   /** Candidates asked but not yet told, in id order. */
@@ -219,11 +192,12 @@ export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
   }
 
   ask(): Candidate<G> | null {
-    if (this._status !== 'running') {
-      const hint = this._status === 'paused' || this._status === 'interrupted' ? '; call resume() first'
-        : this._status === 'done' ? (this._cause === 'budget' ? ' (budget spent); call resume() to extend it' : ' (nothing left to propose)')
-        : ` (${this._failure ?? 'error'})`;
-      throw new StrategyStatusError(`${this.name}: ask() while ${this._status}${hint}`);
+    const m = this.machine;
+    if (m.status !== 'running') {
+      const hint = m.status === 'paused' || m.status === 'interrupted' ? '; call resume() first'
+        : m.status === 'done' ? (m.stopCause === 'budget' ? ' (budget spent); call resume() to extend it' : ' (nothing left to propose)')
+        : ` (${m.failure ?? 'error'})`;
+      throw new StrategyStatusError(`${this.name}: ask() while ${m.status}${hint}`);
     }
     const again = this.reissue.shift();
     if (again) return again;
@@ -233,11 +207,11 @@ export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
     try {
       g = this.propose();
     } catch (e) {
-      this.setStatus('failed', 'internal', e instanceof Error ? e.message : String(e));
+      m.failInternal(e);
       throw e;
     }
     if (g === null) {
-      this.setStatus('done', 'exhausted');
+      m.set('done', 'exhausted');
       return null;
     }
     const c = this.candidate(this.nextId++, g, this.space.hash(g));
@@ -246,8 +220,8 @@ export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
   }
 
   tell(candidate: Candidate<G>, result: EvalResult): void {
-    if (this._status === 'failed' && this._cause === 'internal') {
-      throw new StrategyStatusError(`${this.name}: tell() after the strategy failed (${this._failure ?? 'error'})`);
+    if (this.status === 'failed' && this.stopCause === 'internal') {
+      throw new StrategyStatusError(`${this.name}: tell() after the strategy failed (${this.failure ?? 'error'})`);
     }
     const p = this.pending.get(candidate.id);
     if (!p || p.hash !== candidate.hash) {
@@ -261,7 +235,7 @@ export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
     try {
       this.learn(p, result);
     } catch (e) {
-      this.setStatus('failed', 'internal', e instanceof Error ? e.message : String(e));
+      this.machine.failInternal(e);
       throw e;
     }
   }
@@ -274,9 +248,7 @@ export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
       options: JSON.parse(JSON.stringify(this.options)) as unknown,
       rng: this.rng.state(),
       nextId: this.nextId,
-      status: this._status,
-      stopCause: this._cause,
-      failure: this._failure,
+      ...this.machine.save(),
       pending: this.pendingCandidates().map((c) => ({ id: c.id, arch: this.space.encode(c.genotype) })),
       prerank: this.warm ? this.warm.save() : null,
     };
@@ -293,20 +265,19 @@ export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
     if (mine !== theirs) throw new StrategyStateError(`${this.name}: state dict was saved with options ${theirs}, this strategy has ${mine}`);
     const rng = stateField(state, 'rng', isRngState, 'an array of 4 uint32');
     const nextId = stateField(state, 'nextId', isInt, 'a non-negative integer');
-    const status = state.version === 1 && state.status === undefined ? 'running'
-      : stateField(state, 'status', (v): v is StrategyStatus => STATUSES.includes(v as StrategyStatus), `one of ${STATUSES.join(', ')}`);
+    const bad = (field: string, what: string) =>
+      new StrategyStateError(`${this.name} state: "${field}" must be ${what}, got ${JSON.stringify(state[field])?.slice(0, 80)} (status ${JSON.stringify(state.status)})`);
+    let status: StrategyStatus;
     let cause: StopCause | null;
     let failure: string | null;
     if (state.version === 1) {
       // Version 1 had no cause: a done strategy had exhausted its space, a failed one had thrown itself.
+      status = state.status === undefined ? 'running' : stateField(state, 'status', isSearchStatus, `one of ${SEARCH_STATUSES.join(', ')}`);
       cause = status === 'done' ? 'exhausted' : status === 'failed' ? 'internal' : null;
       failure = status === 'failed' ? 'failed before this version recorded why' : null;
     } else {
-      cause = stateField(state, 'stopCause', (v): v is StopCause | null => v === null || CAUSES.includes(v as StopCause), `null or one of ${CAUSES.join(', ')}`);
-      failure = stateField(state, 'failure', (v): v is string | null => v === null || typeof v === 'string', 'a string or null');
-      if ((status === 'done' || status === 'failed') !== (cause !== null)) {
-        throw new StrategyStateError(`${this.name} state: status "${status}" with stopCause ${JSON.stringify(cause)}`);
-      }
+      ({ status, stopCause: cause, failure } = parseStatusState(state, bad));
+      if (cause === 'early-stop') throw bad('stopCause', 'a cause a black-box strategy can have (not early-stop)');
     }
     const pending = stateField(state, 'pending', (v): v is { id: number; arch: string }[] =>
       Array.isArray(v) && v.every((p) => isInt((p as { id: unknown }).id) && typeof (p as { arch: unknown }).arch === 'string'), 'an array of {id, arch}');
@@ -325,7 +296,7 @@ export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
     this.loadState(state);
     this.rng = createRngFromState(rng);
     this.nextId = nextId;
-    this.setStatus(status, cause, failure);
+    this.machine.set(status, cause, failure);
     this.pending.clear();
     for (const c of restored) this.pending.set(c.id, c);
     this.reissue = restored.slice();

@@ -5,8 +5,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-export const ONE_SHOT_STATE_VERSION = 1;
-
 export interface TensorData {
   readonly shape: number[];
   readonly dtype: 'float32' | 'int32';
@@ -61,8 +59,13 @@ export function checkpointFromJson(j: JsonCheckpoint): OneShotCheckpoint {
 export function tensorEntry(c: OneShotCheckpoint, name: string, shape: readonly number[]): TensorData {
   const t = c.tensors[name];
   if (!t) throw new CheckpointError(`${c.meta.strategy} checkpoint: tensor "${name}" is missing`);
-  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+  if (!Array.isArray(t.shape) || t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
     throw new CheckpointError(`${c.meta.strategy} checkpoint: tensor "${name}" has shape [${t.shape}], expected [${shape}] (was it saved from a different supernet?)`);
+  }
+  const size = shape.reduce((a, b) => a * b, 1);
+  const typed = t.dtype === 'int32' ? t.data instanceof Int32Array : t.dtype === 'float32' && t.data instanceof Float32Array;
+  if (!typed || t.data.length !== size) {
+    throw new CheckpointError(`${c.meta.strategy} checkpoint: tensor "${name}" must hold ${size} ${t.dtype === 'int32' ? 'int32' : 'float32'} values, got ${t.data?.length ?? 'none'} (${String(t.dtype)} ${t.data?.constructor?.name ?? typeof t.data})`);
   }
   return t;
 }
@@ -94,10 +97,4 @@ export function supernetTensorList(net: {
     ...net.alphas.map((g): [string, tf.Variable] => [`alpha.${g.name}`, g.variable]),
     ...net.betas.map((g): [string, tf.Variable] => [`beta.${g.name}`, g.variable]),
   ];
-}
-
-export function checkMeta(c: OneShotCheckpoint, strategy: string): void {
-  if (typeof c !== 'object' || c === null || typeof c.meta !== 'object' || c.meta === null) throw new CheckpointError(`${strategy} checkpoint: must be {meta, tensors}`);
-  if (c.meta.strategy !== strategy) throw new CheckpointError(`checkpoint is from strategy "${String(c.meta.strategy)}", not "${strategy}"`);
-  if (c.meta.version !== ONE_SHOT_STATE_VERSION) throw new CheckpointError(`${strategy} checkpoint: version ${String(c.meta.version)} is not supported (expected ${ONE_SHOT_STATE_VERSION})`);
 }

@@ -25,16 +25,16 @@ import {
   dominantEigenvalue, earlyStopCheck, INITIAL_EARLY_STOP, meanAlphaEntropy, NO_ANTI_COLLAPSE, rankingSignature,
   type AntiCollapseOptions, type EarlyStopState,
 } from '../supernet/anti-collapse';
-import { BatchStream, gatherBatch, sliceBatch, type BatchStreamState } from '../supernet/batches';
+import { BatchStream, gatherBatch, sliceBatch } from '../supernet/batches';
 import type { OneShotHooks } from '../supernet/events';
 import { correctCount, crossEntropy } from '../supernet/loss';
-import {
-  assignFrom, checkMeta, CheckpointError, ONE_SHOT_STATE_VERSION, readTensors, supernetTensorList, tensorFrom,
-  type OneShotCheckpoint,
-} from '../supernet/state';
+import { assignFrom, CheckpointError, readTensors, supernetTensorList, tensorEntry, tensorFrom, type OneShotCheckpoint } from '../supernet/state';
 import type { Supernet, SupernetMode } from '../supernet/types';
-import { throwIfAborted } from '../util/abort';
-import { createRng, createRngFromState, type Rng, type RngState } from '../util/rng';
+import { StatusMachine, StrategyStatusError } from '../strategy/status';
+import type { SearchStatus, StopCause } from '../strategy/types';
+import { AbortedError, throwIfAborted } from '../util/abort';
+import { createRng, createRngFromState, type Rng } from '../util/rng';
+import { isCount, isFiniteNumber, isObject, MetaReader, ONESHOT_META_VERSION } from './checkpoint-meta';
 import { firstOrderArchGrad, secondOrderArchGrad, valueAndGrads, type BilevelProblem } from './darts-architect';
 
 export interface DartsOptions {
@@ -111,8 +111,6 @@ export function dartsOptions(input: DartsOptionsInput = {}, defaults: DartsOptio
   return o;
 }
 
-export type OneShotStatus = 'running' | 'done' | 'stopped';
-
 export interface StepReport {
   readonly epoch: number;
   readonly step: number;
@@ -136,11 +134,19 @@ export interface DartsEpochRecord {
 }
 
 export interface DartsResult<G> {
-  readonly status: OneShotStatus;
+  /** 'done' at the end; stopCause 'exhausted' (every epoch ran) or 'early-stop' (stopReason says which rule). */
+  readonly status: SearchStatus;
+  readonly stopCause: StopCause | null;
   readonly stopReason: string | null;
   readonly genotype: G;
   readonly arch: string;
   readonly epochs: DartsEpochRecord[];
+}
+
+const isNumOrNull = (v: unknown): v is number | null => v === null || isFiniteNumber(v);
+function isEpochRecord(v: unknown): v is DartsEpochRecord {
+  return isObject(v) && isCount(v.epoch) && isFiniteNumber(v.lr) && isFiniteNumber(v.trainLoss) && isFiniteNumber(v.validLoss) &&
+    isFiniteNumber(v.validAcc) && typeof v.arch === 'string' && isNumOrNull(v.eigenvalue);
 }
 
 function disposeAll(...ts: (tf.Tensor | null)[]): void {
@@ -161,7 +167,7 @@ export class DartsSearch<G> {
   private epoch = 0;
   private stepInEpoch = 0;
   private globalStep = 0;
-  private _status: OneShotStatus = 'running';
+  private readonly machine: StatusMachine;
   private stopReason: string | null = null;
   private lastArch: string | null = null;
   private earlyStop: EarlyStopState = INITIAL_EARLY_STOP;
@@ -174,6 +180,7 @@ export class DartsSearch<G> {
     options: DartsOptionsInput = {},
   ) {
     this.name = supernet.partialChannels > 1 || supernet.edgeNormalization ? 'pc-darts' : 'darts';
+    this.machine = new StatusMachine(this.name);
     this.options = dartsOptions(options);
     this.makeOptimizers();
     this.reseed();
@@ -198,8 +205,38 @@ export class DartsSearch<G> {
     this.rng = createRng(root.seed());
   }
 
-  get status(): OneShotStatus {
-    return this._status;
+  /** The shared status (strategy/types.ts): running until every epoch ran or an early stop (done), or failed. */
+  get status(): SearchStatus {
+    return this.machine.status;
+  }
+
+  get stopCause(): StopCause | null {
+    return this.machine.stopCause;
+  }
+
+  get failure(): string | null {
+    return this.machine.failure;
+  }
+
+  pause(): void {
+    this.machine.pause();
+  }
+
+  interrupt(): void {
+    this.machine.interrupt();
+  }
+
+  canResume(): boolean {
+    return this.machine.canResume();
+  }
+
+  resume(): void {
+    this.machine.resume();
+  }
+
+  /** Something outside the searcher failed: -> failed (external), resumable. */
+  fail(message: string): void {
+    this.machine.fail(message);
   }
 
   get stepsPerEpoch(): number {
@@ -235,8 +272,22 @@ export class DartsSearch<G> {
 
   /** One bilevel step (an architecture step on a validation batch, then a weight step on a training batch). */
   async step(hooks: OneShotHooks<G> = {}): Promise<StepReport> {
-    if (this._status !== 'running') throw new Error(`${this.name}: the search is ${this._status}; nothing more to step`);
+    const status = this.machine.status;
+    if (status !== 'running') {
+      const hint = status === 'paused' || status === 'interrupted' || this.machine.canResume() ? '; call resume() first' : '; nothing more to step';
+      throw new StrategyStatusError(`${this.name}: the search is ${this.machine.describe()}${hint}`);
+    }
     throwIfAborted(hooks.signal, `${this.name} search`);
+    try {
+      return await this.takeStep(hooks);
+    } catch (e) {
+      // A step that threw part-way (e.g. the loss diverged) leaves weights and optimisers suspect: final.
+      if (!(e instanceof AbortedError)) this.machine.failInternal(e);
+      throw e;
+    }
+  }
+
+  private async takeStep(hooks: OneShotHooks<G>): Promise<StepReport> {
     const net = this.supernet;
     const opts = this.options;
     const lr = this.learningRate();
@@ -350,11 +401,11 @@ export class DartsSearch<G> {
     this.epoch++;
     this.stepInEpoch = 0;
     if (check.reason !== null) {
-      this._status = 'stopped';
+      this.machine.set('done', 'early-stop');
       this.stopReason = check.reason;
       hooks.onEvent?.({ type: 'early-stop', epoch, reason: check.reason });
     } else if (this.epoch >= this.options.epochs) {
-      this._status = 'done';
+      this.machine.set('done', 'exhausted');
     }
   }
 
@@ -383,12 +434,12 @@ export class DartsSearch<G> {
 
   /** Runs steps until the last epoch ends or an early-stopping rule fires. Throws AbortedError on abort. */
   async run(hooks: OneShotHooks<G> = {}): Promise<DartsResult<G>> {
-    while (this._status === 'running') {
+    while (this.machine.status === 'running') {
       await this.step(hooks);
       if (hooks.yieldNow) await hooks.yieldNow();
     }
     const genotype = await this.genotype();
-    return { status: this._status, stopReason: this.stopReason, genotype, arch: this.supernet.encode(genotype), epochs: this.history.slice() };
+    return { status: this.machine.status, stopCause: this.machine.stopCause, stopReason: this.stopReason, genotype, arch: this.supernet.encode(genotype), epochs: this.history.slice() };
   }
 
   /** The genotype derived from the current architecture weights. */
@@ -413,13 +464,13 @@ export class DartsSearch<G> {
     const tensors = await readTensors(named);
     const meta = {
       strategy: this.name,
-      version: ONE_SHOT_STATE_VERSION,
+      version: ONESHOT_META_VERSION,
       space: this.supernet.space,
       options: this.options,
       epoch: this.epoch,
       stepInEpoch: this.stepInEpoch,
       globalStep: this.globalStep,
-      status: this._status,
+      ...this.machine.save(),
       stopReason: this.stopReason,
       lastArch: this.lastArch,
       earlyStop: this.earlyStop,
@@ -434,35 +485,64 @@ export class DartsSearch<G> {
     return { meta: JSON.parse(JSON.stringify(meta)), tensors };
   }
 
-  /** Restores a checkpoint of this searcher (same supernet structure); the checkpoint's options replace ours. */
+  /**
+   * Restores a checkpoint of this searcher (same supernet structure); the checkpoint's options replace ours.
+   * Every field is checked (a CheckpointError names the bad one) before anything changes; version-1 status
+   * words are migrated (checkpoint-meta.ts).
+   */
   loadStateDict(c: OneShotCheckpoint): void {
-    checkMeta(c, this.name);
-    const m = c.meta as Record<string, unknown>;
-    if (m.space !== this.supernet.space) throw new CheckpointError(`${this.name} checkpoint: saved for a ${String(m.space)} supernet, this one is ${this.supernet.space}`);
-    this.options = dartsOptions(m.options as DartsOptionsInput);
+    const r = new MetaReader(c, this.name);
+    const space = r.text('space');
+    if (space !== this.supernet.space) throw new CheckpointError(`${this.name} checkpoint: saved for a ${space} supernet, this one is ${this.supernet.space}`);
+    let options: DartsOptions;
+    try {
+      options = dartsOptions(r.object('options') as DartsOptionsInput);
+    } catch (e) {
+      throw new CheckpointError(`${this.name} checkpoint: "options": ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const status = r.status();
+    const epoch = r.int('epoch');
+    const stepInEpoch = r.int('stepInEpoch');
+    const globalStep = r.int('globalStep');
+    const stopReason = r.textOrNull('stopReason');
+    const lastArch = r.textOrNull('lastArch');
+    const earlyStop = r.field('earlyStop', (v): v is EarlyStopState => isObject(v) && (v.signature === null || typeof v.signature === 'string') &&
+      isCount(v.stable) && Array.isArray(v.eigenvalues) && v.eigenvalues.every(isFiniteNumber), 'an early-stop state {signature, stable, eigenvalues}');
+    const sums = r.sums('sums', ['train', 'valid', 'correct', 'seen', 'steps'] as const);
+    const history = r.list('history', isEpochRecord, 'epoch records {epoch, lr, trainLoss, validLoss, validAcc, arch, eigenvalue}');
+    const rng = r.rng('rng');
+    const trainStream = r.stream('trainStream', this.data.train.count);
+    const validStream = r.stream('validStream', this.data.valid.count);
+    const adamStep = r.int('adamStep');
+    const hasBuf = r.flags('sgdBuffers', this.supernet.weights.length);
+    // Every tensor is checked (shape, dtype, length) before the first assignment.
+    const tensors = supernetTensorList(this.supernet);
+    for (const [name, v] of tensors) tensorEntry(c, name, v.shape);
+    this.supernet.archParams.forEach((p, i) => { tensorEntry(c, `adam.m.${i}`, p.shape); tensorEntry(c, `adam.v.${i}`, p.shape); });
+    this.supernet.weights.forEach((w, i) => { if (hasBuf[i]) tensorEntry(c, `sgd.${i}`, w.shape); });
+    this.options = options;
     this.makeOptimizers();
-    for (const [name, v] of supernetTensorList(this.supernet)) assignFrom(c, name, v);
-    const hasBuf = m.sgdBuffers as boolean[];
-    const bufs = this.supernet.weights.map((w, i) => (hasBuf?.[i] ? tensorFrom(c, `sgd.${i}`, w.shape) : tf.zerosLike(w)));
+    for (const [name, v] of tensors) assignFrom(c, name, v);
+    const bufs = this.supernet.weights.map((w, i) => (hasBuf[i] ? tensorFrom(c, `sgd.${i}`, w.shape) : tf.zerosLike(w)));
     this.sgd.loadState(bufs);
     tf.dispose(bufs);
     const ms = this.supernet.archParams.map((p, i) => tensorFrom(c, `adam.m.${i}`, p.shape));
     const vs = this.supernet.archParams.map((p, i) => tensorFrom(c, `adam.v.${i}`, p.shape));
-    this.adam.loadState({ step: m.adamStep as number, m: ms, v: vs });
+    this.adam.loadState({ step: adamStep, m: ms, v: vs });
     tf.dispose([...ms, ...vs]);
     this.reseed();
-    this.trainStream.loadState(m.trainStream as BatchStreamState);
-    this.validStream.loadState(m.validStream as BatchStreamState);
-    this.rng = createRngFromState(m.rng as RngState);
-    this.epoch = m.epoch as number;
-    this.stepInEpoch = m.stepInEpoch as number;
-    this.globalStep = m.globalStep as number;
-    this._status = m.status as OneShotStatus;
-    this.stopReason = (m.stopReason as string | null) ?? null;
-    this.lastArch = (m.lastArch as string | null) ?? null;
-    this.earlyStop = m.earlyStop as EarlyStopState;
-    this.sums = m.sums as EpochSums;
-    this.history = (m.history as DartsEpochRecord[]).slice();
+    this.trainStream.loadState(trainStream);
+    this.validStream.loadState(validStream);
+    this.rng = createRngFromState(rng);
+    this.epoch = epoch;
+    this.stepInEpoch = stepInEpoch;
+    this.globalStep = globalStep;
+    this.machine.set(status.status, status.stopCause, status.failure);
+    this.stopReason = stopReason;
+    this.lastArch = lastArch;
+    this.earlyStop = earlyStop;
+    this.sums = sums;
+    this.history = history.slice();
   }
 
   /** Frees the optimiser state (the supernet belongs to the caller). */

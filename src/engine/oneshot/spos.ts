@@ -20,17 +20,17 @@ import type { Nb201Genotype } from '../space/nb201';
 import type { MobileGenotype } from '../space/mobile';
 import type { DartsSkeleton, MobileSkeleton, Nb201Skeleton } from '../space/skeleton';
 import type { SearchSpace } from '../space/types';
-import { BatchStream, gatherBatch, sliceBatch, type BatchStreamState } from '../supernet/batches';
+import { BatchStream, gatherBatch, sliceBatch } from '../supernet/batches';
 import { recalibrateBatchNorm } from '../supernet/bn-recalibrate';
 import type { OneShotHooks, RankedSubnet } from '../supernet/events';
 import { correctCount, crossEntropy } from '../supernet/loss';
-import {
-  assignFrom, checkMeta, CheckpointError, ONE_SHOT_STATE_VERSION, readTensors, supernetTensorList, tensorFrom,
-  type OneShotCheckpoint,
-} from '../supernet/state';
+import { assignFrom, CheckpointError, readTensors, supernetTensorList, tensorEntry, tensorFrom, type OneShotCheckpoint } from '../supernet/state';
 import type { Supernet, SupernetMode } from '../supernet/types';
-import { throwIfAborted } from '../util/abort';
-import { createRng, createRngFromState, type Rng, type RngState } from '../util/rng';
+import { StatusMachine, StrategyStatusError } from '../strategy/status';
+import type { SearchStatus, StopCause } from '../strategy/types';
+import { AbortedError, throwIfAborted } from '../util/abort';
+import { createRng, createRngFromState, type Rng } from '../util/rng';
+import { isCount, isFiniteNumber, isObject, MetaReader, ONESHOT_META_VERSION } from './checkpoint-meta';
 import { valueAndSparseGrads } from './darts-architect';
 
 export interface SposOptions {
@@ -104,7 +104,8 @@ export function mobileMFlops(skeleton: Partial<MobileSkeleton>): (g: MobileGenot
   return (g) => mobileCost(g, skeleton).flops / 1e6;
 }
 
-export type SposPhase = 'train' | 'rank' | 'done';
+/** What a running SPOS search does next; when the ranking is complete its status is 'done' (exhausted). */
+export type SposPhase = 'train' | 'rank';
 
 export interface SposStepReport {
   readonly epoch: number;
@@ -123,6 +124,17 @@ export interface SposResult<G> {
   readonly epochs: { epoch: number; lr: number; trainLoss: number; trainAcc: number }[];
 }
 
+function isSposEpoch(v: unknown): v is { epoch: number; lr: number; trainLoss: number; trainAcc: number } {
+  return isObject(v) && isCount(v.epoch) && isFiniteNumber(v.lr) && isFiniteNumber(v.trainLoss) && isFiniteNumber(v.trainAcc);
+}
+
+function isRankingState(v: unknown, trainCount: number): v is RankingState {
+  if (!isObject(v) || !Array.isArray(v.archs) || !v.archs.every((a) => typeof a === 'string')) return false;
+  if (!Array.isArray(v.calibration) || !v.calibration.every((i) => isCount(i) && i < trainCount)) return false;
+  return Array.isArray(v.results) && v.results.length <= v.archs.length && v.results.every((x) => isObject(x) && typeof x.arch === 'string' &&
+    isFiniteNumber(x.accuracy) && isFiniteNumber(x.mflops) && isFiniteNumber(x.objective));
+}
+
 interface RankingState {
   /** Encoded genotypes to score, in sampling order. */
   readonly archs: string[];
@@ -138,6 +150,7 @@ export class SposSearch<G> {
   private rng!: Rng;
   private stream!: BatchStream;
   private _phase: SposPhase = 'train';
+  private readonly machine = new StatusMachine('SPOS');
   private epoch = 0;
   private stepInEpoch = 0;
   private globalStep = 0;
@@ -177,6 +190,58 @@ export class SposSearch<G> {
     return this._phase;
   }
 
+  /** The shared status (strategy/types.ts): running through training and ranking, then done (exhausted). */
+  get status(): SearchStatus {
+    return this.machine.status;
+  }
+
+  get stopCause(): StopCause | null {
+    return this.machine.stopCause;
+  }
+
+  get failure(): string | null {
+    return this.machine.failure;
+  }
+
+  pause(): void {
+    this.machine.pause();
+  }
+
+  interrupt(): void {
+    this.machine.interrupt();
+  }
+
+  canResume(): boolean {
+    return this.machine.canResume();
+  }
+
+  resume(): void {
+    this.machine.resume();
+  }
+
+  /** Something outside the searcher failed: -> failed (external), resumable. */
+  fail(message: string): void {
+    this.machine.fail(message);
+  }
+
+  /** Throws unless running; `what` names the call. */
+  private requireRunning(what: string): void {
+    if (this.machine.status !== 'running') {
+      const hint = this.machine.canResume() ? '; call resume() first' : '';
+      throw new StrategyStatusError(`SPOS: ${what} while ${this.machine.describe()}${hint}`);
+    }
+  }
+
+  /** Runs one unit of work; a non-abort error marks the searcher failed (internal): its state is suspect. */
+  private async guarded<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (e) {
+      if (!(e instanceof AbortedError)) this.machine.failInternal(e);
+      throw e;
+    }
+  }
+
   get stepsPerEpoch(): number {
     return this.stream.batchesPerPass;
   }
@@ -195,8 +260,13 @@ export class SposSearch<G> {
 
   /** One supernet training step on a uniformly sampled path. */
   async step(hooks: OneShotHooks<G> = {}): Promise<SposStepReport> {
-    if (this._phase !== 'train') throw new Error(`SPOS: supernet training is over (phase ${this._phase})`);
+    this.requireRunning('step()');
+    if (this._phase !== 'train') throw new StrategyStatusError(`SPOS: supernet training is over (phase ${this._phase})`);
     throwIfAborted(hooks.signal, 'SPOS supernet training');
+    return this.guarded(() => this.takeStep(hooks));
+  }
+
+  private async takeStep(hooks: OneShotHooks<G>): Promise<SposStepReport> {
     const net = this.supernet;
     const lr = this.learningRate();
     this.sgd.learningRate = lr;
@@ -247,7 +317,7 @@ export class SposSearch<G> {
 
   /** Trains the supernet to the end of its epochs. */
   async trainSupernet(hooks: OneShotHooks<G> = {}): Promise<void> {
-    while (this._phase === 'train') {
+    while (this._phase === 'train' && this.machine.status === 'running') {
       await this.step(hooks);
       if (hooks.yieldNow) await hooks.yieldNow();
     }
@@ -314,27 +384,30 @@ export class SposSearch<G> {
    * Resumable: a restored searcher continues with the next unscored subnet.
    */
   async rank(hooks: OneShotHooks<G> = {}, genotypes?: readonly G[]): Promise<SposResult<G>> {
-    if (this._phase === 'train') throw new Error('SPOS: train the supernet before ranking (phase train)');
-    if (this._phase === 'rank') {
-      if (!this.ranking) {
-        const archs = genotypes ? genotypes.map((g) => this.space.encode(g)) : this.sampleSubnets(this.options.subnets);
-        this.ranking = { archs, calibration: this.calibrationIndices(), results: [] };
-      }
-      const r = this.ranking;
-      while (r.results.length < r.archs.length) {
-        throwIfAborted(hooks.signal, 'SPOS ranking');
-        const index = r.results.length;
-        const s = await this.score(this.space.decode(r.archs[index]));
-        r.results.push({ arch: s.arch, accuracy: s.accuracy, mflops: s.mflops, objective: s.objective });
-        hooks.onEvent?.({ type: 'subnet', index, total: r.archs.length, subnet: s });
-        if (hooks.yieldNow) await hooks.yieldNow();
-      }
-      this._phase = 'done';
-      const res = this.result();
-      hooks.onEvent?.({ type: 'ranked', ranked: res.ranked, topK: res.topK });
-      return res;
+    if (this.machine.status === 'done') return this.result();
+    this.requireRunning('rank()');
+    if (this._phase === 'train') throw new StrategyStatusError('SPOS: train the supernet before ranking (phase train)');
+    return this.guarded(() => this.rankRest(hooks, genotypes));
+  }
+
+  private async rankRest(hooks: OneShotHooks<G>, genotypes?: readonly G[]): Promise<SposResult<G>> {
+    if (!this.ranking) {
+      const archs = genotypes ? genotypes.map((g) => this.space.encode(g)) : this.sampleSubnets(this.options.subnets);
+      this.ranking = { archs, calibration: this.calibrationIndices(), results: [] };
     }
-    return this.result();
+    const r = this.ranking;
+    while (r.results.length < r.archs.length) {
+      throwIfAborted(hooks.signal, 'SPOS ranking');
+      const index = r.results.length;
+      const s = await this.score(this.space.decode(r.archs[index]));
+      r.results.push({ arch: s.arch, accuracy: s.accuracy, mflops: s.mflops, objective: s.objective });
+      hooks.onEvent?.({ type: 'subnet', index, total: r.archs.length, subnet: s });
+      if (hooks.yieldNow) await hooks.yieldNow();
+    }
+    this.machine.set('done', 'exhausted');
+    const res = this.result();
+    hooks.onEvent?.({ type: 'ranked', ranked: res.ranked, topK: res.topK });
+    return res;
   }
 
   /** Trains (if needed) and ranks. */
@@ -361,10 +434,11 @@ export class SposSearch<G> {
     const tensors = await readTensors(named);
     const meta = {
       strategy: this.name,
-      version: ONE_SHOT_STATE_VERSION,
+      version: ONESHOT_META_VERSION,
       space: this.supernet.space,
       options: this.options,
       phase: this._phase,
+      ...this.machine.save(),
       epoch: this.epoch,
       stepInEpoch: this.stepInEpoch,
       globalStep: this.globalStep,
@@ -378,28 +452,63 @@ export class SposSearch<G> {
     return { meta: JSON.parse(JSON.stringify(meta)), tensors };
   }
 
+  /**
+   * Restores a checkpoint of this searcher (same supernet structure); the checkpoint's options replace ours.
+   * Every field is checked (a CheckpointError names the bad one) before anything changes; version-1 phase
+   * words are migrated (checkpoint-meta.ts).
+   */
   loadStateDict(c: OneShotCheckpoint): void {
-    checkMeta(c, this.name);
-    const m = c.meta as Record<string, unknown>;
-    if (m.space !== this.supernet.space) throw new CheckpointError(`SPOS checkpoint: saved for a ${String(m.space)} supernet, this one is ${this.supernet.space}`);
-    this.options = sposOptions(m.options as Partial<SposOptions>);
+    const r = new MetaReader(c, this.name);
+    const space = r.text('space');
+    if (space !== this.supernet.space) throw new CheckpointError(`SPOS checkpoint: saved for a ${space} supernet, this one is ${this.supernet.space}`);
+    let options: SposOptions;
+    try {
+      options = sposOptions(r.object('options') as Partial<SposOptions>);
+    } catch (e) {
+      throw new CheckpointError(`spos checkpoint: "options": ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const phase = r.field('phase', (v): v is SposPhase => v === 'train' || v === 'rank', "'train' or 'rank'");
+    const status = r.status();
+    const epoch = r.int('epoch');
+    const stepInEpoch = r.int('stepInEpoch');
+    const globalStep = r.int('globalStep');
+    const sums = r.sums('sums', ['loss', 'correct', 'seen', 'steps'] as const);
+    const history = r.list('history', isSposEpoch, 'epoch records {epoch, lr, trainLoss, trainAcc}');
+    const ranking = r.field('ranking', (v): v is RankingState | null => v === null || isRankingState(v, this.data.train.count),
+      `null or a ranking {archs, calibration, results} (calibration indices below ${this.data.train.count}, at most one result per arch)`);
+    const rng = r.rng('rng');
+    const stream = r.stream('stream', this.data.train.count);
+    const hasBuf = r.flags('sgdBuffers', this.supernet.weights.length);
+    if (ranking) {
+      for (const a of ranking.archs) {
+        try {
+          this.space.decode(a);
+        } catch (e) {
+          throw new CheckpointError(`spos checkpoint: "ranking.archs" holds ${JSON.stringify(a)}, not a genotype of this space: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    }
+    // Every tensor is checked (shape, dtype, length) before the first assignment.
+    const tensors = supernetTensorList(this.supernet);
+    for (const [name, v] of tensors) tensorEntry(c, name, v.shape);
+    this.supernet.weights.forEach((w, i) => { if (hasBuf[i]) tensorEntry(c, `sgd.${i}`, w.shape); });
+    this.options = options;
     this.makeOptimizer();
-    for (const [name, v] of supernetTensorList(this.supernet)) assignFrom(c, name, v);
-    const hasBuf = m.sgdBuffers as boolean[];
-    const bufs = this.supernet.weights.map((w, i) => (hasBuf?.[i] ? tensorFrom(c, `sgd.${i}`, w.shape) : tf.zerosLike(w)));
+    for (const [name, v] of tensors) assignFrom(c, name, v);
+    const bufs = this.supernet.weights.map((w, i) => (hasBuf[i] ? tensorFrom(c, `sgd.${i}`, w.shape) : tf.zerosLike(w)));
     this.sgd.loadState(bufs);
     tf.dispose(bufs);
     this.reseed();
-    this.stream.loadState(m.stream as BatchStreamState);
-    this.rng = createRngFromState(m.rng as RngState);
-    this._phase = m.phase as SposPhase;
-    this.epoch = m.epoch as number;
-    this.stepInEpoch = m.stepInEpoch as number;
-    this.globalStep = m.globalStep as number;
-    this.sums = { ...(m.sums as SposSearch<G>['sums']) };
-    this.history = (m.history as SposSearch<G>['history']).slice();
-    const r = m.ranking as RankingState | null;
-    this.ranking = r ? { archs: r.archs.slice(), calibration: r.calibration.slice(), results: r.results.map((x) => ({ ...x })) } : null;
+    this.stream.loadState(stream);
+    this.rng = createRngFromState(rng);
+    this._phase = phase;
+    this.machine.set(status.status, status.stopCause, status.failure);
+    this.epoch = epoch;
+    this.stepInEpoch = stepInEpoch;
+    this.globalStep = globalStep;
+    this.sums = { ...sums };
+    this.history = history.slice();
+    this.ranking = ranking ? { archs: ranking.archs.slice(), calibration: ranking.calibration.slice(), results: ranking.results.map((x) => ({ ...x })) } : null;
   }
 
   dispose(): void {
