@@ -28,7 +28,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { installTrainingKernels } from '../src/engine/kernels/install';
+import { installTrainingKernels } from '../src/engine/accel/kernels/training-kernels';
 import { loadIdxDataset } from '../src/engine/data/idx';
 import type { ImageDataset } from '../src/engine/data/types';
 import { channelStats, disposeSplit, toTensorSplit, type TensorSplit } from '../src/engine/evaluator/tensors';

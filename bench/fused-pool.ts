@@ -6,9 +6,9 @@
  *   npx tsx --tsconfig tsconfig.node.json bench/fused-pool.ts [threads=2]
  */
 import { Worker } from 'node:worker_threads';
-import { createKernelPool, type HelperPort } from '../src/engine/ops/kernel-pool';
-import { FUSED_FUNCTIONS, fusedModuleBytes, simdKernelsFor } from '../src/engine/ops/fused-wasm';
-import * as P from '../src/engine/ops/fused-pool';
+import { createKernelPool, type HelperPort } from '../src/engine/accel/pool/kernel-pool';
+import { FUSED_FUNCTIONS, fusedModuleBytes, simdKernelsFor } from '../src/engine/accel/wasm/fused-module';
+import * as P from '../src/engine/accel/fused/lanes';
 
 const spawn = (src: string): HelperPort => { const w = new Worker(src, { eval: true }); return { postMessage: (m) => w.postMessage(m), onMessage: (cb) => { w.on('message', cb); }, terminate: () => { void w.terminate(); } }; };
 const memory = new WebAssembly.Memory({ initial: 2048, maximum: 2048, shared: true });

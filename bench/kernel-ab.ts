@@ -12,10 +12,10 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { tf, useNodeBackend } from './node-backend';
 import { createWorkload, type WorkloadSpec } from './workloads';
-import { winogradOptions } from '../src/engine/kernels/wasm-winograd';
+import { winogradOptions } from '../src/engine/accel/kernels/wasm-winograd-conv';
 import { sgdOptions } from '../src/engine/optim/sgd';
-import { winogradSimdFor } from '../src/engine/ops/wasm-winograd';
-import { fusedOpsOptions } from '../src/engine/ops/fused-ops';
+import { winogradSimdFor } from '../src/engine/accel/wasm/winograd-module';
+import { fusedOpsOptions } from '../src/engine/accel/fused/ops';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {

@@ -10,10 +10,10 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { conv2dOnHeap, convGeometry, filterGradOnHeap, inputGradOnHeap } from '../src/engine/kernels/wasm-conv-grad';
-import { createKernelPool, type HelperPort } from '../src/engine/ops/kernel-pool';
-import { attachKernelPool, detachKernelPool } from '../src/engine/ops/kernel-pool-registry';
-import { convGradSimdStandalone, convSimdModule } from '../src/engine/ops/wasm-conv-simd';
+import { conv2dOnHeap, convGeometry, filterGradOnHeap, inputGradOnHeap } from '../src/engine/accel/kernels/wasm-conv-grad';
+import { createKernelPool, type HelperPort } from '../src/engine/accel/pool/kernel-pool';
+import { attachKernelPool, detachKernelPool } from '../src/engine/accel/pool/registry';
+import { convGradSimdStandalone, convSimdModule } from '../src/engine/accel/wasm/conv-module';
 
 const threads = Number(process.argv[2] ?? 2);
 const rounds = Number(process.argv[3] ?? 5);

@@ -13,7 +13,7 @@ import '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { installTrainingKernels, uninstallTrainingKernels } from '../src/engine/kernels/install';
+import { installTrainingKernels, uninstallTrainingKernels } from '../src/engine/accel/kernels/training-kernels';
 
 const require = createRequire(import.meta.url);
 setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);

@@ -5,8 +5,8 @@ import '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { installTrainingKernels } from '../src/engine/kernels/install';
-import { installFusedKernels } from '../src/engine/ops/fused-kernels';
+import { installTrainingKernels } from '../src/engine/accel/kernels/training-kernels';
+import { installFusedKernels } from '../src/engine/accel/fused/kernels';
 
 const require = createRequire(import.meta.url);
 setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);

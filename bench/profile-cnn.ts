@@ -12,14 +12,14 @@ import os from 'node:os';
 import { tf, useNodeBackend } from './node-backend';
 import { TorchClient } from './torch';
 import { createWorkload, type Workload } from './workloads';
-import { wasmConvGradOptions } from '../src/engine/kernels/wasm-conv-grad';
-import { wasmReduceOptions } from '../src/engine/kernels/wasm-reduce';
-import { reluGradOptions } from '../src/engine/kernels/relu-grad';
-import { reduceGradOptions } from '../src/engine/kernels/reduce-grad';
-import { convBiasReluOptions } from '../src/engine/ops/conv-bias-relu';
-import { convSimdOptions } from '../src/engine/ops/wasm-conv-simd';
-import { wasmIdentityOptions } from '../src/engine/kernels/wasm-identity';
-import { winogradOptions } from '../src/engine/kernels/wasm-winograd';
+import { wasmConvGradOptions } from '../src/engine/accel/kernels/wasm-conv-grad';
+import { wasmReduceOptions } from '../src/engine/accel/kernels/wasm-reduce';
+import { reluGradOptions } from '../src/engine/accel/kernels/relu-grad';
+import { reduceGradOptions } from '../src/engine/accel/kernels/reduce-grad';
+import { convBiasReluOptions } from './ops/conv-bias-relu';
+import { convSimdOptions } from '../src/engine/accel/wasm/conv-module';
+import { wasmIdentityOptions } from '../src/engine/accel/kernels/wasm-identity';
+import { winogradOptions } from '../src/engine/accel/kernels/wasm-winograd-conv';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {

@@ -25,7 +25,7 @@ import path from 'node:path';
 import { BenchPage, buildBenchPage, chromiumAvailable, serve } from './browser-runner';
 import type { InitInfo } from './browser/protocol';
 import { tf, useNodeBackend, type NodeBackend } from './node-backend';
-import { fusedKernelOptions } from '../src/engine/ops/fused-kernels';
+import { fusedKernelOptions } from '../src/engine/accel/fused/kernels';
 import { TorchClient } from './torch';
 import { createWorkload, workloadLabel, type Impl, type StepProfile, type WorkloadSpec } from './workloads';
 import { buildDartsSupernet } from '../src/engine/supernet/darts-supernet';

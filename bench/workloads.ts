@@ -27,8 +27,8 @@ import { NB201_EDGES } from '../src/engine/space/nb201';
 import { DARTS_OPS, NB201_OPS, type DartsOp, type Nb201Op } from '../src/engine/space/vocab';
 import { createMixedOp, type MixedOp } from '../src/engine/supernet/mixed-op';
 import { createFastMixedOp, type FastMixedOp } from '../src/engine/supernet/fast-mixed-op';
-import { fusedSgdUpdate } from '../src/engine/ops/fused-sgd';
-import { conv2dBiasRelu } from '../src/engine/ops/conv-bias-relu';
+import { fusedSgdUpdate } from './ops/fused-sgd';
+import { conv2dBiasRelu } from './ops/conv-bias-relu';
 import { createRng, type Rng } from '../src/engine/util/rng';
 import { createSupernetWorkload } from './supernet-workload';
 

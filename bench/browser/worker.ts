@@ -7,14 +7,14 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
-import { installFusedKernels } from '../../src/engine/ops/fused-kernels';
-import { simdKernelsFor } from '../../src/engine/ops/fused-wasm';
+import { installTrainingKernels } from '../../src/engine/accel/kernels/training-kernels';
+import { installFusedKernels } from '../../src/engine/accel/fused/kernels';
+import { simdKernelsFor } from '../../src/engine/accel/wasm/fused-module';
 // WASM is set up exactly as in the app's workers (binaries, thread count, threaded-start timeout and fallback).
 import { allowKernelPool, allowWasmThreads, initBackendByName, overrideXnnpackThreads } from '../../workers/backend';
-import { kernelPoolFor } from '../../src/engine/ops/kernel-pool-registry';
-import { convGradSimdFor } from '../../src/engine/ops/wasm-conv-simd';
-import { winogradOptions } from '../../src/engine/kernels/wasm-winograd';
+import { kernelPoolFor } from '../../src/engine/accel/pool/registry';
+import { convGradSimdFor } from '../../src/engine/accel/wasm/conv-module';
+import { winogradOptions } from '../../src/engine/accel/kernels/wasm-winograd-conv';
 import { createWorkload, type Workload } from '../workloads';
 import type { InitInfo, WorkerReply, WorkerRequest } from './protocol';
 

@@ -9,7 +9,7 @@
  * do not take, compose tfjs ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ENGINE_CONV_BIAS_RELU, ENGINE_RELU_GRAD_BIAS_SUM } from '../kernels/wasm-conv-bias-relu';
+import { ENGINE_CONV_BIAS_RELU, ENGINE_RELU_GRAD_BIAS_SUM } from '../../src/engine/accel/kernels/wasm-conv-bias-relu';
 
 /** Switch for benchmarks and tests: enabled=false composes tfjs ops on every backend. */
 export const convBiasReluOptions = { enabled: true };

@@ -4,7 +4,7 @@
  * Call inside tf.tidy.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedKernelsAvailable, NAS_SGD } from './fused-kernels';
+import { fusedKernelsAvailable, NAS_SGD } from '../../src/engine/accel/fused/kernels';
 
 export function fusedSgdUpdate(params: readonly tf.Variable[], grads: readonly (tf.Tensor | null | undefined)[], lr: number): void {
   if (params.length !== grads.length) throw new Error(`fusedSgdUpdate: ${params.length} params, ${grads.length} gradients`);

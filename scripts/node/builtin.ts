@@ -12,7 +12,7 @@ import { MNIST_10K } from '../../src/engine/data/builtin';
 import { loadIdxDataset, MNIST_CLASSES } from '../../src/engine/data/idx';
 import { stratifiedSplit } from '../../src/engine/data/splits';
 import type { DatasetSplit, ImageDataset } from '../../src/engine/data/types';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
+import { installTrainingKernels } from '../../src/engine/accel/kernels/training-kernels';
 
 const require = createRequire(import.meta.url);
 

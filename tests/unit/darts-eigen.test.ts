@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
+import { installTrainingKernels } from '../../src/engine/accel/kernels/training-kernels';
 import { quadrantSplits } from '../helpers/synthetic';
 import { dominantEigenvalue, meanAlphaEntropy } from '../../src/engine/supernet/anti-collapse';
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';

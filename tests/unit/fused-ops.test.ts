@@ -10,14 +10,14 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DARTS_OP_FACTORIES } from '../../src/engine/ops/darts-ops';
-import { fusedKernelOptions } from '../../src/engine/ops/fused-kernels';
+import { fusedKernelOptions } from '../../src/engine/accel/fused/kernels';
 import {
   fusedAvgPool3, fusedBatchNorm, fusedConvStage, fusedDepthwise, fusedMaxPool3, fusedOpsOptions, fusedPointwise, fusedPoolBn, fusedWeightedSum,
-} from '../../src/engine/ops/fused-ops';
-import { fusedSgdUpdate } from '../../src/engine/ops/fused-sgd';
-import { fusedStridedDepthwise, fusedStridedPool3 } from '../../src/engine/ops/fused-strided';
+} from '../../src/engine/accel/fused/ops';
+import { fusedSgdUpdate } from '../../bench/ops/fused-sgd';
+import { fusedStridedDepthwise, fusedStridedPool3 } from '../../src/engine/accel/fused/strided';
 import { dilatedDepthwiseConv2d } from '../../src/engine/ops/darts-ops';
-import { simdKernelsStandalone } from '../../src/engine/ops/fused-wasm';
+import { simdKernelsStandalone } from '../../src/engine/accel/wasm/fused-module';
 import { batchNorm, padInput } from '../../src/engine/ops/layers';
 import { NB201_OP_FACTORIES } from '../../src/engine/ops/nb201-ops';
 import { torchPool2d } from '../../src/engine/ops/pooling';

@@ -12,7 +12,7 @@ import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { lcgValues } from '../helpers/synthetic';
 import { Sgd, sgdOptions } from '../../src/engine/optim/sgd';
 import { clipByGlobalNorm, clipCoefficient, globalNorm } from '../../src/engine/optim/clip';
-import { NAS_SGD_MOMENTUM } from '../../src/engine/ops/fused-optim';
+import { NAS_SGD_MOMENTUM } from '../../src/engine/accel/fused/optim';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 const SHAPES = [[3, 3, 4, 8], [8], [5, 7], [1]];

@@ -9,13 +9,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { lcgValues } from '../helpers/synthetic';
 import { sleep, spawnNode, terminateAll } from '../helpers/spawn-node';
-import { createKernelPool, type LaneList } from '../../src/engine/ops/kernel-pool';
-import { FUSED_FUNCTIONS, fusedModuleBytes, simdKernelsFor } from '../../src/engine/ops/fused-wasm';
+import { createKernelPool, type LaneList } from '../../src/engine/accel/pool/kernel-pool';
+import { FUSED_FUNCTIONS, fusedModuleBytes, simdKernelsFor } from '../../src/engine/accel/wasm/fused-module';
 import {
   REDUCE_CHUNKS, avgPool3GradLanes, bnDxLanes, colSum2P, colSqDevP, colSumP, dotScaleP, dwConvLanes, dwFilterGradLanes, fusedRun,
   gemmLanes, gemmTAP, maxPool3GradLaneCount, maxPool3GradLanes, normalizeLanes, pool3Lanes, reduceChunks, reluMaskLanes,
   weightedSumLanes, type FusedRun,
-} from '../../src/engine/ops/fused-pool';
+} from '../../src/engine/accel/fused/lanes';
 
 afterAll(terminateAll);
 

@@ -10,10 +10,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { lcgValues } from '../helpers/synthetic';
 import { sleep, spawnNode, terminateAll } from '../helpers/spawn-node';
-import { winogradConv2d, winogradFilterGrad, winogradInputGrad, winogradOptions } from '../../src/engine/kernels/wasm-winograd';
-import { createKernelPool, type KernelPool } from '../../src/engine/ops/kernel-pool';
-import { attachKernelPool, detachKernelPool } from '../../src/engine/ops/kernel-pool-registry';
-import { WINOGRAD_FUNCTIONS, winogradModuleBytes, winogradSimdFor } from '../../src/engine/ops/wasm-winograd';
+import { winogradConv2d, winogradFilterGrad, winogradInputGrad, winogradOptions } from '../../src/engine/accel/kernels/wasm-winograd-conv';
+import { createKernelPool, type KernelPool } from '../../src/engine/accel/pool/kernel-pool';
+import { attachKernelPool, detachKernelPool } from '../../src/engine/accel/pool/registry';
+import { WINOGRAD_FUNCTIONS, winogradModuleBytes, winogradSimdFor } from '../../src/engine/accel/wasm/winograd-module';
 
 afterAll(terminateAll);
 

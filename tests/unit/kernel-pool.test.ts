@@ -13,12 +13,12 @@ import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { lcgValues } from '../helpers/synthetic';
-import { uninstallTrainingKernels } from '../../src/engine/kernels/install';
-import { conv2dOnHeap, convGeometry, filterGradOnHeap, filterGradSplit, inputGradOnHeap, wasmConvGradOptions, type ConvGeometry } from '../../src/engine/kernels/wasm-conv-grad';
-import { I, I32, moduleBytes, type Fn } from '../../src/engine/ops/fused-wasm';
-import { createKernelPool, instantiatePoolModules, LaneList, MAX_CALLS, MAX_LANES, runLanesInline, type HelperPort, type KernelPool, type PoolModule } from '../../src/engine/ops/kernel-pool';
-import { attachKernelPool, detachKernelPool, kernelPoolFor } from '../../src/engine/ops/kernel-pool-registry';
-import { convGradSimdStandalone, convSimdModule, type ConvGradSimd } from '../../src/engine/ops/wasm-conv-simd';
+import { uninstallTrainingKernels } from '../../src/engine/accel/kernels/training-kernels';
+import { conv2dOnHeap, convGeometry, filterGradOnHeap, filterGradSplit, inputGradOnHeap, wasmConvGradOptions, type ConvGeometry } from '../../src/engine/accel/kernels/wasm-conv-grad';
+import { I, I32, moduleBytes, type Fn } from '../../src/engine/accel/wasm/fused-module';
+import { createKernelPool, instantiatePoolModules, LaneList, MAX_CALLS, MAX_LANES, runLanesInline, type HelperPort, type KernelPool, type PoolModule } from '../../src/engine/accel/pool/kernel-pool';
+import { attachKernelPool, detachKernelPool, kernelPoolFor } from '../../src/engine/accel/pool/registry';
+import { convGradSimdStandalone, convSimdModule, type ConvGradSimd } from '../../src/engine/accel/wasm/conv-module';
 
 const workers = spawnedWorkers;
 

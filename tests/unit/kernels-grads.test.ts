@@ -15,7 +15,7 @@ import { lcgValues } from '../helpers/synthetic';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import {
   installTrainingKernels, trainingKernelManifest, uninstallTrainingKernels,
-} from '../../src/engine/kernels/install';
+} from '../../src/engine/accel/kernels/training-kernels';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 type Op = (tf: Tf, x: Tensor4D, w: Tensor4D | null) => Tensor;

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 // global engine, and an engine from the ESM copy makes Tensors whose methods (clone, ...) are not wired up.
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
+import { installTrainingKernels } from '../../src/engine/accel/kernels/training-kernels';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 interface Arr { shape: number[]; data: number[] }

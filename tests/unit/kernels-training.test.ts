@@ -12,7 +12,7 @@ import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { lcgValues } from '../helpers/synthetic';
 import type { Tensor, Tensor2D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
-import { installTrainingKernels, uninstallTrainingKernels } from '../../src/engine/kernels/install';
+import { installTrainingKernels, uninstallTrainingKernels } from '../../src/engine/accel/kernels/training-kernels';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { useBackend } from '../helpers/tf-node';
 import { lcgValues } from '../helpers/synthetic';
-import { broadcastBlocks, wasmBroadcastOptions, wasmBroadcastStats } from '../../src/engine/kernels/wasm-broadcast';
+import { broadcastBlocks, wasmBroadcastOptions, wasmBroadcastStats } from '../../src/engine/accel/kernels/wasm-broadcast';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 const OPS = ['add', 'sub', 'mul', 'div'] as const;

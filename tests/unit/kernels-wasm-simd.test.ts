@@ -14,12 +14,12 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { lcgValues } from '../helpers/synthetic';
 import { expectClose } from '../helpers/close';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import { trainingKernelManifest, uninstallTrainingKernels } from '../../src/engine/kernels/install';
-import { validRange, wasmConv2d, wasmConvGradOptions, wasmFilterGrad, wasmInputGrad } from '../../src/engine/kernels/wasm-conv-grad';
-import { reduceBlock } from '../../src/engine/kernels/wasm-reduce';
-import { convGradSimdStandalone, convSimdOptions } from '../../src/engine/ops/wasm-conv-simd';
-import { ENGINE_RELU_GRAD } from '../../src/engine/kernels/relu-grad';
-import { wasmIdentityOptions } from '../../src/engine/kernels/wasm-identity';
+import { trainingKernelManifest, uninstallTrainingKernels } from '../../src/engine/accel/kernels/training-kernels';
+import { validRange, wasmConv2d, wasmConvGradOptions, wasmFilterGrad, wasmInputGrad } from '../../src/engine/accel/kernels/wasm-conv-grad';
+import { reduceBlock } from '../../src/engine/accel/kernels/wasm-reduce';
+import { convGradSimdStandalone, convSimdOptions } from '../../src/engine/accel/wasm/conv-module';
+import { ENGINE_RELU_GRAD } from '../../src/engine/accel/kernels/relu-grad';
+import { wasmIdentityOptions } from '../../src/engine/accel/kernels/wasm-identity';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];

@@ -11,9 +11,9 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Tensor, Tensor4D, TensorInfo } from '@tensorflow/tfjs-core';
 import { lcgValues } from '../helpers/synthetic';
 import { expectClose } from '../helpers/close';
-import { uninstallTrainingKernels } from '../../src/engine/kernels/install';
-import { winogradConv2d, winogradFilterGrad, winogradInputGrad, winogradOptions } from '../../src/engine/kernels/wasm-winograd';
-import { F2, F4, filterToWinograd, winogradSimdFor, winogradToFilterGrad } from '../../src/engine/ops/wasm-winograd';
+import { uninstallTrainingKernels } from '../../src/engine/accel/kernels/training-kernels';
+import { winogradConv2d, winogradFilterGrad, winogradInputGrad, winogradOptions } from '../../src/engine/accel/kernels/wasm-winograd-conv';
+import { F2, F4, filterToWinograd, winogradSimdFor, winogradToFilterGrad } from '../../src/engine/accel/wasm/winograd-module';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];

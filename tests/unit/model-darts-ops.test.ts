@@ -23,7 +23,7 @@ import { describe, expect, it } from 'vitest';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
+import { installTrainingKernels } from '../../src/engine/accel/kernels/training-kernels';
 import { DARTS_OP_FACTORIES, dilatedDepthwiseConv2d, factorizedReduce, subsample } from '../../src/engine/ops/darts-ops';
 import type { Module } from '../../src/engine/ops/module';
 import { poolModule, torchPool2d } from '../../src/engine/ops/pooling';

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { lcgValues } from '../helpers/synthetic';
-import { broadcastRows, ENGINE_REDUCE_GRAD, reduceGradOptions } from '../../src/engine/kernels/reduce-grad';
+import { broadcastRows, ENGINE_REDUCE_GRAD, reduceGradOptions } from '../../src/engine/accel/kernels/reduce-grad';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 /** [x shape, axes, keepDims, one block (the kernel runs)]. */

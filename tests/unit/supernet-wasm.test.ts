@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
+import { installTrainingKernels } from '../../src/engine/accel/kernels/training-kernels';
 import { quadrantSplits } from '../helpers/synthetic';
 import { disposeSplit } from '../../src/engine/evaluator/tensors';
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';

@@ -6,8 +6,8 @@
  * is one kernel (ops/fused-optim.ts NasSgdMomentum, bit for bit the per-tensor ops) instead of ~7 per parameter.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedKernelsAvailable } from '../ops/fused-kernels';
-import { NAS_SGD_MOMENTUM } from '../ops/fused-optim';
+import { fusedKernelsAvailable } from '../accel/fused/kernels';
+import { NAS_SGD_MOMENTUM } from '../accel/fused/optim';
 import { clipByGlobalNorm, clipCoefficient } from './clip';
 
 /** Switch for benchmarks and tests: fused=false updates tensor by tensor with tfjs ops on every backend. */

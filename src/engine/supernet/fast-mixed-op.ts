@@ -17,8 +17,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   fusedAvgPool3, fusedBatchNorm, fusedConvStage, fusedMaxPool3, fusedPointwise, fusedPoolBn, fusedWeightedSum,
-} from '../ops/fused-ops';
-import { fusedStridedDepthwise, fusedStridedPool3 } from '../ops/fused-strided';
+} from '../accel/fused/ops';
+import { fusedStridedDepthwise, fusedStridedPool3 } from '../accel/fused/strided';
 import type { MixedOp } from './mixed-op';
 
 export interface FastMixedOpConfig {

@@ -30,15 +30,15 @@
  * value arrays. Inputs must be float32.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { heapOffset, type WasmBackendLike as WasmLike } from './wasm-backend-like';
-import { simdKernelsFor, type SimdKernels } from './fused-wasm';
-import { NAS_SGD_MOMENTUM, NAS_SUM_SQUARES, sgdMomentum, sumSquares } from './fused-optim';
-import { modulePoolFor } from './kernel-pool-registry';
+import { heapOffset, type WasmBackendLike as WasmLike } from '../wasm/backend-like';
+import { simdKernelsFor, type SimdKernels } from '../wasm/fused-module';
+import { NAS_SGD_MOMENTUM, NAS_SUM_SQUARES, sgdMomentum, sumSquares } from './optim';
+import { modulePoolFor } from '../pool/registry';
 import {
   avgPool3GradLanes, bnDxLanes, colSum2P, colSqDevP, colSumP, dotScaleP, dwConvLanes, dwFilterGradLanes, fusedRun,
   gemmLanes, gemmTAP, maxPool3GradLaneCount, maxPool3GradLanes, normalizeLanes, pool3Lanes, reluMaskLanes, weightedSumLanes,
   type FusedRun,
-} from './fused-pool';
+} from './lanes';
 
 export const NAS_DW_FILTER_GRAD = 'NasDwFilterGrad';
 export const NAS_MAXPOOL3_GRAD = 'NasMaxPool3Grad';

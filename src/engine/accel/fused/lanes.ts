@@ -15,8 +15,8 @@
  * stages, 3x3 pools with BN, the mixed op's weighted sum); the reductions are a fixed-order two-level sum (chunk sums,
  * then their sum in chunk order), the standard way to make a parallel sum reproducible across thread counts.
  */
-import { LaneList, functionTable, runLanesInline } from './kernel-pool';
-import { FUSED_FUNCTIONS, type SimdKernels } from './fused-wasm';
+import { LaneList, functionTable, runLanesInline } from '../pool/kernel-pool';
+import { FUSED_FUNCTIONS, type SimdKernels } from '../wasm/fused-module';
 
 /** Function ids of the 'fused' module (its functions in module order). */
 export const FID: Readonly<Record<string, number>> = Object.fromEntries(FUSED_FUNCTIONS.map((n, i) => [n, i]));

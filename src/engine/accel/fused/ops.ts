@@ -23,7 +23,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   fusedKernelsAvailable, NAS_AVGPOOL3_GRAD, NAS_BN_GRAD, NAS_BN_TRAIN, NAS_CONV_STAGE, NAS_CONV_STAGE_GRAD, NAS_DW_FILTER_GRAD,
   NAS_MAXPOOL3_GRAD, NAS_POOL_BN, NAS_POOL_BN_GRAD, NAS_WEIGHTED_SUM, NAS_WEIGHTED_SUM_GRAD, stageKernelsAvailable,
-} from './fused-kernels';
+} from './kernels';
 
 type Attrs = tf.NamedAttrMap;
 const run = (name: string, inputs: tf.NamedTensorMap, attrs: object = {}): tf.Tensor | tf.Tensor[] =>

@@ -8,7 +8,7 @@
  *    result is bit for bit the unfused update given the same scale. Outputs [p'0.., b'0..].
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { checkFloat, memory } from './fused-kernels';
+import { checkFloat, memory } from './kernels';
 
 export const NAS_SUM_SQUARES = 'NasSumSquares';
 export const NAS_SGD_MOMENTUM = 'NasSgdMomentum';

@@ -13,10 +13,10 @@
  * ops run. Call inside tf.tidy.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { subsample } from './darts-ops';
-import { checkFloat, FUSED_KERNEL_BACKENDS, fusedKernelOptions, fusedKernelsAvailable, memory } from './fused-kernels';
-import { padInput } from './layers';
-import { torchPool2d } from './pooling';
+import { subsample } from '../../ops/darts-ops';
+import { checkFloat, FUSED_KERNEL_BACKENDS, fusedKernelOptions, fusedKernelsAvailable, memory } from './kernels';
+import { padInput } from '../../ops/layers';
+import { torchPool2d } from '../../ops/pooling';
 
 export const NAS_DW_STRIDED_GRAD = 'NasDwStridedGrad';
 export const NAS_POOL3_STRIDED = 'NasPool3Strided';

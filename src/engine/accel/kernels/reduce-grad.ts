@@ -9,7 +9,7 @@
  * are not one block, and non-float32 tensors, keep tfjs's formula.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { WasmBackendLike as WasmLike } from '../ops/wasm-backend-like';
+import type { WasmBackendLike as WasmLike } from '../wasm/backend-like';
 import { reduceBlock } from './wasm-reduce';
 import { asTensor } from './tensor-util';
 

@@ -6,11 +6,11 @@
  * 0 there.)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { heapOffset, type WasmBackendLike as WasmLike } from '../ops/wasm-backend-like';
-import { LaneList } from '../ops/kernel-pool';
-import { ELEMENTWISE_FUNCTIONS, elementwiseSimdFor } from '../ops/wasm-elementwise-simd';
+import { heapOffset, type WasmBackendLike as WasmLike } from '../wasm/backend-like';
+import { LaneList } from '../pool/kernel-pool';
+import { ELEMENTWISE_FUNCTIONS, elementwiseSimdFor } from '../wasm/elementwise-module';
 import { LANE_BYTES, POOL_MIN_BYTES } from './pooled-lanes';
-import { modulePoolFor } from '../ops/kernel-pool-registry';
+import { modulePoolFor } from '../pool/registry';
 import { asTensor } from './tensor-util';
 
 /** (Not 'Nas…': that prefix marks the supernet fast path's fused kernels, which this is not.) */

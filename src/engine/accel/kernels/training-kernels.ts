@@ -26,7 +26,7 @@ import { reluGradConfig, wasmReluGradConfig } from './relu-grad';
 import { wasmConv2dBackpropFilterConfig, wasmConv2dBackpropInputConfig, wasmConv2dConfig } from './wasm-conv-grad';
 import { wasmBroadcastConfigs } from './wasm-broadcast';
 import { wasmIdentityConfig } from './wasm-identity';
-import { withWinograd } from './wasm-winograd';
+import { withWinograd } from './wasm-winograd-conv';
 import { wasmReduceConfigs } from './wasm-reduce';
 
 /** What was registered before we replaced it (undefined: nothing was), for uninstall. */

@@ -6,11 +6,11 @@
  * runs. Everything else runs the previous (tfjs) kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { heapOffset, type WasmBackendLike } from '../ops/wasm-backend-like';
-import { LaneList } from '../ops/kernel-pool';
-import { ELEMENTWISE_FUNCTIONS, elementwiseSimdFor, type BroadcastOp } from '../ops/wasm-elementwise-simd';
+import { heapOffset, type WasmBackendLike } from '../wasm/backend-like';
+import { LaneList } from '../pool/kernel-pool';
+import { ELEMENTWISE_FUNCTIONS, elementwiseSimdFor, type BroadcastOp } from '../wasm/elementwise-module';
 import { LANE_BYTES, POOL_MIN_BYTES } from './pooled-lanes';
-import { modulePoolFor } from '../ops/kernel-pool-registry';
+import { modulePoolFor } from '../pool/registry';
 import { asTensor } from './tensor-util';
 import { delegate, type Fallback } from './wasm-delegate';
 

@@ -10,11 +10,11 @@
  * op checks, and composes tfjs ops otherwise). convBiasReluGradConfig is the first kernel's registered gradient.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { heapOffset, type WasmBackendLike as WasmLike } from '../ops/wasm-backend-like';
-import { LaneList, functionTable } from '../ops/kernel-pool';
-import { modulePoolFor, runLanes } from '../ops/kernel-pool-registry';
-import { ELEMENTWISE_FUNCTIONS, elementwiseSimdFor, type ElementwiseSimd } from '../ops/wasm-elementwise-simd';
-import { simdKernelsFor } from '../ops/fused-wasm';
+import { heapOffset, type WasmBackendLike as WasmLike } from '../wasm/backend-like';
+import { LaneList, functionTable } from '../pool/kernel-pool';
+import { modulePoolFor, runLanes } from '../pool/registry';
+import { ELEMENTWISE_FUNCTIONS, elementwiseSimdFor, type ElementwiseSimd } from '../wasm/elementwise-module';
+import { simdKernelsFor } from '../wasm/fused-module';
 import { LANE_BYTES, POOL_MIN_BYTES } from './pooled-lanes';
 import { asTensor } from './tensor-util';
 import { columnSumChunkRows } from './wasm-reduce';

@@ -23,10 +23,10 @@
  * (attachKernelPool, when the page is cross-origin isolated) or inline on this thread with bit-identical results.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { heapOffset, type WasmBackendLike as WasmLike } from '../ops/wasm-backend-like';
-import { LaneList } from '../ops/kernel-pool';
-import { kernelPoolFor, runLanes, type PooledModule } from '../ops/kernel-pool-registry';
-import { CONV_FN, convGradSimdFor, type ConvGradSimd } from '../ops/wasm-conv-simd';
+import { heapOffset, type WasmBackendLike as WasmLike } from '../wasm/backend-like';
+import { LaneList } from '../pool/kernel-pool';
+import { kernelPoolFor, runLanes, type PooledModule } from '../pool/registry';
+import { CONV_FN, convGradSimdFor, type ConvGradSimd } from '../wasm/conv-module';
 import { conv2dFilterGrad } from './conv-backprop-filter';
 import { conv2dInputGrad } from './conv-backprop-input';
 import { asTensor, type ConvAttrs, pair } from './tensor-util';

@@ -6,8 +6,8 @@
  * other dtypes, no SIMD) runs the previous (tfjs) kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { WasmBackendLike as WasmLike } from '../ops/wasm-backend-like';
-import { simdKernelsFor } from '../ops/fused-wasm';
+import type { WasmBackendLike as WasmLike } from '../wasm/backend-like';
+import { simdKernelsFor } from '../wasm/fused-module';
 import { asTensor } from './tensor-util';
 import { delegate, type Fallback } from './wasm-delegate';
 

@@ -15,10 +15,10 @@
  * Anything else returns null and the caller runs the direct kernels (wasm-conv-grad.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { heapOffset, type WasmBackendLike } from '../ops/wasm-backend-like';
-import { LaneList, functionTable } from '../ops/kernel-pool';
-import { kernelPoolFor, runLanes as runOnPool } from '../ops/kernel-pool-registry';
-import { F2, F4, WINOGRAD_FUNCTIONS, winogradSimdFor, type Tiling, type WinogradSimd } from '../ops/wasm-winograd';
+import { heapOffset, type WasmBackendLike } from '../wasm/backend-like';
+import { LaneList, functionTable } from '../pool/kernel-pool';
+import { kernelPoolFor, runLanes as runOnPool } from '../pool/registry';
+import { F2, F4, WINOGRAD_FUNCTIONS, winogradSimdFor, type Tiling, type WinogradSimd } from '../wasm/winograd-module';
 import { asTensor, pair, type ConvAttrs } from './tensor-util';
 
 /**

@@ -16,7 +16,7 @@
  * worker_threads under Node) and how to wait (`sleep`); the helper's source is kernel-pool-helper.ts.
  * (Fork-join with a shared work counter, as in OpenMP's dynamic schedule; here over futex-style Atomics.wait/notify.)
  */
-import { KERNEL_POOL_HELPER_SOURCE } from './kernel-pool-helper';
+import { KERNEL_POOL_HELPER_SOURCE } from './helper-source';
 
 /** A wasm module the pool instantiates on every thread: it must import `env.memory` (shared) and export `functions`. */
 export interface PoolModule {

@@ -5,7 +5,7 @@
  * isolated, a kernel too small to split, a pool that failed): the same bits either way.
  */
 import { LaneList, runLanesInline, type KernelFn, type KernelPool } from './kernel-pool';
-import { CONV_NAMES, convGradSimdFor } from './wasm-conv-simd';
+import { CONV_NAMES, convGradSimdFor } from '../wasm/conv-module';
 
 interface Attached { pool: KernelPool; fma: boolean; modules: readonly string[] }
 const pools = new WeakMap<object, Attached>();

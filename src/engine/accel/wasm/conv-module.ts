@@ -15,8 +15,8 @@
  * Im2col-free: the GEMM reads x and dy in place (the GEMM view of a conv gradient, as in Chellapilla et al. 2006,
  * "High Performance Convolutional Neural Networks for Document Processing", without materialising the columns).
  */
-import { I, I32, V128, ifThen, loop, moduleBytes, type Code, type Fn } from './fused-wasm';
-import type { KernelFn, PoolModule } from './kernel-pool';
+import { I, I32, V128, ifThen, loop, moduleBytes, type Code, type Fn } from './fused-module';
+import type { KernelFn, PoolModule } from '../pool/kernel-pool';
 
 const g = I.get;
 /** v128.load32_splat: one float broadcast to 4 lanes (memarg align 2). */

@@ -10,7 +10,7 @@
  *  - reluGrad(dy, x, dx, n): dx = x > 0 ? dy : 0 in one pass (n a multiple of 4);
  *  - biasRelu and reluGradBiasSum: a conv's bias + ReLU epilogue and its gradient (kernels/wasm-conv-bias-relu.ts).
  */
-import { I, I32, V128, loop, moduleBytes, type Code, type Fn } from './fused-wasm';
+import { I, I32, V128, loop, moduleBytes, type Code, type Fn } from './fused-module';
 
 const g = I.get;
 const fdiv: Code = [0xfd, 0xe7, 0x01];

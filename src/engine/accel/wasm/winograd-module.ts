@@ -29,8 +29,8 @@
  *      0.2-2.3 ms a call at 16-64 channels, as long as a small conv itself.
  * filterToWinograd / winogradToFilterGrad at the end are the same transforms in float64 JS (tests' reference).
  */
-import { I, I32, V128, loop, moduleBytes, type Code, type Fn } from './fused-wasm';
-import { fgrad } from './wasm-conv-simd';
+import { I, I32, V128, loop, moduleBytes, type Code, type Fn } from './fused-module';
+import { fgrad } from './conv-module';
 
 const g = I.get;
 const vneg: Code = [0xfd, 0xe1, 0x01];
