@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { sleep, spawnNode, terminateAll } from '../helpers/spawn-node';
-import { I, I32, moduleBytes, type Fn } from '../../src/engine/accel/wasm/fused-module';
+import { I, I32, moduleBytes, type Fn } from '../../src/engine/accel/wasm/assembler';
 import { createKernelPool, LaneList } from '../../src/engine/accel/pool/kernel-pool';
 
 /** step(p, v): mem32[p] = mem32[p] * 3 + v. Run once on a zeroed cell it leaves v; run twice, 4 v. */

@@ -17,14 +17,13 @@
  *                      forward + backward is ~30 kernels.)
  *  - NasWeightedSum / NasWeightedSumGrad  y = sum_j w[idx_j] * x_j (a mixed op's softmax-weighted sum) and its
  *                      gradients for every x_j and for w, one kernel each.
- *  - NasSgd            plain SGD update of many tensors in one kernel (p_i - lr * g_i); NasSumSquares and
- *                      NasSgdMomentum (fused-optim.ts): gradient clipping's norm and momentum SGD, all tensors at once.
+ *  - NasSumSquares / NasSgdMomentum  (optim.ts): gradient clipping's norm and momentum SGD, all tensors at once.
  *  - NasConvStage / NasConvStageGrad  (wasm + SIMD only) a whole "[ReLU ->] depthwise k x k -> 1x1 conv ->
  *                      BN(affine=false)" stage of a DARTS sep/dil conv, forward and backward, one kernel each
- *                      (instead of ~30), on the SIMD kernels of fused-wasm.ts;
+ *                      (instead of ~30), on the SIMD kernels of wasm/fused-module.ts;
  *  - NasPoolBn / NasPoolBnGrad  (wasm + SIMD only) a 3x3 stride-1 pool followed by BN(affine=false).
  *
- * Kernels are registered under their own names for 'wasm' and 'cpu' only; fused-ops.ts falls back to ordinary
+ * Kernels are registered under their own names for 'wasm' and 'cpu' only; ops.ts falls back to ordinary
  * tfjs ops on other backends. The kernels read their inputs' memory directly: on wasm the WASM heap (views are
  * taken after every output is allocated, since an allocation may grow and detach the heap), on cpu the backend's
  * value arrays. Inputs must be float32.
@@ -39,6 +38,7 @@ import {
   gemmLanes, gemmTAP, maxPool3GradLaneCount, maxPool3GradLanes, normalizeLanes, pool3Lanes, reluMaskLanes, weightedSumLanes,
   type FusedRun,
 } from './lanes';
+import { accelOptions } from '../options';
 
 export const NAS_DW_FILTER_GRAD = 'NasDwFilterGrad';
 export const NAS_MAXPOOL3_GRAD = 'NasMaxPool3Grad';
@@ -47,7 +47,6 @@ export const NAS_BN_TRAIN = 'NasBnTrain';
 export const NAS_BN_GRAD = 'NasBnGrad';
 export const NAS_WEIGHTED_SUM = 'NasWeightedSum';
 export const NAS_WEIGHTED_SUM_GRAD = 'NasWeightedSumGrad';
-export const NAS_SGD = 'NasSgd';
 export const NAS_CONV_STAGE = 'NasConvStage';
 export const NAS_CONV_STAGE_GRAD = 'NasConvStageGrad';
 export const NAS_POOL_BN = 'NasPoolBn';
@@ -67,27 +66,21 @@ export type Mem = {
   view(info: tf.TensorInfo): Float32Array;
   /** Releases a scratch allocation. */
   free(info: tf.TensorInfo): void;
-  /** wasm only: SIMD kernels on the backend's heap (fused-wasm.ts), and a tensor's byte offset there. */
+  /** wasm only: SIMD kernels on the backend's heap (wasm/fused-module.ts), and a tensor's byte offset there. */
   simd: SimdKernels | null;
   /**
-   * wasm only: the same kernels as lane lists, on the kernel pool when one holding 'fused' is attached (fused-pool.ts).
+   * wasm only: the same kernels as lane lists, on the kernel pool when one holding 'fused' is attached (lanes.ts).
    * Its reductions allocate scratch, which may grow the heap: take views only after them.
    */
   fused: FusedRun | null;
   ptr(info: tf.TensorInfo): number;
 };
 
-/**
- * Switches for benchmarks and tests: wasmSimd=false runs the plain-JS kernels on wasm; stages=false the per-op fused
- * path; strided=false the plain ops for stride-2 depthwise convs and pools (fused-strided.ts).
- */
-export const fusedKernelOptions = { wasmSimd: true, stages: true, strided: true };
-
 export function memory(backendName: string, backend: unknown): Mem {
   if (backendName === 'wasm') {
     const b = backend as WasmLike;
     const heap = b.wasm?.asm?.memory;
-    const simd = fusedKernelOptions.wasmSimd ? simdKernelsFor(heap) : null;
+    const simd = accelOptions().fused.simd ? simdKernelsFor(heap) : null;
     const ptr = (info: tf.TensorInfo) => heapOffset(b, info, 'fused kernel');
     const withScratch = <T>(floats: number, fn: (p: number) => T): T => {
       const t = b.makeOutput([floats], 'float32');
@@ -444,26 +437,6 @@ function weightedSumGrad(backendName: string): tf.KernelFunc {
   };
 }
 
-interface SgdAttrs { lr: number; count: number }
-
-function sgd(backendName: string): tf.KernelFunc {
-  return ({ inputs, backend, attrs }) => {
-    const { lr, count } = attrs as unknown as SgdAttrs;
-    const ps = Array.from({ length: count }, (_, i) => inputs[`p${i}`] as tf.TensorInfo);
-    const gs = Array.from({ length: count }, (_, i) => inputs[`g${i}`] as tf.TensorInfo);
-    checkFloat([...ps, ...gs], NAS_SGD);
-    const mem = memory(backendName, backend);
-    const outs = ps.map((p) => mem.alloc(p.shape.slice()));
-    outs.forEach((o, i) => {
-      const P = mem.view(ps[i]);
-      const G = mem.view(gs[i]);
-      const O = mem.view(o);
-      for (let j = 0; j < O.length; j++) O[j] = P[j] - lr * G[j];
-    });
-    return outs;
-  };
-}
-
 /** The 16-channel-block SIMD variants where the channel counts allow (same results, fewer instructions). */
 const pick = {
   dwConv: (c: number) => (c % 16 === 0 ? 'dwConv16' : 'dwConv') as 'dwConv16' | 'dwConv',
@@ -628,13 +601,15 @@ const FACTORIES: Record<string, (backendName: string) => tf.KernelFunc> = {
   [NAS_BN_GRAD]: bnGrad,
   [NAS_WEIGHTED_SUM]: weightedSum,
   [NAS_WEIGHTED_SUM_GRAD]: weightedSumGrad,
-  [NAS_SGD]: sgd,
   [NAS_SUM_SQUARES]: sumSquares,
   [NAS_SGD_MOMENTUM]: sgdMomentum,
 };
 
-/** Registers the fused kernels for wasm and cpu (idempotent). */
-export function installFusedKernels(): void {
+/**
+ * Registers the fused kernels for wasm and cpu (idempotent; part of install(), and on first use: they have names of
+ * their own and replace nothing, so the fast path works before install()).
+ */
+export function registerFusedKernels(): void {
   for (const backendName of FUSED_KERNEL_BACKENDS) {
     const table = backendName === 'wasm' ? { ...FACTORIES, ...WASM_ONLY } : FACTORIES;
     for (const [kernelName, make] of Object.entries(table)) {
@@ -649,9 +624,9 @@ export function installFusedKernels(): void {
  * wasm with SIMD WebAssembly, channels multiples of 4.
  */
 export function stageKernelsAvailable(...channels: number[]): boolean {
-  if (tf.getBackend() !== 'wasm' || !fusedKernelOptions.wasmSimd || !fusedKernelOptions.stages) return false;
+  if (tf.getBackend() !== 'wasm' || !accelOptions().fused.simd || !accelOptions().fused.stages) return false;
   if (!channels.every((c) => c % 4 === 0)) return false;
-  installFusedKernels();
+  registerFusedKernels();
   const b = tf.backend() as unknown as WasmLike;
   return simdKernelsFor(b.wasm?.asm?.memory) != null;
 }
@@ -660,6 +635,6 @@ export function stageKernelsAvailable(...channels: number[]): boolean {
 export function fusedKernelsAvailable(): boolean {
   const name = tf.getBackend();
   if (!(FUSED_KERNEL_BACKENDS as readonly string[]).includes(name)) return false;
-  installFusedKernels();
+  registerFusedKernels();
   return true;
 }

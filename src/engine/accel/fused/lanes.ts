@@ -1,6 +1,6 @@
 /**
- * The fused SIMD kernels of fused-wasm.ts (the supernet fast path's stages, fused-kernels.ts) split into lanes for the
- * engine's kernel thread pool (kernel-pool.ts, module 'fused'). ONE code path: every call builds its lane list and
+ * The fused SIMD kernels of wasm/fused-module.ts (the supernet fast path's stages, fused/kernels.ts) split into lanes for the
+ * engine's kernel thread pool (pool/kernel-pool.ts, module 'fused'). ONE code path: every call builds its lane list and
  * runs it on the pool when one holding 'fused' is attached to the heap and the list has more than one lane, else on
  * this thread (`runLanesInline`) — the same bits either way.
  *  - row-parallel kernels (gemm over rows; dwConv, pool3 and the pool gradients over images; normalize, bnDx,
@@ -17,23 +17,20 @@
  */
 import { LaneList, functionTable, runLanesInline } from '../pool/kernel-pool';
 import { FUSED_FUNCTIONS, type SimdKernels } from '../wasm/fused-module';
+import { accelOptions } from '../options';
 
 /** Function ids of the 'fused' module (its functions in module order). */
 export const FID: Readonly<Record<string, number>> = Object.fromEntries(FUSED_FUNCTIONS.map((n, i) => [n, i]));
 
-/**
- * Thresholds, set by measurement (bench/fused-pool.ts: one thread vs the pool on 2 threads, Node worker_threads;
- * bench/README.md "Kernel thread pool"): calls with less work stay one lane. minMacs: the depthwise convs and
- * filter-gradient taps (~2.5 GMAC/s on one thread: 295k MACs ~ 110 us, split 1.2-1.5x faster); gemmMinMacs /
+/*
+ * Thresholds (accelOptions().fusedLanes), set by measurement (bench/fused-pool.ts: one thread vs the pool on 2 threads,
+ * Node worker_threads; bench/README.md "Kernel thread pool"): calls with less work stay one lane. minMacs: the depthwise
+ * convs and filter-gradient taps (~2.5 GMAC/s on one thread: 295k MACs ~ 110 us, split 1.2-1.5x faster); gemmMinMacs /
  * gemmTAMinMacs: the 1x1 convs (~10 GMAC/s: a 512k-MAC gemm or gemmTA ~ 50 us, split 0.65-1.3x, no reliable gain;
  * 2M MACs 1.7-2.3x); minBytes (the bytes of one activation tensor) for the memory-bound ones (128 KiB BN reductions
  * and normalisations ran 0.6-0.85x split, 512 KiB ones 1.1-1.7x); the 3x3 pools count 9 reads per element. Lane sizes
  * aim at several lanes per thread. enabled=false: every call one lane (benchmarks).
  */
-export const fusedPoolOptions = {
-  enabled: true, minMacs: 1 << 18, gemmMinMacs: 1 << 20, gemmTAMinMacs: 1 << 20, minBytes: 1 << 19,
-  laneMacs: 1 << 16, laneBytes: 1 << 15, maxLanes: 16,
-};
 /** Chunks of a split reduction: fixed, never dependent on the thread count (bits must not depend on it). */
 export const REDUCE_CHUNKS = 8;
 
@@ -89,15 +86,15 @@ const ONE = floatBits(1);
 
 /** Lanes for `items` units of `work` each: 1 below `min`, else about work / per, at most maxLanes and items. */
 function laneCount(items: number, total: number, min: number, per: number): number {
-  const o = fusedPoolOptions;
+  const o = accelOptions().fusedLanes;
   if (!o.enabled || total < min || items < 2) return 1;
   return Math.max(1, Math.min(items, o.maxLanes, Math.ceil(total / per)));
 }
-const macLanes = (items: number, macs: number) => laneCount(items, macs, fusedPoolOptions.minMacs, fusedPoolOptions.laneMacs);
-const byteLanes = (items: number, bytes: number) => laneCount(items, bytes, fusedPoolOptions.minBytes, fusedPoolOptions.laneBytes);
+const macLanes = (items: number, macs: number) => { const o = accelOptions().fusedLanes; return laneCount(items, macs, o.minMacs, o.laneMacs); };
+const byteLanes = (items: number, bytes: number) => { const o = accelOptions().fusedLanes; return laneCount(items, bytes, o.minBytes, o.laneBytes); };
 /** Chunks of a reduction over `rows` reading `bytes`: REDUCE_CHUNKS when big enough, else 1. */
 export function reduceChunks(rows: number, bytes: number): number {
-  const o = fusedPoolOptions;
+  const o = accelOptions().fusedLanes;
   return !o.enabled || bytes < o.minBytes || rows < REDUCE_CHUNKS ? 1 : REDUCE_CHUNKS;
 }
 
@@ -126,7 +123,7 @@ export function dwConvLanes(fn: 'dwConv' | 'dwConv16', x: number, wt: number, y:
 /** gemm / gemm16 (y = x . wt) over rows. */
 export function gemmLanes(fn: 'gemm' | 'gemm16', x: number, wt: number, y: number, rows: number, cin: number, cout: number): LaneList {
   const list = lanes();
-  const o = fusedPoolOptions;
+  const o = accelOptions().fusedLanes;
   ranges(rows, laneCount(rows, rows * cin * cout, o.gemmMinMacs, o.laneMacs), (r0, r1) => {
     list.lane().call(FID[fn], x + r0 * cin * 4, wt, y + r0 * cout * 4, r1 - r0, cin, cout);
   });
@@ -284,7 +281,7 @@ export function colSum2P(r: FusedRun, a: number, b: number, outA: number, outAB:
 
 /** gemmTA / gemmTA16: dw = x^T . dz over rows ([cin, cout]). */
 export function gemmTAP(r: FusedRun, fn: 'gemmTA' | 'gemmTA16', x: number, dz: number, dw: number, rows: number, cin: number, cout: number): void {
-  const o = fusedPoolOptions;
+  const o = accelOptions().fusedLanes;
   const macs = rows * cin * cout;
   // the chunk count depends on the size only (through the MAC threshold), never on the threads
   const bytes = o.enabled && macs >= o.gemmTAMinMacs ? Infinity : 0;

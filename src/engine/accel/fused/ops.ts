@@ -1,7 +1,7 @@
 /**
  * Differentiable fused ops for the fast supernet path: each is one tfjs op with a hand-written gradient
  * (tf.customGrad), so the tape holds one node instead of a chain of primitives, and the slow generic gradient
- * kernels are replaced by the fused kernels of fused-kernels.ts. Values and gradients equal the plain ops'
+ * kernels are replaced by the fused kernels of kernels.ts. Values and gradients equal the plain ops'
  * (tests/unit/fused-ops.test.ts):
  *  - fusedDepthwise(x, w, dilation)  = layers.depthwiseConv2d / the dilated depthwise of darts-ops at stride 1
  *    (PyTorch's symmetric padding, which for stride 1 and an odd effective kernel is tfjs's 'same');
@@ -24,6 +24,7 @@ import {
   fusedKernelsAvailable, NAS_AVGPOOL3_GRAD, NAS_BN_GRAD, NAS_BN_TRAIN, NAS_CONV_STAGE, NAS_CONV_STAGE_GRAD, NAS_DW_FILTER_GRAD,
   NAS_MAXPOOL3_GRAD, NAS_POOL_BN, NAS_POOL_BN_GRAD, NAS_WEIGHTED_SUM, NAS_WEIGHTED_SUM_GRAD, stageKernelsAvailable,
 } from './kernels';
+import { accelOptions } from '../options';
 
 type Attrs = tf.NamedAttrMap;
 const run = (name: string, inputs: tf.NamedTensorMap, attrs: object = {}): tf.Tensor | tf.Tensor[] =>
@@ -57,15 +58,12 @@ export function fusedDepthwise(x: tf.Tensor4D, w: tf.Tensor4D, dilation = 1): tf
   return f(x, w) as tf.Tensor4D;
 }
 
-/** Switch for benchmarks and tests: pointwiseAsConv=false keeps the matMul form on wasm too. */
-export const fusedOpsOptions = { pointwiseAsConv: true };
-
 /** 1x1 conv (no bias): [N, H, W, C] x [1, 1, C, C']; see the file comment for the two forms. */
 export function fusedPointwise(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
   const [n, h, wd, c] = x.shape;
   const cOut = w.shape[3];
   if (w.shape[0] !== 1 || w.shape[1] !== 1 || w.shape[2] !== c) throw new Error(`fusedPointwise: filter [1, 1, ${c}, C'] expected, got [${w.shape}]`);
-  if (fusedOpsOptions.pointwiseAsConv && tf.getBackend() === 'wasm') return tf.conv2d(x, w, 1, 'valid');
+  if (accelOptions().fused.pointwiseAsConv && tf.getBackend() === 'wasm') return tf.conv2d(x, w, 1, 'valid');
   const plain = (xi: tf.Tensor4D, wi: tf.Tensor4D) =>
     tf.reshape(tf.matMul(tf.reshape(xi, [n * h * wd, c]), tf.reshape(wi, [c, cOut])), [n, h, wd, cOut]) as tf.Tensor4D;
   if (!fusedKernelsAvailable()) return plain(x, w);

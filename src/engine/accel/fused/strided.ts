@@ -4,7 +4,7 @@
  * with PyTorch's symmetric padding), for the fast supernet path on the CPU-only backends (wasm, cpu). The plain
  * versions pad, subsample (reshape + slice) and use tfjs's generic depthwise and pooling gradients, which on wasm
  * cost a Pad / Slice pair per step and a slow generic kernel each; here each op has ONE backward kernel (plain
- * loops over the backend's memory, like fused-kernels.ts) and the pools one forward kernel as well:
+ * loops over the backend's memory, like kernels.ts) and the pools one forward kernel as well:
  *  - fusedStridedDepthwise(x, w, stride, dilation) = darts-ops dilatedDepthwiseConv2d / layers.depthwiseConv2d
  *    (forward from the same primitives; backward NasDwStridedGrad: dx and dw in one pass);
  *  - fusedStridedPool3(x, kind, stride)          = pooling.torchPool2d(x, kind, 3, stride, 1)
@@ -14,9 +14,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { subsample } from '../../ops/darts-ops';
-import { checkFloat, FUSED_KERNEL_BACKENDS, fusedKernelOptions, fusedKernelsAvailable, memory } from './kernels';
+import { checkFloat, FUSED_KERNEL_BACKENDS, fusedKernelsAvailable, memory } from './kernels';
 import { padInput } from '../../ops/layers';
 import { torchPool2d } from '../../ops/pooling';
+import { accelOptions } from '../options';
 
 export const NAS_DW_STRIDED_GRAD = 'NasDwStridedGrad';
 export const NAS_POOL3_STRIDED = 'NasPool3Strided';
@@ -126,24 +127,28 @@ function pool3Strided(backendName: string, grad: boolean): tf.KernelFunc {
   };
 }
 
-let installed = false;
+let registered = false;
 
-/** Registers the strided kernels for wasm and cpu (idempotent); true when the active backend has them. */
-function stridedKernelsAvailable(): boolean {
-  if (!fusedKernelOptions.strided || !fusedKernelsAvailable()) return false;
-  if (!installed) {
-    for (const backendName of FUSED_KERNEL_BACKENDS) {
-      const table: [string, tf.KernelFunc][] = [
-        [NAS_DW_STRIDED_GRAD, dwStridedGrad(backendName)],
-        [NAS_POOL3_STRIDED, pool3Strided(backendName, false)],
-        [NAS_POOL3_STRIDED_GRAD, pool3Strided(backendName, true)],
-      ];
-      for (const [kernelName, kernelFunc] of table) {
-        if (tf.getKernel(kernelName, backendName) == null) tf.registerKernel({ kernelName, backendName, kernelFunc });
-      }
+/** Registers the strided kernels for wasm and cpu (idempotent; part of install(), and on first use). */
+export function registerStridedKernels(): void {
+  if (registered) return;
+  for (const backendName of FUSED_KERNEL_BACKENDS) {
+    const table: [string, tf.KernelFunc][] = [
+      [NAS_DW_STRIDED_GRAD, dwStridedGrad(backendName)],
+      [NAS_POOL3_STRIDED, pool3Strided(backendName, false)],
+      [NAS_POOL3_STRIDED_GRAD, pool3Strided(backendName, true)],
+    ];
+    for (const [kernelName, kernelFunc] of table) {
+      if (tf.getKernel(kernelName, backendName) == null) tf.registerKernel({ kernelName, backendName, kernelFunc });
     }
-    installed = true;
   }
+  registered = true;
+}
+
+/** True when the active backend has the strided kernels (switched on, wasm or cpu); registers them on first use. */
+function stridedKernelsAvailable(): boolean {
+  if (!accelOptions().fused.strided || !fusedKernelsAvailable()) return false;
+  registerStridedKernels();
   return true;
 }
 

@@ -2,7 +2,7 @@
  * Gradient of the Conv2D kernel, replacing tfjs's, which refuses dilations > 1 ("dilation rates greater than 1 are
  * not yet supported in gradients"). For dilation 1 (and any dilation on WASM, whose kernels are ours and take
  * dilations) it does exactly what tfjs does (runs the backend's Conv2DBackpropInput / Conv2DBackpropFilter kernels,
- * which install.ts replaces on WASM and CPU); for other dilated convs it computes both gradients as forward convs
+ * which training-kernels.ts replaces on WASM and CPU); for other dilated convs it computes both gradients as forward convs
  * (conv-backprop-input.ts, conv-backprop-filter.ts), which works on every backend. A registered gradient applies to all backends.
  */
 import * as tf from '@tensorflow/tfjs-core';

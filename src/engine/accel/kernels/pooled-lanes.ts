@@ -1,6 +1,6 @@
 /**
  * Sizes for splitting the memory-bound element-wise kernels (wasm-broadcast.ts, relu-grad.ts) on the kernel pool;
- * the pool itself is found with modulePoolFor(memory, 'elementwise') (ops/kernel-pool-registry.ts).
+ * the pool itself is found with modulePoolFor(memory, 'elementwise') (pool/registry.ts).
  */
 
 /** Below this many bytes per op, waking the pool's helpers costs more than splitting saves (same order as poolMinMacs). */

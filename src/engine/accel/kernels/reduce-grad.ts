@@ -12,11 +12,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { WasmBackendLike as WasmLike } from '../wasm/backend-like';
 import { reduceBlock } from './wasm-reduce';
 import { asTensor } from './tensor-util';
+import { accelOptions } from '../options';
 
 export const ENGINE_REDUCE_GRAD = 'EngineReduceGrad';
-
-/** Switch for benchmarks and tests: enabled=false keeps tfjs's formula everywhere. */
-export const reduceGradOptions = { enabled: true };
 
 interface ReduceGradAttrs {
   /** The reduced tensor's shape (the output's). */
@@ -97,7 +95,7 @@ function reduceGrad(kernelName: string, mean: boolean): tf.GradConfig {
       return {
         x: () => {
           const backend = tf.getBackend();
-          if (!reduceGradOptions.enabled || block == null || x.dtype !== 'float32' || g.dtype !== 'float32') return tfjsFormula(g, x, expanded, divisor);
+          if (!accelOptions().reduceGrad || block == null || x.dtype !== 'float32' || g.dtype !== 'float32') return tfjsFormula(g, x, expanded, divisor);
           if ((backend === 'wasm' || backend === 'cpu') && tf.getKernel(ENGINE_REDUCE_GRAD, backend) != null) {
             const [outer, rows, inner] = block;
             const a: ReduceGradAttrs = { shape: [...x.shape], outer, rows, inner, divisor };

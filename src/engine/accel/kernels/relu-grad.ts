@@ -1,5 +1,5 @@
 /**
- * Gradient of Relu as one pass on WASM: dx = x > 0 ? dy : 0 (ops/wasm-elementwise-simd.ts reluGrad; split across the
+ * Gradient of Relu as one pass on WASM: dx = x > 0 ? dy : 0 (wasm/elementwise-module.ts reluGrad; split across the
  * kernel pool's threads when big and a pool runs). tfjs's gradient is mul(dy, cast(step(x))): three kernels and two
  * full-size temporaries; on the small CNN step those were ~4% of the step. Other backends, other dtypes and sizes that
  * are not a multiple of 4 keep tfjs's formulation. (One difference: tfjs propagates NaN where x is NaN, the mask gives
@@ -12,12 +12,10 @@ import { ELEMENTWISE_FUNCTIONS, elementwiseSimdFor } from '../wasm/elementwise-m
 import { LANE_BYTES, POOL_MIN_BYTES } from './pooled-lanes';
 import { modulePoolFor } from '../pool/registry';
 import { asTensor } from './tensor-util';
+import { accelOptions } from '../options';
 
 /** (Not 'Nas…': that prefix marks the supernet fast path's fused kernels, which this is not.) */
 export const ENGINE_RELU_GRAD = 'EngineReluGrad';
-
-/** Switch for benchmarks and tests: enabled=false uses tfjs's formulation everywhere. */
-export const reluGradOptions = { enabled: true };
 
 
 /** The lanes of a big ReLU gradient for the kernel pool: ranges of about LANE_BYTES (n and the ranges multiples of 4). */
@@ -55,7 +53,7 @@ export const wasmReluGradConfig: tf.KernelConfig = {
 };
 
 function useKernel(x: tf.Tensor, dy: tf.Tensor): boolean {
-  if (!reluGradOptions.enabled || tf.getBackend() !== 'wasm' || tf.getKernel(ENGINE_RELU_GRAD, 'wasm') == null) return false;
+  if (!accelOptions().reluGrad || tf.getBackend() !== 'wasm' || tf.getKernel(ENGINE_RELU_GRAD, 'wasm') == null) return false;
   if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.size % 4 !== 0) return false;
   const memory = (tf.backend() as unknown as WasmLike).wasm?.asm?.memory;
   return elementwiseSimdFor(memory) != null;

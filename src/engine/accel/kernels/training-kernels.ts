@@ -38,7 +38,7 @@ const KERNELS: readonly tf.KernelConfig[] = [
   // WASM: fill the missing conv gradients, replace the wrong MaxPoolGrad and the slow Conv2DBackpropInput.
   // (direct WebAssembly-SIMD kernels; the forward-conv formulation for what they do not cover), and the forward
   // Conv2D as the same kernels where they beat XNNPACK (else XNNPACK's).
-  // 3x3 stride-1 convs with >= 8 channels first try Winograd F(2x2,3x3) (wasm-winograd.ts): 2.25x fewer multiplies.
+  // 3x3 stride-1 convs with >= 8 channels first try Winograd F(2x2,3x3) (wasm-winograd-conv.ts): 2.25x fewer multiplies.
   withWinograd(wasmConv2dBackpropFilterConfig()),
   withWinograd(wasmConv2dBackpropInputConfig()),
   withWinograd(wasmConv2dConfig((name) => previousKernels.get(`wasm/${name}`))),
@@ -53,7 +53,7 @@ const KERNELS: readonly tf.KernelConfig[] = [
   // for backward) sharing memory instead of copying.
   wasmReluGradConfig,
   wasmIdentityConfig((name) => previousKernels.get(`wasm/${name}`)),
-  // WASM: the engine's conv + bias + ReLU layer (ops/conv-bias-relu.ts): an in-place epilogue, a one-pass gradient.
+  // WASM: the engine's conv + bias + ReLU layer (its op: bench/ops/conv-bias-relu.ts): an in-place epilogue, a one-pass gradient.
   ...wasmConvBiasReluConfigs,
   // WASM and CPU: the Sum / Mean gradient (e.g. of global average pooling) as one broadcasting pass (reduce-grad.ts).
   ...reduceGradKernelConfigs,

@@ -2,7 +2,7 @@
  * Add, Sub, Multiply and RealDiv for the WASM backend when one float32 operand is the full output shape and the other
  * broadcasts over one middle block of axes with the trailing block intact (a per-channel bias or BN scale against an
  * NHWC activation; [N, 1, 1, C] against [N, H, W, C]) and the trailing block is a multiple of 4 floats: SIMD kernels
- * of ops/wasm-elementwise-simd.ts on the heap, split across the kernel pool's threads when the op is big and a pool
+ * of wasm/elementwise-module.ts on the heap, split across the kernel pool's threads when the op is big and a pool
  * runs. Everything else runs the previous (tfjs) kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,9 +13,8 @@ import { LANE_BYTES, POOL_MIN_BYTES } from './pooled-lanes';
 import { modulePoolFor } from '../pool/registry';
 import { asTensor } from './tensor-util';
 import { delegate, type Fallback } from './wasm-delegate';
+import { accelOptions } from '../options';
 
-/** Switch for benchmarks and tests: enabled=false runs tfjs's kernels. */
-export const wasmBroadcastOptions = { enabled: true };
 /** How many ops ran on the SIMD kernels (tests check which inputs take them). */
 export const wasmBroadcastStats = { simdCalls: 0 };
 
@@ -77,7 +76,7 @@ export function wasmBroadcastConfigs(fallback: Fallback): tf.KernelConfig[] {
       const a = asTensor<tf.Rank>(params.inputs.a, 'a');
       const bt = asTensor<tf.Rank>(params.inputs.b, 'b');
       const b = params.backend as WasmBackendLike;
-      const simd = wasmBroadcastOptions.enabled && a.dtype === 'float32' && bt.dtype === 'float32' ? elementwiseSimdFor(b.wasm?.asm?.memory) : null;
+      const simd = accelOptions().wasmBroadcast && a.dtype === 'float32' && bt.dtype === 'float32' ? elementwiseSimdFor(b.wasm?.asm?.memory) : null;
       if (simd != null) {
         const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, bt.shape);
         const sameAs = (t: tf.Tensor) => t.shape.length === outShape.length && t.shape.every((v, i) => v === outShape[i]);

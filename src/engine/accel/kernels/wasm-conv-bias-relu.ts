@@ -1,7 +1,7 @@
 /**
- * WASM kernels of the engine's conv + bias + ReLU layer (ops/conv-bias-relu.ts):
+ * WASM kernels of the engine's conv + bias + ReLU layer (the op is bench/ops/conv-bias-relu.ts: only the benchmark's small CNN uses it):
  *  - EngineConvBiasRelu {x, filter, bias} -> y: the conv (the engine's conv kernels / Winograd, through tfjs's Conv2D),
- *    then y = max(y + bias, 0) IN PLACE in one SIMD pass (ops/wasm-elementwise-simd.ts biasRelu). Unfused, the bias add
+ *    then y = max(y + bias, 0) IN PLACE in one SIMD pass (wasm/elementwise-module.ts biasRelu). Unfused, the bias add
  *    and the ReLU were two kernels and two full passes with a full-size temporary.
  *  - EngineReluGradBiasSum {dy, y} -> [dz, db]: dz = y > 0 ? dy : 0 and db = Σ dz over every axis but the channels, in
  *    one pass (reluGradBiasSum) over fixed chunks of rows whose partial sums are then added in chunk order (a

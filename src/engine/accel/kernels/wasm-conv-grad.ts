@@ -1,6 +1,6 @@
 /**
  * Conv2DBackpropFilter, Conv2DBackpropInput and Conv2D for the WASM backend as direct WebAssembly-SIMD kernels
- * (src/engine/ops/wasm-conv-simd.ts; relaxed-SIMD FMA where the engine has it) reading and writing the tensors in
+ * (wasm/conv-module.ts; relaxed-SIMD FMA where the engine has it) reading and writing the tensors in
  * place on the wasm heap.
  *
  * Why: the forward-conv formulations (conv-backprop-filter.ts, conv-backprop-input.ts) pay for transposes of whole
@@ -15,7 +15,7 @@
  * 4 on the vectorised axis, no SIMD, other dtypes) run the forward-conv formulation as before (forward: XNNPACK).
  * On the small CNN step (Node, 1 thread) these took the step from ~2.4x to ~1.2-1.4x PyTorch's 1-thread CPU time.
  *
- * Each kernel's work is a list of LANES of kernel calls (src/engine/ops/kernel-pool.ts): forward conv and input
+ * Each kernel's work is a list of LANES of kernel calls (pool/kernel-pool.ts): forward conv and input
  * gradient, a lane per image (taps inside, as on one thread), and with a pool and fewer images than 2 lanes per thread
  * a lane per band of output (forward) or input (input gradient) rows of an image; filter gradient, a lane per (block of
  * input channels, group of taps), images in order inside. Different lanes write disjoint outputs and every output element receives
@@ -31,16 +31,8 @@ import { conv2dFilterGrad } from './conv-backprop-filter';
 import { conv2dInputGrad } from './conv-backprop-input';
 import { asTensor, type ConvAttrs, pair } from './tensor-util';
 import { delegate, type Fallback } from './wasm-delegate';
+import { accelOptions } from '../options';
 
-/**
- * Switches for benchmarks and tests: enabled=false runs the forward-conv formulation (and XNNPACK's forward conv);
- * forward=false leaves the forward conv to XNNPACK; forwardMinCin: the smallest input channel count for which our
- * forward conv is used (below it, each tap's GEMM is too short to beat XNNPACK; set by measurement); lanesPerThread:
- * how many lanes per pool thread the filter gradient is split into; poolMinMacs: convs with fewer multiply-adds run on
- * one thread even with a pool (waking the helpers costs more than they save). Both set by measurement (2 threads,
- * Node: ARCHITECTURE.md, "Kernel thread pool").
- */
-export const wasmConvGradOptions = { enabled: true, forward: true, forwardMinCin: 8, xnnpackThreadsForOurs: 1, lanesPerThread: 1, poolMinMacs: 4e6 };
 
 /**
  * Thread policy. With a kernel pool attached to the heap (workers/backend.ts, cross-origin-isolated pages) our forward
@@ -52,7 +44,7 @@ export const wasmConvGradOptions = { enabled: true, forward: true, forwardMinCin
 function xnnpackIsThreaded(backend: unknown): boolean {
   const tfjs = (backend as { wasm?: { tfjs?: { getThreadsCount?: () => number } } }).wasm?.tfjs;
   const threads = typeof tfjs?.getThreadsCount === 'function' ? tfjs.getThreadsCount() : 1;
-  return threads > wasmConvGradOptions.xnnpackThreadsForOurs;
+  return threads > accelOptions().conv.xnnpackThreadsForOurs;
 }
 
 /** Whether the forward conv and input gradient should be left to XNNPACK's threads (no pool for our kernels). */
@@ -170,10 +162,10 @@ function forImageTaps(gm: Geometry, rects: readonly Rect[], b: number,
 
 /**
  * The pool to split a kernel of `macs` multiply-adds over: the one attached to `memory` for this SIMD mode, unless the
- * kernel is too small to gain from it (wasmConvGradOptions.poolMinMacs).
+ * kernel is too small to gain from it (accelOptions().conv.poolMinMacs).
  */
 function poolFor(memory: object, simd: ConvGradSimd, macs: number): PooledModule | null {
-  return macs >= wasmConvGradOptions.poolMinMacs ? kernelPoolFor(memory, simd.fma, 'conv') : null;
+  return macs >= accelOptions().conv.poolMinMacs ? kernelPoolFor(memory, simd.fma, 'conv') : null;
 }
 
 
@@ -191,7 +183,7 @@ function heapF32(memory: object, ptrBytes: number, length: number): Float32Array
  */
 export function filterGradSplit(taps: number, cin: number, threads: number): { tapGroups: number; ciBlock: number } {
   if (threads <= 1 || taps === 0) return { tapGroups: 1, ciBlock: cin };
-  const target = wasmConvGradOptions.lanesPerThread * threads;
+  const target = accelOptions().conv.lanesPerThread * threads;
   const pairs = Math.ceil(cin / 2);
   const blocks = Math.min(pairs, target);
   const ciBlock = Math.min(cin, 2 * Math.ceil(pairs / blocks));
@@ -269,7 +261,7 @@ export function conv2dOnHeap(memory: object, simd: ConvGradSimd, gm: ConvGeometr
 }
 
 function simdFor(backend: unknown, infos: tf.TensorInfo[], dataFormat: string | undefined): ConvGradSimd | null {
-  if (!wasmConvGradOptions.enabled || (dataFormat ?? 'NHWC') !== 'NHWC') return null;
+  if (!accelOptions().conv.enabled || (dataFormat ?? 'NHWC') !== 'NHWC') return null;
   if (infos.some((t) => t.dtype !== 'float32')) return null;
   return convGradSimdFor((backend as WasmLike).wasm?.asm?.memory);
 }
@@ -323,10 +315,10 @@ export function wasmInputGrad(backend: unknown, dy: tf.TensorInfo, filter: tf.Te
 
 /** Forward conv2d on the wasm heap; returns null when the SIMD path does not apply. */
 export function wasmConv2d(backend: unknown, x: tf.TensorInfo, filter: tf.TensorInfo, a: ConvAttrs): tf.TensorInfo | null {
-  const simd = wasmConvGradOptions.forward && !leaveToXnnpack(backend) ? simdFor(backend, [x, filter], a.dataFormat) : null;
+  const simd = accelOptions().conv.forward && !leaveToXnnpack(backend) ? simdFor(backend, [x, filter], a.dataFormat) : null;
   const fShape = filter.shape as [number, number, number, number];
   const cout = fShape[3];
-  if (simd == null || cout % 4 !== 0 || !(fShape[2] >= wasmConvGradOptions.forwardMinCin)) return null;
+  if (simd == null || cout % 4 !== 0 || !(fShape[2] >= accelOptions().conv.forwardMinCin)) return null;
   const gm = geometry(x.shape as [number, number, number, number], fShape, a);
   const b = backend as WasmLike;
   const y = b.makeOutput([gm.n, gm.oh, gm.ow, cout], 'float32');

@@ -7,9 +7,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { delegate, type Fallback } from './wasm-delegate';
-
-/** Switch for benchmarks and tests: enabled=false runs tfjs's copying Identity. */
-export const wasmIdentityOptions = { enabled: true };
+import { accelOptions } from '../options';
 
 export function wasmIdentityConfig(fallback: Fallback): tf.KernelConfig {
   return {
@@ -17,7 +15,7 @@ export function wasmIdentityConfig(fallback: Fallback): tf.KernelConfig {
     backendName: 'wasm',
     kernelFunc: (params) => {
       const x = params.inputs.x as tf.TensorInfo;
-      if (!wasmIdentityOptions.enabled || x.dtype === 'string') return delegate(fallback, 'Identity', params);
+      if (!accelOptions().copyFreeIdentity || x.dtype === 'string') return delegate(fallback, 'Identity', params);
       (params.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
       return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
     },

@@ -1,7 +1,7 @@
 /**
  * Sum and Mean for the WASM backend over a contiguous block of axes followed by channels that are a multiple of 4
  * (a bias gradient: sum of dy over [N, H, W]; global average pooling: mean over [H, W]), as SIMD column sums on the
- * heap (fused-wasm.ts colSum). tfjs's wasm Sum/Mean first transpose the reduced axes innermost (a full copy), then
+ * heap (wasm/fused-module.ts colSum). tfjs's wasm Sum/Mean first transpose the reduced axes innermost (a full copy), then
  * reduce with scalar code; on the small CNN training step that was ~10% of the step. Anything else (other axes,
  * other dtypes, no SIMD) runs the previous (tfjs) kernel.
  */
@@ -10,9 +10,7 @@ import type { WasmBackendLike as WasmLike } from '../wasm/backend-like';
 import { simdKernelsFor } from '../wasm/fused-module';
 import { asTensor } from './tensor-util';
 import { delegate, type Fallback } from './wasm-delegate';
-
-/** Switch for benchmarks and tests: enabled=false runs tfjs's kernels. */
-export const wasmReduceOptions = { enabled: true };
+import { accelOptions } from '../options';
 
 
 /**
@@ -44,7 +42,7 @@ export function wasmReduceConfigs(fallback: Fallback): tf.KernelConfig[] {
       const axes = tf.util.parseAxisParam(axis, x.shape);
       const block = reduceBlock(x.shape, axes);
       const b = params.backend as WasmLike;
-      const simd = wasmReduceOptions.enabled && x.dtype === 'float32' ? simdKernelsFor(b.wasm?.asm?.memory) : null;
+      const simd = accelOptions().wasmReduce && x.dtype === 'float32' ? simdKernelsFor(b.wasm?.asm?.memory) : null;
       if (simd == null || block == null || block[2] % 4 !== 0 || block[1] === 0) return delegate(fallback, kernelName, params);
       const [outer, rows, c] = block;
       const shape = keepDims ? x.shape.map((s, d) => (axes.includes(d) ? 1 : s)) : x.shape.filter((_, d) => !axes.includes(d));

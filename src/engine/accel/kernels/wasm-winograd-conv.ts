@@ -1,8 +1,8 @@
 /**
  * Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter of 3x3 stride-1 convs on the WASM backend by Winograd
  * F(2x2, 3x3) (Lavin & Gray 2016, "Fast Algorithms for Convolutional Neural Networks"): per image, the SIMD input
- * transform (src/engine/ops/wasm-winograd.ts), 16 GEMMs with the engine's tap-GEMM / filter-gradient kernels
- * (src/engine/ops/wasm-conv-simd.ts), and the output transform (or, for the filter gradient, the adjoint transform
+ * transform (wasm/winograd-module.ts), 16 GEMMs with the engine's tap-GEMM / filter-gradient kernels
+ * (wasm/conv-module.ts), and the output transform (or, for the filter gradient, the adjoint transform
  * of dy and Gᵀ dU G at the end). 2.25x fewer multiplies than the direct kernels for the same result up to rounding.
  *
  *  - forward:        y  = conv(x, g)                            tiles of y,  source x padded by (top, left)
@@ -11,7 +11,7 @@
  * A source whose size or padding does not fit the tiling exactly is copied, one image at a time, into a zeroed
  * scratch image; an output of odd height or width goes through a scratch image of even size and is cropped.
  * Applies to NHWC float32 3x3 convs with stride 1, dilation 1, padding 0..2 on each side, and channel counts that are
- * multiples of 4 and at least `winogradOptions.minChannels` (below that the transforms cost more than they save).
+ * multiples of 4 and at least `accelOptions().winograd.minChannels` (below that the transforms cost more than they save).
  * Anything else returns null and the caller runs the direct kernels (wasm-conv-grad.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -20,25 +20,8 @@ import { LaneList, functionTable } from '../pool/kernel-pool';
 import { kernelPoolFor, runLanes as runOnPool } from '../pool/registry';
 import { F2, F4, WINOGRAD_FUNCTIONS, winogradSimdFor, type Tiling, type WinogradSimd } from '../wasm/winograd-module';
 import { asTensor, pair, type ConvAttrs } from './tensor-util';
+import { accelOptions } from '../options';
 
-/**
- * Switches for benchmarks and tests. minChannels: the smallest input and output channel count that uses Winograd;
- * minTileRow: the fewest 2x2 tiles in a row of the transformed output (ceil(width / 2)). Set by measurement
- * (bench/kernel-ab.ts --switch winograd and the kernel timings in ARCHITECTURE.md): with rows of 2-4 tiles (4x4 and 8x8 maps) each
- * per-row GEMM re-reads its 16 filter matrices for too few tiles and Winograd was 1.2-3.5x SLOWER than the direct
- * kernels; from 8 tiles (16x16 maps) on it was 1.1-1.5x faster.
- */
-export const winogradOptions: {
-  enabled: boolean; minChannels: number; minTileRow: number; tiling: 'auto' | 2 | 4; minTileRow4: number;
-  /**
-   * Small maps (rows shorter than minTileRow): F(2x2) over the tiles of several images at once (about groupTiles
-   * tiles per GEMM) when both channel counts are >= groupMinChannels; measured 1.0-1.2x the direct kernels at 32-64
-   * channels on 8x8 and 4x4 maps, 0.7-0.9x at 16 channels (left to the direct kernels).
-   */
-  grouped: boolean; groupTiles: number; groupMinChannels: number;
-} = {
-  enabled: true, minChannels: 8, minTileRow: 8, tiling: 'auto', minTileRow4: 6, grouped: true, groupTiles: 64, groupMinChannels: 32,
-};
 
 type Shape4 = [number, number, number, number];
 
@@ -56,7 +39,7 @@ interface Plan {
  * direct, vs 2.25x for F(2x2)), else F(2x2) where a row has minTileRow 2x2 tiles, else none.
  */
 function tilingFor(width: number, height: number, n: number, channels: number): { t: Tiling; group: number } | null {
-  const o = winogradOptions;
+  const o = accelOptions().winograd;
   if (o.tiling !== 2 && Math.ceil(width / 4) >= (o.tiling === 4 ? 1 : o.minTileRow4)) return { t: F4, group: 1 };
   if (o.tiling !== 4 && Math.ceil(width / 2) >= (o.tiling === 2 ? 1 : o.minTileRow)) return { t: F2, group: 1 };
   if (o.tiling === 'auto' && o.grouped && n > 1 && channels >= o.groupMinChannels) {
@@ -71,13 +54,14 @@ interface Kit { b: WasmBackendLike; memory: { buffer: ArrayBufferLike }; wg: Win
 
 /** The plan of a 3x3 conv, or null when Winograd does not apply; `tiled`: whose width is tiled (y's, or x's for dx). */
 function plan(xShape: Shape4, fShape: Shape4, a: ConvAttrs, tiled: 'y' | 'x' = 'y'): Plan | null {
-  if (!winogradOptions.enabled || (a.dataFormat ?? 'NHWC') !== 'NHWC') return null;
+  const o = accelOptions().winograd;
+  if (!o.enabled || (a.dataFormat ?? 'NHWC') !== 'NHWC') return null;
   const [kh, kw, cin, cout] = fShape;
   if (kh !== 3 || kw !== 3) return null;
   const [sh, sw] = pair(a.strides);
   const [dh, dw] = pair(a.dilations);
   if (sh !== 1 || sw !== 1 || dh !== 1 || dw !== 1) return null;
-  if (cin % 4 !== 0 || cout % 4 !== 0 || cin < winogradOptions.minChannels || cout < winogradOptions.minChannels) return null;
+  if (cin % 4 !== 0 || cout % 4 !== 0 || cin < o.minChannels || cout < o.minChannels) return null;
   const info = tf.backend_util.computeConv2DInfo(xShape, fShape, 1, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
   const p = info.padInfo;
   if ([p.top, p.left, p.bottom, p.right].some((v) => v < 0 || v > 2)) return null;

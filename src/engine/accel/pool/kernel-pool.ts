@@ -13,10 +13,11 @@
  * disjoint memory, the results are BIT-IDENTICAL to `runLanesInline` (one thread), the same executor the caller uses.
  *
  * Pure engine code: the host supplies how a helper is started (`spawn`: a Blob-URL Worker in the browser,
- * worker_threads under Node) and how to wait (`sleep`); the helper's source is kernel-pool-helper.ts.
+ * worker_threads under Node) and how to wait (`sleep`); the helper's source is helper-source.ts.
  * (Fork-join with a shared work counter, as in OpenMP's dynamic schedule; here over futex-style Atomics.wait/notify.)
  */
 import { KERNEL_POOL_HELPER_SOURCE } from './helper-source';
+import { isSharedMemory, wasmApi } from '../wasm/assembler';
 
 /** A wasm module the pool instantiates on every thread: it must import `env.memory` (shared) and export `functions`. */
 export interface PoolModule {
@@ -34,7 +35,7 @@ export interface HelperPort {
   terminate(): void;
 }
 
-/** Starts one helper thread running `source` (self-contained JS, see kernel-pool-helper.ts). */
+/** Starts one helper thread running `source` (self-contained JS, see helper-source.ts). */
 export type SpawnHelper = (source: string) => HelperPort;
 
 export interface KernelPoolOptions {
@@ -132,7 +133,7 @@ export function runLanesInline(fns: readonly KernelFn[], list: LaneList): void {
   runCalls(fns, list.calls, 0, list.laneStart[list.lanes]);
 }
 
-/** Layout of the control buffer (Int32 indices); shared with kernel-pool-helper.ts. */
+/** Layout of the control buffer (Int32 indices); shared with helper-source.ts. */
 export const CTL = {
   /** (generation << LANE_BITS) | next lane to claim; LANES: (generation << LANE_BITS) | that generation's lane count. */
   NEXT: 0, LANES: 1, DONE: 2, STOP: 3, ERROR: 4, HELPERS: 5, HELPER_LANES: 6,
@@ -170,14 +171,9 @@ export interface KernelPool {
   readonly usable: boolean;
 }
 
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
 /** Instantiates the modules on `memory` on this thread; the function table in pool-id order. */
 export function instantiatePoolModules(memory: object, modules: readonly PoolModule[]): KernelFn[] {
-  const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  const api = wasmApi();
   if (!api) throw new Error('kernel pool: this engine has no WebAssembly');
   const fns: KernelFn[] = [];
   for (const m of modules) {
@@ -189,11 +185,6 @@ export function instantiatePoolModules(memory: object, modules: readonly PoolMod
     }
   }
   return fns;
-}
-
-function isSharedMemory(memory: object): boolean {
-  const buffer = (memory as { buffer?: unknown }).buffer;
-  return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
 }
 
 /**

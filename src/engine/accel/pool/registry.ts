@@ -20,7 +20,7 @@ export interface PooledModule {
 /**
  * Makes the engine's kernels on `memory` run on `pool`. `modules` names the pool's modules in order ('conv' must be
  * convSimdModule(fma, true); others, e.g. 'winograd', are found by kernelPoolFor(memory, fma, name)); every module
- * must be built in SIMD mode `fma`. Kernels in the other mode (convSimdOptions.fma switched) keep running on one thread.
+ * must be built in SIMD mode `fma`. Kernels in the other mode (accelOptions().fma switched) keep running on one thread.
  */
 export function attachKernelPool(memory: object, pool: KernelPool, fma: boolean, modules: readonly string[] = ['conv']): void {
   if (modules.length !== pool.moduleBases.length) throw new Error(`attachKernelPool: ${modules.length} module names for a pool of ${pool.moduleBases.length} modules`);

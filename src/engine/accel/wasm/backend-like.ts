@@ -19,3 +19,8 @@ export function heapOffset(b: WasmBackendLike, info: tf.TensorInfo, who: string)
   if (d == null) throw new Error(`${who}: tensor is not on the wasm backend`);
   return d.memoryOffset;
 }
+
+/** The wasm heap (a WebAssembly.Memory) of a tfjs backend object; undefined for other backends or before it exists. */
+export function wasmHeap(backend: unknown): object | undefined {
+  return (backend as Partial<WasmBackendLike> | null | undefined)?.wasm?.asm?.memory;
+}

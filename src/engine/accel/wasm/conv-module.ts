@@ -1,6 +1,6 @@
 /**
  * WebAssembly SIMD kernels for conv2d and its two gradients (NHWC), assembled with the tiny assembler of
- * fused-wasm.ts and instantiated on the wasm backend's own memory (pointers are byte offsets into its heap).
+ * assembler.ts and instantiated on the wasm backend's own memory (pointers are byte offsets into its heap).
  * Each call handles one filter tap (kh, kw) of one image over a rectangle of output positions: `rows` output rows
  * of `cnt` positions; x / dx positions step `xps` bytes within a row and `xrs` bytes between rows (stride and
  * dilation are folded into these by the caller), dy is contiguous in a row ([.., cout]) with `dyrs` bytes between rows.
@@ -15,7 +15,8 @@
  * Im2col-free: the GEMM reads x and dy in place (the GEMM view of a conv gradient, as in Chellapilla et al. 2006,
  * "High Performance Convolutional Neural Networks for Document Processing", without materialising the columns).
  */
-import { I, I32, V128, ifThen, loop, moduleBytes, type Code, type Fn } from './fused-module';
+import { I, I32, V128, ifThen, isSharedMemory, loop, moduleBytes, wasmApi, type Code, type Fn, type WasmApi } from './assembler';
+import { accelOptions } from '../options';
 import type { KernelFn, PoolModule } from '../pool/kernel-pool';
 
 const g = I.get;
@@ -146,11 +147,11 @@ export interface ConvGradSimd {
   fgrad16: FilterTap; fgrad4: FilterTap; tapGemm16: GemmTap; tapGemm4: GemmTap;
   /** Whether these use relaxed-SIMD FMA (results then differ from mul + add in the last bits). */
   fma: boolean;
-  /** The four kernels in CONV_FN order: the function table of a lane list run on this thread (kernel-pool.ts). */
+  /** The four kernels in CONV_FN order: the function table of a lane list run on this thread (pool/kernel-pool.ts). */
   table: KernelFn[];
 }
 
-/** The kernels' function ids in a lane list (kernel-pool.ts), and their export names, in module order. */
+/** The kernels' function ids in a lane list (pool/kernel-pool.ts), and their export names, in module order. */
 export const CONV_FN = { fgrad16: 0, fgrad4: 1, tapGemm16: 2, tapGemm4: 3 } as const;
 export const CONV_NAMES = ['fgrad16', 'fgrad4', 'tapGemm16', 'tapGemm4'] as const;
 
@@ -162,21 +163,10 @@ export function convSimdModule(fma: boolean, shared: boolean): PoolModule {
   return { bytes: moduleBytes([fgrad(4, fma), fgrad(1, fma), tapGemm(4, fma), tapGemm(1, fma)], shared), functions: CONV_NAMES };
 }
 
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => { buffer: ArrayBuffer };
-}
-
-/** Switch for benchmarks and tests: fma=false never uses relaxed-SIMD FMA even where the engine has it. */
-export const convSimdOptions = { fma: true };
-
 const cache = new WeakMap<object, Map<boolean, ConvGradSimd | null>>();
 
 function instantiate(api: WasmApi, memory: object, fma: boolean): ConvGradSimd | null {
-  const buffer = (memory as { buffer: unknown }).buffer;
-  const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
-  const { bytes } = convSimdModule(fma, shared);
+  const { bytes } = convSimdModule(fma, isSharedMemory(memory));
   try {
     const mod = new api.Module(bytes);
     const e = new api.Instance(mod, { env: { memory } }).exports as unknown as Omit<ConvGradSimd, 'fma' | 'table'>;
@@ -191,11 +181,11 @@ function instantiate(api: WasmApi, memory: object, fma: boolean): ConvGradSimd |
 
 /**
  * The conv kernels bound to `memory` (a WebAssembly.Memory): with relaxed-SIMD FMA where the engine has it (and
- * convSimdOptions.fma), else plain SIMD; null when SIMD WebAssembly is unavailable (callers then fall back).
+ * accelOptions().fma), else plain SIMD; null when SIMD WebAssembly is unavailable (callers then fall back).
  */
 export function convGradSimdFor(memory: object | undefined): ConvGradSimd | null {
   if (memory == null) return null;
-  const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  const api = wasmApi();
   if (!api) return null;
   const perMode = cache.get(memory) ?? new Map<boolean, ConvGradSimd | null>();
   cache.set(memory, perMode);
@@ -203,7 +193,7 @@ export function convGradSimdFor(memory: object | undefined): ConvGradSimd | null
     if (!perMode.has(fma)) perMode.set(fma, instantiate(api, memory, fma));
     return perMode.get(fma) ?? null;
   };
-  return (convSimdOptions.fma ? get(true) : null) ?? get(false);
+  return (accelOptions().fma ? get(true) : null) ?? get(false);
 }
 
 /**
@@ -211,7 +201,7 @@ export function convGradSimdFor(memory: object | undefined): ConvGradSimd | null
  * `pages`), as the threaded wasm build's heap is, so a kernel pool can run on it.
  */
 export function convGradSimdStandalone(pages = 64, shared = false): { kernels: ConvGradSimd; heap: () => Float32Array; memory: { buffer: ArrayBufferLike } } | null {
-  const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  const api = wasmApi();
   if (!api) return null;
   const memory = new api.Memory(shared ? { initial: pages, maximum: pages, shared: true } : { initial: pages });
   const k = convGradSimdFor(memory);

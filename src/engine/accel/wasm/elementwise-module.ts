@@ -1,5 +1,5 @@
 /**
- * WebAssembly-SIMD element-wise kernels, assembled with fused-wasm.ts and instantiated on the wasm backend's own memory
+ * WebAssembly-SIMD element-wise kernels, assembled with assembler.ts and instantiated on the wasm backend's own memory
  * (and, on a shared heap, on the kernel pool's threads as module 'elementwise': calls on disjoint ranges split a big op):
  *  - binary ops with one operand broadcast over a middle block of axes (a bias or a BN scale over channels: [C]
  *    against [N, H, W, C]; a mean's gradient: [N, 1, 1, C] against [N, H, W, C]):
@@ -10,7 +10,8 @@
  *  - reluGrad(dy, x, dx, n): dx = x > 0 ? dy : 0 in one pass (n a multiple of 4);
  *  - biasRelu and reluGradBiasSum: a conv's bias + ReLU epilogue and its gradient (kernels/wasm-conv-bias-relu.ts).
  */
-import { I, I32, V128, loop, moduleBytes, type Code, type Fn } from './fused-module';
+import { I, I32, V128, isSharedMemory, loop, moduleBytes, wasmApi, type Code, type Fn } from './assembler';
+import type { KernelFn } from '../pool/kernel-pool';
 
 const g = I.get;
 const fdiv: Code = [0xfd, 0xe7, 0x01];
@@ -106,13 +107,7 @@ export function elementwiseModuleBytes(shared: boolean): Uint8Array {
   return moduleBytes(fns, shared);
 }
 
-type KernelFn = (...args: number[]) => void;
 export type ElementwiseSimd = Readonly<Record<string, KernelFn>>;
-
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
 
 const cache = new WeakMap<object, ElementwiseSimd | null>();
 
@@ -120,13 +115,11 @@ const cache = new WeakMap<object, ElementwiseSimd | null>();
 export function elementwiseSimdFor(memory: object | undefined): ElementwiseSimd | null {
   if (memory == null) return null;
   if (cache.has(memory)) return cache.get(memory) ?? null;
-  const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  const api = wasmApi();
   let out: ElementwiseSimd | null = null;
   if (api) {
-    const buffer = (memory as { buffer: unknown }).buffer;
-    const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
     try {
-      out = new api.Instance(new api.Module(elementwiseModuleBytes(shared)), { env: { memory } }).exports as unknown as ElementwiseSimd;
+      out = new api.Instance(new api.Module(elementwiseModuleBytes(isSharedMemory(memory))), { env: { memory } }).exports as unknown as ElementwiseSimd;
     } catch {
       out = null;
     }

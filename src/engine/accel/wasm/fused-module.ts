@@ -1,6 +1,6 @@
 /**
- * WebAssembly SIMD versions of the hottest fused kernels (fused-kernels.ts), for the wasm backend: a small module
- * assembled here byte by byte (no toolchain needed), instantiated on the wasm backend's OWN memory, so the
+ * WebAssembly SIMD versions of the hottest fused kernels (../fused/kernels.ts), for the wasm backend: a small module
+ * assembled byte by byte (assembler.ts), instantiated on the wasm backend's OWN memory, so the
  * kernels read and write tfjs tensors in place at their heap offsets. Plain JS loops reach ~0.5 GFLOP/s; these
  * vectorise over channels (4 floats per instruction) and run several times faster.
  *
@@ -31,122 +31,7 @@
  * The engine only touches `WebAssembly` through globalThis (it is a JS global, not a DOM or Node API).
  */
 
-// ---- a tiny assembler ------------------------------------------------------------------------------------------
-export type Code = number[];
-
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  let x = v >>> 0;
-  do {
-    let b = x & 0x7f;
-    x >>>= 7;
-    if (x !== 0) b |= 0x80;
-    out.push(b);
-  } while (x !== 0);
-  return out;
-}
-
-function sleb(v: number): number[] {
-  const out: number[] = [];
-  let x = v | 0;
-  for (;;) {
-    const b = x & 0x7f;
-    x >>= 7;
-    if ((x === 0 && (b & 0x40) === 0) || (x === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-export const I32 = 0x7f;
-const F32 = 0x7d;
-export const V128 = 0x7b;
-
-const simd = (opcode: number): Code => [0xfd, ...uleb(opcode)];
-export const I = {
-  get: (i: number): Code => [0x20, ...uleb(i)],
-  set: (i: number): Code => [0x21, ...uleb(i)],
-  tee: (i: number): Code => [0x22, ...uleb(i)],
-  i32: (v: number): Code => [0x41, ...sleb(v)],
-  add: [0x6a],
-  sub: [0x6b],
-  mul: [0x6c],
-  geS: [0x4e],
-  leS: [0x4c],
-  select: [0x1b],
-  vselect: [0x1c, 0x01, V128],
-  f32div: [0x95],
-  f32conv: [0xb2],
-  f32one: [0x43, 0x00, 0x00, 0x80, 0x3f],
-  feq: simd(0x41),
-  fgt: simd(0x44),
-  ltU: [0x49],
-  i32f32load: (off = 0): Code => [0x2a, 2, ...uleb(off)],
-  vand: simd(0x4e),
-  vandnot: simd(0x4f),
-  vor: simd(0x50),
-  fmax: simd(0xe9),
-  f32add: [0x92],
-  f32load: (off = 0): Code => [0x2a, 2, ...uleb(off)],
-  f32store: (off = 0): Code => [0x38, 2, ...uleb(off)],
-  f32reinterpret: [0xbe],
-  vload: (off = 0): Code => [...simd(0x00), 0, ...uleb(off)],
-  vstore: (off = 0): Code => [...simd(0x0b), 0, ...uleb(off)],
-  splat: simd(0x13),
-  lane: (l: number): Code => [...simd(0x1f), l],
-  fadd: simd(0xe4),
-  fsub: simd(0xe5),
-  fmul: simd(0xe6),
-  vzero: [...simd(0x0c), ...new Array<number>(16).fill(0)],
-};
-
-/** for (i = start; i < end; i += step) body — `end` is evaluated every iteration. */
-export function loop(i: number, start: Code, end: Code, step: Code, body: Code): Code {
-  return [
-    ...start, ...I.set(i),
-    0x02, 0x40, // block
-    0x03, 0x40, // loop
-    ...I.get(i), ...end, ...I.geS, 0x0d, 1, // br_if 1 (exit)
-    ...body,
-    ...I.get(i), ...step, ...I.add, ...I.set(i),
-    0x0c, 0, // br 0
-    0x0b, 0x0b,
-  ];
-}
-
-/** if (cond) body — `cond` leaves an i32 on the stack. */
-export function ifThen(cond: Code, body: Code): Code {
-  return [...cond, 0x04, 0x40, ...body, 0x0b];
-}
-
-export interface Fn { name: string; params: number[]; results: number[]; locals: number[]; body: Code }
-
-export function moduleBytes(fns: Fn[], shared: boolean): Uint8Array {
-  const section = (id: number, payload: number[]) => [id, ...uleb(payload.length), ...payload];
-  const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-  const str = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-  const types = vec(fns.map((f) => [0x60, ...vec(f.params.map((p) => [p])), ...vec(f.results.map((r) => [r]))]));
-  const limits = shared ? [0x03, 0, ...uleb(65536)] : [0x00, 0];
-  const imports = vec([[...str('env'), ...str('memory'), 0x02, ...limits]]);
-  const funcs = vec(fns.map((_, i) => uleb(i)));
-  const exports = vec(fns.map((f, i) => [...str(f.name), 0x00, ...uleb(i)]));
-  const code = vec(fns.map((f) => {
-    const groups: number[][] = [];
-    for (const t of f.locals) {
-      const last = groups[groups.length - 1];
-      if (last && last[1] === t) last[0]++;
-      else groups.push([1, t]);
-    }
-    const body = [...vec(groups.map(([n, t]) => [...uleb(n), t])), ...f.body, 0x0b];
-    return [...uleb(body.length), ...body];
-  }));
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, types), ...section(2, imports), ...section(3, funcs), ...section(7, exports), ...section(10, code),
-  ]);
-}
+import { F32, I, I32, V128, ifThen, isSharedMemory, loop, moduleBytes, uleb, wasmApi, type Code, type Fn } from './assembler';
 
 // ---- the kernels ---------------------------------------------------------------------------------------------------
 function kernels(): Fn[] {
@@ -643,12 +528,6 @@ export interface SimdKernels {
     ohLo: number, ohHi: number, owLo: number, owHi: number, reluIn: number): void;
 }
 
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (d: { initial: number }) => { buffer: ArrayBuffer };
-}
-
 const cache = new WeakMap<object, SimdKernels | null>();
 
 /** Our SIMD kernels bound to `memory` (a WebAssembly.Memory), or null when SIMD WebAssembly is unavailable. */
@@ -657,11 +536,9 @@ export function simdKernelsFor(memory: object | undefined): SimdKernels | null {
   if (cache.has(memory)) return cache.get(memory) ?? null;
   let result: SimdKernels | null = null;
   try {
-    const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+    const api = wasmApi();
     if (api) {
-      const buffer = (memory as { buffer: unknown }).buffer;
-      const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
-      const mod = new api.Module(fusedModuleBytes(shared));
+      const mod = new api.Module(fusedModuleBytes(isSharedMemory(memory)));
       result = new api.Instance(mod, { env: { memory } }).exports as unknown as SimdKernels;
     }
   } catch {
@@ -673,7 +550,7 @@ export function simdKernelsFor(memory: object | undefined): SimdKernels | null {
 
 /** A standalone module with its own memory, for tests. */
 export function simdKernelsStandalone(pages = 64): { kernels: SimdKernels; heap: () => Float32Array } | null {
-  const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  const api = wasmApi();
   if (!api) return null;
   const memory = new api.Memory({ initial: pages });
   const k = simdKernelsFor(memory);

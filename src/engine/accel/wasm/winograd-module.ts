@@ -1,6 +1,6 @@
 /**
  * Winograd minimal filtering F(m x m, 3x3) for m = 2 and 4 as WebAssembly-SIMD kernels (Lavin & Gray 2016, "Fast
- * Algorithms for Convolutional Neural Networks"), assembled with fused-wasm.ts and instantiated on the wasm backend's
+ * Algorithms for Convolutional Neural Networks"), assembled with assembler.ts and instantiated on the wasm backend's
  * own memory.
  *
  * A 3x3 stride-1 conv computes each m x m output tile from an α x α input patch d (α = m + 2) as Y = Aᵀ [U ⊙ V] A with
@@ -20,16 +20,18 @@
  *      correlation, a row of tiles at a time (In of the row, the α² GEMMs, Out), so the row's V and M blocks
  *      ([α²][tw][nr], [α²][tw][nv]) stay in cache: transforming a whole image at once was memory-bound at 16 channels
  *  - P Fgrad16 / P Fgrad4(x, dy, du, th, tw, xrs, dyrs, cin, cout, v, m): du[ξ] += V[ξ]ᵀ (A dY Aᵀ)[ξ] over one image, a
- *      row of tiles at a time, with wasm-conv-simd.ts's filter-gradient kernel (fgrad) compiled into this module
+ *      row of tiles at a time, with conv-module.ts's filter-gradient kernel (fgrad) compiled into this module
  * Shared: wgGemm16 / wgGemm4(a, b, c, rows, nr, nv): c = a . b for row-major a [rows][nr], b [nr][nv], c [rows][nv]
  * (overwrites c; nv a multiple of 16 or 4); wgZero(dst, bytes) and wgCopy(src, dst, rows, rowBytes, srs, drs) for the
- * zero-bordered scratch images, so a whole conv is a list of wasm calls (one lane per chunk of images, kernel-pool.ts).
+ * zero-bordered scratch images, so a whole conv is a list of wasm calls (one lane per chunk of images, pool/kernel-pool.ts).
  *  - P Filt(w, u, nr, nv): U = G g Gᵀ for a filter [3][3][nr][nv]; P FiltGrad(du, out, cin, cout): dg = Gᵀ dU G;
  *      wgAccum(dst, src, bytes): dst += src (the filter gradient's per-chunk partial sums). In JS these transforms took
  *      0.2-2.3 ms a call at 16-64 channels, as long as a small conv itself.
  * filterToWinograd / winogradToFilterGrad at the end are the same transforms in float64 JS (tests' reference).
  */
-import { I, I32, V128, loop, moduleBytes, type Code, type Fn } from './fused-module';
+import { I, I32, V128, isSharedMemory, loop, moduleBytes, wasmApi, type Code, type Fn, type WasmApi } from './assembler';
+import { accelOptions } from '../options';
+import type { KernelFn } from '../pool/kernel-pool';
 import { fgrad } from './conv-module';
 
 const g = I.get;
@@ -380,23 +382,14 @@ function fgradRows(t: Tiling, q: number): Fn {
   return { name: `${t.prefix}Fgrad${4 * q}`, params: new Array<number>(11).fill(I32), results: [], locals: new Array<number>(4).fill(I32), body };
 }
 
-/** Every function of the module, in module order (function ids of a kernel-pool lane list, kernel-pool.ts). */
+/** Every function of the module, in module order (function ids of a kernel-pool lane list, pool/kernel-pool.ts). */
 export const WINOGRAD_FUNCTIONS = [...SHARED, ...TILINGS.flatMap((t) => PER_TILING.map((f) => `${t.prefix}${f}`))] as readonly string[];
 export type WinogradFunction = string;
-export type KernelFn = (...args: number[]) => void;
 
 export interface WinogradSimd {
   readonly fns: Readonly<Record<string, KernelFn>>;
   /** Whether the GEMMs use relaxed-SIMD FMA (results then differ from mul + add in the last bits). */
   readonly fma: boolean;
-}
-
-/** Switch for benchmarks and tests: fma=false never uses relaxed-SIMD FMA even where the engine has it. */
-export const winogradSimdOptions = { fma: true };
-
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 
 /** The module's bytes (shared: importing a shared memory), e.g. for helper threads that instantiate the same code. */
@@ -414,8 +407,7 @@ export function winogradModuleBytes(shared: boolean, fma: boolean): Uint8Array {
 const cache = new WeakMap<object, Map<boolean, WinogradSimd | null>>();
 
 function instantiate(api: WasmApi, memory: object, fma: boolean): WinogradSimd | null {
-  const buffer = (memory as { buffer: unknown }).buffer;
-  const shared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+  const shared = isSharedMemory(memory);
   let exports: Record<string, unknown>;
   try {
     exports = new api.Instance(new api.Module(winogradModuleBytes(shared, fma)), { env: { memory } }).exports;
@@ -427,11 +419,11 @@ function instantiate(api: WasmApi, memory: object, fma: boolean): WinogradSimd |
 
 /**
  * The Winograd kernels bound to `memory` (a WebAssembly.Memory): with relaxed-SIMD FMA where the engine has it (and
- * winogradSimdOptions.fma), else plain SIMD; null when SIMD WebAssembly is unavailable.
+ * accelOptions().fma), else plain SIMD; null when SIMD WebAssembly is unavailable.
  */
 export function winogradSimdFor(memory: object | undefined): WinogradSimd | null {
   if (memory == null) return null;
-  const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  const api = wasmApi();
   if (!api) return null;
   const perMode = cache.get(memory) ?? new Map<boolean, WinogradSimd | null>();
   cache.set(memory, perMode);
@@ -439,7 +431,7 @@ export function winogradSimdFor(memory: object | undefined): WinogradSimd | null
     if (!perMode.has(fma)) perMode.set(fma, instantiate(api, memory, fma));
     return perMode.get(fma) ?? null;
   };
-  return (winogradSimdOptions.fma ? get(true) : null) ?? get(false);
+  return (accelOptions().fma ? get(true) : null) ?? get(false);
 }
 
 /**
