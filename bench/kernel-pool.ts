@@ -1,5 +1,5 @@
 /**
- * The engine's conv kernels alone, one thread vs the kernel pool (src/engine/ops/kernel-pool.ts) under Node, on a
+ * The engine's conv kernels alone, one thread vs the kernel pool (src/engine/accel/pool/kernel-pool.ts) under Node, on a
  * standalone shared WebAssembly.Memory with node:worker_threads helpers: forward conv, filter and input gradient of
  * the small CNN's second conv (64 x 26 x 26 x 16 -> 32, 3x3 valid) and smaller shapes, alternating one thread and the
  * pool per round so load drift hits both alike; checks that the pooled results are bit-identical. Prints one JSON line

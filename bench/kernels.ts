@@ -1,5 +1,5 @@
 /**
- * Speed of the custom training kernels (src/engine/kernels/), not a test:
+ * Speed of the custom training kernels (src/engine/accel/kernels/), not a test:
  *   npx tsx bench/kernels.ts                 # wasm + cpu with our kernels, per-kernel timings
  *   npx tsx bench/kernels.ts --with-tfjs-cpu # also one step on cpu with tfjs's own kernels (~1-2 minutes)
  *

@@ -15,7 +15,7 @@
  *  - darts-supernet / nb201-supernet: the engine's supernets and the DARTS searcher's weight step
  *                (bench/supernet-workload.ts; momentum SGD, weight decay, gradient clipping instead of plain SGD).
  * `impl: 'fast'` runs the same computation through the engine's fused fast path (src/engine/supernet/fast-*.ts; for
- * the cnn: the engine's conv + bias + ReLU layer, src/engine/ops/conv-bias-relu.ts, and the fused SGD update).
+ * the cnn: the engine's conv + bias + ReLU layer, bench/ops/conv-bias-relu.ts, and the fused SGD update).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DARTS_OP_FACTORIES, reluConvBn } from '../src/engine/ops/darts-ops';

@@ -1,5 +1,5 @@
 /**
- * The engine's conv + bias + ReLU layer (src/engine/ops/conv-bias-relu.ts) against relu(conv2d + bias) composed of
+ * The engine's conv + bias + ReLU layer (bench/ops/conv-bias-relu.ts) against relu(conv2d + bias) composed of
  * plain tfjs ops on the CPU backend: the output and the gradients of x, filter and bias, on WASM (where the fused
  * kernels run: seen in tf.profile) and on CPU (composed ops), including a bias sum over several chunks of rows and a
  * channel count the SIMD kernels do not take.

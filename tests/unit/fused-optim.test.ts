@@ -1,5 +1,5 @@
 /**
- * The fused optimiser (src/engine/ops/fused-optim.ts through optim/sgd.ts and optim/clip.ts): on wasm and cpu, momentum
+ * The fused optimiser (src/engine/accel/fused/optim.ts through optim/sgd.ts and optim/clip.ts): on wasm and cpu, momentum
  * SGD with weight decay over every parameter in one kernel equals the per-tensor tfjs ops BIT FOR BIT (with and without
  * a clipping factor, buffers included, parameters without a gradient left alone); the clipping factor from one
  * sum-of-squares kernel equals the tensor path's within float32 rounding; applyClipped matches clipByGlobalNorm +

@@ -1,5 +1,5 @@
 /**
- * The kernel pool under contention (src/engine/ops/kernel-pool.ts): more threads than cores, thousands of tiny
+ * The kernel pool under contention (src/engine/accel/pool/kernel-pool.ts): more threads than cores, thousands of tiny
  * generations whose lane count changes every time. Each lane must run exactly once per generation and be finished
  * when run() returns: a helper that saw a generation's claim word with the NEXT generation's lane count once claimed a
  * lane twice (and counted it twice), which this test caught.

@@ -1,5 +1,5 @@
 /**
- * Winograd convs (src/engine/kernels/wasm-winograd.ts) on the kernel pool: on a standalone SHARED WebAssembly.Memory
+ * Winograd convs (src/engine/accel/kernels/wasm-winograd-conv.ts) on the kernel pool: on a standalone SHARED WebAssembly.Memory
  * (as the threaded wasm heap is) with real node:worker_threads helpers, F(2x2), F(4x4) and grouped F(2x2) forward,
  * input-gradient and filter-gradient results on 2 and 3 threads equal the one-thread run BIT FOR BIT (the lanes are
  * chunks of images; the filter gradient's per-chunk partial sums are added in chunk order), and the pool really ran

@@ -1,7 +1,7 @@
 /**
- * The kernel thread pool (src/engine/ops/kernel-pool.ts) with real node:worker_threads helpers on a standalone SHARED
+ * The kernel thread pool (src/engine/accel/pool/kernel-pool.ts) with real node:worker_threads helpers on a standalone SHARED
  * WebAssembly.Memory, as the threaded wasm heap is: the engine's conv kernels (forward, input gradient, filter
- * gradient; src/engine/kernels/wasm-conv-grad.ts) split across 2 and 3 threads equal the single-threaded run BIT FOR
+ * gradient; src/engine/accel/kernels/wasm-conv-grad.ts) split across 2 and 3 threads equal the single-threaded run BIT FOR
  * BIT and the CPU backend within tolerance; lane order, batching into generations and lanes longer than one
  * generation keep the single-thread order; dispose terminates the helpers; a helper that never answers, one that
  * fails, a kernel that traps and a memory that is not shared each give a specific error.

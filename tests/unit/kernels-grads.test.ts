@@ -1,5 +1,5 @@
 /**
- * The custom training kernels (src/engine/kernels/) against two references that need no fixtures:
+ * The custom training kernels (src/engine/accel/kernels/) against two references that need no fixtures:
  *  (a) the CPU backend's own tfjs kernels, on tiny shapes and only where those are correct (no dilation, no
  *      'same' avgPool);
  *  (b) central finite differences of loss = sum(y * up), computed in float64 from the forward output. Conv,

@@ -1,5 +1,5 @@
 /**
- * The wasm backend's SIMD broadcasting Add/Sub/Multiply/RealDiv (src/engine/kernels/wasm-broadcast.ts) against the
+ * The wasm backend's SIMD broadcasting Add/Sub/Multiply/RealDiv (src/engine/accel/kernels/wasm-broadcast.ts) against the
  * CPU backend on the shapes they take (per-channel [C] and [N,1,1,C] against NHWC, either operand order) and on
  * shapes they leave to tfjs (scalars, broadcasts of the last axis, both operands broadcast, int32); and the block
  * decomposition they rely on.

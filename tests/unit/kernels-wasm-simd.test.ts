@@ -1,5 +1,5 @@
 /**
- * The WASM backend's WebAssembly-SIMD conv and conv gradient kernels (src/engine/kernels/wasm-conv-grad.ts)
+ * The WASM backend's WebAssembly-SIMD conv and conv gradient kernels (src/engine/accel/kernels/wasm-conv-grad.ts)
  * against three references: the CPU backend's own tfjs kernels (no dilation), the forward-conv formulation they replace (on
  * wasm, switched off through the accel options' conv.enabled), and central finite differences. The shapes put channel counts
  * on both SIMD variants (multiples of 16 and of 4) and the fallback (others), with strides 1/2, 'same', 'valid',

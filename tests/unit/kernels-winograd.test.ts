@@ -1,5 +1,5 @@
 /**
- * Winograd F(2x2, 3x3) conv kernels on the WASM backend (src/engine/kernels/wasm-winograd.ts) against the CPU
+ * Winograd F(2x2, 3x3) conv kernels on the WASM backend (src/engine/accel/kernels/wasm-winograd-conv.ts) against the CPU
  * backend's conv2d and its gradients, and against the direct SIMD kernels they replace (Winograd switched off), on
  * shapes that exercise the direct and the copied (padded / odd-sized) source and output paths, both GEMM widths
  * (output channels a multiple of 16, and of 4 only), and 'valid', 'same' and explicit asymmetric padding. Also where it

@@ -1,5 +1,5 @@
 /**
- * The Sum / Mean gradient as one broadcasting pass (src/engine/kernels/reduce-grad.ts): on WASM and CPU it equals
+ * The Sum / Mean gradient as one broadcasting pass (src/engine/accel/kernels/reduce-grad.ts): on WASM and CPU it equals
  * tfjs's own gradient, div(mul(reshape(dy), ones), size), BIT FOR BIT for reductions over one block of axes (global
  * average pooling, leading axes, the last axis, every axis, keepDims), runs the kernel (seen in tf.profile), leaves no
  * tensor behind, and keeps tfjs's formula for axes that are not one block.
