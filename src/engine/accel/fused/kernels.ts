@@ -18,27 +18,25 @@
  *  - NasWeightedSum / NasWeightedSumGrad  y = sum_j w[idx_j] * x_j (a mixed op's softmax-weighted sum) and its
  *                      gradients for every x_j and for w, one kernel each.
  *  - NasSumSquares / NasSgdMomentum  (optim.ts): gradient clipping's norm and momentum SGD, all tensors at once.
- *  - NasConvStage / NasConvStageGrad  (wasm + SIMD only) a whole "[ReLU ->] depthwise k x k -> 1x1 conv ->
- *                      BN(affine=false)" stage of a DARTS sep/dil conv, forward and backward, one kernel each
- *                      (instead of ~30), on the SIMD kernels of wasm/fused-module.ts;
- *  - NasPoolBn / NasPoolBnGrad  (wasm + SIMD only) a 3x3 stride-1 pool followed by BN(affine=false).
+ *  - NasConvStage / NasPoolBn and their gradients (wasm + SIMD only): whole stages, stage-kernels.ts.
  *
- * Kernels are registered under their own names for 'wasm' and 'cpu' only; ops.ts falls back to ordinary
- * tfjs ops on other backends. The kernels read their inputs' memory directly: on wasm the WASM heap (views are
- * taken after every output is allocated, since an allocation may grow and detach the heap), on cpu the backend's
- * value arrays. Inputs must be float32.
+ * Kernels are registered under their own names for 'wasm' and 'cpu' only (this file's registerFusedKernels); ops.ts
+ * falls back to ordinary tfjs ops on other backends. The kernels read their inputs' memory directly (memory.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { heapOffset, type WasmBackendLike as WasmLike } from '../wasm/backend-like';
-import { simdKernelsFor, type SimdKernels } from '../wasm/fused-module';
-import { NAS_SGD_MOMENTUM, NAS_SUM_SQUARES, sgdMomentum, sumSquares } from './optim';
-import { modulePoolFor } from '../pool/registry';
-import {
-  avgPool3GradLanes, bnDxLanes, colSum2P, colSqDevP, colSumP, dotScaleP, dwConvLanes, dwFilterGradLanes, fusedRun,
-  gemmLanes, gemmTAP, maxPool3GradLaneCount, maxPool3GradLanes, normalizeLanes, pool3Lanes, reluMaskLanes, weightedSumLanes,
-  type FusedRun,
-} from './lanes';
 import { accelOptions } from '../options';
+import { wasmHeap } from '../wasm/backend-like';
+import { simdKernelsFor } from '../wasm/fused-module';
+import { avgPool3GradLanes, dotScaleP, dwFilterGradLanes, weightedSumLanes } from './lanes';
+import { checkFloat, FUSED_KERNEL_BACKENDS, memory } from './memory';
+import { NAS_SGD_MOMENTUM, NAS_SUM_SQUARES, sgdMomentum, sumSquares } from './optim';
+import { bnBack, bnStats, maxPoolGradSimd, pick } from './simd-steps';
+import {
+  convStage, convStageGrad, NAS_CONV_STAGE, NAS_CONV_STAGE_GRAD, NAS_POOL_BN, NAS_POOL_BN_GRAD, poolBn, poolBnGrad,
+} from './stage-kernels';
+
+export { checkFloat, FUSED_KERNEL_BACKENDS, memory, type Mem } from './memory';
+export { NAS_CONV_STAGE, NAS_CONV_STAGE_GRAD, NAS_POOL_BN, NAS_POOL_BN_GRAD } from './stage-kernels';
 
 export const NAS_DW_FILTER_GRAD = 'NasDwFilterGrad';
 export const NAS_MAXPOOL3_GRAD = 'NasMaxPool3Grad';
@@ -47,84 +45,6 @@ export const NAS_BN_TRAIN = 'NasBnTrain';
 export const NAS_BN_GRAD = 'NasBnGrad';
 export const NAS_WEIGHTED_SUM = 'NasWeightedSum';
 export const NAS_WEIGHTED_SUM_GRAD = 'NasWeightedSumGrad';
-export const NAS_CONV_STAGE = 'NasConvStage';
-export const NAS_CONV_STAGE_GRAD = 'NasConvStageGrad';
-export const NAS_POOL_BN = 'NasPoolBn';
-export const NAS_POOL_BN_GRAD = 'NasPoolBnGrad';
-
-export const FUSED_KERNEL_BACKENDS = ['wasm', 'cpu'] as const;
-
-/** The parts of the cpu backend object (untyped, to us) that the kernels use. */
-interface CpuLike {
-  data: { get(dataId: object): { values?: unknown } | undefined };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
-}
-
-export type Mem = {
-  /** Allocates outputs; call every alloc before the first view. */
-  alloc(shape: number[]): tf.TensorInfo;
-  view(info: tf.TensorInfo): Float32Array;
-  /** Releases a scratch allocation. */
-  free(info: tf.TensorInfo): void;
-  /** wasm only: SIMD kernels on the backend's heap (wasm/fused-module.ts), and a tensor's byte offset there. */
-  simd: SimdKernels | null;
-  /**
-   * wasm only: the same kernels as lane lists, on the kernel pool when one holding 'fused' is attached (lanes.ts).
-   * Its reductions allocate scratch, which may grow the heap: take views only after them.
-   */
-  fused: FusedRun | null;
-  ptr(info: tf.TensorInfo): number;
-};
-
-export function memory(backendName: string, backend: unknown): Mem {
-  if (backendName === 'wasm') {
-    const b = backend as WasmLike;
-    const heap = b.wasm?.asm?.memory;
-    const simd = accelOptions().fused.simd ? simdKernelsFor(heap) : null;
-    const ptr = (info: tf.TensorInfo) => heapOffset(b, info, 'fused kernel');
-    const withScratch = <T>(floats: number, fn: (p: number) => T): T => {
-      const t = b.makeOutput([floats], 'float32');
-      try {
-        return fn(ptr(t));
-      } finally {
-        b.disposeData(t.dataId);
-      }
-    };
-    return {
-      alloc: (shape) => b.makeOutput(shape, 'float32'),
-      view: (info) => b.typedArrayFromHeap(info),
-      free: (info) => b.disposeData(info.dataId),
-      simd,
-      fused: simd && heap ? fusedRun(simd, modulePoolFor(heap, 'fused'), withScratch, () => new Float32Array((heap as { buffer: ArrayBufferLike }).buffer)) : null,
-      ptr,
-    };
-  }
-  const b = backend as CpuLike & { disposeData(dataId: object): void };
-  const fresh = new Map<object, Float32Array>();
-  return {
-    simd: null,
-    fused: null,
-    ptr: () => { throw new Error('fused kernel: no heap pointers on cpu'); },
-    free: (info) => b.disposeData(info.dataId),
-    alloc: (shape) => {
-      const values = new Float32Array(shape.reduce((a, c) => a * c, 1));
-      const info = b.makeTensorInfo(shape, 'float32', values);
-      fresh.set(info.dataId, values);
-      return info;
-    },
-    view: (info) => {
-      const own = fresh.get(info.dataId);
-      if (own) return own;
-      const values = b.data.get(info.dataId)?.values;
-      if (!(values instanceof Float32Array)) throw new Error('fused kernel: cpu tensor data is not a Float32Array');
-      return values;
-    },
-  };
-}
-
-export function checkFloat(infos: readonly tf.TensorInfo[], kernel: string): void {
-  for (const t of infos) if (t.dtype !== 'float32') throw new Error(`${kernel}: float32 inputs only, got ${t.dtype}`);
-}
 
 const size = (shape: readonly number[]): number => shape.reduce((a, c) => a * c, 1);
 
@@ -181,16 +101,6 @@ function dwFilterGrad(backendName: string): tf.KernelFunc {
     }
     return out;
   };
-}
-
-/** dx (zeroed) = max-pool gradient via the SIMD kernels: the pool output is recomputed into a scratch. */
-function maxPoolGradSimd(mem: Mem, r: FusedRun, x: tf.TensorInfo, dy: tf.TensorInfo, dx: tf.TensorInfo, n: number, h: number, w: number, c: number): void {
-  const ymax = mem.alloc(x.shape.slice());
-  const found = mem.alloc([maxPool3GradLaneCount(n, h, w, c) * c]);
-  r.run(pool3Lanes(mem.ptr(x), mem.ptr(ymax), n, h, w, c, 1));
-  r.run(maxPool3GradLanes(mem.ptr(x), mem.ptr(ymax), mem.ptr(dy), mem.ptr(dx), mem.ptr(found), n, h, w, c));
-  mem.free(ymax);
-  mem.free(found);
 }
 
 function maxPool3Grad(backendName: string): tf.KernelFunc {
@@ -437,154 +347,6 @@ function weightedSumGrad(backendName: string): tf.KernelFunc {
   };
 }
 
-/** The 16-channel-block SIMD variants where the channel counts allow (same results, fewer instructions). */
-const pick = {
-  dwConv: (c: number) => (c % 16 === 0 ? 'dwConv16' : 'dwConv') as 'dwConv16' | 'dwConv',
-  dwgTap: (c: number) => (c % 16 === 0 ? 'dwgTap16' : 'dwgTap') as 'dwgTap16' | 'dwgTap',
-  gemm: (cout: number) => (cout % 16 === 0 ? 'gemm16' : 'gemm') as 'gemm16' | 'gemm',
-  gemmTA: (cout: number) => (cout % 16 === 0 ? 'gemmTA16' : 'gemmTA') as 'gemmTA16' | 'gemmTA',
-};
-
-/**
- * BN statistics over [count, c] (wasm SIMD): y = normalize(x) (x may be y: in place); fills invStd and the new running
- * statistics. Views are taken after each reduction (their scratch may grow the heap).
- */
-function bnStats(mem: Mem, r: FusedRun, x: tf.TensorInfo, y: tf.TensorInfo, count: number, c: number, runningMean: tf.TensorInfo,
-  runningVar: tf.TensorInfo, invStd: tf.TensorInfo, newMean: tf.TensorInfo, newVar: tf.TensorInfo, momentum: number, eps: number): void {
-  const [px, pm, pv, pis] = [mem.ptr(x), mem.ptr(newMean), mem.ptr(newVar), mem.ptr(invStd)];
-  colSumP(r, px, pm, count, c);
-  const NM = mem.view(newMean);
-  for (let ch = 0; ch < c; ch++) NM[ch] /= count;
-  colSqDevP(r, px, pm, pv, count, c);
-  const [NM2, NV, IS, RM, RV] = [newMean, newVar, invStd, runningMean, runningVar].map((t) => mem.view(t));
-  for (let ch = 0; ch < c; ch++) IS[ch] = 1 / Math.sqrt(NV[ch] / count + eps);
-  r.run(normalizeLanes(px, pm, pis, mem.ptr(y), count, c));
-  for (let ch = 0; ch < c; ch++) {
-    const unbiased = count > 1 ? NV[ch] / (count - 1) : NV[ch];
-    NM2[ch] = RM[ch] * (1 - momentum) + NM2[ch] * momentum;
-    NV[ch] = RV[ch] * (1 - momentum) + unbiased * momentum;
-  }
-}
-
-/** dx = BN backward (dy, y, invStd) over [count, c] into dx. */
-function bnBack(mem: Mem, r: FusedRun, dy: tf.TensorInfo, y: tf.TensorInfo, invStd: tf.TensorInfo, dx: tf.TensorInfo, count: number, c: number): void {
-  const sums = mem.alloc([2 * c]);
-  const ps = mem.ptr(sums);
-  const [pdy, py] = [mem.ptr(dy), mem.ptr(y)];
-  colSum2P(r, pdy, py, ps, ps + 4 * c, count, c);
-  const S = mem.view(sums);
-  for (let i = 0; i < 2 * c; i++) S[i] /= count;
-  r.run(bnDxLanes(pdy, py, ps, ps + 4 * c, mem.ptr(invStd), mem.ptr(dx), count, c));
-  mem.free(sums);
-}
-
-interface StageAttrs { k: number; dilation: number; reluIn: boolean; momentum: number; eps: number }
-
-function fusedOrThrow(mem: Mem, kernel: string): FusedRun {
-  if (!mem.fused) throw new Error(`${kernel}: needs the wasm backend with SIMD WebAssembly`);
-  return mem.fused;
-}
-
-function convStage(backendName: string): tf.KernelFunc {
-  return ({ inputs, backend, attrs }) => {
-    const { x, dw, pw, runningMean, runningVar } = inputs as Record<string, tf.TensorInfo>;
-    checkFloat([x, dw, pw, runningMean, runningVar], NAS_CONV_STAGE);
-    const a = attrs as unknown as StageAttrs;
-    const [n, h, w, c] = x.shape;
-    const cOut = pw.shape[3];
-    const mem = memory(backendName, backend);
-    const r = fusedOrThrow(mem, NAS_CONV_STAGE);
-    const hid = mem.alloc([n, h, w, c]);
-    const y = mem.alloc([n, h, w, cOut]);
-    const invStd = mem.alloc([cOut]);
-    const newMean = mem.alloc([cOut]);
-    const newVar = mem.alloc([cOut]);
-    const count = n * h * w;
-    r.run(dwConvLanes(pick.dwConv(c), mem.ptr(x), mem.ptr(dw), mem.ptr(hid), n, h, w, c, a.k, a.dilation, ((a.k - 1) * a.dilation) >> 1, a.reluIn ? 1 : 0));
-    r.run(gemmLanes(pick.gemm(cOut), mem.ptr(hid), mem.ptr(pw), mem.ptr(y), count, c, cOut));
-    bnStats(mem, r, y, y, count, cOut, runningMean, runningVar, invStd, newMean, newVar, a.momentum, a.eps);
-    return [y, hid, invStd, newMean, newVar];
-  };
-}
-
-function convStageGrad(backendName: string): tf.KernelFunc {
-  return ({ inputs, backend, attrs }) => {
-    const { dy, x, dw, pw, hid, y, invStd } = inputs as Record<string, tf.TensorInfo>;
-    checkFloat([dy, x, dw, pw, hid, y, invStd], NAS_CONV_STAGE_GRAD);
-    const a = attrs as unknown as StageAttrs;
-    const [n, h, w, c] = x.shape;
-    const cOut = pw.shape[3];
-    const count = n * h * w;
-    const kk = a.k;
-    const mem = memory(backendName, backend);
-    const r = fusedOrThrow(mem, NAS_CONV_STAGE_GRAD);
-    const dx = mem.alloc(x.shape.slice());
-    const ddw = mem.alloc(dw.shape.slice());
-    const dpw = mem.alloc(pw.shape.slice());
-    const dh = mem.alloc([n, h, w, c]);
-    const pwT = mem.alloc([cOut, c]);
-    const flipped = mem.alloc(dw.shape.slice());
-    const dz = mem.alloc(y.shape.slice());
-    bnBack(mem, r, dy, y, invStd, dz, count, cOut);
-    gemmTAP(r, pick.gemmTA(cOut), mem.ptr(hid), mem.ptr(dz), mem.ptr(dpw), count, c, cOut);
-    // views only after the allocations and reductions above (they may grow the heap)
-    const PW = mem.view(pw);
-    const PWT = mem.view(pwT);
-    for (let i = 0; i < c; i++) for (let o = 0; o < cOut; o++) PWT[o * c + i] = PW[i * cOut + o];
-    r.run(gemmLanes(pick.gemm(c), mem.ptr(dz), mem.ptr(pwT), mem.ptr(dh), count, cOut, c));
-    mem.view(ddw).fill(0);
-    const pad = ((kk - 1) * a.dilation) >> 1;
-    const [px, pdh] = [mem.ptr(x), mem.ptr(dh)];
-    r.run(dwFilterGradLanes(pick.dwgTap(c), px, pdh, mem.ptr(ddw), n, h, w, c, kk, a.dilation, a.reluIn ? 1 : 0));
-    const W = mem.view(dw);
-    const F = mem.view(flipped);
-    for (let t = 0; t < kk * kk; t++) F.set(W.subarray((kk * kk - 1 - t) * c, (kk * kk - t) * c), t * c);
-    r.run(dwConvLanes(pick.dwConv(c), pdh, mem.ptr(flipped), mem.ptr(dx), n, h, w, c, kk, a.dilation, pad, 0));
-    if (a.reluIn) r.run(reluMaskLanes(mem.ptr(dx), px, n * h * w * c));
-    for (const t of [dh, pwT, flipped, dz]) mem.free(t);
-    return [dx, ddw, dpw];
-  };
-}
-
-interface PoolBnAttrs { isMax: boolean; momentum: number; eps: number }
-
-function poolBn(backendName: string): tf.KernelFunc {
-  return ({ inputs, backend, attrs }) => {
-    const { x, runningMean, runningVar } = inputs as Record<string, tf.TensorInfo>;
-    checkFloat([x, runningMean, runningVar], NAS_POOL_BN);
-    const a = attrs as unknown as PoolBnAttrs;
-    const [n, h, w, c] = x.shape;
-    const mem = memory(backendName, backend);
-    const r = fusedOrThrow(mem, NAS_POOL_BN);
-    const y = mem.alloc(x.shape.slice());
-    const invStd = mem.alloc([c]);
-    const newMean = mem.alloc([c]);
-    const newVar = mem.alloc([c]);
-    r.run(pool3Lanes(mem.ptr(x), mem.ptr(y), n, h, w, c, a.isMax ? 1 : 0));
-    bnStats(mem, r, y, y, n * h * w, c, runningMean, runningVar, invStd, newMean, newVar, a.momentum, a.eps);
-    return [y, invStd, newMean, newVar];
-  };
-}
-
-function poolBnGrad(backendName: string): tf.KernelFunc {
-  return ({ inputs, backend, attrs }) => {
-    const { dy, x, y, invStd } = inputs as Record<string, tf.TensorInfo>;
-    checkFloat([dy, x, y, invStd], NAS_POOL_BN_GRAD);
-    const a = attrs as unknown as PoolBnAttrs;
-    const [n, h, w, c] = x.shape;
-    const mem = memory(backendName, backend);
-    const r = fusedOrThrow(mem, NAS_POOL_BN_GRAD);
-    const dx = mem.alloc(x.shape.slice());
-    const dp = mem.alloc(y.shape.slice());
-    bnBack(mem, r, dy, y, invStd, dp, n * h * w, c);
-    mem.view(dx).fill(0);
-    if (a.isMax) maxPoolGradSimd(mem, r, x, dp, dx, n, h, w, c);
-    else r.run(avgPool3GradLanes(mem.ptr(dp), mem.ptr(dx), n, h, w, c));
-    mem.free(dp);
-    return dx;
-  };
-}
-
 /** Kernels that exist only on wasm (they need the SIMD module on the backend's heap). */
 const WASM_ONLY: Record<string, (backendName: string) => tf.KernelFunc> = {
   [NAS_CONV_STAGE]: convStage,
@@ -627,11 +389,10 @@ export function stageKernelsAvailable(...channels: number[]): boolean {
   if (tf.getBackend() !== 'wasm' || !accelOptions().fused.simd || !accelOptions().fused.stages) return false;
   if (!channels.every((c) => c % 4 === 0)) return false;
   registerFusedKernels();
-  const b = tf.backend() as unknown as WasmLike;
-  return simdKernelsFor(b.wasm?.asm?.memory) != null;
+  return simdKernelsFor(wasmHeap(tf.backend())) != null;
 }
 
-/** True when the active backend has the fused kernels (installs them on first use). */
+/** True when the active backend has the fused kernels (registers them on first use). */
 export function fusedKernelsAvailable(): boolean {
   const name = tf.getBackend();
   if (!(FUSED_KERNEL_BACKENDS as readonly string[]).includes(name)) return false;
