@@ -1,11 +1,8 @@
 /**
- * Registers the engine's own training kernels and gradients with tfjs-core (see the other files in this folder
- * for why each exists). Call after the tfjs backends AND tfjs's gradients have been imported (a backend's module
- * registers its kernels on import, '@tensorflow/tfjs-core/dist/register_all_gradients' or '@tensorflow/tfjs'
- * register the gradients on import; either would overwrite ours if imported later) and before training. Calling it
- * again is cheap and re-asserts ours, so a training loop can simply call it at its start. This module does not
- * import the gradient registrations itself: their ESM files do not load under plain Node ESM (tsx), only bundled. The engine never selects a backend: kernels are registered per backend name and are used
- * whenever that backend is the active one.
+ * The tfjs kernels and gradients this layer REPLACES (see the other files in this folder for why each exists), with
+ * what was registered before, so uninstall restores tfjs's own. Called through install() (../install.ts: when to call
+ * it). This module does not import the gradient registrations itself: their ESM files do not load under plain Node ESM
+ * (tsx), only bundled. Kernels are registered per backend name and used whenever that backend is the active one.
  *
  * A kernelFunc may run tfjs ops: the engine runs it with kernelDepth > 0, so nothing inside is recorded on the
  * gradient tape, and a returned Tensor is used as the kernel's output as-is. Each kernel runs its ops inside
