@@ -28,7 +28,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { installTrainingKernels } from '../src/engine/kernels/install';
+import { install } from '../src/engine/accel';
 import { loadIdxDataset } from '../src/engine/data/idx';
 import type { ImageDataset } from '../src/engine/data/types';
 import { channelStats, disposeSplit, toTensorSplit, type TensorSplit } from '../src/engine/evaluator/tensors';
@@ -66,7 +66,7 @@ async function setup(): Promise<void> {
   if (backend === 'wasm') setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} unavailable`);
   await tf.ready();
-  installTrainingKernels();
+  install();
 }
 
 /** MNIST-10k, centre-cropped to 24x24 and average-pooled by 24/size. */

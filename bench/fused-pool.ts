@@ -1,14 +1,15 @@
 /**
- * The supernet fast path's fused SIMD kernels (src/engine/ops/fused-pool.ts lane lists of fused-wasm.ts) at DARTS-cell
- * shapes, one thread (every call one lane, fusedPoolOptions.enabled = false) against the kernel pool (Node
+ * The supernet fast path's fused SIMD kernels (src/engine/accel/fused/lanes.ts lane lists of wasm/fused-module.ts) at DARTS-cell
+ * shapes, one thread (every call one lane, setAccelOptions({ fusedLanes: { enabled: false } })) against the kernel pool (Node
  * worker_threads on a standalone shared memory), side by side: median of 30 calls, the better of two alternations.
  * Prints per shape [n, h, w, c] each kernel's one-thread time and the speed-up on the pool (x > 1: faster split).
  *   npx tsx --tsconfig tsconfig.node.json bench/fused-pool.ts [threads=2]
  */
 import { Worker } from 'node:worker_threads';
-import { createKernelPool, type HelperPort } from '../src/engine/ops/kernel-pool';
-import { FUSED_FUNCTIONS, fusedModuleBytes, simdKernelsFor } from '../src/engine/ops/fused-wasm';
-import * as P from '../src/engine/ops/fused-pool';
+import { createKernelPool, type HelperPort } from '../src/engine/accel/pool/kernel-pool';
+import { FUSED_FUNCTIONS, fusedModuleBytes, simdKernelsFor } from '../src/engine/accel/wasm/fused-module';
+import * as P from '../src/engine/accel/fused/lanes';
+import { setAccelOptions } from '../src/engine/accel';
 
 const spawn = (src: string): HelperPort => { const w = new Worker(src, { eval: true }); return { postMessage: (m) => w.postMessage(m), onMessage: (cb) => { w.on('message', cb); }, terminate: () => { void w.terminate(); } }; };
 const memory = new WebAssembly.Memory({ initial: 2048, maximum: 2048, shared: true });
@@ -45,7 +46,7 @@ async function main() {
     ];
     const line: string[] = [];
     for (const [name, f] of cases) {
-      const t = (r: P.FusedRun, split: boolean) => { P.fusedPoolOptions.enabled = split; const ts: number[] = []; for (let i = 0; i < 30; i++) { const t0 = performance.now(); f(r); ts.push(performance.now() - t0); } ts.sort((a, b) => a - b); return ts[15]; };
+      const t = (r: P.FusedRun, split: boolean) => { setAccelOptions({ fusedLanes: { enabled: split } }); const ts: number[] = []; for (let i = 0; i < 30; i++) { const t0 = performance.now(); f(r); ts.push(performance.now() - t0); } ts.sort((a, b) => a - b); return ts[15]; };
       t(one, false); t(par, true);
       const a = t(one, false), b = t(par, true), a2 = t(one, false), b2 = t(par, true);
       const base = Math.min(a, a2), p = Math.min(b, b2);

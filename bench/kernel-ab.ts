@@ -2,9 +2,9 @@
  * What one kernel choice buys on Node wasm: training steps of the small CNN and the engine's supernets (fast path) with
  * the choice on and off, alternating in one process (A B A B ...), so the ratio is measured side by side:
  * `npx tsx --tsconfig tsconfig.node.json bench/kernel-ab.ts [--switch winograd|pointwise|optim] [--rounds 4] [--steps 10]
- * [--out PATH]`. Switches: `winograd` — Winograd convs (src/engine/kernels/wasm-winograd.ts) vs the direct kernels;
- * `pointwise` — the fast path's 1x1 convs as the engine's conv kernels vs the matMul form (src/engine/ops/fused-ops.ts);
- * `optim` — the supernet weight step's clipping + momentum SGD as two fused kernels (ops/fused-optim.ts) vs per-tensor ops.
+ * [--out PATH]`. Switches: `winograd` — Winograd convs (src/engine/accel/kernels/wasm-winograd-conv.ts) vs the direct kernels;
+ * `pointwise` — the fast path's 1x1 convs as the engine's conv kernels vs the matMul form (src/engine/accel/fused/ops.ts);
+ * `optim` — the supernet weight step's clipping + momentum SGD as two fused kernels (accel/fused/optim.ts) vs per-tensor ops.
  * Relaxed-SIMD FMA is used where Node has it: run with `node --experimental-wasm-relaxed-simd --import tsx
  * bench/kernel-ab.ts` to measure what Chromium runs.
  */
@@ -13,10 +13,8 @@ import os from 'node:os';
 import { median } from '../src/engine/util/stats';
 import { tf, useNodeBackend } from './node-backend';
 import { createWorkload, type WorkloadSpec } from './workloads';
-import { winogradOptions } from '../src/engine/kernels/wasm-winograd';
-import { sgdOptions } from '../src/engine/optim/sgd';
-import { winogradSimdFor } from '../src/engine/ops/wasm-winograd';
-import { fusedOpsOptions } from '../src/engine/ops/fused-ops';
+import { setAccelOptions } from '../src/engine/accel';
+import { winogradSimdFor } from '../src/engine/accel/wasm/winograd-module';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {
@@ -28,9 +26,9 @@ const steps = Number(opt('steps', '10'));
 const out = opt('out', '');
 const which = opt('switch', 'winograd');
 const SWITCHES: Record<string, (on: boolean) => void> = {
-  winograd: (on) => { winogradOptions.enabled = on; },
-  pointwise: (on) => { fusedOpsOptions.pointwiseAsConv = on; },
-  optim: (on) => { sgdOptions.fused = on; },
+  winograd: (on) => { setAccelOptions({ winograd: { enabled: on } }); },
+  pointwise: (on) => { setAccelOptions({ fused: { pointwiseAsConv: on } }); },
+  optim: (on) => { setAccelOptions({ fused: { optimizer: on } }); },
 };
 const setSwitch = SWITCHES[which];
 if (!setSwitch) throw new Error(`--switch ${which}: one of ${Object.keys(SWITCHES).join(', ')}`);

@@ -1,5 +1,5 @@
 /**
- * The engine's conv kernels alone, one thread vs the kernel pool (src/engine/ops/kernel-pool.ts) under Node, on a
+ * The engine's conv kernels alone, one thread vs the kernel pool (src/engine/accel/pool/kernel-pool.ts) under Node, on a
  * standalone shared WebAssembly.Memory with node:worker_threads helpers: forward conv, filter and input gradient of
  * the small CNN's second conv (64 x 26 x 26 x 16 -> 32, 3x3 valid) and smaller shapes, alternating one thread and the
  * pool per round so load drift hits both alike; checks that the pooled results are bit-identical. Prints one JSON line
@@ -11,10 +11,10 @@
 import os from 'node:os';
 import { median } from '../src/engine/util/stats';
 import { Worker } from 'node:worker_threads';
-import { conv2dOnHeap, convGeometry, filterGradOnHeap, inputGradOnHeap } from '../src/engine/kernels/wasm-conv-grad';
-import { createKernelPool, type HelperPort } from '../src/engine/ops/kernel-pool';
-import { attachKernelPool, detachKernelPool } from '../src/engine/ops/kernel-pool-registry';
-import { convGradSimdStandalone, convSimdModule } from '../src/engine/ops/wasm-conv-simd';
+import { conv2dOnHeap, convGeometry, filterGradOnHeap, inputGradOnHeap } from '../src/engine/accel/kernels/wasm-conv-grad';
+import { createKernelPool, type HelperPort } from '../src/engine/accel/pool/kernel-pool';
+import { attachKernelPool, detachKernelPool } from '../src/engine/accel/pool/registry';
+import { convGradSimdStandalone, convSimdModule } from '../src/engine/accel/wasm/conv-module';
 
 const threads = Number(process.argv[2] ?? 2);
 const rounds = Number(process.argv[3] ?? 5);

@@ -1,5 +1,5 @@
 /**
- * Speed of the custom training kernels (src/engine/kernels/), not a test:
+ * Speed of the custom training kernels (src/engine/accel/kernels/), not a test:
  *   npx tsx bench/kernels.ts                 # wasm + cpu with our kernels, per-kernel timings
  *   npx tsx bench/kernels.ts --with-tfjs-cpu # also one step on cpu with tfjs's own kernels (~1-2 minutes)
  *
@@ -13,7 +13,7 @@ import '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { installTrainingKernels, uninstallTrainingKernels } from '../src/engine/kernels/install';
+import { install, uninstall } from '../src/engine/accel';
 
 const require = createRequire(import.meta.url);
 setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
@@ -56,8 +56,8 @@ function smallCnn(): Model {
 async function stepTime(backend: 'wasm' | 'cpu', custom: boolean, warmup: number, steps: number): Promise<{ ms: number; loss: number }> {
   await tf.setBackend(backend);
   await tf.ready();
-  if (custom) installTrainingKernels();
-  else uninstallTrainingKernels();
+  if (custom) install();
+  else uninstall();
   const model = smallCnn();
   const opt = tf.train.sgd(0.05);
   const step = async () => {
@@ -92,8 +92,8 @@ function timeKernel(f: () => tf.Tensor, reps: number): number {
 /** The three conv kernels of the 16->32 layer (x 64x26x26x16, dy 64x24x24x32). */
 async function kernelTimes(backend: 'wasm' | 'cpu', custom: boolean, reps: number, withFilter = true): Promise<string> {
   await tf.setBackend(backend);
-  if (custom) installTrainingKernels();
-  else uninstallTrainingKernels();
+  if (custom) install();
+  else uninstall();
   const x = tf.tensor4d(seeded(64 * 26 * 26 * 16, 8, 1), [64, 26, 26, 16]);
   const w = tf.tensor4d(seeded(3 * 3 * 16 * 32, 9, 0.1), [3, 3, 16, 32]);
   const dy = tf.tensor4d(seeded(64 * 24 * 24 * 32, 10, 1), [64, 24, 24, 32]);
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   console.log(`  wasm, tfjs kernels: ${await kernelTimes('wasm', false, 3)}`);
   console.log(`  cpu, our kernels:   ${await kernelTimes('cpu', true, 2)}`);
   console.log(`  cpu, tfjs kernels:  ${await kernelTimes('cpu', false, 1, false)}`);
-  installTrainingKernels();
+  install();
 }
 
 await main();

@@ -5,8 +5,7 @@ import '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { installTrainingKernels } from '../src/engine/kernels/install';
-import { installFusedKernels } from '../src/engine/ops/fused-kernels';
+import { install } from '../src/engine/accel';
 
 const require = createRequire(import.meta.url);
 setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
@@ -16,8 +15,7 @@ export type NodeBackend = 'wasm' | 'cpu';
 export async function useNodeBackend(name: NodeBackend): Promise<void> {
   if (!(await tf.setBackend(name))) throw new Error(`tfjs backend ${name} did not initialise`);
   await tf.ready();
-  installTrainingKernels();
-  installFusedKernels();
+  install();
 }
 
 export { tf };

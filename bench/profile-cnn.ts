@@ -3,7 +3,7 @@
  * interleaved with PyTorch (1 and 2 threads): `npx tsx --tsconfig tsconfig.node.json bench/profile-cnn.ts
  * [--batch 64] [--steps 20] [--rounds 3] [--impl plain|fast] [--no-torch] [--variants simd,fwd1,nofwd,grads,tfjs] [--micro [--cell-shapes]]`
  * (--micro: min-of-reps time of each conv kernel alone; --cell-shapes adds DARTS-cell-like convs). Variants switch the engine's
- * WASM-SIMD kernels (src/engine/kernels/wasm-conv-grad.ts, wasm-reduce.ts) on and off in one process, so each
+ * WASM-SIMD kernels (src/engine/accel/kernels/wasm-conv-grad.ts, wasm-reduce.ts) on and off in one process, so each
  * change is measured side by side. tf.profile's kernel list includes kernels run inside other kernels (the conv
  * gradients are built from forward convs and transposes), so nested times are also counted in their parents.
  */
@@ -13,14 +13,8 @@ import { median } from '../src/engine/util/stats';
 import { tf, useNodeBackend } from './node-backend';
 import { TorchClient } from './torch';
 import { createWorkload, type Workload } from './workloads';
-import { wasmConvGradOptions } from '../src/engine/kernels/wasm-conv-grad';
-import { wasmReduceOptions } from '../src/engine/kernels/wasm-reduce';
-import { reluGradOptions } from '../src/engine/kernels/relu-grad';
-import { reduceGradOptions } from '../src/engine/kernels/reduce-grad';
-import { convBiasReluOptions } from '../src/engine/ops/conv-bias-relu';
-import { convSimdOptions } from '../src/engine/ops/wasm-conv-simd';
-import { wasmIdentityOptions } from '../src/engine/kernels/wasm-identity';
-import { winogradOptions } from '../src/engine/kernels/wasm-winograd';
+import { setAccelOptions } from '../src/engine/accel';
+import { convBiasReluOptions } from './ops/conv-bias-relu';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {
@@ -46,16 +40,16 @@ const withTorch = !args.includes('--no-torch');
 const VARIANTS = ['simd', 'nowino', 'nomeangrad', 'nocbr', 'copyid', 'nofma', 'fwd1', 'nofwd', 'grads', 'tfjs'];
 function setVariant(v: string): void {
   if (!VARIANTS.includes(v)) throw new Error(`unknown variant ${v} (${VARIANTS.join(' | ')})`);
-  wasmConvGradOptions.enabled = v !== 'tfjs';
-  winogradOptions.enabled = v !== 'nowino' && v !== 'tfjs';
-  wasmConvGradOptions.forward = v === 'simd' || v === 'nowino' || v === 'fwd1';
-  wasmConvGradOptions.forwardMinCin = v === 'fwd1' ? 1 : 8;
-  wasmReduceOptions.enabled = v !== 'grads' && v !== 'tfjs';
-  reluGradOptions.enabled = v !== 'grads' && v !== 'tfjs';
-  reduceGradOptions.enabled = v !== 'nomeangrad' && v !== 'grads' && v !== 'tfjs';
+  setAccelOptions({
+    conv: { enabled: v !== 'tfjs', forward: v === 'simd' || v === 'nowino' || v === 'fwd1', forwardMinCin: v === 'fwd1' ? 1 : 8 },
+    winograd: { enabled: v !== 'nowino' && v !== 'tfjs' },
+    wasmReduce: v !== 'grads' && v !== 'tfjs',
+    reluGrad: v !== 'grads' && v !== 'tfjs',
+    reduceGrad: v !== 'nomeangrad' && v !== 'grads' && v !== 'tfjs',
+    fma: v !== 'nofma',
+    copyFreeIdentity: v !== 'copyid' && v !== 'grads' && v !== 'tfjs',
+  });
   convBiasReluOptions.enabled = v !== 'nocbr' && v !== 'grads' && v !== 'tfjs';
-  convSimdOptions.fma = v !== 'nofma';
-  wasmIdentityOptions.enabled = v !== 'copyid' && v !== 'grads' && v !== 'tfjs';
 }
 
 /** CPU ms (user + system) used by a process so far, from /proc (Linux); NaN elsewhere. */

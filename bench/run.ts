@@ -26,7 +26,7 @@ import path from 'node:path';
 import { BenchPage, buildBenchPage, chromiumAvailable, serve } from './browser-runner';
 import type { InitInfo } from './browser/protocol';
 import { tf, useNodeBackend, type NodeBackend } from './node-backend';
-import { fusedKernelOptions } from '../src/engine/ops/fused-kernels';
+import { setAccelOptions } from '../src/engine/accel';
 import { TorchClient } from './torch';
 import { createWorkload, workloadLabel, type Impl, type StepProfile, type WorkloadSpec } from './workloads';
 import { buildDartsSupernet } from '../src/engine/supernet/darts-supernet';
@@ -415,7 +415,7 @@ async function ablation(): Promise<void> {
     const times = variants.map(() => [] as number[]);
     const torchTimes: number[] = [];
     const kernels: number[] = [];
-    const set = (v: Variant) => { fusedKernelOptions.wasmSimd = v.simd; fusedKernelOptions.stages = v.stages; fusedKernelOptions.strided = v.strided; };
+    const set = (v: Variant) => { setAccelOptions({ fused: { simd: v.simd, stages: v.stages, strided: v.strided } }); };
     try {
       for (const v of variants) { set(v); await side.setup(`${label}-${v.name}`, { ...base, impl: v.impl }); }
       for (let r = 0; r <= PLAN.rounds; r++) {

@@ -15,7 +15,7 @@
  *  - darts-supernet / nb201-supernet: the engine's supernets and the DARTS searcher's weight step
  *                (bench/supernet-workload.ts; momentum SGD, weight decay, gradient clipping instead of plain SGD).
  * `impl: 'fast'` runs the same computation through the engine's fused fast path (src/engine/supernet/fast-*.ts; for
- * the cnn: the engine's conv + bias + ReLU layer, src/engine/ops/conv-bias-relu.ts, and the fused SGD update).
+ * the cnn: the engine's conv + bias + ReLU layer, bench/ops/conv-bias-relu.ts, and the fused SGD update).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DARTS_OP_FACTORIES, reluConvBn } from '../src/engine/ops/darts-ops';
@@ -27,8 +27,8 @@ import { NB201_EDGES } from '../src/engine/space/nb201';
 import { DARTS_OPS, NB201_OPS, type DartsOp, type Nb201Op } from '../src/shared/space-vocab';
 import { createMixedOp, type MixedOp } from '../src/engine/supernet/mixed-op';
 import { createFastMixedOp, type FastMixedOp } from '../src/engine/supernet/fast-mixed-op';
-import { fusedSgdUpdate } from '../src/engine/ops/fused-sgd';
-import { conv2dBiasRelu } from '../src/engine/ops/conv-bias-relu';
+import { fusedSgdUpdate } from './ops/fused-sgd';
+import { conv2dBiasRelu } from './ops/conv-bias-relu';
 import { createRng, type Rng } from '../src/engine/util/rng';
 import { createSupernetWorkload } from './supernet-workload';
 

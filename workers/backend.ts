@@ -13,13 +13,7 @@ import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.w
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { createProbeWorkload } from '../src/engine/profiler/probe';
-import { createKernelPool, type HelperPort } from '../src/engine/ops/kernel-pool';
-import { attachKernelPool } from '../src/engine/ops/kernel-pool-registry';
-import { convGradSimdFor, convSimdModule } from '../src/engine/ops/wasm-conv-simd';
-import { ELEMENTWISE_FUNCTIONS, elementwiseModuleBytes } from '../src/engine/ops/wasm-elementwise-simd';
-import { FUSED_FUNCTIONS, fusedModuleBytes } from '../src/engine/ops/fused-wasm';
-import { WINOGRAD_FUNCTIONS, winogradModuleBytes, winogradSimdFor } from '../src/engine/ops/wasm-winograd';
-import { installTrainingKernels } from '../src/engine/kernels/install';
+import { install as installAccel, startKernelPool as startAccelKernelPool, type HelperPort } from '../src/engine/accel';
 import type { BackendChoice, BackendName, BackendProbe, BackendReport } from '../src/protocol/backend';
 import type { DeviceFingerprint } from '../src/engine/profiler/fingerprint';
 import { BACKEND_ORDER } from '../src/protocol/backend';
@@ -122,7 +116,7 @@ export function allowWasmThreads(allow: boolean): void {
 
 /**
  * The threaded build IMPORTS its shared memory instead of exporting it, so `wasm.asm.memory`, where the engine's own
- * WebAssembly-SIMD kernels (src/engine/ops/fused-*.ts, kernels/wasm-*.ts) find the heap, is missing and they would
+ * WebAssembly-SIMD kernels (src/engine/accel/) find the heap, is missing and they would
  * fall back to plain JS. The exports object is frozen: a copy with the memory added takes its place (Emscripten's
  * wrappers read functions from it lazily, and get the same functions).
  */
@@ -139,7 +133,7 @@ let kernelPoolThreads = 1;
 /**
  * XNNPACK (tfjs's own wasm kernels) gets ONE thread when the engine's kernel pool is allowed: the threaded build is
  * started for its shared heap, and the pool splits the engine's kernels, which do most of the work in these training
- * steps. Measured in Chromium on 2 cores (bench/browser/threads-ab.ts, bench/results-2026-11-29/README.md): with 2
+ * steps. Measured in Chromium on 2 cores (bench/browser/threads-ab.ts, bench/RESULTS.md): with 2
  * XNNPACK threads next to the pool the small-CNN step took 0.78-0.80x the one-thread time and DARTS cell steps
  * 1.14-1.17x (XNNPACK's spinning threads compete for the cores); with 1 XNNPACK thread 0.72-0.77x and 0.99-1.02x.
  * Devices with more cores are unmeasured.
@@ -179,36 +173,19 @@ function spawnBlobHelper(urls: string[]): (source: string) => HelperPort {
 }
 
 /**
- * With threaded WASM (a shared heap), starts a pool of `threads` threads (this one included) that runs the engine's
- * WebAssembly-SIMD conv kernels (src/engine/ops/kernel-pool.ts) and attaches it to the heap; returns the text for the
- * backend report. Any failure leaves the kernels on this thread and says why.
+ * With threaded WASM (a shared heap), starts the engine's kernel pool of `threads` threads (this one included) on the
+ * heap (src/engine/accel/pool/); returns the text for the backend report. Any failure leaves the kernels on this
+ * thread and says why.
  */
 async function startKernelPool(threads: number): Promise<string> {
   if (!kernelPoolAllowed) return "the engine's conv kernels on 1 thread (kernel pool switched off for this worker)";
-  const memory = (tf.backend() as unknown as { wasm?: { asm?: { memory?: object } } }).wasm?.asm?.memory;
-  const simd = convGradSimdFor(memory);
-  if (memory == null || simd == null) return "the engine's conv kernels on 1 thread (no SIMD kernels on the shared heap)";
   const urls: string[] = [];
   try {
-    // The direct conv kernels, and the Winograd kernels when they run in the same SIMD mode (found as module 'winograd').
-    const modules = [convSimdModule(simd.fma, true)];
-    const names = ['conv'];
-    if (winogradSimdFor(memory)?.fma === simd.fma) {
-      modules.push({ bytes: winogradModuleBytes(true, simd.fma), functions: WINOGRAD_FUNCTIONS });
-      names.push('winograd');
-    }
-    // The element-wise kernels (broadcast binary ops, the ReLU gradient): memory-bound, split in big ops only.
-    modules.push({ bytes: elementwiseModuleBytes(true), functions: ELEMENTWISE_FUNCTIONS });
-    names.push('elementwise');
-    // The supernet fast path's fused kernels (fused-pool.ts: big stage calls split into lanes, reductions in fixed chunks).
-    modules.push({ bytes: fusedModuleBytes(true), functions: FUSED_FUNCTIONS });
-    names.push('fused');
-    const pool = await createKernelPool({
-      memory, threads, modules, spawn: spawnBlobHelper(urls), timeoutMs: KERNEL_POOL_TIMEOUT_MS,
+    const pool = await startAccelKernelPool({
+      backend: tf.backend(), threads, spawn: spawnBlobHelper(urls), timeoutMs: KERNEL_POOL_TIMEOUT_MS,
       sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     });
     if (!pool) return "the engine's conv kernels on 1 thread";
-    attachKernelPool(memory, pool, simd.fma, names);
     kernelPoolThreads = pool.threads;
     return `the engine's conv kernels on ${pool.threads} threads`;
   } catch (e) {
@@ -333,7 +310,7 @@ export function watchDeviceLoss(onLost: (message: string) => void): void {
 }
 
 export async function selectBackend(choice: BackendChoice): Promise<BackendReport> {
-  installTrainingKernels();
+  installAccel();
   const probes = new Map<BackendName, BackendProbe>();
   const note = (p: BackendProbe) => probes.set(p.name, p);
 
@@ -427,7 +404,7 @@ async function describeCurrent(name: BackendName): Promise<BackendAvailability> 
  * falls back to another backend.
  */
 export async function initBackendByName(name: BackendName): Promise<BackendAvailability> {
-  installTrainingKernels();
+  installAccel();
   if (name === 'webgpu') {
     const gpu = await webgpuAvailability().catch((e: unknown): Availability => ({ available: false, software: false, detail: `WebGPU check failed: ${String(e)}` }));
     if (!gpu.available) return { name, ...gpu };

@@ -7,39 +7,30 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
-import { installFusedKernels } from '../../src/engine/ops/fused-kernels';
-import { simdKernelsFor } from '../../src/engine/ops/fused-wasm';
+import { accelStatus, install, setAccelOptions } from '../../src/engine/accel';
 // WASM is set up exactly as in the app's workers (binaries, thread count, threaded-start timeout and fallback).
 import { allowKernelPool, allowWasmThreads, initBackendByName, overrideXnnpackThreads } from '../../workers/backend';
-import { kernelPoolFor } from '../../src/engine/ops/kernel-pool-registry';
-import { convGradSimdFor } from '../../src/engine/ops/wasm-conv-simd';
-import { winogradOptions } from '../../src/engine/kernels/wasm-winograd';
 import { createWorkload, type Workload } from '../workloads';
 import type { InitInfo, WorkerReply, WorkerRequest } from './protocol';
 
 const workloads = new Map<string, Workload>();
 
 async function init(backend: string, wasmThreads: boolean, kernelPool: boolean, xnnpackThreads?: number, winograd = true): Promise<InitInfo> {
-  winogradOptions.enabled = winograd;
+  setAccelOptions({ winograd: { enabled: winograd } });
   if (backend === 'wasm') {
     allowWasmThreads(wasmThreads);
     allowKernelPool(kernelPool);
     overrideXnnpackThreads(xnnpackThreads);
     const a = await initBackendByName('wasm');
     if (!a.available) return { backend, ok: false, detail: a.detail, crossOriginIsolated: self.crossOriginIsolated };
-    installFusedKernels();
-    // Our own WebAssembly-SIMD kernels (src/engine/ops/fused-*.ts, kernels/wasm-*.ts) run on tfjs's wasm heap; the conv
-    // kernels on the kernel pool when threaded WASM started one (workers/backend.ts), the rest on this thread.
-    const heap = (tf.backend() as unknown as { wasm?: { asm?: { memory?: { buffer: ArrayBufferLike } } } }).wasm?.asm?.memory;
-    const shared = heap != null && typeof SharedArrayBuffer !== 'undefined' && heap.buffer instanceof SharedArrayBuffer;
-    const ownSimd = simdKernelsFor(heap) != null;
-    const convSimd = convGradSimdFor(heap);
-    const pool = convSimd ? kernelPoolFor(heap, convSimd.fma) : null;
+    install();
+    // Our own WebAssembly-SIMD kernels (src/engine/accel/) run on tfjs's wasm heap; the pooled ones on the kernel pool
+    // when threaded WASM started one (workers/backend.ts), the rest on this thread.
+    const s = accelStatus(tf.backend());
     return {
       backend, ok: true, crossOriginIsolated: self.crossOriginIsolated,
-      wasmThreads: a.wasmFeatures?.threads, wasmSimd: a.wasmFeatures?.simd, kernelPoolThreads: pool?.pool.threads ?? 1,
-      detail: `${a.detail}; own SIMD kernels ${ownSimd ? 'on' : 'OFF'} (heap ${heap ? (shared ? 'shared' : 'not shared') : 'not exported'})`,
+      wasmThreads: a.wasmFeatures?.threads, wasmSimd: a.wasmFeatures?.simd, kernelPoolThreads: s.poolThreads,
+      detail: `${a.detail}; own SIMD kernels ${s.simd ? 'on' : 'OFF'} (heap ${s.heap})`,
     };
   }
   let detail = '';
@@ -54,8 +45,7 @@ async function init(backend: string, wasmThreads: boolean, kernelPool: boolean, 
   const ok = await tf.setBackend(backend).catch(() => false);
   if (!ok) return { backend, ok: false, detail: `tf.setBackend('${backend}') failed`, crossOriginIsolated: self.crossOriginIsolated };
   await tf.ready();
-  installTrainingKernels();
-  installFusedKernels();
+  install();
   if (backend === 'webgl') {
     const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGL2RenderingContext } }).gpgpu?.gl;
     const ext = gl?.getExtension('WEBGL_debug_renderer_info');

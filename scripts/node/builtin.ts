@@ -12,7 +12,7 @@ import { MNIST_10K } from '../../src/engine/data/builtin';
 import { loadIdxDataset, MNIST_CLASSES } from '../../src/engine/data/idx';
 import { stratifiedSplit } from '../../src/engine/data/splits';
 import type { DatasetSplit, ImageDataset } from '../../src/engine/data/types';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
+import { install } from '../../src/engine/accel';
 
 const require = createRequire(import.meta.url);
 
@@ -21,7 +21,7 @@ export async function setNodeBackend(backend: 'wasm' | 'cpu', failure = `could n
   if (backend === 'wasm') setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
   if (!(await tf.setBackend(backend))) throw new Error(failure);
   await tf.ready();
-  installTrainingKernels();
+  install();
 }
 
 /**

@@ -2,7 +2,7 @@
  * WASM threads in the built app (issue 7): served cross-origin isolated (vite preview with COOP/COEP, as in
  * production), the search worker's WASM backend starts with >= 2 threads and says why; served WITHOUT those headers
  * (a plain static server of the same build) it runs on 1 thread and the panel says the page is not isolated. When
- * isolated, the engine's own conv kernels run on a kernel pool with the same thread count (src/engine/ops/kernel-pool.ts,
+ * isolated, the engine's own conv kernels run on a kernel pool with the same thread count (src/engine/accel/pool/kernel-pool.ts,
  * Blob-URL helper workers), and the panel says so; not isolated, there is no pool. The same seeded candidate, trained on
  * both, reaches the same training loss (threads only split the work). Offline, the service worker serves the precached
  * responses with their headers, so the page stays isolated, threaded and pooled.

@@ -1,6 +1,6 @@
 /** The Node host's kernel-pool SpawnHelper for tests: eval worker_threads Workers, all terminated by terminateAll(). */
 import { Worker } from 'node:worker_threads';
-import type { HelperPort } from '../../src/engine/ops/kernel-pool';
+import type { HelperPort } from '../../src/engine/accel/pool/kernel-pool';
 
 export const spawnedWorkers: Worker[] = [];
 

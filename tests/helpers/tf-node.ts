@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
+import { install } from '../../src/engine/accel';
 
 const require = createRequire(import.meta.url);
 
@@ -20,6 +20,6 @@ export async function useBackend(name: 'wasm' | 'cpu', opts: { trainingKernels?:
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`could not initialise tfjs backend ${name}`);
   await tf.ready();
-  if (opts.trainingKernels) installTrainingKernels();
+  if (opts.trainingKernels) install();
   return tf;
 }

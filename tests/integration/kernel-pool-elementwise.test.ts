@@ -8,12 +8,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { lcgValues } from '../helpers/synthetic';
 import { sleep, spawnNode, terminateAll } from '../helpers/spawn-node';
-import { broadcastLanes } from '../../src/engine/kernels/wasm-broadcast';
-import { reluGradLanes } from '../../src/engine/kernels/relu-grad';
-import { biasReluLanes, reluGradBiasSumLanes } from '../../src/engine/kernels/wasm-conv-bias-relu';
-import { columnSumChunkRows } from '../../src/engine/kernels/wasm-reduce';
-import { createKernelPool, runLanesInline } from '../../src/engine/ops/kernel-pool';
-import { ELEMENTWISE_FUNCTIONS, elementwiseModuleBytes, elementwiseSimdFor } from '../../src/engine/ops/wasm-elementwise-simd';
+import { broadcastLanes } from '../../src/engine/accel/kernels/wasm-broadcast';
+import { reluGradLanes } from '../../src/engine/accel/kernels/relu-grad';
+import { biasReluLanes, reluGradBiasSumLanes } from '../../src/engine/accel/kernels/wasm-conv-bias-relu';
+import { columnSumChunkRows } from '../../src/engine/accel/kernels/wasm-reduce';
+import { createKernelPool, runLanesInline } from '../../src/engine/accel/pool/kernel-pool';
+import { ELEMENTWISE_FUNCTIONS, elementwiseModuleBytes, elementwiseSimdFor } from '../../src/engine/accel/wasm/elementwise-module';
 
 afterAll(terminateAll);
 

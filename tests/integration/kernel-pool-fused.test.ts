@@ -1,6 +1,6 @@
 /**
- * The supernet fast path's fused SIMD kernels on the kernel pool (src/engine/ops/fused-pool.ts, module 'fused' of
- * fused-wasm.ts): on a standalone SHARED memory with real worker_threads helpers, every split kernel run on 2 and 3
+ * The supernet fast path's fused SIMD kernels on the kernel pool (src/engine/accel/fused/lanes.ts, module 'fused' of
+ * wasm/fused-module.ts): on a standalone SHARED memory with real worker_threads helpers, every split kernel run on 2 and 3
  * threads equals the same lane lists on one thread bit for bit; the row-parallel ones (dwConv, gemm, normalize, bnDx,
  * reluMask, pool3, the pool gradients, the weighted sum, the depthwise filter gradient's taps) also equal today's one
  * unsplit call bit for bit, and the chunked reductions (colSum, colSqDev, colSum2, gemmTA, dotScale) equal it within
@@ -9,13 +9,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { lcgValues } from '../helpers/synthetic';
 import { sleep, spawnNode, terminateAll } from '../helpers/spawn-node';
-import { createKernelPool, type LaneList } from '../../src/engine/ops/kernel-pool';
-import { FUSED_FUNCTIONS, fusedModuleBytes, simdKernelsFor } from '../../src/engine/ops/fused-wasm';
+import { createKernelPool, type LaneList } from '../../src/engine/accel/pool/kernel-pool';
+import { FUSED_FUNCTIONS, fusedModuleBytes, simdKernelsFor } from '../../src/engine/accel/wasm/fused-module';
 import {
   REDUCE_CHUNKS, avgPool3GradLanes, bnDxLanes, colSum2P, colSqDevP, colSumP, dotScaleP, dwConvLanes, dwFilterGradLanes, fusedRun,
   gemmLanes, gemmTAP, maxPool3GradLaneCount, maxPool3GradLanes, normalizeLanes, pool3Lanes, reduceChunks, reluMaskLanes,
   weightedSumLanes, type FusedRun,
-} from '../../src/engine/ops/fused-pool';
+} from '../../src/engine/accel/fused/lanes';
 
 afterAll(terminateAll);
 

@@ -1,13 +1,13 @@
 /**
- * The kernel pool under contention (src/engine/ops/kernel-pool.ts): more threads than cores, thousands of tiny
+ * The kernel pool under contention (src/engine/accel/pool/kernel-pool.ts): more threads than cores, thousands of tiny
  * generations whose lane count changes every time. Each lane must run exactly once per generation and be finished
  * when run() returns: a helper that saw a generation's claim word with the NEXT generation's lane count once claimed a
  * lane twice (and counted it twice), which this test caught.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { sleep, spawnNode, terminateAll } from '../helpers/spawn-node';
-import { I, I32, moduleBytes, type Fn } from '../../src/engine/ops/fused-wasm';
-import { createKernelPool, LaneList } from '../../src/engine/ops/kernel-pool';
+import { I, I32, moduleBytes, type Fn } from '../../src/engine/accel/wasm/assembler';
+import { createKernelPool, LaneList } from '../../src/engine/accel/pool/kernel-pool';
 
 /** step(p, v): mem32[p] = mem32[p] * 3 + v. Run once on a zeroed cell it leaves v; run twice, 4 v. */
 const STEP: Fn = {

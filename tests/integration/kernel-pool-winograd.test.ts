@@ -1,5 +1,5 @@
 /**
- * Winograd convs (src/engine/kernels/wasm-winograd.ts) on the kernel pool: on a standalone SHARED WebAssembly.Memory
+ * Winograd convs (src/engine/accel/kernels/wasm-winograd-conv.ts) on the kernel pool: on a standalone SHARED WebAssembly.Memory
  * (as the threaded wasm heap is) with real node:worker_threads helpers, F(2x2), F(4x4) and grouped F(2x2) forward,
  * input-gradient and filter-gradient results on 2 and 3 threads equal the one-thread run BIT FOR BIT (the lanes are
  * chunks of images; the filter gradient's per-chunk partial sums are added in chunk order), and the pool really ran
@@ -10,10 +10,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { lcgValues } from '../helpers/synthetic';
 import { sleep, spawnNode, terminateAll } from '../helpers/spawn-node';
-import { winogradConv2d, winogradFilterGrad, winogradInputGrad, winogradOptions } from '../../src/engine/kernels/wasm-winograd';
-import { createKernelPool, type KernelPool } from '../../src/engine/ops/kernel-pool';
-import { attachKernelPool, detachKernelPool } from '../../src/engine/ops/kernel-pool-registry';
-import { WINOGRAD_FUNCTIONS, winogradModuleBytes, winogradSimdFor } from '../../src/engine/ops/wasm-winograd';
+import { winogradConv2d, winogradFilterGrad, winogradInputGrad } from '../../src/engine/accel/kernels/wasm-winograd-conv';
+import { setAccelOptions } from '../../src/engine/accel';
+import { createKernelPool, type KernelPool } from '../../src/engine/accel/pool/kernel-pool';
+import { attachKernelPool, detachKernelPool } from '../../src/engine/accel/pool/registry';
+import { WINOGRAD_FUNCTIONS, winogradModuleBytes, winogradSimdFor } from '../../src/engine/accel/wasm/winograd-module';
 
 afterAll(terminateAll);
 
@@ -76,11 +77,10 @@ describe('Winograd convs on the kernel pool', () => {
     const fma = winogradSimdFor(memory)!.fma;
     const b = new HeapBackend();
     let pool: KernelPool | null = null;
-    const saved = { ...winogradOptions };
     try {
       for (const c of CASES) {
-        if (c.mode === 'grouped') Object.assign(winogradOptions, { tiling: 'auto', minTileRow: 1000, minTileRow4: 1000, groupMinChannels: 1 });
-        else Object.assign(winogradOptions, { tiling: c.mode });
+        if (c.mode === 'grouped') setAccelOptions({ winograd: { tiling: 'auto', minTileRow: 1000, minTileRow4: 1000, groupMinChannels: 1 } });
+        else setAccelOptions({ winograd: { tiling: c.mode } });
         const inline = runCase(b, c);
         pool = await createKernelPool({ memory, threads, modules: [{ bytes: winogradModuleBytes(true, fma), functions: WINOGRAD_FUNCTIONS }], spawn: spawnNode, timeoutMs: 20_000, sleep });
         attachKernelPool(memory, pool!, fma, ['winograd']);
@@ -96,10 +96,10 @@ describe('Winograd convs on the kernel pool', () => {
         detachKernelPool(memory);
         pool!.dispose();
         pool = null;
-        Object.assign(winogradOptions, saved);
+        setAccelOptions();
       }
     } finally {
-      Object.assign(winogradOptions, saved);
+      setAccelOptions();
       detachKernelPool(memory);
       pool?.dispose();
     }

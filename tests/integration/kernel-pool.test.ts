@@ -1,7 +1,7 @@
 /**
- * The kernel thread pool (src/engine/ops/kernel-pool.ts) with real node:worker_threads helpers on a standalone SHARED
+ * The kernel thread pool (src/engine/accel/pool/kernel-pool.ts) with real node:worker_threads helpers on a standalone SHARED
  * WebAssembly.Memory, as the threaded wasm heap is: the engine's conv kernels (forward, input gradient, filter
- * gradient; src/engine/kernels/wasm-conv-grad.ts) split across 2 and 3 threads equal the single-threaded run BIT FOR
+ * gradient; src/engine/accel/kernels/wasm-conv-grad.ts) split across 2 and 3 threads equal the single-threaded run BIT FOR
  * BIT and the CPU backend within tolerance; lane order, batching into generations and lanes longer than one
  * generation keep the single-thread order; dispose terminates the helpers; a helper that never answers, one that
  * fails, a kernel that traps and a memory that is not shared each give a specific error.
@@ -13,12 +13,12 @@ import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { lcgValues } from '../helpers/synthetic';
-import { uninstallTrainingKernels } from '../../src/engine/kernels/install';
-import { conv2dOnHeap, convGeometry, filterGradOnHeap, filterGradSplit, inputGradOnHeap, wasmConvGradOptions, type ConvGeometry } from '../../src/engine/kernels/wasm-conv-grad';
-import { I, I32, moduleBytes, type Fn } from '../../src/engine/ops/fused-wasm';
-import { createKernelPool, instantiatePoolModules, LaneList, MAX_CALLS, MAX_LANES, runLanesInline, type HelperPort, type KernelPool, type PoolModule } from '../../src/engine/ops/kernel-pool';
-import { attachKernelPool, detachKernelPool, kernelPoolFor } from '../../src/engine/ops/kernel-pool-registry';
-import { convGradSimdStandalone, convSimdModule, type ConvGradSimd } from '../../src/engine/ops/wasm-conv-simd';
+import { conv2dOnHeap, convGeometry, filterGradOnHeap, filterGradSplit, inputGradOnHeap, type ConvGeometry } from '../../src/engine/accel/kernels/wasm-conv-grad';
+import { I, I32, moduleBytes, type Fn } from '../../src/engine/accel/wasm/assembler';
+import { setAccelOptions, uninstall, withAccelOptions } from '../../src/engine/accel';
+import { createKernelPool, instantiatePoolModules, LaneList, MAX_CALLS, MAX_LANES, runLanesInline, type HelperPort, type KernelPool, type PoolModule } from '../../src/engine/accel/pool/kernel-pool';
+import { attachKernelPool, detachKernelPool, kernelPoolFor } from '../../src/engine/accel/pool/registry';
+import { convGradSimdStandalone, convSimdModule, type ConvGradSimd } from '../../src/engine/accel/wasm/conv-module';
 
 const workers = spawnedWorkers;
 
@@ -100,7 +100,7 @@ function expectClose(actual: Float32Array, expected: Float32Array, rel: number, 
 /** The CPU backend's y, dx, dw (tfjs has no gradients of dilated convs: dx and dw are then null). */
 async function cpuReference(c: Case, xv: Float32Array, wv: Float32Array, dyv: Float32Array): Promise<{ y: Float32Array; dx: Float32Array | null; dw: Float32Array | null }> {
   const tf = await useBackend('cpu');
-  uninstallTrainingKernels();
+  uninstall();
   const conv = (x: Tensor, w: Tensor) => tf.conv2d(x as Tensor4D, w as Tensor4D, c.s, c.pad, 'NHWC', c.dil ?? 1);
   if ((c.dil ?? 1) > 1) {
     const y = tf.tidy(() => conv(tf.tensor4d(xv, c.x), tf.tensor4d(wv, c.w)));
@@ -129,8 +129,7 @@ async function startConvPool(threads: number): Promise<KernelPool> {
 describe('kernel pool: conv kernels split across threads', () => {
   it.each([2, 3])('%i threads: forward, input and filter gradients equal one thread bit for bit, and the CPU backend', async (threads) => {
     const pool = await startConvPool(threads);
-    const minMacs = wasmConvGradOptions.poolMinMacs;
-    wasmConvGradOptions.poolMinMacs = 0; // these small shapes would otherwise stay on one thread
+    setAccelOptions({ conv: { poolMinMacs: 0 } }); // these small shapes would otherwise stay on one thread
     try {
       expect(pool.threads).toBe(threads);
       for (const [k, c] of CASES.entries()) {
@@ -159,7 +158,7 @@ describe('kernel pool: conv kernels split across threads', () => {
       }
       expect(pool.stats().helperLanes, 'the helpers took part of the work').toBeGreaterThan(0);
     } finally {
-      wasmConvGradOptions.poolMinMacs = minMacs;
+      setAccelOptions();
       detachKernelPool(memory);
       pool.dispose();
     }
@@ -171,9 +170,7 @@ describe('kernel pool: conv kernels split across threads', () => {
     expect(filterGradSplit(9, 6, 4)).toEqual({ tapGroups: 2, ciBlock: 2 }); // 3 channel pairs for 4 lanes: taps in 2 groups
     expect(filterGradSplit(9, 1, 4)).toEqual({ tapGroups: 4, ciBlock: 1 });
     expect(filterGradSplit(9, 3, 2)).toEqual({ tapGroups: 1, ciBlock: 2 }); // odd cin: blocks of 2 and 1
-    const lpt = wasmConvGradOptions.lanesPerThread;
-    wasmConvGradOptions.lanesPerThread = 4;
-    try { expect(filterGradSplit(9, 16, 2)).toEqual({ tapGroups: 1, ciBlock: 2 }); } finally { wasmConvGradOptions.lanesPerThread = lpt; }
+    withAccelOptions({ conv: { lanesPerThread: 4 } }, () => expect(filterGradSplit(9, 16, 2)).toEqual({ tapGroups: 1, ciBlock: 2 }));
   });
 
   it('convs below poolMinMacs stay on the calling thread; the engine finds no pool for the other SIMD mode, and none after dispose', async () => {
@@ -183,16 +180,15 @@ describe('kernel pool: conv kernels split across threads', () => {
     const gm = convGeometry(c.x, c.w, { strides: c.s, pad: c.pad, dilations: c.dil ?? 1 });
     const macs = gm.n * gm.oh * gm.ow * gm.kh * gm.kw * gm.cin * gm.cout;
     const dyv = lcgValues(gm.n * gm.oh * gm.ow * gm.cout, 5, 1, 4);
-    const minMacs = wasmConvGradOptions.poolMinMacs;
     try {
-      wasmConvGradOptions.poolMinMacs = macs + 1;
+      setAccelOptions({ conv: { poolMinMacs: macs + 1 } });
       runKernels(c, gm, lcgValues(size(c.x), 3, 1, 4), lcgValues(size(c.w), 4, 1, 4), dyv);
       expect(pool.stats().generations).toBe(0);
-      wasmConvGradOptions.poolMinMacs = macs;
+      setAccelOptions({ conv: { poolMinMacs: macs } });
       runKernels(c, gm, lcgValues(size(c.x), 3, 1, 4), lcgValues(size(c.w), 4, 1, 4), dyv);
       expect(pool.stats().generations).toBe(3);
     } finally {
-      wasmConvGradOptions.poolMinMacs = minMacs;
+      setAccelOptions();
     }
     expect(kernelPoolFor(memory, !simd.fma)).toBeNull();
     expect(kernelPoolFor(memory, simd.fma, 'winograd')).toBeNull();

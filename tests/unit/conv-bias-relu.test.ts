@@ -1,5 +1,5 @@
 /**
- * The engine's conv + bias + ReLU layer (src/engine/ops/conv-bias-relu.ts) against relu(conv2d + bias) composed of
+ * The engine's conv + bias + ReLU layer (bench/ops/conv-bias-relu.ts) against relu(conv2d + bias) composed of
  * plain tfjs ops on the CPU backend: the output and the gradients of x, filter and bias, on WASM (where the fused
  * kernels run: seen in tf.profile) and on CPU (composed ops), including a bias sum over several chunks of rows and a
  * channel count the SIMD kernels do not take.
@@ -9,9 +9,9 @@ import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
 import { lcgValues } from '../helpers/synthetic';
-import { conv2dBiasRelu } from '../../src/engine/ops/conv-bias-relu';
-import { ENGINE_CONV_BIAS_RELU, ENGINE_RELU_GRAD_BIAS_SUM } from '../../src/engine/kernels/wasm-conv-bias-relu';
-import { columnSumChunkRows } from '../../src/engine/kernels/wasm-reduce';
+import { conv2dBiasRelu } from '../../bench/ops/conv-bias-relu';
+import { ENGINE_CONV_BIAS_RELU, ENGINE_RELU_GRAD_BIAS_SUM } from '../../src/engine/accel/kernels/wasm-conv-bias-relu';
+import { columnSumChunkRows } from '../../src/engine/accel/kernels/wasm-reduce';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 interface Case { name: string; x: [number, number, number, number]; w: [number, number, number, number]; s: number; pad: 'valid' | 'same' }

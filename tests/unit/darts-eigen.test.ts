@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
+import { install } from '../../src/engine/accel';
 import { quadrantSplits } from '../helpers/synthetic';
 import { dominantEigenvalue, meanAlphaEntropy } from '../../src/engine/supernet/anti-collapse';
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
@@ -17,7 +17,7 @@ import { createRng } from '../../src/engine/util/rng';
 let tf: typeof tfType;
 beforeAll(async () => {
   tf = await useBackend('cpu');
-  installTrainingKernels();
+  install();
 });
 
 describe('dominant Hessian eigenvalue', () => {

@@ -1,6 +1,6 @@
 /**
  * The fused fast path computes the same values and gradients as the plain ops: every fused op
- * (src/engine/ops/fused-ops.ts, kernels in fused-kernels.ts / fused-wasm.ts; stride 2 in fused-strided.ts) and the fast mixed op
+ * (src/engine/accel/fused/ops.ts, kernels in fused/kernels.ts / wasm/fused-module.ts; stride 2 in fused/strided.ts) and the fast mixed op
  * (src/engine/supernet/fast-mixed-op.ts) against the engine's plain modules, on wasm with the SIMD kernels, on wasm
  * with the plain-JS kernels, and on cpu; channel counts that are and are not multiples of 4 (SIMD needs 4).
  */
@@ -10,14 +10,14 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DARTS_OP_FACTORIES } from '../../src/engine/ops/darts-ops';
-import { fusedKernelOptions } from '../../src/engine/ops/fused-kernels';
+import { setAccelOptions } from '../../src/engine/accel';
 import {
-  fusedAvgPool3, fusedBatchNorm, fusedConvStage, fusedDepthwise, fusedMaxPool3, fusedOpsOptions, fusedPointwise, fusedPoolBn, fusedWeightedSum,
-} from '../../src/engine/ops/fused-ops';
-import { fusedSgdUpdate } from '../../src/engine/ops/fused-sgd';
-import { fusedStridedDepthwise, fusedStridedPool3 } from '../../src/engine/ops/fused-strided';
+  fusedAvgPool3, fusedBatchNorm, fusedConvStage, fusedDepthwise, fusedMaxPool3, fusedPointwise, fusedPoolBn, fusedWeightedSum,
+} from '../../src/engine/accel/fused/ops';
+import { fusedSgdUpdate } from '../../bench/ops/fused-sgd';
+import { fusedStridedDepthwise, fusedStridedPool3 } from '../../src/engine/accel/fused/strided';
 import { dilatedDepthwiseConv2d } from '../../src/engine/ops/darts-ops';
-import { simdKernelsStandalone } from '../../src/engine/ops/fused-wasm';
+import { simdKernelsStandalone } from '../../src/engine/accel/wasm/fused-module';
 import { batchNorm, padInput } from '../../src/engine/ops/layers';
 import { NB201_OP_FACTORIES } from '../../src/engine/ops/nb201-ops';
 import { torchPool2d } from '../../src/engine/ops/pooling';
@@ -84,9 +84,9 @@ for (const mode of MODES) {
   describe(`fused ops on ${mode.name}`, () => {
     beforeAll(async () => {
       await useBackend(mode.backend, { trainingKernels: true });
-      fusedKernelOptions.wasmSimd = mode.simd;
+      setAccelOptions({ fused: { simd: mode.simd } });
     });
-    afterAll(() => { fusedKernelOptions.wasmSimd = true; });
+    afterAll(() => { setAccelOptions(); });
 
     for (const c of [8, 6]) {
       for (const [k, d] of [[3, 1], [5, 1], [3, 2], [5, 2]]) {
@@ -131,11 +131,11 @@ for (const mode of MODES) {
       it(`pointwise in the matMul form (wasm's default is the conv kernels), ${c} channels`, async () => {
         const x = randn([3, 5, 4, c], 3);
         const w = randn([1, 1, c, c + 2], 4, 0.4);
-        fusedOpsOptions.pointwiseAsConv = false;
+        setAccelOptions({ fused: { simd: mode.simd, pointwiseAsConv: false } });
         try {
           await compare((xi, wi) => fusedPointwise(xi as tf.Tensor4D, wi as tf.Tensor4D), (xi, wi) => tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 'valid'), [x, w]);
         } finally {
-          fusedOpsOptions.pointwiseAsConv = true;
+          setAccelOptions({ fused: { simd: mode.simd } });
         }
         tf.dispose([x, w]);
       });

@@ -1,5 +1,5 @@
 /**
- * The fused optimiser (src/engine/ops/fused-optim.ts through optim/sgd.ts and optim/clip.ts): on wasm and cpu, momentum
+ * The fused optimiser (src/engine/accel/fused/optim.ts through optim/sgd.ts and optim/clip.ts): on wasm and cpu, momentum
  * SGD with weight decay over every parameter in one kernel equals the per-tensor tfjs ops BIT FOR BIT (with and without
  * a clipping factor, buffers included, parameters without a gradient left alone); the clipping factor from one
  * sum-of-squares kernel equals the tensor path's within float32 rounding; applyClipped matches clipByGlobalNorm +
@@ -10,9 +10,9 @@ import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { lcgValues } from '../helpers/synthetic';
-import { Sgd, sgdOptions } from '../../src/engine/optim/sgd';
+import { Sgd } from '../../src/engine/optim/sgd';
 import { clipByGlobalNorm, clipCoefficient, globalNorm } from '../../src/engine/optim/clip';
-import { NAS_SGD_MOMENTUM } from '../../src/engine/ops/fused-optim';
+import { NAS_SGD_MOMENTUM, setAccelOptions } from '../../src/engine/accel';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 const SHAPES = [[3, 3, 4, 8], [8], [5, 7], [1]];
@@ -20,7 +20,7 @@ const OPTS = { learningRate: 0.025, momentum: 0.9, weightDecay: 3e-4 };
 
 /** Three steps of `how` on fresh parameters; the final parameters and momentum buffers, and the kernels of a step. */
 async function run(tf: Tf, fused: boolean, how: (sgd: Sgd, grads: Record<string, Tensor>) => void): Promise<{ params: Float32Array[]; buffers: (Float32Array | null)[]; kernels: string[] }> {
-  sgdOptions.fused = fused;
+  setAccelOptions({ fused: { optimizer: fused } });
   try {
     const params: Variable[] = SHAPES.map((s, i) => tf.variable(tf.tensor(lcgValues(s.reduce((a, b) => a * b, 1), 90 + i), s), true, `w${i}_${fused}_${Math.random()}`));
     const sgd = new Sgd(params, OPTS);
@@ -41,7 +41,7 @@ async function run(tf: Tf, fused: boolean, how: (sgd: Sgd, grads: Record<string,
     tf.dispose(params);
     return out;
   } finally {
-    sgdOptions.fused = true;
+    setAccelOptions();
   }
 }
 

@@ -9,7 +9,7 @@ import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { lcgValues } from '../helpers/synthetic';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import { installTrainingKernels, uninstallTrainingKernels } from '../../src/engine/kernels/install';
+import { install, uninstall } from '../../src/engine/accel';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 
@@ -23,9 +23,9 @@ async function both(f: (tf: Tf) => Tensor): Promise<[{ v: number[]; shape: numbe
     const t = f(tf);
     return { v: Array.from(t.dataSync() as ArrayLike<number>), shape: t.shape, dtype: t.dtype };
   });
-  uninstallTrainingKernels();
+  uninstall();
   const ref = run();
-  installTrainingKernels();
+  install();
   const before = tf.memory().numTensors;
   const ours = run();
   expect(tf.memory().numTensors).toBe(before);

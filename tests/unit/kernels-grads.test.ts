@@ -1,5 +1,5 @@
 /**
- * The custom training kernels (src/engine/kernels/) against two references that need no fixtures:
+ * The custom training kernels (src/engine/accel/kernels/) against two references that need no fixtures:
  *  (a) the CPU backend's own tfjs kernels, on tiny shapes and only where those are correct (no dilation, no
  *      'same' avgPool);
  *  (b) central finite differences of loss = sum(y * up), computed in float64 from the forward output. Conv,
@@ -13,9 +13,7 @@ import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { lcgValues } from '../helpers/synthetic';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import {
-  installTrainingKernels, trainingKernelManifest, uninstallTrainingKernels,
-} from '../../src/engine/kernels/install';
+import { install, trainingKernelManifest, uninstall } from '../../src/engine/accel';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 type Op = (tf: Tf, x: Tensor4D, w: Tensor4D | null) => Tensor;
@@ -152,10 +150,10 @@ describe('custom kernels vs the CPU backend\'s own kernels', () => {
   it.each(CPU_COMPARABLE.map((s) => [s.name, s] as const))('%s', async (_n, spec) => {
     const { xv, wv } = inputs(spec, 7);
     let tf = await useBackend('cpu');
-    uninstallTrainingKernels();
+    uninstall();
     const up = values(size(outputShape(tf, spec, xv, wv)), 99);
     const ref = analytic(tf, spec, xv, wv, up);
-    installTrainingKernels();
+    install();
     for (const backend of ['wasm', 'cpu'] as const) {
       tf = await useBackend(backend);
       const got = analytic(tf, spec, xv, wv, up);
@@ -168,7 +166,7 @@ describe('custom kernels vs the CPU backend\'s own kernels', () => {
 describe.each(['wasm', 'cpu'] as const)('custom kernels vs central finite differences on %s', (backend) => {
   it.each(FD_CASES.map((s) => [s.name, s] as const))('%s', async (_n, spec) => {
     const tf = await useBackend(backend);
-    installTrainingKernels();
+    install();
     const { xv, wv } = inputs(spec, 3);
     const up = values(size(outputShape(tf, spec, xv, wv)), 5);
     const before = tf.memory().numTensors;
@@ -183,12 +181,12 @@ describe.each(['wasm', 'cpu'] as const)('custom kernels vs central finite differ
 describe('installation', () => {
   it('registers the documented kernels and gradients, idempotently, and uninstalls cleanly', async () => {
     const tf = await useBackend('wasm');
-    uninstallTrainingKernels();
+    uninstall();
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeUndefined();
     const wasmMaxPoolGrad = tf.getKernel('MaxPoolGrad', 'wasm');
     const tfjsAvgGrad = tf.getGradient('AvgPool');
-    installTrainingKernels();
-    installTrainingKernels();
+    install();
+    install();
     const { kernels, gradients } = trainingKernelManifest();
     expect(kernels).toEqual(expect.arrayContaining([
       'wasm/Conv2DBackpropFilter', 'wasm/Conv2DBackpropInput', 'wasm/DepthwiseConv2dNativeBackpropInput',
@@ -202,16 +200,16 @@ describe('installation', () => {
     }
     expect(tf.getKernel('MaxPoolGrad', 'wasm')).not.toBe(wasmMaxPoolGrad);
     expect(tf.getGradient('AvgPool')).not.toBe(tfjsAvgGrad);
-    uninstallTrainingKernels();
+    uninstall();
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeUndefined();
     expect(tf.getKernel('MaxPoolGrad', 'wasm')).toBe(wasmMaxPoolGrad);
     expect(tf.getGradient('AvgPool')).toBe(tfjsAvgGrad);
-    installTrainingKernels();
+    install();
   });
 
   it('without them, WASM conv training throws, avgPool "same" border gradients and WASM maxPool gradients are wrong', async () => {
     const tf = await useBackend('wasm');
-    uninstallTrainingKernels();
+    uninstall();
     try {
       const x = tf.ones([1, 4, 4, 1]) as Tensor4D;
       const w = tf.ones([3, 3, 1, 1]) as Tensor4D;
@@ -223,7 +221,7 @@ describe('installation', () => {
       const gx = (t: Tensor) => tf.grad((a: Tensor) => tf.sum(tf.avgPool(a as Tensor4D, 3, 1, 'same')))(t);
       const tfjs = gx(x);
       expect(corner(tfjs)).toBeCloseTo(4 / 9, 6);
-      installTrainingKernels();
+      install();
       const ours = gx(x);
       expect(corner(ours)).toBeCloseTo(1 / 4 + 2 / 6 + 1 / 9, 6);
       tf.dispose([x, w, tfjs, ours]);
@@ -234,16 +232,16 @@ describe('installation', () => {
         const up = t.tensor4d(values(2 * 4 * 4 * 4, 12), [2, 4, 4, 4]);
         return Array.from(t.grad((a: Tensor) => t.sum(t.mul(t.maxPool(a as Tensor4D, 2, 2, 'valid'), up)))(xs).dataSync());
       }));
-      uninstallTrainingKernels();
+      uninstall();
       const raw = await pool('wasm');
       const ref = await pool('cpu');
-      installTrainingKernels();
+      install();
       const fixed = await pool('wasm');
       const wrong = (g: number[]) => g.filter((v, i) => Math.abs(v - ref[i]) > 1e-6).length;
       expect(wrong(raw)).toBeGreaterThan(0);
       expect(wrong(fixed)).toBe(0);
     } finally {
-      installTrainingKernels();
+      install();
     }
   });
 });

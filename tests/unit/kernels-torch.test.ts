@@ -1,7 +1,7 @@
 /**
  * The custom training kernels against PyTorch: forward outputs and gradients of loss = sum(y * up) for fixed
  * inputs stored in tests/fixtures/torch-grads/ (made by scripts/make-torch-grad-fixtures.py, torch in float64),
- * checked on the WASM and CPU backends with installTrainingKernels(). Tolerance: 1e-4 relative per element
+ * checked on the WASM and CPU backends with install(). Tolerance: 1e-4 relative per element
  * (floored at 10% of the tensor's largest magnitude, so near-zero entries are not held to a relative bound).
  */
 import { readFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 // global engine, and an engine from the ESM copy makes Tensors whose methods (clone, ...) are not wired up.
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
+import { install } from '../../src/engine/accel';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 interface Arr { shape: number[]; data: number[] }
@@ -89,7 +89,7 @@ describe.each(['wasm', 'cpu'] as const)('custom kernels vs PyTorch on %s', (back
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const tf = await useBackend(backend);
-    installTrainingKernels();
+    install();
     const before = tf.memory().numTensors;
     const r = await runCase(tf, c);
     expect(tf.memory().numTensors).toBe(before);

@@ -12,7 +12,7 @@ import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { lcgValues } from '../helpers/synthetic';
 import type { Tensor, Tensor2D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
-import { installTrainingKernels, uninstallTrainingKernels } from '../../src/engine/kernels/install';
+import { install, uninstall } from '../../src/engine/accel';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 
@@ -52,7 +52,7 @@ function data(tf: Tf): { x: Tensor4D; y: Tensor2D } {
 
 async function trajectory(backend: 'wasm' | 'cpu', steps: number): Promise<{ losses: number[]; tensorCounts: number[] }> {
   const tf = await useBackend(backend);
-  installTrainingKernels();
+  install();
   const { x, y } = data(tf);
   const net = buildNet(tf);
   const opt = tf.train.sgd(0.3);
@@ -73,7 +73,7 @@ describe('fused conv2d with bias', () => {
   it('has the same gradients on WASM (custom kernels) as on the CPU backend (tfjs kernels)', async () => {
     const run = async (backend: 'wasm' | 'cpu') => {
       const tf = await useBackend(backend);
-      if (backend === 'wasm') installTrainingKernels();
+      if (backend === 'wasm') install();
       return tf.tidy(() => {
         const x = tf.tensor4d(values(2 * 6 * 6 * 3, 1), [2, 6, 6, 3]);
         const w = tf.tensor4d(values(3 * 3 * 3 * 5, 2), [3, 3, 3, 5]);
@@ -85,9 +85,9 @@ describe('fused conv2d with bias', () => {
     };
     const wasm = await run('wasm');
     // CPU reference with tfjs's own kernels.
-    uninstallTrainingKernels();
+    uninstall();
     const cpu = await run('cpu');
-    installTrainingKernels();
+    install();
     expect(wasm.map((g) => g.length)).toEqual([2 * 6 * 6 * 3, 3 * 3 * 3 * 5, 5]);
     for (let k = 0; k < 3; k++) {
       const scale = Math.max(...cpu[k].map(Math.abs));
@@ -123,7 +123,7 @@ describe('a small CNN trained with sgd().minimize', () => {
 describe('the engine\'s internal-leak check (IS_TEST)', () => {
   it.each(['wasm', 'cpu'] as const)('passes for every custom kernel and gradient on %s', async (backend) => {
     const tf = await useBackend(backend);
-    installTrainingKernels();
+    install();
     const wasOn = tf.env().getBool('IS_TEST');
     tf.env().set('IS_TEST', true);
     try {

@@ -1,5 +1,5 @@
 /**
- * The wasm backend's SIMD broadcasting Add/Sub/Multiply/RealDiv (src/engine/kernels/wasm-broadcast.ts) against the
+ * The wasm backend's SIMD broadcasting Add/Sub/Multiply/RealDiv (src/engine/accel/kernels/wasm-broadcast.ts) against the
  * CPU backend on the shapes they take (per-channel [C] and [N,1,1,C] against NHWC, either operand order) and on
  * shapes they leave to tfjs (scalars, broadcasts of the last axis, both operands broadcast, int32); and the block
  * decomposition they rely on.
@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { useBackend } from '../helpers/tf-node';
 import { lcgValues } from '../helpers/synthetic';
-import { broadcastBlocks, wasmBroadcastOptions, wasmBroadcastStats } from '../../src/engine/kernels/wasm-broadcast';
+import { broadcastBlocks, wasmBroadcastStats } from '../../src/engine/accel/kernels/wasm-broadcast';
+import { withAccelOptions } from '../../src/engine/accel';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 const OPS = ['add', 'sub', 'mul', 'div'] as const;
@@ -51,9 +52,7 @@ describe('wasm SIMD broadcasting binary ops', () => {
       const ours = run(tf, op, as, bs);
       expect(tf.memory().numTensors).toBe(before);
       expect(wasmBroadcastStats.simdCalls - calls, `${op}: SIMD kernel used`).toBe(simd ? 1 : 0);
-      wasmBroadcastOptions.enabled = false;
-      let theirs: Float32Array | Int32Array;
-      try { theirs = run(tf, op, as, bs); } finally { wasmBroadcastOptions.enabled = true; }
+      const theirs = withAccelOptions({ wasmBroadcast: false }, () => run(tf, op, as, bs));
       expect(ours.length).toBe(ref.length);
       for (let i = 0; i < ref.length; i++) {
         expect(Math.abs(ours[i] - ref[i]), `${op} [${i}]`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(ref[i])));

@@ -1,7 +1,7 @@
 /**
- * The WASM backend's WebAssembly-SIMD conv and conv gradient kernels (src/engine/kernels/wasm-conv-grad.ts)
+ * The WASM backend's WebAssembly-SIMD conv and conv gradient kernels (src/engine/accel/kernels/wasm-conv-grad.ts)
  * against three references: the CPU backend's own tfjs kernels (no dilation), the forward-conv formulation they replace (on
- * wasm, switched off through wasmConvGradOptions), and central finite differences. The shapes put channel counts
+ * wasm, switched off through the accel options' conv.enabled), and central finite differences. The shapes put channel counts
  * on both SIMD variants (multiples of 16 and of 4) and the fallback (others), with strides 1/2, 'same', 'valid',
  * explicit asymmetric padding and dilation 2, in whichever SIMD mode the engine has (relaxed-SIMD FMA under
  * `NODE_OPTIONS=--experimental-wasm-relaxed-simd`, plain otherwise). And the wasm Sum/Mean column-sum kernels (wasm-reduce.ts) against
@@ -14,12 +14,11 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { lcgValues } from '../helpers/synthetic';
 import { expectClose } from '../helpers/close';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import { trainingKernelManifest, uninstallTrainingKernels } from '../../src/engine/kernels/install';
-import { validRange, wasmConv2d, wasmConvGradOptions, wasmFilterGrad, wasmInputGrad } from '../../src/engine/kernels/wasm-conv-grad';
-import { reduceBlock } from '../../src/engine/kernels/wasm-reduce';
-import { convGradSimdStandalone, convSimdOptions } from '../../src/engine/ops/wasm-conv-simd';
-import { ENGINE_RELU_GRAD } from '../../src/engine/kernels/relu-grad';
-import { wasmIdentityOptions } from '../../src/engine/kernels/wasm-identity';
+import { validRange, wasmConv2d, wasmFilterGrad, wasmInputGrad } from '../../src/engine/accel/kernels/wasm-conv-grad';
+import { reduceBlock } from '../../src/engine/accel/kernels/wasm-reduce';
+import { convGradSimdStandalone } from '../../src/engine/accel/wasm/conv-module';
+import { trainingKernelManifest, uninstall, withAccelOptions } from '../../src/engine/accel';
+import { ENGINE_RELU_GRAD } from '../../src/engine/accel/kernels/relu-grad';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -70,16 +69,14 @@ describe('WASM SIMD conv gradients', () => {
     const up = values(size(outShape(tf, c)), 13);
     let cpuRef: Res | null = null;
     if ((c.dil ?? 1) === 1) {
-      uninstallTrainingKernels();
+      uninstall();
       cpuRef = grads(tf, c, xv, wv, up);
     }
     tf = await useBackend('wasm', { trainingKernels: true });
     const before = tf.memory().numTensors;
     const simd = grads(tf, c, xv, wv, up);
     expect(tf.memory().numTensors).toBe(before);
-    wasmConvGradOptions.enabled = false;
-    let old: Res;
-    try { old = grads(tf, c, xv, wv, up); } finally { wasmConvGradOptions.enabled = true; }
+    const old: Res = withAccelOptions({ conv: { enabled: false } }, () => grads(tf, c, xv, wv, up));
     expectClose(simd.dx, old.dx, 2e-6, 'dx vs forward-conv formulation');
     expectClose(simd.dw, old.dw, 2e-6, 'dw vs forward-conv formulation');
     if (cpuRef) {
@@ -89,12 +86,8 @@ describe('WASM SIMD conv gradients', () => {
     }
     // Forward: ours (on every channel count it takes) against XNNPACK's and the CPU backend's.
     const fwd = () => tf.tidy(() => conv(tf, c, tf.tensor4d(xv, c.x), tf.tensor4d(wv, c.w)).dataSync() as Float32Array);
-    wasmConvGradOptions.forwardMinCin = 1;
-    let ours: Float32Array;
-    try { ours = fwd(); } finally { wasmConvGradOptions.forwardMinCin = 8; }
-    wasmConvGradOptions.enabled = false;
-    let xnn: Float32Array;
-    try { xnn = fwd(); } finally { wasmConvGradOptions.enabled = true; }
+    const ours = withAccelOptions({ conv: { forwardMinCin: 1 } }, fwd);
+    const xnn = withAccelOptions({ conv: { enabled: false } }, fwd);
     expectClose(ours, xnn, 2e-6, 'forward vs XNNPACK');
     // Finite differences of the (linear) loss on a few elements of x and w, in float64, with a large exact step.
     const loss = (xa: Float32Array, wa: Float32Array): number => {
@@ -143,16 +136,14 @@ describe('WASM SIMD conv gradients', () => {
     backend.disposeData(y!.dataId);
     expect(wasmConv2d(backend, tf.ones([1, 5, 5, 2]), filt3, attrs)).toBeNull(); // cin 2: XNNPACK's
     // With XNNPACK on more threads than allowed, forward and input gradient stay XNNPACK's, the filter gradient ours.
-    wasmConvGradOptions.xnnpackThreadsForOurs = 0;
-    try {
+    withAccelOptions({ conv: { xnnpackThreadsForOurs: 0 } }, () => {
       expect(wasmConv2d(backend, x, filt, attrs)).toBeNull();
       expect(wasmInputGrad(backend, dyI, filt, [1, 5, 5, 16], attrs)).toBeNull();
       const dwT = wasmFilterGrad(backend, x, dy4, [3, 3, 16, 4], attrs);
       expect(dwT).not.toBeNull();
       backend.disposeData(dwT!.dataId);
-    } finally { wasmConvGradOptions.xnnpackThreadsForOurs = 1; }
-    wasmConvGradOptions.enabled = false;
-    try { expect(wasmFilterGrad(backend, x, dy4, [3, 3, 16, 4], attrs)).toBeNull(); } finally { wasmConvGradOptions.enabled = true; }
+    });
+    withAccelOptions({ conv: { enabled: false } }, () => expect(wasmFilterGrad(backend, x, dy4, [3, 3, 16, 4], attrs)).toBeNull());
     const { kernels, gradients } = trainingKernelManifest();
     expect(kernels).toEqual(expect.arrayContaining(['wasm/Conv2D', 'wasm/Conv2DBackpropFilter', 'wasm/Conv2DBackpropInput',
       'wasm/Sum', 'wasm/Mean', 'wasm/EngineReluGrad']));
@@ -169,8 +160,7 @@ describe('WASM SIMD conv gradients', () => {
     const standalone = convGradSimdStandalone();
     expect(standalone).not.toBeNull();
     expect(standalone!.kernels.fma).toBe(hasRelaxed);
-    convSimdOptions.fma = false;
-    try {
+    withAccelOptions({ fma: false }, () => {
       const plain = convGradSimdStandalone()!;
       expect(plain.kernels.fma).toBe(false);
       // one tap, 3 positions, cin 2, cout 4: out[ci, co] = sum_p x[p, ci] * dy[p, co]
@@ -179,7 +169,7 @@ describe('WASM SIMD conv gradients', () => {
       heap.set([1, 0, 0, 1, 0, 1, 0, 1, 2, 2, 2, 2], 16); // dy [3, 4]
       plain.kernels.fgrad4(0, 64, 256, 1, 3, 8, 0, 0, 2, 4);
       expect(Array.from(heap.slice(64, 72))).toEqual([11, 13, 10, 14, 14, 16, 12, 18]);
-    } finally { convSimdOptions.fma = true; }
+    });
   });
 
   it('valid output ranges honour stride, dilation and padding', () => {
@@ -207,7 +197,7 @@ describe('WASM SIMD Sum / Mean', () => {
   it.each(CASES)('%s matches the CPU backend', async (_n, shape, axes, keepDims) => {
     const xv = values(size(shape), 21);
     let tf = await useBackend('cpu');
-    uninstallTrainingKernels();
+    uninstall();
     const ref = tf.tidy(() => [tf.sum(tf.tensor(xv, shape), axes, keepDims), tf.mean(tf.tensor(xv, shape), axes, keepDims)]);
     const refV = ref.map((t) => ({ shape: t.shape, v: t.dataSync() as Float32Array }));
     tf.dispose(ref);
@@ -248,7 +238,7 @@ describe('Relu gradient in one masked pass on WASM', () => {
       return tf.grad((x: Tensor) => tf.sum(tf.mul(tf.relu(x), u)))(tf.tensor(xv, shape)).dataSync() as Float32Array;
     });
     let tf = await useBackend('cpu');
-    uninstallTrainingKernels();
+    uninstall();
     const ref = grad(tf);
     tf = await useBackend('wasm', { trainingKernels: true });
     const before = tf.memory().numTensors;
@@ -281,11 +271,8 @@ describe('Identity without a copy on WASM', () => {
     const w = tf.variable(w0);
     const xs = tf.tensor4d(values(2 * 5 * 5 * 4, 42), [2, 5, 5, 4]);
     const g = tf.tidy(() => tf.variableGrads(() => tf.sum(tf.relu(tf.conv2d(xs, w as Tensor4D, 1, 'same'))), [w]).grads[w.name].dataSync());
-    wasmIdentityOptions.enabled = false;
-    let gCopy: Float32Array;
-    try {
-      gCopy = tf.tidy(() => tf.variableGrads(() => tf.sum(tf.relu(tf.conv2d(xs, w as Tensor4D, 1, 'same'))), [w]).grads[w.name].dataSync() as Float32Array);
-    } finally { wasmIdentityOptions.enabled = true; }
+    const gCopy = withAccelOptions({ copyFreeIdentity: false },
+      () => tf.tidy(() => tf.variableGrads(() => tf.sum(tf.relu(tf.conv2d(xs, w as Tensor4D, 1, 'same'))), [w]).grads[w.name].dataSync() as Float32Array));
     expect(Array.from(g)).toEqual(Array.from(gCopy));
     tf.dispose([w0, w, xs]);
     expect(tf.memory().numTensors).toBe(before.numTensors);

@@ -1,5 +1,5 @@
 /**
- * Winograd F(2x2, 3x3) conv kernels on the WASM backend (src/engine/kernels/wasm-winograd.ts) against the CPU
+ * Winograd F(2x2, 3x3) conv kernels on the WASM backend (src/engine/accel/kernels/wasm-winograd-conv.ts) against the CPU
  * backend's conv2d and its gradients, and against the direct SIMD kernels they replace (Winograd switched off), on
  * shapes that exercise the direct and the copied (padded / odd-sized) source and output paths, both GEMM widths
  * (output channels a multiple of 16, and of 4 only), and 'valid', 'same' and explicit asymmetric padding. Also where it
@@ -11,9 +11,9 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Tensor, Tensor4D, TensorInfo } from '@tensorflow/tfjs-core';
 import { lcgValues } from '../helpers/synthetic';
 import { expectClose } from '../helpers/close';
-import { uninstallTrainingKernels } from '../../src/engine/kernels/install';
-import { winogradConv2d, winogradFilterGrad, winogradInputGrad, winogradOptions } from '../../src/engine/kernels/wasm-winograd';
-import { F2, F4, filterToWinograd, winogradSimdFor, winogradToFilterGrad } from '../../src/engine/ops/wasm-winograd';
+import { winogradConv2d, winogradFilterGrad, winogradInputGrad } from '../../src/engine/accel/kernels/wasm-winograd-conv';
+import { uninstall, withAccelOptions } from '../../src/engine/accel';
+import { F2, F4, filterToWinograd, winogradSimdFor, winogradToFilterGrad } from '../../src/engine/accel/wasm/winograd-module';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -55,10 +55,8 @@ describe('Winograd F(2x2,3x3) conv kernels (wasm)', () => {
   it.each(CASES.flatMap((c) => MODES.map((mode) => [`${mode === 'grouped' ? 'grouped F(2x2)' : `F(${mode}x${mode})`} ${c.name}`, c, mode] as const)))(
     '%s: equals the CPU backend and the direct kernels', async (_n, c, mode) => {
       // Forced: these small test maps have rows of fewer tiles than the speed thresholds; the arithmetic is the same.
-      const saved = { ...winogradOptions };
-      if (mode === 'grouped') Object.assign(winogradOptions, { minTileRow: 1000, minTileRow4: 1000, groupTiles: 9, groupMinChannels: 1 });
-      else winogradOptions.tiling = mode;
-      try { await checkCase(c, TOL[mode]); } finally { Object.assign(winogradOptions, saved); }
+      const forced = mode === 'grouped' ? { minTileRow: 1000, minTileRow4: 1000, groupTiles: 9, groupMinChannels: 1 } : { tiling: mode };
+      await withAccelOptions({ winograd: forced }, () => checkCase(c, TOL[mode]));
     });
 
   it('picks F(4x4) for long rows of tiles, F(2x2) for medium ones, none for short ones', async () => {
@@ -73,8 +71,7 @@ describe('Winograd F(2x2,3x3) conv kernels (wasm)', () => {
     expect(applies(24)).toBe(true); // 6 4x4 tiles a row
     expect(applies(16)).toBe(true); // 4 4x4 tiles, 8 2x2 tiles
     expect(applies(14)).toBe(false); // 7 2x2 tiles
-    winogradOptions.tiling = 2; // forced: any width
-    try { expect(applies(14)).toBe(true); } finally { winogradOptions.tiling = 'auto'; }
+    withAccelOptions({ winograd: { tiling: 2 } }, () => expect(applies(14)).toBe(true)); // forced: any width
   });
 
   it('computes the filter transforms in SIMD like the float64 reference', () => {
@@ -118,7 +115,7 @@ async function checkCase(c: Case, tol: number): Promise<void> {
     const xv = lcgValues(size(c.x), 21, 1, 4);
     const wv = lcgValues(size(wShape), 22, 1, 4);
     let tf = await useBackend('cpu');
-    uninstallTrainingKernels();
+    uninstall();
     const yShape = tf.tidy(() => tf.conv2d(tf.zeros(c.x) as Tensor4D, tf.zeros(wShape) as Tensor4D, 1, c.pad).shape);
     const up = lcgValues(size(yShape), 23, 1, 4);
     const cpu = viaOps(tf, c, xv, wv, up);
@@ -141,9 +138,7 @@ async function checkCase(c: Case, tol: number): Promise<void> {
       dw: read(winogradFilterGrad(backend, x, dy, wShape, attrs), 'filter gradient'),
     };
     tf.dispose([x, w, dy]);
-    winogradOptions.enabled = false;
-    let direct: Res;
-    try { direct = viaOps(tf, c, xv, wv, up); } finally { winogradOptions.enabled = true; }
+    const direct: Res = withAccelOptions({ winograd: { enabled: false } }, () => viaOps(tf, c, xv, wv, up));
     for (const k of ['y', 'dx', 'dw'] as const) {
       expectClose(wino[k], cpu[k], tol, `${k} vs cpu tfjs`);
       expectClose(wino[k], direct[k], tol, `${k} vs direct SIMD kernels`);

@@ -23,7 +23,7 @@ import { describe, expect, it } from 'vitest';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
+import { install } from '../../src/engine/accel';
 import { DARTS_OP_FACTORIES, dilatedDepthwiseConv2d, factorizedReduce, subsample } from '../../src/engine/ops/darts-ops';
 import type { Module } from '../../src/engine/ops/module';
 import { poolModule, torchPool2d } from '../../src/engine/ops/pooling';
@@ -116,7 +116,7 @@ function check(r: Awaited<ReturnType<typeof run>>, fx: Fixture, name: string): v
 describe.each(['cpu', 'wasm'] as const)('DARTS primitives vs PyTorch on %s', (backend) => {
   it.each([['avg', 6], ['max', 6], ['avg', 5], ['max', 5]] as const)('%s_pool_3x3 stride 2, padding 1 on a %i-pixel square', async (kind, h) => {
     const tf = await useBackend(backend);
-    installTrainingKernels();
+    install();
     const before = tf.memory().numTensors;
     check(await run(tf, poolModule(kind, 3, 2), h, TORCH[`${kind}_${h}_s2`]), TORCH[`${kind}_${h}_s2`], `${kind}_${h}_s2`);
     expect(tf.memory().numTensors).toBe(before);
@@ -133,7 +133,7 @@ describe.each(['cpu', 'wasm'] as const)('DARTS primitives vs PyTorch on %s', (ba
 
   it.each([[6, 3], [8, 5]] as const)('dilated depthwise on a %i-pixel square, k=%i, stride 2, dilation 2 (dil_conv)', async (h, k) => {
     const tf = await useBackend(backend);
-    installTrainingKernels();
+    install();
     const m = dilatedDepthwiseConv2d(2, k, 2, 2, createRng(1));
     m.params[0].assign(tf.tensor4d(seq(k * k * 2, 5, 11, 5, 4), [k, k, 2, 1]));
     const fx = TORCH[`dil_${h}_k${k}`];
@@ -149,7 +149,7 @@ describe.each(['cpu', 'wasm'] as const)('DARTS primitives vs PyTorch on %s', (ba
 
   it('FactorizedReduce: second conv on the input shifted by one pixel', async () => {
     const tf = await useBackend(backend);
-    installTrainingKernels();
+    install();
     const m = factorizedReduce(2, 4, true, createRng(1));
     m.params[0].assign(tf.tensor4d([0.5, -1, 0.25, 2], [1, 1, 2, 2]));
     m.params[1].assign(tf.tensor4d([-0.75, 1.5, 1, 0.5], [1, 1, 2, 2]));

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
+import { install } from '../../src/engine/accel';
 import { dartsCost } from '../../src/engine/model/cost';
 import { buildDartsNetwork } from '../../src/engine/space/darts/network';
 import type { Network } from '../../src/engine/model/network';
@@ -21,7 +21,7 @@ type Tf = Awaited<ReturnType<typeof useBackend>>;
 let tf: Tf;
 beforeAll(async () => {
   tf = await useBackend('cpu');
-  installTrainingKernels();
+  install();
 });
 afterAll(() => { tf?.disposeVariables(); });
 

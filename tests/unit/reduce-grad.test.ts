@@ -1,5 +1,5 @@
 /**
- * The Sum / Mean gradient as one broadcasting pass (src/engine/kernels/reduce-grad.ts): on WASM and CPU it equals
+ * The Sum / Mean gradient as one broadcasting pass (src/engine/accel/kernels/reduce-grad.ts): on WASM and CPU it equals
  * tfjs's own gradient, div(mul(reshape(dy), ones), size), BIT FOR BIT for reductions over one block of axes (global
  * average pooling, leading axes, the last axis, every axis, keepDims), runs the kernel (seen in tf.profile), leaves no
  * tensor behind, and keeps tfjs's formula for axes that are not one block.
@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { lcgValues } from '../helpers/synthetic';
-import { broadcastRows, ENGINE_REDUCE_GRAD, reduceGradOptions } from '../../src/engine/kernels/reduce-grad';
+import { broadcastRows, ENGINE_REDUCE_GRAD } from '../../src/engine/accel/kernels/reduce-grad';
+import { withAccelOptions } from '../../src/engine/accel';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
 /** [x shape, axes, keepDims, one block (the kernel runs)]. */
@@ -56,9 +57,7 @@ describe('Sum / Mean gradient as one broadcasting pass', () => {
         // (none when the reduction already left a scalar).
         const lossSum = keepDims || axes.length < shape.length ? 1 : 0;
         expect(ours.kernels.filter((k) => k === ENGINE_REDUCE_GRAD).length, `${op}: the kernel's runs`).toBe((block ? 1 : 0) + lossSum);
-        reduceGradOptions.enabled = false;
-        let theirs: { g: Float32Array; kernels: string[] };
-        try { theirs = await grad(tf, op, shape, axes, keepDims); } finally { reduceGradOptions.enabled = true; }
+        const theirs = await withAccelOptions({ reduceGrad: false }, () => grad(tf, op, shape, axes, keepDims));
         expect(theirs.kernels.includes(ENGINE_REDUCE_GRAD)).toBe(false);
         expect(ours.g.length).toBe(theirs.g.length);
         let differ = 0;

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
+import { install } from '../../src/engine/accel';
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
 import { buildDartsSupernet } from '../../src/engine/supernet/darts-supernet';
 import { crossEntropy } from '../../src/engine/supernet/loss';
@@ -20,7 +20,7 @@ import { createRng } from '../../src/engine/util/rng';
 let tf: typeof tfType;
 beforeAll(async () => {
   tf = await useBackend('cpu');
-  installTrainingKernels();
+  install();
 });
 
 const nb201Cfg = { skeleton: { inputShape: [8, 8, 1] as const, numClasses: 3, channels: 4, cellsPerStage: 1 } };

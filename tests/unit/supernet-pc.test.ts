@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
+import { install } from '../../src/engine/accel';
 import { channelShuffle, channelShufflePermutation, partialChannelEdge } from '../../src/engine/supernet/partial-channel';
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
 import { buildDartsSupernet } from '../../src/engine/supernet/darts-supernet';
@@ -18,7 +18,7 @@ import { createRng } from '../../src/engine/util/rng';
 let tf: typeof tfType;
 beforeAll(async () => {
   tf = await useBackend('cpu');
-  installTrainingKernels();
+  install();
 });
 
 /** [1, 2, 2, C] whose channel c holds the value c everywhere. */

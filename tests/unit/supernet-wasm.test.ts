@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { useBackend } from '../helpers/tf-node';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { installTrainingKernels } from '../../src/engine/kernels/install';
+import { install } from '../../src/engine/accel';
 import { quadrantSplits } from '../helpers/synthetic';
 import { disposeSplit } from '../../src/engine/evaluator/tensors';
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
@@ -18,7 +18,7 @@ import { createRng } from '../../src/engine/util/rng';
 
 async function losses(backend: 'cpu' | 'wasm'): Promise<number[]> {
   await useBackend(backend);
-  installTrainingKernels();
+  install();
   const data = quadrantSplits(16, 8, 2);
   const out: number[] = [];
   const skeleton = { inputShape: [8, 8, 1] as const, numClasses: 2, channels: 4, cellsPerStage: 1 };

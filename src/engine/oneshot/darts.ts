@@ -15,7 +15,7 @@
  * step and the eigenvalue estimate restore them), as in DARTS the search always runs BN on batch statistics.
  * Gradients: the engine imports only tfjs-core; the host must have registered tfjs's gradients (import
  * '@tensorflow/tfjs' or '@tensorflow/tfjs-core/dist/register_all_gradients') and, for conv gradients on wasm/cpu,
- * called installTrainingKernels().
+ * called the engine accel layer's install().
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorSplit } from '../evaluator/tensors';

@@ -33,7 +33,7 @@ export const avgPool3x3: Module = {
   params: [],
   buffers: [],
   // tfjs's 'same' average pool divides by the number of valid inputs (count_include_pad=False);
-  // its gradient is corrected by src/engine/kernels.
+  // its gradient is corrected by src/engine/accel/kernels.
   apply: (x) => tf.avgPool(x, 3, 1, 'same'),
 };
 

@@ -3,8 +3,7 @@
  * when that is below 1), as tensors on the device, or as one number where reading a scalar back is free (wasm, cpu).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedKernelsAvailable } from '../ops/fused-kernels';
-import { NAS_SUM_SQUARES } from '../ops/fused-optim';
+import { fusedKernelsAvailable, NAS_SUM_SQUARES } from '../accel';
 
 /** Global L2 norm of a list of tensors (scalar tensor). */
 export function globalNorm(ts: readonly tf.Tensor[]): tf.Scalar {

@@ -3,15 +3,11 @@
  * (g += wd * w; buf = m * buf + g; w -= lr * buf). Written here rather than using tf.train.momentum
  * because tfjs 4.22's MomentumOptimizer leaks its learning-rate scalar on dispose, and because a
  * checkpoint needs the momentum buffers (state()/loadState()). On wasm and cpu the momentum update of every parameter
- * is one kernel (ops/fused-optim.ts NasSgdMomentum, bit for bit the per-tensor ops) instead of ~7 per parameter.
+ * is one kernel (accel/fused/optim.ts NasSgdMomentum, bit for bit the per-tensor ops) instead of ~7 per parameter.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedKernelsAvailable } from '../ops/fused-kernels';
-import { NAS_SGD_MOMENTUM } from '../ops/fused-optim';
+import { accelOptions, fusedKernelsAvailable, NAS_SGD_MOMENTUM } from '../accel';
 import { clipByGlobalNorm, clipCoefficient } from './clip';
-
-/** Switch for benchmarks and tests: fused=false updates tensor by tensor with tfjs ops on every backend. */
-export const sgdOptions = { fused: true };
 
 export interface SgdOptions {
   readonly learningRate: number;
@@ -47,7 +43,7 @@ export class Sgd {
     const { momentum, weightDecay } = this.opts;
     const lr = this.learningRate;
     const live = this.params.filter((p) => grads[p.name] != null);
-    if (sgdOptions.fused && momentum > 0 && live.length > 0 && fusedKernelsAvailable()
+    if (accelOptions().fused.optimizer && momentum > 0 && live.length > 0 && fusedKernelsAvailable()
       && live.every((p) => p.dtype === 'float32' && grads[p.name].dtype === 'float32')) {
       tf.tidy(() => {
         // A new buffer starts at 0: m * 0 + g is g, PyTorch's first-step buffer.
@@ -95,7 +91,7 @@ export class Sgd {
   applyClipped(grads: Readonly<Record<string, tf.Tensor>>, maxNorm: number): void {
     const live = this.params.filter((p) => grads[p.name] != null);
     const list = live.map((p) => grads[p.name]);
-    const coef = sgdOptions.fused ? clipCoefficient(list, maxNorm) : null;
+    const coef = accelOptions().fused.optimizer ? clipCoefficient(list, maxNorm) : null;
     if (coef != null) {
       this.apply(grads, coef);
       return;

@@ -1,7 +1,7 @@
 /**
  * A fast twin of a stride-1 MixedOp (mixed-op.ts) for CPU-only training: it computes exactly what the MixedOp
  * computes, with the SAME variables (read from the MixedOp's modules, so both can be used interchangeably and a
- * supernet can switch to it without re-initialising), but through the fused ops of ops/fused-ops.ts:
+ * supernet can switch to it without re-initialising), but through the fused ops of accel/fused/ops.ts:
  *  - on wasm with SIMD WebAssembly: every "ReLU -> depthwise -> 1x1 -> BN" stage of sep_conv / dil_conv and every
  *    "pool -> BN" as ONE kernel forward and one backward (fusedConvStage / fusedPoolBn);
  *  - elsewhere: depthwise convs with a direct filter-gradient kernel, 1x1 convs as matMuls, BN(affine=false) as one
@@ -16,9 +16,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  fusedAvgPool3, fusedBatchNorm, fusedConvStage, fusedMaxPool3, fusedPointwise, fusedPoolBn, fusedWeightedSum,
-} from '../ops/fused-ops';
-import { fusedStridedDepthwise, fusedStridedPool3 } from '../ops/fused-strided';
+  fusedAvgPool3, fusedBatchNorm, fusedConvStage, fusedMaxPool3, fusedPointwise, fusedPoolBn, fusedStridedDepthwise, fusedStridedPool3,
+  fusedWeightedSum,
+} from '../accel';
 import type { MixedOp } from './mixed-op';
 
 export interface FastMixedOpConfig {
@@ -117,7 +117,7 @@ function fusedRunner(op: string, params: readonly tf.Variable[], buffers: readon
 }
 
 /**
- * DARTS ops at stride 2 (operations.py): strided depthwise convs and pools through ops/fused-strided.ts, every
+ * DARTS ops at stride 2 (operations.py): strided depthwise convs and pools through accel/fused/strided.ts, every
  * 1x1 conv and BN after them fused, sep_conv's second (stride-1) stage as one fused stage; FactorizedReduce's
  * strided 1x1 convs from primitives with a fused BN.
  */

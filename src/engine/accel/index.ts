@@ -1,0 +1,21 @@
+/**
+ * The engine's acceleration layer (README.md in this folder): WebAssembly-SIMD kernels assembled at run time, the kernel
+ * thread pool, and the tfjs kernel registrations that use them, behind one options object and one install(). Code
+ * outside this folder imports from here.
+ */
+export {
+  DEFAULT_ACCEL_OPTIONS, accelOptions, setAccelOptions, withAccelOptions, type AccelOptions, type AccelOptionsInput,
+} from './options';
+export { install, uninstall } from './install';
+export { trainingKernelManifest } from './kernels/training-kernels';
+export { startKernelPool, kernelPoolThreads, type StartKernelPoolOptions } from './pool/engine-pool';
+export type { HelperPort, KernelPool, SpawnHelper } from './pool/kernel-pool';
+export { accelStatus, type AccelStatus } from './status';
+// The supernet fast path's fused ops (supernet/fast-mixed-op.ts) and the fused optimiser's kernels (optim/).
+export {
+  fusedAvgPool3, fusedBatchNorm, fusedConvStage, fusedDepthwise, fusedMaxPool3, fusedPointwise, fusedPoolBn, fusedWeightedSum,
+  type StageOptions,
+} from './fused/ops';
+export { fusedStridedDepthwise, fusedStridedPool3 } from './fused/strided';
+export { fusedKernelsAvailable } from './fused/kernels';
+export { NAS_SGD_MOMENTUM, NAS_SUM_SQUARES } from './fused/optim';
