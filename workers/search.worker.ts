@@ -1,6 +1,7 @@
 /**
  * The search worker: picks the tfjs backend and runs searches, exposing ONE typed api object with
  * comlink (the squoosh pattern). All training happens here; the UI only renders events and records.
+ * One search at a time (workers/job.ts); stop() pauses it with every finished candidate saved.
  */
 import * as Comlink from 'comlink';
 import { openDb, getRun, putRun, RUN_RECORD_VERSION } from '../src/db';
@@ -10,6 +11,7 @@ import type { RunRecord } from '../src/protocol/run';
 import type { SearchWorkerApi } from '../src/protocol/search-api';
 import { selectBackend, watchDeviceLoss } from './backend';
 import { ensureMnist10k } from './builtin-datasets';
+import { JobRunner } from './job';
 import { runSearchSession } from './search-session';
 import { validateRunConfig } from './run-config';
 import { checkSpaceConfig } from '../src/engine/space/describe';
@@ -17,7 +19,7 @@ import { SPACE_VOCABULARY } from '../src/shared/space-vocab';
 
 let report: BackendReport | null = null;
 let reportChoice: BackendChoice | null = null;
-let active: { controller: AbortController; done: Promise<RunRecord> } | null = null;
+const jobs = new JobRunner(() => 'A search is already running in this worker; stop it first');
 
 let deviceLost: string | null = null;
 
@@ -29,31 +31,25 @@ async function ensureBackend(choice: BackendChoice): Promise<BackendReport> {
       // Everything stored stays; the running session stops and the next start/resume selects again.
       deviceLost = message;
       report = null;
-      active?.controller.abort();
+      jobs.abort();
     });
   }
   return report;
 }
 
-async function launch(run: RunRecord, onEvent: SearchEventListener): Promise<RunRecord> {
-  if (active) throw new Error('A search is already running in this worker; stop it first');
-  const r = await ensureBackend(run.config.evaluator.backend);
-  onEvent({ type: 'backend', report: r });
-  const controller = new AbortController();
-  const db = await openDb();
-  deviceLost = null;
-  const done = runSearchSession(db, run, r.chosen, onEvent, controller.signal);
-  active = { controller, done };
-  try {
-    const result = await done;
+function launch(run: RunRecord, onEvent: SearchEventListener): Promise<RunRecord> {
+  return jobs.run('a search', async (signal) => {
+    const r = await ensureBackend(run.config.evaluator.backend);
+    onEvent({ type: 'backend', report: r });
+    const db = await openDb();
+    deviceLost = null;
+    const result = await runSearchSession(db, run, r.chosen, onEvent, signal);
     if (!deviceLost) return result;
     const failed: RunRecord = { ...result, status: 'paused', error: `${deviceLost} The run is paused with every finished candidate saved; resume it to continue (the backend will be chosen again).`, updatedAt: Date.now() };
     await putRun(db, failed);
     onEvent({ type: 'run', run: failed });
     return failed;
-  } finally {
-    active = null;
-  }
+  });
 }
 
 const api: SearchWorkerApi = {
@@ -77,11 +73,7 @@ const api: SearchWorkerApi = {
   },
   spaceVocabulary: async () => SPACE_VOCABULARY,
   checkSpace: async (json) => checkSpaceConfig(json),
-  async stop() {
-    if (!active) return;
-    active.controller.abort();
-    await active.done.catch(() => undefined);
-  },
+  stop: () => jobs.stop(),
 };
 
 Comlink.expose(api);

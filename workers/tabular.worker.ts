@@ -1,7 +1,8 @@
 /**
  * The benchmark-lab worker (tabular mode): imports NAS-Bench-201-style tables into IndexedDB and runs
  * every (strategy, seed) of a lab on one of them with the engine's search loop and TabularEvaluator,
- * streaming each finished run. It exposes ONE typed api object with comlink (the squoosh pattern).
+ * streaming each finished run. It exposes ONE typed api object with comlink (the squoosh pattern); one lab runs
+ * at a time (workers/job.ts).
  *
  * Searches see valid_acc (and whatever the objective names); test_acc is only read back for the cell a
  * search returned, and the objective may not name it.
@@ -35,6 +36,7 @@ import {
   type TableMeta,
   type TabularWorkerApi,
 } from '../src/protocol/tabular-api';
+import { JobRunner } from './job';
 
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 /** The NB201 space has 15,625 cells; no search needs more queries than that. */
@@ -45,7 +47,7 @@ const YIELD_MS = 25;
 
 /** Parsed tables by id (parsing 15,625 rows takes a moment; the text never changes under an id). */
 const parsed = new Map<string, Nb201Table>();
-let active: { controller: AbortController; done: Promise<LabRunResult[]> } | null = null;
+const jobs = new JobRunner(() => 'A lab is already running in this worker; cancel it first');
 
 const macrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
@@ -263,27 +265,16 @@ const api: TabularWorkerApi = {
     return meta;
   },
 
-  async run(input, onEvent) {
-    if (active) throw new Error('A lab is already running in this worker; cancel it first');
-    const tableId = (input as { tableId?: unknown })?.tableId;
-    if (typeof tableId !== 'string' || tableId.length === 0) throw new Error('Invalid lab settings: pick a table');
-    const { meta, table } = await loadTable(tableId);
-    const spec = validateSpec(input, meta);
-    const controller = new AbortController();
-    const done = runLab(spec, table, meta, onEvent, controller.signal);
-    active = { controller, done };
-    try {
-      return await done;
-    } finally {
-      active = null;
-    }
+  run(input, onEvent) {
+    return jobs.run('a lab', async (signal) => {
+      const tableId = (input as { tableId?: unknown })?.tableId;
+      if (typeof tableId !== 'string' || tableId.length === 0) throw new Error('Invalid lab settings: pick a table');
+      const { meta, table } = await loadTable(tableId);
+      return runLab(validateSpec(input, meta), table, meta, onEvent, signal);
+    });
   },
 
-  async cancel() {
-    if (!active) return;
-    active.controller.abort();
-    await active.done.catch(() => undefined);
-  },
+  cancel: () => jobs.stop(),
 };
 
 Comlink.expose(api);

@@ -8,6 +8,7 @@ import type { BackendChoice, BackendReport } from '../protocol/backend';
 import type { SearchEvent } from '../protocol/events';
 import { RUN_FORM_VERSION, runConfigToForm, type CandidateRecord, type RunForm, type RunRecord } from '../protocol/run';
 import { SearchBridge } from './bridge';
+import { isUserStop } from './worker-client';
 import { DEFAULT_SPACE, SpaceDraft } from './space-draft.svelte';
 import { STRATEGY_LABELS } from '../shared/strategies';
 
@@ -172,6 +173,7 @@ export class SearchStore {
   }
 
   async stop(): Promise<void> {
+    this.stopAsked = true;
     const outcome = await this.bridge.stop();
     if (outcome === 'terminated') {
       this.busy = false;
@@ -180,13 +182,17 @@ export class SearchStore {
     }
   }
 
+  /** Set by the user's Stop: the call it ends (rejected when the worker had to be terminated) is not an error. */
+  private stopAsked = false;
+
   private async guard(work: () => Promise<void>): Promise<void> {
     this.busy = true;
     this.error = null;
+    this.stopAsked = false;
     try {
       await work();
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      if (!isUserStop(e, this.stopAsked)) this.error = e instanceof Error ? e.message : String(e);
     } finally {
       this.busy = false;
     }

@@ -24,6 +24,15 @@ export class WorkerTerminatedError extends Error {
   }
 }
 
+/**
+ * Whether `error`, the rejection of a call, is the stop the user asked for (`stopAsked`): a cancellation (name
+ * 'AbortError': the job's own cancel, or the worker terminated because it did not answer the stop in time). A
+ * store shows that as a stopped run, not as an error; a crash, or a termination nobody asked for, stays an error.
+ */
+export function isUserStop(error: unknown, stopAsked: boolean): boolean {
+  return stopAsked && typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
+}
+
 export class WorkerClient<Api, Event> {
   private worker: WorkerLike | null = null;
   private api: Comlink.Remote<Api> | null = null;

@@ -2,12 +2,13 @@
  * WorkerClient (src/app/worker-client.ts) against a real worker: a node:worker_threads thread exposing a comlink
  * api, behind a small adapter that gives it the DOM Worker's face (message / error events, terminate). Calls in
  * flight are rejected when the client terminates the worker or the worker crashes; a stop that gets no answer
- * in time terminates it; the next call starts a fresh worker.
+ * in time terminates it; the next call starts a fresh worker. isUserStop tells the stop a user asked for from
+ * a crash or a termination nobody asked for.
  */
 import { createRequire } from 'node:module';
 import { Worker as NodeWorker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WorkerClient, WorkerTerminatedError, type WorkerLike } from '../../src/app/worker-client';
+import { isUserStop, WorkerClient, WorkerTerminatedError, type WorkerLike } from '../../src/app/worker-client';
 
 interface TestApi {
   echo(x: number): Promise<number>;
@@ -146,6 +147,27 @@ describe('WorkerClient', () => {
     // Not aborted: the answer comes back and the listener is gone.
     expect(await c.sleepUnless(new AbortController().signal, 1)).toBe('slept');
     expect(c.spawned).toBe(2);
+    c.terminate();
+  });
+
+  it('isUserStop: a rejection after the stop the user asked for is a stop; a crash, a failure or an unasked stop is not', async () => {
+    const c = new TestClient();
+    const running = c.hang();
+    expect(await c.stop((api) => api.hang(), 50)).toBe('terminated');
+    const stopped = await running.catch((e: unknown) => e);
+    expect(isUserStop(stopped, true)).toBe(true);
+    expect(isUserStop(stopped, false)).toBe(false);
+
+    const crashed = await c.crashSoon().catch((e: unknown) => e);
+    expect(crashed).toMatchObject({ name: 'WorkerCrashedError' });
+    expect(isUserStop(crashed, true)).toBe(false);
+
+    const failed = await c.fail('bad header').catch((e: unknown) => e);
+    expect(isUserStop(failed, true)).toBe(false);
+    // A job's own cooperative cancel crosses the boundary as an AbortError too (workers/job.ts).
+    expect(isUserStop(Object.assign(new Error('The profiler job was cancelled'), { name: 'AbortError' }), true)).toBe(true);
+    expect(isUserStop(null, true)).toBe(false);
+    expect(isUserStop('AbortError', true)).toBe(false);
     c.terminate();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The one client of the data worker (same pattern as ../bridge.ts): starts it lazily, forwards progress
  * events to listeners, rebuilds the worker's errors, and terminates it when a cooperative cancel does
- * not arrive in time (e.g. while it is inside one long synchronous parse).
+ * not arrive in time (e.g. while it is inside one long synchronous parse; the calls in flight are then
+ * rejected with an AbortError by WorkerClient, and nothing was stored).
  */
 import type * as Comlink from 'comlink';
 import type { CommitRequest, CommitResult, DataEvent, DataWorkerApi, DatasetPreview, ImportSource, SplitSpec, SplitSummary } from '../../protocol/data-api';
@@ -9,21 +10,13 @@ import { fromWorker } from './errors';
 import { WorkerClient } from '../worker-client';
 
 export class DataBridge extends WorkerClient<DataWorkerApi, DataEvent> {
-  /** Rejecters of the calls in flight, so a terminated worker does not leave them hanging. */
-  private readonly inFlight = new Set<(e: Error) => void>();
-
   constructor() {
-    super(() => new Worker(new URL('../../../workers/data.worker.ts', import.meta.url), { type: 'module', name: 'data' }));
+    super(() => new Worker(new URL('../../../workers/data.worker.ts', import.meta.url), { type: 'module', name: 'data' }), 'the data worker');
   }
 
+  /** A call whose rejection is rebuilt as an Error this side can show (the parser's errors keep their code). */
   private call<T>(work: (api: Comlink.Remote<DataWorkerApi>) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const kill = (e: Error) => reject(e);
-      this.inFlight.add(kill);
-      work(this.remote())
-        .then(resolve, (e: unknown) => reject(fromWorker(e)))
-        .finally(() => this.inFlight.delete(kill));
-    });
+    return work(this.remote()).catch((e: unknown) => { throw fromWorker(e); });
   }
 
   /** Files are structured-cloned to the worker (a File is a handle, not a copy of its bytes). */
@@ -46,13 +39,5 @@ export class DataBridge extends WorkerClient<DataWorkerApi, DataEvent> {
   /** Cooperative cancel; if the worker does not answer within `graceMs`, it is terminated. */
   async cancel(graceMs = 3_000): Promise<'cancelled' | 'terminated'> {
     return (await this.askOrTerminate((api) => api.cancel(), graceMs)) === 'answered' ? 'cancelled' : 'terminated';
-  }
-
-  override terminate(): void {
-    super.terminate();
-    const e = new Error('Cancelled: the data worker was stopped; nothing was stored');
-    e.name = 'AbortError';
-    for (const kill of this.inFlight) kill(e);
-    this.inFlight.clear();
   }
 }

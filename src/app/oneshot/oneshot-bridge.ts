@@ -4,7 +4,7 @@ import { WorkerClient } from '../worker-client';
 
 export class OneShotBridge extends WorkerClient<OneShotWorkerApi, OneShotUiEvent> {
   constructor() {
-    super(() => new Worker(new URL('../../../workers/oneshot.worker.ts', import.meta.url), { type: 'module', name: 'oneshot' }));
+    super(() => new Worker(new URL('../../../workers/oneshot.worker.ts', import.meta.url), { type: 'module', name: 'oneshot' }), 'the one-shot worker');
   }
 
   ensureBuiltinDatasets(): Promise<string[]> {

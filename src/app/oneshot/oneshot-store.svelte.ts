@@ -7,6 +7,7 @@ import { emptyOneShotHistory, foldOneShotEvent, getOneShotCheckpoint, listDatase
 import type { BackendReport } from '../../protocol/backend';
 import { ONESHOT_CONFIG_VERSION, type OneShotConfig, type OneShotHistory, type OneShotRunRecord, type OneShotUiEvent } from '../../protocol/oneshot-api';
 import { OneShotBridge } from './oneshot-bridge';
+import { isUserStop } from '../worker-client';
 import { methodLabel, methodUnavailable } from './view-model';
 
 const SPACE_NAMES = { nb201: 'NB201', darts: 'DARTS-space', mobile: 'mobile' } as const;
@@ -125,7 +126,8 @@ export class OneShotStore {
     try {
       await fn();
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      // The user's Stop ends the call (rejected when the worker had to be terminated): not an error.
+      if (!isUserStop(e, this.stopping)) this.error = e instanceof Error ? e.message : String(e);
     } finally {
       this.busy = false;
       this.stopping = false;

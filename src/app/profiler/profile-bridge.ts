@@ -10,7 +10,7 @@ import { WorkerClient } from '../worker-client';
 
 export class ProfileBridge extends WorkerClient<ProfileWorkerApi, ProfileEvent> {
   constructor() {
-    super(() => new Worker(new URL('../../../workers/profile.worker.ts', import.meta.url), { type: 'module', name: 'profile' }));
+    super(() => new Worker(new URL('../../../workers/profile.worker.ts', import.meta.url), { type: 'module', name: 'profile' }), 'the profiler worker');
   }
 
   buildLut(spec: LutSpec): Promise<LutSummary> {

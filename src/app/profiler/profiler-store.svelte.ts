@@ -12,6 +12,7 @@ import type {
 } from '../../protocol/profile-api';
 import { SKELETON_DEFAULTS } from '../../shared/skeleton-rules';
 import { ProfileBridge } from './profile-bridge';
+import { isUserStop } from '../worker-client';
 
 const { nb201: NB201, darts: DARTS, mobile: MOBILE } = SKELETON_DEFAULTS;
 
@@ -160,7 +161,7 @@ export class ProfilerStore {
     try {
       return await work();
     } catch (e) {
-      this.error = this.cancelRequested ? 'Cancelled; nothing was stored.' : message(e);
+      this.error = isUserStop(e, this.cancelRequested) ? 'Cancelled; nothing was stored.' : message(e);
       return null;
     } finally {
       this.job = 'idle';
@@ -237,13 +238,8 @@ export class ProfilerStore {
   async cancel(): Promise<void> {
     if (!this.busy) return;
     this.cancelRequested = true;
-    const outcome = await this.bridge.cancel();
-    if (outcome === 'terminated' && this.busy) {
-      // The worker did not answer in time and was stopped: its pending call never settles.
-      this.job = 'idle';
-      this.progress = null;
-      this.error = 'Cancelled (the profiler was stopped); nothing was stored.';
-    }
+    // A worker that does not answer in time is terminated, which rejects the job's call: run() reports the cancel.
+    await this.bridge.cancel();
   }
 }
 

@@ -7,7 +7,7 @@ import { WorkerClient } from '../worker-client';
 
 export class TabularBridge extends WorkerClient<TabularWorkerApi, LabEvent> {
   constructor() {
-    super(() => new Worker(new URL('../../../workers/tabular.worker.ts', import.meta.url), { type: 'module', name: 'tabular' }));
+    super(() => new Worker(new URL('../../../workers/tabular.worker.ts', import.meta.url), { type: 'module', name: 'tabular' }), 'the benchmark lab worker');
   }
 
   /** The worker reads the file itself (a File is structured-cloned, not copied into this thread). */

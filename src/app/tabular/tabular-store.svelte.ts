@@ -7,6 +7,7 @@ import { listTables, deleteTable, openDb } from '../../db';
 import type { ObjectiveSpec } from '../../protocol/run';
 import { labSeries, seriesOf, type LabEvent, type LabPick, type LabRunResult, type LabSeries, type LabSpec, type LabStrategy, type LabWarmStart, type TableMeta } from '../../protocol/tabular-api';
 import { TabularBridge } from './tabular-bridge';
+import { isUserStop } from '../worker-client';
 
 export type LabStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
 
@@ -200,7 +201,10 @@ export class TabularStore {
       this.progress = { runsDone: all.length, total, fraction: 0, strategy: null, seed: null };
       if (this.status === 'running') this.status = this.cancelRequested ? 'cancelled' : 'done';
     } catch (e) {
-      if (this.status === 'running') {
+      // The user's Cancel (a worker terminated when it did not answer in time) is a cancelled lab, not a failure.
+      if (this.status === 'running' && isUserStop(e, this.cancelRequested)) {
+        this.status = 'cancelled';
+      } else if (this.status === 'running') {
         this.status = 'failed';
         this.error = message(e);
       }
