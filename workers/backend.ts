@@ -65,8 +65,8 @@ async function webgpuAvailability(): Promise<Availability> {
   return { available: true, software: fallback || SOFTWARE_RENDERER.test(detail), detail: fallback ? `${detail} (fallback adapter)` : detail };
 }
 
-async function initBackend(name: BackendName): Promise<boolean> {
-  if (name === 'wasm') return initWasm();
+async function initBackend(name: BackendName, wasm: WasmStartOptions = {}): Promise<boolean> {
+  if (name === 'wasm') return initWasm(wasm);
   return setBackendSafely(name);
 }
 
@@ -84,7 +84,7 @@ async function setBackendSafely(name: BackendName): Promise<boolean> {
  * from isolation) and at most MAX_WASM_THREADS.
  */
 export function plannedWasmThreads(isolated: boolean, cores: number, allowed = true): { threads: number; reason: string } {
-  if (!allowed) return { threads: 1, reason: 'threads switched off for this worker (allowWasmThreads(false)), so WASM runs on 1 thread' };
+  if (!allowed) return { threads: 1, reason: 'threads switched off for this worker (WASM option threads: false), so WASM runs on 1 thread' };
   if (!isolated) return { threads: 1, reason: 'page is not cross-origin isolated (no SharedArrayBuffer), so WASM runs on 1 thread' };
   if (cores < 2) return { threads: 1, reason: 'this device reports 1 logical core, so WASM runs on 1 thread' };
   const threads = Math.min(MAX_WASM_THREADS, Math.max(2, Math.ceil(cores / 2)));
@@ -104,14 +104,24 @@ function showCoresWhileStarting(threads: number): () => void {
   };
 }
 
-let wasmThreadsAllowed = true;
-
 /**
- * Lets this worker's WASM backend use threads when the page is cross-origin isolated (the default) or keeps it on one
- * thread (the benchmark's single-threaded twin). Only takes effect before the first WASM initialisation.
+ * How a worker starts WASM: the app's workers take the defaults; the benchmark's worker (bench/browser/worker.ts)
+ * passes its variants to initBackendByName. The backend starts once per worker, so only the first WASM
+ * initialisation reads them.
  */
-export function allowWasmThreads(allow: boolean): void {
-  wasmThreadsAllowed = allow;
+export interface WasmStartOptions {
+  /** Threads when the page is cross-origin isolated (default true); false keeps WASM on one thread (the benchmark's single-threaded twin). */
+  readonly threads?: boolean;
+  /**
+   * The engine's conv kernels on a thread pool when WASM runs threaded (default true); false keeps them on the
+   * worker's thread (the benchmark's "tfjs threads without the pool" variant).
+   */
+  readonly kernelPool?: boolean;
+  /**
+   * XNNPACK threads of the threaded build (default: XNNPACK_THREADS_WITH_POOL next to the kernel pool, else the
+   * planned count); e.g. 1: tfjs's kernels on one thread, the engine's conv kernels on the pool's planned count.
+   */
+  readonly xnnpackThreads?: number;
 }
 
 /**
@@ -125,8 +135,6 @@ function exposeSharedHeap(): void {
   if (w?.asm && w.asm.memory == null && w.wasmMemory != null) w.asm = { ...w.asm, memory: w.wasmMemory };
 }
 
-let kernelPoolAllowed = true;
-let xnnpackThreadsOverride: number | undefined;
 /** Threads of the engine's kernel pool once it runs (1 before, or without one). */
 let kernelPoolThreads = 1;
 
@@ -139,23 +147,6 @@ let kernelPoolThreads = 1;
  * Devices with more cores are unmeasured.
  */
 const XNNPACK_THREADS_WITH_POOL = 1;
-
-/**
- * Benchmarks only: start the threaded build with this many XNNPACK threads (e.g. 1: tfjs's kernels on one thread, the
- * engine's conv kernels on the pool's planned thread count). Only takes effect before the first WASM initialisation.
- */
-export function overrideXnnpackThreads(threads: number | undefined): void {
-  xnnpackThreadsOverride = threads;
-}
-
-/**
- * Lets this worker run the engine's own conv kernels on a thread pool when WASM runs threaded (the default), or keeps
- * them on the worker's thread (the benchmark's "tfjs threads without the pool" variant). Only takes effect before the
- * first WASM initialisation.
- */
-export function allowKernelPool(allow: boolean): void {
-  kernelPoolAllowed = allow;
-}
 
 /** A kernel-pool helper as a Blob-URL worker (its source is a plain string, so bundling cannot break it). */
 function spawnBlobHelper(urls: string[]): (source: string) => HelperPort {
@@ -177,8 +168,8 @@ function spawnBlobHelper(urls: string[]): (source: string) => HelperPort {
  * heap (src/engine/accel/pool/); returns the text for the backend report. Any failure leaves the kernels on this
  * thread and says why.
  */
-async function startKernelPool(threads: number): Promise<string> {
-  if (!kernelPoolAllowed) return "the engine's conv kernels on 1 thread (kernel pool switched off for this worker)";
+async function startKernelPool(threads: number, allowed: boolean): Promise<string> {
+  if (!allowed) return "the engine's conv kernels on 1 thread (kernel pool switched off for this worker)";
   const urls: string[] = [];
   try {
     const pool = await startAccelKernelPool({
@@ -202,19 +193,21 @@ let wasmInit: Promise<boolean> | null = null;
 /**
  * Initialises the WASM backend once per worker: threaded when the page is cross-origin isolated and has cores to
  * spare, else single-threaded. A threaded start that fails or does not finish within WASM_THREADS_TIMEOUT_MS falls
- * back to one thread (a hung start is abandoned: tfjs ignores a backend promise superseded by a later one).
+ * back to one thread (a hung start is abandoned: tfjs ignores a backend promise superseded by a later one). `options`
+ * count only on the first call.
  */
-function initWasm(): Promise<boolean> {
+function initWasm(options: WasmStartOptions): Promise<boolean> {
   if (wasmInit) return wasmInit.then((ok) => (ok ? setBackendSafely('wasm') : false));
+  const { threads: threadsAllowed = true, kernelPool = true, xnnpackThreads: xnnpackOverride } = options;
   wasmInit = (async () => {
-    let plan = plannedWasmThreads(self.crossOriginIsolated, navigator.hardwareConcurrency ?? 1, wasmThreadsAllowed);
+    let plan = plannedWasmThreads(self.crossOriginIsolated, navigator.hardwareConcurrency ?? 1, threadsAllowed);
     // tfjs's feature test: SharedArrayBuffer can be posted and WebAssembly validates atomics.
     if (plan.threads >= 2 && !(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'))) {
       plan = { threads: 1, reason: "this browser's WebAssembly has no threads (atomics / shared memory), so WASM runs on 1 thread" };
     }
     if (plan.threads >= 2) {
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
-      const xnnpackThreads = xnnpackThreadsOverride ?? (kernelPoolAllowed ? XNNPACK_THREADS_WITH_POOL : plan.threads);
+      const xnnpackThreads = xnnpackOverride ?? (kernelPool ? XNNPACK_THREADS_WITH_POOL : plan.threads);
       setThreadsCount(xnnpackThreads);
       const restoreCores = showCoresWhileStarting(xnnpackThreads);
       // A pthread worker that fails to load re-throws in this worker (Emscripten's worker.onerror): caught here, it
@@ -238,9 +231,9 @@ function initWasm(): Promise<boolean> {
       if (outcome === 'ok') exposeSharedHeap();
       if (outcome === 'ok' && (getThreadsCount() >= 2 || getThreadsCount() === xnnpackThreads)) {
         const xnnpackNote = xnnpackThreads === plan.threads ? ''
-          : xnnpackThreadsOverride == null ? `; tfjs's own kernels on ${getThreadsCount()} thread (faster next to the pool, measured on 2 cores)`
+          : xnnpackOverride == null ? `; tfjs's own kernels on ${getThreadsCount()} thread (faster next to the pool, measured on 2 cores)`
             : ` (XNNPACK overridden to ${getThreadsCount()})`;
-        wasmThreadsReason = `${plan.reason}${xnnpackNote}; ${await startKernelPool(plan.threads)}`;
+        wasmThreadsReason = `${plan.reason}${xnnpackNote}; ${await startKernelPool(plan.threads, kernelPool)}`;
         return true;
       }
       wasmThreadsReason = outcome === 'timeout'
@@ -401,9 +394,10 @@ async function describeCurrent(name: BackendName): Promise<BackendAvailability> 
 /**
  * Makes `name` the current tfjs backend (with the training kernels installed, as selectBackend does) and says
  * whether it is usable and whether it runs in software. Unlike selectBackend it measures nothing and never
- * falls back to another backend.
+ * falls back to another backend. `wasm`: how WASM starts if this is the worker's first WASM initialisation
+ * (the benchmark's variants; the app's workers leave it out).
  */
-export async function initBackendByName(name: BackendName): Promise<BackendAvailability> {
+export async function initBackendByName(name: BackendName, wasm: WasmStartOptions = {}): Promise<BackendAvailability> {
   installAccel();
   if (name === 'webgpu') {
     const gpu = await webgpuAvailability().catch((e: unknown): Availability => ({ available: false, software: false, detail: `WebGPU check failed: ${String(e)}` }));
@@ -412,7 +406,7 @@ export async function initBackendByName(name: BackendName): Promise<BackendAvail
     await tf.ready();
     return { name, ...gpu };
   }
-  if (!(await initBackend(name))) {
+  if (!(await initBackend(name, wasm))) {
     const why = name === 'webgl' ? 'WebGL2 could not be initialised in this worker (no OffscreenCanvas or no GL context)' : 'failed to initialise';
     return { name, available: false, software: false, detail: why };
   }

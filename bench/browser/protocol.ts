@@ -6,7 +6,7 @@ export type BrowserBackend = 'wasm' | 'webgl' | 'webgpu' | 'cpu';
 export type WorkerRequest =
   /** kernelPool (default true): with threaded WASM, run the engine's conv kernels on the kernel pool (workers/backend.ts). */
   /**
-   * xnnpackThreads: start the threaded build with this many XNNPACK threads (overrideXnnpackThreads); winograd: false
+   * xnnpackThreads: start the threaded build with this many XNNPACK threads (initBackendByName's WASM option xnnpackThreads); winograd: false
    * switches the engine's Winograd convs off (the direct conv kernels then take every conv).
    */
   | { id: number; cmd: 'init'; backend: BrowserBackend; wasmThreads: boolean; kernelPool?: boolean; xnnpackThreads?: number; winograd?: boolean }

@@ -1,10 +1,10 @@
 /**
  * Node-side driver (not part of the page): WASM thread variants side by side in Chromium's dedicated worker, each set
  * up by workers/backend.ts as in the app, on three cross-origin-isolated benchmark pages:
- *   1t      threads off (`allowWasmThreads(false)`): tfjs and the engine's kernels on one thread
- *   tfjs    tfjs's threaded build (XNNPACK threads) WITHOUT the engine's kernel pool (`allowKernelPool(false)`)
+ *   1t      threads off (WASM option `threads: false`): tfjs and the engine's kernels on one thread
+ *   tfjs    tfjs's threaded build (XNNPACK threads) WITHOUT the engine's kernel pool (`kernelPool: false`)
  *   pool    tfjs's threaded build WITH the kernel pool: the engine's conv kernels split across the same thread count
- *   poolx1  the threaded build with 1 XNNPACK thread (`overrideXnnpackThreads(1)`) and the kernel pool on the app's
+ *   poolx1  the threaded build with 1 XNNPACK thread (`xnnpackThreads: 1`) and the kernel pool on the app's
  *           thread count: only the engine's conv kernels are split (no XNNPACK pool threads competing for the cores)
  * The variants run the same workload in rotating order (1t tfjs pool, tfjs pool 1t, pool 1t tfjs, ...), so load drift on
  * a shared machine hits them alike. Prints one JSON line per workload (medians, ratios per round, 1-minute load average)

@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { accelStatus, install, setAccelOptions } from '../../src/engine/accel';
 // WASM is set up exactly as in the app's workers (binaries, thread count, threaded-start timeout and fallback).
-import { allowKernelPool, allowWasmThreads, initBackendByName, overrideXnnpackThreads } from '../../workers/backend';
+import { initBackendByName } from '../../workers/backend';
 import { createWorkload, type Workload } from '../workloads';
 import type { InitInfo, WorkerReply, WorkerRequest } from './protocol';
 
@@ -18,10 +18,8 @@ const workloads = new Map<string, Workload>();
 async function init(backend: string, wasmThreads: boolean, kernelPool: boolean, xnnpackThreads?: number, winograd = true): Promise<InitInfo> {
   setAccelOptions({ winograd: { enabled: winograd } });
   if (backend === 'wasm') {
-    allowWasmThreads(wasmThreads);
-    allowKernelPool(kernelPool);
-    overrideXnnpackThreads(xnnpackThreads);
-    const a = await initBackendByName('wasm');
+    // The benchmark's variants are options of this worker's (first and only) WASM start.
+    const a = await initBackendByName('wasm', { threads: wasmThreads, kernelPool, xnnpackThreads });
     if (!a.available) return { backend, ok: false, detail: a.detail, crossOriginIsolated: self.crossOriginIsolated };
     install();
     // Our own WebAssembly-SIMD kernels (src/engine/accel/) run on tfjs's wasm heap; the pooled ones on the kernel pool
