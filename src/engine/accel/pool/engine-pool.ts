@@ -53,7 +53,7 @@ export function registerPoolModule(name: string, module: PoolModule): () => void
  * The modules of the engine's pool on `memory`, with their names, in the SIMD mode `fma` of the conv kernels: the
  * engine's, then the registered ones.
  */
-export function engineKernelModules(memory: object, fma: boolean): { modules: PoolModule[]; names: string[] } {
+function engineKernelModules(memory: object, fma: boolean): { modules: PoolModule[]; names: string[] } {
   const modules: PoolModule[] = [convSimdModule(fma, true)];
   const names = ['conv'];
   if (winogradSimdFor(memory)?.fma === fma) {
