@@ -2,14 +2,16 @@
  * The acceleration layer's public API (src/engine/accel/index.ts): the one options object (defaults, set, scoped
  * changes that restore, install(options)), and startKernelPool, which builds the engine's modules itself and attaches
  * the pool to a backend's shared heap (real worker_threads helpers on a standalone shared memory standing in for the
- * threaded wasm heap), or says why not.
+ * threaded wasm heap), or says why not; registerPoolModule, which adds a module of one's own to pools started later.
  */
 import { useBackend } from '../helpers/tf-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sleep, spawnNode, terminateAll } from '../helpers/spawn-node';
 import {
-  accelOptions, accelStatus, DEFAULT_ACCEL_OPTIONS, install, kernelPoolThreads, setAccelOptions, startKernelPool, withAccelOptions,
+  accelOptions, accelStatus, DEFAULT_ACCEL_OPTIONS, install, kernelPoolThreads, LaneList, modulePoolFor, registerPoolModule,
+  setAccelOptions, startKernelPool, withAccelOptions,
 } from '../../src/engine/accel';
+import { I, I32, moduleBytes } from '../../src/engine/accel/wasm/assembler';
 import { detachKernelPool, kernelPoolFor } from '../../src/engine/accel/pool/registry';
 import { CONV_NAMES, convGradSimdFor } from '../../src/engine/accel/wasm/conv-module';
 
@@ -95,5 +97,41 @@ describe('startKernelPool', () => {
     const plain = { wasm: { asm: { memory: new WebAssembly.Memory({ initial: PAGES }) } } };
     expect(accelStatus(plain)).toEqual({ simd: true, heap: 'not shared', poolThreads: 1 });
     await expect(startKernelPool({ ...opts, backend: plain, threads: 2 })).rejects.toThrow(/not shared/);
+  });
+});
+
+describe('registerPoolModule', () => {
+  // store(p, v): heap[p] = v, run by a lane on whichever thread claims it.
+  const STORE = { name: 'store', params: [I32, I32], results: [], locals: [], body: [...I.get(0), ...I.get(1), 0x36, 2, 0] };
+
+  it('puts a module of one\'s own on every pool started afterwards, under its name; removed, later pools lack it', async () => {
+    expect(() => registerPoolModule('fused', { bytes: moduleBytes([STORE], true), functions: ['store'] })).toThrow(/engine's own/);
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: 64, shared: true });
+    const backend = { wasm: { asm: { memory } } };
+    const remove = registerPoolModule('toy-store', { bytes: moduleBytes([STORE], true), functions: ['store'] });
+    let pool = await startKernelPool({ backend, threads: 2, spawn: spawnNode, timeoutMs: 20_000, sleep });
+    try {
+      expect(pool!.moduleBases.length).toBe(5);
+      expect(pool!.functions[pool!.functions.length - 1]).toBe('store');
+      const pooled = modulePoolFor(memory, 'toy-store');
+      expect(pooled).not.toBeNull();
+      const list = new LaneList();
+      for (let i = 0; i < 64; i++) list.lane().call(0, 4096 + 4 * i, 1000 + i);
+      pooled!.run(list);
+      const words = new Int32Array(memory.buffer, 4096, 64);
+      expect(Array.from(words)).toEqual(Array.from({ length: 64 }, (_, i) => 1000 + i));
+    } finally {
+      detachKernelPool(memory);
+      pool?.dispose();
+    }
+    remove();
+    pool = await startKernelPool({ backend, threads: 2, spawn: spawnNode, timeoutMs: 20_000, sleep });
+    try {
+      expect(pool!.moduleBases.length).toBe(4);
+      expect(modulePoolFor(memory, 'toy-store')).toBeNull();
+    } finally {
+      detachKernelPool(memory);
+      pool?.dispose();
+    }
   });
 });

@@ -2,7 +2,8 @@
  * The engine's conv + bias + ReLU layer (bench/ops/conv-bias-relu.ts) against relu(conv2d + bias) composed of
  * plain tfjs ops on the CPU backend: the output and the gradients of x, filter and bias, on WASM (where the fused
  * kernels run: seen in tf.profile) and on CPU (composed ops), including a bias sum over several chunks of rows and a
- * channel count the SIMD kernels do not take.
+ * channel count the SIMD kernels do not take. The kernels and their gradient are the benchmark's own (registered when
+ * the op is imported), not the engine's: install() / uninstall() leave them alone.
  */
 import { describe, expect, it } from 'vitest';
 import { useBackend } from '../helpers/tf-node';
@@ -10,7 +11,8 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
 import { lcgValues } from '../helpers/synthetic';
 import { conv2dBiasRelu } from '../../bench/ops/conv-bias-relu';
-import { ENGINE_CONV_BIAS_RELU, ENGINE_RELU_GRAD_BIAS_SUM } from '../../src/engine/accel/kernels/wasm-conv-bias-relu';
+import { ENGINE_CONV_BIAS_RELU, ENGINE_RELU_GRAD_BIAS_SUM, convBiasReluGradConfig } from '../../bench/ops/conv-bias-relu-kernels';
+import { install, trainingKernelManifest, uninstall } from '../../src/engine/accel';
 import { columnSumChunkRows } from '../../src/engine/accel/kernels/wasm-reduce';
 
 type Tf = Awaited<ReturnType<typeof useBackend>>;
@@ -59,6 +61,17 @@ function expectClose(actual: Float32Array, expected: Float32Array, label: string
 }
 
 describe('conv + bias + ReLU layer', () => {
+  it('registers its kernels and gradient itself, outside the engine\'s install()', async () => {
+    const tf = await useBackend('wasm');
+    expect(trainingKernelManifest().gradients).not.toContain(ENGINE_CONV_BIAS_RELU);
+    for (const step of [uninstall, install]) {
+      step();
+      expect(tf.getKernel(ENGINE_CONV_BIAS_RELU, 'wasm'), step.name).toBeDefined();
+      expect(tf.getKernel(ENGINE_RELU_GRAD_BIAS_SUM, 'wasm'), step.name).toBeDefined();
+      expect(tf.getGradient(ENGINE_CONV_BIAS_RELU), step.name).toBe(convBiasReluGradConfig);
+    }
+  });
+
   it('chunks the bias sum by about 32 KiB of rows', () => {
     expect(columnSumChunkRows(4)).toBe(2048);
     expect(columnSumChunkRows(32)).toBe(256);

@@ -19,3 +19,10 @@ export {
 export { fusedStridedDepthwise, fusedStridedPool3 } from './fused/strided';
 export { fusedKernelsAvailable } from './fused/kernels';
 export { NAS_SGD_MOMENTUM, NAS_SUM_SQUARES } from './fused/optim';
+// Kernels of one's own on the engine's heap and kernel pool (README, "Kernels from outside this layer"): a module built
+// with wasm/assembler.ts, registered before the pool starts, run as lane lists (bench/ops/conv-bias-relu-kernels.ts).
+export { registerPoolModule } from './pool/engine-pool';
+export { LaneList, functionTable, runLanesInline, type KernelFn, type PoolModule } from './pool/kernel-pool';
+export { modulePoolFor, runLanes, type PooledModule } from './pool/registry';
+export { heapOffset, wasmHeap, type WasmBackendLike } from './wasm/backend-like';
+export { LANE_BYTES, POOL_MIN_BYTES } from './kernels/pooled-lanes';

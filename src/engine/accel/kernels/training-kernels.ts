@@ -18,7 +18,6 @@ import { cpuTransposeConfig } from './cpu-transpose';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, depthwiseGradConfig } from './depthwise-backprop';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { reduceGradConfigs, reduceGradKernelConfigs } from './reduce-grad';
-import { convBiasReluGradConfig, wasmConvBiasReluConfigs } from './wasm-conv-bias-relu';
 import { reluGradConfig, wasmReluGradConfig } from './relu-grad';
 import { wasmConv2dBackpropFilterConfig, wasmConv2dBackpropInputConfig, wasmConv2dConfig } from './wasm-conv-grad';
 import { wasmBroadcastConfigs } from './wasm-broadcast';
@@ -50,8 +49,6 @@ const KERNELS: readonly tf.KernelConfig[] = [
   // for backward) sharing memory instead of copying.
   wasmReluGradConfig,
   wasmIdentityConfig((name) => previousKernels.get(`wasm/${name}`)),
-  // WASM: the engine's conv + bias + ReLU layer (its op: bench/ops/conv-bias-relu.ts): an in-place epilogue, a one-pass gradient.
-  ...wasmConvBiasReluConfigs,
   // WASM and CPU: the Sum / Mean gradient (e.g. of global average pooling) as one broadcasting pass (reduce-grad.ts).
   ...reduceGradKernelConfigs,
   // CPU: GEMM convs instead of scalar loops; the filter gradient as a forward conv (which lands on the GEMM).
@@ -67,7 +64,7 @@ const KERNELS: readonly tf.KernelConfig[] = [
 ];
 
 /** Gradients registered for every backend. */
-const GRADIENTS: readonly tf.GradConfig[] = [conv2dGradConfig, depthwiseGradConfig, avgPoolGradConfig, reluGradConfig, ...reduceGradConfigs, convBiasReluGradConfig];
+const GRADIENTS: readonly tf.GradConfig[] = [conv2dGradConfig, depthwiseGradConfig, avgPoolGradConfig, reluGradConfig, ...reduceGradConfigs];
 
 const kernelKey = (c: { kernelName: string; backendName: string }): string => `${c.backendName}/${c.kernelName}`;
 

@@ -2,10 +2,11 @@
  * The engine's kernel pool: which modules it holds and how it is attached. A host (a worker, a benchmark) says only
  * how many threads, how a helper thread starts and how to wait; the modules are the ones every pooled kernel of this
  * layer expects, built here in the SIMD mode the conv kernels run in:
- *  - 'conv'        the direct conv kernels (wasm/conv-module.ts; kernels/wasm-conv-grad.ts, the conv + bias + ReLU)
+ *  - 'conv'        the direct conv kernels (wasm/conv-module.ts; kernels/wasm-conv-grad.ts)
  *  - 'winograd'    the Winograd kernels (wasm/winograd-module.ts), only when they run in the same SIMD mode
- *  - 'elementwise' broadcast binary ops, ReLU gradient, bias + ReLU (wasm/elementwise-module.ts)
+ *  - 'elementwise' broadcast binary ops, ReLU gradient (wasm/elementwise-module.ts)
  *  - 'fused'       the supernet fast path's SIMD kernels (wasm/fused-module.ts, lanes in fused/lanes.ts)
+ *  - then every module registered from outside this layer (registerPoolModule), in registration order.
  * Kernels find their module's pool through pool/registry.ts and run on one thread when there is none.
  */
 import { convGradSimdFor, convSimdModule } from '../wasm/conv-module';
@@ -28,8 +29,31 @@ export interface StartKernelPoolOptions {
   readonly sleep: (ms: number) => Promise<void>;
 }
 
-/** The modules of the engine's pool on `memory`, with their names, in the SIMD mode `fma` of the conv kernels. */
-export function engineKernelModules(memory: object, fma: boolean): { modules: PoolModule[]; names: string[] } {
+/** Modules registered from outside this layer, by name (a Map keeps registration order). */
+const registered = new Map<string, PoolModule>();
+const ENGINE_MODULE_NAMES: readonly string[] = ['conv', 'winograd', 'elementwise', 'fused'];
+
+/**
+ * The extension point for kernels of one's own (e.g. the benchmark's, bench/ops/conv-bias-relu-kernels.ts): a module
+ * built with wasm/assembler.ts, importing a SHARED memory, that every kernel pool started AFTER this call also holds
+ * under `name` (a pool's helpers instantiate their modules once, at start: a pool already running does not get it, and
+ * the module's kernels then run on one thread, with the same bits). Its kernels find it with
+ * modulePoolFor(memory, name) and run lane lists of the module's own function ids with runLanes. Registering a name
+ * again replaces the module; the returned function removes it (for pools started later).
+ */
+export function registerPoolModule(name: string, module: PoolModule): () => void {
+  if (ENGINE_MODULE_NAMES.includes(name)) throw new Error(`registerPoolModule: "${name}" is one of the engine's own modules`);
+  registered.set(name, module);
+  return () => {
+    if (registered.get(name) === module) registered.delete(name);
+  };
+}
+
+/**
+ * The modules of the engine's pool on `memory`, with their names, in the SIMD mode `fma` of the conv kernels: the
+ * engine's, then the registered ones.
+ */
+function engineKernelModules(memory: object, fma: boolean): { modules: PoolModule[]; names: string[] } {
   const modules: PoolModule[] = [convSimdModule(fma, true)];
   const names = ['conv'];
   if (winogradSimdFor(memory)?.fma === fma) {
@@ -42,6 +66,10 @@ export function engineKernelModules(memory: object, fma: boolean): { modules: Po
   // Big stage calls split into lanes, reductions in fixed chunks.
   modules.push({ bytes: fusedModuleBytes(true), functions: FUSED_FUNCTIONS });
   names.push('fused');
+  for (const [name, module] of registered) {
+    modules.push(module);
+    names.push(name);
+  }
   return { modules, names };
 }
 

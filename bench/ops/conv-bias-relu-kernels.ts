@@ -1,42 +1,46 @@
 /**
- * WASM kernels of the engine's conv + bias + ReLU layer (the op is bench/ops/conv-bias-relu.ts: only the benchmark's small CNN uses it):
+ * WASM kernels of the benchmark's conv + bias + ReLU layer (the op is conv-bias-relu.ts: the small CNN's `fast` impl;
+ * the app's models are ReLU-conv-BN / conv-BN-ReLU and have no conv bias before a ReLU, so this left the engine):
  *  - EngineConvBiasRelu {x, filter, bias} -> y: the conv (the engine's conv kernels / Winograd, through tfjs's Conv2D),
- *    then y = max(y + bias, 0) IN PLACE in one SIMD pass (wasm/elementwise-module.ts biasRelu). Unfused, the bias add
+ *    then y = max(y + bias, 0) IN PLACE in one SIMD pass (conv-bias-relu-module.ts biasRelu). Unfused, the bias add
  *    and the ReLU were two kernels and two full passes with a full-size temporary.
  *  - EngineReluGradBiasSum {dy, y} -> [dz, db]: dz = y > 0 ? dy : 0 and db = Σ dz over every axis but the channels, in
  *    one pass (reluGradBiasSum) over fixed chunks of rows whose partial sums are then added in chunk order (a
- *    two-level sum, as wasm-reduce.ts does; the same bits on any thread count). Unfused: the ReLU gradient, then a Sum.
- * Both split across the kernel pool's threads when big (module 'elementwise'). Channels must be a multiple of 4 (the
- * op checks, and composes tfjs ops otherwise). convBiasReluGradConfig is the first kernel's registered gradient.
+ *    two-level sum, as the engine's wasm-reduce.ts does; the same bits on any thread count). Unfused: the ReLU
+ *    gradient, then a Sum.
+ * Both split across the engine's kernel pool when big: the module is registered with it as 'conv-bias-relu'
+ * (registerPoolModule, the accel layer's extension point), so a pool started afterwards holds it. Channels must be a
+ * multiple of 4 (the op checks, and composes tfjs ops otherwise). convBiasReluGradConfig is the first kernel's
+ * registered gradient. registerConvBiasReluKernels() registers all three and the pool module.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { heapOffset, type WasmBackendLike as WasmLike } from '../wasm/backend-like';
-import { LaneList, functionTable } from '../pool/kernel-pool';
-import { modulePoolFor, runLanes } from '../pool/registry';
-import { ELEMENTWISE_FUNCTIONS, elementwiseSimdFor, type ElementwiseSimd } from '../wasm/elementwise-module';
-import { simdKernelsFor } from '../wasm/fused-module';
-import { LANE_BYTES, POOL_MIN_BYTES } from './pooled-lanes';
-import { asTensor } from './tensor-util';
-import { columnSumChunkRows } from './wasm-reduce';
+import {
+  LANE_BYTES, LaneList, POOL_MIN_BYTES, functionTable, heapOffset, modulePoolFor, registerPoolModule, runLanes, wasmHeap,
+  type WasmBackendLike as WasmLike,
+} from '../../src/engine/accel';
+// Building blocks of the engine's own kernels: the fused module's column sum and the reductions' chunk size.
+import { simdKernelsFor } from '../../src/engine/accel/wasm/fused-module';
+import { asTensor } from '../../src/engine/accel/kernels/tensor-util';
+import { columnSumChunkRows } from '../../src/engine/accel/kernels/wasm-reduce';
+import { CONV_BIAS_RELU_FUNCTIONS, convBiasReluModuleBytes, convBiasReluSimdFor, type ConvBiasReluSimd } from './conv-bias-relu-module';
 
 export const ENGINE_CONV_BIAS_RELU = 'EngineConvBiasRelu';
 export const ENGINE_RELU_GRAD_BIAS_SUM = 'EngineReluGradBiasSum';
 
-const BIAS_RELU = ELEMENTWISE_FUNCTIONS.indexOf('biasRelu');
-const RELU_GRAD_BIAS_SUM = ELEMENTWISE_FUNCTIONS.indexOf('reluGradBiasSum');
+/** The module's name on the kernel pool. */
+export const CONV_BIAS_RELU_POOL_MODULE = 'conv-bias-relu';
+
+const BIAS_RELU = CONV_BIAS_RELU_FUNCTIONS.indexOf('biasRelu');
+const RELU_GRAD_BIAS_SUM = CONV_BIAS_RELU_FUNCTIONS.indexOf('reluGradBiasSum');
 
 export interface ConvBiasReluAttrs {
   strides: number | [number, number];
   pad: 'valid' | 'same';
 }
 
-function memoryOf(b: WasmLike): object | undefined {
-  return b.wasm?.asm?.memory;
-}
-
-/** Big ops on the pool's threads (module 'elementwise'), small ones on this thread: the same bits either way. */
-function run(b: WasmLike, simd: ElementwiseSimd, bytes: number, list: LaneList): void {
-  runLanes(bytes >= POOL_MIN_BYTES ? modulePoolFor(memoryOf(b), 'elementwise') : null, functionTable(simd, ELEMENTWISE_FUNCTIONS), list);
+/** Big ops on the pool's threads (module 'conv-bias-relu'), small ones on this thread: the same bits either way. */
+function run(b: WasmLike, simd: ConvBiasReluSimd, bytes: number, list: LaneList): void {
+  runLanes(bytes >= POOL_MIN_BYTES ? modulePoolFor(wasmHeap(b), CONV_BIAS_RELU_POOL_MODULE) : null, functionTable(simd, CONV_BIAS_RELU_FUNCTIONS), list);
 }
 
 /** The lanes of biasRelu over `rows` rows of `c` channels: row ranges of about LANE_BYTES. */
@@ -72,7 +76,7 @@ export const wasmConvBiasReluConfig: tf.KernelConfig = {
     const bias = asTensor<tf.Rank.R1>(inputs.bias, 'bias');
     const { strides, pad } = attrs as unknown as ConvBiasReluAttrs;
     const b = backend as WasmLike;
-    const simd = elementwiseSimdFor(memoryOf(b));
+    const simd = convBiasReluSimdFor(wasmHeap(b));
     const c = filter.shape[3];
     if (simd == null || c % 4 !== 0) throw new Error(`${ENGINE_CONV_BIAS_RELU}: needs WebAssembly SIMD and output channels a multiple of 4 (got ${c})`);
     // The conv's output is this kernel's own temporary: the epilogue overwrites it and it becomes the output.
@@ -91,8 +95,8 @@ export const wasmReluGradBiasSumConfig: tf.KernelConfig = {
     const dy = asTensor<tf.Rank>(inputs.dy, 'dy');
     const y = asTensor<tf.Rank>(inputs.y, 'y');
     const b = backend as WasmLike;
-    const memory = memoryOf(b);
-    const simd = elementwiseSimdFor(memory);
+    const memory = wasmHeap(b);
+    const simd = convBiasReluSimdFor(memory);
     const sums = simdKernelsFor(memory);
     const c = y.shape[y.rank - 1];
     if (simd == null || sums == null || c % 4 !== 0 || dy.size !== y.size || dy.dtype !== 'float32' || y.dtype !== 'float32') {
@@ -136,3 +140,25 @@ export const convBiasReluGradConfig: tf.GradConfig = {
     };
   },
 };
+
+let poolModuleRegistered = false;
+
+/**
+ * Registers the two wasm kernels, the gradient and the pool module (idempotent). The op calls it when it is imported,
+ * so a kernel pool that a benchmark worker starts afterwards (workers/backend.ts) holds the module; tfjs keeps
+ * kernels and gradients by name, so the order relative to the backends' and tfjs's gradient imports does not matter
+ * (the names are our own). The engine's install()/uninstall() do not touch them.
+ */
+export function registerConvBiasReluKernels(): void {
+  for (const config of wasmConvBiasReluConfigs) {
+    const current = tf.getKernel(config.kernelName, config.backendName);
+    if (current === config) continue;
+    if (current != null) tf.unregisterKernel(config.kernelName, config.backendName);
+    tf.registerKernel(config);
+  }
+  if (tf.getGradient(ENGINE_CONV_BIAS_RELU) !== convBiasReluGradConfig) tf.registerGradient(convBiasReluGradConfig);
+  if (!poolModuleRegistered) {
+    registerPoolModule(CONV_BIAS_RELU_POOL_MODULE, { bytes: convBiasReluModuleBytes(true), functions: CONV_BIAS_RELU_FUNCTIONS });
+    poolModuleRegistered = true;
+  }
+}
