@@ -38,6 +38,28 @@ const option = (name: string): string | undefined => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
 };
+const USAGE = `npm run bench -- [options]   (full run ~30-40 min on 2 busy cores; figures go to bench/RESULTS.md by hand)
+  --smoke                  ~1 min: Node wasm, tiny workloads (what tests/integration/bench-smoke.test.ts runs)
+  --out PATH               results file (default bench/results.json; smoke: $TMPDIR/nas-bench-smoke.json)
+  --only SUBSTRING         workload filter, e.g. cnn, supernet, 8x8
+  --no-node | --no-browser | --no-torch | --no-app   skip Node rows, Chromium rows, PyTorch twins, the app's long tasks
+  --browser-backends LIST  subset of wasm,wasm-isolated,wasm-isolated-1t,webgl,webgpu
+  --merge-browser PATH     take the Chromium rows from an earlier results file
+  --torch-threads LIST     PyTorch thread counts to compare with (default 2,1)
+  --rounds N, --steps N    interleaved rounds and timed steps per run (default 2 / 5)`;
+const VALUE_OPTIONS = ['--out', '--only', '--browser-backends', '--merge-browser', '--torch-threads', '--rounds', '--steps'];
+const FLAGS = ['--smoke', '--no-node', '--no-browser', '--no-torch', '--no-app', '--help', '-h'];
+if (flag('--help') || flag('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+for (let i = 0; i < argv.length; i++) {
+  if (VALUE_OPTIONS.includes(argv[i])) i++;
+  else if (!FLAGS.includes(argv[i])) {
+    console.error(`bench/run.ts: unknown argument "${argv[i]}"\n${USAGE}`);
+    process.exit(2);
+  }
+}
 const SMOKE = flag('--smoke');
 const OUT = option('--out') ?? (SMOKE ? path.join(os.tmpdir(), 'nas-bench-smoke.json') : path.join(import.meta.dirname, 'results.json'));
 const ONLY = option('--only');
