@@ -1,5 +1,6 @@
 /** Run configuration and records, as stored in IndexedDB and sent between worker and app. Types only. */
 import type { SpaceKind } from '../shared/space-config';
+import type { RunStatus } from '../shared/status';
 import type { TabRunConfig } from '../shared/run-form';
 import type { BackendName } from './backend';
 import type { SearchCheckpoint } from '../engine/search/checkpoint';
@@ -25,7 +26,8 @@ export type { CostMetric } from '../shared/metrics';
  */
 export type RunConfig = TabRunConfig;
 
-export type RunStatus = 'created' | 'running' | 'paused' | 'done' | 'failed';
+/** 'created' or a word of the shared status vocabulary (src/shared/status.ts). */
+export type { RunStatus };
 
 export interface RunRecord {
   readonly version: number;
