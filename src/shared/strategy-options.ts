@@ -22,7 +22,7 @@ export interface RandomOptions {
   readonly dedupe: boolean;
   /** Redraws per proposal before falling back to enumeration (default 100). */
   readonly maxRetries: number;
-  /** Zero-cost warm start (prerank.ts): the top `keep` of a scored pool are proposed first. */
+  /** Zero-cost warm start (engine/strategy/prerank.ts): the top `keep` of a scored pool are proposed first. */
   readonly prerank?: PrerankOptions;
 }
 
@@ -35,7 +35,7 @@ export interface EvolutionOptions {
   readonly sampleSize: number;
   /** Probability of a crossover child instead of a mutant (default 0: the paper's algorithm). */
   readonly crossoverProb: number;
-  /** Zero-cost warm start (prerank.ts): the initial population is the top `keep` (<= P) of a scored pool. */
+  /** Zero-cost warm start (engine/strategy/prerank.ts): the initial population is the top `keep` (<= P) of a scored pool. */
   readonly prerank?: PrerankOptions;
 }
 
@@ -48,7 +48,7 @@ export interface ReinforceOptions {
   readonly baselineMomentum: number;
   /** Entropy bonus coefficient beta (default 0). */
   readonly entropyWeight: number;
-  /** Zero-cost warm start (prerank.ts): the top `keep` of a scored pool are proposed first. */
+  /** Zero-cost warm start (engine/strategy/prerank.ts): the top `keep` of a scored pool are proposed first. */
   readonly prerank?: PrerankOptions;
 }
 
@@ -61,7 +61,7 @@ export interface LocalSearchOptions {
   readonly firstImprovement: boolean;
   /** Redraws per restart before falling back to enumeration (default 100). */
   readonly maxRetries: number;
-  /** Zero-cost warm start (prerank.ts): the first `keep` starting points are the top of a scored pool. */
+  /** Zero-cost warm start (engine/strategy/prerank.ts): the first `keep` starting points are the top of a scored pool. */
   readonly prerank?: PrerankOptions;
 }
 
