@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parseRunConfig, RunConfigError, type EvaluatorConfig, type RunConfig } from '../src/engine/search/run-config';
+import { parseRunConfig, RunConfigError, type EvaluatorConfig, type RunConfig } from '../src/shared/run-config';
 import type { SearchEvent } from '../src/engine/search/loop';
 import { isStrategyName, STRATEGY_NAMES } from '../src/engine/strategy/registry';
 import { TableParseError } from '../src/engine/data/nb201-table';

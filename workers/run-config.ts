@@ -1,12 +1,12 @@
 /**
  * Validation of a Search-tab run configuration arriving from the UI or a stored record: migrated to the current
- * version first (the form's flat layout, src/db/runs.ts), then checked by the engine's one run-config schema
- * (engine/search/run-config.ts, the headless runner's too), then that it is a run the Search tab can host:
+ * version first (the form's flat layout, src/db/runs.ts), then checked by the one run-config schema
+ * (src/shared/run-config.ts, the headless runner's too), then that it is a run the Search tab can host:
  * candidates trained on a stored dataset, a query budget, a live front against a CostMetric.
  */
 import type { RunConfig } from '../src/protocol/run';
 import { COST_METRICS, type CostMetric } from '../src/shared/metrics';
-import { parseRunConfig, RunConfigError } from '../src/engine/search/run-config';
+import { parseRunConfig, RunConfigError } from '../src/shared/run-config';
 import { migrateRunConfig } from '../src/db/runs';
 
 export { RunConfigError };

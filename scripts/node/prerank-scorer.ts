@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createProxyScorer, TINY_NB201_SKELETON, trainProxyBatch, type ProxyScorerHandle } from '../../src/engine/evaluator/proxy-scorer';
-import type { RunConfig } from '../../src/engine/search/run-config';
+import type { RunConfig } from '../../src/shared/run-config';
 import { runSkeleton } from '../../src/engine/space/run-skeleton';
 import { parseStrategyOptions, prerankOf } from '../../src/engine/strategy/registry';
 import { loadBuiltinMnist, setNodeBackend } from './builtin';

@@ -6,7 +6,7 @@
  * so a stopped run (Ctrl-C) continues where it stopped.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { EvaluatorConfig, RunConfig } from '../../src/engine/search/run-config';
+import type { EvaluatorConfig, RunConfig } from '../../src/shared/run-config';
 import { migrateSearchCheckpoint, runSearch, type SearchCheckpoint, type SearchEvent, type SearchResult } from '../../src/engine/search/loop';
 import { createStrategy } from '../../src/engine/strategy/registry';
 import { parseNb201Table } from '../../src/engine/data/nb201-table';

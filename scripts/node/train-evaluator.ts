@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { MNIST_10K } from '../../src/engine/data/builtin';
 import { createTrainSetup, type TrainSetup } from '../../src/engine/evaluator/train-setup';
 import type { AnySpace } from '../../src/engine/space/registry';
-import type { TrainEvaluatorConfig } from '../../src/engine/search/run-config';
+import type { TrainEvaluatorConfig } from '../../src/shared/run-config';
 import { loadBuiltinMnist, setNodeBackend } from './builtin';
 
 /** A train evaluator config the runner can host: the built-in MNIST subset on a Node backend. */

@@ -1,63 +1,14 @@
 /**
  * One-shot runs and their checkpoints. A run record carries the event history that redraws its charts; it is
  * written together with the checkpoint in ONE transaction, so after a crash the charts and the resumable state
- * always agree (both old or both new). foldOneShotEvent is the pure reducer shared by the worker (what it stores)
- * and the UI (what it shows live).
+ * always agree (both old or both new). The history and its reducer are in the shared layer
+ * (src/shared/oneshot-history.ts); they are re-exported here for the workers.
  */
-import { migrateOneShotConfig, migrateOneShotRun, ONESHOT_CHECKPOINT_VERSION, type OneShotCheckpointRecord, type OneShotConfig, type OneShotHistory, type OneShotRunRecord, type OneShotUiEvent } from '../protocol/oneshot-api';
+import { migrateOneShotConfig, migrateOneShotRun, ONESHOT_CHECKPOINT_VERSION, type OneShotCheckpointRecord, type OneShotConfig, type OneShotRunRecord } from '../protocol/oneshot-api';
+import { normalizeOneShotHistory } from '../shared/oneshot-history';
+
+export { emptyOneShotHistory, foldOneShotEvent, MAX_STEP_POINTS, normalizeOneShotHistory } from '../shared/oneshot-history';
 import { describeStorageError, type Db } from './schema';
-
-export function emptyOneShotHistory(): OneShotHistory {
-  return { steps: [], epochs: [], alphas: [], genotypes: [], eigenvalues: [], earlyStop: null, subnets: [], subnetTotal: 0, ranked: null, topK: [], rankingCheck: null, rankingCheckDone: [] };
-}
-
-/** Stored history is validated on read: a missing or malformed field falls back to empty. */
-export function normalizeOneShotHistory(h: Partial<OneShotHistory> | undefined): OneShotHistory {
-  const e = emptyOneShotHistory();
-  if (!h || typeof h !== 'object') return e;
-  const arr = <T>(x: T[] | undefined, d: T[]): T[] => (Array.isArray(x) ? x : d);
-  return {
-    steps: arr(h.steps, e.steps), epochs: arr(h.epochs, e.epochs), alphas: arr(h.alphas, e.alphas), genotypes: arr(h.genotypes, e.genotypes),
-    eigenvalues: arr(h.eigenvalues, e.eigenvalues), earlyStop: h.earlyStop ?? null, subnets: arr(h.subnets, e.subnets),
-    subnetTotal: typeof h.subnetTotal === 'number' ? h.subnetTotal : 0, ranked: Array.isArray(h.ranked) ? h.ranked : null,
-    topK: arr(h.topK, e.topK), rankingCheck: h.rankingCheck ?? null, rankingCheckDone: arr(h.rankingCheckDone, e.rankingCheckDone),
-  };
-}
-
-/** Keep at most this many step points (older ones thinned to every other), so records stay small. */
-export const MAX_STEP_POINTS = 2000;
-
-function thin<T>(xs: T[]): T[] {
-  return xs.length <= MAX_STEP_POINTS ? xs : xs.filter((_, i) => i % 2 === 1 || i === xs.length - 1);
-}
-
-/** Folds one event into a history (returns a new object; events that carry no chart data return `h`). */
-export function foldOneShotEvent(h: OneShotHistory, e: OneShotUiEvent): OneShotHistory {
-  switch (e.type) {
-    case 'step':
-      return { ...h, steps: thin([...h.steps.filter((s) => s.globalStep < e.globalStep), { globalStep: e.globalStep, epoch: e.epoch, trainLoss: e.trainLoss, validLoss: e.validLoss }]) };
-    case 'epoch':
-      return { ...h, epochs: [...h.epochs.filter((x) => x.epoch !== e.epoch), { epoch: e.epoch, lr: e.lr, trainLoss: e.trainLoss, validLoss: e.validLoss, validAcc: e.validAcc }] };
-    case 'alphas':
-      return { ...h, alphas: [...h.alphas.filter((x) => x.epoch !== e.epoch), { epoch: e.epoch, alphas: e.alphas, edges: e.edges, ops: e.ops, ...(e.betas ? { betas: e.betas } : {}) }] };
-    case 'genotype':
-      return { ...h, genotypes: [...h.genotypes.filter((x) => x.epoch !== e.epoch), { epoch: e.epoch, genotype: e.genotype, arch: e.arch, changed: e.changed }] };
-    case 'eigenvalue':
-      return { ...h, eigenvalues: [...h.eigenvalues.filter((x) => x.epoch !== e.epoch), { epoch: e.epoch, value: e.value }] };
-    case 'early-stop':
-      return { ...h, earlyStop: { epoch: e.epoch, reason: e.reason } };
-    case 'subnet':
-      return { ...h, subnets: [...h.subnets.slice(0, e.index), e.subnet], subnetTotal: e.total };
-    case 'ranked':
-      return { ...h, ranked: e.ranked, topK: e.topK.map((s) => s.arch) };
-    case 'check-subnet':
-      return { ...h, rankingCheckDone: [...h.rankingCheckDone.slice(0, e.index), e.subnet] };
-    case 'ranking-check':
-      return { ...h, rankingCheck: e.result };
-    default:
-      return h;
-  }
-}
 
 export async function putOneShotRun(db: Db, run: OneShotRunRecord): Promise<void> {
   try {

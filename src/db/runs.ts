@@ -1,11 +1,14 @@
 /** Runs, their evaluated candidates and their checkpoints. */
-import { formToRunConfig, type CandidateRecord, type CheckpointRecord, type RunConfig, type RunForm, type RunRecord } from '../protocol/run';
+import type { CandidateRecord, CheckpointRecord, RunConfig, RunRecord } from '../protocol/run';
+import { formToRunConfig, type RunForm } from '../shared/run-form';
+import { CHECKPOINT_VERSION } from '../shared/search-checkpoint';
+import { parseNb201Config, type Nb201SpaceConfig } from '../shared/space-config';
 import { describeStorageError, type Db } from './schema';
 
 export const RUN_RECORD_VERSION = 1;
 
-/** The normalised full NB201 space config (= engine `parseSpaceConfig({space: 'nb201'})`, checked in a unit test). */
-export const FULL_NB201_SPACE_CONFIG = { space: 'nb201', ops: ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] } as const;
+/** The normalised full NB201 space config: what a v1 run config (`space: 'nb201'`) searched. */
+export const FULL_NB201_SPACE_CONFIG: Nb201SpaceConfig = parseNb201Config();
 
 /** The stored v1 layout: the v2 form with `space: 'nb201'`. */
 type RunFormV1 = Omit<RunForm, 'version' | 'space'> & { readonly version: 1; readonly space: 'nb201' };
@@ -21,7 +24,7 @@ export function migrateRunConfig(raw: unknown): RunConfig {
   let c = raw as { version?: unknown; datasetId?: unknown; space?: unknown };
   // Only the flat layout has datasetId at the top (the runner's own version 1 is the current layout).
   if (!('datasetId' in c)) return raw as RunConfig;
-  if (c.version === 1) c = { ...(c as RunFormV1), version: 2, space: { space: 'nb201', ops: [...FULL_NB201_SPACE_CONFIG.ops] } };
+  if (c.version === 1) c = { ...(c as RunFormV1), version: 2, space: { ...FULL_NB201_SPACE_CONFIG, ops: [...FULL_NB201_SPACE_CONFIG.ops] } };
   if (c.version === 2) return formToRunConfig(c as RunForm);
   return raw as RunConfig;
 }
@@ -68,8 +71,7 @@ interface CheckpointRecordV1 {
 export function migrateCheckpointRecord(raw: CheckpointRecord | CheckpointRecordV1): CheckpointRecord {
   if (raw.version !== 1 || !('strategyState' in raw)) return raw as CheckpointRecord;
   const { strategyState, ...rest } = raw;
-  // 2 = the engine's CHECKPOINT_VERSION (db may not import engine values; tests/unit/search-session.test.ts checks it).
-  return { ...rest, version: 2, strategy: strategyState as CheckpointRecord['strategy'] };
+  return { ...rest, version: CHECKPOINT_VERSION, strategy: strategyState as CheckpointRecord['strategy'] };
 }
 
 export async function getCheckpoint(db: Db, runId: string): Promise<CheckpointRecord | undefined> {

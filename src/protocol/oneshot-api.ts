@@ -4,18 +4,17 @@
  * Types plus the config migration (pure); the engine's one-shot event union and ranking types are re-exported from
  * here for the app.
  */
-import type { OneShotEvent, RankedSubnet } from '../engine/supernet/events';
-import type { RankingCheckResult, RankingCheckSubnet } from '../engine/supernet/ranking-check';
+import type { OneShotChartEvent, RankingCheckResult, RankingCheckSubnet } from '../shared/oneshot-events';
+import type { OneShotGenotypePoint as OneShotGenotypePointOf, OneShotHistory as OneShotHistoryOf } from '../shared/oneshot-history';
 import type { TensorData } from '../engine/supernet/state';
 import type { OneShotConfig } from '../engine/search/oneshot-config';
-import type { SearchStatus, StopCause } from '../engine/strategy/types';
+import type { RunStatus, StopCause } from '../shared/status';
 import type { DartsGenotype } from '../engine/space/darts-genotype';
 import type { MobileGenotype } from '../engine/space/mobile';
 import type { Nb201Genotype } from '../engine/space/nb201';
 import type { BackendName, BackendReport } from './backend';
 
-export type { OneShotEvent, RankedSubnet } from '../engine/supernet/events';
-export type { RankingCheckResult, RankingCheckSubnet } from '../engine/supernet/ranking-check';
+export type { OneShotEvent, RankedSubnet, RankingCheckResult, RankingCheckSubnet } from '../shared/oneshot-events';
 export type { TensorData } from '../engine/supernet/state';
 
 export const ONESHOT_CONFIG_VERSION: OneShotConfig['version'] = 2;
@@ -45,8 +44,8 @@ export function migrateOneShotConfig(value: unknown): unknown {
 /** A genotype of any one-shot space (NB201 cell, DARTS cells, mobile macro network). */
 export type OneShotGenotype = Nb201Genotype | DartsGenotype | MobileGenotype;
 
-/** A run's status: 'created' (never started) or a status of the shared vocabulary (strategy/types.ts). */
-export type OneShotStatus = 'created' | Exclude<SearchStatus, 'interrupted'>;
+/** A run's status: 'created' (never started) or a status of the shared vocabulary (src/shared/status.ts). */
+export type OneShotStatus = RunStatus;
 
 /**
  * Upgrades a stored run record to the current version, on read (pure; the config is migrated separately).
@@ -61,55 +60,10 @@ export function migrateOneShotRun(value: unknown): unknown {
   return { ...r, version: 2, status: early ? 'done' : r.status, stopCause };
 }
 
-export interface OneShotStepPoint {
-  readonly globalStep: number;
-  readonly epoch: number;
-  readonly trainLoss: number;
-  readonly validLoss: number | null;
-}
-
-export interface OneShotEpochPoint {
-  readonly epoch: number;
-  readonly lr: number;
-  readonly trainLoss: number;
-  readonly validLoss: number | null;
-  readonly validAcc: number | null;
-}
-
-export interface OneShotAlphaSnapshot {
-  readonly epoch: number;
-  /** Softmax weights [edge][op]. */
-  readonly alphas: number[][];
-  readonly edges: string[];
-  readonly ops: string[];
-  readonly betas?: number[];
-}
-
-export interface OneShotGenotypePoint {
-  readonly epoch: number;
-  readonly genotype: OneShotGenotype;
-  readonly arch: string;
-  readonly changed: boolean;
-}
-
-/** Everything the charts need, stored with the run and folded from the engine's events. */
-export interface OneShotHistory {
-  readonly steps: OneShotStepPoint[];
-  readonly epochs: OneShotEpochPoint[];
-  readonly alphas: OneShotAlphaSnapshot[];
-  readonly genotypes: OneShotGenotypePoint[];
-  readonly eigenvalues: { readonly epoch: number; readonly value: number }[];
-  readonly earlyStop: { readonly epoch: number; readonly reason: string } | null;
-  /** SPOS: subnets scored so far (ranking order is by objective in `ranked`). */
-  readonly subnets: RankedSubnet<OneShotGenotype>[];
-  readonly subnetTotal: number;
-  readonly ranked: RankedSubnet<OneShotGenotype>[] | null;
-  /** Archs of the top k. */
-  readonly topK: string[];
-  readonly rankingCheck: RankingCheckResult | null;
-  /** Standalone scores of the ranking check so far. */
-  readonly rankingCheckDone: RankingCheckSubnet[];
-}
+/** The chart history (src/shared/oneshot-history.ts) of a run of any one-shot space. */
+export type OneShotHistory = OneShotHistoryOf<OneShotGenotype>;
+export type OneShotGenotypePoint = OneShotGenotypePointOf<OneShotGenotype>;
+export type { OneShotAlphaSnapshot, OneShotEpochPoint, OneShotStepPoint } from '../shared/oneshot-history';
 
 export interface OneShotRunRecord {
   readonly version: typeof ONESHOT_RUN_VERSION;
@@ -147,12 +101,10 @@ export interface OneShotCheckpointRecord {
 
 /** What the worker sends: the engine's events plus run/backend/checkpoint/ranking-check notes. */
 export type OneShotUiEvent =
-  | OneShotEvent<OneShotGenotype>
+  | OneShotChartEvent<OneShotGenotype>
   | { readonly type: 'run'; readonly run: OneShotRunRecord }
   | { readonly type: 'backend'; readonly report: BackendReport }
   | { readonly type: 'checkpoint'; readonly epoch: number; readonly globalStep: number }
-  | { readonly type: 'check-subnet'; readonly index: number; readonly total: number; readonly subnet: RankingCheckSubnet }
-  | { readonly type: 'ranking-check'; readonly result: RankingCheckResult }
   | { readonly type: 'log'; readonly level: 'info' | 'error'; readonly message: string };
 
 export type OneShotEventListener = (e: OneShotUiEvent) => void;

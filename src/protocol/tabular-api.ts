@@ -5,7 +5,7 @@
  * only reported for the architecture each search picked (never searched on).
  */
 import type { Nb201Genotype, ObjectiveSpec } from './run';
-import type { ZeroCostProxy } from '../engine/strategy/prerank';
+import type { ZeroCostProxy } from '../shared/strategies';
 import type { StrategyName } from '../shared/strategies';
 
 export const TABLE_RECORD_VERSION = 1;

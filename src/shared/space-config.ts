@@ -216,6 +216,13 @@ export function parseMobileConfig(input: unknown = {}): MobileSpaceConfig {
   };
 }
 
+/** Each space kind's parser (its schema plus normalisation), keyed by kind: parseSpaceConfig dispatches here. */
+export const SPACE_CONFIG_PARSERS: { readonly [K in SpaceKind]: (input: unknown) => Extract<SpaceConfig, { space: K }> } = {
+  nb201: parseNb201Config,
+  darts: parseDartsConfig,
+  mobile: parseMobileConfig,
+};
+
 const kindSchema = v.object(
   { space: v.picklist(SPACE_KINDS, (i) => `must be one of ${SPACE_KINDS.join(', ')}; got ${show(i.input)}`) },
   (i) => (i.path?.length ? `is required: one of ${SPACE_KINDS.join(', ')}` : `must be an object with a "space" field, got ${show(i.input)}`),
@@ -232,9 +239,5 @@ export function parseSpaceConfig(json: unknown): SpaceConfig {
     }
   }
   const { space } = parseWith(kindSchema, input);
-  switch (space) {
-    case 'nb201': return parseNb201Config(input);
-    case 'darts': return parseDartsConfig(input);
-    case 'mobile': return parseMobileConfig(input);
-  }
+  return SPACE_CONFIG_PARSERS[space](input);
 }

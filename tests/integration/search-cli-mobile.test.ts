@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parseRunConfig, RunConfigError } from '../../src/engine/search/run-config';
+import { parseRunConfig, RunConfigError } from '../../src/shared/run-config';
 import { mobileFromString } from '../../src/engine/space/mobile';
 import { parseSpaceConfig } from '../../src/shared/space-config';
 

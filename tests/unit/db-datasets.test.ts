@@ -23,7 +23,8 @@ import {
   type Db,
 } from '../../src/db';
 import type { ImageDataset } from '../../src/engine/data/types';
-import { RUN_FORM_VERSION, type RunRecord } from '../../src/protocol/run';
+import type { RunRecord } from '../../src/protocol/run';
+import { RUN_FORM_VERSION } from '../../src/shared/run-form';
 import { migrateRunConfig } from '../../src/db/runs';
 
 let dbCount = 0;

@@ -2,9 +2,10 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import {
-  commitOneShotCheckpoint, deleteOneShotRun, emptyOneShotHistory, foldOneShotEvent, getOneShotCheckpoint, getOneShotRun,
-  listOneShotRuns, MAX_STEP_POINTS, normalizeOneShotHistory, OneShotCheckpointRecordError, openDb, putOneShotRun, readOneShotCheckpoint,
+  commitOneShotCheckpoint, deleteOneShotRun, getOneShotCheckpoint, getOneShotRun,
+  listOneShotRuns, OneShotCheckpointRecordError, openDb, putOneShotRun, readOneShotCheckpoint,
 } from '../../src/db';
+import { emptyOneShotHistory, foldOneShotEvent, MAX_STEP_POINTS, normalizeOneShotHistory } from '../../src/shared/oneshot-history';
 import { ONESHOT_CHECKPOINT_VERSION, ONESHOT_RUN_VERSION, type OneShotRunRecord, type OneShotUiEvent } from '../../src/protocol/oneshot-api';
 
 const step = (globalStep: number, epoch = 0): OneShotUiEvent => ({ type: 'step', epoch, step: globalStep, globalStep, lr: 0.1, trainLoss: 2 - globalStep / 100, validLoss: 2.1, validAcc: 10 });

@@ -1,6 +1,6 @@
 /** Pure helpers of the One-shot tab and the worker's config validation. */
 import { describe, expect, it } from 'vitest';
-import { emptyOneShotHistory } from '../../src/db';
+import { emptyOneShotHistory } from '../../src/shared/oneshot-history';
 import {
   alphaGroups, alphaLines, collapseSeries, edgeWeights, epochLossSeries, genotypeExport, graphEdgeId, heatColor, lossSeries, methodUnavailable, opShare,
   parseIntList, tauVerdict,
@@ -77,7 +77,7 @@ describe('one-shot view model', () => {
 
   it('exports the derived genotype as JSON', () => {
     const g = { ops: ['none', 'skip_connect', 'none', 'none', 'none', 'none'] as never };
-    const h = { ...emptyOneShotHistory(), genotypes: [{ epoch: 0, genotype: g, arch: '|none~0|', changed: true }] };
+    const h: OneShotHistory = { ...emptyOneShotHistory(), genotypes: [{ epoch: 0, genotype: g, arch: '|none~0|', changed: true }] };
     const doc = JSON.parse(genotypeExport({
       version: 2, id: 'x', config: DEFAULT_ONESHOT_CONFIG_FOR_TEST, status: 'done', stopCause: 'exhausted', epoch: 1, stepsPerEpoch: 1, phase: 'done', history: h, arch: null, createdAt: 0, updatedAt: 0,
     }));

@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { validateRunConfig, RunConfigError } from '../../workers/run-config';
-import { RUN_FORM_VERSION, runConfigToForm, type RunConfig, type RunForm } from '../../src/protocol/run';
+import type { RunConfig } from '../../src/protocol/run';
+import { RUN_FORM_VERSION, runConfigToForm, type RunForm } from '../../src/shared/run-form';
 import { FULL_NB201_SPACE_CONFIG, getRun, listRuns, migrateRunConfig, openDb, RUN_RECORD_VERSION, runsUsingDataset } from '../../src/db';
 import { parseSpaceConfig } from '../../src/shared/space-config';
-import { parseRunConfig, RUN_CONFIG_VERSION } from '../../src/engine/search/run-config';
+import { parseRunConfig, RUN_CONFIG_VERSION } from '../../src/shared/run-config';
 
 /** What the Search tab's form sends (the flat layout, stored as such up to version 2). */
 const good: RunForm = {
@@ -35,7 +36,7 @@ const message = (f: () => unknown): string => {
 
 describe('run configuration validation (the form, v2, migrated to the one run config, v3)', () => {
   it('accepts a valid form as the equivalent run config; a stored run config validates unchanged', () => {
-    expect(RUN_CONFIG_VERSION).toBe(3); // src/db/runs.ts writes this number (db may not import engine values)
+    expect(RUN_CONFIG_VERSION).toBe(3); // the version src/db/runs.ts migrates the flat form to
     expect(validateRunConfig(good)).toEqual(goodV3);
     expect(validateRunConfig(goodV3)).toEqual(goodV3);
     expect(migrateRunConfig(goodV3)).toBe(goodV3);

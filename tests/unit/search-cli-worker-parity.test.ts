@@ -16,7 +16,7 @@ import { runSearchConfig } from '../../scripts/node/search-run';
 import { loadBuiltinMnist } from '../../scripts/node/builtin';
 import { runSearchSession } from '../../workers/search-session';
 import { validateRunConfig } from '../../workers/run-config';
-import { parseRunConfig } from '../../src/engine/search/run-config';
+import { parseRunConfig } from '../../src/shared/run-config';
 import type { LoggedCandidate } from '../../src/engine/search/loop';
 import { MNIST_10K } from '../../src/engine/data/builtin';
 import { getRun, listCandidates, openDb, putDataset, RUN_RECORD_VERSION } from '../../src/db';

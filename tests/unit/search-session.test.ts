@@ -12,7 +12,8 @@ import { runSearchSession } from '../../workers/search-session';
 import { deviceFingerprint } from '../../workers/backend';
 import { validateRunConfig } from '../../workers/run-config';
 import { getCheckpoint, getRun, listCandidates, openDb, putDataset, putLut, RUN_RECORD_VERSION } from '../../src/db';
-import { RUN_FORM_VERSION, type RunRecord } from '../../src/protocol/run';
+import type { RunRecord } from '../../src/protocol/run';
+import { RUN_FORM_VERSION } from '../../src/shared/run-form';
 import type { LutRecord } from '../../src/protocol/profile-api';
 import type { SearchEvent } from '../../src/protocol/events';
 import { fingerprintKey } from '../../src/engine/profiler/fingerprint';
@@ -122,7 +123,7 @@ describe('search session on a custom DARTS space', () => {
     const db = await openDb(`search-session-v1-${process.pid}`);
     const strategyState = { version: 2, status: 'paused' };
     await db.put('checkpoints', { version: 1, runId: 'old', nextId: 7, strategyState, updatedAt: 5 } as never);
-    expect(CHECKPOINT_VERSION).toBe(2); // src/db/runs.ts writes this number (db may not import engine values)
+    expect(CHECKPOINT_VERSION).toBe(2); // the version src/db/runs.ts migrates v1 records to
     expect(await getCheckpoint(db, 'old')).toEqual({ version: CHECKPOINT_VERSION, runId: 'old', nextId: 7, strategy: strategyState, updatedAt: 5 });
     db.close();
   });

@@ -3,7 +3,8 @@
  * chart history folded from the worker's events (the same reducer the worker stores with each checkpoint).
  */
 import { getContext, setContext } from 'svelte';
-import { emptyOneShotHistory, foldOneShotEvent, getOneShotCheckpoint, listDatasets, listOneShotRuns, openDb, type DatasetMeta } from '../../db';
+import { getOneShotCheckpoint, listDatasets, listOneShotRuns, openDb, type DatasetMeta } from '../../db';
+import { emptyOneShotHistory, foldOneShotEvent } from '../../shared/oneshot-history';
 import type { BackendReport } from '../../protocol/backend';
 import { ONESHOT_CONFIG_VERSION, type OneShotConfig, type OneShotHistory, type OneShotRunRecord, type OneShotUiEvent } from '../../protocol/oneshot-api';
 import { OneShotBridge } from './oneshot-bridge';

@@ -29,6 +29,44 @@ export const PROFILE_BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'was
 
 const int = (x: number | null, min: number, max: number): boolean => typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
 
+/** The space-specific skeleton fields of the form, keyed by space: what they build, and what is wrong with them. */
+interface SkeletonForm {
+  /** Height and width must be multiples of this (the network halves the input log2 of it times). */
+  readonly inputMultiple: number;
+  /** The space's skeleton fields (the input shape and classes are common). */
+  skeleton(s: ProfilerStore): ProfileSkeleton;
+  problems(s: ProfilerStore): string[];
+}
+
+const SKELETON_FORMS: Readonly<Record<ProfileSpaceId, SkeletonForm>> = {
+  nb201: {
+    inputMultiple: 4,
+    skeleton: (s) => ({ channels: s.channels ?? 0, cellsPerStage: s.cellsPerStage ?? 0 }),
+    problems: (s) => [
+      ...(int(s.channels, 1, 1024) ? [] : ['C must be a whole number from 1 to 1024.']),
+      ...(int(s.cellsPerStage, 1, 100) ? [] : ['Cells per stage must be a whole number from 1 to 100.']),
+    ],
+  },
+  darts: {
+    inputMultiple: 4,
+    skeleton: (s) => ({ channels: s.dartsChannels ?? 0, layers: s.layers ?? 0, stemMultiplier: s.stemMultiplier ?? 0 }),
+    problems: (s) => [
+      ...(int(s.dartsChannels, 2, 1024) && s.dartsChannels! % 2 === 0 ? [] : ['C must be an even whole number from 2 to 1024.']),
+      ...(int(s.layers, 1, 100) ? [] : ['Layers must be a whole number from 1 to 100.']),
+      ...(int(s.stemMultiplier, 1, 64) ? [] : ['Stem multiplier must be a whole number from 1 to 64.']),
+    ],
+  },
+  mobile: {
+    inputMultiple: 1,
+    skeleton: (s) => ({ stemChannels: s.stemChannels ?? 0, stemStride: s.stemStride, headMultiplier: s.headMultiplier ?? 0, seReduction: s.seReduction ?? 0 }),
+    problems: (s) => [
+      ...(int(s.stemChannels, 1, 1024) ? [] : ['Stem channels must be a whole number from 1 to 1024.']),
+      ...(int(s.headMultiplier, 0, 64) ? [] : ['Head multiplier must be a whole number from 0 to 64.']),
+      ...(int(s.seReduction, 1, 1024) ? [] : ['SE reduction must be a whole number ≥ 1.']),
+    ],
+  },
+};
+
 export class ProfilerStore {
   readonly bridge = new ProfileBridge();
 
@@ -76,35 +114,21 @@ export class ProfilerStore {
   readonly skeleton = $derived.by((): ProfileSkeleton => {
     const inputShape = [this.height ?? 0, this.width ?? 0, this.inChannels ?? 0] as const;
     const numClasses = this.classes ?? 0;
-    switch (this.spaceId) {
-      case 'nb201': return { inputShape, numClasses, channels: this.channels ?? 0, cellsPerStage: this.cellsPerStage ?? 0 };
-      case 'darts': return { inputShape, numClasses, channels: this.dartsChannels ?? 0, layers: this.layers ?? 0, stemMultiplier: this.stemMultiplier ?? 0 };
-      case 'mobile': return { inputShape, numClasses, stemChannels: this.stemChannels ?? 0, stemStride: this.stemStride, headMultiplier: this.headMultiplier ?? 0, seReduction: this.seReduction ?? 0 };
-    }
+    return { inputShape, numClasses, ...SKELETON_FORMS[this.spaceId].skeleton(this) };
   });
 
   /** Problems with the settings, in words; the buttons stay disabled while there are any. */
   readonly problems = $derived.by(() => {
     const p: string[] = [];
-    const div = this.spaceId === 'nb201' ? 4 : this.spaceId === 'darts' ? 4 : 1;
+    const form = SKELETON_FORMS[this.spaceId];
+    const div = form.inputMultiple;
     for (const [name, v] of [['Height', this.height], ['Width', this.width]] as const) {
       if (!int(v, 1, 4096)) p.push(`${name} must be a whole number from 1 to 4096.`);
       else if (v! % div !== 0) p.push(`${name} must be a multiple of ${div} (the network halves it ${Math.log2(div)} times).`);
     }
     if (!int(this.inChannels, 1, 64)) p.push('Input channels must be a whole number from 1 to 64.');
     if (!int(this.classes, 1, 10_000)) p.push('Classes must be a whole number ≥ 1.');
-    if (this.spaceId === 'nb201') {
-      if (!int(this.channels, 1, 1024)) p.push('C must be a whole number from 1 to 1024.');
-      if (!int(this.cellsPerStage, 1, 100)) p.push('Cells per stage must be a whole number from 1 to 100.');
-    } else if (this.spaceId === 'darts') {
-      if (!int(this.dartsChannels, 2, 1024) || this.dartsChannels! % 2 !== 0) p.push('C must be an even whole number from 2 to 1024.');
-      if (!int(this.layers, 1, 100)) p.push('Layers must be a whole number from 1 to 100.');
-      if (!int(this.stemMultiplier, 1, 64)) p.push('Stem multiplier must be a whole number from 1 to 64.');
-    } else {
-      if (!int(this.stemChannels, 1, 1024)) p.push('Stem channels must be a whole number from 1 to 1024.');
-      if (!int(this.headMultiplier, 0, 64)) p.push('Head multiplier must be a whole number from 0 to 64.');
-      if (!int(this.seReduction, 1, 1024)) p.push('SE reduction must be a whole number ≥ 1.');
-    }
+    p.push(...form.problems(this));
     if (!int(this.batchSize, 1, 4096)) p.push('Batch size must be a whole number from 1 to 4096.');
     if (!int(this.fitSamples, 0, 200)) p.push('Fit samples must be a whole number from 0 to 200.');
     return p;

@@ -17,24 +17,10 @@ import { createRng } from '../util/rng';
 import { channelStats, disposeSplit, toTensorSplit } from './tensors';
 import { DEFAULT_TRAIN_OPTIONS } from './train';
 import { TrainEvaluator, type TrainEvaluatorConfig } from './train-evaluator';
+import type { TrainSettings } from '../../shared/train-settings';
 
-/** A training-based search's settings; the app's RunConfig and the CLI's train evaluator config extend them. */
-export interface TrainSettings {
-  readonly seed: number;
-  /**
-   * Skeleton sizes (space/run-skeleton.ts): C = NB201 first-stage channels / DARTS channels per node
-   * (even) / mobile stem channels; N = NB201 cells per stage / DARTS number of cells / unused for mobile.
-   */
-  readonly channels: number;
-  readonly cellsPerStage: number;
-  /** Training budget per candidate. */
-  readonly epochs: number;
-  readonly batchSize: number;
-  readonly learningRate: number;
-  /** Train/validation subset sizes drawn from the dataset's locked train/valid splits. */
-  readonly trainSamples: number;
-  readonly validSamples: number;
-}
+// The settings are plain data in the shared layer (the run config and the app's form carry them).
+export type { TrainSettings };
 
 /** Genotype of a space (the `G` of its SearchSpace). */
 export type GenotypeOf<S extends AnySpace> = Parameters<S['encode']>[0];

@@ -11,7 +11,9 @@
 import type { StrategyState } from '../strategy/types';
 import { SearchSetupError, type LoggedCandidate } from './types';
 
-export const CHECKPOINT_VERSION = 2;
+import { CHECKPOINT_VERSION } from '../../shared/search-checkpoint';
+
+export { CHECKPOINT_VERSION };
 
 export interface SearchCheckpoint {
   readonly version: number;

@@ -4,6 +4,7 @@ import type { Candidate, Strategy } from '../strategy/types';
 import type { ObjectiveSpec } from '../strategy/objective';
 import type { AbortSignalLike, Evaluator, SyncEvaluator } from '../evaluator/types';
 import type { SearchCheckpoint } from './checkpoint';
+import type { ParetoSpec, SearchBudget } from '../../shared/run-config';
 
 /** What a host stores per evaluated candidate and hands back on resume (the rest of a log entry is recomputed). */
 export interface LoggedCandidate {
@@ -27,19 +28,8 @@ export interface RunLogEntry extends LoggedCandidate {
   readonly best_id: number | null;
 }
 
-export interface SearchBudget {
-  /** Stop after this many evaluations. */
-  readonly queries?: number;
-  /** Stop once the simulated time reaches this many seconds (the candidate that crosses it counts). */
-  readonly simulatedSeconds?: number;
-}
-
-export interface ParetoSpec {
-  /** Metric to maximise, e.g. valid_acc. */
-  readonly accuracy: string;
-  /** Metric to minimise, e.g. pixel3_ms or mflops. */
-  readonly cost: string;
-}
+// The budget and the Pareto axes are part of the run config (plain data, shared layer).
+export type { ParetoSpec, SearchBudget };
 
 export type StopReason = 'budget' | 'exhausted' | 'aborted';
 

@@ -24,20 +24,11 @@
 import type { SearchSpace } from '../space/types';
 import type { Candidate, EvalResult, StrategyState } from './types';
 import { BaseStrategy, decodeObjective, isScoredRecords, stateField, type ScoredRecord } from './base';
-import type { PrerankOptions, ProxyScorer } from './prerank';
+import type { ProxyScorer } from './prerank';
+import { EVOLUTION_DEFAULTS, type EvolutionOptions } from '../../shared/strategy-options';
 
-export interface EvolutionOptions {
-  /** P: population size (default 10, as NAS-Bench-201's REA baseline). */
-  readonly populationSize: number;
-  /** S: tournament sample size, 1..P (default 3). */
-  readonly sampleSize: number;
-  /** Probability of a crossover child instead of a mutant (default 0: the paper's algorithm). */
-  readonly crossoverProb: number;
-  /** Zero-cost warm start (prerank.ts): the initial population is the top `keep` (<= P) of a scored pool. */
-  readonly prerank?: PrerankOptions;
-}
-
-export const EVOLUTION_DEFAULTS: EvolutionOptions = { populationSize: 10, sampleSize: 3, crossoverProb: 0 };
+// The options and their defaults are plain data in the shared layer (the run config validates them).
+export { EVOLUTION_DEFAULTS, type EvolutionOptions };
 
 interface Member<G> {
   readonly record: ScoredRecord;

@@ -21,20 +21,11 @@
 import type { SearchSpace } from '../space/types';
 import type { Candidate, EvalResult, StrategyState } from './types';
 import { BaseStrategy, StrategyStateError, decodeObjective, encodeObjective, isInt, isStringArray, sampleUnseen, stateField } from './base';
-import type { PrerankOptions, ProxyScorer } from './prerank';
+import type { ProxyScorer } from './prerank';
+import { LOCAL_DEFAULTS, type LocalSearchOptions } from '../../shared/strategy-options';
 
-export interface LocalSearchOptions {
-  /** Evaluate at most this many neighbours per step, in random order (default 0: all). */
-  readonly neighbourSample: number;
-  /** Move to the first improving neighbour instead of the best one (default false). */
-  readonly firstImprovement: boolean;
-  /** Redraws per restart before falling back to enumeration (default 100). */
-  readonly maxRetries: number;
-  /** Zero-cost warm start (prerank.ts): the first `keep` starting points are the top of a scored pool. */
-  readonly prerank?: PrerankOptions;
-}
-
-export const LOCAL_DEFAULTS: LocalSearchOptions = { neighbourSample: 0, firstImprovement: false, maxRetries: 100 };
+// The options and their defaults are plain data in the shared layer (the run config validates them).
+export { LOCAL_DEFAULTS, type LocalSearchOptions };
 
 type Phase = 'start' | 'awaitStart' | 'neighbours';
 interface Point {

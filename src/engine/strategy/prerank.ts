@@ -15,17 +15,9 @@ import type { Rng, RngState } from '../util/rng';
 import { createRng, createRngFromState } from '../util/rng';
 import type { SearchSpace } from '../space/types';
 import { ZERO_COST_PROXIES, type ZeroCostProxy } from '../../shared/strategies';
+import type { PrerankOptions } from '../../shared/strategy-options';
 
-export { ZERO_COST_PROXIES, type ZeroCostProxy };
-
-export interface PrerankOptions {
-  /** Proxy the pool is ranked by (higher is better). */
-  readonly proxy: ZeroCostProxy;
-  /** M: architectures sampled and scored. */
-  readonly pool: number;
-  /** How many of the best are proposed first (evolution: the initial population, <= populationSize). */
-  readonly keep: number;
-}
+export { ZERO_COST_PROXIES, type PrerankOptions, type ZeroCostProxy };
 
 /** Scores a genotype with the named proxy at initialisation (higher is better). */
 export type ProxyScorer<G> = (genotype: G) => number;

@@ -11,18 +11,11 @@
 import type { SearchSpace } from '../space/types';
 import type { Candidate, EvalResult, StrategyState } from './types';
 import { BaseStrategy, isStringArray, sampleUnseen, stateField } from './base';
-import type { PrerankOptions, ProxyScorer } from './prerank';
+import type { ProxyScorer } from './prerank';
+import { RANDOM_DEFAULTS, type RandomOptions } from '../../shared/strategy-options';
 
-export interface RandomOptions {
-  /** Skip genotypes whose hash was already proposed (default true). */
-  readonly dedupe: boolean;
-  /** Redraws per proposal before falling back to enumeration (default 100). */
-  readonly maxRetries: number;
-  /** Zero-cost warm start (prerank.ts): the top `keep` of a scored pool are proposed first. */
-  readonly prerank?: PrerankOptions;
-}
-
-export const RANDOM_DEFAULTS: RandomOptions = { dedupe: true, maxRetries: 100 };
+// The options and their defaults are plain data in the shared layer (the run config validates them).
+export { RANDOM_DEFAULTS, type RandomOptions };
 
 export class RandomSearch<G> extends BaseStrategy<G, RandomOptions> {
   readonly name = 'random';

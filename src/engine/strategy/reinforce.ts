@@ -18,20 +18,11 @@
 import type { SearchSpace } from '../space/types';
 import type { Candidate, EvalResult, StrategyState } from './types';
 import { BaseStrategy, isNum, stateField } from './base';
-import type { PrerankOptions, ProxyScorer } from './prerank';
+import type { ProxyScorer } from './prerank';
+import { REINFORCE_DEFAULTS, type ReinforceOptions } from '../../shared/strategy-options';
 
-export interface ReinforceOptions {
-  /** Step size of the logit updates (default 0.05, for rewards in accuracy percent). */
-  readonly learningRate: number;
-  /** EMA momentum of the reward baseline (default 0.9). */
-  readonly baselineMomentum: number;
-  /** Entropy bonus coefficient beta (default 0). */
-  readonly entropyWeight: number;
-  /** Zero-cost warm start (prerank.ts): the top `keep` of a scored pool are proposed first. */
-  readonly prerank?: PrerankOptions;
-}
-
-export const REINFORCE_DEFAULTS: ReinforceOptions = { learningRate: 0.05, baselineMomentum: 0.9, entropyWeight: 0 };
+// The options and their defaults are plain data in the shared layer (the run config validates them).
+export { REINFORCE_DEFAULTS, type ReinforceOptions };
 
 export function softmax(logits: readonly number[]): number[] {
   const m = Math.max(...logits);

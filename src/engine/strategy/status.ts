@@ -1,9 +1,11 @@
 /**
  * The status machine shared by the black-box strategies (base.ts) and the one-shot searchers (../oneshot/):
- * one vocabulary (types.ts: SearchStatus, StopCause, STATUS_TRANSITIONS), one set of legal transitions, one
+ * one vocabulary (src/shared/status.ts: SearchStatus, StopCause, STATUS_TRANSITIONS), one set of legal transitions, one
  * message for an illegal one, and one validated (status, stopCause, failure) triple for state dicts.
  */
-import { SEARCH_STATUSES, STATUS_TRANSITIONS, STOP_CAUSES, type SearchStatus, type StopCause } from './types';
+import { isSearchStatus, isStopCause, SEARCH_STATUSES, STATUS_TRANSITIONS, STOP_CAUSES, type SearchStatus, type StopCause } from '../../shared/status';
+
+export { isSearchStatus, isStopCause };
 
 /** Thrown by a call or a transition that the current status does not allow. */
 export class StrategyStatusError extends Error {
@@ -16,9 +18,6 @@ export interface StatusState {
   readonly stopCause: StopCause | null;
   readonly failure: string | null;
 }
-
-export const isSearchStatus = (v: unknown): v is SearchStatus => SEARCH_STATUSES.includes(v as SearchStatus);
-export const isStopCause = (v: unknown): v is StopCause => STOP_CAUSES.includes(v as StopCause);
 
 /**
  * Checks a stored (status, stopCause, failure) triple; `bad(field, what)` builds the caller's error naming the

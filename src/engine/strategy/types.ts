@@ -16,26 +16,12 @@
  * ask() works only while running (it throws StrategyStatusError otherwise); tell() is accepted in every
  * status but an internal failure, so results of candidates in flight are never lost.
  */
-export type SearchStatus = 'running' | 'paused' | 'interrupted' | 'done' | 'failed';
+import { SEARCH_STATUSES, STATUS_TRANSITIONS, STOP_CAUSES, type SearchStatus, type StopCause } from '../../shared/status';
+
+// The status vocabulary is plain data in the shared layer (the app's run lists read it too).
+export { SEARCH_STATUSES, STATUS_TRANSITIONS, STOP_CAUSES, type SearchStatus, type StopCause };
 /** The status of a black-box strategy: the one vocabulary (status.ts holds its machine). */
 export type StrategyStatus = SearchStatus;
-
-/**
- * Why a search is done or failed. 'exhausted' is final: nothing more to propose, or a one-shot searcher ran
- * its whole schedule; 'early-stop' (one-shot only) is final too: an early-stopping rule fired.
- */
-export type StopCause = 'budget' | 'exhausted' | 'early-stop' | 'external' | 'internal';
-
-export const SEARCH_STATUSES: readonly SearchStatus[] = ['running', 'paused', 'interrupted', 'done', 'failed'];
-export const STOP_CAUSES: readonly StopCause[] = ['budget', 'exhausted', 'early-stop', 'external', 'internal'];
-
-/** The status transitions (the diagram above): each action and the statuses it is allowed from. */
-export const STATUS_TRANSITIONS = {
-  pause: ['running'],
-  interrupt: ['running', 'paused'],
-  finish: ['running', 'paused', 'interrupted'],
-  fail: ['running', 'paused', 'interrupted', 'done'],
-} as const satisfies Readonly<Record<string, readonly SearchStatus[]>>;
 
 export interface Candidate<G> {
   /** 0-based order of proposal within the run. */

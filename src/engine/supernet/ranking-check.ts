@@ -8,25 +8,12 @@
  */
 import { kendallTau, spearman } from '../util/stats';
 import { throwIfAborted, type AbortSignalLike } from '../util/abort';
+import type { RankingCheckResult, RankingCheckSubnet } from '../../shared/oneshot-events';
+
+// The result is plain data in the shared layer (stored with the run, drawn by the app).
+export type { RankingCheckResult, RankingCheckSubnet };
 
 export const RANKING_CHECK_VERSION = 1;
-
-export interface RankingCheckSubnet {
-  readonly arch: string;
-  readonly supernetScore: number;
-  readonly standaloneScore: number;
-}
-
-export interface RankingCheckResult {
-  readonly version: number;
-  readonly n: number;
-  readonly kendallTau: number;
-  readonly spearman: number;
-  readonly topK: number;
-  /** |supernet top k ∩ standalone top k| / k. */
-  readonly topKOverlap: number;
-  readonly subnets: RankingCheckSubnet[];
-}
 
 /** Correlations of two score lists over the same subnets (NaN when fewer than 2). */
 export function rankingCorrelation(supernet: readonly number[], standalone: readonly number[]): { kendallTau: number; spearman: number } {

@@ -12,13 +12,28 @@
  * app's stored run configs (v1/v2: a flat layout) are migrated to on read (src/db/runs.ts migrateRunConfig).
  */
 import * as v from 'valibot';
-import { ObjectiveSpecSchema, type ObjectiveSpec } from '../strategy/objective';
-import { parseStrategyOptions, STRATEGY_NAMES, StrategyConfigError, type StrategyName } from '../strategy/registry';
-import type { ParetoSpec, SearchBudget } from './types';
-import { parseSpaceConfig, SpaceConfigError, type SpaceConfig } from '../../shared/space-config';
-import type { TrainSettings } from '../evaluator/train-setup';
+import { ObjectiveSpecSchema, type ObjectiveSpec } from './objective';
+import { STRATEGY_NAMES, type StrategyName } from './strategies';
+import { parseStrategyOptions, StrategyConfigError } from './strategy-options';
+import { parseSpaceConfig, SpaceConfigError, type SpaceConfig } from './space-config';
+import type { TrainSettings } from './train-settings';
 
 export const RUN_CONFIG_VERSION = 3;
+
+/** When a search stops (at least one limit). */
+export interface SearchBudget {
+  /** Stop after this many evaluations. */
+  readonly queries?: number;
+  /** Stop once the simulated time reaches this many seconds (the candidate that crosses it counts). */
+  readonly simulatedSeconds?: number;
+}
+
+export interface ParetoSpec {
+  /** Metric to maximise, e.g. valid_acc. */
+  readonly accuracy: string;
+  /** Metric to minimise, e.g. pixel3_ms or mflops. */
+  readonly cost: string;
+}
 
 /** Backends a training evaluator may ask for ('auto': the best this device has). */
 export const TRAIN_BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
