@@ -4,7 +4,7 @@
  * Types plus the config migration (pure); the engine's one-shot event union and ranking types are re-exported from
  * here for the app.
  */
-import type { OneShotChartEvent, RankingCheckResult, RankingCheckSubnet } from '../shared/oneshot-events';
+import type { OneShotChartEvent } from '../shared/oneshot-events';
 import type { OneShotGenotypePoint as OneShotGenotypePointOf, OneShotHistory as OneShotHistoryOf } from '../shared/oneshot-history';
 import type { TensorData } from '../engine/supernet/state';
 import type { OneShotConfig } from '../engine/search/oneshot-config';

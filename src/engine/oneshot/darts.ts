@@ -30,7 +30,7 @@ import type { OneShotHooks } from '../supernet/events';
 import { correctCount, crossEntropy } from '../supernet/loss';
 import { assignFrom, CheckpointError, readTensors, supernetTensorList, tensorEntry, tensorFrom, type OneShotCheckpoint } from '../supernet/state';
 import type { Supernet, SupernetMode } from '../supernet/types';
-import { StatusMachine, StrategyStatusError } from '../strategy/status';
+import { StatusMachine, StatusOwner, StrategyStatusError } from '../strategy/status';
 import type { SearchStatus, StopCause } from '../strategy/types';
 import { AbortedError, throwIfAborted } from '../util/abort';
 import { createRng, createRngFromState, type Rng } from '../util/rng';
@@ -156,7 +156,7 @@ function disposeAll(...ts: (tf.Tensor | null)[]): void {
 interface EpochSums { train: number; valid: number; correct: number; seen: number; steps: number }
 const ZERO_SUMS: EpochSums = { train: 0, valid: 0, correct: 0, seen: 0, steps: 0 };
 
-export class DartsSearch<G> {
+export class DartsSearch<G> extends StatusOwner {
   readonly name: 'darts' | 'pc-darts';
   options: DartsOptions;
   private sgd!: Sgd;
@@ -167,7 +167,7 @@ export class DartsSearch<G> {
   private epoch = 0;
   private stepInEpoch = 0;
   private globalStep = 0;
-  private readonly machine: StatusMachine;
+  protected readonly machine: StatusMachine;
   private stopReason: string | null = null;
   private lastArch: string | null = null;
   private earlyStop: EarlyStopState = INITIAL_EARLY_STOP;
@@ -179,6 +179,7 @@ export class DartsSearch<G> {
     readonly data: { readonly train: TensorSplit; readonly valid: TensorSplit },
     options: DartsOptionsInput = {},
   ) {
+    super();
     this.name = supernet.partialChannels > 1 || supernet.edgeNormalization ? 'pc-darts' : 'darts';
     this.machine = new StatusMachine(this.name);
     this.options = dartsOptions(options);
@@ -203,40 +204,6 @@ export class DartsSearch<G> {
     this.trainStream = new BatchStream(this.data.train.count, this.options.batchSize, root.seed());
     this.validStream = new BatchStream(this.data.valid.count, this.options.batchSize, root.seed());
     this.rng = createRng(root.seed());
-  }
-
-  /** The shared status (strategy/types.ts): running until every epoch ran or an early stop (done), or failed. */
-  get status(): SearchStatus {
-    return this.machine.status;
-  }
-
-  get stopCause(): StopCause | null {
-    return this.machine.stopCause;
-  }
-
-  get failure(): string | null {
-    return this.machine.failure;
-  }
-
-  pause(): void {
-    this.machine.pause();
-  }
-
-  interrupt(): void {
-    this.machine.interrupt();
-  }
-
-  canResume(): boolean {
-    return this.machine.canResume();
-  }
-
-  resume(): void {
-    this.machine.resume();
-  }
-
-  /** Something outside the searcher failed: -> failed (external), resumable. */
-  fail(message: string): void {
-    this.machine.fail(message);
   }
 
   get stepsPerEpoch(): number {

@@ -26,8 +26,7 @@ import type { OneShotHooks, RankedSubnet } from '../supernet/events';
 import { correctCount, crossEntropy } from '../supernet/loss';
 import { assignFrom, CheckpointError, readTensors, supernetTensorList, tensorEntry, tensorFrom, type OneShotCheckpoint } from '../supernet/state';
 import type { Supernet, SupernetMode } from '../supernet/types';
-import { StatusMachine, StrategyStatusError } from '../strategy/status';
-import type { SearchStatus, StopCause } from '../strategy/types';
+import { StatusMachine, StatusOwner, StrategyStatusError } from '../strategy/status';
 import { AbortedError, throwIfAborted } from '../util/abort';
 import { createRng, createRngFromState, type Rng } from '../util/rng';
 import { isCount, isFiniteNumber, isObject, MetaReader, ONESHOT_META_VERSION } from './checkpoint-meta';
@@ -143,14 +142,14 @@ interface RankingState {
   readonly results: { arch: string; accuracy: number; mflops: number; objective: number }[];
 }
 
-export class SposSearch<G> {
+export class SposSearch<G> extends StatusOwner {
   readonly name = 'spos';
   options: SposOptions;
   private sgd!: Sgd;
   private rng!: Rng;
   private stream!: BatchStream;
   private _phase: SposPhase = 'train';
-  private readonly machine = new StatusMachine('SPOS');
+  protected readonly machine = new StatusMachine('SPOS');
   private epoch = 0;
   private stepInEpoch = 0;
   private globalStep = 0;
@@ -166,6 +165,7 @@ export class SposSearch<G> {
     /** MFLOPs of a genotype, for the penalty and the report (e.g. nb201MFlops(skeleton)). */
     readonly cost?: (g: G) => number,
   ) {
+    super();
     this.options = sposOptions(options);
     this.makeOptimizer();
     this.reseed();
@@ -188,40 +188,6 @@ export class SposSearch<G> {
 
   get phase(): SposPhase {
     return this._phase;
-  }
-
-  /** The shared status (strategy/types.ts): running through training and ranking, then done (exhausted). */
-  get status(): SearchStatus {
-    return this.machine.status;
-  }
-
-  get stopCause(): StopCause | null {
-    return this.machine.stopCause;
-  }
-
-  get failure(): string | null {
-    return this.machine.failure;
-  }
-
-  pause(): void {
-    this.machine.pause();
-  }
-
-  interrupt(): void {
-    this.machine.interrupt();
-  }
-
-  canResume(): boolean {
-    return this.machine.canResume();
-  }
-
-  resume(): void {
-    this.machine.resume();
-  }
-
-  /** Something outside the searcher failed: -> failed (external), resumable. */
-  fail(message: string): void {
-    this.machine.fail(message);
   }
 
   /** Throws unless running; `what` names the call. */

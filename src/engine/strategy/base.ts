@@ -15,7 +15,7 @@ import { createRng, createRngFromState } from '../util/rng';
 import type { SearchSpace } from '../space/types';
 import { SEARCH_STATUSES, type Candidate, type EvalResult, type StopCause, type Strategy, type StrategyState, type StrategyStatus } from './types';
 import { WarmStartPool, type PrerankOptions, type ProxyScorer } from './prerank';
-import { isSearchStatus, parseStatusState, StatusMachine, StrategyStatusError } from './status';
+import { isSearchStatus, parseStatusState, StatusMachine, StatusOwner, StrategyStatusError } from './status';
 
 export const STATE_VERSION = 2;
 const SUPPORTED_VERSIONS = [1, 2];
@@ -91,7 +91,7 @@ export function sampleUnseen<G>(space: SearchSpace<G>, rng: Rng, seen: ReadonlyS
   return null;
 }
 
-export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
+export abstract class BaseStrategy<G, O extends object> extends StatusOwner implements Strategy<G> {
   abstract readonly name: string;
   protected rng: Rng;
   protected nextId = 0;
@@ -110,6 +110,7 @@ export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
     /** Zero-cost scorer for the warm start; required when options.prerank is set. */
     scorer?: ProxyScorer<G>,
   ) {
+    super();
     this.rng = createRng(seed);
     const prerank = (options as { prerank?: PrerankOptions }).prerank;
     if (prerank) {
@@ -118,44 +119,12 @@ export abstract class BaseStrategy<G, O extends object> implements Strategy<G> {
     } else this.warm = null;
   }
 
-  private get machine(): StatusMachine {
+  protected get machine(): StatusMachine {
     return (this._machine ??= new StatusMachine(this.name));
-  }
-
-  get status(): StrategyStatus {
-    return this.machine.status;
-  }
-
-  get stopCause(): StopCause | null {
-    return this.machine.stopCause;
-  }
-
-  get failure(): string | null {
-    return this.machine.failure;
-  }
-
-  pause(): void {
-    this.machine.pause();
-  }
-
-  interrupt(): void {
-    this.machine.interrupt();
-  }
-
-  canResume(): boolean {
-    return this.machine.canResume();
-  }
-
-  resume(): void {
-    this.machine.resume();
   }
 
   finish(): void {
     this.machine.finish();
-  }
-
-  fail(message: string): void {
-    this.machine.fail(message);
   }
 
   /** Candidates asked but not yet told, in id order. */

@@ -120,3 +120,44 @@ export class StatusMachine {
     return { status: this._status, stopCause: this._cause, failure: this._failure };
   }
 }
+
+/**
+ * What a strategy or one-shot searcher exposes of its status: read-outs and the transitions a host may call,
+ * all delegated to the owner's StatusMachine (which the owner alone sets when it ends by itself).
+ */
+export abstract class StatusOwner {
+  protected abstract readonly machine: StatusMachine;
+
+  get status(): SearchStatus {
+    return this.machine.status;
+  }
+
+  get stopCause(): StopCause | null {
+    return this.machine.stopCause;
+  }
+
+  get failure(): string | null {
+    return this.machine.failure;
+  }
+
+  pause(): void {
+    this.machine.pause();
+  }
+
+  interrupt(): void {
+    this.machine.interrupt();
+  }
+
+  canResume(): boolean {
+    return this.machine.canResume();
+  }
+
+  resume(): void {
+    this.machine.resume();
+  }
+
+  /** Something outside the owner failed (e.g. the evaluator): -> failed (external), resumable. */
+  fail(message: string): void {
+    this.machine.fail(message);
+  }
+}
