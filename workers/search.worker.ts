@@ -12,7 +12,7 @@ import { selectBackend, watchDeviceLoss } from './backend';
 import { ensureMnist10k } from './builtin-datasets';
 import { runSearchSession } from './search-session';
 import { validateRunConfig } from './run-config';
-import { checkSpaceConfig } from '../src/engine/space/describe';
+import { checkSpace } from '../src/shared/space-check';
 import { SPACE_VOCABULARY } from '../src/shared/space-vocab';
 
 let report: BackendReport | null = null;
@@ -76,7 +76,7 @@ const api: SearchWorkerApi = {
     return launch(run, onEvent);
   },
   spaceVocabulary: async () => SPACE_VOCABULARY,
-  checkSpace: async (json) => checkSpaceConfig(json),
+  checkSpace: async (json) => checkSpace(json),
   async stop() {
     if (!active) return;
     active.controller.abort();

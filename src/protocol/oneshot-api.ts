@@ -9,9 +9,9 @@ import type { RankingCheckResult, RankingCheckSubnet } from '../engine/supernet/
 import type { TensorData } from '../engine/supernet/state';
 import type { OneShotConfig } from '../engine/search/oneshot-config';
 import type { SearchStatus, StopCause } from '../engine/strategy/types';
-import type { DartsGenotype } from '../engine/space/darts-genotype';
-import type { MobileGenotype } from '../engine/space/mobile';
-import type { Nb201Genotype } from '../engine/space/nb201';
+import type { DartsGenotype } from '../engine/space/darts/genotype';
+import type { MobileGenotype } from '../engine/space/mobile/space';
+import type { Nb201Genotype } from '../engine/space/nb201/space';
 import type { BackendName, BackendReport } from './backend';
 
 export type { OneShotEvent, RankedSubnet } from '../engine/supernet/events';
@@ -23,7 +23,7 @@ export const ONESHOT_CONFIG_VERSION: OneShotConfig['version'] = 2;
 export const ONESHOT_RUN_VERSION = 2;
 export const ONESHOT_CHECKPOINT_VERSION = 1;
 
-export type { OneShotConfig, OneShotMethod, OneShotSpace } from '../engine/search/oneshot-config';
+export type { OneShotConfig, OneShotMethod } from '../engine/search/oneshot-config';
 
 /** Defaults that config version 2 added, used to migrate version-1 records. */
 export const ONESHOT_V2_DEFAULTS = { layers: 5, mobile: { stages: 3, widths: [8, 16], depths: [1, 2] } } as const;

@@ -10,9 +10,9 @@ import type { BackendChoice, BackendName } from './backend';
 import type { SearchCheckpoint } from '../engine/search/checkpoint';
 
 export type { ObjectiveSpec, Penalty, Constraint } from '../engine/strategy/objective';
-export type { Nb201Genotype } from '../engine/space/nb201';
-export type { DartsGenotype } from '../engine/space/darts-genotype';
-export type { MobileGenotype } from '../engine/space/mobile';
+export type { Nb201Genotype } from '../engine/space/nb201/space';
+export type { DartsGenotype } from '../engine/space/darts/genotype';
+export type { MobileGenotype } from '../engine/space/mobile/space';
 export type { PrerankOptions, ZeroCostProxy } from '../engine/strategy/prerank';
 export type { TrainEvaluatorConfig, TabularEvaluatorConfig, EvaluatorConfig } from '../engine/search/run-config';
 export type { SpaceConfig, SpaceKind, ConfigIssue, Nb201SpaceConfig, DartsSpaceConfig, MobileSpaceConfig } from '../shared/space-config';

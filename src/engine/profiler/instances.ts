@@ -9,7 +9,9 @@
  * its pieces in a table built from `opInstances`.
  */
 import type { DartsSpaceConfig, MobileSpaceConfig, Nb201SpaceConfig } from '../../shared/space-config';
-import type { DartsSkeleton, MobileSkeleton, Nb201Skeleton } from '../space/skeleton';
+import type { DartsSkeleton } from '../space/darts/skeleton';
+import type { MobileSkeleton } from '../space/mobile/skeleton';
+import type { Nb201Skeleton } from '../space/nb201/skeleton';
 import { builtinSpace, spaceEntry, type ConfigOf, type SkeletonOf, type SpaceEntry, type SpaceId } from '../space/table';
 import type { Rng } from '../util/rng';
 import { dedupe, genericRunner, type OpInstance, type OpRunner } from './op-instance';

@@ -5,9 +5,9 @@
  * The space is made by its descriptor in the space table (space/table.ts).
  */
 import { parseSpaceConfig } from '../../shared/space-config';
-import type { DartsSpace } from './darts';
-import type { MobileSpace } from './mobile';
-import type { Nb201Space } from './nb201';
+import type { DartsSpace } from './darts/space';
+import type { MobileSpace } from './mobile/space';
+import type { Nb201Space } from './nb201/space';
 import { builtinSpace } from './table';
 
 export type AnySpace = Nb201Space | DartsSpace | MobileSpace;

@@ -18,16 +18,19 @@ import type { Supernet } from '../supernet/types';
 import type { Rng } from '../util/rng';
 import type { DartsSpaceConfig, MobileSpaceConfig, Nb201SpaceConfig, SpaceKind } from '../../shared/space-config';
 import { dartsDescriptor } from './darts/descriptor';
-import type { DartsSpace } from './darts';
-import type { DartsGenotype } from './darts-genotype';
+import type { DartsSpace } from './darts/space';
+import type { DartsGenotype } from './darts/genotype';
 import type {
   ConfiguredSpace, CostOptions, OneShotSettings, SkeletonBase, SkeletonIo, SkeletonSettings, SpaceConfigBase, SpaceDescriptor,
 } from './descriptor';
-import type { MobileGenotype, MobileSpace } from './mobile';
+import type { MobileGenotype, MobileSpace } from './mobile/space';
 import { mobileDescriptor } from './mobile/descriptor';
-import type { Nb201Genotype, Nb201Space } from './nb201';
+import type { Nb201Genotype, Nb201Space } from './nb201/space';
 import { nb201Descriptor } from './nb201/descriptor';
-import type { DartsSkeleton, InputShape, MobileSkeleton, Nb201Skeleton } from './skeleton';
+import type { DartsSkeleton } from './darts/skeleton';
+import type { InputShape } from './skeleton-base';
+import type { MobileSkeleton } from './mobile/skeleton';
+import type { Nb201Skeleton } from './nb201/skeleton';
 import type { SearchSpace } from './types';
 
 /** Config, genotype and skeleton type of each built-in space. */
