@@ -5,10 +5,7 @@
  * networks, and the same model measured on every backend of the device side by side.
  */
 import type { BackendComparison, BackendComparisonRow, ComparisonModel, DeviceFingerprint, FitSample, LatencyLut, LutEntry, LutMeasureSettings, OverheadFit, PredictorReport, ReportPoint, WorstCase } from '../engine/profiler';
-import type { DartsSkeleton } from '../engine/space/darts/skeleton';
-import type { MobileSkeleton } from '../engine/space/mobile/skeleton';
-import type { Nb201Skeleton } from '../engine/space/nb201/skeleton';
-import type { SpaceId } from '../engine/space/table';
+import type { SkeletonOf, SpaceId } from '../engine/space/table';
 import { SPACE_KINDS } from '../shared/space-vocab';
 import type { BackendName } from './backend';
 
@@ -19,10 +16,8 @@ export const LUT_RECORD_VERSION = 1;
 /** The spaces a latency table can be built for: every built-in space. */
 export const PROFILE_SPACES: readonly SpaceId[] = SPACE_KINDS;
 
-export type ProfileSkeleton =
-  | Partial<Nb201Skeleton>
-  | Partial<DartsSkeleton>
-  | Partial<MobileSkeleton>;
+/** Some settings of a skeleton of any built-in space. */
+export type ProfileSkeleton = { [S in SpaceId]: Partial<SkeletonOf<S>> }[SpaceId];
 
 /** What to build a LUT for. */
 export interface LutSpec {
