@@ -9,9 +9,7 @@ import type { RankingCheckResult, RankingCheckSubnet } from '../engine/supernet/
 import type { TensorData } from '../engine/supernet/state';
 import type { OneShotConfig } from '../engine/search/oneshot-config';
 import type { SearchStatus, StopCause } from '../engine/strategy/types';
-import type { DartsGenotype } from '../engine/space/darts/genotype';
-import type { MobileGenotype } from '../engine/space/mobile/space';
-import type { Nb201Genotype } from '../engine/space/nb201/space';
+import type { GenotypeOf, SpaceId } from '../engine/space/table';
 import type { BackendName, BackendReport } from './backend';
 
 export type { OneShotEvent, RankedSubnet } from '../engine/supernet/events';
@@ -43,7 +41,7 @@ export function migrateOneShotConfig(value: unknown): unknown {
 }
 
 /** A genotype of any one-shot space (NB201 cell, DARTS cells, mobile macro network). */
-export type OneShotGenotype = Nb201Genotype | DartsGenotype | MobileGenotype;
+export type OneShotGenotype = GenotypeOf<SpaceId>;
 
 /** A run's status: 'created' (never started) or a status of the shared vocabulary (strategy/types.ts). */
 export type OneShotStatus = 'created' | Exclude<SearchStatus, 'interrupted'>;
