@@ -38,7 +38,7 @@ import { earlyStopCheck, INITIAL_EARLY_STOP, NO_ANTI_COLLAPSE, rankingSignature,
 import type { OneShotEvent } from '../src/engine/supernet/events';
 import { DartsSearch } from '../src/engine/oneshot/darts';
 import { compareStepCost, type StepCost } from '../src/engine/oneshot/pc-darts';
-import type { Nb201Genotype } from '../src/engine/space/nb201';
+import type { Nb201Genotype } from '../src/engine/space/nb201/space';
 import { createRng } from '../src/engine/util/rng';
 
 const require = createRequire(import.meta.url);

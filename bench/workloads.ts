@@ -23,7 +23,7 @@ import { heNormal, variableFrom } from '../src/engine/ops/init';
 import { batchNorm, conv2d, dense } from '../src/engine/ops/layers';
 import { sequential } from '../src/engine/ops/module';
 import { NB201_OP_FACTORIES } from '../src/engine/ops/nb201-ops';
-import { NB201_EDGES } from '../src/engine/space/nb201';
+import { NB201_EDGES } from '../src/engine/space/nb201/space';
 import { DARTS_OPS, NB201_OPS, type DartsOp, type Nb201Op } from '../src/shared/space-vocab';
 import { createMixedOp, type MixedOp } from '../src/engine/supernet/mixed-op';
 import { createFastMixedOp, type FastMixedOp } from '../src/engine/supernet/fast-mixed-op';

@@ -8,7 +8,8 @@
  * is proposed again on resume.
  */
 import { spaceFromConfig, type AnySpace } from '../src/engine/space/registry';
-import { createTrainSetup, type TrainSetup } from '../src/engine/evaluator/train-setup';
+import { createTrainSetup, type GenotypeOf, type TrainSetup } from '../src/engine/evaluator/train-setup';
+import type { SkeletonOf, SpaceId } from '../src/engine/space/table';
 import type { SearchSpace } from '../src/engine/space/types';
 import { createStrategy, parseStrategyOptions, prerankOf } from '../src/engine/strategy/registry';
 import { createProxyScorer, trainProxyBatch, type ProxyBatch, type ProxyScorerHandle } from '../src/engine/evaluator/proxy-scorer';
@@ -58,7 +59,7 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
     return finish(db, { ...run, status: 'failed', error: message(e), updatedAt: Date.now() }, onEvent);
   }
   // Searches see train and validation only; the test split is reserved for final evaluation.
-  let setup: TrainSetup;
+  let setup: TrainSetup<GenotypeOf<AnySpace>, SkeletonOf<SpaceId>>;
   let lut: Awaited<ReturnType<typeof findLut>>;
   const predicted = (g: unknown): Record<string, number> => {
     if (!lut) return {};
@@ -74,7 +75,7 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
       latency: train.latency ? { now: () => performance.now() } : undefined,
       yieldNow,
       onEpoch: (c, e) => onEvent({ type: 'epoch', runId: run.id, id: c.id, epoch: e.epoch, epochs: train.epochs, trainLoss: e.trainLoss, validAcc: e.validAcc * 100 }),
-    }) as TrainSetup;
+    });
   } catch (e) {
     return finish(db, { ...run, status: 'failed', error: `Cannot build the ${space.name} skeleton for "${ds.name}": ${message(e)}`, updatedAt: Date.now() }, onEvent);
   }
@@ -83,7 +84,7 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
   // objective like the measured one. A table built for another space config may lack a piece of a genotype:
   // then that candidate simply has no prediction.
   try {
-    lut = await findLut(db, { fingerprintKey: fingerprintKey(await deviceFingerprint(backend)), spaceId: space.id, skeleton: setup.skeleton as object });
+    lut = await findLut(db, { fingerprintKey: fingerprintKey(await deviceFingerprint(backend)), spaceId: space.id, skeleton: setup.skeleton });
   } catch {
     lut = undefined; // no fingerprint or no readable table: candidates simply get no prediction
   }
@@ -100,7 +101,7 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
     const prerank = prerankOf(parseStrategyOptions(config.strategy.name, config.strategy.options));
     if (prerank) {
       proxyBatch = trainProxyBatch(ds, split, train, 64);
-      scorer = createProxyScorer({ proxy: prerank.proxy, spaceId: space.id, skeleton: setup.skeleton as never, seed: config.seed, batch: proxyBatch }) as ProxyScorerHandle<unknown>;
+      scorer = createProxyScorer({ proxy: prerank.proxy, spaceId: space.id, skeleton: setup.skeleton, seed: config.seed, batch: proxyBatch }) as ProxyScorerHandle<unknown>;
     }
     strategy = createStrategy(config.strategy.name, anySpace, config.strategy.options, config.seed, scorer?.score);
   } catch (e) {

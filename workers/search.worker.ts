@@ -14,7 +14,7 @@ import { ensureMnist10k } from './builtin-datasets';
 import { JobRunner } from './job';
 import { runSearchSession } from './search-session';
 import { validateRunConfig } from './run-config';
-import { checkSpaceConfig } from '../src/engine/space/describe';
+import { checkSpace } from '../src/shared/space-check';
 import { SPACE_VOCABULARY } from '../src/shared/space-vocab';
 
 let report: BackendReport | null = null;
@@ -72,7 +72,7 @@ const api: SearchWorkerApi = {
     return launch(run, onEvent);
   },
   spaceVocabulary: async () => SPACE_VOCABULARY,
-  checkSpace: async (json) => checkSpaceConfig(json),
+  checkSpace: async (json) => checkSpace(json),
   stop: () => jobs.stop(),
 };
 

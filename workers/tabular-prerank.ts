@@ -6,7 +6,7 @@
  */
 import { initBackendByName } from './backend';
 import { createProxyScorer, TINY_NB201_SKELETON, type ProxyScorerHandle } from '../src/engine/evaluator/proxy-scorer';
-import type { Nb201Genotype } from '../src/engine/space/nb201';
+import type { Nb201Genotype } from '../src/engine/space/nb201/space';
 import type { ZeroCostProxy } from '../src/engine/strategy/prerank';
 
 let ready: Promise<void> | null = null;

@@ -18,7 +18,7 @@ import { parseNb201Table, type Nb201Table } from '../src/engine/data/nb201-table
 import { TabularEvaluator } from '../src/engine/evaluator/tabular';
 import type { Evaluator } from '../src/engine/evaluator/types';
 import { runSearch, type RunLogEntry, type SearchBudget } from '../src/engine/search/loop';
-import { nb201FromString, nb201Space, type Nb201Genotype } from '../src/engine/space/nb201';
+import { nb201FromString, nb201Space, type Nb201Genotype } from '../src/engine/space/nb201/space';
 import { computeObjective, parseObjectiveSpec, type ObjectiveSpec } from '../src/engine/strategy/objective';
 import { createStrategy } from '../src/engine/strategy/registry';
 import type { Candidate } from '../src/engine/strategy/types';

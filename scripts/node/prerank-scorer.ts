@@ -11,13 +11,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createProxyScorer, TINY_NB201_SKELETON, trainProxyBatch, type ProxyScorerHandle } from '../../src/engine/evaluator/proxy-scorer';
 import type { RunConfig } from '../../src/shared/run-config';
 import { runSkeleton } from '../../src/engine/space/run-skeleton';
+import type { SpaceId } from '../../src/engine/space/table';
 import { parseStrategyOptions, prerankOf } from '../../src/engine/strategy/registry';
 import { loadBuiltinMnist, setNodeBackend } from './builtin';
 
 /** Real images per scoring batch (train mode). */
 const MAX_BATCH = 64;
-
-export type SpaceId = 'nb201' | 'darts' | 'mobile';
 
 /** null when the config asks for no warm start. */
 export async function createCliProxyScorer(repoRoot: string, cfg: RunConfig, spaceId: SpaceId, log: (line: string) => void): Promise<ProxyScorerHandle<unknown> | null> {
@@ -38,7 +37,7 @@ export async function createCliProxyScorer(repoRoot: string, cfg: RunConfig, spa
   log(`search: warm start: ${pr.proxy} on a pool of ${pr.pool}, top ${pr.keep} first; scored at the run's skeleton on ${n} training images (backend ${tf.getBackend()})`);
   let inner: ProxyScorerHandle<unknown>;
   try {
-    inner = createProxyScorer({ proxy: pr.proxy, spaceId, skeleton: skeleton as never, seed: cfg.seed, batch }) as unknown as ProxyScorerHandle<unknown>;
+    inner = createProxyScorer({ proxy: pr.proxy, spaceId, skeleton, seed: cfg.seed, batch }) as unknown as ProxyScorerHandle<unknown>;
   } catch (e) {
     batch.x.dispose();
     throw e;

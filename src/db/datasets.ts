@@ -155,7 +155,7 @@ export async function loadDataset(db: Db, id: string): Promise<ImageDataset> {
       if (!part) throw new Error(`Dataset "${meta.name}" is incomplete in storage: chunk ${chunk.index} lacks field "${name}"`);
       const Ctor = part.constructor as new (n: number) => FieldArray;
       fields[name] ??= new Ctor(meta.count);
-      fields[name].set(part as never, start);
+      fields[name].set(part, start);
     }
   }
   return {

@@ -3,7 +3,8 @@
  * with the last validation report. Reads check the record version; a record this code does not understand is
  * skipped in lists and reported when asked for by id.
  */
-import { LUT_RECORD_VERSION, type LutRecord, type LutSummary, type PredictorReport, type ProfileSpaceId } from '../protocol/profile-api';
+import { LUT_RECORD_VERSION, type LutRecord, type LutSummary, type PredictorReport } from '../protocol/profile-api';
+import type { SpaceId } from '../engine/space/table';
 import { describeStorageError, type Db } from './schema';
 
 export { LUT_RECORD_VERSION } from '../protocol/profile-api';
@@ -19,7 +20,7 @@ export function lutSummary(r: LutRecord): LutSummary {
   const entries = Object.values(r.entries);
   return {
     id: r.id,
-    spaceId: r.spaceId as ProfileSpaceId,
+    spaceId: r.spaceId as SpaceId,
     skeleton: r.skeleton,
     backend: r.fingerprint.backend,
     fingerprint: r.fingerprint,
@@ -94,7 +95,7 @@ function canonical(x: unknown): string {
  */
 export async function findLut(
   db: Db,
-  q: { readonly fingerprintKey: string; readonly spaceId: ProfileSpaceId; readonly skeleton: object; readonly batchSize?: number },
+  q: { readonly fingerprintKey: string; readonly spaceId: SpaceId; readonly skeleton: object; readonly batchSize?: number },
 ): Promise<LutRecord | undefined> {
   const want = canonical(q.skeleton);
   const all = await db.getAllFromIndex('luts', 'byCreated');

@@ -9,9 +9,7 @@ import type { OneShotGenotypePoint as OneShotGenotypePointOf, OneShotHistory as 
 import type { TensorData } from '../engine/supernet/state';
 import type { OneShotConfig } from '../engine/search/oneshot-config';
 import type { RunStatus, StopCause } from '../shared/status';
-import type { DartsGenotype } from '../engine/space/darts-genotype';
-import type { MobileGenotype } from '../engine/space/mobile';
-import type { Nb201Genotype } from '../engine/space/nb201';
+import type { GenotypeOf, SpaceId } from '../engine/space/table';
 import type { BackendName, BackendReport } from './backend';
 
 export type { OneShotEvent, RankedSubnet, RankingCheckResult, RankingCheckSubnet } from '../shared/oneshot-events';
@@ -22,7 +20,7 @@ export const ONESHOT_CONFIG_VERSION: OneShotConfig['version'] = 2;
 export const ONESHOT_RUN_VERSION = 2;
 export const ONESHOT_CHECKPOINT_VERSION = 1;
 
-export type { OneShotConfig, OneShotMethod, OneShotSpace } from '../engine/search/oneshot-config';
+export type { OneShotConfig, OneShotMethod } from '../engine/search/oneshot-config';
 
 /** Defaults that config version 2 added, used to migrate version-1 records. */
 export const ONESHOT_V2_DEFAULTS = { layers: 5, mobile: { stages: 3, widths: [8, 16], depths: [1, 2] } } as const;
@@ -42,7 +40,7 @@ export function migrateOneShotConfig(value: unknown): unknown {
 }
 
 /** A genotype of any one-shot space (NB201 cell, DARTS cells, mobile macro network). */
-export type OneShotGenotype = Nb201Genotype | DartsGenotype | MobileGenotype;
+export type OneShotGenotype = GenotypeOf<SpaceId>;
 
 /** A run's status: 'created' (never started) or a status of the shared vocabulary (src/shared/status.ts). */
 export type OneShotStatus = RunStatus;

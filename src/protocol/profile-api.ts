@@ -5,25 +5,24 @@
  * networks, and the same model measured on every backend of the device side by side.
  */
 import type { BackendComparison, BackendComparisonRow, ComparisonModel, DeviceFingerprint, FitSample, LatencyLut, LutEntry, LutMeasureSettings, OverheadFit, PredictorReport, ReportPoint, WorstCase } from '../engine/profiler';
-import type { DartsSkeleton, MobileSkeleton, Nb201Skeleton } from '../engine/space/skeleton';
+import type { SkeletonOf, SpaceId } from '../engine/space/table';
+import { SPACE_KINDS } from '../shared/space-vocab';
 import type { BackendName } from './backend';
 
 export type { BackendComparison, BackendComparisonRow, ComparisonModel, DeviceFingerprint, FitSample, LatencyLut, LutEntry, LutMeasureSettings, OverheadFit, PredictorReport, ReportPoint, WorstCase };
 
 export const LUT_RECORD_VERSION = 1;
 
-export type ProfileSpaceId = 'nb201' | 'darts' | 'mobile';
-export const PROFILE_SPACES: readonly ProfileSpaceId[] = ['nb201', 'darts', 'mobile'];
+/** The spaces a latency table can be built for: every built-in space. */
+export const PROFILE_SPACES: readonly SpaceId[] = SPACE_KINDS;
 
-export type ProfileSkeleton =
-  | Partial<Nb201Skeleton>
-  | Partial<DartsSkeleton>
-  | Partial<MobileSkeleton>;
+/** Some settings of a skeleton of any built-in space. */
+export type ProfileSkeleton = { [S in SpaceId]: Partial<SkeletonOf<S>> }[SpaceId];
 
 /** What to build a LUT for. */
 export interface LutSpec {
-  readonly spaceId: ProfileSpaceId;
-  /** Missing fields take the space's defaults (space/skeleton.ts). */
+  readonly spaceId: SpaceId;
+  /** Missing fields take the space's defaults (space/<id>/skeleton.ts; shared/skeleton-rules.ts SKELETON_DEFAULTS). */
   readonly skeleton: ProfileSkeleton;
   readonly backend: BackendName;
   /** Default 1. */
@@ -48,7 +47,7 @@ export interface LutRecord extends LatencyLut {
 /** What the UI lists: a LUT without its entries. */
 export interface LutSummary {
   readonly id: string;
-  readonly spaceId: ProfileSpaceId;
+  readonly spaceId: SpaceId;
   readonly skeleton: LatencyLut['skeleton'];
   readonly backend: string;
   readonly fingerprint: DeviceFingerprint;
@@ -66,7 +65,7 @@ export interface LutSummary {
 
 /** The model compareBackends measures: a genotype (text form; empty = a seeded sample of the space). */
 export interface ModelSpec {
-  readonly spaceId: ProfileSpaceId;
+  readonly spaceId: SpaceId;
   readonly skeleton: ProfileSkeleton;
   /** Genotype text (NB201 arch string, DARTS Genotype(...) text, mobile stage string) or plain JSON; '' = sample. */
   readonly genotype?: string | object;

@@ -6,9 +6,9 @@ import type { BackendName } from './backend';
 import type { SearchCheckpoint } from '../engine/search/checkpoint';
 
 export type { ObjectiveSpec, Penalty, Constraint } from '../shared/objective';
-export type { Nb201Genotype } from '../engine/space/nb201';
-export type { DartsGenotype } from '../engine/space/darts-genotype';
-export type { MobileGenotype } from '../engine/space/mobile';
+export type { Nb201Genotype } from '../engine/space/nb201/space';
+export type { DartsGenotype } from '../engine/space/darts/genotype';
+export type { MobileGenotype } from '../engine/space/mobile/space';
 export type { PrerankOptions } from '../shared/strategy-options';
 export type { ZeroCostProxy } from '../shared/strategies';
 export type { TrainEvaluatorConfig, TabularEvaluatorConfig, EvaluatorConfig } from '../shared/run-config';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseRunConfig, RunConfigError } from '../../src/shared/run-config';
-import { mobileFromString } from '../../src/engine/space/mobile';
+import { mobileFromString } from '../../src/engine/space/mobile/space';
 import { parseSpaceConfig } from '../../src/shared/space-config';
 
 const root = path.resolve(import.meta.dirname, '../..');

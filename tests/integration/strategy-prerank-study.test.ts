@@ -7,7 +7,7 @@ import { parseNb201Table, type Nb201Table } from '../../src/engine/data/nb201-ta
 import { TabularEvaluator } from '../../src/engine/evaluator/tabular';
 import { createProxyScorer, TINY_NB201_SKELETON } from '../../src/engine/evaluator/proxy-scorer';
 import { runSearchSync, type RunLogEntry } from '../../src/engine/search/loop';
-import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
+import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201/space';
 import { createStrategy } from '../../src/engine/strategy/registry';
 import { median } from '../../src/engine/util/stats';
 

@@ -25,9 +25,9 @@ import {
 import { aggregateCurves, bestPerStrategy, makeGrid, meanStd, stepValueAt, summarize, yRange } from '../../src/app/tabular/curves';
 import type { LabRunResult } from '../../src/protocol/tabular-api';
 import { NB201_OPS } from '../../src/shared/space-vocab';
-import { DARTS_GENOTYPE_OPS, DARTS_V2 } from '../../src/engine/space/darts-genotype';
-import { nb201LiveEdges } from '../../src/engine/space/nb201-canonical';
-import { NB201_SIZE, nb201FromIndex } from '../../src/engine/space/nb201-index';
+import { DARTS_GENOTYPE_OPS, DARTS_V2 } from '../../src/engine/space/darts/genotype';
+import { nb201LiveEdges } from '../../src/engine/space/nb201/canonical';
+import { NB201_SIZE, nb201FromIndex } from '../../src/engine/space/nb201/arch-index';
 
 describe('NB201 cell diagram', () => {
   it('draws the shared op list, and marks dead exactly the edges the engine prunes (all 15,625 cells)', () => {

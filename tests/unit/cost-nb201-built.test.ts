@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildNb201Network } from '../../src/engine/space/nb201/network';
 import { nb201Cost } from '../../src/engine/model/cost';
 import { nb201FromString, nb201Space } from '../../src/engine/space';
-import { DEFAULT_NB201_SKELETON } from '../../src/engine/space/skeleton';
+import { SKELETON_DEFAULTS } from '../../src/shared/skeleton-rules';
 import { createRng } from '../../src/engine/util/rng';
 import { useBackend } from '../helpers/tf-node';
 
@@ -19,8 +19,8 @@ const size = (vs: readonly { size: number }[]) => vs.reduce((n, v) => n + v.size
 describe('NB201 cost vs the built network', () => {
   it('params and BN buffers match for random cells (small skeleton) and the all-conv3x3 benchmark network', () => {
     const rng = createRng(77);
-    const cases = Array.from({ length: 12 }, () => nb201Space.sample(rng)).map((g) => ({ g, sk: { ...DEFAULT_NB201_SKELETON, channels: 4, cellsPerStage: 2 } }));
-    cases.push({ g: nb201FromString('|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|'), sk: DEFAULT_NB201_SKELETON });
+    const cases = Array.from({ length: 12 }, () => nb201Space.sample(rng)).map((g) => ({ g, sk: { ...SKELETON_DEFAULTS.nb201, channels: 4, cellsPerStage: 2 } }));
+    cases.push({ g: nb201FromString('|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|'), sk: SKELETON_DEFAULTS.nb201 });
     for (const { g, sk } of cases) {
       const netw = buildNb201Network(g, sk, createRng(1));
       try {

@@ -18,7 +18,7 @@ import { crossEntropy } from '../../src/engine/supernet/loss';
 import { gatherBatch } from '../../src/engine/supernet/batches';
 import type { Supernet } from '../../src/engine/supernet/types';
 import { firstOrderArchGrad, secondOrderArchGrad, valueAndGrads, type BilevelProblem } from '../../src/engine/oneshot/darts-architect';
-import type { Nb201Genotype, Nb201Op } from '../../src/engine/space/nb201';
+import type { Nb201Genotype, Nb201Op } from '../../src/engine/space/nb201/space';
 import { createRng } from '../../src/engine/util/rng';
 
 let tf: typeof tfType;

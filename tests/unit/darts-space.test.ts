@@ -11,7 +11,7 @@ import { buildDartsSupernet } from '../../src/engine/supernet/darts-supernet';
 import type { OneShotEvent } from '../../src/engine/supernet/events';
 import { DartsSearch } from '../../src/engine/oneshot/darts';
 import { createPcDartsSearch } from '../../src/engine/oneshot/pc-darts';
-import { dartsSpace, dartsFromString, type DartsGenotype } from '../../src/engine/space/darts';
+import { dartsSpace, dartsFromString, type DartsGenotype } from '../../src/engine/space/darts/space';
 import { createRng } from '../../src/engine/util/rng';
 
 let train: TensorSplit;

@@ -15,7 +15,7 @@ import { checkpointFromJson, checkpointToJson } from '../../src/engine/supernet/
 import type { OneShotEvent } from '../../src/engine/supernet/events';
 import { DartsSearch, type DartsOptionsInput, type StepReport } from '../../src/engine/oneshot/darts';
 import { createPcDartsSearch } from '../../src/engine/oneshot/pc-darts';
-import type { Nb201Genotype } from '../../src/engine/space/nb201';
+import type { Nb201Genotype } from '../../src/engine/space/nb201/space';
 import { createRng } from '../../src/engine/util/rng';
 
 let tf: typeof tfType;

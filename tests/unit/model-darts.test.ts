@@ -1,6 +1,6 @@
 /**
  * The DARTS network builder (Liu et al., ICLR 2019; quark0/darts model.py NetworkCIFAR, no auxiliary head)
- * against the cost counter (model/cost-darts.ts, which follows space/skeleton.ts): exact params and BN buffers for
+ * against the cost counter (model/cost-darts.ts, which follows space/darts/skeleton.ts): exact params and BN buffers for
  * random genotypes, output shapes, one SGD step per genotype on the CPU backend, the published DARTS_V2 size,
  * seeded drop-path, and a flat tensor count across build/train/dispose cycles.
  */

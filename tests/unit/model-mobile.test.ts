@@ -1,6 +1,6 @@
 /**
  * The mobile macro-space builder (MnasNet-style, Tan et al., CVPR 2019; blocks of MobileNetV1/V2 and SE) against
- * the cost counter (model/cost-mobile.ts, which follows space/skeleton.ts): exact params and BN buffers for random
+ * the cost counter (model/cost-mobile.ts, which follows space/mobile/skeleton.ts): exact params and BN buffers for random
  * genotypes at several skeletons, output shapes, one SGD step per genotype on the CPU backend, SE and residual
  * wiring, and a flat tensor count across build/train/dispose cycles.
  */

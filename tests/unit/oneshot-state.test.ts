@@ -15,7 +15,7 @@ import { DartsSearch } from '../../src/engine/oneshot/darts';
 import { validateOneShotConfig } from '../../src/engine/search/oneshot-config';
 import { runOneShotSearch, type OneShotRunHost, type OneShotSavePoint } from '../../src/engine/search/oneshot-run';
 import { SposSearch } from '../../src/engine/oneshot/spos';
-import { createNb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
+import { createNb201Space, type Nb201Genotype } from '../../src/engine/space/nb201/space';
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
 import { CheckpointError, type OneShotCheckpoint } from '../../src/engine/supernet/state';
 import { StrategyStatusError } from '../../src/engine/strategy/status';

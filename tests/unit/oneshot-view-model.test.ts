@@ -5,7 +5,7 @@ import {
   alphaGroups, alphaLines, collapseSeries, edgeWeights, epochLossSeries, genotypeExport, graphEdgeId, heatColor, lossSeries, methodUnavailable, opShare,
   parseIntList, tauVerdict,
 } from '../../src/app/oneshot/view-model';
-import { unsupportedReason } from '../../src/engine/search/oneshot-config';
+import { oneShotMethodUnavailable } from '../../src/shared/oneshot-methods';
 import { readOneShotRun } from '../../src/db/oneshot';
 import { validateOneShotConfig } from '../../workers/oneshot-session';
 import { migrateOneShotConfig, migrateOneShotRun, ONESHOT_CONFIG_VERSION, type OneShotAlphaSnapshot, type OneShotConfig, type OneShotHistory, type OneShotRunRecord } from '../../src/protocol/oneshot-api';
@@ -135,10 +135,14 @@ describe('one-shot config version 2: spaces, methods, migration', () => {
     expect(() => validateOneShotConfig({ ...mobile, method: 'pc-darts' })).toThrow(/PC-DARTS needs a cell space/);
     expect(() => validateOneShotConfig({ ...mobile, mobile: { stages: 3, widths: [], depths: [1] } })).toThrow(/mobile\.widths: mobile\.widths must not be empty/);
     expect(() => validateOneShotConfig({ ...mobile, space: 'nasnet' })).toThrow(/space must be "nb201", "darts" or "mobile"/);
-    // The UI's rule agrees with the engine's, for every pair.
+    // One rule (shared): the UI shows it and the engine's validation rejects exactly those pairs, with its words.
     for (const space of ['nb201', 'darts', 'mobile'] as const) {
       for (const method of ['darts', 'pc-darts', 'spos'] as const) {
-        expect(methodUnavailable(space, method)).toBe(unsupportedReason(space, method));
+        const why = oneShotMethodUnavailable(space, method);
+        expect(methodUnavailable(space, method)).toBe(why);
+        const config = { ...DEFAULT_ONESHOT_CONFIG_FOR_TEST, space, method };
+        if (why) expect(() => validateOneShotConfig(config)).toThrow(why);
+        else expect(validateOneShotConfig(config)).toEqual(config);
       }
     }
   });

@@ -23,7 +23,9 @@ import { useBackend } from '../helpers/tf-node';
 import { spaceFromConfig } from '../../src/engine/space/registry';
 import { buildNetwork } from '../../src/engine/model/build';
 import { dartsCostGraph, mobileCostGraph, nb201CostGraph, summarize, type CostGraph } from '../../src/engine/model/cost';
-import { dartsSkeleton, mobileSkeleton, nb201Skeleton } from '../../src/engine/space/skeleton';
+import { dartsSkeleton } from '../../src/engine/space/darts/skeleton';
+import { mobileSkeleton } from '../../src/engine/space/mobile/skeleton';
+import { nb201Skeleton } from '../../src/engine/space/nb201/skeleton';
 import { createRng } from '../../src/engine/util/rng';
 
 let tf: typeof tfType;

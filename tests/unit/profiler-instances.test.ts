@@ -9,8 +9,10 @@ import { useBackend } from '../helpers/tf-node';
 import { spaceEntry } from '../../src/engine/space/table';
 import { buildOpInstance, genotypeInstances, instanceKey, opInstances, type OpInstance } from '../../src/engine/profiler/instances';
 import { profilerSpace, sampleDistinct } from '../../src/engine/profiler/space';
-import { DARTS_V2 } from '../../src/engine/space/darts-genotype';
-import { dartsSkeleton, mobileSkeleton, nb201Skeleton } from '../../src/engine/space/skeleton';
+import { DARTS_V2 } from '../../src/engine/space/darts/genotype';
+import { dartsSkeleton } from '../../src/engine/space/darts/skeleton';
+import { mobileSkeleton } from '../../src/engine/space/mobile/skeleton';
+import { nb201Skeleton } from '../../src/engine/space/nb201/skeleton';
 import { createRng } from '../../src/engine/util/rng';
 
 let tf: Awaited<ReturnType<typeof useBackend>>;

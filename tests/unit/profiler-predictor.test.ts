@@ -7,8 +7,8 @@ import '../helpers/tf-node';
 import { genotypeInstances, opInstances, type OpInstance } from '../../src/engine/profiler/instances';
 import { fitOverhead, lutSum, predictLatency, type LatencyLut, type LutEntry } from '../../src/engine/profiler/lut';
 import { profilerSpace } from '../../src/engine/profiler/space';
-import { nb201Skeleton } from '../../src/engine/space/skeleton';
-import { nb201FromString } from '../../src/engine/space/nb201';
+import { nb201Skeleton } from '../../src/engine/space/nb201/skeleton';
+import { nb201FromString } from '../../src/engine/space/nb201/space';
 import { createRng } from '../../src/engine/util/rng';
 
 const entry = (ms: number): LutEntry => ({ ms, p10Ms: ms, p90Ms: ms, cv: 0, noisy: false, runs: 1, firstRunMs: ms, inner: 1, measured: ms > 0 });

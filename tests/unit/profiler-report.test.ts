@@ -7,7 +7,7 @@ import '../helpers/tf-node';
 import { COMPARISON_CSV_COLUMNS, comparisonCsv, unavailableRow, type BackendComparison } from '../../src/engine/profiler/compare';
 import { describeFingerprint, fingerprintDiff, fingerprintKey, type DeviceFingerprint } from '../../src/engine/profiler/fingerprint';
 import { predictorReport, relativeError } from '../../src/engine/profiler/report';
-import { nb201Skeleton } from '../../src/engine/space/skeleton';
+import { nb201Skeleton } from '../../src/engine/space/nb201/skeleton';
 
 describe('predictorReport', () => {
   // errors: +4%, -5%, +8%, +20%, -30%

@@ -11,7 +11,7 @@ import { opInstances } from '../../src/engine/profiler/instances';
 import { buildLatencyLut, lutIdOf, predictLatency, type LatencyLut, type LutProgress } from '../../src/engine/profiler/lut';
 import { validateLut } from '../../src/engine/profiler/report';
 import { profilerSpace, sampleDistinct } from '../../src/engine/profiler/space';
-import { nb201Skeleton } from '../../src/engine/space/skeleton';
+import { nb201Skeleton } from '../../src/engine/space/nb201/skeleton';
 import { createRng } from '../../src/engine/util/rng';
 
 let tf: Awaited<ReturnType<typeof useBackend>>;

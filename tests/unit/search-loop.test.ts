@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runSearch, runSearchSync, SearchSetupError, type LoggedCandidate, type SearchCheckpoint, type SearchEvent } from '../../src/engine/search/loop';
 import { createStrategy, STRATEGY_NAMES } from '../../src/engine/strategy/registry';
-import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
+import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201/space';
 import type { Candidate } from '../../src/engine/strategy/types';
 import type { AbortSignalLike, Evaluator } from '../../src/engine/evaluator/types';
 import { AbortedError } from '../../src/engine/util/abort';

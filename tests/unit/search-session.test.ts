@@ -21,7 +21,7 @@ import { opInstances } from '../../src/engine/profiler/instances';
 import { predictLatency } from '../../src/engine/profiler/lut';
 import { runSkeleton } from '../../src/engine/space/run-skeleton';
 import { spaceFromConfig } from '../../src/engine/space/registry';
-import type { DartsGenotype } from '../../src/engine/space/darts-genotype';
+import type { DartsGenotype } from '../../src/engine/space/darts/genotype';
 import { CHECKPOINT_VERSION } from '../../src/engine/search/checkpoint';
 
 beforeAll(async () => {

@@ -13,9 +13,11 @@ import { DARTS_OP_FACTORIES } from '../../src/engine/ops/darts-ops';
 import { MOBILE_BLOCK_FACTORIES } from '../../src/engine/ops/mobile-ops';
 import { spaceFromConfig, type AnySpace } from '../../src/engine/space/registry';
 import { parseSpaceConfig } from '../../src/shared/space-config';
-import { checkSpaceConfig } from '../../src/engine/space/describe';
+import { checkSpace } from '../../src/shared/space-check';
 import { spaceEntry } from '../../src/engine/space/table';
-import { dartsSkeleton, mobileSkeleton, nb201Skeleton } from '../../src/engine/space/skeleton';
+import { dartsSkeleton } from '../../src/engine/space/darts/skeleton';
+import { mobileSkeleton } from '../../src/engine/space/mobile/skeleton';
+import { nb201Skeleton } from '../../src/engine/space/nb201/skeleton';
 import { createRng } from '../../src/engine/util/rng';
 
 let tf: typeof tfType;
@@ -62,7 +64,7 @@ describe('space vocabulary = what the builder can emit', () => {
   it("every DARTS op builds ('none' is for the supernet only and never in a genotype)", () => {
     for (const op of SPACE_VOCABULARY.darts.ops) {
       if (op === 'none') {
-        expect(checkSpaceConfig({ space: 'darts', ops: ['none'] }).ok).toBe(false);
+        expect(checkSpace({ space: 'darts', ops: ['none'] }).ok).toBe(false);
         continue;
       }
       buildsAndRuns(spaceFromConfig({ space: 'darts', ops: [op] }));
@@ -101,16 +103,16 @@ describe('normalised space configs', () => {
     expect(parseSpaceConfig({ space: 'mobile', blocks: ['ds'] })).toMatchObject({ blocks: ['ds'], expansions: [] });
   });
 
-  it('checkSpaceConfig gives the size or every issue with its path', () => {
-    expect(checkSpaceConfig({ space: 'nb201' })).toMatchObject({ ok: true, size: '15625', choices: 6, issues: [] });
-    expect(checkSpaceConfig({ space: 'mobile', blocks: ['ds'], widths: [16, 24] })).toMatchObject({ ok: true, size: String((1 * 2 * 2 * 2 * 3) ** 6) });
-    const bad = checkSpaceConfig({ space: 'mobile', widths: [16, 'x'], depths: [], blocks: ['mb'], expansions: [] });
+  it('checkSpace gives the size or every issue with its path', () => {
+    expect(checkSpace({ space: 'nb201' })).toMatchObject({ ok: true, size: '15625', choices: 6, issues: [] });
+    expect(checkSpace({ space: 'mobile', blocks: ['ds'], widths: [16, 24] })).toMatchObject({ ok: true, size: String((1 * 2 * 2 * 2 * 3) ** 6) });
+    const bad = checkSpace({ space: 'mobile', widths: [16, 'x'], depths: [], blocks: ['mb'], expansions: [] });
     expect(bad.ok).toBe(false);
     expect(bad.issues).toEqual(expect.arrayContaining([
       { path: 'widths[1]', message: 'width must be a number, got "x"' },
       { path: 'depths', message: 'must list at least one depth' },
     ]));
-    expect(checkSpaceConfig({ space: 'mobile', blocks: ['mb'], expansions: [] }).issues).toEqual([{ path: 'expansions', message: "must list at least one expansion ratio (blocks allows 'mb')" }]);
-    expect(checkSpaceConfig('{"space": "nb201",').issues[0].path).toBe('(config)');
+    expect(checkSpace({ space: 'mobile', blocks: ['mb'], expansions: [] }).issues).toEqual([{ path: 'expansions', message: "must list at least one expansion ratio (blocks allows 'mb')" }]);
+    expect(checkSpace('{"space": "nb201",').issues[0].path).toBe('(config)');
   });
 });

@@ -13,8 +13,8 @@ import { buildDartsSupernet } from '../../src/engine/supernet/darts-supernet';
 import { recalibrateBatchNorm } from '../../src/engine/supernet/bn-recalibrate';
 import { batchNorm } from '../../src/engine/ops/layers';
 import { SposSearch } from '../../src/engine/oneshot/spos';
-import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
-import { dartsSpace } from '../../src/engine/space/darts';
+import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201/space';
+import { dartsSpace } from '../../src/engine/space/darts/space';
 import { createRng } from '../../src/engine/util/rng';
 
 let tf: typeof tfType;

@@ -12,8 +12,9 @@ import { disposeSplit, type TensorSplit } from '../../src/engine/evaluator/tenso
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
 import { checkpointFromJson, checkpointToJson } from '../../src/engine/supernet/state';
 import type { OneShotEvent } from '../../src/engine/supernet/events';
-import { nb201MFlops, SposSearch, type SposOptions } from '../../src/engine/oneshot/spos';
-import { createNb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
+import { SposSearch, type SposOptions } from '../../src/engine/oneshot/spos';
+import { costOf } from '../../src/engine/model/cost';
+import { createNb201Space, type Nb201Genotype } from '../../src/engine/space/nb201/space';
 import { createRng } from '../../src/engine/util/rng';
 import { expectCheckpointResumes } from '../helpers/spos-resume';
 
@@ -28,12 +29,14 @@ beforeAll(async () => {
 afterAll(() => { disposeSplit(train); disposeSplit(valid); });
 
 const skeleton = { inputShape: [8, 8, 1] as const, numClasses: 2, channels: 2, cellsPerStage: 1 };
+/** MFLOPs from the space's own cost counter (the descriptor's, as the one-shot runner uses). */
+const mflops = (g: Nb201Genotype): number => costOf({ space: 'nb201', genotype: g, skeleton }).flops / 1e6;
 const space = createNb201Space({ ops: ['none', 'skip_connect', 'nor_conv_3x3', 'avg_pool_3x3'] });
 const options: Partial<SposOptions> = { epochs: 2, batchSize: 8, learningRate: 0.1, subnets: 5, topK: 2, calibrationBatches: 2, calibrationBatchSize: 8, evalBatchSize: 16 };
 
 function make(seed: number, o: Partial<SposOptions> = options) {
   const net = buildNb201Supernet({ skeleton, ops: space.ops }, createRng(seed));
-  return new SposSearch<Nb201Genotype>(net, space, { train, valid }, o, nb201MFlops(skeleton));
+  return new SposSearch<Nb201Genotype>(net, space, { train, valid }, o, mflops);
 }
 
 describe('SPOS search', () => {
@@ -60,7 +63,7 @@ describe('SPOS search', () => {
     for (const r of res.ranked) {
       expect(r.accuracy).toBeGreaterThanOrEqual(0);
       expect(r.accuracy).toBeLessThanOrEqual(100);
-      expect(r.mflops).toBeCloseTo(nb201MFlops(skeleton)(r.genotype), 12);
+      expect(r.mflops).toBeCloseTo(mflops(r.genotype), 12);
       expect(r.objective).toBeCloseTo(r.accuracy - 0.5 * r.mflops, 12);
     }
     for (let i = 1; i < res.ranked.length; i++) expect(res.ranked[i - 1].objective).toBeGreaterThanOrEqual(res.ranked[i].objective);

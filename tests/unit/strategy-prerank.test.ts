@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createStrategy, parseStrategyOptions, StrategyConfigError, STRATEGY_NAMES } from '../../src/engine/strategy/registry';
 import { rankPool, type PoolEntry } from '../../src/engine/strategy/prerank';
 import { runSearchSync } from '../../src/engine/search/loop';
-import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
+import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201/space';
 import type { Strategy, StrategyState } from '../../src/engine/strategy/types';
 import { drive } from '../helpers/strategy-toy';
 

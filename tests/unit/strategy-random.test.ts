@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RandomSearch } from '../../src/engine/strategy/random';
-import { nb201Space } from '../../src/engine/space/nb201';
+import { nb201Space } from '../../src/engine/space/nb201/space';
 import { countTarget, drive, toySpace } from '../helpers/strategy-toy';
 import { mean } from '../../src/engine/util/stats';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createStrategy, parseStrategyOptions, StrategyConfigError, STRATEGY_NAMES } from '../../src/engine/strategy/registry';
-import { nb201Space } from '../../src/engine/space/nb201';
+import { nb201Space } from '../../src/engine/space/nb201/space';
 
 describe('createStrategy', () => {
   it.each(STRATEGY_NAMES.map((n) => [n]))('builds %s with defaults', (name) => {

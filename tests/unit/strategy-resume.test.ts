@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createStrategy, STRATEGY_NAMES } from '../../src/engine/strategy/registry';
-import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
+import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201/space';
 import type { Strategy, StrategyState } from '../../src/engine/strategy/types';
 import { countTarget, drive, toySpace, type ToyGenotype } from '../helpers/strategy-toy';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createStrategy, STRATEGY_NAMES } from '../../src/engine/strategy/registry';
 import { StrategyStateError, StrategyStatusError } from '../../src/engine/strategy/base';
 import { runSearch, runSearchSync, SearchSetupError, type SearchCheckpoint } from '../../src/engine/search/loop';
-import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
+import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201/space';
 import type { Candidate, Strategy, StrategyState } from '../../src/engine/strategy/types';
 import type { Evaluator, SyncEvaluator } from '../../src/engine/evaluator/types';
 import { countTarget, drive, toyEvaluator, toySpace, type ToyGenotype } from '../helpers/strategy-toy';

@@ -4,9 +4,9 @@ import {
   dartsEdgeCount, dartsEdgeIndex, deriveDartsGenotype, deriveNb201Genotype, normalizeDartsBetas, softmaxRows,
 } from '../../src/engine/supernet/derive';
 import { rankingSignature, earlyStopCheck, NO_ANTI_COLLAPSE, normalCellSkips } from '../../src/engine/supernet/anti-collapse';
-import { NB201_OPS } from '../../src/engine/space/nb201';
+import { NB201_OPS } from '../../src/engine/space/nb201/space';
 import { DARTS_OPS } from '../../src/shared/space-vocab';
-import { dartsSpace } from '../../src/engine/space/darts';
+import { dartsSpace } from '../../src/engine/space/darts/space';
 
 const oneHotRow = (n: number, k: number, hi = 0.6): number[] => Array.from({ length: n }, (_, i) => (i === k ? hi : (1 - hi) / (n - 1)));
 

@@ -13,10 +13,11 @@ import { quadrantSplits } from '../helpers/synthetic';
 import { disposeSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
 import { buildMobileNetwork } from '../../src/engine/space/mobile/network';
 import type { Network } from '../../src/engine/model/network';
-import type { MobileGenotype } from '../../src/engine/space/mobile';
+import type { MobileGenotype } from '../../src/engine/space/mobile/space';
 import { buildMobileSupernet } from '../../src/engine/supernet/mobile-supernet';
 import { valueAndSparseGrads } from '../../src/engine/oneshot/darts-architect';
-import { mobileMFlops, SposSearch, type SposOptions } from '../../src/engine/oneshot/spos';
+import { SposSearch, type SposOptions } from '../../src/engine/oneshot/spos';
+import { costOf } from '../../src/engine/model/cost';
 import { createRng } from '../../src/engine/util/rng';
 import { expectCheckpointResumes } from '../helpers/spos-resume';
 
@@ -31,6 +32,8 @@ beforeAll(async () => {
 afterAll(() => { disposeSplit(train); disposeSplit(valid); });
 
 const skeleton = { inputShape: [8, 8, 1] as [number, number, number], numClasses: 2, stemChannels: 4, stemStride: 1 as const, headMultiplier: 2, seReduction: 2 };
+/** MFLOPs from the space's own cost counter (the descriptor's, as the one-shot runner uses). */
+const mflops = (g: MobileGenotype): number => costOf({ space: 'mobile', genotype: g, skeleton }).flops / 1e6;
 const spaceCfg = { stages: 2, strides: [2, 1] as (1 | 2)[], expansions: [3, 6], widths: [4, 8], depths: [1, 2] };
 const make = (seed: number) => buildMobileSupernet({ skeleton, space: spaceCfg }, createRng(seed));
 
@@ -117,7 +120,7 @@ describe('mobile supernet', () => {
   const options: Partial<SposOptions> = { epochs: 2, batchSize: 8, learningRate: 0.05, subnets: 4, topK: 2, calibrationBatches: 2, calibrationBatchSize: 8, evalBatchSize: 16 };
   const search = (seed: number, o: Partial<SposOptions> = options) => {
     const net = make(seed);
-    return new SposSearch<MobileGenotype>(net, net.searchSpace, { train, valid }, o, mobileMFlops(skeleton));
+    return new SposSearch<MobileGenotype>(net, net.searchSpace, { train, valid }, o, mflops);
   };
 
   it('SPOS trains on it (flat tensor count), ranks with the FLOP penalty, and a recalibrated subnet scores as its standalone copy', async () => {
@@ -131,7 +134,7 @@ describe('mobile supernet', () => {
     const res = await s.rank();
     expect(res.ranked).toHaveLength(4);
     for (const r of res.ranked) {
-      expect(r.mflops).toBeCloseTo(mobileMFlops(skeleton)(r.genotype), 12);
+      expect(r.mflops).toBeCloseTo(mflops(r.genotype), 12);
       expect(r.objective).toBeCloseTo(r.accuracy - 2 * r.mflops, 12);
     }
     for (let i = 1; i < 4; i++) expect(res.ranked[i - 1].objective).toBeGreaterThanOrEqual(res.ranked[i].objective);

@@ -13,8 +13,8 @@ import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
 import { buildDartsSupernet } from '../../src/engine/supernet/darts-supernet';
 import { crossEntropy } from '../../src/engine/supernet/loss';
 import { valueAndSparseGrads } from '../../src/engine/oneshot/darts-architect';
-import { nb201Space, nb201FromString } from '../../src/engine/space/nb201';
-import { dartsSpace, DARTS_V2 } from '../../src/engine/space/darts';
+import { nb201Space, nb201FromString } from '../../src/engine/space/nb201/space';
+import { dartsSpace, DARTS_V2 } from '../../src/engine/space/darts/space';
 import { createRng } from '../../src/engine/util/rng';
 
 let tf: typeof tfType;

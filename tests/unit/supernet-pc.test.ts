@@ -12,7 +12,7 @@ import { install } from '../../src/engine/accel';
 import { channelShuffle, channelShufflePermutation, partialChannelEdge } from '../../src/engine/supernet/partial-channel';
 import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
 import { buildDartsSupernet } from '../../src/engine/supernet/darts-supernet';
-import { NB201_EDGES } from '../../src/engine/space/nb201';
+import { NB201_EDGES } from '../../src/engine/space/nb201/space';
 import { createRng } from '../../src/engine/util/rng';
 
 let tf: typeof tfType;

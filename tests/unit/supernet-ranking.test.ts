@@ -13,7 +13,7 @@ import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
 import { rankingCheckResult, spreadSample, supernetRankingCheck } from '../../src/engine/supernet/ranking-check';
 import { standaloneScorer } from '../../src/engine/supernet/standalone';
 import { SposSearch } from '../../src/engine/oneshot/spos';
-import { createNb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
+import { createNb201Space, type Nb201Genotype } from '../../src/engine/space/nb201/space';
 import { createRng } from '../../src/engine/util/rng';
 
 let train: TensorSplit;

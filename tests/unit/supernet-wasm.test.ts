@@ -13,7 +13,7 @@ import { buildNb201Supernet } from '../../src/engine/supernet/nb201-supernet';
 import { buildDartsSupernet } from '../../src/engine/supernet/darts-supernet';
 import { DartsSearch } from '../../src/engine/oneshot/darts';
 import { SposSearch } from '../../src/engine/oneshot/spos';
-import { createNb201Space } from '../../src/engine/space/nb201';
+import { createNb201Space } from '../../src/engine/space/nb201/space';
 import { createRng } from '../../src/engine/util/rng';
 
 async function losses(backend: 'cpu' | 'wasm'): Promise<number[]> {

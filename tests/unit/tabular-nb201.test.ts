@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseNb201Table, type Nb201Table } from '../../src/engine/data/nb201-table';
 import { TabularEvaluator } from '../../src/engine/evaluator/tabular';
-import { nb201Space } from '../../src/engine/space/nb201';
+import { nb201Space } from '../../src/engine/space/nb201/space';
 import { createStrategy } from '../../src/engine/strategy/registry';
 import { runSearch, runSearchSync } from '../../src/engine/search/loop';
 import { parseObjectiveSpec } from '../../src/engine/strategy/objective';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseNb201Table, TableParseError, type TableErrorCode } from '../../src/engine/data/nb201-table';
 import { TabularEvaluator, TabularLookupError } from '../../src/engine/evaluator/tabular';
-import { nb201FromString } from '../../src/engine/space/nb201';
+import { nb201FromString } from '../../src/engine/space/nb201/space';
 
 const A1 = '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|';
 const A2 = '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|';

@@ -3,7 +3,7 @@ import type * as tfType from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/tf-node';
 import { quadrantDataset } from '../helpers/synthetic';
 import { buildNb201Network } from '../../src/engine/space/nb201/network';
-import { nb201Space, nb201FromString, type Nb201Genotype } from '../../src/engine/space/nb201';
+import { nb201Space, nb201FromString, type Nb201Genotype } from '../../src/engine/space/nb201/space';
 import { channelStats, disposeSplit, toTensorSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
 import { TrainEvaluator } from '../../src/engine/evaluator/train-evaluator';
 import { DEFAULT_TRAIN_OPTIONS } from '../../src/engine/evaluator/train';

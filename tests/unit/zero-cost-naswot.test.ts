@@ -10,7 +10,7 @@ import { createProxyScorer, TINY_NB201_SKELETON } from '../../src/engine/evaluat
 import { buildNb201Network } from '../../src/engine/space/nb201/network';
 import { networkFrom } from '../../src/engine/model/network';
 import { tappedRelu } from '../../src/engine/ops/activation-tap';
-import { nb201Space } from '../../src/engine/space/nb201';
+import { nb201Space } from '../../src/engine/space/nb201/space';
 import { createRng } from '../../src/engine/util/rng';
 import { kendallTau, spearman } from '../../src/engine/util/stats';
 

@@ -5,7 +5,7 @@ import type { ImageDataset } from '../../src/engine/data/types';
 import { createProxyScorer, TINY_NB201_SKELETON, trainProxyBatch } from '../../src/engine/evaluator/proxy-scorer';
 import { proxySubsets } from '../../src/engine/evaluator/train-setup';
 import { randomImages } from '../../src/engine/evaluator/zero-cost';
-import { nb201Space } from '../../src/engine/space/nb201';
+import { nb201Space } from '../../src/engine/space/nb201/space';
 import { createRng } from '../../src/engine/util/rng';
 import { ZERO_COST_PROXIES } from '../../src/engine/strategy/prerank';
 

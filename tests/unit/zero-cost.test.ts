@@ -7,7 +7,7 @@ import { parseNb201Table, type Nb201Table } from '../../src/engine/data/nb201-ta
 import { gradNorm, jacobCov, randomImages, randomLabels, symmetricEigenvalues, synflow } from '../../src/engine/evaluator/zero-cost';
 import { buildNb201Network } from '../../src/engine/space/nb201/network';
 import type { Network } from '../../src/engine/model/network';
-import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201';
+import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201/space';
 import { createRng } from '../../src/engine/util/rng';
 import { kendallTau, spearman } from '../../src/engine/util/stats';
 

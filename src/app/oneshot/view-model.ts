@@ -1,6 +1,7 @@
 /** Pure helpers of the One-shot tab (no DOM, no runes): chart series, heatmap colours, edge ids, exports. */
-import type { OneShotAlphaSnapshot, OneShotConfig, OneShotHistory, OneShotMethod, OneShotRunRecord, OneShotSpace } from '../../protocol/oneshot-api';
+import type { OneShotAlphaSnapshot, OneShotConfig, OneShotHistory, OneShotMethod, OneShotRunRecord } from '../../protocol/oneshot-api';
 import { ONESHOT_METHOD_LABELS, oneShotMethodUnavailable } from '../../shared/oneshot-methods';
+import type { SpaceKind } from '../../shared/space-config';
 
 /** Engine edge label ('cell:0->2') -> CellGraph NB201 edge id ('0-2'). */
 export function graphEdgeId(label: string): string {
@@ -105,17 +106,17 @@ export function methodLabel(m: OneShotConfig['method']): string {
 }
 
 /** The supernets the One-shot tab offers, with a label each. */
-export const ONESHOT_SPACES: readonly { readonly id: OneShotSpace; readonly label: string }[] = [
+export const ONESHOT_SPACES: readonly { readonly id: SpaceKind; readonly label: string }[] = [
   { id: 'nb201', label: 'NAS-Bench-201 cell (6 edges × 5 ops)' },
   { id: 'darts', label: 'DARTS cells (normal + reduction, 14 edges × 8 ops)' },
   { id: 'mobile', label: 'Mobile macro space (block, kernel, SE, width, depth per stage; SPOS only)' },
 ];
 
 /**
- * Why a method cannot search a space (null: it can): the shared rule (src/shared/oneshot-methods.ts), the same
- * as the engine's unsupportedReason (engine/search/oneshot-config.ts; a unit test keeps the two in step).
+ * Why a method cannot search a space (null: it can): the shared rule (src/shared/oneshot-methods.ts), which the
+ * engine's config validation also applies (engine/search/oneshot-config.ts).
  */
-export function methodUnavailable(space: OneShotSpace, method: OneShotMethod): string | null {
+export function methodUnavailable(space: SpaceKind, method: OneShotMethod): string | null {
   return oneShotMethodUnavailable(space, method);
 }
 

@@ -8,9 +8,10 @@ import { getContext, setContext } from 'svelte';
 import { listLuts, openDb } from '../../db';
 import type { BackendName } from '../../protocol/backend';
 import type {
-  BackendComparisonResult, BackendComparisonRow, LutSpec, LutSummary, ModelSpec, PredictorReport, ProfileEvent, ProfileSkeleton, ProfileSpaceId,
+  BackendComparisonResult, BackendComparisonRow, LutSpec, LutSummary, ModelSpec, PredictorReport, ProfileEvent, ProfileSkeleton,
 } from '../../protocol/profile-api';
 import { SKELETON_DEFAULTS } from '../../shared/skeleton-rules';
+import type { SpaceKind } from '../../shared/space-config';
 import { ProfileBridge } from './profile-bridge';
 import { isUserStop } from '../worker-client';
 
@@ -71,7 +72,7 @@ export class ProfilerStore {
   readonly bridge = new ProfileBridge();
 
   // LUT settings.
-  spaceId = $state<ProfileSpaceId>('nb201');
+  spaceId = $state<SpaceKind>('nb201');
   backend = $state<BackendName>('wasm');
   height = $state<number | null>(NB201.inputShape[0]);
   width = $state<number | null>(NB201.inputShape[1]);

@@ -6,7 +6,7 @@
  *
  * Bad input raises a TableParseError with a code, the 1-based line number and the column name.
  */
-import { nb201FromString, nb201ToString, type Nb201Genotype } from '../space/nb201';
+import { nb201FromString, nb201ToString, type Nb201Genotype } from '../space/nb201/space';
 
 export type TableErrorCode =
   | 'empty'

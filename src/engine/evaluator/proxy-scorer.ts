@@ -13,7 +13,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { DatasetSplit, ImageDataset } from '../data/types';
-import type { Nb201Skeleton } from '../space/skeleton';
+import type { Nb201Skeleton } from '../space/nb201/skeleton';
 import { spaceEntry, type GenotypeOf, type SkeletonOf, type SpaceId } from '../space/table';
 import type { ZeroCostProxy } from '../strategy/prerank';
 import { createRng } from '../util/rng';

@@ -6,7 +6,7 @@
  */
 import type { Candidate } from '../strategy/types';
 import type { Nb201Table } from '../data/nb201-table';
-import { nb201ToString, type Nb201Genotype } from '../space/nb201';
+import { nb201ToString, type Nb201Genotype } from '../space/nb201/space';
 import { throwIfAborted, type AbortSignalLike } from '../util/abort';
 import type { SyncEvaluator } from './types';
 

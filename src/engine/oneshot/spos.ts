@@ -13,12 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorSplit } from '../evaluator/tensors';
-import { dartsCost, mobileCost, nb201Cost } from '../model/cost';
 import { Sgd } from '../optim/sgd';
-import type { DartsGenotype } from '../space/darts-genotype';
-import type { Nb201Genotype } from '../space/nb201';
-import type { MobileGenotype } from '../space/mobile';
-import type { DartsSkeleton, MobileSkeleton, Nb201Skeleton } from '../space/skeleton';
 import type { SearchSpace } from '../space/types';
 import { BatchStream, gatherBatch, sliceBatch } from '../supernet/batches';
 import { recalibrateBatchNorm } from '../supernet/bn-recalibrate';
@@ -88,21 +83,6 @@ export function sposOptions(input: Partial<SposOptions> = {}): SposOptions {
   return o;
 }
 
-/** MFLOPs of an NB201 genotype in the given skeleton (for the FLOP penalty). */
-export function nb201MFlops(skeleton: Partial<Nb201Skeleton>): (g: Nb201Genotype) => number {
-  return (g) => nb201Cost(g, skeleton).flops / 1e6;
-}
-
-/** MFLOPs of a DARTS genotype in the given skeleton. */
-export function dartsMFlops(skeleton: Partial<DartsSkeleton>): (g: DartsGenotype) => number {
-  return (g) => dartsCost(g, skeleton).flops / 1e6;
-}
-
-/** MFLOPs of a mobile macro-space genotype in the given skeleton. */
-export function mobileMFlops(skeleton: Partial<MobileSkeleton>): (g: MobileGenotype) => number {
-  return (g) => mobileCost(g, skeleton).flops / 1e6;
-}
-
 /** What a running SPOS search does next; when the ranking is complete its status is 'done' (exhausted). */
 export type SposPhase = 'train' | 'rank';
 
@@ -162,7 +142,7 @@ export class SposSearch<G> extends StatusOwner {
     readonly space: SearchSpace<G>,
     readonly data: { readonly train: TensorSplit; readonly valid: TensorSplit },
     options: Partial<SposOptions> = {},
-    /** MFLOPs of a genotype, for the penalty and the report (e.g. nb201MFlops(skeleton)). */
+    /** MFLOPs of a genotype, for the penalty and the report (e.g. the space's cost counter: model/cost.ts costOf). */
     readonly cost?: (g: G) => number,
   ) {
     super();

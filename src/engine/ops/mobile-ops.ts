@@ -1,6 +1,6 @@
 /**
  * Blocks of the mobile macro space (MnasNet-style, Tan et al., CVPR 2019), keyed by block type so standalone
- * networks and a weight-sharing supernet build from one table. Exactly the blocks of space/skeleton.ts (which
+ * networks and a weight-sharing supernet build from one table. Exactly the blocks of space/mobile/skeleton.ts (which
  * model/cost-mobile.ts counts):
  *   ds (MobileNetV1 depthwise-separable, Howard et al. 2017) = depthwise kxk (stride) + BN + ReLU + [SE]
  *                                                              + pointwise 1x1 + BN
@@ -10,7 +10,7 @@
  *   residual add when stride 1 and cIn == cOut. Convs have no bias; padding is PyTorch's (k // 2 each side).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { seChannels } from '../space/skeleton';
+import { seChannels } from '../space/mobile/skeleton';
 import type { MobileBlock } from '../../shared/space-vocab';
 import type { Rng } from '../util/rng';
 import { batchNorm, conv2d, dense, depthwiseConv2d, globalAvgPool } from './layers';

@@ -4,7 +4,7 @@
  * Conv ops are ReLU -> Conv -> BN; pooling is 3x3 average with count_include_pad=False.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Nb201Op } from '../space/nb201';
+import type { Nb201Op } from '../space/nb201/space';
 import type { Rng } from '../util/rng';
 import { batchNorm, conv2d } from './layers';
 import { identity, sequential, type Module } from './module';

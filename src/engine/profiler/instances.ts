@@ -8,16 +8,15 @@
  * multiplicity. Both produce keys with `instanceKey` (op-instance.ts), so a genotype of the space always finds
  * its pieces in a table built from `opInstances`.
  */
-import type { DartsSpaceConfig, MobileSpaceConfig, Nb201SpaceConfig } from '../../shared/space-config';
-import type { DartsSkeleton, MobileSkeleton, Nb201Skeleton } from '../space/skeleton';
 import { builtinSpace, spaceEntry, type ConfigOf, type SkeletonOf, type SpaceEntry, type SpaceId } from '../space/table';
 import type { Rng } from '../util/rng';
 import { dedupe, genericRunner, type OpInstance, type OpRunner } from './op-instance';
 
 export type { SpaceId, SpaceTypes } from '../space/table';
 export { instanceKey, type OpInstance, type OpRole, type OpRunner } from './op-instance';
-export type AnySkeleton = Nb201Skeleton | DartsSkeleton | MobileSkeleton;
-export type AnySpaceConfig = Nb201SpaceConfig | DartsSpaceConfig | MobileSpaceConfig;
+/** A skeleton / a normalised config of any built-in space (unions over the space table). */
+export type AnySkeleton = SkeletonOf<SpaceId>;
+export type AnySpaceConfig = ConfigOf<SpaceId>;
 
 function piecesOf(spaceId: string): NonNullable<SpaceEntry['latencyPieces']> {
   const pieces = spaceEntry(spaceId).latencyPieces;

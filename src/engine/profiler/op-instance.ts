@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm, dense, globalAvgPool } from '../ops/layers';
 import type { Module } from '../ops/module';
-import type { InputShape } from '../space/skeleton';
+import type { InputShape } from '../space/skeleton-base';
 import type { Rng } from '../util/rng';
 
 export type OpRole = 'stem' | 'cell-op' | 'node-sum' | 'zeros' | 'reduction' | 'preprocess' | 'concat' | 'block' | 'head-conv' | 'head';

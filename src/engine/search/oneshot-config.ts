@@ -6,19 +6,22 @@
  * protocol/oneshot-api.ts migrateOneShotConfig (the db and the workers read them; the engine sees current ones).
  */
 import * as v from 'valibot';
+import { ONESHOT_METHODS, oneShotMethodUnavailable, type OneShotMethodName } from '../../shared/oneshot-methods';
 import { parseMobileConfig, SpaceConfigError } from '../../shared/space-config';
+import { SPACE_KINDS } from '../../shared/space-vocab';
+import type { SpaceId } from '../space/table';
 
 export const ONE_SHOT_CONFIG_VERSION = 2;
 
-export type OneShotMethod = 'darts' | 'pc-darts' | 'spos';
-export type OneShotSpace = 'nb201' | 'darts' | 'mobile';
+/** The method names of the shared vocabulary (shared/oneshot-methods.ts). */
+export type OneShotMethod = OneShotMethodName;
 
 export interface OneShotConfig {
   readonly version: 2;
   readonly name: string;
   readonly method: OneShotMethod;
   /** Which supernet: NB201 cell, DARTS cells, or the mobile macro space (SPOS only). */
-  readonly space: OneShotSpace;
+  readonly space: SpaceId;
   readonly datasetId: string;
   readonly seed: number;
   readonly epochs: number;
@@ -31,7 +34,7 @@ export interface OneShotConfig {
   readonly cellsPerStage: number;
   /** DARTS space: number of cells (reduction cells at 1/3 and 2/3). */
   readonly layers: number;
-  /** Mobile macro space: the searched choices (a small space; see space/mobile.ts). */
+  /** Mobile macro space: the searched choices (a small space; see space/mobile/space.ts). */
   readonly mobile: {
     readonly stages: number;
     readonly widths: readonly number[];
@@ -79,21 +82,6 @@ export interface OneShotConfig {
   };
 }
 
-/** Methods each space supports, and why the others do not apply. */
-export const ONE_SHOT_METHODS_BY_SPACE: Readonly<Record<OneShotSpace, Readonly<Partial<Record<OneShotMethod, string>>>>> = {
-  nb201: {},
-  darts: {},
-  mobile: {
-    darts: 'DARTS needs a cell space: the mobile macro space has no per-edge op mixture to relax (use SPOS)',
-    'pc-darts': 'PC-DARTS needs a cell space: the mobile macro space has no per-edge op mixture to relax (use SPOS)',
-  },
-};
-
-/** Why `method` cannot search `space`, or null when it can. */
-export function unsupportedReason(space: OneShotSpace, method: OneShotMethod): string | null {
-  return ONE_SHOT_METHODS_BY_SPACE[space]?.[method] ?? null;
-}
-
 const int = (key: string, min: number, max: number) =>
   v.pipe(v.number(`${key} must be a number`), v.integer(`${key} must be a whole number`), v.minValue(min, `${key} must be at least ${min}`), v.maxValue(max, `${key} must be at most ${max}`));
 const num = (key: string, min: number, max: number) =>
@@ -104,8 +92,8 @@ const intList = (key: string, min: number, max: number) =>
 const ConfigSchema = v.strictObject({
   version: v.literal(ONE_SHOT_CONFIG_VERSION, `version must be ${ONE_SHOT_CONFIG_VERSION}`),
   name: v.pipe(v.string('name must be text'), v.trim(), v.minLength(1, 'name must not be empty'), v.maxLength(120, 'name must be at most 120 characters')),
-  method: v.picklist(['darts', 'pc-darts', 'spos'], 'method must be darts, pc-darts or spos'),
-  space: v.picklist(['nb201', 'darts', 'mobile'], 'space must be "nb201", "darts" or "mobile"'),
+  method: v.picklist(ONESHOT_METHODS, 'method must be darts, pc-darts or spos'),
+  space: v.picklist(SPACE_KINDS, 'space must be "nb201", "darts" or "mobile"'),
   datasetId: v.pipe(v.string('datasetId must be text'), v.minLength(1, 'pick a dataset')),
   seed: int('seed', 0, 2 ** 31 - 1),
   epochs: int('epochs', 1, 1000),
@@ -161,7 +149,7 @@ export function validateOneShotConfig(value: unknown): OneShotConfig {
     throw bad(lines.join('; '));
   }
   const c = r.output as OneShotConfig;
-  const why = unsupportedReason(c.space, c.method);
+  const why = oneShotMethodUnavailable(c.space, c.method);
   if (why) throw bad(why);
   if (c.method === 'pc-darts') {
     const k = c.darts.partialChannels;

@@ -14,7 +14,7 @@ import type { ActivationTap } from '../ops/activation-tap';
 import type { OpInstance, OpRunner } from '../profiler/op-instance';
 import type { Supernet } from '../supernet/types';
 import type { Rng } from '../util/rng';
-import type { InputShape } from './skeleton';
+import type { InputShape } from './skeleton-base';
 import type { SearchSpace } from './types';
 
 /** Every normalised space config names its space. */

@@ -5,12 +5,10 @@
  * The space is made by its descriptor in the space table (space/table.ts).
  */
 import { parseSpaceConfig } from '../../shared/space-config';
-import type { DartsSpace } from './darts';
-import type { MobileSpace } from './mobile';
-import type { Nb201Space } from './nb201';
-import { builtinSpace } from './table';
+import { builtinSpace, type SearchSpaceOf, type SpaceId } from './table';
 
-export type AnySpace = Nb201Space | DartsSpace | MobileSpace;
+/** The search space of any built-in space (a union over the table). */
+export type AnySpace = SearchSpaceOf<SpaceId>;
 
 export function spaceFromConfig(json: unknown): AnySpace {
   const config = parseSpaceConfig(json);

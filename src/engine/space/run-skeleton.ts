@@ -4,7 +4,7 @@
  * what C and N mean is each space's own (its descriptor's runSkeleton, space/<id>/descriptor.ts).
  */
 import type { SkeletonSettings } from './descriptor';
-import type { InputShape } from './skeleton';
+import type { InputShape } from './skeleton-base';
 import { builtinSpace, type SkeletonOf, type SpaceId } from './table';
 
 export type { SkeletonSettings } from './descriptor';

@@ -16,26 +16,24 @@ import type { ActivationTap } from '../ops/activation-tap';
 import type { OpInstance, OpRunner } from '../profiler/op-instance';
 import type { Supernet } from '../supernet/types';
 import type { Rng } from '../util/rng';
-import type { DartsSpaceConfig, MobileSpaceConfig, Nb201SpaceConfig, SpaceKind } from '../../shared/space-config';
+import type { SpaceKind } from '../../shared/space-config';
 import { dartsDescriptor } from './darts/descriptor';
-import type { DartsSpace } from './darts';
-import type { DartsGenotype } from './darts-genotype';
 import type {
   ConfiguredSpace, CostOptions, OneShotSettings, SkeletonBase, SkeletonIo, SkeletonSettings, SpaceConfigBase, SpaceDescriptor,
 } from './descriptor';
-import type { MobileGenotype, MobileSpace } from './mobile';
 import { mobileDescriptor } from './mobile/descriptor';
-import type { Nb201Genotype, Nb201Space } from './nb201';
 import { nb201Descriptor } from './nb201/descriptor';
-import type { DartsSkeleton, InputShape, MobileSkeleton, Nb201Skeleton } from './skeleton';
+import type { InputShape } from './skeleton-base';
 import type { SearchSpace } from './types';
 
-/** Config, genotype and skeleton type of each built-in space. */
-export interface SpaceTypes {
-  nb201: { config: Nb201SpaceConfig; genotype: Nb201Genotype; skeleton: Nb201Skeleton; space: Nb201Space };
-  darts: { config: DartsSpaceConfig; genotype: DartsGenotype; skeleton: DartsSkeleton; space: DartsSpace };
-  mobile: { config: MobileSpaceConfig; genotype: MobileGenotype; skeleton: MobileSkeleton; space: MobileSpace };
-}
+/** The built-in spaces: a new one is its folder (space/<id>/) and one entry here. */
+const BUILTIN = { nb201: nb201Descriptor, darts: dartsDescriptor, mobile: mobileDescriptor } as const;
+
+/** The types a descriptor is written for: its normalised config, genotype, skeleton and search space. */
+type TypesOf<D> = D extends SpaceDescriptor<infer C, infer G, infer K, infer Sp> ? { config: C; genotype: G; skeleton: K; space: Sp } : never;
+
+/** Config, genotype, skeleton and search-space type of each built-in space, read off its descriptor. */
+export type SpaceTypes = { [S in keyof typeof BUILTIN]: TypesOf<(typeof BUILTIN)[S]> };
 
 /** The id of a built-in space: the one space-id type of the engine. */
 export type SpaceId = keyof SpaceTypes;
@@ -52,7 +50,7 @@ export type DescriptorOf<S extends SpaceId> = SpaceDescriptor<ConfigOf<S>, Genot
 /** Indexed with a generic id, this mapped type keeps the id's own types (no cast needed at the call). */
 type BuiltinTable = { readonly [S in SpaceId]: DescriptorOf<S> };
 
-const BUILTIN: BuiltinTable = { nb201: nb201Descriptor, darts: dartsDescriptor, mobile: mobileDescriptor };
+const TABLE: BuiltinTable = BUILTIN;
 
 const isBuiltin = (id: string): id is SpaceId => Object.prototype.hasOwnProperty.call(BUILTIN, id);
 
@@ -63,7 +61,7 @@ function unknownSpace(id: unknown): Error {
 /** The typed descriptor of a built-in space; throws on an unknown id. */
 export function builtinSpace<S extends SpaceId>(id: S): DescriptorOf<S> {
   if (!isBuiltin(id)) throw unknownSpace(id);
-  return BUILTIN[id];
+  return TABLE[id];
 }
 
 /** A space's descriptor with its types erased: every function takes plain data and checks it. */
@@ -139,7 +137,7 @@ export function eraseSpace<C extends SpaceConfigBase, G, K extends SkeletonBase,
   };
 }
 
-const eraseBuiltin = <S extends SpaceId>(id: S): SpaceEntry => eraseSpace(BUILTIN[id]);
+const eraseBuiltin = <S extends SpaceId>(id: S): SpaceEntry => eraseSpace(TABLE[id]);
 const entries = new Map<string, SpaceEntry>(Object.keys(BUILTIN).filter(isBuiltin).map((id) => [id, eraseBuiltin(id)]));
 
 /** The erased entry of any registered space; throws `unknown space "x"` otherwise. */

@@ -7,8 +7,8 @@
  * NB201 (Dong & Yang, ICLR 2020, xautodl `genotype()`): argmax per edge, 'none' included unless excluded.
  * Inputs are softmaxed weights (use softmaxRows on raw logits).
  */
-import { DARTS_CONCAT, DARTS_STEPS, type DartsEdge, type DartsGenotype } from '../space/darts-genotype';
-import type { Nb201Genotype, Nb201Op } from '../space/nb201';
+import { DARTS_CONCAT, DARTS_STEPS, type DartsEdge, type DartsGenotype } from '../space/darts/genotype';
+import type { Nb201Genotype, Nb201Op } from '../space/nb201/space';
 import type { DartsGenotypeOp, DartsOp } from '../../shared/space-vocab';
 
 export function softmax(xs: readonly number[]): number[] {

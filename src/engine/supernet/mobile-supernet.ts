@@ -1,5 +1,5 @@
 /**
- * Weight-sharing supernet of the mobile macro space (space/mobile.ts; MnasNet-style, Tan et al., CVPR 2019), for
+ * Weight-sharing supernet of the mobile macro space (space/mobile/space.ts; MnasNet-style, Tan et al., CVPR 2019), for
  * single-path one-shot search (SPOS: Guo et al., "Single Path One-Shot Neural Architecture Search with Uniform
  * Sampling", ECCV 2020) with Once-for-All's elastic dimensions (Cai et al., "Once-for-All: Train One Network and
  * Specialize it for Efficient Deployment", ICLR 2020):
@@ -17,10 +17,10 @@
  * parameters: DARTS and PC-DARTS do not apply (mixture mode throws).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createMobileSpace, type MobileGenotype, type MobileSpace, type MobileStage } from '../space/mobile';
+import { createMobileSpace, type MobileGenotype, type MobileSpace, type MobileStage } from '../space/mobile/space';
 import type { MobileSpaceConfigInput } from '../../shared/space-config';
 import { mobileLayout } from '../space/mobile/layout';
-import { mobileSkeleton, seChannels, type MobileSkeleton } from '../space/skeleton';
+import { mobileSkeleton, seChannels, type MobileSkeleton } from '../space/mobile/skeleton';
 import type { Rng } from '../util/rng';
 import {
   elasticBatchNorm, elasticConv, elasticDense, elasticDepthwise, elasticSqueezeExcite, type Sliced,

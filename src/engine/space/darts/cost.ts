@@ -1,10 +1,10 @@
 /**
  * Cost of a DARTS network (Liu et al., ICLR 2019; NetworkCIFAR without the auxiliary head) from its genotype,
- * without building it. Network: see space/skeleton.ts, walked by layout.ts. Counting rules: see cost-graph.ts.
+ * without building it. Network: see space/darts/skeleton.ts, walked by layout.ts. Counting rules: see cost-graph.ts.
  */
 import { CostGraph, summarize, type CostReport } from '../../model/cost-graph';
-import type { DartsEdge, DartsGenotype } from '../darts-genotype';
-import { dartsSkeleton, type DartsSkeleton } from '../skeleton';
+import type { DartsEdge, DartsGenotype } from './genotype';
+import { dartsSkeleton, type DartsSkeleton } from './skeleton';
 import { dartsLayout, dartsOpStride } from './layout';
 
 /** ReLU, two conv1x1 stride 2 with cout/2 channels each, concat, BN(cout). */

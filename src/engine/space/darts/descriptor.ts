@@ -4,10 +4,10 @@
  */
 import { buildDartsSupernet } from '../../supernet/darts-supernet';
 import { parseDartsConfig, type DartsSpaceConfig } from '../../../shared/space-config';
-import { createDartsSpace, type DartsSpace } from '../darts';
-import { checkDartsGenotype, type DartsGenotype } from '../darts-genotype';
+import { createDartsSpace, type DartsSpace } from './space';
+import { checkDartsGenotype, type DartsGenotype } from './genotype';
 import type { SpaceDescriptor } from '../descriptor';
-import { dartsSkeleton, type DartsSkeleton } from '../skeleton';
+import { dartsSkeleton, type DartsSkeleton } from './skeleton';
 import { dartsCostGraph } from './cost';
 import { dartsLatencyPieces } from './lut-pieces';
 import { buildDartsNetwork } from './network';

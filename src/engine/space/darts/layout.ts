@@ -1,13 +1,14 @@
 /**
  * The DARTS evaluation/search network layout (Liu, Simonyan & Yang, ICLR 2019; quark0/darts NetworkCIFAR and
- * model_search.py Network; see space/skeleton.ts), walked ONCE here and read by the network builder (network.ts),
+ * model_search.py Network; see space/darts/skeleton.ts), walked ONCE here and read by the network builder (network.ts),
  * the cost counter (cost.ts), the latency-table pieces (lut-pieces.ts) and the supernet
  * (supernet/darts-supernet.ts): stem conv3x3 to stemMultiplier*C; `layers` cells, reduction cells at
  * floor(layers/3) and floor(2*layers/3) doubling C; cell k reads cells k-2 and k-1 (both the stem at first);
  * every cell outputs DARTS_CONCAT.length * C channels; global average pool, dense.
  */
-import { DARTS_CONCAT } from '../darts-genotype';
-import { dartsReductionLayers, type DartsSkeleton, type InputShape } from '../skeleton';
+import { DARTS_CONCAT } from './genotype';
+import { dartsReductionLayers, type DartsSkeleton } from './skeleton';
+import { type InputShape } from '../skeleton-base';
 
 /** One cell of the network: its channels and the shapes of its two inputs and its output. */
 export interface DartsCellSlot {

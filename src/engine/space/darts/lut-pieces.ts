@@ -11,9 +11,9 @@ import { DARTS_OP_FACTORIES, factorizedReduce, reluConvBn } from '../../ops/dart
 import { headPiece, headRunner, inst, shape, singleRunner, sumPiece, type OpInstance, type OpRunner } from '../../profiler/op-instance';
 import type { Rng } from '../../util/rng';
 import type { DartsSpaceConfig } from '../../../shared/space-config';
-import { checkDartsGenotype, DARTS_STEPS, type DartsEdge, type DartsGenotype } from '../darts-genotype';
+import { checkDartsGenotype, DARTS_STEPS, type DartsEdge, type DartsGenotype } from './genotype';
 import type { LatencyPieces } from '../descriptor';
-import type { DartsSkeleton } from '../skeleton';
+import type { DartsSkeleton } from './skeleton';
 import { DARTS_OPS, type DartsGenotypeOp, type DartsOp } from '../../../shared/space-vocab';
 import { dartsLayout, dartsOpStride, type DartsCellSlot, type DartsLayout } from './layout';
 

@@ -1,6 +1,6 @@
 /**
  * The DARTS evaluation network (Liu, Simonyan & Yang, "DARTS: Differentiable Architecture Search", ICLR 2019;
- * quark0/darts `model.py`, NetworkCIFAR without the auxiliary head), exactly as space/skeleton.ts describes it and
+ * quark0/darts `model.py`, NetworkCIFAR without the auxiliary head), exactly as space/darts/skeleton.ts describes it and
  * space/darts/cost.ts counts it (both walk layout.ts): stem conv3x3 + BN; `layers` cells, reductions at floor(layers/3) and
  * floor(2*layers/3) doubling C; each cell preprocesses its two inputs (cells k-2 and k-1), every node sums two ops
  * on earlier states, and the cell concatenates its concat nodes; global average pool, dense.
@@ -13,8 +13,8 @@ import { DARTS_OP_FACTORIES, factorizedReduce, isIdentityOp, reluConvBn } from '
 import { batchNorm, conv2d, dense, globalAvgPool } from '../../ops/layers';
 import { collect, sequential } from '../../ops/module';
 import { createRng, type Rng } from '../../util/rng';
-import { checkDartsGenotype, type DartsEdge, type DartsGenotype } from '../darts-genotype';
-import { dartsSkeleton, type DartsSkeleton } from '../skeleton';
+import { checkDartsGenotype, type DartsEdge, type DartsGenotype } from './genotype';
+import { dartsSkeleton, type DartsSkeleton } from './skeleton';
 import { dartsLayout, dartsOpStride } from './layout';
 
 /** Applied to an op's output during training (drop-path); identity when not dropping. */

@@ -1,10 +1,10 @@
 /**
  * Cost of a mobile macro-space network (the field guide's worked example; MnasNet-style blocks) from its
- * genotype, without building it. Network: see space/skeleton.ts, walked by layout.ts. Counting rules: see cost-graph.ts.
+ * genotype, without building it. Network: see space/mobile/skeleton.ts, walked by layout.ts. Counting rules: see cost-graph.ts.
  */
 import { CostGraph, summarize, type CostReport } from '../../model/cost-graph';
-import type { MobileGenotype } from '../mobile';
-import { mobileSkeleton, seChannels, type MobileSkeleton } from '../skeleton';
+import type { MobileGenotype } from './space';
+import { mobileSkeleton, seChannels, type MobileSkeleton } from './skeleton';
 import { mobileLayout } from './layout';
 
 function squeezeExcite(G: CostGraph, name: string, x: number, reduction: number): number {

@@ -6,8 +6,8 @@
 import { buildMobileSupernet } from '../../supernet/mobile-supernet';
 import { parseMobileConfig, type MobileSpaceConfig } from '../../../shared/space-config';
 import type { SpaceDescriptor } from '../descriptor';
-import { createMobileSpace, type MobileGenotype, type MobileSpace, type MobileStage } from '../mobile';
-import { mobileSkeleton, type MobileSkeleton } from '../skeleton';
+import { createMobileSpace, type MobileGenotype, type MobileSpace, type MobileStage } from './space';
+import { mobileSkeleton, type MobileSkeleton } from './skeleton';
 import { mobileCostGraph } from './cost';
 import { mobileLatencyPieces } from './lut-pieces';
 import { buildMobileNetwork } from './network';
@@ -44,7 +44,7 @@ export const mobileDescriptor: SpaceDescriptor<MobileSpaceConfig, MobileGenotype
   checkGenotype: checkMobileGenotype,
   skeleton: mobileSkeleton,
   // C = stem channels; N is not used (each stage's depth is part of the genotype); stem stride 2, head
-  // multiplier 4, SE reduction 4 (the defaults of space/skeleton.ts).
+  // multiplier 4, SE reduction 4 (the defaults of space/mobile/skeleton.ts).
   runSkeleton: (s, io) => mobileSkeleton({ ...io, stemChannels: s.channels }),
   buildNetwork: (g, skeleton, rng) => buildMobileNetwork(g, skeleton, rng),
   costGraph: (g, skeleton) => mobileCostGraph(g, skeleton),

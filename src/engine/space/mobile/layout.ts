@@ -1,12 +1,13 @@
 /**
  * The mobile macro-space network layout (the field guide's worked example, MnasNet-style: Tan et al., CVPR 2019;
- * see space/skeleton.ts), walked ONCE here and read by the network builder (network.ts), the cost counter
+ * see space/mobile/skeleton.ts), walked ONCE here and read by the network builder (network.ts), the cost counter
  * (cost.ts) and the latency-table pieces (lut-pieces.ts): stem conv3x3 (stride stemStride); per stage `depth`
  * blocks, the first with the stage stride, all at the stage width; head conv1x1 to headMultiplier * last width
  * (none when headMultiplier is 0); global average pool; dense.
  */
-import type { MobileGenotype, MobileStage } from '../mobile';
-import type { InputShape, MobileSkeleton } from '../skeleton';
+import type { MobileGenotype, MobileStage } from './space';
+import type { InputShape } from '../skeleton-base';
+import type { MobileSkeleton } from './skeleton';
 
 export interface MobileBlockSlot {
   /** Stage index (0-based) and block index within the stage. */

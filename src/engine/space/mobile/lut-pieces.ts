@@ -9,8 +9,8 @@ import { headPiece, headRunner, inst, shape, singleRunner, type OpInstance, type
 import type { Rng } from '../../util/rng';
 import type { MobileSpaceConfig } from '../../../shared/space-config';
 import type { LatencyPieces } from '../descriptor';
-import type { MobileGenotype } from '../mobile';
-import type { MobileSkeleton } from '../skeleton';
+import type { MobileGenotype } from './space';
+import type { MobileSkeleton } from './skeleton';
 import { MOBILE_BLOCKS, type MobileBlock } from '../../../shared/space-vocab';
 import { mobileHead, mobileLayout, mobileStemOut, type MobileLayout } from './layout';
 

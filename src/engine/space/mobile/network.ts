@@ -1,6 +1,6 @@
 /**
  * A mobile macro-space network (the field guide's worked example; MnasNet-style, Tan et al., CVPR 2019), exactly as
- * space/skeleton.ts describes it and cost.ts counts it (both walk layout.ts): stem conv3x3 (stride stemStride) + BN + ReLU;
+ * space/mobile/skeleton.ts describes it and cost.ts counts it (both walk layout.ts): stem conv3x3 (stride stemStride) + BN + ReLU;
  * per stage `depth` blocks (ops/mobile-ops.ts), the first with the stage stride, all at the stage width; head
  * conv1x1 to headMultiplier * last width + BN + ReLU (none when headMultiplier is 0); global average pool; dense.
  */
@@ -9,8 +9,8 @@ import { dense, globalAvgPool } from '../../ops/layers';
 import { convBnAct, MOBILE_BLOCK_FACTORIES } from '../../ops/mobile-ops';
 import { collect, type Module } from '../../ops/module';
 import type { Rng } from '../../util/rng';
-import type { MobileGenotype } from '../mobile';
-import { mobileSkeleton, type MobileSkeleton } from '../skeleton';
+import type { MobileGenotype } from './space';
+import { mobileSkeleton, type MobileSkeleton } from './skeleton';
 import { mobileLayout } from './layout';
 
 export function buildMobileNetwork(g: MobileGenotype, skeleton: MobileSkeleton, rng: Rng): Network {

@@ -1,14 +1,14 @@
 /**
  * Cost of a NAS-Bench-201 network (Dong & Yang, ICLR 2020) from its genotype, without building it.
- * Network: see space/skeleton.ts. Counting rules: see cost-graph.ts.
+ * Network: see space/nb201/skeleton.ts. Counting rules: see cost-graph.ts.
  * deadEdges 'keep' (default) counts every non-'none' edge, as NAS-Bench-201's PyTorch network instantiates them
  * (its published params/FLOPs include ops on dead edges); 'prune' counts only live edges (nb201LiveEdges).
  */
 import { CostGraph, summarize, type CostReport } from '../../model/cost-graph';
 import type { CostOptions } from '../descriptor';
-import { NB201_EDGES, type Nb201Genotype } from '../nb201';
-import { nb201LiveEdges } from '../nb201-canonical';
-import { nb201Skeleton, type Nb201Skeleton } from '../skeleton';
+import { NB201_EDGES, type Nb201Genotype } from './space';
+import { nb201LiveEdges } from './canonical';
+import { nb201Skeleton, type Nb201Skeleton } from './skeleton';
 import { nb201Layout } from './layout';
 
 export type Nb201CostOptions = CostOptions;

@@ -5,8 +5,8 @@
 import { buildNb201Supernet } from '../../supernet/nb201-supernet';
 import { parseNb201Config, type Nb201SpaceConfig } from '../../../shared/space-config';
 import type { SpaceDescriptor } from '../descriptor';
-import { createNb201Space, nb201Space, type Nb201Genotype, type Nb201Space } from '../nb201';
-import { nb201Skeleton, type Nb201Skeleton } from '../skeleton';
+import { createNb201Space, nb201Space, type Nb201Genotype, type Nb201Space } from './space';
+import { nb201Skeleton, type Nb201Skeleton } from './skeleton';
 import { nb201CostGraph } from './cost';
 import { nb201LatencyPieces } from './lut-pieces';
 import { buildNb201Network } from './network';

@@ -1,11 +1,12 @@
 /**
- * The NAS-Bench-201 macro layout (Dong & Yang, ICLR 2020, TinyNetwork; see space/skeleton.ts), walked ONCE here
+ * The NAS-Bench-201 macro layout (Dong & Yang, ICLR 2020, TinyNetwork; see space/nb201/skeleton.ts), walked ONCE here
  * and read by the network builder (network.ts), the cost counter (cost.ts), the latency-table pieces
  * (lut-pieces.ts) and the supernet (supernet/nb201-supernet.ts): stem; three stages at C, 2C, 4C channels and
  * 1, 1/2, 1/4 of the input resolution, with a ResNet reduction block before stages 2 and 3; head.
  * Consumers create their layers in the order stem, body, head, which fixes the seeded initialisation.
  */
-import type { InputShape, Nb201Skeleton } from '../skeleton';
+import type { InputShape } from '../skeleton-base';
+import type { Nb201Skeleton } from './skeleton';
 
 /** Resolution and channels of one stage. */
 export interface Nb201Stage {

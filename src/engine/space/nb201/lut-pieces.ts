@@ -12,8 +12,8 @@ import { headPiece, headRunner, inst, shape, singleRunner, sumPiece, zerosPiece,
 import type { Rng } from '../../util/rng';
 import type { Nb201SpaceConfig } from '../../../shared/space-config';
 import type { LatencyPieces } from '../descriptor';
-import { NB201_EDGES, NB201_OPS, type Nb201Genotype } from '../nb201';
-import type { Nb201Skeleton } from '../skeleton';
+import { NB201_EDGES, NB201_OPS, type Nb201Genotype } from './space';
+import type { Nb201Skeleton } from './skeleton';
 import type { Nb201Op } from '../../../shared/space-vocab';
 import { nb201Layout, type Nb201Layout, type Nb201Stage } from './layout';
 import { nb201ReductionBlock } from './reduction-block';

@@ -10,8 +10,8 @@ import { NB201_OP_FACTORIES, type OpContext } from '../../ops/nb201-ops';
 import { tappedRelu, type ActivationTap } from '../../ops/activation-tap';
 import { networkFrom, type Network } from '../../model/network';
 import type { Rng } from '../../util/rng';
-import { NB201_EDGES, type Nb201Genotype } from '../nb201';
-import type { Nb201Skeleton } from '../skeleton';
+import { NB201_EDGES, type Nb201Genotype } from './space';
+import type { Nb201Skeleton } from './skeleton';
 import { nb201Layout } from './layout';
 import { nb201ReductionBlock } from './reduction-block';
 

@@ -7,12 +7,12 @@
  * Genotype: `{stages: [{block, expand, kernel, se, width, depth, stride}]}` (expand is 1 for ds; stride is copied
  * from the space so a genotype alone says how to build the net). Text: `mb6_k5_se_w32_d2_s2|ds_k3_w16_d1_s1|...`.
  */
-import type { Rng } from '../util/rng';
-import { parseMobileConfig, type MobileSpaceConfig, type MobileSpaceConfigInput } from '../../shared/space-config';
-import { hashString } from './hash';
-import { checkIndices, choicesSize, crossoverIndices, mutateIndices, neighbourIndices, sampleIndices } from './indexed';
-import type { ChoiceSpec, SearchSpace } from './types';
-import type { MobileBlock } from '../../shared/space-vocab';
+import type { Rng } from '../../util/rng';
+import { parseMobileConfig, type MobileSpaceConfig, type MobileSpaceConfigInput } from '../../../shared/space-config';
+import { hashString } from '../hash';
+import { checkIndices, choicesSize, crossoverIndices, mutateIndices, neighbourIndices, sampleIndices } from '../indexed';
+import type { ChoiceSpec, SearchSpace } from '../types';
+import type { MobileBlock } from '../../../shared/space-vocab';
 
 export interface MobileStage {
   readonly block: MobileBlock;

@@ -4,8 +4,8 @@
  * The parser accepts either quote style, any whitespace, fields in any order, a trailing comma,
  * and `range(a, b)` for a concat list; the printer writes the form above exactly.
  */
-import { checkDartsGenotype, type DartsEdge, type DartsGenotype } from './darts-genotype';
-import type { DartsGenotypeOp } from '../../shared/space-vocab';
+import { checkDartsGenotype, type DartsEdge, type DartsGenotype } from './genotype';
+import type { DartsGenotypeOp } from '../../../shared/space-vocab';
 
 const FIELDS = ['normal', 'normal_concat', 'reduce', 'reduce_concat'] as const;
 type Field = (typeof FIELDS)[number];

@@ -4,7 +4,7 @@
  * Each cell has DARTS_STEPS intermediate nodes (states 2..5; states 0 and 1 are the two cell inputs); node k
  * takes entries 2k and 2k+1 of the list, each [op, input state], with two distinct inputs from states 0..k+1.
  */
-import { DARTS_OPS, type DartsGenotypeOp } from '../../shared/space-vocab';
+import { DARTS_OPS, type DartsGenotypeOp } from '../../../shared/space-vocab';
 
 export type DartsEdge = readonly [op: DartsGenotypeOp, input: number];
 export type DartsCellName = 'normal' | 'reduce';

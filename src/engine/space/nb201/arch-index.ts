@@ -4,9 +4,9 @@
  * NB201_OPS order) after `random.seed(88); random.shuffle(archs)` in CPython; we replay that shuffle bit-exactly
  * (python-random.ts), so index <-> cell needs no 15,625-row table. Verified against the published table in tests.
  */
-import { PythonRandom } from './python-random';
-import type { Nb201Genotype } from './nb201';
-import { NB201_OPS, type Nb201Op } from '../../shared/space-vocab';
+import { PythonRandom } from '../python-random';
+import type { Nb201Genotype } from './space';
+import { NB201_OPS, type Nb201Op } from '../../../shared/space-vocab';
 
 export const NB201_SIZE = 15625;
 const NUM_EDGES = 6;

@@ -8,8 +8,8 @@
  * We take the lexicographically smallest serialisation over the (at most 4! = 24) valid renumberings,
  * which is exact graph-isomorphism canonisation for these labelled DAGs.
  */
-import { DARTS_STEPS, type DartsEdge, type DartsGenotype } from './darts-genotype';
-import { hashString } from './hash';
+import { DARTS_STEPS, type DartsEdge, type DartsGenotype } from './genotype';
+import { hashString } from '../hash';
 
 const PERMS: number[][] = (() => {
   const out: number[][] = [];

@@ -4,20 +4,20 @@
  * earlier states (the 2 cell inputs or earlier nodes); all intermediate nodes are concatenated.
  * Choice vector, per cell and node: the ordered input pair (one choice, so every index vector is valid)
  * and the two ops. Sampled genotypes never contain 'none', as DARTS' derivation never keeps it.
- * encode = the DARTS text form; hash = isomorphism-aware (darts-canonical.ts).
+ * encode = the DARTS text form; hash = isomorphism-aware (canonical.ts).
  */
-import type { Rng } from '../util/rng';
-import { parseDartsConfig, type DartsSpaceConfig, type DartsSpaceConfigInput } from '../../shared/space-config';
-import { dartsCanonical, dartsHash } from './darts-canonical';
-import { checkDartsGenotype, DARTS_CONCAT, DARTS_STEPS, type DartsCellName, type DartsEdge, type DartsGenotype } from './darts-genotype';
-import { dartsFromString, dartsToString } from './darts-text';
-import { checkIndices, choicesSize, crossoverIndices, mutateIndices, neighbourIndices, sampleIndices } from './indexed';
-import type { ChoiceSpec, SearchSpace } from './types';
-import type { DartsGenotypeOp, DartsOp } from '../../shared/space-vocab';
+import type { Rng } from '../../util/rng';
+import { parseDartsConfig, type DartsSpaceConfig, type DartsSpaceConfigInput } from '../../../shared/space-config';
+import { dartsCanonical, dartsHash } from './canonical';
+import { checkDartsGenotype, DARTS_CONCAT, DARTS_STEPS, type DartsCellName, type DartsEdge, type DartsGenotype } from './genotype';
+import { dartsFromString, dartsToString } from './text';
+import { checkIndices, choicesSize, crossoverIndices, mutateIndices, neighbourIndices, sampleIndices } from '../indexed';
+import type { ChoiceSpec, SearchSpace } from '../types';
+import type { DartsGenotypeOp, DartsOp } from '../../../shared/space-vocab';
 
-export * from './darts-genotype';
-export { dartsFromString, dartsToString } from './darts-text';
-export { dartsCanonical, dartsCellCanonical, dartsHash } from './darts-canonical';
+export * from './genotype';
+export { dartsFromString, dartsToString } from './text';
+export { dartsCanonical, dartsCellCanonical, dartsHash } from './canonical';
 
 const CELLS: readonly DartsCellName[] = ['normal', 'reduce'];
 

@@ -15,9 +15,9 @@
  * therefore not told apart (as in NAS-Bench-201's own `to_unique_str`); every other difference is.
  * Grammar (unambiguous): sum := term ('+' term)* | '0'; term := 'P'* atom; atom := 'x' | ('c1'|'c3') '(' sum ')'.
  */
-import { hashString } from './hash';
-import type { Nb201Genotype } from './nb201';
-import { NB201_EDGES } from './nb201-edges';
+import { hashString } from '../hash';
+import type { Nb201Genotype } from './space';
+import { NB201_EDGES } from '../../../shared/space-vocab';
 
 /** Summands of each node (sorted), node 0 = the cell input 'x'. */
 function nodeTerms(g: Nb201Genotype): string[][] {

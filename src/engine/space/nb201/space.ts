@@ -2,20 +2,18 @@
  * NAS-Bench-201 cell space (Dong & Yang, "NAS-Bench-201: Extending the Scope of Reproducible
  * Neural Architecture Search", ICLR 2020): a 4-node DAG, 6 edges i->j (i<j), each one of 5 ops; 5^6 = 15,625 cells.
  * Text form: the benchmark's arch string `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`.
- * hash = isomorphism-aware canonical hash (nb201-canonical.ts); encode = exact string.
- * enumerate() follows the NAS-Bench-201 index order (nb201-index.ts).
+ * hash = isomorphism-aware canonical hash (canonical.ts); encode = exact string.
+ * enumerate() follows the NAS-Bench-201 index order (arch-index.ts).
  */
-import type { Rng } from '../util/rng';
-import { parseNb201Config, type Nb201SpaceConfig, type Nb201SpaceConfigInput } from '../../shared/space-config';
-import { checkIndices, choicesSize, crossoverIndices, mutateIndices, neighbourIndices, sampleIndices } from './indexed';
-import { nb201Canonical, nb201Hash } from './nb201-canonical';
-import { NB201_EDGES } from './nb201-edges';
-import { NB201_SIZE, nb201FromIndex, nb201Index } from './nb201-index';
-import type { ChoiceSpec, SearchSpace } from './types';
-import { NB201_OPS, type Nb201Op } from '../../shared/space-vocab';
+import type { Rng } from '../../util/rng';
+import { parseNb201Config, type Nb201SpaceConfig, type Nb201SpaceConfigInput } from '../../../shared/space-config';
+import { checkIndices, choicesSize, crossoverIndices, mutateIndices, neighbourIndices, sampleIndices } from '../indexed';
+import { nb201Canonical, nb201Hash } from './canonical';
+import { NB201_SIZE, nb201FromIndex, nb201Index } from './arch-index';
+import type { ChoiceSpec, SearchSpace } from '../types';
+import { NB201_EDGES, NB201_OPS, type Nb201Op } from '../../../shared/space-vocab';
 
-export { NB201_OPS, type Nb201Op } from '../../shared/space-vocab';
-export { NB201_EDGES } from './nb201-edges';
+export { NB201_EDGES, NB201_OPS, type Nb201Op } from '../../../shared/space-vocab';
 
 export interface Nb201Genotype {
   readonly ops: readonly Nb201Op[]; // length 6, in NB201_EDGES order
@@ -58,7 +56,7 @@ export interface Nb201Space extends SearchSpace<Nb201Genotype> {
   readonly config: Nb201SpaceConfig;
   /** Ops an edge may take here, in NB201_OPS order. */
   readonly ops: readonly Nb201Op[];
-  /** Human-readable canonical expression behind `hash` (see nb201-canonical.ts). */
+  /** Human-readable canonical expression behind `hash` (see canonical.ts). */
   canonical(g: Nb201Genotype): string;
   /** NAS-Bench-201 index (0..15624) of a cell, for tabular look-ups. */
   index(g: Nb201Genotype): number;
