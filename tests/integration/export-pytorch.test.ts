@@ -137,7 +137,7 @@ async function prepare(c: AnyCase, index: number): Promise<Prepared> {
   const net = buildNetwork(c.space, c.genotype as never, c.skeleton as never, createRng(1000 + index));
   try {
     const [h, w, ch] = c.skeleton.inputShape;
-    const inputShape = [BATCH, h, w, ch];
+    const inputShape: [number, number, number, number] = [BATCH, h, w, ch];
     // Move the BN running statistics away from 0 / 1 (training-mode passes), and perturb every vector parameter
     // (BN gamma / beta, biases) so none keeps its initial value.
     for (let i = 0; i < 3; i++) tf.tidy(() => { net.forward(tf.randomNormal(inputShape, 0.5, 3, 'float32', 7 + i) as tf.Tensor4D, true); });
