@@ -181,7 +181,7 @@ function emitNb201(em: Emitter, g: Nb201Genotype, sk: Nb201Skeleton): void {
       const terms = edges.filter((e) => e.to === j && e.apply !== null && nodes[e.from] !== null).map((e) => e.apply!(nodes[e.from]!));
       nodes[j] = terms.length === 0 ? null : em.let(terms.join(' + '), `${p}_n${j}_`);
     }
-    h = em.let(nodes[3] ?? `torch.zeros_like(${h})`, 'h');
+    h = nodes[3] ?? em.let(`torch.zeros_like(${h})`, 'h');
   }
   const lastBn = em.bn('head_bn', layout.head.at.c);
   const classifier = em.linear('classifier', layout.head.at.c, layout.head.classes);
