@@ -29,8 +29,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Network } from '../model/network';
 import { builtinSpace, type GenotypeOf, type SkeletonOf, type SpaceId } from '../space/table';
-import type { Nb201Genotype } from '../space/nb201';
-import { NB201_EDGES } from '../space/nb201-edges';
+import { NB201_EDGES, type Nb201Genotype } from '../space/nb201';
 import type { MobileGenotype } from '../space/mobile';
 import type { DartsEdge, DartsGenotype } from '../space/darts-genotype';
 import { seChannels, type DartsSkeleton, type MobileSkeleton, type Nb201Skeleton } from '../space/skeleton';
