@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { encodeWeights, exportPytorch, PYTORCH_EXPORT_SPACES } from '../../src/engine/export/pytorch';
 import { buildNetwork, type SpaceId } from '../../src/engine/model/build';
 import type { GenotypeOf, SkeletonOf } from '../../src/engine/space/table';
-import { DARTS_V2 } from '../../src/engine/space/darts-genotype';
+import { DARTS_V2 } from '../../src/engine/space/darts/genotype';
 import { createRng } from '../../src/engine/util/rng';
 
 const exec = promisify(execFile);

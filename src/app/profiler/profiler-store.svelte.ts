@@ -39,7 +39,7 @@ interface SkeletonForm {
   problems(s: ProfilerStore): string[];
 }
 
-const SKELETON_FORMS: Readonly<Record<ProfileSpaceId, SkeletonForm>> = {
+const SKELETON_FORMS: Readonly<Record<SpaceKind, SkeletonForm>> = {
   nb201: {
     inputMultiple: 4,
     skeleton: (s) => ({ channels: s.channels ?? 0, cellsPerStage: s.cellsPerStage ?? 0 }),

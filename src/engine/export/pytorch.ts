@@ -29,10 +29,13 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Network } from '../model/network';
 import { builtinSpace, type GenotypeOf, type SkeletonOf, type SpaceId } from '../space/table';
-import { NB201_EDGES, type Nb201Genotype } from '../space/nb201';
-import type { MobileGenotype } from '../space/mobile';
-import type { DartsEdge, DartsGenotype } from '../space/darts-genotype';
-import { seChannels, type DartsSkeleton, type MobileSkeleton, type Nb201Skeleton } from '../space/skeleton';
+import { NB201_EDGES } from '../../shared/space-vocab';
+import type { Nb201Genotype } from '../space/nb201/space';
+import type { MobileGenotype } from '../space/mobile/space';
+import type { DartsEdge, DartsGenotype } from '../space/darts/genotype';
+import type { Nb201Skeleton } from '../space/nb201/skeleton';
+import type { DartsSkeleton } from '../space/darts/skeleton';
+import { seChannels, type MobileSkeleton } from '../space/mobile/skeleton';
 import { nb201Layout } from '../space/nb201/layout';
 import { mobileLayout } from '../space/mobile/layout';
 import { dartsLayout, dartsOpStride } from '../space/darts/layout';
