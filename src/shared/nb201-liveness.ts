@@ -2,7 +2,7 @@
  * Which edges of a NAS-Bench-201 cell (Dong & Yang, ICLR 2020) matter: node j = sum of op_ij(node i), output =
  * node 3, and 'none' is the zero op, so an edge whose source never receives a non-zero tensor, or whose target
  * never reaches the output, can be pruned without changing the cell. Pure; the app's cell diagram draws it and
- * the engine's canonical form (space/nb201-canonical.ts nb201LiveEdges) prunes the same edges
+ * the engine's canonical form (space/nb201/canonical.ts nb201LiveEdges) prunes the same edges
  * (tests/unit/app-graph-layout.test.ts checks all 15,625 cells).
  */
 import { NB201_EDGES } from './space-vocab';

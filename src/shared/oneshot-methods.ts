@@ -1,8 +1,8 @@
 /**
  * The one-shot methods and which supernet each can search: DARTS (Liu, Simonyan & Yang, ICLR 2019),
  * PC-DARTS (Xu et al., ICLR 2020) and SPOS (Guo et al., ECCV 2020). Plain data (shared layer), read by the
- * app's forms; the engine's rule (engine/search/oneshot-config.ts unsupportedReason) gives the same answers
- * (tests/unit/oneshot-view-model.test.ts).
+ * app's forms and by the engine's one-shot config check (engine/search/oneshot-config.ts), so both give the same
+ * answers (tests/unit/oneshot-view-model.test.ts).
  */
 import type { SpaceKind } from './space-config';
 

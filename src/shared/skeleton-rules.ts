@@ -33,7 +33,7 @@ export const SKELETON_RULES: Readonly<Record<SpaceKind, SkeletonRule>> = {
 /**
  * Each space's published skeleton on 32×32×3 images, 10 classes (NB201's CIFAR-10 network; DARTS' NetworkCIFAR
  * at a proxy size; the field guide's mobile network): the starting values of forms that ask for a skeleton. The
- * same values as the engine's DEFAULT_*_SKELETON (space/skeleton.ts; tests/unit/space-config.test.ts checks).
+ * engine's skeleton builders (space/<id>/skeleton.ts) default to these values (tests/unit/space-config.test.ts).
  */
 export const SKELETON_DEFAULTS = {
   nb201: { channels: 16, cellsPerStage: 5, inputShape: [32, 32, 3], numClasses: 10 },

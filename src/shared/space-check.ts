@@ -2,10 +2,10 @@
  * A space config checked for the editor, in the tab itself (no worker, no tfjs): the normalised config, the
  * size of the space, the number of decisions of a genotype and the space's name, or every validation problem
  * as `{path, message}` (the SpaceConfigError messages). Plain data (the size is a decimal string: a bigint of
- * any length). The counts follow the engine's choice vectors (space/nb201.ts, darts.ts, mobile.ts);
+ * any length). The counts follow the engine's choice vectors (space/<id>/space.ts);
  * tests/unit/space-config.test.ts checks them against spaceFromConfig for many configs.
  */
-import { parseSpaceConfig, SpaceConfigError, type ConfigIssue, type SpaceConfig } from './space-config';
+import { parseSpaceConfig, SpaceConfigError, type ConfigIssue, type SpaceConfig, type SpaceKind } from './space-config';
 import { NB201_EDGES, NB201_OPS } from './space-vocab';
 
 export interface SpaceCheck {
@@ -33,31 +33,33 @@ export interface SpaceSummary {
   readonly name: string;
 }
 
+type Decisions = { readonly optionCounts: readonly number[]; readonly name: string };
+
+/** Each space's decisions and name, one entry per space kind (a table, not a switch on the kind). */
+const DECISIONS: { readonly [K in SpaceKind]: (config: Extract<SpaceConfig, { space: K }>) => Decisions } = {
+  nb201: (config) => ({
+    optionCounts: NB201_EDGES.map(() => config.ops.length),
+    name: config.ops.length === NB201_OPS.length ? 'NAS-Bench-201 cell' : `NAS-Bench-201 cell (${config.ops.join(', ')})`,
+  }),
+  darts: (config) => {
+    const ops = config.ops.filter((o) => o !== 'none');
+    const counts: number[] = [];
+    for (let c = 0; c < DARTS_CELLS; c++) for (let k = 0; k < DARTS_STEPS; k++) counts.push((k + 2) * (k + 1), ops.length, ops.length);
+    return { optionCounts: counts, name: ops.length === 7 ? 'DARTS cells' : `DARTS cells (${ops.join(', ')})` };
+  },
+  mobile: (config) => {
+    const blockOptions = (config.blocks.includes('ds') ? 1 : 0) + (config.blocks.includes('mb') ? config.expansions.length : 0);
+    const counts: number[] = [];
+    for (let s = 0; s < config.stages; s++) counts.push(blockOptions, config.kernels.length, config.se.length, config.widths.length, config.depths.length);
+    return { optionCounts: counts, name: 'Mobile macro space' };
+  },
+};
+
 /** Size, decisions and name of a normalised space config. */
 export function summarizeSpace(config: SpaceConfig): SpaceSummary {
-  let counts: number[];
-  let name: string;
-  switch (config.space) {
-    case 'nb201':
-      counts = NB201_EDGES.map(() => config.ops.length);
-      name = config.ops.length === NB201_OPS.length ? 'NAS-Bench-201 cell' : `NAS-Bench-201 cell (${config.ops.join(', ')})`;
-      break;
-    case 'darts': {
-      const ops = config.ops.filter((o) => o !== 'none');
-      counts = [];
-      for (let c = 0; c < DARTS_CELLS; c++) for (let k = 0; k < DARTS_STEPS; k++) counts.push((k + 2) * (k + 1), ops.length, ops.length);
-      name = ops.length === 7 ? 'DARTS cells' : `DARTS cells (${ops.join(', ')})`;
-      break;
-    }
-    case 'mobile': {
-      const blockOptions = (config.blocks.includes('ds') ? 1 : 0) + (config.blocks.includes('mb') ? config.expansions.length : 0);
-      counts = [];
-      for (let s = 0; s < config.stages; s++) counts.push(blockOptions, config.kernels.length, config.se.length, config.widths.length, config.depths.length);
-      name = 'Mobile macro space';
-      break;
-    }
-  }
-  return { size: counts.reduce((acc, n) => acc * BigInt(n), 1n), optionCounts: counts, name };
+  const decide = DECISIONS[config.space] as (c: SpaceConfig) => Decisions;
+  const { optionCounts, name } = decide(config);
+  return { size: optionCounts.reduce((acc, n) => acc * BigInt(n), 1n), optionCounts, name };
 }
 
 /** Validates a space config (JSON text or value) and describes it; never throws. */
