@@ -100,7 +100,7 @@ export function preparedNetwork<S extends SpaceId>(c: ExportCase<S>, seed: numbe
 }
 
 /** Fixed NHWC inputs for a case. */
-export function caseInput(c: AnyExportCase): tf.Tensor4D {
+export function caseInput<S extends SpaceId>(c: ExportCase<S>): tf.Tensor4D {
   const [h, w, ch] = c.skeleton.inputShape;
   return tf.randomNormal([EXPORT_BATCH, h, w, ch], 0, 3, 'float32', 99) as tf.Tensor4D;
 }
