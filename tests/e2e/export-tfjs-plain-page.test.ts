@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import * as tf from '@tensorflow/tfjs-core';
-import { exportTfjsLayers, TFJS_WEIGHTS_FILE, tfjsWeightBytes } from '../../src/engine/export/tfjs-layers';
+import { exportTfjsLayers, tfjsExportFiles, TFJS_WEIGHTS_FILE } from '../../src/engine/export/tfjs-layers';
 import type { SpaceId } from '../../src/engine/space/table';
 import { caseInput, EXPORT_CASES, logitDiff, preparedNetwork, type ExportCase } from '../helpers/export-cases';
 import { launch, type BrowserHandle } from '../helpers/e2e-harness';
@@ -70,8 +70,9 @@ async function writeCase<S extends SpaceId>(c: ExportCase<S>, dir: string): Prom
     const exported = await exportTfjsLayers(net, c.space, c.genotype, c.skeleton);
     const folder = path.join(root, dir);
     mkdirSync(folder, { recursive: true });
-    writeFileSync(path.join(folder, 'model.json'), JSON.stringify(exported.modelJson));
-    writeFileSync(path.join(folder, TFJS_WEIGHTS_FILE), tfjsWeightBytes(exported));
+    const files = tfjsExportFiles(exported);
+    expect(files.map((f) => f.name)).toEqual(['model.json', TFJS_WEIGHTS_FILE]);
+    for (const f of files) writeFileSync(path.join(folder, f.name), f.data);
     writeFileSync(path.join(folder, 'input.json'), JSON.stringify({ shape: x.shape, data: Array.from(x.dataSync()) }));
     return { dir, logits };
   } finally {

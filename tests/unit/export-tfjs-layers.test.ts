@@ -66,6 +66,21 @@ describe('tfjs LayersModel export', () => {
     }
   });
 
+  it('refuses a weight file name that is not a plain file beside model.json', async () => {
+    const sk = { channels: 4, cellsPerStage: 1, inputShape: [8, 8, 3] as const, numClasses: 3 };
+    const g = { ops: ['nor_conv_3x3', 'none', 'none', 'none', 'none', 'none'] } as const;
+    const net = buildNetwork('nb201', { ops: [...g.ops] }, sk, createRng(1));
+    try {
+      for (const bad of ['../w.bin', 'a/b.bin', 'model.json', '', '..']) {
+        await expect(exportTfjsLayers(net, 'nb201', { ops: [...g.ops] }, sk, bad)).rejects.toThrow(/weight file name must be a plain file name/);
+      }
+      const ok = await exportTfjsLayers(net, 'nb201', { ops: [...g.ops] }, sk, 'weights.bin');
+      expect(ok.modelJson.weightsManifest[0].paths).toEqual(['weights.bin']);
+    } finally {
+      net.dispose();
+    }
+  });
+
   EXPORT_CASES.forEach((c, index) => {
     it(`${c.label}: tf.loadLayersModel gives the engine's logits`, async () => {
       const { ours, theirs, json, bytes } = await roundTrip(c, 2000 + index);

@@ -507,6 +507,9 @@ export const TFJS_EXPORT_SPACES: readonly SpaceId[] = Object.keys(EMITTERS) as S
 export async function exportTfjsLayers<S extends SpaceId>(
   network: Network, spaceId: S, genotype: GenotypeOf<S>, skeleton: SkeletonOf<S>, weightsFile = TFJS_WEIGHTS_FILE,
 ): Promise<TfjsLayersExport> {
+  if (!/^[A-Za-z0-9._-]+$/.test(weightsFile) || weightsFile === 'model.json' || /^\.+$/.test(weightsFile)) {
+    throw new Error(`tfjs export: the weight file name must be a plain file name beside model.json (letters, digits, '.', '_', '-'), got ${JSON.stringify(weightsFile)}`);
+  }
   const d = builtinSpace(spaceId);
   const gen = d.checkGenotype(genotype);
   const sk = d.skeleton(skeleton);
@@ -537,6 +540,17 @@ export async function exportTfjsLayers<S extends SpaceId>(
     },
     weightData,
   };
+}
+
+/**
+ * The export as the files a user downloads, to be put in one folder: `model.json` (JSON text) and the weight file
+ * (bytes). `tf.loadLayersModel('<folder URL>/model.json')` loads them.
+ */
+export function tfjsExportFiles(e: TfjsLayersExport): { readonly name: string; readonly data: string | Uint8Array }[] {
+  return [
+    { name: 'model.json', data: JSON.stringify(e.modelJson) },
+    { name: e.modelJson.weightsManifest[0].paths[0], data: tfjsWeightBytes(e) },
+  ];
 }
 
 /** The weight file's bytes (little-endian float32, as tfjs reads them). */
