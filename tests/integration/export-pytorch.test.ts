@@ -15,8 +15,7 @@ import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { encodeWeights, exportPytorch, PYTORCH_EXPORT_SPACES } from '../../src/engine/export/pytorch';
 import { buildNetwork, type SpaceId } from '../../src/engine/model/build';
-import type { GenotypeOf, SkeletonOf } from '../../src/engine/space/table';
-import { DARTS_V2 } from '../../src/engine/space/darts/genotype';
+import { caseInput, EXPORT_BATCH, EXPORT_CASES, preparedNetwork, type ExportCase } from '../helpers/export-cases';
 import { createRng } from '../../src/engine/util/rng';
 
 const exec = promisify(execFile);
@@ -30,82 +29,8 @@ if (!hasTorch) console.warn(`export-pytorch: logit comparisons ${SKIP_TORCH}`);
 const itTorch = hasTorch ? it : it.skip;
 const itPython = hasPython ? it : it.skip;
 
-interface Case<S extends SpaceId> {
-  readonly label: string;
-  readonly space: S;
-  readonly genotype: GenotypeOf<S>;
-  readonly skeleton: SkeletonOf<S>;
-}
-type AnyCase = { [S in SpaceId]: Case<S> }[SpaceId];
-
-const CASES: AnyCase[] = [
-  {
-    label: 'nb201, every op',
-    space: 'nb201',
-    genotype: { ops: ['nor_conv_3x3', 'avg_pool_3x3', 'nor_conv_1x1', 'skip_connect', 'none', 'nor_conv_3x3'] },
-    skeleton: { channels: 4, cellsPerStage: 2, inputShape: [8, 8, 3], numClasses: 5 },
-  },
-  {
-    label: 'nb201, an empty node (its outgoing conv is built but never applied)',
-    space: 'nb201',
-    genotype: { ops: ['none', 'nor_conv_3x3', 'none', 'avg_pool_3x3', 'nor_conv_1x1', 'skip_connect'] },
-    skeleton: { channels: 4, cellsPerStage: 1, inputShape: [8, 8, 3], numClasses: 5 },
-  },
-  {
-    label: 'nb201, all none (zero cells)',
-    space: 'nb201',
-    genotype: { ops: ['none', 'none', 'none', 'none', 'none', 'none'] },
-    skeleton: { channels: 4, cellsPerStage: 1, inputShape: [8, 8, 1], numClasses: 3 },
-  },
-  {
-    label: 'mobile, ds + mb with SE, residuals, head conv',
-    space: 'mobile',
-    genotype: {
-      stages: [
-        { block: 'ds', expand: 1, kernel: 3, se: true, width: 8, depth: 1, stride: 1 },
-        { block: 'mb', expand: 3, kernel: 5, se: true, width: 12, depth: 2, stride: 2 },
-        { block: 'mb', expand: 1, kernel: 3, se: false, width: 16, depth: 1, stride: 2 },
-      ],
-    },
-    skeleton: { stemChannels: 8, stemStride: 2, headMultiplier: 2, seReduction: 4, inputShape: [16, 16, 3], numClasses: 5 },
-  },
-  {
-    label: 'mobile, stem stride 1, no head conv',
-    space: 'mobile',
-    genotype: {
-      stages: [
-        { block: 'mb', expand: 2, kernel: 3, se: true, width: 6, depth: 2, stride: 2 },
-        { block: 'ds', expand: 1, kernel: 5, se: false, width: 6, depth: 2, stride: 1 },
-      ],
-    },
-    skeleton: { stemChannels: 6, stemStride: 1, headMultiplier: 0, seReduction: 2, inputShape: [10, 10, 2], numClasses: 4 },
-  },
-  {
-    label: 'darts, DARTS_V2',
-    space: 'darts',
-    genotype: DARTS_V2,
-    skeleton: { channels: 4, layers: 5, stemMultiplier: 3, inputShape: [8, 8, 3], numClasses: 5 },
-  },
-  {
-    label: 'darts, every op (strided dil/sep convs, FactorizedReduce skips, pools)',
-    space: 'darts',
-    genotype: {
-      normal: [
-        ['sep_conv_5x5', 0], ['dil_conv_5x5', 1], ['avg_pool_3x3', 0], ['max_pool_3x3', 2],
-        ['dil_conv_3x3', 3], ['skip_connect', 1], ['sep_conv_3x3', 4], ['avg_pool_3x3', 1],
-      ],
-      normal_concat: [2, 3, 4, 5],
-      reduce: [
-        ['avg_pool_3x3', 0], ['dil_conv_3x3', 1], ['skip_connect', 0], ['sep_conv_5x5', 1],
-        ['dil_conv_5x5', 0], ['max_pool_3x3', 2], ['sep_conv_3x3', 1], ['skip_connect', 3],
-      ],
-      reduce_concat: [2, 3, 4, 5],
-    },
-    skeleton: { channels: 4, layers: 5, stemMultiplier: 2, inputShape: [8, 8, 3], numClasses: 5 },
-  },
-];
-
-const BATCH = 3;
+const CASES = EXPORT_CASES;
+const BATCH = EXPORT_BATCH;
 
 /** Python driver: imports the generated file, loads the weights, runs the NHWC inputs as NCHW, prints JSON logits. */
 const DRIVER = `
@@ -133,22 +58,17 @@ interface Prepared {
 
 let root = '';
 
-async function prepare(c: AnyCase, index: number): Promise<Prepared> {
-  const net = buildNetwork(c.space, c.genotype as never, c.skeleton as never, createRng(1000 + index));
+async function prepare<S extends SpaceId>(c: ExportCase<S>, index: number): Promise<Prepared> {
+  // Non-trivial BN running statistics and perturbed vectors (tests/helpers/export-cases.ts).
+  const net = preparedNetwork(c, 1000 + index);
   try {
     const [h, w, ch] = c.skeleton.inputShape;
     const inputShape: [number, number, number, number] = [BATCH, h, w, ch];
-    // Move the BN running statistics away from 0 / 1 (training-mode passes), and perturb every vector parameter
-    // (BN gamma / beta, biases) so none keeps its initial value.
-    for (let i = 0; i < 3; i++) tf.tidy(() => { net.forward(tf.randomNormal(inputShape, 0.5, 3, 'float32', 7 + i) as tf.Tensor4D, true); });
-    net.params.forEach((v, i) => {
-      if (v.shape.length === 1) tf.tidy(() => v.assign(tf.add(v, tf.randomUniform(v.shape, -0.4, 0.4, 'float32', 50 + i))));
-    });
-    const x = tf.randomNormal(inputShape, 0, 3, 'float32', 99) as tf.Tensor4D;
+    const x = caseInput(c);
     const logits = tf.tidy(() => net.forward(x, false)).arraySync() as number[][];
     const xData = x.dataSync() as Float32Array;
     x.dispose();
-    const exported = await exportPytorch(net, c.space, c.genotype as never, c.skeleton as never);
+    const exported = await exportPytorch(net, c.space, c.genotype, c.skeleton);
     const dir = path.join(root, `${c.space}-${index}`);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });

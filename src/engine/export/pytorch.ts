@@ -26,7 +26,6 @@
  *
  * Pure engine code: tfjs-core only (the variables' values are read with `data()`), no DOM, no Node APIs.
  */
-import type * as tf from '@tensorflow/tfjs-core';
 import type { Network } from '../model/network';
 import { builtinSpace, type GenotypeOf, type SkeletonOf, type SpaceId } from '../space/table';
 import { NB201_EDGES } from '../../shared/space-vocab';
@@ -39,6 +38,7 @@ import { seChannels, type MobileSkeleton } from '../space/mobile/skeleton';
 import { nb201Layout } from '../space/nb201/layout';
 import { mobileLayout } from '../space/mobile/layout';
 import { dartsLayout, dartsOpStride } from '../space/darts/layout';
+import { checkNetworkVariables, type ExpectedVariable } from './variables';
 
 export interface PytorchTensorEntry {
   /** The generated module's state_dict key. */
@@ -66,10 +66,7 @@ export const PYTORCH_WEIGHTS_FORMAT = 'nas-playground-pytorch-weights';
 /** How an engine variable becomes a PyTorch tensor. */
 type Convert = 'conv' | 'depthwise' | 'dense' | 'none';
 
-interface Slot {
-  readonly name: string;
-  /** The engine variable's shape (checked against the network). */
-  readonly engineShape: readonly number[];
+interface Slot extends ExpectedVariable {
   readonly convert: Convert;
 }
 
@@ -439,19 +436,8 @@ export async function exportPytorch<S extends SpaceId>(network: Network, spaceId
   const sk = d.skeleton(skeleton);
   const em = new Emitter();
   (EMITTERS[spaceId] as Emit<S>)(em, g, sk);
-  const check = (kind: string, slots: readonly Slot[], vars: readonly tf.Variable[]) => {
-    if (slots.length !== vars.length) {
-      throw new Error(`pytorch export: the ${spaceId} layout has ${slots.length} ${kind} but the network has ${vars.length} (built from another genotype or skeleton?)`);
-    }
-    slots.forEach((slot, i) => {
-      const shape = vars[i].shape;
-      if (shape.length !== slot.engineShape.length || shape.some((n, j) => n !== slot.engineShape[j])) {
-        throw new Error(`pytorch export: ${kind}[${i}] (${slot.name}) has shape [${shape.join(', ')}], the layout expects [${slot.engineShape.join(', ')}]`);
-      }
-    });
-  };
-  check('params', em.params, network.params);
-  check('buffers', em.buffers, network.buffers);
+  checkNetworkVariables('pytorch export', spaceId, 'params', em.params, network.params);
+  checkNetworkVariables('pytorch export', spaceId, 'buffers', em.buffers, network.buffers);
   const slots = [...em.params, ...em.buffers];
   const values = await Promise.all([...network.params, ...network.buffers].map((v) => v.data() as Promise<Float32Array>));
   const total = slots.reduce((n, s) => n + s.engineShape.reduce((a, b) => a * b, 1), 0);
