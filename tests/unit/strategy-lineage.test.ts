@@ -73,6 +73,26 @@ describe('lineage of proposed candidates', () => {
     expect(hamming(space.decode(cur.arch), next.genotype)).toBe(1);
   });
 
+  it('local search over restarts and first-improvement moves: every named parent is an earlier candidate one step away', () => {
+    for (const firstImprovement of [false, true]) {
+      const ls = new LocalSearch(space, { firstImprovement, neighbourSample: 6 }, 21);
+      const byId = new Map<number, Candidate<ToyGenotype>>();
+      let named = 0;
+      for (let i = 0; i < 150; i++) {
+        const c = ls.ask();
+        if (c === null) break;
+        for (const p of c.parents ?? []) {
+          expect(p).toBeLessThan(c.id);
+          expect(hamming(byId.get(p)!.genotype, c.genotype)).toBe(1);
+          named++;
+        }
+        byId.set(c.id, c);
+        ls.tell(c, { objective: f(c.genotype), metrics: {} });
+      }
+      expect(named).toBeGreaterThan(100);
+    }
+  });
+
   it('random search names no parents', () => {
     const r = new RandomSearch(space, {}, 1);
     for (let i = 0; i < 10; i++) expect(r.ask()!.parents ?? []).toEqual([]);
