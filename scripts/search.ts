@@ -2,14 +2,18 @@
  * Headless search runner: the same engine as the app, under Node.
  *
  *   npm run search -- --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH] [--checkpoint FILE]
+ *   npm run search -- --resume run.json [--budget N] [--out FILE]
  *
  * Reads a JSON search config (format: examples/README.md), runs it, reports progress on stderr, writes the
- * run (config, log, best, Pareto front) as JSON to --out, and prints one JSON summary as the last line of
+ * run to --out as a run file (src/shared/run-file.ts: format 'nas-playground-run', config, every candidate with
+ * its lineage, the checkpoint; the runner's summary — log, best, Pareto front — beside it), and prints one JSON summary as the last line of
  * stdout: {"strategy","seed","queries","best":{"arch","valid_acc","test_acc"}}.
  * Relative paths: --config/--out/--table against the current directory; the config's evaluator.table
  * against the repository root. Exit status: 0 done, 1 failed while running, 2 bad arguments or config.
  * Ctrl-C stops the search after the candidate in flight and still writes what was done. With --checkpoint FILE the
  * run is saved there after every candidate and when it stops, and a run whose FILE exists continues from it.
+ * --resume FILE continues a run file from its checkpoint (its config; --budget raises the query budget) and
+ * writes the continued run back to FILE unless --out names another file: the same trajectory as one run.
  * The search itself is the engine's core, hosted by scripts/node/search-run.ts (the search worker hosts the same).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,18 +21,21 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseRunConfig, RunConfigError, type EvaluatorConfig, type RunConfig } from '../src/shared/run-config';
-import type { SearchEvent } from '../src/engine/search/loop';
+import type { SearchCheckpoint, SearchEvent } from '../src/engine/search/loop';
 import { isStrategyName, STRATEGY_NAMES } from '../src/engine/strategy/registry';
 import { TableParseError } from '../src/engine/data/nb201-table';
 import { CliUsageError as UsageError, runSearchConfig } from './node/search-run';
+import { cliRunFile, readRunFileToResume } from './node/run-file-io';
 import { isOneShotInvocation, oneShotErrorCode, runOneShotCli } from './oneshot-cli';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-const USAGE = 'usage: npm run search -- --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH] [--checkpoint FILE]';
+const USAGE = 'usage: npm run search -- --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH] [--checkpoint FILE]\n' +
+  '       npm run search -- --resume run.json [--budget N] [--out FILE]';
 
 interface Cli {
-  config: string;
+  config?: string;
+  resume?: string;
   strategy?: string;
   seed?: number;
   budget?: number;
@@ -50,6 +57,7 @@ function parseCli(argv: string[]): Cli {
         out: { type: 'string' },
         table: { type: 'string' },
         checkpoint: { type: 'string' },
+        resume: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -62,7 +70,10 @@ function parseCli(argv: string[]): Cli {
     process.stderr.write(`${USAGE}\n`);
     process.exit(0);
   }
-  if (!values.config) throw new UsageError(`--config FILE is required\n${USAGE}`);
+  if (values.resume !== undefined) {
+    const clash = (['config', 'strategy', 'seed', 'table', 'checkpoint'] as const).filter((k) => values[k] !== undefined);
+    if (clash.length > 0) throw new UsageError(`--resume continues the run file's own config; it takes only --budget and --out (drop --${clash.join(', --')})`);
+  } else if (!values.config) throw new UsageError(`--config FILE (or --resume run.json) is required\n${USAGE}`);
   const int = (flag: string, s: string | undefined, min: number): number | undefined => {
     if (s === undefined) return undefined;
     if (!/^\d+$/.test(s) || Number(s) < min || !Number.isSafeInteger(Number(s))) throw new UsageError(`--${flag} must be an integer >= ${min}, got "${s}"`);
@@ -73,10 +84,10 @@ function parseCli(argv: string[]): Cli {
   }
   const seed = int('seed', values.seed, 0);
   if (seed !== undefined && seed > 0xffffffff) throw new UsageError(`--seed must be < 2^32, got ${seed}`);
-  return { config: values.config, strategy: values.strategy, seed, budget: int('budget', values.budget, 1), out: values.out, table: values.table, checkpoint: values.checkpoint };
+  return { config: values.config, resume: values.resume, strategy: values.strategy, seed, budget: int('budget', values.budget, 1), out: values.out, table: values.table, checkpoint: values.checkpoint };
 }
 
-function loadConfig(cli: Cli): RunConfig {
+function loadConfig(cli: Cli & { config: string }): RunConfig {
   const path = resolve(cli.config);
   let text: string;
   try {
@@ -117,7 +128,15 @@ async function main(): Promise<number> {
   // One-shot configs (DARTS / PC-DARTS / SPOS, the One-shot tab's format) run in scripts/oneshot-cli.ts.
   if (isOneShotInvocation(process.argv.slice(2))) return runOneShotCli(process.argv.slice(2), REPO_ROOT);
   const cli = parseCli(process.argv.slice(2));
-  const cfg = loadConfig(cli);
+  let cfg: RunConfig;
+  let resumeFrom: SearchCheckpoint | undefined;
+  if (cli.resume !== undefined) {
+    const r = readRunFileToResume(resolve(cli.resume), REPO_ROOT);
+    cfg = cli.budget !== undefined ? { ...r.config, budget: { queries: cli.budget } } : r.config;
+    resumeFrom = r.resumeFrom;
+    process.stderr.write(`search: resuming run file ${resolve(cli.resume)} after ${resumeFrom?.nextId ?? 0} candidates\n`);
+  } else cfg = loadConfig({ ...cli, config: cli.config ?? '' });
+  const outPath = cli.out ?? cli.resume;
   const budgetText = [cfg.budget.queries !== undefined ? `${cfg.budget.queries} queries` : '', cfg.budget.simulatedSeconds !== undefined ? `${cfg.budget.simulatedSeconds} simulated s` : '']
     .filter(Boolean).join(' or ');
   process.stderr.write(`search: ${cfg.strategy.name} ${JSON.stringify(cfg.strategy.options)} seed ${cfg.seed}, budget ${budgetText}, objective ${JSON.stringify(cfg.objective)}\n`);
@@ -138,7 +157,10 @@ async function main(): Promise<number> {
     process.stderr.write(`search: ${String(Math.round(e.fraction * 100)).padStart(3)}%  ${e.queries} queries, ${e.simulatedTime.toFixed(0)} simulated s, best objective ${best}\n`);
   };
   const t0 = Date.now();
+  let finalCheckpoint: SearchCheckpoint | null = null;
   const result = await runSearchConfig(cfg, {
+    resumeFrom,
+    onStop: (cp) => { finalCheckpoint = cp; },
     repoRoot: REPO_ROOT,
     log: (line) => process.stderr.write(`${line}\n`),
     signal: ac.signal,
@@ -149,21 +171,10 @@ async function main(): Promise<number> {
   process.stderr.write(`search: ${result.stopReason} after ${result.queries} queries in ${Date.now() - t0} ms\n`);
 
   const best = result.best;
-  if (cli.out) {
-    const out = resolve(cli.out);
-    const run = {
-      version: 1,
-      config: cfg,
-      strategy: cfg.strategy.name,
-      seed: cfg.seed,
-      stopReason: result.stopReason,
-      queries: result.queries,
-      simulatedTime: result.simulatedTime,
-      best,
-      pareto: result.pareto,
-      log: result.log,
-    };
-    writeFileSync(out, `${JSON.stringify(run, null, 1)}\n`);
+  if (outPath) {
+    const out = resolve(outPath);
+    const backend = cfg.evaluator.kind === 'train' ? cfg.evaluator.backend : null;
+    writeFileSync(out, `${JSON.stringify(cliRunFile(cfg, result, finalCheckpoint, backend), null, 1)}\n`);
     process.stderr.write(`search: wrote ${out}\n`);
   }
   const summary = {

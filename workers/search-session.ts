@@ -19,7 +19,7 @@ import type { BackendName } from '../src/protocol/backend';
 import type { DatasetSplit, ImageDataset } from '../src/engine/data/types';
 import type { SearchEventListener } from '../src/protocol/events';
 import type { CandidateRecord, CheckpointRecord, RunRecord, RunStatus } from '../src/protocol/run';
-import { commitCandidate, commitRunState, findLut, getCheckpoint, listCandidates, loadDataset, loadSplit, putRun, RUN_RECORD_VERSION, type Db } from '../src/db';
+import { commitCandidate, commitRunState, findLut, getCheckpoint, listCandidates, loadDataset, loadSplit, putRun, CANDIDATE_RECORD_VERSION, type Db } from '../src/db';
 import { fingerprintKey } from '../src/engine/profiler/fingerprint';
 import { predictLatency } from '../src/engine/profiler/lut';
 import { deviceFingerprint } from './backend';
@@ -131,8 +131,8 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
     const { entry, candidate } = p;
     if (!entry || !candidate) return;
     const record: CandidateRecord = {
-      version: RUN_RECORD_VERSION, runId: run.id, id: entry.id, arch: entry.arch, hash: entry.hash, space: space.id, genotype: candidate.genotype,
-      metrics: entry.metrics, objective: entry.objective, feasible: entry.feasible, backend, createdAt: Date.now(),
+      version: CANDIDATE_RECORD_VERSION, runId: run.id, id: entry.id, arch: entry.arch, hash: entry.hash, space: space.id, genotype: candidate.genotype,
+      metrics: entry.metrics, objective: entry.objective, feasible: entry.feasible, parents: entry.parents ?? [], backend, createdAt: Date.now(),
     };
     // Only candidates that meet every hard constraint can be on the front.
     if (entry.feasible) pareto.add(entry.id, entry.metrics.valid_acc, entry.metrics[paretoCost] ?? Infinity);

@@ -30,6 +30,10 @@ export interface CliSearchOptions {
   readonly onEvent?: (e: SearchEvent) => void;
   /** Resume from this file when it exists; save to it after every candidate and when the run stops. */
   readonly checkpoint?: string;
+  /** Resume from this checkpoint (with its log), e.g. a run file's (--resume); wins over `checkpoint`'s file. */
+  readonly resumeFrom?: SearchCheckpoint;
+  /** Gets the checkpoint the core saves when the run stops (the run file's `checkpoint`). */
+  readonly onStop?: (checkpoint: SearchCheckpoint) => void;
 }
 
 /** One case per evaluator kind (the config check already rejected a tabular evaluator on a non-NB201 space). */
@@ -72,8 +76,8 @@ export async function runSearchConfig(cfg: RunConfig, o: CliSearchOptions): Prom
   const built = spaceFromConfig(cfg.space);
   const space = built as unknown as SearchSpace<unknown>;
   o.log(`search: space ${built.name}, ${built.size().toLocaleString('en-US')} genotypes: ${JSON.stringify(cfg.space)}`);
-  const resumeFrom = o.checkpoint ? readCheckpoint(o.checkpoint) : undefined;
-  if (resumeFrom) o.log(`search: resuming from ${o.checkpoint} after ${resumeFrom.nextId} candidates`);
+  const resumeFrom = o.resumeFrom ?? (o.checkpoint ? readCheckpoint(o.checkpoint) : undefined);
+  if (resumeFrom && !o.resumeFrom) o.log(`search: resuming from ${o.checkpoint} after ${resumeFrom.nextId} candidates`);
   const { evaluator, dispose } = await makeEvaluator(cfg.evaluator, built, cfg.seed, o);
   try {
     // Zero-cost warm start (strategy.options.prerank): the proxy scorer the strategy ranks its pool with.
@@ -93,13 +97,13 @@ export async function runSearchConfig(cfg: RunConfig, o: CliSearchOptions): Prom
         onEvent: o.onEvent,
         resumeFrom,
         checkpointEvery: file ? 1 : 0,
-        save: file
-          ? (p) => {
-            // Written beside and renamed, so a kill mid-write leaves the previous checkpoint.
-            writeFileSync(`${file}.tmp`, `${JSON.stringify(p.checkpoint)}\n`);
-            renameSync(`${file}.tmp`, file);
-          }
-          : undefined,
+        save: (p) => {
+          if (p.stop !== null) o.onStop?.(p.checkpoint);
+          if (!file) return;
+          // Written beside and renamed, so a kill mid-write leaves the previous checkpoint.
+          writeFileSync(`${file}.tmp`, `${JSON.stringify(p.checkpoint)}\n`);
+          renameSync(`${file}.tmp`, file);
+        },
       });
     } finally {
       prerank?.dispose();

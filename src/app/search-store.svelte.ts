@@ -3,7 +3,8 @@
  * It renders nothing and trains nothing; it calls the bridge and folds events into state.
  */
 import { getContext, setContext } from 'svelte';
-import { openDb, listCandidates, listRuns, listDatasets, type DatasetMeta } from '../db';
+import { openDb, listCandidates, listRuns, listDatasets, exportRunFile, importRunFile, runFileName, type DatasetMeta } from '../db';
+import { parseRunFileText } from '../shared/run-file';
 import type { BackendChoice, BackendReport } from '../protocol/backend';
 import type { SearchEvent } from '../protocol/events';
 import type { CandidateRecord, RunRecord } from '../protocol/run';
@@ -164,6 +165,24 @@ export class SearchStore {
     const strategy = STRATEGY_LABELS[this.config.strategy].inline;
     const ds = this.config.datasetId === DEFAULT_CONFIG.datasetId ? 'MNIST' : (this.datasets.find((d) => d.id === this.config.datasetId)?.name ?? 'dataset');
     return `${space} ${strategy}${this.config.prerank ? ' + warm start' : ''} on ${ds}`;
+  }
+
+  /** The stored run as a run file (src/shared/run-file.ts): its download name and JSON text. */
+  async exportRun(runId: string): Promise<{ name: string; text: string }> {
+    const file = await exportRunFile(await openDb(), runId);
+    return { name: runFileName(file), text: `${JSON.stringify(file, null, 1)}\n` };
+  }
+
+  /** Imports a run file as a new run (a fresh id, never overwriting) and selects it; a bad file sets `error`. */
+  async importRun(text: string): Promise<void> {
+    this.error = null;
+    try {
+      const run = await importRunFile(await openDb(), parseRunFileText(text));
+      this.runs = await listRuns(await openDb());
+      await this.select(run.id);
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    }
   }
 
   async resume(runId: string): Promise<void> {

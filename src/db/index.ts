@@ -5,3 +5,4 @@ export * from './runs';
 export * from './tables';
 export * from './luts';
 export * from './oneshot';
+export * from './run-file';

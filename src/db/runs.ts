@@ -7,6 +7,9 @@ import { describeStorageError, type Db } from './schema';
 
 export const RUN_RECORD_VERSION = 1;
 
+/** Candidate records: 1 = no lineage; 2 = adds `parents` (ids of the earlier candidates it was made from). */
+export const CANDIDATE_RECORD_VERSION = 2;
+
 /** The normalised full NB201 space config: what a v1 run config (`space: 'nb201'`) searched. */
 export const FULL_NB201_SPACE_CONFIG: Nb201SpaceConfig = parseNb201Config();
 
@@ -53,9 +56,15 @@ export async function listRuns(db: Db): Promise<RunRecord[]> {
   return runs.reverse().map(migrateRunRecord);
 }
 
+/** A stored candidate as the current code reads it: version 1 (before lineage was recorded) gets `parents: []`. */
+export function migrateCandidateRecord(raw: CandidateRecord | Omit<CandidateRecord, 'parents'>): CandidateRecord {
+  if (raw.version >= CANDIDATE_RECORD_VERSION && 'parents' in raw && Array.isArray(raw.parents)) return raw as CandidateRecord;
+  return { ...raw, version: CANDIDATE_RECORD_VERSION, parents: [] };
+}
+
 export async function listCandidates(db: Db, runId: string): Promise<CandidateRecord[]> {
   const all = await db.getAllFromIndex('candidates', 'byRun', runId);
-  return all.sort((a, b) => a.id - b.id);
+  return all.map(migrateCandidateRecord).sort((a, b) => a.id - b.id);
 }
 
 /** A version-1 checkpoint record (before the search core's format). */

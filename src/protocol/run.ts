@@ -60,6 +60,12 @@ export interface CandidateRecord {
   /** Objective value; -Infinity is stored as null when a hard constraint is violated. */
   readonly objective: number | null;
   readonly feasible: boolean;
+  /**
+   * Lineage (since record version 2): ids of the earlier candidates of the run this one was made from
+   * (evolution: the mutated parent, or both crossover parents; local search: the incumbent); [] for a sample
+   * drawn from scratch. Version-1 records are read with [] (src/db/runs.ts `migrateCandidateRecord`).
+   */
+  readonly parents: readonly number[];
   readonly backend: BackendName;
   readonly createdAt: number;
 }

@@ -200,7 +200,7 @@ describe('search loop', () => {
       save: ({ checkpoint, entry }) => {
         cp = roundTrip(checkpoint);
         // What a host keeps per candidate (the worker's CandidateRecord has these fields).
-        if (entry) stored.push(roundTrip({ id: entry.id, arch: entry.arch, hash: entry.hash, metrics: entry.metrics, objective: entry.objective, feasible: entry.feasible }));
+        if (entry) stored.push(roundTrip({ id: entry.id, arch: entry.arch, hash: entry.hash, metrics: entry.metrics, objective: entry.objective, feasible: entry.feasible, parents: entry.parents }));
       },
     });
     expect(cp!.log).toBeUndefined();

@@ -7,6 +7,7 @@
  *  1  {version, strategy, log} (the runner's; the log was required).
  *  2  {version, nextId, strategy, log?}: nextId = the next candidate id = candidates evaluated (ids are
  *     contiguous). v1 is migrated on read (nextId = log length).
+ *     Log entries may carry `parents` (lineage, optional: older logs have none), so the version stays 2.
  */
 import type { StrategyState } from '../strategy/types';
 import { SearchSetupError, type LoggedCandidate } from './types';
@@ -58,6 +59,9 @@ export function validateLog(log: readonly LoggedCandidate[], nextId: number, wha
     const ok = typeof e === 'object' && e !== null && Number.isInteger(e.id) && typeof e.arch === 'string' && typeof e.hash === 'string' &&
       typeof e.metrics === 'object' && e.metrics !== null && (e.objective === null || typeof e.objective === 'number');
     if (!ok) throw new SearchSetupError(`${what}[${i}] is not a run log entry`);
+    if (e.parents !== undefined && !(Array.isArray(e.parents) && (e.parents as readonly unknown[]).every((p) => typeof p === 'number' && Number.isInteger(p) && p >= 0 && p < e.id))) {
+      throw new SearchSetupError(`${what}[${i}].parents must be ids of earlier candidates (integers < ${e.id}), got ${JSON.stringify(e.parents)}`);
+    }
     if (ids.has(e.id)) throw new SearchSetupError(`${what}[${i}]: candidate id ${e.id} appears twice`);
     ids.add(e.id);
   });

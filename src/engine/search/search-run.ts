@@ -91,6 +91,7 @@ export class SearchRun<G> {
       metrics: c.metrics,
       objective: c.objective,
       feasible: c.feasible,
+      ...(c.parents !== undefined ? { parents: c.parents.slice() } : {}),
       simulated_time: this.time + this.cost(c.id, c.metrics),
       best_so_far: better ? obj : prevBest ? prevBest.objective : null,
       best_id: better ? c.id : prevBest ? prevBest.id : null,
@@ -131,7 +132,7 @@ export class SearchRun<G> {
     const { objective, feasible } = computeObjective(this.objective, m);
     this.cost(c.id, m); // a missing time metric under a simulated-time budget fails before the strategy learns
     this.s.strategy.tell(c, { objective, metrics: m });
-    const { entry, onFront } = this.append({ id: c.id, arch: this.s.space.encode(c.genotype), hash: c.hash, metrics: m, objective: objective === -Infinity ? null : objective, feasible });
+    const { entry, onFront } = this.append({ id: c.id, arch: this.s.space.encode(c.genotype), hash: c.hash, metrics: m, objective: objective === -Infinity ? null : objective, feasible, parents: c.parents ? c.parents.slice() : [] });
     this.s.onEvent?.({ type: 'candidate', entry, onFront });
     this.s.onEvent?.({ type: 'progress', queries: this.log.length, simulatedTime: this.time, fraction: this.fraction(), bestSoFar: entry.best_so_far });
     return entry;

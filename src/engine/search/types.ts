@@ -17,6 +17,8 @@ export interface LoggedCandidate {
   /** null when infeasible (objective -Infinity). */
   readonly objective: number | null;
   readonly feasible: boolean;
+  /** Lineage: ids of the earlier candidates this one was made from (Candidate.parents); absent: none recorded. */
+  readonly parents?: readonly number[];
 }
 
 export interface RunLogEntry extends LoggedCandidate {

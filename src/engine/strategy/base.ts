@@ -99,6 +99,8 @@ export abstract class BaseStrategy<G, O extends object> extends StatusOwner impl
   private _machine: StatusMachine | null = null;
   private readonly pending = new Map<number, Candidate<G>>();
   private reissue: Candidate<G>[] = [];
+  /** Lineage of the genotype propose() is about to return (set by the subclass; taken and cleared by ask()). */
+  private nextParents: readonly number[] = [];
   /** The zero-cost warm-start pool, when the options ask for one (`prerank`). */
   protected readonly warm: WarmStartPool<G> | null;
 
@@ -155,9 +157,15 @@ export abstract class BaseStrategy<G, O extends object> extends StatusOwner impl
     return this.warm ? this.warm.take(skip) : null;
   }
 
-  private candidate(id: number, genotype: G, hash: string): Candidate<G> {
+  /** Names the earlier candidates (ids) the genotype propose() returns next was made from. */
+  protected proposeWithParents(parents: readonly number[]): void {
+    this.nextParents = parents.slice();
+  }
+
+  private candidate(id: number, genotype: G, hash: string, parents: readonly number[]): Candidate<G> {
     const metrics = this.warm?.metricsFor(hash);
-    return metrics ? { id, genotype, hash, metrics } : { id, genotype, hash };
+    const c: Candidate<G> = metrics ? { id, genotype, hash, metrics } : { id, genotype, hash };
+    return parents.length > 0 ? { ...c, parents: parents.slice() } : c;
   }
 
   ask(): Candidate<G> | null {
@@ -173,6 +181,7 @@ export abstract class BaseStrategy<G, O extends object> extends StatusOwner impl
     const busy = this.busy();
     if (busy !== null) throw new Error(`${this.name}: ${busy}`);
     let g: G | null;
+    this.nextParents = [];
     try {
       g = this.propose();
     } catch (e) {
@@ -183,7 +192,9 @@ export abstract class BaseStrategy<G, O extends object> extends StatusOwner impl
       m.set('done', 'exhausted');
       return null;
     }
-    const c = this.candidate(this.nextId++, g, this.space.hash(g));
+    const id = this.nextId++;
+    const c = this.candidate(id, g, this.space.hash(g), this.nextParents.filter((p) => p < id));
+    this.nextParents = [];
     this.pending.set(c.id, c);
     return c;
   }
@@ -218,7 +229,7 @@ export abstract class BaseStrategy<G, O extends object> extends StatusOwner impl
       rng: this.rng.state(),
       nextId: this.nextId,
       ...this.machine.save(),
-      pending: this.pendingCandidates().map((c) => ({ id: c.id, arch: this.space.encode(c.genotype) })),
+      pending: this.pendingCandidates().map((c) => (c.parents?.length ? { id: c.id, arch: this.space.encode(c.genotype), parents: c.parents.slice() } : { id: c.id, arch: this.space.encode(c.genotype) })),
       prerank: this.warm ? this.warm.save() : null,
     };
   }
@@ -248,8 +259,11 @@ export abstract class BaseStrategy<G, O extends object> extends StatusOwner impl
       ({ status, stopCause: cause, failure } = parseStatusState(state, bad));
       if (cause === 'early-stop') throw bad('stopCause', 'a cause a black-box strategy can have (not early-stop)');
     }
-    const pending = stateField(state, 'pending', (v): v is { id: number; arch: string }[] =>
-      Array.isArray(v) && v.every((p) => isInt((p as { id: unknown }).id) && typeof (p as { arch: unknown }).arch === 'string'), 'an array of {id, arch}');
+    // `parents` (lineage) is optional: state dicts saved before it was recorded load with none.
+    const pending = stateField(state, 'pending', (v): v is { id: number; arch: string; parents?: number[] }[] =>
+      Array.isArray(v) && v.every((p) => isInt((p as { id: unknown }).id) && typeof (p as { arch: unknown }).arch === 'string' &&
+        ((p as { parents?: unknown }).parents === undefined || (Array.isArray((p as { parents: unknown }).parents) && ((p as { parents: unknown[] }).parents).every(isInt)))),
+    'an array of {id, arch, parents?}');
     const prerank = state.version === 1 ? null : state.prerank;
     if (this.warm) {
       if (prerank === null || prerank === undefined) throw new StrategyStateError(`${this.name} state: has no warm-start pool, but this strategy has options.prerank`);
@@ -260,7 +274,7 @@ export abstract class BaseStrategy<G, O extends object> extends StatusOwner impl
     const restored = pending.map((p) => {
       if (p.id >= nextId) throw new StrategyStateError(`${this.name} state: pending id ${p.id} >= nextId ${nextId}`);
       const genotype = this.space.decode(p.arch);
-      return this.candidate(p.id, genotype, this.space.hash(genotype));
+      return this.candidate(p.id, genotype, this.space.hash(genotype), p.parents ?? []);
     });
     this.loadState(state);
     this.rng = createRngFromState(rng);

@@ -20,6 +20,8 @@
  *
  * Warm start (`prerank`, Abdelfattah et al., ICLR 2021): the initial population is the top-`keep` of a
  * pool scored by a zero-cost proxy instead of random samples (the rest of it, if keep < P, is random).
+ *
+ * Lineage: a child names its parent's candidate id (both, for a crossover child) in `Candidate.parents`.
  */
 import type { SearchSpace } from '../space/types';
 import type { Candidate, EvalResult, StrategyState } from './types';
@@ -85,8 +87,10 @@ export class RegularizedEvolution<G> extends BaseStrategy<G, EvolutionOptions> {
       const other = this.tournament();
       const child = this.space.crossover(parent.genotype, other.genotype, this.rng);
       const h = this.space.hash(child);
+      this.proposeWithParents(parent.record.id === other.record.id ? [parent.record.id] : [parent.record.id, other.record.id]);
       return h === parent.record.hash || h === other.record.hash ? this.space.mutate(child, this.rng) : child;
     }
+    this.proposeWithParents([parent.record.id]);
     return this.space.mutate(parent.genotype, this.rng);
   }
 

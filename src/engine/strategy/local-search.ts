@@ -48,6 +48,8 @@ export class LocalSearch<G> extends BaseStrategy<G, LocalSearchOptions> {
   private queue: string[] = [];
   private seen = new Set<string>();
   private known = new Map<string, number>();
+  /** Candidate id of each evaluated hash (lineage: a neighbour names its incumbent's id). */
+  private ids = new Map<string, number>();
   private restarts = 0;
   private moves = 0;
 
@@ -115,6 +117,8 @@ export class LocalSearch<G> extends BaseStrategy<G, LocalSearchOptions> {
       if (next !== undefined) {
         const g = this.space.decode(next);
         this.seen.add(this.space.hash(g));
+        const incumbent = this.current === null ? undefined : this.ids.get(this.current.hash);
+        this.proposeWithParents(incumbent === undefined ? [] : [incumbent]);
         return g;
       }
       const cur = this.current as Point;
@@ -132,6 +136,7 @@ export class LocalSearch<G> extends BaseStrategy<G, LocalSearchOptions> {
   protected learn(c: Candidate<G>, r: EvalResult): void {
     const p: Point = { arch: this.space.encode(c.genotype), hash: c.hash, objective: r.objective };
     this.known.set(c.hash, r.objective);
+    if (!this.ids.has(c.hash)) this.ids.set(c.hash, c.id);
     if (this.phase === 'awaitStart') this.moveTo(p);
     else this.consider(p);
   }
@@ -145,6 +150,7 @@ export class LocalSearch<G> extends BaseStrategy<G, LocalSearchOptions> {
       queue: this.queue.slice(),
       seen: [...this.seen],
       known: [...this.known].map(([h, o]) => [h, encodeObjective(o)]),
+      ids: [...this.ids],
       restarts: this.restarts,
       moves: this.moves,
     };
@@ -166,6 +172,10 @@ export class LocalSearch<G> extends BaseStrategy<G, LocalSearchOptions> {
       Array.isArray(v) && v.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && (e[1] === null || typeof e[1] === 'number')),
     'an array of [hash, objective] pairs');
     this.known = new Map(known.map(([h, o]) => [h, decodeObjective(o, `local state known ${h}`)]));
+    // `ids` (lineage) is absent from state dicts saved before it was recorded: their neighbours name no parent.
+    const ids = state.ids === undefined ? [] : stateField(state, 'ids', (v): v is [string, number][] =>
+      Array.isArray(v) && v.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && isInt(e[1])), 'an array of [hash, candidate id] pairs');
+    this.ids = new Map(ids);
     this.restarts = stateField(state, 'restarts', isInt, 'a non-negative integer');
     this.moves = stateField(state, 'moves', isInt, 'a non-negative integer');
   }

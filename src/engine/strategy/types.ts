@@ -34,6 +34,12 @@ export interface Candidate<G> {
    * proxy score `zc_synflow` from a warm start); the search loop merges them into the logged metrics.
    */
   readonly metrics?: Readonly<Record<string, number>>;
+  /**
+   * Lineage: ids of the earlier candidates this one was made from (evolution: the mutated tournament winner,
+   * or both crossover parents; local search: the incumbent whose neighbour it is). Absent or empty for a
+   * sample drawn from scratch (random, REINFORCE, a restart, a warm start).
+   */
+  readonly parents?: readonly number[];
 }
 
 export interface EvalResult {

@@ -1,0 +1,64 @@
+/**
+ * The headless runner's side of the run file (src/shared/run-file.ts): `--out` writes the run as one, with the
+ * runner's summary beside it; `--resume FILE` reads one back as a config and the checkpoint (its candidates as
+ * the log) the search core continues from.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { RunConfig } from '../../src/shared/run-config';
+import { parseRunFileText, RUN_FILE_FORMAT, RUN_FILE_VERSION, RunFileError, type RunFile, type RunFileCandidate } from '../../src/shared/run-file';
+import type { SearchCheckpoint, SearchResult } from '../../src/engine/search/loop';
+import { spaceFromConfig } from '../../src/engine/space/registry';
+import { CliUsageError } from './search-run';
+
+/** The run, its final checkpoint (without its log: the candidates are the log) and the runner's summary. */
+export function cliRunFile(cfg: RunConfig, result: SearchResult, checkpoint: SearchCheckpoint | null, backend: string | null): RunFile & Record<string, unknown> {
+  const space = spaceFromConfig(cfg.space);
+  const candidates: RunFileCandidate[] = result.log.map((e) => ({
+    id: e.id, arch: e.arch, hash: e.hash, genotype: space.decode(e.arch), metrics: e.metrics, objective: e.objective, feasible: e.feasible, parents: e.parents ?? [],
+  }));
+  const cp = checkpoint ? { version: checkpoint.version, nextId: checkpoint.nextId, strategy: checkpoint.strategy } : null;
+  return {
+    format: RUN_FILE_FORMAT,
+    version: RUN_FILE_VERSION,
+    exportedAt: new Date().toISOString(),
+    config: cfg,
+    backend,
+    status: result.stopReason === 'aborted' ? 'paused' : 'done',
+    candidates,
+    checkpoint: cp,
+    strategy: cfg.strategy.name,
+    seed: cfg.seed,
+    stopReason: result.stopReason,
+    queries: result.queries,
+    simulatedTime: result.simulatedTime,
+    best: result.best,
+    pareto: result.pareto,
+    log: result.log,
+  };
+}
+
+/** Reads a run file to resume: its config (a relative table path against the repository) and its checkpoint with the candidates as log. */
+export function readRunFileToResume(file: string, repoRoot: string): { config: RunConfig; resumeFrom: SearchCheckpoint | undefined } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CliUsageError(`cannot read run file ${file}: ${(e as Error).message}`);
+  }
+  let run: RunFile;
+  try {
+    run = parseRunFileText(text);
+  } catch (e) {
+    if (e instanceof RunFileError) throw new CliUsageError(`run file ${file}: ${e.message}`);
+    throw e;
+  }
+  let config = run.config;
+  if (config.evaluator.kind === 'tabular' && !isAbsolute(config.evaluator.table)) config = { ...config, evaluator: { kind: 'tabular', table: resolve(repoRoot, config.evaluator.table) } };
+  if (run.checkpoint === null) {
+    if (run.candidates.length > 0) throw new CliUsageError(`run file ${file}: has ${run.candidates.length} candidates but no checkpoint to resume from`);
+    return { config, resumeFrom: undefined };
+  }
+  const log = run.candidates.map((c) => ({ id: c.id, arch: c.arch, hash: c.hash, metrics: c.metrics, objective: c.objective, feasible: c.feasible, parents: c.parents }));
+  return { config, resumeFrom: { ...run.checkpoint, log } };
+}
