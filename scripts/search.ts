@@ -2,12 +2,18 @@
  * Headless search runner: the same engine as the app, under Node.
  *
  *   npm run search -- --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH] [--checkpoint FILE]
+ *                     [--dataset PATH... [--test PATH...]]
+ *
+ * --dataset trains a "train" config on any file the app imports (IDX pair or a folder of them, CIFAR .bin / .tar.gz,
+ * an image zip or folder; scripts/node/dataset-file.ts) instead of the built-in MNIST subset; --test gives the
+ * official test files (t10k-* and CIFAR test batches are also found by name). Repeat a flag for several files.
+ * The summary line then carries "dataset": {name, count, train, valid, test, testOrigin}.
  *
  * Reads a JSON search config (format: examples/README.md), runs it, reports progress on stderr, writes the
  * run (config, log, best, Pareto front) as JSON to --out, and prints one JSON summary as the last line of
  * stdout: {"strategy","seed","queries","best":{"arch","valid_acc","test_acc"}}.
  * Relative paths: --config/--out/--table against the current directory; the config's evaluator.table
- * against the repository root. Exit status: 0 done, 1 failed while running, 2 bad arguments or config.
+ * against the repository root. Exit status: 0 done, 1 failed while running, 2 bad arguments, config or dataset file (the parser's message).
  * Ctrl-C stops the search after the candidate in flight and still writes what was done. With --checkpoint FILE the
  * run is saved there after every candidate and when it stops, and a run whose FILE exists continues from it.
  * The search itself is the engine's core, hosted by scripts/node/search-run.ts (the search worker hosts the same).
@@ -20,12 +26,14 @@ import { parseRunConfig, RunConfigError, type EvaluatorConfig, type RunConfig } 
 import type { SearchEvent } from '../src/engine/search/loop';
 import { isStrategyName, STRATEGY_NAMES } from '../src/engine/strategy/registry';
 import { TableParseError } from '../src/engine/data/nb201-table';
+import { DatasetFormatError } from '../src/engine/data/errors';
+import { loadDatasetFiles, type FileDataset } from './node/dataset-file';
 import { CliUsageError as UsageError, runSearchConfig } from './node/search-run';
 import { isOneShotInvocation, oneShotErrorCode, runOneShotCli } from './oneshot-cli';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-const USAGE = 'usage: npm run search -- --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH] [--checkpoint FILE]';
+const USAGE = 'usage: npm run search -- --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH] [--checkpoint FILE] [--dataset PATH... [--test PATH...]]';
 
 interface Cli {
   config: string;
@@ -35,6 +43,8 @@ interface Cli {
   out?: string;
   table?: string;
   checkpoint?: string;
+  dataset: string[];
+  test: string[];
 }
 
 function parseCli(argv: string[]): Cli {
@@ -50,6 +60,8 @@ function parseCli(argv: string[]): Cli {
         out: { type: 'string' },
         table: { type: 'string' },
         checkpoint: { type: 'string' },
+        dataset: { type: 'string', multiple: true },
+        test: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -73,7 +85,13 @@ function parseCli(argv: string[]): Cli {
   }
   const seed = int('seed', values.seed, 0);
   if (seed !== undefined && seed > 0xffffffff) throw new UsageError(`--seed must be < 2^32, got ${seed}`);
-  return { config: values.config, strategy: values.strategy, seed, budget: int('budget', values.budget, 1), out: values.out, table: values.table, checkpoint: values.checkpoint };
+  const dataset = values.dataset ?? [];
+  const test = values.test ?? [];
+  if (test.length > 0 && dataset.length === 0) throw new UsageError(`--test needs --dataset (the training files)\n${USAGE}`);
+  return {
+    config: values.config, strategy: values.strategy, seed, budget: int('budget', values.budget, 1), out: values.out, table: values.table, checkpoint: values.checkpoint,
+    dataset: dataset.map((p) => resolve(p)), test: test.map((p) => resolve(p)),
+  };
 }
 
 function loadConfig(cli: Cli): RunConfig {
@@ -137,8 +155,16 @@ async function main(): Promise<number> {
     const best = e.bestSoFar === null ? 'none feasible' : e.bestSoFar.toFixed(3);
     process.stderr.write(`search: ${String(Math.round(e.fraction * 100)).padStart(3)}%  ${e.queries} queries, ${e.simulatedTime.toFixed(0)} simulated s, best objective ${best}\n`);
   };
+  let data: FileDataset | undefined;
+  if (cli.dataset.length > 0) {
+    if (cfg.evaluator.kind !== 'train') throw new UsageError(`--dataset needs a config with evaluator.kind "train" (this one is "${cfg.evaluator.kind}")`);
+    data = await loadDatasetFiles(cli.dataset, cli.test);
+    const origin = data.testOrigin.test === 'official' ? `official (${data.split.test.length} images from ${data.testOrigin.files.join(', ')})` : 'carved (stratified 10%)';
+    process.stderr.write(`search: dataset ${data.name}: ${data.ds.count} images ${data.ds.shape.join('x')}, ${data.ds.classes.length} classes; split ${data.split.train.length} train / ${data.split.valid.length} validation / ${data.split.test.length} test; test split: ${origin}\n`);
+  }
   const t0 = Date.now();
   const result = await runSearchConfig(cfg, {
+    data,
     repoRoot: REPO_ROOT,
     log: (line) => process.stderr.write(`${line}\n`),
     signal: ac.signal,
@@ -171,6 +197,9 @@ async function main(): Promise<number> {
     seed: cfg.seed,
     queries: result.queries,
     best: best ? { arch: best.arch, valid_acc: best.metrics.valid_acc, test_acc: best.metrics.test_acc } : null,
+    ...(data
+      ? { dataset: { name: data.name, count: data.ds.count, train: data.split.train.length, valid: data.split.valid.length, test: data.split.test.length, testOrigin: data.testOrigin } }
+      : {}),
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   return result.stopReason === 'aborted' ? 130 : 0;
@@ -179,7 +208,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    const bad = e instanceof UsageError || e instanceof RunConfigError || e instanceof TableParseError || oneShotErrorCode(e) === 2;
+    const bad = e instanceof UsageError || e instanceof DatasetFormatError || e instanceof RunConfigError || e instanceof TableParseError || oneShotErrorCode(e) === 2;
     process.stderr.write(`search: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(bad ? 2 : 1);
   },

@@ -89,8 +89,9 @@ describe('IDX train pair + t10k pair', () => {
 
   it('names a missing file of a pair and a corrupt test file', async () => {
     const files = idxFiles(10, 4);
-    const noLabels = [files[1], files[3], files[2], named('t10k-images-2', files[2].bytes)];
-    await expect(loadIdxFiles(noLabels, 'q')).rejects.toThrow(/two test images files/);
+    // files: [t10k-labels, train-images, t10k-images, train-labels]
+    await expect(loadIdxFiles([files[1], files[3], files[2], named('t10k-images-2', files[2].bytes)], 'q')).rejects.toThrow(/two test images files \(t10k-images-idx3-ubyte and t10k-images-2\)/);
+    await expect(loadIdxFiles([files[1], files[3], files[2], named('other-labels', files[0].bytes)], 'q')).rejects.toThrow(/of 4 IDX files, 2 must be the test pair named t10k-… or …-test-…; 1 are/);
     const three = files.slice(0, 3);
     await expect(loadIdxFiles(three, 'q')).rejects.toThrow(/pick 2 IDX files .* or 4 .*; got 3/);
     files[2] = named('t10k-images-idx3-ubyte', encodeIdxImages(new Uint8Array(36 * 4), 4, 6, 6).subarray(0, 100));

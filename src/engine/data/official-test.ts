@@ -70,9 +70,23 @@ function checkSameKind(train: ImageDataset, test: ImageDataset, trainName: strin
   }
 }
 
-/** Train images first, then the test images; `file` is 0 for training and 1 for test images. */
-export function joinOfficialTest(train: ImageDataset, test: ImageDataset, files: { train: string; test: readonly string[] }): WithOfficialTest {
-  checkSameKind(train, test, files.train, files.test.join(' + '));
+/**
+ * Train images first, then the test images; `file` is 0 for training and 1 for test images. With `byName` (image
+ * folders, whose classes are folder names) test labels are mapped onto the training classes by name.
+ */
+export function joinOfficialTest(train: ImageDataset, testIn: ImageDataset, files: { train: string; test: readonly string[] }, byName = false): WithOfficialTest {
+  const testName = files.test.join(' + ');
+  let test = testIn;
+  if (byName) {
+    const at = new Map(train.classes.map((c, i) => [c, i]));
+    const map = testIn.classes.map((c) => {
+      const i = at.get(c);
+      if (i === undefined) throw new DatasetFormatError('train-test-mismatch', testName, `test class "${c}" is not a class of the training set (${files.train}: ${train.classes.join(', ')})`);
+      return i;
+    });
+    test = { ...testIn, classes: train.classes, labels: testIn.labels.map((l) => map[l]) };
+  }
+  checkSameKind(train, test, files.train, testName);
   const count = train.count + test.count;
   const images = new Uint8Array(train.images.length + test.images.length);
   images.set(train.images, 0);
@@ -93,42 +107,60 @@ interface IdxPair {
   labels?: NamedBytes;
 }
 
+const isLabelsFile = (b: Uint8Array): boolean => b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 8 && b[3] === 1;
+
+/** Which of two (gunzipped) IDX files is the images and which the labels, from the header (0x0803 / 0x0801). */
+function sortPair(files: readonly NamedBytes[], what: string): { images: NamedBytes; labels: NamedBytes } {
+  const p: IdxPair = {};
+  for (const f of files) {
+    const kind = isLabelsFile(f.bytes) ? 'labels' : 'images';
+    const had = p[kind];
+    if (had) throw new DatasetFormatError('unsupported', f.name, `two ${what} ${kind} files (${base(had.name)} and ${base(f.name)}); ${what === 'test' ? 'pick one t10k-… pair' : 'official test files must be named t10k-… or …-test-…'}`);
+    p[kind] = f;
+  }
+  if (!p.images || !p.labels) {
+    const have = p.images ?? p.labels;
+    throw new DatasetFormatError('unsupported', have ? have.name : what, `the ${what} pair lacks its ${p.images ? 'labels (IDX 00 00 08 01)' : 'images (IDX 00 00 08 03)'} file`);
+  }
+  return { images: p.images, labels: p.labels };
+}
+
+/**
+ * Load an IDX training pair and, optionally, an IDX test pair given as such (the runner's --dataset / --test).
+ * Each file may be gzip; which is images and which labels is read from the header, so any names work.
+ */
+export async function loadIdxTrainTest(train: readonly NamedBytes[], test: readonly NamedBytes[] | undefined, name: string, classes?: readonly string[], gzip: GunzipOptions = {}): Promise<WithOfficialTest> {
+  const count = (fs: readonly NamedBytes[], what: string): void => {
+    if (fs.length !== 2) throw new DatasetFormatError('unsupported', fs.map((f) => base(f.name)).join(', ') || name, `the ${what} set needs 2 IDX files (images + labels); got ${fs.length}`);
+  };
+  count(train, 'training');
+  if (test) count(test, 'test');
+  const gunzipAll = (fs: readonly NamedBytes[]) => Promise.all(fs.map(async (f) => ({ name: f.name, bytes: await maybeGunzip(f.bytes, { ...gzip, name: f.name }) })));
+  const parse = (p: { images: NamedBytes; labels: NamedBytes }, cls?: readonly string[]): ImageDataset =>
+    idxToDataset(parseIdxImages(p.images.bytes, p.images.name), parseIdxLabels(p.labels.bytes, p.labels.name), name, cls, { imagesName: p.images.name, labelsName: p.labels.name });
+  const tr = sortPair(await gunzipAll(train), 'training');
+  const trainDs = parse(tr, classes);
+  if (!test) return { dataset: trainDs };
+  const te = sortPair(await gunzipAll(test), 'test');
+  const testDs = parse(te, classes);
+  return joinOfficialTest(trainDs, testDs, { train: `${base(tr.images.name)} + ${base(tr.labels.name)}`, test: [base(te.images.name), base(te.labels.name)] });
+}
+
 /**
  * Load IDX files picked together: one images/labels pair for training, optionally a second pair named t10k-…
- * (or …-test-…) as the official test set. Each file may be gzip; which is images and which labels is read from
- * the header (0x0803 / 0x0801), so any names work for a single pair.
+ * (or …-test-…) as the official test set.
  */
 export async function loadIdxFiles(files: readonly NamedBytes[], name: string, classes?: readonly string[], gzip: GunzipOptions = {}): Promise<WithOfficialTest> {
   if (files.length !== 2 && files.length !== 4) {
     throw new DatasetFormatError('unsupported', files.map((f) => base(f.name)).join(', ') || name, `pick 2 IDX files (images + labels) or 4 (a training pair and a t10k-… test pair); got ${files.length}`);
   }
-  const raw = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await maybeGunzip(f.bytes, { ...gzip, name: f.name }) })));
-  const train: IdxPair = {};
-  const test: IdxPair = {};
-  for (const f of raw) {
-    const pair = files.length === 4 && isIdxTestName(f.name) ? test : train;
-    const kind = f.bytes.length >= 4 && f.bytes[0] === 0 && f.bytes[1] === 0 && f.bytes[2] === 8 && f.bytes[3] === 1 ? 'labels' : 'images';
-    if (pair[kind]) {
-      const which = pair === test ? 'test' : 'training';
-      throw new DatasetFormatError('unsupported', f.name, `two ${which} ${kind} files (${base(pair[kind].name)} and ${base(f.name)}); test files must be named t10k-… or …-test-…`);
-    }
-    pair[kind] = f;
+  if (files.length === 2) return loadIdxTrainTest(files, undefined, name, classes, gzip);
+  const test = files.filter((f) => isIdxTestName(f.name));
+  const train = files.filter((f) => !isIdxTestName(f.name));
+  if (test.length !== 2) {
+    throw new DatasetFormatError('unsupported', files.map((f) => base(f.name)).join(', '), `of 4 IDX files, 2 must be the test pair named t10k-… or …-test-…; ${test.length} are`);
   }
-  const complete = (p: IdxPair, what: string): { images: NamedBytes; labels: NamedBytes } => {
-    if (!p.images || !p.labels) {
-      const have = p.images ?? p.labels;
-      throw new DatasetFormatError('unsupported', have ? have.name : name, `the ${what} pair lacks its ${p.images ? 'labels (IDX 00 00 08 01)' : 'images (IDX 00 00 08 03)'} file`);
-    }
-    return { images: p.images, labels: p.labels };
-  };
-  const tr = complete(train, 'training');
-  const parse = (p: { images: NamedBytes; labels: NamedBytes }, cls?: readonly string[]): ImageDataset =>
-    idxToDataset(parseIdxImages(p.images.bytes, p.images.name), parseIdxLabels(p.labels.bytes, p.labels.name), name, cls, { imagesName: p.images.name, labelsName: p.labels.name });
-  const trainDs = parse(tr, classes);
-  if (files.length === 2) return { dataset: trainDs };
-  const te = complete(test, 'test (t10k-…)');
-  const testDs = parse(te, classes);
-  return joinOfficialTest(trainDs, testDs, { train: `${base(tr.images.name)} + ${base(tr.labels.name)}`, test: [base(te.images.name), base(te.labels.name)] });
+  return loadIdxTrainTest(train, test, name, classes, gzip);
 }
 
 /** The CIFAR sources that are official test batches, unless they are all the dataset has (nothing to train on). */
@@ -144,6 +176,21 @@ export function cifarOfficialTest(r: CifarLoadResult): OfficialTest | undefined 
   });
   if (values.length === 0 || values.length === r.sources.length) return undefined;
   return { files, values, count };
+}
+
+/**
+ * CIFAR training files and, optionally, test files given as such (the runner's --test). Without them the test
+ * batch is found by name; with them, training files that hold a test batch too are refused (it would be twice).
+ */
+export async function loadCifarTrainTest(train: readonly NamedBytes[], test: readonly NamedBytes[] | undefined, name: string, opts: CifarLoadOptions = {}): Promise<WithOfficialTest> {
+  if (!test) return loadCifarFiles(train, name, opts);
+  const tr = await loadCifarDataset(train, name, opts);
+  const inTrain = tr.sources.filter((s) => isCifarTestName(s.name));
+  if (inTrain.length > 0) {
+    throw new DatasetFormatError('train-test-mismatch', inTrain[0].name, 'the training files already hold this test batch; give the test files once (drop --test, or leave the test batch out of the training files)');
+  }
+  const te = await loadCifarDataset(test, name, opts);
+  return joinOfficialTest(tr.dataset, te.dataset, { train: train.map((f) => base(f.name)).join(' + '), test: te.sources.map((s) => s.name) });
 }
 
 /** CIFAR files (loose .bin or the tar.gz) with their official test batch found by name. */
