@@ -1,6 +1,6 @@
 /** Datasets in IndexedDB, stored in chunks so a large set never needs one huge value. */
 import type { FieldArray, ImageDataset, DatasetSplit } from '../engine/data/types';
-import { testOriginOf, type SplitSpec } from '../engine/data/splits';
+import type { SplitSpec } from '../engine/data/splits';
 import type { AbortSignalLike } from '../engine/util/abort';
 import type { RunRecord } from '../protocol/run';
 import { describeStorageError, type Db } from './schema';
@@ -10,6 +10,7 @@ import {
   SPLIT_RECORD_VERSION,
   countPerClass,
   hasSplitCounts,
+  testOriginOfSpec,
   migrateDatasetMeta,
   migrateSplitRecord,
   splitCounts,
@@ -97,7 +98,7 @@ export async function putDataset(db: Db, id: string, ds: ImageDataset, opts: Put
     createdAt: now,
     ...opts.split,
     counts: splitCounts(ds.labels, ds.classes.length, opts.split),
-    testOrigin: testOriginOf(opts.split.spec),
+    testOrigin: testOriginOfSpec(opts.split.spec),
   };
   const what = `storing dataset "${ds.name}"`;
   const tx = db.transaction(['datasets', 'datasetChunks', 'splits'], 'readwrite');

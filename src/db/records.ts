@@ -86,8 +86,11 @@ export interface SplitRecord {
 export type SplitRecordV1 = Omit<SplitRecord, 'counts' | 'spec' | 'fingerprint' | 'testOrigin'>;
 export type SplitRecordV2 = Omit<SplitRecord, 'testOrigin'>;
 
-/** The test origin of a split stored before v3, from its spec. */
-function legacyTestOrigin(spec: SplitSpec | undefined): TestOrigin {
+/**
+ * The test origin a split spec describes: a fixed test set picked by a field (the data's own test files, named in
+ * `testFiles`; splits stored before v3 did not name them) or carved. Same rule as the engine's `testOriginOf`.
+ */
+export function testOriginOfSpec(spec: SplitSpec | undefined): TestOrigin {
   if (spec?.method !== 'stratified' || spec.testField === undefined) return { test: 'carved' };
   return spec.testFiles ? { test: 'official', files: spec.testFiles.slice() } : { test: 'official', files: [] };
 }
@@ -148,7 +151,7 @@ export function migrateSplitRecord(raw: SplitRecordV1 | SplitRecordV2 | SplitRec
   const empty = new Array<number>(numClasses).fill(0);
   const counts = hasSplitCounts(raw) ? raw.counts : labels ? splitCounts(labels, numClasses, raw) : { train: empty, valid: empty, test: empty };
   const spec = 'spec' in raw ? raw.spec : undefined;
-  return { ...raw, version: SPLIT_RECORD_VERSION, counts, testOrigin: legacyTestOrigin(spec) };
+  return { ...raw, version: SPLIT_RECORD_VERSION, counts, testOrigin: testOriginOfSpec(spec) };
 }
 
 export function summarizeSplit(s: SplitRecord): SplitSummaryRecord {

@@ -64,9 +64,9 @@ export type TestOrigin =
   | { readonly test: 'official'; readonly files: readonly string[] }
   | { readonly test: 'carved' };
 
-/** The test origin a spec describes (a spec with no `testFiles` carved its test part). */
+/** The test origin a spec describes: a test set fixed by a field is the data's own test files (named in `testFiles`). */
 export function testOriginOf(spec: SplitSpec | undefined): TestOrigin {
-  if (spec?.method === 'stratified' && spec.testFiles !== undefined && spec.testField !== undefined) return { test: 'official', files: spec.testFiles.slice() };
+  if (spec?.method === 'stratified' && spec.testField !== undefined) return { test: 'official', files: (spec.testFiles ?? []).slice() };
   return { test: 'carved' };
 }
 
