@@ -190,7 +190,7 @@ describe('datasets tab in Chromium', () => {
     expect(await page.getByTestId('split-test').count()).toBe(0);
     await commit('Quads with t10k');
     const r = await row('Quads with t10k');
-    expect(await r.getByTestId('dataset-split').textContent()).toContain('train 36 · validation 4 · test 12');
+    expect(await r.getByTestId('dataset-split').textContent()).toContain('official test set (t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte): train 36 · validation 4 · test 12');
     const rec = await page.evaluate(async () => {
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
         const q = indexedDB.open('nas-playground');
