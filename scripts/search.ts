@@ -18,7 +18,7 @@
  * run is saved there after every candidate and when it stops, and a run whose FILE exists continues from it.
  * The search itself is the engine's core, hosted by scripts/node/search-run.ts (the search worker hosts the same).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,7 @@ import type { SearchEvent } from '../src/engine/search/loop';
 import { isStrategyName, STRATEGY_NAMES } from '../src/engine/strategy/registry';
 import { TableParseError } from '../src/engine/data/nb201-table';
 import { DatasetFormatError } from '../src/engine/data/errors';
+import { splitFingerprint } from '../src/engine/data/splits';
 import { loadDatasetFiles, type FileDataset } from './node/dataset-file';
 import { CliUsageError as UsageError, runSearchConfig } from './node/search-run';
 import { isOneShotInvocation, oneShotErrorCode, runOneShotCli } from './oneshot-cli';
@@ -131,6 +132,28 @@ function loadConfig(cli: Cli): RunConfig {
   };
 }
 
+/**
+ * A checkpoint resumes only on the data it was made on: beside FILE, FILE.data.json keeps the split fingerprint of
+ * a --dataset run (no such file: the built-in MNIST subset); a resume whose data differs is refused (exit 2) instead of mixing scores.
+ */
+function guardCheckpointData(file: string, data: FileDataset | undefined): void {
+  const side = `${file}.data.json`;
+  const now = data ? splitFingerprint(data.split, data.ds) : 'builtin';
+  if (existsSync(file)) {
+    let was = 'builtin';
+    if (existsSync(side)) {
+      try {
+        was = String((JSON.parse(readFileSync(side, 'utf8')) as { fingerprint?: unknown }).fingerprint);
+      } catch (e) {
+        throw new UsageError(`checkpoint data record ${side}: ${(e as Error).message}`);
+      }
+    }
+    if (was !== now) throw new UsageError(`checkpoint ${file} was made on data with split ${was}; this run's data has split ${now} (give the same --dataset / --test, or a new --checkpoint)`);
+    return;
+  }
+  if (data) writeFileSync(side, `${JSON.stringify({ fingerprint: now })}\n`);
+}
+
 async function main(): Promise<number> {
   // One-shot configs (DARTS / PC-DARTS / SPOS, the One-shot tab's format) run in scripts/oneshot-cli.ts.
   if (isOneShotInvocation(process.argv.slice(2))) return runOneShotCli(process.argv.slice(2), REPO_ROOT);
@@ -162,6 +185,7 @@ async function main(): Promise<number> {
     const origin = data.testOrigin.test === 'official' ? `official (${data.split.test.length} images from ${data.testOrigin.files.join(', ')})` : 'carved (stratified 10%)';
     process.stderr.write(`search: dataset ${data.name}: ${data.ds.count} images ${data.ds.shape.join('x')}, ${data.ds.classes.length} classes; split ${data.split.train.length} train / ${data.split.valid.length} validation / ${data.split.test.length} test; test split: ${origin}\n`);
   }
+  if (cli.checkpoint !== undefined) guardCheckpointData(resolve(cli.checkpoint), data);
   const t0 = Date.now();
   const result = await runSearchConfig(cfg, {
     data,
@@ -175,6 +199,14 @@ async function main(): Promise<number> {
   process.stderr.write(`search: ${result.stopReason} after ${result.queries} queries in ${Date.now() - t0} ms\n`);
 
   const best = result.best;
+  const datasetInfo = data
+    ? {
+      dataset: {
+        name: data.name, count: data.ds.count, train: data.split.train.length, valid: data.split.valid.length, test: data.split.test.length,
+        testOrigin: data.testOrigin, files: { dataset: cli.dataset, test: cli.test }, fingerprint: splitFingerprint(data.split, data.ds),
+      },
+    }
+    : {};
   if (cli.out) {
     const out = resolve(cli.out);
     const run = {
@@ -188,6 +220,7 @@ async function main(): Promise<number> {
       best,
       pareto: result.pareto,
       log: result.log,
+      ...datasetInfo,
     };
     writeFileSync(out, `${JSON.stringify(run, null, 1)}\n`);
     process.stderr.write(`search: wrote ${out}\n`);

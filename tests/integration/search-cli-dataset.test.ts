@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { idxPairBytes } from '../helpers/dataset-files';
@@ -38,8 +38,9 @@ function setup(): { dir: string; config: string } {
 describe('npm run search --dataset / --test', () => {
   it('trains a 2-candidate search on an IDX pair with --test: the test pair is the locked test split', () => {
     const { dir, config } = setup();
+    const out = path.join(dir, 'run.json');
     const r = runSearch([
-      '--config', config,
+      '--config', config, '--out', out,
       '--dataset', path.join(dir, 'train-images-idx3-ubyte'), '--dataset', path.join(dir, 'train-labels-idx1-ubyte'),
       '--test', path.join(dir, 'quads-test-labels.idx1-ubyte'), '--test', path.join(dir, 'quads-test-images.idx3-ubyte'),
     ]);
@@ -54,6 +55,22 @@ describe('npm run search --dataset / --test', () => {
       name: 'train-images-idx3-ubyte', count: 104, train: 72, valid: 8, test: 24,
       testOrigin: { test: 'official', files: ['quads-test-images.idx3-ubyte', 'quads-test-labels.idx1-ubyte'] },
     });
+    // The run file records which files and which split it trained on.
+    const run = JSON.parse(readFileSync(out, 'utf8'));
+    expect(run.log).toHaveLength(2);
+    expect(run.dataset.files.test).toEqual([path.join(dir, 'quads-test-labels.idx1-ubyte'), path.join(dir, 'quads-test-images.idx3-ubyte')]);
+    expect(run.dataset.fingerprint).toMatch(/^split1-72-8-24-/);
+  });
+
+  it('a checkpoint resumes only on the data it was made on', () => {
+    const { dir, config } = setup();
+    const ckpt = path.join(dir, 'ckpt.json');
+    const pair = ['--dataset', path.join(dir, 'train-images-idx3-ubyte'), '--dataset', path.join(dir, 'train-labels-idx1-ubyte')];
+    const first = runSearch(['--config', config, '--budget', '1', '--checkpoint', ckpt, ...pair, '--test', path.join(dir, 'quads-test-images.idx3-ubyte'), '--test', path.join(dir, 'quads-test-labels.idx1-ubyte')]);
+    expect(first.status, first.stderr).toBe(0);
+    const other = runSearch(['--config', config, '--budget', '2', '--checkpoint', ckpt, ...pair]);
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/checkpoint .*ckpt\.json was made on data with split split1-72-8-24-\S+; this run's data has split split1-64-8-8-/);
   });
 
   it('a corrupt file exits 2 with the parser\'s message', () => {
