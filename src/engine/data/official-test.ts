@@ -51,7 +51,7 @@ export function officialSplitSpec(o: OfficialTest, seed = 1, valid = 0.1): Split
   return { method: 'stratified', seed, valid, test: 0, testField: FILE_FIELD, testValues: o.values.slice(), testFiles: o.files.slice() };
 }
 
-/** Images per class count check: a class the test files use must exist in the training files' classes. */
+/** Train and test files must agree: the same image shape, and every test label one of the training classes. */
 function checkSameKind(train: ImageDataset, test: ImageDataset, trainName: string, testName: string): void {
   const [h, w, c] = train.shape;
   const [th, tw, tc] = test.shape;
