@@ -2,21 +2,27 @@
  * Headless search runner: the same engine as the app, under Node.
  *
  *   npm run search -- --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH] [--checkpoint FILE]
+ *                     [--dataset PATH... [--test PATH...]]
  *   npm run search -- --resume run.json [--budget N] [--out FILE]
+ *
+ * --dataset trains a "train" config on any file the app imports (IDX pair or a folder of them, CIFAR .bin / .tar.gz,
+ * an image zip or folder; scripts/node/dataset-file.ts) instead of the built-in MNIST subset; --test gives the
+ * official test files (t10k-* and CIFAR test batches are also found by name). Repeat a flag for several files.
+ * The summary line then carries "dataset": {name, count, train, valid, test, testOrigin}.
  *
  * Reads a JSON search config (format: examples/README.md), runs it, reports progress on stderr, writes the
  * run to --out as a run file (src/shared/run-file.ts: format 'nas-playground-run', config, every candidate with
  * its lineage, the checkpoint; the runner's summary — log, best, Pareto front — beside it), and prints one JSON summary as the last line of
  * stdout: {"strategy","seed","queries","best":{"arch","valid_acc","test_acc"}}.
  * Relative paths: --config/--out/--table against the current directory; the config's evaluator.table
- * against the repository root. Exit status: 0 done, 1 failed while running, 2 bad arguments or config.
+ * against the repository root. Exit status: 0 done, 1 failed while running, 2 bad arguments, config or dataset file (the parser's message).
  * Ctrl-C stops the search after the candidate in flight and still writes what was done. With --checkpoint FILE the
  * run is saved there after every candidate and when it stops, and a run whose FILE exists continues from it.
  * --resume FILE continues a run file from its checkpoint (its config; --budget raises the query budget) and
  * writes the continued run back to FILE unless --out names another file: the same trajectory as one run.
  * The search itself is the engine's core, hosted by scripts/node/search-run.ts (the search worker hosts the same).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,13 +30,16 @@ import { parseRunConfig, RunConfigError, type EvaluatorConfig, type RunConfig } 
 import type { SearchCheckpoint, SearchEvent } from '../src/engine/search/loop';
 import { isStrategyName, STRATEGY_NAMES } from '../src/engine/strategy/registry';
 import { TableParseError } from '../src/engine/data/nb201-table';
+import { DatasetFormatError } from '../src/engine/data/errors';
+import { splitFingerprint } from '../src/engine/data/splits';
+import { loadDatasetFiles, type FileDataset } from './node/dataset-file';
 import { CliUsageError as UsageError, runSearchConfig } from './node/search-run';
 import { cliRunFile, readRunFileToResume } from './node/run-file-io';
 import { isOneShotInvocation, oneShotErrorCode, runOneShotCli } from './oneshot-cli';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-const USAGE = 'usage: npm run search -- --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH] [--checkpoint FILE]\n' +
+const USAGE = 'usage: npm run search -- --config FILE [--strategy NAME] [--seed N] [--budget N] [--out run.json] [--table PATH] [--checkpoint FILE] [--dataset PATH... [--test PATH...]]\n' +
   '       npm run search -- --resume run.json [--budget N] [--out FILE]';
 
 interface Cli {
@@ -42,6 +51,8 @@ interface Cli {
   out?: string;
   table?: string;
   checkpoint?: string;
+  dataset: string[];
+  test: string[];
 }
 
 function parseCli(argv: string[]): Cli {
@@ -58,6 +69,8 @@ function parseCli(argv: string[]): Cli {
         table: { type: 'string' },
         checkpoint: { type: 'string' },
         resume: { type: 'string' },
+        dataset: { type: 'string', multiple: true },
+        test: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -84,7 +97,13 @@ function parseCli(argv: string[]): Cli {
   }
   const seed = int('seed', values.seed, 0);
   if (seed !== undefined && seed > 0xffffffff) throw new UsageError(`--seed must be < 2^32, got ${seed}`);
-  return { config: values.config, resume: values.resume, strategy: values.strategy, seed, budget: int('budget', values.budget, 1), out: values.out, table: values.table, checkpoint: values.checkpoint };
+  const dataset = values.dataset ?? [];
+  const test = values.test ?? [];
+  if (test.length > 0 && dataset.length === 0) throw new UsageError(`--test needs --dataset (the training files)\n${USAGE}`);
+  return {
+    config: values.config, resume: values.resume, strategy: values.strategy, seed, budget: int('budget', values.budget, 1), out: values.out, table: values.table, checkpoint: values.checkpoint,
+    dataset: dataset.map((p) => resolve(p)), test: test.map((p) => resolve(p)),
+  };
 }
 
 function loadConfig(cli: Cli & { config: string }): RunConfig {
@@ -124,6 +143,28 @@ function loadConfig(cli: Cli & { config: string }): RunConfig {
   };
 }
 
+/**
+ * A checkpoint resumes only on the data it was made on: beside FILE, FILE.data.json keeps the split fingerprint of
+ * a --dataset run (no such file: the built-in MNIST subset); a resume whose data differs is refused (exit 2) instead of mixing scores.
+ */
+function guardCheckpointData(file: string, data: FileDataset | undefined): void {
+  const side = `${file}.data.json`;
+  const now = data ? splitFingerprint(data.split, data.ds) : 'builtin';
+  if (existsSync(file)) {
+    let was = 'builtin';
+    if (existsSync(side)) {
+      try {
+        was = String((JSON.parse(readFileSync(side, 'utf8')) as { fingerprint?: unknown }).fingerprint);
+      } catch (e) {
+        throw new UsageError(`checkpoint data record ${side}: ${(e as Error).message}`);
+      }
+    }
+    if (was !== now) throw new UsageError(`checkpoint ${file} was made on data with split ${was}; this run's data has split ${now} (give the same --dataset / --test, or a new --checkpoint)`);
+    return;
+  }
+  if (data) writeFileSync(side, `${JSON.stringify({ fingerprint: now })}\n`);
+}
+
 async function main(): Promise<number> {
   // One-shot configs (DARTS / PC-DARTS / SPOS, the One-shot tab's format) run in scripts/oneshot-cli.ts.
   if (isOneShotInvocation(process.argv.slice(2))) return runOneShotCli(process.argv.slice(2), REPO_ROOT);
@@ -156,11 +197,20 @@ async function main(): Promise<number> {
     const best = e.bestSoFar === null ? 'none feasible' : e.bestSoFar.toFixed(3);
     process.stderr.write(`search: ${String(Math.round(e.fraction * 100)).padStart(3)}%  ${e.queries} queries, ${e.simulatedTime.toFixed(0)} simulated s, best objective ${best}\n`);
   };
+  let data: FileDataset | undefined;
+  if (cli.dataset.length > 0) {
+    if (cfg.evaluator.kind !== 'train') throw new UsageError(`--dataset needs a config with evaluator.kind "train" (this one is "${cfg.evaluator.kind}")`);
+    data = await loadDatasetFiles(cli.dataset, cli.test);
+    const origin = data.testOrigin.test === 'official' ? `official (${data.split.test.length} images from ${data.testOrigin.files.join(', ')})` : 'carved (stratified 10%)';
+    process.stderr.write(`search: dataset ${data.name}: ${data.ds.count} images ${data.ds.shape.join('x')}, ${data.ds.classes.length} classes; split ${data.split.train.length} train / ${data.split.valid.length} validation / ${data.split.test.length} test; test split: ${origin}\n`);
+  }
+  if (cli.checkpoint !== undefined) guardCheckpointData(resolve(cli.checkpoint), data);
   const t0 = Date.now();
   let finalCheckpoint: SearchCheckpoint | null = null;
   const result = await runSearchConfig(cfg, {
     resumeFrom,
     onStop: (cp) => { finalCheckpoint = cp; },
+    data,
     repoRoot: REPO_ROOT,
     log: (line) => process.stderr.write(`${line}\n`),
     signal: ac.signal,
@@ -171,10 +221,18 @@ async function main(): Promise<number> {
   process.stderr.write(`search: ${result.stopReason} after ${result.queries} queries in ${Date.now() - t0} ms\n`);
 
   const best = result.best;
+  const datasetInfo = data
+    ? {
+      dataset: {
+        name: data.name, count: data.ds.count, train: data.split.train.length, valid: data.split.valid.length, test: data.split.test.length,
+        testOrigin: data.testOrigin, files: { dataset: cli.dataset, test: cli.test }, fingerprint: splitFingerprint(data.split, data.ds),
+      },
+    }
+    : {};
   if (outPath) {
     const out = resolve(outPath);
     const backend = cfg.evaluator.kind === 'train' ? cfg.evaluator.backend : null;
-    writeFileSync(out, `${JSON.stringify(cliRunFile(cfg, result, finalCheckpoint, backend), null, 1)}\n`);
+    writeFileSync(out, `${JSON.stringify({ ...cliRunFile(cfg, result, finalCheckpoint, backend), ...datasetInfo }, null, 1)}\n`);
     process.stderr.write(`search: wrote ${out}\n`);
   }
   const summary = {
@@ -182,6 +240,9 @@ async function main(): Promise<number> {
     seed: cfg.seed,
     queries: result.queries,
     best: best ? { arch: best.arch, valid_acc: best.metrics.valid_acc, test_acc: best.metrics.test_acc } : null,
+    ...(data
+      ? { dataset: { name: data.name, count: data.ds.count, train: data.split.train.length, valid: data.split.valid.length, test: data.split.test.length, testOrigin: data.testOrigin } }
+      : {}),
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   return result.stopReason === 'aborted' ? 130 : 0;
@@ -190,7 +251,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    const bad = e instanceof UsageError || e instanceof RunConfigError || e instanceof TableParseError || oneShotErrorCode(e) === 2;
+    const bad = e instanceof UsageError || e instanceof DatasetFormatError || e instanceof RunConfigError || e instanceof TableParseError || oneShotErrorCode(e) === 2;
     process.stderr.write(`search: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(bad ? 2 : 1);
   },

@@ -8,8 +8,8 @@
  */
 import * as Comlink from 'comlink';
 import { loadCifarDataset } from '../src/engine/data/cifar';
+import { cifarOfficialTest, loadIdxTrainTest, officialSplitSpec, type OfficialTest } from '../src/engine/data/official-test';
 import { DatasetFormatError, fmtInt } from '../src/engine/data/errors';
-import { loadIdxDataset } from '../src/engine/data/idx';
 import { resizeRgbaInto } from '../src/engine/data/image';
 import { loadImageFolder, loadImageZip, type ImageFileSource, type ImageFolderOptions } from '../src/engine/data/image-folder';
 import { createPaintDefectGenerator } from '../src/engine/data/paint-defects';
@@ -187,6 +187,11 @@ interface Loaded {
   warnings: string[];
   fixedTests: FixedTestOption[];
   suggested: SplitSpec;
+  official?: OfficialTest;
+}
+
+function officialOption(o: OfficialTest): FixedTestOption {
+  return { label: `${o.files.map(baseName).join(' + ')} (official test set)`, field: 'file', values: [...o.values], count: o.count, files: [...o.files] };
 }
 
 const STRATIFIED_DEFAULT: SplitSpec = { method: 'stratified', seed: 1, valid: 0.1, test: 0.1 };
@@ -194,11 +199,16 @@ const STRATIFIED_DEFAULT: SplitSpec = { method: 'stratified', seed: 1, valid: 0.
 async function load(src: ImportSource, signal: AbortSignal, emit: (e: DataEvent) => void): Promise<Loaded> {
   switch (src.kind) {
     case 'idx': {
-      const [ib, lb] = await readFiles([src.images, src.labels], signal, emit);
+      const test = src.testImages && src.testLabels ? [src.testImages, src.testLabels] : [];
+      const bytes = await readFiles([src.images, src.labels, ...test], signal, emit);
+      const named = [src.images, src.labels, ...test].map((f, i) => ({ name: f.name, bytes: bytes[i] }));
       const name = src.name?.trim() || guessIdxName(src.images.name);
       const classes = src.classes && src.classes.length > 0 ? src.classes : undefined;
-      const ds = await loadIdxDataset({ name: src.images.name, bytes: ib }, { name: src.labels.name, bytes: lb }, name, classes);
-      return { ds, source: `IDX files ${src.images.name} + ${src.labels.name}`, notes: [], warnings: [], fixedTests: [], suggested: STRATIFIED_DEFAULT };
+      const r = await loadIdxTrainTest(named.slice(0, 2), test.length > 0 ? named.slice(2) : undefined, name, classes);
+      const o = r.official;
+      const source = `IDX files ${src.images.name} + ${src.labels.name}${o ? `, official test ${o.files.join(' + ')}` : ''}`;
+      if (!o) return { ds: r.dataset, source, notes: [], warnings: [], fixedTests: [], suggested: STRATIFIED_DEFAULT };
+      return { ds: r.dataset, source, notes: [], warnings: [], fixedTests: [officialOption(o)], suggested: officialSplitSpec(o), official: o };
     }
     case 'cifar': {
       if (src.files.length === 0) throw new Error('Pick at least one CIFAR file (.bin, .tar or .tar.gz)');
@@ -206,16 +216,10 @@ async function load(src: ImportSource, signal: AbortSignal, emit: (e: DataEvent)
       const name = src.name?.trim() || CIFAR_NAMES[src.variant];
       const r = await loadCifarDataset(src.files.map((f, i) => ({ name: f.name, bytes: bytes[i] })), name, { variant: src.variant });
       const notes = [`Read ${r.sources.map((s) => `${baseName(s.name)} (${fmtInt(s.count)} images)`).join(', ')}.`];
-      const fixedTests: FixedTestOption[] = [];
-      r.sources.forEach((s, k) => {
-        if (/(?:^|\/)test(?:_batch)?\.bin$/.test(s.name) && r.sources.length > 1) {
-          fixedTests.push({ label: `${baseName(s.name)} as the test set`, field: 'file', values: [k], count: s.count });
-        }
-      });
-      const suggested: SplitSpec = fixedTests.length > 0
-        ? { method: 'stratified', seed: 1, valid: 0.1, test: 0, testField: fixedTests[0].field, testValues: [...fixedTests[0].values] }
-        : STRATIFIED_DEFAULT;
-      return { ds: r.dataset, source: `CIFAR binaries ${src.files.map((f) => f.name).join(', ')}`, notes, warnings: [], fixedTests, suggested };
+      const o = cifarOfficialTest(r);
+      const source = `CIFAR binaries ${src.files.map((f) => f.name).join(', ')}`;
+      if (!o) return { ds: r.dataset, source, notes, warnings: [], fixedTests: [], suggested: STRATIFIED_DEFAULT };
+      return { ds: r.dataset, source, notes, warnings: [], fixedTests: [officialOption(o)], suggested: officialSplitSpec(o), official: o };
     }
     case 'folder': {
       const root = src.files[0]?.path.split('/')[0] ?? 'folder';
@@ -365,6 +369,7 @@ function buildPreview(id: string, kind: ImportSource['kind'], l: Loaded): Datase
     samples: samplesOf(ds),
     fields: fieldsOf(ds),
     fixedTests: l.fixedTests,
+    ...(l.official ? { officialTest: { files: [...l.official.files], count: l.official.count } } : {}),
     notes,
     warnings: [...l.warnings, ...classWarnings(ds, counts)],
     bytes: ds.images.byteLength + ds.labels.byteLength + fieldBytes,

@@ -16,6 +16,14 @@ import { install } from '../../src/engine/accel';
 
 const require = createRequire(import.meta.url);
 
+/** A dataset the runner trains on and its locked split: the built-in MNIST subset or a --dataset file (dataset-file.ts). */
+export interface RunnerData {
+  readonly ds: ImageDataset;
+  readonly split: DatasetSplit;
+  /** For the log. */
+  readonly name: string;
+}
+
 /** Selects `backend` (pointing the WASM backend at its binaries) and installs our training kernels; throws `failure` if it cannot start. */
 export async function setNodeBackend(backend: 'wasm' | 'cpu', failure = `could not initialise the tfjs ${backend} backend`): Promise<void> {
   if (backend === 'wasm') setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
@@ -43,4 +51,10 @@ export async function loadBuiltinMnist(repoRoot: string, onMissing: 'build' | ((
     MNIST_CLASSES,
   );
   return { ds, split: stratifiedSplit(ds.labels, MNIST_10K.split) };
+}
+
+/** The run's data: `data` when the runner was given --dataset, else the built-in MNIST subset. */
+export async function runnerData(repoRoot: string, data: RunnerData | undefined, onMissing: 'build' | ((images: string) => Error) = 'build'): Promise<RunnerData> {
+  if (data) return data;
+  return { ...(await loadBuiltinMnist(repoRoot, onMissing)), name: MNIST_10K.name };
 }

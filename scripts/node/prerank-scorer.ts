@@ -13,13 +13,13 @@ import type { RunConfig } from '../../src/shared/run-config';
 import { runSkeleton } from '../../src/engine/space/run-skeleton';
 import type { SpaceId } from '../../src/engine/space/table';
 import { parseStrategyOptions, prerankOf } from '../../src/engine/strategy/registry';
-import { loadBuiltinMnist, setNodeBackend } from './builtin';
+import { runnerData, setNodeBackend, type RunnerData } from './builtin';
 
 /** Real images per scoring batch (train mode). */
 const MAX_BATCH = 64;
 
 /** null when the config asks for no warm start. */
-export async function createCliProxyScorer(repoRoot: string, cfg: RunConfig, spaceId: SpaceId, log: (line: string) => void): Promise<ProxyScorerHandle<unknown> | null> {
+export async function createCliProxyScorer(repoRoot: string, cfg: RunConfig, spaceId: SpaceId, log: (line: string) => void, data?: RunnerData): Promise<ProxyScorerHandle<unknown> | null> {
   const pr = prerankOf(parseStrategyOptions(cfg.strategy.name, cfg.strategy.options));
   if (!pr) return null;
   const ev = cfg.evaluator;
@@ -30,7 +30,7 @@ export async function createCliProxyScorer(repoRoot: string, cfg: RunConfig, spa
     log(`search: warm start: ${pr.proxy} on a pool of ${pr.pool}, top ${pr.keep} first; scored at the tiny NB201 skeleton ${JSON.stringify(TINY_NB201_SKELETON)} on seeded random inputs (backend ${tf.getBackend()})`);
     return createProxyScorer({ proxy: pr.proxy, spaceId: 'nb201', skeleton: TINY_NB201_SKELETON, seed: cfg.seed, batchSize: 16 }) as unknown as ProxyScorerHandle<unknown>;
   }
-  const { ds, split } = await loadBuiltinMnist(repoRoot, (images) => new Error(`warm start: ${images} is missing (the train setup should have built it)`));
+  const { ds, split } = await runnerData(repoRoot, data, (images) => new Error(`warm start: ${images} is missing (the train setup should have built it)`));
   const batch = trainProxyBatch(ds, split, { trainSamples: ev.trainSamples, validSamples: ev.validSamples, seed: cfg.seed }, Math.min(MAX_BATCH, ev.batchSize));
   const n = batch.y.length;
   const skeleton = runSkeleton(spaceId, { channels: ev.channels, cellsPerStage: ev.cellsPerStage }, [ds.shape[0], ds.shape[1], ds.shape[2]], ds.classes.length);

@@ -18,6 +18,7 @@ import type { SearchSpace } from '../../src/engine/space/types';
 import { createNodeTrainSetup } from './train-evaluator';
 import { MNIST_10K } from '../../src/engine/data/builtin';
 import { createCliProxyScorer } from './prerank-scorer';
+import type { RunnerData } from './builtin';
 
 /** A bad argument, config, table or checkpoint file (exit status 2). */
 export class CliUsageError extends Error {}
@@ -34,6 +35,8 @@ export interface CliSearchOptions {
   readonly resumeFrom?: SearchCheckpoint;
   /** Gets the checkpoint the core saves when the run stops (the run file's `checkpoint`). */
   readonly onStop?: (checkpoint: SearchCheckpoint) => void;
+  /** Train on this dataset and split (the runner's --dataset) instead of the one the config names. */
+  readonly data?: RunnerData;
 }
 
 /** One case per evaluator kind (the config check already rejected a tabular evaluator on a non-NB201 space). */
@@ -53,10 +56,10 @@ async function makeEvaluator(cfg: EvaluatorConfig, space: AnySpace, seed: number
     }
     case 'train': {
       // The one config schema also describes the app's runs (any stored dataset, any backend); Node has these.
-      if (cfg.dataset !== MNIST_10K.id) throw new CliUsageError(`evaluator.dataset: the headless runner trains on "${MNIST_10K.id}", got "${cfg.dataset}"`);
+      if (!o.data && cfg.dataset !== MNIST_10K.id) throw new CliUsageError(`evaluator.dataset: the headless runner trains on "${MNIST_10K.id}", got "${cfg.dataset}"`);
       const { backend } = cfg;
       if (backend !== 'wasm' && backend !== 'cpu') throw new CliUsageError(`evaluator.backend: the headless runner trains on "wasm" or "cpu", got "${backend}"`);
-      const setup = await createNodeTrainSetup(o.repoRoot, { ...cfg, backend }, space, seed, o.log);
+      const setup = await createNodeTrainSetup(o.repoRoot, { ...cfg, backend }, space, seed, o.log, o.data);
       return { evaluator: setup.evaluator as Evaluator<unknown>, dispose: () => setup.dispose() };
     }
   }
@@ -81,7 +84,7 @@ export async function runSearchConfig(cfg: RunConfig, o: CliSearchOptions): Prom
   const { evaluator, dispose } = await makeEvaluator(cfg.evaluator, built, cfg.seed, o);
   try {
     // Zero-cost warm start (strategy.options.prerank): the proxy scorer the strategy ranks its pool with.
-    const prerank = await createCliProxyScorer(o.repoRoot, cfg, built.id, o.log);
+    const prerank = await createCliProxyScorer(o.repoRoot, cfg, built.id, o.log, o.data);
     try {
       const strategy = createStrategy(cfg.strategy.name, space, cfg.strategy.options, cfg.seed, prerank?.score);
       const file = o.checkpoint;

@@ -6,19 +6,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { performance } from 'node:perf_hooks';
-import { MNIST_10K } from '../../src/engine/data/builtin';
 import { createTrainSetup, type TrainSetup } from '../../src/engine/evaluator/train-setup';
 import type { AnySpace } from '../../src/engine/space/registry';
 import type { TrainEvaluatorConfig } from '../../src/shared/run-config';
-import { loadBuiltinMnist, setNodeBackend } from './builtin';
+import { runnerData, setNodeBackend, type RunnerData } from './builtin';
 
-/** A train evaluator config the runner can host: the built-in MNIST subset on a Node backend. */
+/** A train evaluator config the runner can host: the built-in MNIST subset (or a --dataset file) on a Node backend. */
 export type NodeTrainConfig = TrainEvaluatorConfig & { readonly backend: 'wasm' | 'cpu' };
 
-export async function createNodeTrainSetup(repoRoot: string, cfg: NodeTrainConfig, space: AnySpace, seed: number, log: (line: string) => void): Promise<TrainSetup> {
+export async function createNodeTrainSetup(repoRoot: string, cfg: NodeTrainConfig, space: AnySpace, seed: number, log: (line: string) => void, data?: RunnerData): Promise<TrainSetup> {
   await setNodeBackend(cfg.backend);
-  const { ds, split } = await loadBuiltinMnist(repoRoot);
-  log(`search: ${MNIST_10K.name}, ${cfg.trainSamples} train / ${cfg.validSamples} validation images, backend ${tf.getBackend()}`);
+  const { ds, split, name } = await runnerData(repoRoot, data);
+  log(`search: ${name}, ${cfg.trainSamples} train / ${cfg.validSamples} validation images, backend ${tf.getBackend()}`);
   const setup = createTrainSetup(space, ds, split, { ...cfg, seed }, {
     latency: cfg.latency ? { now: () => performance.now() } : undefined,
     onEpoch: (c, e) => log(`search:   candidate ${c.id} epoch ${e.epoch + 1}/${cfg.epochs}: loss ${e.trainLoss.toFixed(4)}, valid ${(e.validAcc * 100).toFixed(1)}%`),

@@ -7,7 +7,10 @@ import { describeStorageError, type Db } from './schema';
 import { migrateRunRecord } from './runs';
 import {
   DATASET_RECORD_VERSION,
+  SPLIT_RECORD_VERSION,
   countPerClass,
+  hasSplitCounts,
+  testOriginOfSpec,
   migrateDatasetMeta,
   migrateSplitRecord,
   splitCounts,
@@ -90,11 +93,12 @@ export async function putDataset(db: Db, id: string, ds: ImageDataset, opts: Put
     updatedAt: now,
   };
   const split: SplitRecord | undefined = opts.split && {
-    version: DATASET_RECORD_VERSION,
+    version: SPLIT_RECORD_VERSION,
     datasetId: id,
     createdAt: now,
     ...opts.split,
     counts: splitCounts(ds.labels, ds.classes.length, opts.split),
+    testOrigin: testOriginOfSpec(opts.split.spec),
   };
   const what = `storing dataset "${ds.name}"`;
   const tx = db.transaction(['datasets', 'datasetChunks', 'splits'], 'readwrite');
@@ -178,7 +182,7 @@ export async function loadSplit(db: Db, datasetId: string): Promise<DatasetSplit
 export async function getSplitRecord(db: Db, datasetId: string): Promise<SplitRecord | undefined> {
   const s = await db.get('splits', datasetId);
   if (!s) return undefined;
-  if (s.version >= 2 && s.counts) return s;
+  if (hasSplitCounts(s)) return migrateSplitRecord(s, 0);
   const meta = await getDatasetMeta(db, datasetId);
   if (!meta) return undefined;
   const labels = await loadLabels(db, meta);

@@ -6,15 +6,20 @@
  *     chunk {datasetId, index, images, labels}; split {datasetId, method, seed, train, valid, test, createdAt}.
  *  2  meta + `fields` (names of per-image fields stored in the chunks), `classCounts`, `updatedAt`;
  *     chunk + optional `fields`; split + `counts` (per part, per class), optional `spec` and `fingerprint`.
+ *  3  split + `testOrigin`: `{ test: 'official', files }` when the dataset's own test files are the test part
+ *     (official-test.ts), else `{ test: 'carved' }`; v2 splits whose spec picked a fixed test field (a CIFAR
+ *     test_batch) read as official with no file names (they were not recorded).
  * Old records are upgraded once by the schema step that introduced v2 (see `upgradeDatasetRecords`)
  * and, defensively, on every read (`migrateDatasetMeta`, `migrateSplitRecord`).
  */
 import type { StoreNames, IDBPTransaction } from 'idb';
 import type { FieldArray } from '../engine/data/types';
-import type { SplitSpec } from '../engine/data/splits';
+import type { SplitSpec, TestOrigin } from '../engine/data/splits';
 import type { NasDb } from './schema';
 
 export const DATASET_RECORD_VERSION = 2;
+/** Split records moved to 3 alone (meta and chunks stay at 2). */
+export const SPLIT_RECORD_VERSION = 3;
 
 export interface DatasetMeta {
   readonly version: number;
@@ -74,9 +79,21 @@ export interface SplitRecord {
   readonly spec?: SplitSpec;
   /** v2: engine `splitFingerprint(split, dataset)`, when the writer computed it. */
   readonly fingerprint?: string;
+  /** v3: the dataset's own test files, or carved out of the images. */
+  readonly testOrigin: TestOrigin;
 }
 
-export type SplitRecordV1 = Omit<SplitRecord, 'counts' | 'spec' | 'fingerprint'>;
+export type SplitRecordV1 = Omit<SplitRecord, 'counts' | 'spec' | 'fingerprint' | 'testOrigin'>;
+export type SplitRecordV2 = Omit<SplitRecord, 'testOrigin'>;
+
+/**
+ * The test origin a split spec describes: a fixed test set picked by a field (the data's own test files, named in
+ * `testFiles`; splits stored before v3 did not name them) or carved. Same rule as the engine's `testOriginOf`.
+ */
+export function testOriginOfSpec(spec: SplitSpec | undefined): TestOrigin {
+  if (spec?.method !== 'stratified' || spec.testField === undefined) return { test: 'carved' };
+  return spec.testFiles ? { test: 'official', files: spec.testFiles.slice() } : { test: 'official', files: [] };
+}
 
 /** A split without its index lists (what the dataset list shows). */
 export type SplitSummaryRecord = Omit<SplitRecord, 'train' | 'valid' | 'test'> & {
@@ -123,15 +140,18 @@ export function migrateDatasetMeta(raw: DatasetMetaV1 | DatasetMeta, labels?: Ar
   };
 }
 
+/** True when a stored split record has v2's per-class counts (so migrating it needs no labels). */
+export function hasSplitCounts(raw: SplitRecordV1 | SplitRecordV2 | SplitRecord): raw is SplitRecordV2 | SplitRecord {
+  return raw.version >= 2 && 'counts' in raw && raw.counts !== undefined;
+}
+
 /** Bring a stored split record to the current version; `labels` are needed only for v1 records. */
-export function migrateSplitRecord(raw: SplitRecordV1 | SplitRecord, numClasses: number, labels?: ArrayLike<number>): SplitRecord {
-  if (raw.version >= 2 && (raw as SplitRecord).counts) return raw as SplitRecord;
+export function migrateSplitRecord(raw: SplitRecordV1 | SplitRecordV2 | SplitRecord, numClasses: number, labels?: ArrayLike<number>): SplitRecord {
+  if (raw.version >= SPLIT_RECORD_VERSION && 'testOrigin' in raw && raw.testOrigin) return raw;
   const empty = new Array<number>(numClasses).fill(0);
-  return {
-    ...raw,
-    version: DATASET_RECORD_VERSION,
-    counts: labels ? splitCounts(labels, numClasses, raw) : { train: empty, valid: empty, test: empty },
-  };
+  const counts = hasSplitCounts(raw) ? raw.counts : labels ? splitCounts(labels, numClasses, raw) : { train: empty, valid: empty, test: empty };
+  const spec = 'spec' in raw ? raw.spec : undefined;
+  return { ...raw, version: SPLIT_RECORD_VERSION, counts, testOrigin: testOriginOfSpec(spec) };
 }
 
 export function summarizeSplit(s: SplitRecord): SplitSummaryRecord {
@@ -151,8 +171,8 @@ export function upgradeDatasetRecords(tx: UpgradeTx): void {
     const metas = (await tx.objectStore('datasets').getAll()) as (DatasetMetaV1 | DatasetMeta)[];
     for (const raw of metas) {
       const needsMeta = raw.version < 2;
-      const split = (await tx.objectStore('splits').get(raw.id)) as SplitRecordV1 | SplitRecord | undefined;
-      const needsSplit = split !== undefined && !(split.version >= 2 && (split as SplitRecord).counts);
+      const split = (await tx.objectStore('splits').get(raw.id)) as SplitRecordV1 | SplitRecordV2 | SplitRecord | undefined;
+      const needsSplit = split !== undefined && !hasSplitCounts(split);
       if (!needsMeta && !needsSplit) continue;
       const labels = new Uint8Array(raw.count);
       const chunks = await tx.objectStore('datasetChunks').index('byDataset').getAll(raw.id);

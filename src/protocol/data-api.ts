@@ -41,7 +41,16 @@ export interface ImageImportOptions {
 }
 
 export type ImportSource =
-  | { readonly kind: 'idx'; readonly name?: string; readonly images: FileLike; readonly labels: FileLike; readonly classes?: readonly string[] }
+  | {
+      readonly kind: 'idx';
+      readonly name?: string;
+      readonly images: FileLike;
+      readonly labels: FileLike;
+      readonly classes?: readonly string[];
+      /** The official test pair (t10k-…), taken whole as the locked test split. */
+      readonly testImages?: FileLike;
+      readonly testLabels?: FileLike;
+    }
   | { readonly kind: 'cifar'; readonly name?: string; readonly files: readonly FileLike[]; readonly variant: CifarVariant }
   | { readonly kind: 'folder'; readonly name?: string; readonly files: readonly FolderFile[]; readonly directories?: readonly string[]; readonly image: ImageImportOptions }
   | { readonly kind: 'zip'; readonly name?: string; readonly file: FileLike; readonly image: ImageImportOptions }
@@ -96,6 +105,8 @@ export interface FixedTestOption {
   readonly field: string;
   readonly values: readonly number[];
   readonly count: number;
+  /** The dataset's own test files this option selects (recorded in the split as `test: 'official'`). */
+  readonly files?: readonly string[];
 }
 
 export interface DatasetPreview {
@@ -114,6 +125,8 @@ export interface DatasetPreview {
   readonly samples: readonly ClassSamples[];
   readonly fields: readonly FieldInfo[];
   readonly fixedTests: readonly FixedTestOption[];
+  /** Set when the data shipped its own test files: they are the test split, whole (no test fraction is offered). */
+  readonly officialTest?: { readonly files: readonly string[]; readonly count: number };
   /** Facts worth knowing (files read, skipped items). */
   readonly notes: readonly string[];
   /** Things that may be wrong (ignored files, empty or tiny classes). */

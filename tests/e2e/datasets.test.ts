@@ -13,6 +13,7 @@ import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CDPSession, Page } from 'playwright-core';
 import { useApp } from '../helpers/e2e-harness';
+import { idxPairBytes } from '../helpers/dataset-files';
 
 const GOOD = path.resolve(import.meta.dirname, '../fixtures/good-datasets');
 const BAD = path.resolve(import.meta.dirname, '../fixtures/bad-datasets');
@@ -165,6 +166,54 @@ describe('datasets tab in Chromium', () => {
     await previewIdx(path.join(BAD, 'truncated-images.idx3-ubyte'), path.join(GOOD, 'tiny-labels.idx1-ubyte'));
     await expectImportError('truncated', ['truncated-images.idx3-ubyte', 'header says 100 images of 28x28 (78,416 bytes)', 'the file has 5,000 bytes']);
     expect(await stored()).toEqual(before);
+  });
+
+  it('imports an IDX train pair + t10k pair: the preview says official and the stored test split is the t10k set', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nas-t10k-'));
+    const tr = idxPairBytes(40, 8, 1);
+    const te = idxPairBytes(12, 8, 2);
+    const file = (name: string, bytes: Uint8Array): string => {
+      writeFileSync(path.join(dir, name), bytes);
+      return path.join(dir, name);
+    };
+    await page.getByTestId('import-kind-idx').click();
+    await page.getByTestId('idx-images').setInputFiles(file('train-images-idx3-ubyte', tr.images));
+    await page.getByTestId('idx-labels').setInputFiles(file('train-labels-idx1-ubyte', tr.labels));
+    await page.getByTestId('idx-test-images').setInputFiles(file('t10k-images-idx3-ubyte', te.images));
+    await page.getByTestId('idx-test-labels').setInputFiles(file('t10k-labels-idx1-ubyte', te.labels));
+    await page.getByTestId('import-preview').click();
+    await page.getByTestId('preview').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('preview-count').textContent()).toBe('52');
+    expect(await page.getByTestId('preview-test-split').textContent()).toContain('Test split: official (12 images from t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte)');
+    // No test fraction is offered when the test set is official.
+    await page.getByTestId('split-official-test').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('split-test').count()).toBe(0);
+    await commit('Quads with t10k');
+    const r = await row('Quads with t10k');
+    expect(await r.getByTestId('dataset-split').textContent()).toContain('official test set (t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte): train 36 · validation 4 · test 12');
+    const rec = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const q = indexedDB.open('nas-playground');
+        q.onsuccess = () => resolve(q.result);
+        q.onerror = () => reject(q.error);
+      });
+      try {
+        const all = await new Promise<{ test: Uint32Array; testOrigin?: unknown; version: number }[]>((resolve, reject) => {
+          const q = db.transaction('splits').objectStore('splits').getAll();
+          q.onsuccess = () => resolve(q.result);
+          q.onerror = () => reject(q.error);
+        });
+        const s = all.find((x) => JSON.stringify(x.testOrigin ?? null).includes('t10k-images'));
+        return s ? { test: Array.from(s.test), testOrigin: s.testOrigin, version: s.version } : null;
+      } finally {
+        db.close();
+      }
+    });
+    expect(rec).not.toBeNull();
+    expect(rec!.version).toBe(3);
+    expect(rec!.testOrigin).toEqual({ test: 'official', files: ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'] });
+    // All 12 t10k images, which follow the 40 training images in the stored dataset.
+    expect(rec!.test).toEqual(Array.from({ length: 12 }, (_, i) => 40 + i));
   });
 
   it('previews a CIFAR-10 binary batch', async () => {

@@ -9,6 +9,7 @@ import { openDB } from 'idb';
 import {
   DATASET_RECORD_VERSION,
   DB_VERSION,
+  SPLIT_RECORD_VERSION,
   StoreCancelledError,
   deleteDataset,
   getDatasetMeta,
@@ -96,7 +97,7 @@ describe('dataset storage', () => {
 
     expect(await loadSplit(db, 'user:a')).toEqual({ train: split10.train, valid: split10.valid, test: split10.test });
     const rec = await getSplitRecord(db, 'user:a');
-    expect(rec).toMatchObject({ version: DATASET_RECORD_VERSION, method: 'temporal', spec: split10.spec, fingerprint: 'split1-test' });
+    expect(rec).toMatchObject({ version: SPLIT_RECORD_VERSION, method: 'temporal', spec: split10.spec, fingerprint: 'split1-test', testOrigin: { test: 'carved' } });
     expect(rec!.counts).toEqual({ train: [2, 2, 2], valid: [1, 1, 0], test: [1, 0, 1] });
 
     const listed = await listStoredDatasets(db);
@@ -242,7 +243,7 @@ describe('record versions and migration', () => {
     const rawMeta = await db.get('datasets', 'builtin:old');
     expect(rawMeta).toMatchObject({ version: 2, name: 'old', fields: [], classCounts: [3, 2, 2], updatedAt: 1234, createdAt: 1234 });
     const rawSplit = await db.get('splits', 'builtin:old');
-    expect(rawSplit).toMatchObject({ version: 2, method: 'stratified', seed: 5, counts: { train: [2, 1, 1], valid: [0, 1, 1], test: [1, 0, 0] } });
+    expect(rawSplit).toMatchObject({ version: SPLIT_RECORD_VERSION, method: 'stratified', seed: 5, testOrigin: { test: 'carved' }, counts: { train: [2, 1, 1], valid: [0, 1, 1], test: [1, 0, 0] } });
     expect(rawSplit!.train).toEqual(Uint32Array.from([0, 1, 2, 3]));
     // And everything reads as before.
     const back = await loadDataset(db, 'builtin:old');

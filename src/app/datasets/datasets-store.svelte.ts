@@ -100,7 +100,7 @@ export class DatasetsStore {
     }
     if (!(typeof this.seed === 'number' && Number.isInteger(this.seed) && this.seed >= 0)) return 'Seed must be a whole number ≥ 0';
     const fixed = p.fixedTests[this.fixedTest];
-    if (fixed) return { method: 'stratified', seed: this.seed, valid, test: 0, testField: fixed.field, testValues: [...fixed.values] };
+    if (fixed) return { method: 'stratified', seed: this.seed, valid, test: 0, testField: fixed.field, testValues: [...fixed.values], ...(fixed.files ? { testFiles: [...fixed.files] } : {}) };
     const test = frac(this.testPct, 'Test');
     if (typeof test === 'string') return test;
     if (valid + test >= 1) return 'Validation and test together must be under 100%';

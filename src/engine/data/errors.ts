@@ -17,7 +17,8 @@ export type DatasetErrorCode =
   | 'unsupported'
   | 'decode-failed'
   | 'bad-label'
-  | 'bad-split';
+  | 'bad-split'
+  | 'train-test-mismatch';
 
 /**
  * Thrown by every parser in `engine/data` for input that is malformed or out of limits.

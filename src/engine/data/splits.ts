@@ -44,6 +44,8 @@ export const SplitSpecSchema = v.variant('method', [
     /** Name of a dataset field whose value marks the fixed test set (with `testValues`). */
     testField: v.optional(v.string()),
     testValues: v.optional(v.array(v.number())),
+    /** The dataset's own test files that `testField`/`testValues` select (an official test set, official-test.ts). */
+    testFiles: v.optional(v.array(v.string())),
   }),
   v.object({
     method: v.literal('temporal'),
@@ -56,6 +58,17 @@ export const SplitSpecSchema = v.variant('method', [
 
 /** A serialisable description of how a split was made (stored with the dataset). */
 export type SplitSpec = v.InferOutput<typeof SplitSpecSchema>;
+
+/** Where a split's test part came from: the dataset's own test files, or carved out of the images. */
+export type TestOrigin =
+  | { readonly test: 'official'; readonly files: readonly string[] }
+  | { readonly test: 'carved' };
+
+/** The test origin a spec describes: a test set fixed by a field is the data's own test files (named in `testFiles`). */
+export function testOriginOf(spec: SplitSpec | undefined): TestOrigin {
+  if (spec?.method === 'stratified' && spec.testField !== undefined) return { test: 'official', files: (spec.testFiles ?? []).slice() };
+  return { test: 'carved' };
+}
 
 function checkFractions(valid: number, test: number, where: string): void {
   const ok = (x: number): boolean => Number.isFinite(x) && x >= 0 && x < 1;
