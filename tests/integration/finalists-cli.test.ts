@@ -1,0 +1,88 @@
+/**
+ * `npm run finalists`: a tiny real search (the headless runner, training on the built-in MNIST subset) writes its
+ * run file; the finalists CLI re-trains the top 2 for one epoch on a small train subset and tests each once on the
+ * locked test split, printing the test metrics as JSON. Bad input exits with status 2 and a specific message.
+ */
+import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const tsx = path.join(root, 'node_modules/tsx/dist/cli.mjs');
+const node = (script: string, args: string[]) => [tsx, '--tsconfig', 'tsconfig.node.json', script, ...args];
+
+describe('npm run finalists', () => {
+  it('re-trains the top 2 of a saved run and prints honest test metrics as JSON', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nas-finalists-'));
+    const config = path.join(dir, 'config.json');
+    const run = path.join(dir, 'run.json');
+    writeFileSync(config, JSON.stringify({
+      version: 1, space: 'nb201', strategy: { name: 'random', options: {} }, seed: 3, budget: { queries: 3 }, timeMetric: 'train_ms',
+      evaluator: { kind: 'train', dataset: 'builtin:mnist-10k', backend: 'wasm', channels: 4, cellsPerStage: 1, epochs: 1, batchSize: 32, learningRate: 0.1, trainSamples: 128, validSamples: 64, latency: false },
+    }));
+    execFileSync(process.execPath, node('scripts/search.ts', ['--config', config, '--out', run]), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+
+    const stdout = execFileSync(
+      process.execPath,
+      node('scripts/finalists.ts', ['--run', run, '--top', '2', '--epochs', '1', '--train-samples', '256', '--valid-samples', '128', '--target', 'accuracy >= 0', '--target', 'recall[7] >= 101%']),
+      { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 },
+    );
+    const out = JSON.parse(stdout);
+    expect(out.dataset).toMatchObject({ train: 256, valid: 128 });
+    const testCount = out.dataset.test;
+    expect(testCount).toBeGreaterThan(0);
+    expect(out.finalists).toHaveLength(2);
+    const ids = new Set<number>();
+    for (const f of out.finalists) {
+      ids.add(f.id);
+      expect(f.arch).toMatch(/^\|[a-z_0-9]+~0\|\+/);
+      expect(typeof f.hash).toBe('string');
+      expect(f.params).toBeGreaterThan(0);
+      expect(f.macs).toBeGreaterThan(0);
+      expect(f.latency_ms).toBeGreaterThan(0);
+      expect(f.valid_acc).toBeGreaterThanOrEqual(0);
+      expect(f.valid_acc).toBeLessThanOrEqual(1);
+      expect(f.retrain.epochs).toBe(1);
+      expect(f.retrain.class_weights).toHaveLength(10);
+      expect(f.retrain.flip).toBe(false); // digits are not mirrored
+      const t = f.test;
+      expect(t.split).toBe('test');
+      expect(t.count).toBe(testCount);
+      expect(Number.isFinite(t.accuracy)).toBe(true);
+      expect(t.accuracy).toBeGreaterThanOrEqual(0);
+      expect(t.accuracy).toBeLessThanOrEqual(1);
+      expect(t.macro_recall).toBeGreaterThanOrEqual(0);
+      expect(t.macro_recall).toBeLessThanOrEqual(1);
+      expect(t.per_class).toHaveLength(10);
+      expect(t.per_class.map((c: { class: string }) => c.class)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+      expect(t.per_class.reduce((s: number, c: { support: number }) => s + c.support, 0)).toBe(testCount);
+      expect(t.confusion).toHaveLength(10);
+      expect(t.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(testCount);
+      const diag = t.confusion.reduce((s: number, row: number[], i: number) => s + row[i], 0);
+      expect(diag / testCount).toBeCloseTo(t.accuracy, 12);
+      expect(t.ece).toBeGreaterThanOrEqual(0);
+      expect(t.ece).toBeLessThanOrEqual(1);
+      expect(t.reliability).toHaveLength(15);
+      expect(t.reliability.reduce((s: number, b: { count: number }) => s + b.count, 0)).toBe(testCount);
+      expect(f.targets).toEqual([
+        { target: 'accuracy >= 0', actual: t.accuracy, met: true },
+        { target: 'recall[7] >= 101%', actual: t.per_class[7].recall, met: false },
+      ]);
+    }
+    expect(ids.size).toBe(2);
+  });
+
+  it('exits 2 with a specific message on a bad run file or target', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nas-finalists-bad-'));
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ log: [] }));
+    const r = spawnSync(process.execPath, node('scripts/finalists.ts', ['--run', bad]), { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/has no "config"/);
+    const t = spawnSync(process.execPath, node('scripts/finalists.ts', ['--run', bad, '--target', 'accuracy => 0.9']), { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(t.status).toBe(2);
+    expect(t.stderr).toMatch(/--target: target "accuracy => 0.9": the comparison must be one of/);
+  });
+});
