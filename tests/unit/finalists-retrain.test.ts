@@ -15,6 +15,7 @@ import { parseFinalistRecipe, type FinalistRecipeInput } from '../../src/shared/
 import { retrainFinalist, type RetrainState } from '../../src/engine/finalists/retrain';
 import { snapshotWeights } from '../../src/engine/finalists/retrain-state';
 import { trainAndTestFinalist } from '../../src/engine/finalists/finalist';
+import { accuracy } from '../../src/engine/evaluator/train';
 
 let tf: typeof tfType;
 let train: TensorSplit;
@@ -112,8 +113,17 @@ describe('retrainFinalist', () => {
   });
 
   it('stops on patience and restores the best-validation weights', async () => {
-    const { net, report } = await retrainFinalist({ ...base, data: { train, valid }, recipe: recipe({ epochs: 30, patience: 1, learningRate: 0.2 }) });
+    let last: RetrainState | undefined;
+    const { net, report } = await retrainFinalist({ ...base, data: { train, valid }, recipe: recipe({ epochs: 30, patience: 1, learningRate: 0.2 }), save: (s) => { last = s; } });
+    // The weights handed back are the best epoch's (batch-norm buffers included), not the last epoch's.
+    const returnedAcc = await accuracy(net, valid, 64);
+    const returned = await snapshotWeights(net);
     net.dispose();
+    expect(returnedAcc).toBe(report.validAcc);
+    expect(last!.best!.epoch).toBe(report.epoch);
+    expect(report.epoch).toBeLessThan(last!.epoch - 1);
+    returned.params.forEach((p, i) => expect(Array.from(p)).toEqual(Array.from(last!.best!.weights.params[i])));
+    expect(returned.params.some((p, i) => p.some((x, j) => x !== last!.weights.params[i][j]))).toBe(true);
     expect(report.stop).toBe('patience');
     expect(report.history.length).toBeLessThan(30);
     const best = Math.max(...report.history.map((h) => h.validAcc));

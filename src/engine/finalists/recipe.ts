@@ -3,7 +3,8 @@
  * at a step (linear warm-up, then cosine decay to zero: Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent
  * with Warm Restarts", ICLR 2017, without restarts; warm-up as in Goyal et al., "Accurate, Large Minibatch SGD",
  * 2017) and class weights by inverse class frequency, normalised so the mean weight per training image is 1
- * (w_c = N / (K n_c), scikit-learn's class_weight="balanced"; a class with no images gets weight 0).
+ * (w_c = N / (K n_c) with K the classes present, scikit-learn's class_weight="balanced"; a class with no images
+ * gets weight 0).
  */
 import type { FinalistRecipe } from '../../shared/finalist-recipe';
 
@@ -16,7 +17,7 @@ export function learningRateAt(base: number, step: number, totalSteps: number, w
   return 0.5 * base * (1 + Math.cos((Math.PI * (step - warmupSteps)) / span));
 }
 
-/** Per-class weights for the recipe: all 1 for 'none', else N / (K n_c) over the labels trained on. */
+/** Per-class weights for the recipe: all 1 for 'none', else N / (K n_c) over the labels trained on (K: classes present). */
 export function classWeightsFor(recipe: Pick<FinalistRecipe, 'classWeights'>, labels: ArrayLike<number>, numClasses: number): number[] {
   if (recipe.classWeights === 'none') return new Array<number>(numClasses).fill(1);
   const counts = new Array<number>(numClasses).fill(0);
@@ -26,5 +27,7 @@ export function classWeightsFor(recipe: Pick<FinalistRecipe, 'classWeights'>, la
     counts[c]++;
   }
   const n = labels.length;
-  return counts.map((k) => (k === 0 ? 0 : n / (numClasses * k)));
+  // K counts the classes present, so the mean weight per image is exactly 1 even when a class has no images.
+  const present = counts.filter((k) => k > 0).length;
+  return counts.map((k) => (k === 0 ? 0 : n / (present * k)));
 }
