@@ -69,7 +69,8 @@ async function main(): Promise<number> {
     if (e instanceof TargetError) throw new CliUsageError(`--target: ${e.message}`);
     throw e;
   }
-  const recipe = readRecipeFile(values.recipe !== undefined ? resolve(values.recipe) : undefined, int('epochs', values.epochs, 1));
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const recipe = readRecipeFile(values.recipe !== undefined ? resolve(values.recipe) : undefined, int('epochs', values.epochs, 1), log);
   const out = await runFinalists({
     run: resolve(values.run),
     top: int('top', values.top, 1) ?? 3,
@@ -85,7 +86,7 @@ async function main(): Promise<number> {
     latency: !(values['no-latency'] ?? false),
     targets,
     repoRoot: REPO_ROOT,
-    log: (line) => process.stderr.write(`${line}\n`),
+    log,
   });
   process.stdout.write(`${JSON.stringify(out)}\n`);
   return 0;

@@ -220,7 +220,8 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
   };
 }
 
-export function readRecipeFile(file: string | undefined, epochs: number | undefined): FinalistRecipe {
+/** The recipe file (or the defaults) with --epochs applied; a warm-up as long as the new epochs is shortened, saying so. */
+export function readRecipeFile(file: string | undefined, epochs: number | undefined, log: (line: string) => void): FinalistRecipe {
   let raw: unknown = {};
   if (file !== undefined) {
     try {
@@ -230,8 +231,17 @@ export function readRecipeFile(file: string | undefined, epochs: number | undefi
     }
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CliUsageError(`recipe ${file}: must be a JSON object`);
+  let input: Record<string, unknown> = { ...raw };
+  if (epochs !== undefined) {
+    input = { ...input, epochs };
+    const warm = input.warmupEpochs;
+    if (typeof warm === 'number' && warm >= epochs) {
+      log(`finalists: --epochs ${epochs} shortens the recipe's warm-up from ${warm} to ${epochs - 1} epochs`);
+      input.warmupEpochs = epochs - 1;
+    }
+  }
   try {
-    return parseFinalistRecipe(epochs !== undefined ? { ...raw, epochs } : raw);
+    return parseFinalistRecipe(input);
   } catch (e) {
     throw new CliUsageError(`${file ? `recipe ${file}: ` : ''}${(e as Error).message}`);
   }

@@ -26,11 +26,12 @@ describe('npm run finalists', () => {
 
     const stdout = execFileSync(
       process.execPath,
-      node('scripts/finalists.ts', ['--run', run, '--top', '2', '--epochs', '1', '--train-samples', '256', '--valid-samples', '128', '--target', 'accuracy >= 0', '--target', 'recall[7] >= 101%']),
+      node('scripts/finalists.ts', ['--run', run, '--top', '2', '--recipe', 'examples/finalist-recipe.json', '--epochs', '1', '--train-samples', '256', '--valid-samples', '128', '--target', 'accuracy >= 0', '--target', 'recall[7] >= 101%']),
       { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 },
     );
     const out = JSON.parse(stdout);
     expect(out.dataset).toMatchObject({ train: 256, valid: 128 });
+    expect(out.recipe).toMatchObject({ epochs: 1, warmupEpochs: 0, labelSmoothing: 0.1 });
     const testCount = out.dataset.test;
     expect(testCount).toBeGreaterThan(0);
     expect(out.finalists).toHaveLength(2);
