@@ -128,7 +128,8 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
   }
   const backend = ev.kind === 'train' && ev.backend === 'cpu' ? 'cpu' : 'wasm';
   const space = spaceFromConfig(config.space);
-  const picked = pickFinalists(log, o.top, o.pareto && config.pareto ? config.pareto : undefined);
+  if (o.pareto && !config.pareto) throw new CliUsageError(`--pareto: run ${o.run} has no Pareto axes (its config's "pareto" field)`);
+  const picked = pickFinalists(log, o.top, o.pareto ? config.pareto : undefined);
   if (picked.length === 0) throw new CliUsageError(`run ${o.run}: no feasible candidate to re-train (${log.length} logged)`);
   // Decode every finalist before any training: a bad arch fails at once.
   const genotypes = picked.map((e) => {

@@ -85,5 +85,14 @@ describe('npm run finalists', () => {
     const t = spawnSync(process.execPath, node('scripts/finalists.ts', ['--run', bad, '--target', 'accuracy => 0.9']), { cwd: root, encoding: 'utf8', timeout: 60_000 });
     expect(t.status).toBe(2);
     expect(t.stderr).toMatch(/--target: target "accuracy => 0.9": the comparison must be one of/);
+
+    const empty = path.join(dir, 'empty.json');
+    writeFileSync(empty, JSON.stringify({ config: { version: 1, space: 'nb201', strategy: { name: 'random', options: {} }, seed: 1, budget: { queries: 1 }, evaluator: { kind: 'train' } }, log: [] }));
+    const e = spawnSync(process.execPath, node('scripts/finalists.ts', ['--run', empty]), { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(e.status).toBe(2);
+    expect(e.stderr).toMatch(/no feasible candidate to re-train \(0 logged\)/);
+    const p = spawnSync(process.execPath, node('scripts/finalists.ts', ['--run', empty, '--pareto']), { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(p.status).toBe(2);
+    expect(p.stderr).toMatch(/--pareto: run .* has no Pareto axes/);
   });
 });
