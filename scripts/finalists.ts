@@ -4,12 +4,14 @@
  *   npm run finalists -- --run run.json [--top 3] [--recipe recipe.json] [--dataset builtin] [--epochs N]
  *                        [--seed N] [--train-samples N] [--valid-samples N] [--channels C] [--cells N]
  *                        [--hint digit-like|natural] [--pareto] [--no-latency] [--target "recall[3] >= 0.9"]...
+ *                        [--checkpoint DIR]
  *
  * Reads the run file written by `npm run search -- --out run.json`, picks the top k candidates by objective (ties:
  * earliest id; --pareto adds the run's Pareto front), re-trains each from scratch with the recipe (format:
  * src/shared/finalist-recipe.ts; --epochs overrides its epochs), evaluates each ONCE on the locked test split,
  * and prints one JSON document {finalists: [{id, arch, hash, params, macs, valid_acc, test: {...}, targets?}]}
- * on stdout; progress goes to stderr. Exit status: 0 done, 1 failed, 2 bad arguments, run file or recipe.
+ * on stdout; progress goes to stderr. With --checkpoint DIR each finalist's state is saved after every epoch and a
+ * stopped run continues from it; a finalist already tested there is reported from its file, not tested again. Exit status: 0 done, 1 failed, 2 bad arguments, run file or recipe.
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +22,7 @@ import { CliUsageError } from './node/search-run';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = 'usage: npm run finalists -- --run run.json [--top 3] [--recipe recipe.json] [--dataset builtin] [--epochs N] [--seed N] '
-  + '[--train-samples N] [--valid-samples N] [--channels C] [--cells N] [--hint digit-like|natural] [--pareto] [--no-latency] [--target TEXT]...';
+  + '[--train-samples N] [--valid-samples N] [--channels C] [--cells N] [--hint digit-like|natural] [--pareto] [--no-latency] [--target TEXT]... [--checkpoint DIR]';
 
 async function main(): Promise<number> {
   let values;
@@ -42,6 +44,7 @@ async function main(): Promise<number> {
         pareto: { type: 'boolean' },
         'no-latency': { type: 'boolean' },
         target: { type: 'string', multiple: true },
+        checkpoint: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -85,6 +88,7 @@ async function main(): Promise<number> {
     pareto: values.pareto ?? false,
     latency: !(values['no-latency'] ?? false),
     targets,
+    checkpoint: values.checkpoint !== undefined ? resolve(values.checkpoint) : undefined,
     repoRoot: REPO_ROOT,
     log,
   });

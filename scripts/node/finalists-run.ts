@@ -24,6 +24,7 @@ import { validateLog } from '../../src/engine/search/checkpoint';
 import { spaceFromConfig } from '../../src/engine/space/registry';
 import { spaceEntry } from '../../src/engine/space/table';
 import { loadBuiltinMnist, setNodeBackend } from './builtin';
+import { FinalistCheckpoint } from './finalist-checkpoint';
 import { CliUsageError } from './search-run';
 
 export interface FinalistsCliOptions {
@@ -41,6 +42,8 @@ export interface FinalistsCliOptions {
   readonly pareto: boolean;
   readonly latency: boolean;
   readonly targets: readonly Target[];
+  /** Resume from and save to this folder (finalist-checkpoint.ts). */
+  readonly checkpoint?: string;
   readonly repoRoot: string;
   readonly log: (line: string) => void;
 }
@@ -158,11 +161,26 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
   o.log(`finalists: ${picked.length} of ${log.length} candidates; ${ds.name}: ${train.count} train / ${valid.count} validation / ${testCount} test images, backend ${tf.getBackend()}`);
   const finalists: FinalistOutput[] = [];
   let bestValidPct = -Infinity;
+  const ckpt = o.checkpoint !== undefined ? new FinalistCheckpoint(o.checkpoint) : null;
+  ckpt?.checkSettings({ run: o.run, recipe: o.recipe, seed, channels, cellsPerStage, train: sub.train.length, valid: sub.valid.length, hint: o.hint ?? 'digit-like' });
   try {
     for (let i = 0; i < picked.length; i++) {
       const e = picked[i];
-      o.log(`finalists: re-training candidate ${e.id} ${e.arch} (${o.recipe.epochs} epochs)`);
+      const done = ckpt?.result<FinalistOutput>(e.id);
+      if (done) {
+        // Trained and tested in an earlier run of this checkpoint: its test split is not read again.
+        o.log(`finalists: candidate ${e.id} was re-trained and tested before; reusing its result`);
+        bestValidPct = Math.max(bestValidPct, done.valid_acc * 100);
+        finalists.push(withTargets(done, o.targets));
+        continue;
+      }
+      const resumeFrom = ckpt?.state(e.id);
+      o.log(resumeFrom
+        ? `finalists: resuming candidate ${e.id} ${e.arch} after epoch ${resumeFrom.epoch} of ${o.recipe.epochs}`
+        : `finalists: re-training candidate ${e.id} ${e.arch} (${o.recipe.epochs} epochs)`);
       const r = await trainAndTestFinalist({
+        resumeFrom,
+        save: ckpt ? (state) => ckpt.saveState(e.id, state) : undefined,
         spaceId: space.id,
         genotype: genotypes[i],
         skeleton,
@@ -199,13 +217,8 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
         },
         test: { split: 'test', count: t.count, accuracy: t.accuracy, macro_recall: t.macroRecall, per_class: perClass, confusion: t.confusion, ece: t.ece, reliability: t.reliability },
       };
-      const targets = o.targets.length > 0
-        ? checkTargets(o.targets, {
-          scalars: { accuracy: t.accuracy, macro_recall: t.macroRecall, ece: t.ece, params: t.params, macs: t.macs, latency_ms: t.latencyMs, valid_acc: r.retrain.validAcc },
-          perClass: Object.fromEntries(perClass.map((c) => [c.class, { precision: c.precision, recall: c.recall, f1: c.f1 }])),
-        })
-        : undefined;
-      finalists.push(targets ? { ...out, targets } : out);
+      ckpt?.saveResult(e.id, out);
+      finalists.push(withTargets(out, o.targets));
       o.log(`finalists: candidate ${e.id}: TEST accuracy ${(t.accuracy * 100).toFixed(2)}%, macro recall ${(t.macroRecall * 100).toFixed(2)}%, ECE ${t.ece.toFixed(4)}, ${t.params} params`);
     }
   } finally {
@@ -222,6 +235,19 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
 }
 
 /** The recipe file (or the defaults) with --epochs applied; a warm-up as long as the new epochs is shortened, saying so. */
+/** The finalist with its targets checked (none given: unchanged). */
+function withTargets(f: FinalistOutput, targets: readonly Target[]): FinalistOutput {
+  if (targets.length === 0) return f;
+  const t = f.test;
+  return {
+    ...f,
+    targets: checkTargets(targets, {
+      scalars: { accuracy: t.accuracy, macro_recall: t.macro_recall, ece: t.ece, params: f.params, macs: f.macs, latency_ms: f.latency_ms, valid_acc: f.valid_acc },
+      perClass: Object.fromEntries(t.per_class.map((c) => [c.class, { precision: c.precision, recall: c.recall, f1: c.f1 }])),
+    }),
+  };
+}
+
 export function readRecipeFile(file: string | undefined, epochs: number | undefined, log: (line: string) => void): FinalistRecipe {
   let raw: unknown = {};
   if (file !== undefined) {

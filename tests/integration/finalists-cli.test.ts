@@ -4,8 +4,8 @@
  * locked test split, printing the test metrics as JSON. Bad input exits with status 2 and a specific message.
  */
 import { describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -94,5 +94,41 @@ describe('npm run finalists', () => {
     const p = spawnSync(process.execPath, node('scripts/finalists.ts', ['--run', empty, '--pareto']), { cwd: root, encoding: 'utf8', timeout: 60_000 });
     expect(p.status).toBe(2);
     expect(p.stderr).toMatch(/--pareto: run .* has no Pareto axes/);
+  });
+
+  it('resumes a killed run from its checkpoint to the same result and never tests a finalist twice', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nas-finalists-ckpt-'));
+    const run = path.join(dir, 'run.json');
+    const arch = '|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|nor_conv_1x1~2|';
+    writeFileSync(run, JSON.stringify({
+      config: { version: 1, space: 'nb201', strategy: { name: 'random', options: {} }, seed: 9, budget: { queries: 1 }, evaluator: { kind: 'train', channels: 4, cellsPerStage: 1 } },
+      log: [{ id: 0, arch, hash: 'h0', metrics: { valid_acc: 50 }, objective: 50, feasible: true }],
+    }));
+    const args = (extra: string[]) => node('scripts/finalists.ts', ['--run', run, '--top', '1', '--epochs', '3', '--train-samples', '1500', '--valid-samples', '200', '--no-latency', ...extra]);
+    const full = execFileSync(process.execPath, args([]), { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+
+    const ckpt = path.join(dir, 'ckpt');
+    const state = path.join(ckpt, 'finalist-0.state.json');
+    const child = spawn(process.execPath, args(['--checkpoint', ckpt]), { cwd: root, stdio: 'ignore' });
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    while (!existsSync(state) && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    await exited;
+    expect(existsSync(path.join(ckpt, 'finalist-0.result.json'))).toBe(false); // killed mid-training
+
+    const resumed = spawnSync(process.execPath, args(['--checkpoint', ckpt]), { cwd: root, encoding: 'utf8', timeout: 240_000 });
+    expect(resumed.status).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming candidate 0 .* after epoch [12] of 3/);
+    expect(JSON.parse(resumed.stdout)).toEqual(JSON.parse(full));
+
+    const again = spawnSync(process.execPath, args(['--checkpoint', ckpt, '--target', 'accuracy >= 0']), { cwd: root, encoding: 'utf8', timeout: 240_000 });
+    expect(again.status).toBe(0);
+    expect(again.stderr).toMatch(/candidate 0 was re-trained and tested before; reusing its result/);
+    expect(again.stderr).not.toMatch(/epoch \d\/3/);
+    expect(JSON.parse(again.stdout).finalists[0].targets[0].met).toBe(true);
+
+    const other = spawnSync(process.execPath, args(['--checkpoint', ckpt, '--seed', '1']), { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/was made with other settings/);
   });
 });
