@@ -103,7 +103,8 @@ export async function retrainFinalist(o: RetrainOptions): Promise<RetrainResult>
     const keepBest = recipe.trainOn === 'train';
     const host = await hostImages(keepBest ? [o.data.train] : [o.data.train, o.data.valid]);
     if (host.count === 0) throw new Error('re-training: the training split is empty');
-    const numClasses = await numClassesOf(net, host);
+    const out = entry.cost(o.genotype, o.skeleton).outputShape;
+    const numClasses = out[out.length - 1];
     const classWeights = classWeightsFor(recipe, host.y, numClasses);
     weightTensor = tf.tensor1d(classWeights, 'float32');
     const flip = flipEnabled(recipe, o.hint ?? 'digit-like');
@@ -211,15 +212,6 @@ export async function retrainFinalist(o: RetrainOptions): Promise<RetrainResult>
     optimizer?.dispose();
     weightTensor?.dispose();
   }
-}
-
-/** Class count from one inference on the first image (the network's output width). */
-async function numClassesOf(net: Network, host: HostImages): Promise<number> {
-  const size = host.shape[0] * host.shape[1] * host.shape[2];
-  const out = tf.tidy(() => net.forward(tf.tensor4d(host.x.subarray(0, size), [1, ...host.shape]), false));
-  const k = out.shape[1];
-  out.dispose();
-  return k;
 }
 
 /** Batch-norm statistics from the first training batches, un-augmented (evaluator/train.ts does the same). */
