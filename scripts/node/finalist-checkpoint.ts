@@ -1,0 +1,84 @@
+/**
+ * Files for a resumable finalists run (`npm run finalists -- --checkpoint DIR`): per finalist, the engine's
+ * re-training state after every epoch (DIR/finalist-<id>.state.json; typed arrays as base64) and, once it has been
+ * tested, its result (DIR/finalist-<id>.result.json). A finalist with a stored result is never trained or tested
+ * again, so a resumed run still reads its test split once. Files are written beside and renamed (atomic).
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { RetrainState } from '../../src/engine/finalists/retrain';
+import { CliUsageError } from './search-run';
+
+const F32 = '$f32';
+
+/** JSON text of a value holding Float32Arrays. */
+export function encodeWithArrays(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v instanceof Float32Array ? { [F32]: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') } : v);
+}
+
+export function decodeWithArrays(text: string): unknown {
+  return JSON.parse(text, (_k, v: unknown) => {
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as Record<string, unknown>)[F32] === 'string') {
+      const bytes = Buffer.from((v as Record<string, string>)[F32], 'base64');
+      if (bytes.length % 4 !== 0) throw new Error(`a ${F32} array has ${bytes.length} bytes, not a multiple of 4`);
+      const out = new Float32Array(bytes.length / 4);
+      new Uint8Array(out.buffer).set(bytes);
+      return out;
+    }
+    return v;
+  });
+}
+
+function writeAtomic(file: string, text: string): void {
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
+}
+
+export class FinalistCheckpoint {
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  private file(id: number, kind: 'state' | 'result'): string {
+    return path.join(this.dir, `finalist-${id}.${kind}.json`);
+  }
+
+  private read(file: string): unknown {
+    if (!existsSync(file)) return undefined;
+    try {
+      return decodeWithArrays(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new CliUsageError(`checkpoint ${file}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Records the settings on first use; a later run with other settings (recipe, seed, data) is refused. */
+  checkSettings(settings: unknown): void {
+    const file = path.join(this.dir, 'settings.json');
+    const text = `${JSON.stringify(settings)}\n`;
+    if (!existsSync(file)) {
+      writeAtomic(file, text);
+      return;
+    }
+    const had = readFileSync(file, 'utf8');
+    if (had !== text) throw new CliUsageError(`checkpoint ${this.dir} was made with other settings (${had.trim()}); use a new folder or the same options`);
+  }
+
+  /** The state saved after the last completed epoch (checked by the engine when it is loaded). */
+  state(id: number): RetrainState | undefined {
+    return this.read(this.file(id, 'state')) as RetrainState | undefined;
+  }
+
+  saveState(id: number, s: RetrainState): void {
+    writeAtomic(this.file(id, 'state'), encodeWithArrays(s));
+  }
+
+  result<T>(id: number): T | undefined {
+    return this.read(this.file(id, 'result')) as T | undefined;
+  }
+
+  saveResult(id: number, r: unknown): void {
+    writeAtomic(this.file(id, 'result'), `${JSON.stringify(r)}\n`);
+  }
+}

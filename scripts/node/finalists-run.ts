@@ -1,0 +1,275 @@
+/**
+ * The headless runner's host around the engine's finalists core (src/engine/finalists/): reads a saved run file
+ * of `npm run search -- --out run.json`, picks the top k candidates (and optionally the run's Pareto front),
+ * re-trains each from scratch with the recipe on the full (or a seeded subset of the) train split of the built-in
+ * MNIST subset, then evaluates each once on the locked test split. The test split is read only inside the
+ * `readTest` accessor handed to the engine, which calls it once per finalist after training.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { parseRunConfig, type RunConfig } from '../../src/shared/run-config';
+import { parseFinalistRecipe, type DatasetHint, type FinalistRecipe } from '../../src/shared/finalist-recipe';
+import { checkTargets, type Target, type TargetResult } from '../../src/shared/targets';
+import { MNIST_10K } from '../../src/engine/data/builtin';
+import { proxySubsets } from '../../src/engine/evaluator/train-setup';
+import { channelStats, disposeSplit, toTensorSplit } from '../../src/engine/evaluator/tensors';
+import { hashString } from '../../src/engine/evaluator/train-evaluator';
+import { trainAndTestFinalist } from '../../src/engine/finalists/finalist';
+import { pickFinalists } from '../../src/engine/finalists/pick';
+import type { EpochRecord } from '../../src/engine/finalists/retrain';
+import type { LoggedCandidate } from '../../src/engine/search/types';
+import { validateLog } from '../../src/engine/search/checkpoint';
+import { spaceFromConfig } from '../../src/engine/space/registry';
+import { spaceEntry } from '../../src/engine/space/table';
+import { loadBuiltinMnist, setNodeBackend } from './builtin';
+import { FinalistCheckpoint } from './finalist-checkpoint';
+import { CliUsageError } from './search-run';
+
+export interface FinalistsCliOptions {
+  readonly run: string;
+  readonly top: number;
+  readonly recipe: FinalistRecipe;
+  /** 'builtin' or a path (not yet: needs the runner's dataset loader). */
+  readonly dataset: string;
+  readonly seed?: number;
+  readonly trainSamples?: number;
+  readonly validSamples?: number;
+  readonly channels?: number;
+  readonly cellsPerStage?: number;
+  readonly hint?: DatasetHint;
+  readonly pareto: boolean;
+  readonly latency: boolean;
+  readonly targets: readonly Target[];
+  /** Resume from and save to this folder (finalist-checkpoint.ts). */
+  readonly checkpoint?: string;
+  readonly repoRoot: string;
+  readonly log: (line: string) => void;
+}
+
+interface RunFile {
+  readonly config: RunConfig;
+  readonly log: readonly LoggedCandidate[];
+}
+
+export function readRunFile(file: string): RunFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new CliUsageError(`cannot read run file ${file}: ${(e as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null) throw new CliUsageError(`run file ${file}: must be a JSON object (the --out file of npm run search)`);
+  const r = raw as { config?: unknown; log?: unknown };
+  if (r.config === undefined) throw new CliUsageError(`run file ${file}: has no "config" (is it the --out file of npm run search?)`);
+  if (!Array.isArray(r.log)) throw new CliUsageError(`run file ${file}: has no "log" array of candidates`);
+  let config: RunConfig;
+  try {
+    config = parseRunConfig(r.config);
+  } catch (e) {
+    throw new CliUsageError(`run file ${file}: ${(e as Error).message}`);
+  }
+  const log = r.log as LoggedCandidate[];
+  try {
+    validateLog(log, log.length, 'log');
+  } catch (e) {
+    throw new CliUsageError(`run file ${file}: ${(e as Error).message}`);
+  }
+  return { config, log };
+}
+
+export interface FinalistOutput {
+  readonly id: number;
+  readonly arch: string;
+  readonly hash: string;
+  readonly params: number;
+  readonly macs: number;
+  readonly latency_ms?: number;
+  /** Validation accuracy (0..1) of the re-trained weights kept. */
+  readonly valid_acc: number;
+  /** What the search measured (its proxy budget), for comparison. */
+  readonly search: { readonly objective: number | null; readonly valid_acc?: number };
+  readonly retrain: {
+    readonly epochs: number;
+    readonly best_epoch: number;
+    readonly stop: string;
+    readonly class_weights: readonly number[];
+    readonly flip: boolean;
+    readonly train_count: number;
+    readonly history: readonly EpochRecord[];
+  };
+  readonly test: {
+    readonly split: 'test';
+    readonly count: number;
+    readonly accuracy: number;
+    readonly macro_recall: number;
+    readonly per_class: readonly { readonly class: string; readonly precision: number; readonly recall: number; readonly f1: number; readonly support: number }[];
+    readonly confusion: readonly (readonly number[])[];
+    readonly ece: number;
+    readonly reliability: readonly { readonly lower: number; readonly upper: number; readonly count: number; readonly accuracy: number; readonly confidence: number }[];
+  };
+  readonly targets?: readonly TargetResult[];
+}
+
+export interface FinalistsOutput {
+  readonly run: { readonly strategy: string; readonly seed: number; readonly candidates: number };
+  readonly dataset: { readonly name: string; readonly train: number; readonly valid: number; readonly test: number };
+  readonly backend: string;
+  readonly recipe: FinalistRecipe;
+  readonly finalists: FinalistOutput[];
+}
+
+export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOutput> {
+  const { config, log } = readRunFile(o.run);
+  if (o.dataset !== 'builtin' && o.dataset !== MNIST_10K.id) {
+    throw new CliUsageError(`--dataset ${o.dataset}: re-training on a dataset file needs the runner's dataset loader; this version trains on --dataset builtin (${MNIST_10K.name})`);
+  }
+  const ev = config.evaluator;
+  if (ev.kind === 'train' && ev.dataset !== MNIST_10K.id) {
+    throw new CliUsageError(`run ${o.run} searched on dataset "${ev.dataset}"; re-training it on ${MNIST_10K.name} would compare different data (pass the same dataset)`);
+  }
+  const backend = ev.kind === 'train' && ev.backend === 'cpu' ? 'cpu' : 'wasm';
+  const space = spaceFromConfig(config.space);
+  if (o.pareto && !config.pareto) throw new CliUsageError(`--pareto: run ${o.run} has no Pareto axes (its config's "pareto" field)`);
+  const picked = pickFinalists(log, o.top, o.pareto ? config.pareto : undefined);
+  if (picked.length === 0) throw new CliUsageError(`run ${o.run}: no feasible candidate to re-train (${log.length} logged)`);
+  // Decode every finalist before any training: a bad arch fails at once.
+  const genotypes = picked.map((e) => {
+    try {
+      return space.decode(e.arch) as unknown;
+    } catch (err) {
+      throw new CliUsageError(`run ${o.run}: candidate ${e.id}: ${(err as Error).message}`);
+    }
+  });
+
+  await setNodeBackend(backend);
+  const { ds, split } = await loadBuiltinMnist(o.repoRoot);
+  const seed = o.seed ?? config.seed;
+  const channels = o.channels ?? (ev.kind === 'train' ? ev.channels : 8);
+  const cellsPerStage = o.cellsPerStage ?? (ev.kind === 'train' ? ev.cellsPerStage : 1);
+  if (ev.kind !== 'train' && (o.channels === undefined || o.cellsPerStage === undefined)) {
+    o.log(`finalists: the run was scored from a table; re-training with C=${channels}, N=${cellsPerStage} (set --channels / --cells to change)`);
+  }
+  const entry = spaceEntry(space.id);
+  const skeleton = entry.runSkeleton({ channels, cellsPerStage }, [ds.shape[0], ds.shape[1], ds.shape[2]], ds.classes.length);
+  const sub = proxySubsets(split, o.trainSamples ?? split.train.length, o.validSamples ?? split.valid.length, seed);
+  const stats = channelStats(ds, sub.train);
+  const train = toTensorSplit(ds, sub.train, stats);
+  const valid = toTensorSplit(ds, sub.valid, stats);
+  const testCount = split.test.length;
+  o.log(`finalists: ${picked.length} of ${log.length} candidates; ${ds.name}: ${train.count} train / ${valid.count} validation / ${testCount} test images, backend ${tf.getBackend()}`);
+  const finalists: FinalistOutput[] = [];
+  let bestValidPct = -Infinity;
+  const ckpt = o.checkpoint !== undefined ? new FinalistCheckpoint(o.checkpoint) : null;
+  ckpt?.checkSettings({ run: o.run, recipe: o.recipe, seed, channels, cellsPerStage, train: sub.train.length, valid: sub.valid.length, hint: o.hint ?? 'digit-like' });
+  try {
+    for (let i = 0; i < picked.length; i++) {
+      const e = picked[i];
+      const done = ckpt?.result<FinalistOutput>(e.id);
+      if (done) {
+        // Trained and tested in an earlier run of this checkpoint: its test split is not read again.
+        o.log(`finalists: candidate ${e.id} was re-trained and tested before; reusing its result`);
+        bestValidPct = Math.max(bestValidPct, done.valid_acc * 100);
+        finalists.push(withTargets(done, o.targets));
+        continue;
+      }
+      const resumeFrom = ckpt?.state(e.id);
+      o.log(resumeFrom
+        ? `finalists: resuming candidate ${e.id} ${e.arch} after epoch ${resumeFrom.epoch} of ${o.recipe.epochs}`
+        : `finalists: re-training candidate ${e.id} ${e.arch} (${o.recipe.epochs} epochs)`);
+      const r = await trainAndTestFinalist({
+        resumeFrom,
+        save: ckpt ? (state) => ckpt.saveState(e.id, state) : undefined,
+        spaceId: space.id,
+        genotype: genotypes[i],
+        skeleton,
+        data: { train, valid },
+        recipe: o.recipe,
+        hint: o.hint ?? 'digit-like',
+        seed: (seed ^ hashString(e.hash)) >>> 0,
+        curveBestSoFar: Number.isFinite(bestValidPct) ? bestValidPct : undefined,
+        onEpoch: (h) => o.log(`finalists:   candidate ${e.id} epoch ${h.epoch + 1}/${o.recipe.epochs}: loss ${h.trainLoss.toFixed(4)}, valid ${(h.validAcc * 100).toFixed(1)}%`),
+        // The only read of the locked test split: once, after training.
+        readTest: () => toTensorSplit(ds, split.test, stats),
+        latency: o.latency ? { now: () => performance.now() } : undefined,
+      });
+      bestValidPct = Math.max(bestValidPct, r.retrain.validAcc * 100);
+      const t = r.test;
+      const perClass = t.perClass.map((c, k) => ({ class: ds.classes[k], precision: c.precision, recall: c.recall, f1: c.f1, support: c.support }));
+      const out: FinalistOutput = {
+        id: e.id,
+        arch: e.arch,
+        hash: e.hash,
+        params: t.params,
+        macs: t.macs,
+        ...(t.latencyMs !== undefined ? { latency_ms: t.latencyMs } : {}),
+        valid_acc: r.retrain.validAcc,
+        search: { objective: e.objective, ...(Number.isFinite(e.metrics.valid_acc) ? { valid_acc: e.metrics.valid_acc } : {}) },
+        retrain: {
+          epochs: r.retrain.history.length,
+          best_epoch: r.retrain.epoch,
+          stop: r.retrain.stop,
+          class_weights: r.retrain.classWeights,
+          flip: r.retrain.flip,
+          train_count: r.retrain.trainCount,
+          history: r.retrain.history,
+        },
+        test: { split: 'test', count: t.count, accuracy: t.accuracy, macro_recall: t.macroRecall, per_class: perClass, confusion: t.confusion, ece: t.ece, reliability: t.reliability },
+      };
+      ckpt?.saveResult(e.id, out);
+      finalists.push(withTargets(out, o.targets));
+      o.log(`finalists: candidate ${e.id}: TEST accuracy ${(t.accuracy * 100).toFixed(2)}%, macro recall ${(t.macroRecall * 100).toFixed(2)}%, ECE ${t.ece.toFixed(4)}, ${t.params} params`);
+    }
+  } finally {
+    disposeSplit(train);
+    disposeSplit(valid);
+  }
+  return {
+    run: { strategy: config.strategy.name, seed: config.seed, candidates: log.length },
+    dataset: { name: ds.name, train: sub.train.length, valid: sub.valid.length, test: testCount },
+    backend: tf.getBackend(),
+    recipe: o.recipe,
+    finalists,
+  };
+}
+
+/** The recipe file (or the defaults) with --epochs applied; a warm-up as long as the new epochs is shortened, saying so. */
+/** The finalist with its targets checked (none given: unchanged). */
+function withTargets(f: FinalistOutput, targets: readonly Target[]): FinalistOutput {
+  if (targets.length === 0) return f;
+  const t = f.test;
+  return {
+    ...f,
+    targets: checkTargets(targets, {
+      scalars: { accuracy: t.accuracy, macro_recall: t.macro_recall, ece: t.ece, params: f.params, macs: f.macs, latency_ms: f.latency_ms, valid_acc: f.valid_acc },
+      perClass: Object.fromEntries(t.per_class.map((c) => [c.class, { precision: c.precision, recall: c.recall, f1: c.f1 }])),
+    }),
+  };
+}
+
+export function readRecipeFile(file: string | undefined, epochs: number | undefined, log: (line: string) => void): FinalistRecipe {
+  let raw: unknown = {};
+  if (file !== undefined) {
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new CliUsageError(`cannot read recipe ${file}: ${(e as Error).message}`);
+    }
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CliUsageError(`recipe ${file}: must be a JSON object`);
+  let input: Record<string, unknown> = { ...raw };
+  if (epochs !== undefined) {
+    input = { ...input, epochs };
+    const warm = input.warmupEpochs;
+    if (typeof warm === 'number' && warm >= epochs) {
+      log(`finalists: --epochs ${epochs} shortens the recipe's warm-up from ${warm} to ${epochs - 1} epochs`);
+      input.warmupEpochs = epochs - 1;
+    }
+  }
+  try {
+    return parseFinalistRecipe(input);
+  } catch (e) {
+    throw new CliUsageError(`${file ? `recipe ${file}: ` : ''}${(e as Error).message}`);
+  }
+}

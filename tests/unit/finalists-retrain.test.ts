@@ -1,0 +1,191 @@
+/**
+ * Re-training a finalist with real tfjs training (wasm, our training kernels) on a tiny separable task: it learns,
+ * a run stopped after epoch k and resumed from its saved state ends bit for bit where the uninterrupted run ends,
+ * early stopping and the learning-curve stop fire, class weights are reported, tensors do not leak, and a
+ * counting accessor proves the test split is read exactly once, after training.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as tfType from '@tensorflow/tfjs-core';
+import { useBackend } from '../helpers/tf-node';
+import { quadrantDataset } from '../helpers/synthetic';
+import { channelStats, disposeSplit, toTensorSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
+import { nb201FromString } from '../../src/engine/space/nb201/space';
+import { nb201Skeleton } from '../../src/engine/space/nb201/skeleton';
+import { parseFinalistRecipe, type FinalistRecipeInput } from '../../src/shared/finalist-recipe';
+import { retrainFinalist, type RetrainState } from '../../src/engine/finalists/retrain';
+import { snapshotWeights } from '../../src/engine/finalists/retrain-state';
+import { trainAndTestFinalist } from '../../src/engine/finalists/finalist';
+import { accuracy } from '../../src/engine/evaluator/train';
+
+let tf: typeof tfType;
+let train: TensorSplit;
+let valid: TensorSplit;
+const ds = quadrantDataset(128, 8, 3);
+const idx = Array.from({ length: 128 }, (_, i) => i);
+const stats = channelStats(ds, idx.slice(0, 64));
+const makeTest = () => toTensorSplit(ds, idx.slice(96), stats);
+
+beforeAll(async () => {
+  tf = await useBackend('wasm', { trainingKernels: true });
+  train = toTensorSplit(ds, idx.slice(0, 64), stats);
+  valid = toTensorSplit(ds, idx.slice(64, 96), stats);
+});
+afterAll(() => { disposeSplit(train); disposeSplit(valid); });
+
+const genotype = nb201FromString('|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|');
+const skeleton = nb201Skeleton({ inputShape: [8, 8, 1], numClasses: 2, channels: 4, cellsPerStage: 1 });
+const recipe = (r: FinalistRecipeInput = {}) => parseFinalistRecipe({
+  epochs: 4, batchSize: 16, learningRate: 0.05, patience: 0, curveStop: { enabled: false }, augment: { cropPadding: 1, flip: true }, ...r,
+});
+const base = { spaceId: 'nb201', genotype, skeleton, seed: 17 };
+
+/** Stops a run after epoch 2 (abort after its save), resumes it, and compares with an uninterrupted run. */
+async function expectBitForBitResume(train: TensorSplit, valid: TensorSplit): Promise<void> {
+  const r = recipe({ epochs: 4, patience: 3 });
+  const full = await retrainFinalist({ ...base, data: { train, valid }, recipe: r });
+  const fullWeights = await snapshotWeights(full.net);
+  full.net.dispose();
+
+  const saved: RetrainState[] = [];
+  const signal = { aborted: false };
+  await expect(retrainFinalist({
+    ...base, data: { train, valid }, recipe: r, signal,
+    save: (s) => { saved.push(s); if (s.epoch === 2) signal.aborted = true; },
+  })).rejects.toThrow(/Re-training was cancelled/);
+  expect(saved.map((s) => s.epoch)).toEqual([1, 2]);
+
+  const before = tf.memory().numTensors;
+  const resumed = await retrainFinalist({ ...base, data: { train, valid }, recipe: r, resumeFrom: saved[1] });
+  const resumedWeights = await snapshotWeights(resumed.net);
+  resumed.net.dispose();
+  expect(tf.memory().numTensors).toBe(before);
+  expect(resumed.report).toEqual(full.report);
+  expect(resumedWeights.params.length).toBeGreaterThan(0);
+  resumedWeights.params.forEach((p, i) => expect(Array.from(p)).toEqual(Array.from(fullWeights.params[i])));
+  resumedWeights.buffers.forEach((b, i) => expect(Array.from(b)).toEqual(Array.from(fullWeights.buffers[i])));
+}
+
+describe('retrainFinalist', () => {
+  it('learns the task and keeps the tensor count flat', async () => {
+    const before = tf.memory().numTensors;
+    const { net, report } = await retrainFinalist({ ...base, data: { train, valid }, recipe: recipe() });
+    expect(report.history).toHaveLength(4);
+    expect(report.validAcc).toBeGreaterThan(0.8);
+    expect(report.validAcc).toBe(Math.max(...report.history.map((h) => h.validAcc)));
+    expect(report.stop).toBe('epochs');
+    expect(report.flip).toBe(true);
+    expect(report.trainCount).toBe(64);
+    net.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('resumes after epoch 2 to the same final weights and metrics, bit for bit (wasm)', async () => {
+    await expectBitForBitResume(train, valid);
+  });
+
+  it('resumes bit for bit on the cpu backend too', async () => {
+    await useBackend('cpu', { trainingKernels: true });
+    const t = toTensorSplit(ds, idx.slice(0, 64), stats);
+    const v = toTensorSplit(ds, idx.slice(64, 96), stats);
+    try {
+      await expectBitForBitResume(t, v);
+    } finally {
+      disposeSplit(t);
+      disposeSplit(v);
+      await useBackend('wasm', { trainingKernels: true });
+    }
+  });
+
+  it('rejects a state that does not fit the network, naming the field', async () => {
+    let state: RetrainState | undefined;
+    const { net } = await retrainFinalist({ ...base, data: { train, valid }, recipe: recipe({ epochs: 1 }), save: (s) => { state = s; } });
+    net.dispose();
+    const bad = { ...state!, weights: { ...state!.weights, params: state!.weights.params.slice(1) } };
+    await expect(retrainFinalist({ ...base, data: { train, valid }, recipe: recipe({ epochs: 2 }), resumeFrom: bad })).rejects.toThrow(/weights.params has \d+ entries, the network has \d+/);
+  });
+
+  it('stops a finalist that cannot beat the best so far by learning-curve extrapolation', async () => {
+    const { net, report } = await retrainFinalist({ ...base, data: { train, valid }, recipe: recipe({ epochs: 8, curveStop: { enabled: true, margin: 0 } }), curveBestSoFar: 101 });
+    net.dispose();
+    expect(report.stop).toBe('curve');
+    expect(report.history).toHaveLength(3);
+    expect(report.predictedFinalAcc).toBeLessThanOrEqual(100);
+  });
+
+  it('stops on patience and restores the best-validation weights', async () => {
+    let last: RetrainState | undefined;
+    const { net, report } = await retrainFinalist({ ...base, data: { train, valid }, recipe: recipe({ epochs: 30, patience: 1, learningRate: 0.2 }), save: (s) => { last = s; } });
+    // The weights handed back are the best epoch's (batch-norm buffers included), not the last epoch's.
+    const returnedAcc = await accuracy(net, valid, 64);
+    const returned = await snapshotWeights(net);
+    net.dispose();
+    expect(returnedAcc).toBe(report.validAcc);
+    expect(last!.best!.epoch).toBe(report.epoch);
+    expect(report.epoch).toBeLessThan(last!.epoch - 1);
+    returned.params.forEach((p, i) => expect(Array.from(p)).toEqual(Array.from(last!.best!.weights.params[i])));
+    expect(returned.params.some((p, i) => p.some((x, j) => x !== last!.weights.params[i][j]))).toBe(true);
+    expect(report.stop).toBe('patience');
+    expect(report.history.length).toBeLessThan(30);
+    const best = Math.max(...report.history.map((h) => h.validAcc));
+    expect(report.validAcc).toBe(best);
+    expect(report.history[report.epoch].validAcc).toBe(best);
+  });
+
+  it('weights classes by inverse frequency and trains on train + valid when asked', async () => {
+    // 48 images of class 0 and 16 of class 1: w = N / (K n_c) = 64 / (2 * 48), 64 / (2 * 16).
+    const imbalanced = idx.filter((i) => ds.labels[i] === 0).slice(0, 48).concat(idx.filter((i) => ds.labels[i] === 1).slice(0, 16));
+    const t = toTensorSplit(ds, imbalanced, stats);
+    try {
+      const { net, report } = await retrainFinalist({ ...base, data: { train: t, valid }, recipe: recipe({ epochs: 1 }) });
+      net.dispose();
+      expect(report.classWeights).toEqual([64 / 96, 2]);
+      const plain = await retrainFinalist({ ...base, data: { train: t, valid }, recipe: recipe({ epochs: 1, classWeights: 'none', trainOn: 'train+valid' }) });
+      plain.net.dispose();
+      expect(plain.report.classWeights).toEqual([1, 1]);
+      expect(plain.report.trainCount).toBe(64 + 32);
+    } finally {
+      disposeSplit(t);
+    }
+  });
+});
+
+/** A TensorSplit whose every read of x or y is logged under `name`. */
+function counted(split: TensorSplit, name: string, events: string[]): TensorSplit {
+  return {
+    get x() { events.push(name); return split.x; },
+    get y() { events.push(name); return split.y; },
+    count: split.count,
+  };
+}
+
+describe('honest test evaluation', () => {
+  it('reads train/valid only while training and the test split exactly once, at the end', async () => {
+    const events: string[] = [];
+    let readTestCalls = 0;
+    const before = tf.memory().numTensors;
+    const result = await trainAndTestFinalist({
+      ...base,
+      data: { train: counted(train, 'train', events), valid: counted(valid, 'valid', events) },
+      recipe: recipe({ epochs: 2 }),
+      onEpoch: () => events.push('epoch'),
+      readTest: () => { readTestCalls++; events.push('readTest'); return counted(makeTest(), 'test', events); },
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(readTestCalls).toBe(1);
+    const firstTest = events.indexOf('readTest');
+    expect(events.lastIndexOf('epoch')).toBeLessThan(firstTest);
+    expect(events.slice(0, firstTest).every((e) => e === 'train' || e === 'valid' || e === 'epoch')).toBe(true);
+    expect(events.slice(firstTest + 1).every((e) => e === 'test')).toBe(true);
+    expect(events.filter((e) => e === 'test').length).toBeGreaterThan(0);
+
+    const t = result.test;
+    expect(t.split).toBe('test');
+    expect(t.count).toBe(32);
+    expect(t.confusion.flat().reduce((a, b) => a + b, 0)).toBe(32);
+    expect(t.accuracy).toBeGreaterThan(0.7);
+    expect(t.params).toBeGreaterThan(0);
+    expect(t.macs).toBeGreaterThan(0);
+    expect(t.ece).toBeGreaterThanOrEqual(0);
+    expect(t.reliability).toHaveLength(15);
+  });
+});
