@@ -1,7 +1,7 @@
 /**
  * Re-train the finalists of a saved search run and test them honestly (issue 13, items 1, 2 and 9):
  *
- *   npm run finalists -- --run run.json [--top 3] [--recipe recipe.json] [--dataset builtin] [--epochs N]
+ *   npm run finalists -- --run run.json [--top 3] [--recipe recipe.json] [--dataset builtin|PATH... [--test PATH...]] [--epochs N]
  *                        [--seed N] [--train-samples N] [--valid-samples N] [--channels C] [--cells N]
  *                        [--hint digit-like|natural] [--pareto] [--no-latency] [--target "recall[3] >= 0.9"]...
  *                        [--checkpoint DIR]
@@ -21,7 +21,7 @@ import { readRecipeFile, runFinalists } from './node/finalists-run';
 import { CliUsageError } from './node/search-run';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const USAGE = 'usage: npm run finalists -- --run run.json [--top 3] [--recipe recipe.json] [--dataset builtin] [--epochs N] [--seed N] '
+const USAGE = 'usage: npm run finalists -- --run run.json [--top 3] [--recipe recipe.json] [--dataset builtin|PATH... [--test PATH...]] [--epochs N] [--seed N] '
   + '[--train-samples N] [--valid-samples N] [--channels C] [--cells N] [--hint digit-like|natural] [--pareto] [--no-latency] [--target TEXT]... [--checkpoint DIR]';
 
 async function main(): Promise<number> {
@@ -33,7 +33,8 @@ async function main(): Promise<number> {
         run: { type: 'string' },
         top: { type: 'string' },
         recipe: { type: 'string' },
-        dataset: { type: 'string' },
+        dataset: { type: 'string', multiple: true },
+        test: { type: 'string', multiple: true },
         epochs: { type: 'string' },
         seed: { type: 'string' },
         'train-samples': { type: 'string' },
@@ -78,7 +79,8 @@ async function main(): Promise<number> {
     run: resolve(values.run),
     top: int('top', values.top, 1) ?? 3,
     recipe,
-    dataset: values.dataset ?? 'builtin',
+    dataset: values.dataset === undefined || (values.dataset.length === 1 && values.dataset[0] === 'builtin') ? 'builtin' : values.dataset.map((p) => resolve(p)),
+    test: (values.test ?? []).map((p) => resolve(p)),
     seed: int('seed', values.seed, 0),
     trainSamples: int('train-samples', values['train-samples'], 1),
     validSamples: int('valid-samples', values['valid-samples'], 1),

@@ -24,6 +24,8 @@ import { validateLog } from '../../src/engine/search/checkpoint';
 import { spaceFromConfig } from '../../src/engine/space/registry';
 import { spaceEntry } from '../../src/engine/space/table';
 import { loadBuiltinMnist, setNodeBackend } from './builtin';
+import { loadDatasetFiles } from './dataset-file';
+import { splitFingerprint } from '../../src/engine/data/splits';
 import { FinalistCheckpoint } from './finalist-checkpoint';
 import { CliUsageError } from './search-run';
 
@@ -31,8 +33,10 @@ export interface FinalistsCliOptions {
   readonly run: string;
   readonly top: number;
   readonly recipe: FinalistRecipe;
-  /** 'builtin' or a path (not yet: needs the runner's dataset loader). */
-  readonly dataset: string;
+  /** 'builtin', or the dataset files the search ran on (the runner's --dataset: IDX, CIFAR, zip, image folder). */
+  readonly dataset: 'builtin' | readonly string[];
+  /** Official test files for a --dataset (t10k-* and CIFAR test batches are also found by name). */
+  readonly test?: readonly string[];
   readonly seed?: number;
   readonly trainSamples?: number;
   readonly validSamples?: number;
@@ -51,6 +55,8 @@ export interface FinalistsCliOptions {
 interface RunFile {
   readonly config: RunConfig;
   readonly log: readonly LoggedCandidate[];
+  /** The split fingerprint of a search that ran on a --dataset file (absent: the built-in MNIST subset). */
+  readonly datasetFingerprint?: string;
 }
 
 export function readRunFile(file: string): RunFile {
@@ -61,7 +67,7 @@ export function readRunFile(file: string): RunFile {
     throw new CliUsageError(`cannot read run file ${file}: ${(e as Error).message}`);
   }
   if (typeof raw !== 'object' || raw === null) throw new CliUsageError(`run file ${file}: must be a JSON object (the --out file of npm run search)`);
-  const r = raw as { config?: unknown; log?: unknown };
+  const r = raw as { config?: unknown; log?: unknown; dataset?: { fingerprint?: unknown } };
   if (r.config === undefined) throw new CliUsageError(`run file ${file}: has no "config" (is it the --out file of npm run search?)`);
   if (!Array.isArray(r.log)) throw new CliUsageError(`run file ${file}: has no "log" array of candidates`);
   let config: RunConfig;
@@ -76,7 +82,8 @@ export function readRunFile(file: string): RunFile {
   } catch (e) {
     throw new CliUsageError(`run file ${file}: ${(e as Error).message}`);
   }
-  return { config, log };
+  const fp = r.dataset?.fingerprint;
+  return typeof fp === 'string' ? { config, log, datasetFingerprint: fp } : { config, log };
 }
 
 export interface FinalistOutput {
@@ -121,12 +128,13 @@ export interface FinalistsOutput {
 }
 
 export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOutput> {
-  const { config, log } = readRunFile(o.run);
-  if (o.dataset !== 'builtin' && o.dataset !== MNIST_10K.id) {
-    throw new CliUsageError(`--dataset ${o.dataset}: re-training on a dataset file needs the runner's dataset loader; this version trains on --dataset builtin (${MNIST_10K.name})`);
+  const { config, log, datasetFingerprint } = readRunFile(o.run);
+  const files = o.dataset === 'builtin' ? null : o.dataset;
+  if (!files && datasetFingerprint !== undefined) {
+    throw new CliUsageError(`run ${o.run} searched on dataset files (split ${datasetFingerprint}); pass the same --dataset (and --test) files`);
   }
   const ev = config.evaluator;
-  if (ev.kind === 'train' && ev.dataset !== MNIST_10K.id) {
+  if (!files && ev.kind === 'train' && ev.dataset !== MNIST_10K.id) {
     throw new CliUsageError(`run ${o.run} searched on dataset "${ev.dataset}"; re-training it on ${MNIST_10K.name} would compare different data (pass the same dataset)`);
   }
   const backend = ev.kind === 'train' && ev.backend === 'cpu' ? 'cpu' : 'wasm';
@@ -144,7 +152,10 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
   });
 
   await setNodeBackend(backend);
-  const { ds, split } = await loadBuiltinMnist(o.repoRoot);
+  const { ds, split } = files ? await loadDatasetFiles(files, o.test ?? []) : await loadBuiltinMnist(o.repoRoot);
+  if (files && datasetFingerprint !== undefined && splitFingerprint(split, ds) !== datasetFingerprint) {
+    throw new CliUsageError(`run ${o.run} searched on data with split ${datasetFingerprint}; these --dataset files give split ${splitFingerprint(split, ds)} (pass the same files)`);
+  }
   const seed = o.seed ?? config.seed;
   const channels = o.channels ?? (ev.kind === 'train' ? ev.channels : 8);
   const cellsPerStage = o.cellsPerStage ?? (ev.kind === 'train' ? ev.cellsPerStage : 1);

@@ -60,6 +60,22 @@ describe('npm run search --dataset / --test', () => {
     expect(run.log).toHaveLength(2);
     expect(run.dataset.files.test).toEqual([path.join(dir, 'quads-test-labels.idx1-ubyte'), path.join(dir, 'quads-test-images.idx3-ubyte')]);
     expect(run.dataset.fingerprint).toMatch(/^split1-72-8-24-/);
+
+    // The finalists stage re-trains on the same files and tests on the official test pair, once.
+    const finalists = (extra: string[]) => spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), '--tsconfig', 'tsconfig.node.json', 'scripts/finalists.ts',
+      '--run', out, '--top', '1', '--epochs', '1', '--no-latency', ...extra], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+    const files = ['--dataset', path.join(dir, 'train-images-idx3-ubyte'), '--dataset', path.join(dir, 'train-labels-idx1-ubyte'),
+      '--test', path.join(dir, 'quads-test-labels.idx1-ubyte'), '--test', path.join(dir, 'quads-test-images.idx3-ubyte')];
+    const f = finalists(files);
+    expect(f.status, f.stderr).toBe(0);
+    const report = JSON.parse(f.stdout.trim().split('\n').at(-1)!);
+    expect(report.dataset.test).toBe(24);
+    const confusion: number[][] = report.finalists[0].test.confusion;
+    expect(confusion.flat().reduce((a, b) => a + b, 0)).toBe(24);
+    // Without the files it refuses to compare different data.
+    const wrong = finalists([]);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toContain('searched on dataset files');
   });
 
   it('a checkpoint resumes only on the data it was made on', () => {
