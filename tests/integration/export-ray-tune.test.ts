@@ -4,12 +4,13 @@
  * for 2 epochs on a tiny IDX set (gzip images, plain labels) with a collecting `report`, `build_net` has the engine's
  * parameter count (costOf and a built network's countParams) for several genotypes, and `build_net` loaded with the
  * per-genotype PyTorch export's weights (pytorch.ts, same layer order) gives the engine's eval-mode logits, so the
- * genotype-parameterised network has the engine's op semantics. Without torch those parts are skipped with a message.
+ * genotype-parameterised network has the engine's op semantics. The CLI (scripts/ray-tune-job.ts) writes it.
+ * Without torch those parts are skipped with a message.
  */
 import { useBackend } from '../helpers/tf-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -26,6 +27,7 @@ import { idxPairBytes } from '../helpers/dataset-files';
 import { caseInput, EXPORT_CASES, logitDiff, preparedNetwork, type ExportCase } from '../helpers/export-cases';
 
 const exec = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '../..');
 const PYTHON = '/usr/bin/python3';
 const hasPython = existsSync(PYTHON);
 const torchProbe = hasPython ? spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8', timeout: 120_000 }) : null;
@@ -53,6 +55,7 @@ job = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(job)
 cmd = json.loads(sys.argv[2])
 if cmd["kind"] == "import":
+    job.default_report()({"valid_acc": 0.5, "epoch": 1})
     print(json.dumps({"edge_keys": job.EDGE_KEYS, "ops": job.OPS, "epochs": job.EPOCHS, "ray": "ray" in sys.modules}))
     sys.exit(0)
 import torch
@@ -88,9 +91,13 @@ let root = '';
 let script = '';
 let driver = '';
 
-async function runDriver<T>(cmd: object): Promise<T> {
+async function runDriverLines(cmd: object): Promise<string[]> {
   const { stdout } = await exec(PYTHON, [driver, script, JSON.stringify(cmd)], { timeout: 240_000 });
-  return JSON.parse(stdout.trim().split('\n').pop() ?? '') as T;
+  return stdout.trim().split('\n');
+}
+
+async function runDriver<T>(cmd: object): Promise<T> {
+  return JSON.parse((await runDriverLines(cmd)).pop() ?? '') as T;
 }
 
 beforeAll(async () => {
@@ -120,12 +127,30 @@ describe('Ray Tune job export (NB201)', () => {
     for (const flag of ['--data-path', '--num-samples', '--address']) expect(src).toContain(`"${flag}"`);
   });
 
+  it('the CLI writes the job and refuses a bad op or number (scripts/ray-tune-job.ts)', async () => {
+    const cli = [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), '--tsconfig', 'tsconfig.node.json', 'scripts/ray-tune-job.ts'];
+    const out = path.join(root, 'cli_tune.py');
+    await exec(process.execPath, [...cli, '--out', out, '--ops', 'nor_conv_3x3,none', '--epochs', '4'], { cwd: ROOT, timeout: 120_000 });
+    const src = readFileSync(out, 'utf8');
+    expect(src).toContain('OPS = ["none","nor_conv_3x3"]');
+    expect(src).toContain('EPOCHS = 4');
+    if (hasPython) await exec(PYTHON, ['-m', 'py_compile', out], { timeout: 60_000 });
+    const bad = spawnSync(process.execPath, [...cli, '--out', out, '--ops', 'conv9'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/"conv9" is not a valid NB201 op/);
+    const badNum = spawnSync(process.execPath, [...cli, '--out', out, '--lr', 'fast'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(badNum.status).toBe(2);
+    expect(badNum.stderr).toMatch(/--lr must be a number, got "fast"/);
+  }, 300_000);
+
   itPython('generates Python that compiles (python3 -m py_compile)', async () => {
     await exec(PYTHON, ['-m', 'py_compile', script], { timeout: 60_000 });
   });
 
   itTorch(`imports without Ray and runs the trainable on a tiny IDX set${hasTorch ? '' : ` (${SKIP_TORCH})`}`, async () => {
-    const info = await runDriver<{ edge_keys: string[]; ops: string[]; epochs: number; ray: boolean }>({ kind: 'import' });
+    const lines = await runDriverLines({ kind: 'import' });
+    expect(JSON.parse(lines[0])).toEqual({ valid_acc: 0.5, epoch: 1 }); // without Ray, default_report prints JSON
+    const info = JSON.parse(lines[1]) as { edge_keys: string[]; ops: string[]; epochs: number; ray: boolean };
     expect(info.edge_keys).toEqual([0, 1, 2, 3, 4, 5].map(rayTuneEdgeKey));
     expect(info.ray).toBe(false);
     expect(info.epochs).toBe(2);

@@ -8,7 +8,8 @@
  *  - `trainable(config, report=None)`: reads IDX files (train-images / train-labels, optionally .gz) from
  *    `config["data_path"]` with numpy, holds out a seeded validation split, trains with SGD (momentum 0.9) and a
  *    cosine schedule for `epochs` and reports {"valid_acc", "train_loss", "epoch"} after every epoch through
- *    `report` (default: `ray.train.report`, else `ray.tune.report`, else a JSON line on stdout);
+ *    `report` (default: Ray's report for the installed version, `ray.tune.report` from 2.41, `ray.train.report`
+ *    from 2.7, `ray.air.session.report` before; without Ray a JSON line on stdout);
  *  - `main()`: argparse `--data-path`, `--num-samples`, `--address`; `ray.init(address=...)`, a `tune.Tuner` with an
  *    ASHA scheduler (metric valid_acc, mode max, max_t = epochs, grace_period 1); prints the best genotype.
  * Ray is imported inside functions only, so the module imports (and the trainable runs) without Ray.
@@ -253,16 +254,20 @@ def load_idx_dataset(data_path):
 
 
 def default_report():
+    """Ray's per-trial report for the installed version; a JSON line on stdout without Ray."""
     try:
-        from ray import train
-        return train.report
-    except ImportError:
-        pass
-    try:
-        from ray import tune
-        return tune.report
+        import ray
     except ImportError:
         return lambda metrics: print(json.dumps(metrics), flush=True)
+    version = tuple(int(p) for p in ray.__version__.split(".")[:2] if p.isdigit())
+    if version >= (2, 41):  # Tune's own report; ray.train.report is refused inside Tune functions
+        from ray import tune
+        return tune.report
+    if version >= (2, 7):
+        from ray import train
+        return train.report
+    from ray.air import session
+    return session.report
 
 
 def trainable(config, report=None):
@@ -316,9 +321,12 @@ def main(argv=None):
     parser.add_argument("--num-samples", type=int, default=100, help="number of genotypes to sample")
     parser.add_argument("--address", default=None, help='Ray cluster address ("auto" to join the running cluster; none starts a local one)')
     args = parser.parse_args(argv)
-    import ray
-    from ray import tune
-    from ray.tune.schedulers import ASHAScheduler
+    try:
+        import ray
+        from ray import tune
+        from ray.tune.schedulers import ASHAScheduler
+    except ImportError as e:
+        raise SystemExit("Ray Tune is not installed (%s): pip install 'ray[tune]' on every node of the cluster" % e)
     ray.init(address=args.address)
     param_space = {**default_config(), **search_space(), "data_path": os.path.abspath(args.data_path)}
     scheduler = ASHAScheduler(metric="valid_acc", mode="max", max_t=EPOCHS, grace_period=1)
