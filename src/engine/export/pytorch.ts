@@ -39,6 +39,10 @@ import { nb201Layout } from '../space/nb201/layout';
 import { mobileLayout } from '../space/mobile/layout';
 import { dartsLayout, dartsOpStride } from '../space/darts/layout';
 import { checkNetworkVariables, type ExpectedVariable } from './variables';
+import {
+  isNb201Op, NB201_OP_KERNEL, nb201HeadExpr, nb201ParamFreeOpExpr, nb201ReductionExpr, nb201ReluConvBnExpr, nb201StemExpr,
+  torchBn, torchConv,
+} from './nb201-torch';
 
 export interface PytorchTensorEntry {
   /** The generated module's state_dict key. */
@@ -112,13 +116,13 @@ class Emitter {
   conv(name: string, cIn: number, cOut: number, k: number, stride = 1, dilation = 1): string {
     const pad = ((k - 1) * dilation) >> 1;
     this.params.push({ name: `${name}.weight`, engineShape: [k, k, cIn, cOut], convert: 'conv' });
-    return this.layer(name, `nn.Conv2d(${cIn}, ${cOut}, ${k}, stride=${stride}, padding=${pad}, dilation=${dilation}, bias=False)`);
+    return this.layer(name, torchConv(cIn, cOut, k, stride, pad, dilation));
   }
 
   depthwise(name: string, c: number, k: number, stride = 1, dilation = 1): string {
     const pad = ((k - 1) * dilation) >> 1;
     this.params.push({ name: `${name}.weight`, engineShape: [k, k, c, 1], convert: 'depthwise' });
-    return this.layer(name, `nn.Conv2d(${c}, ${c}, ${k}, stride=${stride}, padding=${pad}, dilation=${dilation}, groups=${c}, bias=False)`);
+    return this.layer(name, torchConv(c, c, k, stride, pad, dilation, c));
   }
 
   bn(name: string, c: number, affine = true): string {
@@ -128,7 +132,7 @@ class Emitter {
     }
     this.buffers.push({ name: `${name}.running_mean`, engineShape: [c], convert: 'none' });
     this.buffers.push({ name: `${name}.running_var`, engineShape: [c], convert: 'none' });
-    return this.layer(name, `nn.BatchNorm2d(${c}, eps=1e-05, momentum=0.1, affine=${affine ? 'True' : 'False'})`);
+    return this.layer(name, torchBn(c, affine));
   }
 
   linear(name: string, inF: number, outF: number): string {
@@ -144,34 +148,33 @@ class Emitter {
 function nb201ReluConvBn(em: Emitter, name: string, cIn: number, cOut: number, k: number, stride: number) {
   const conv = em.conv(`${name}_conv`, cIn, cOut, k, stride);
   const bn = em.bn(`${name}_bn`, cOut);
-  return (x: string): string => `${bn}(${conv}(F.relu(${x})))`;
+  return (x: string): string => nb201ReluConvBnExpr(conv, bn, x);
 }
 
+/** The op semantics are shared with the Ray Tune job (nb201-torch.ts); this walk unrolls them for one genotype. */
 function emitNb201(em: Emitter, g: Nb201Genotype, sk: Nb201Skeleton): void {
   const layout = nb201Layout(sk);
   const C = layout.stem.out.c;
   const stemConv = em.conv('stem_conv', layout.stem.inputShape[2], C, 3);
   const stemBn = em.bn('stem_bn', C);
-  let h = em.let(`${stemBn}(${stemConv}(x))`, 'h');
+  let h = em.let(nb201StemExpr(stemConv, stemBn, 'x'), 'h');
   for (const step of layout.body) {
     if (step.kind === 'reduction') {
       const p = `reduction${step.stage}`;
       const a = nb201ReluConvBn(em, `${p}_a`, step.from.c, step.to.c, 3, 2);
       const b = nb201ReluConvBn(em, `${p}_b`, step.to.c, step.to.c, 3, 1);
       const shortcut = em.conv(`${p}_shortcut`, step.from.c, step.to.c, 1);
-      h = em.let(`${b(a(h))} + ${shortcut}(F.avg_pool2d(${h}, 2, 2))`, 'h');
+      h = em.let(nb201ReductionExpr(b(a(h)), shortcut, h), 'h');
       continue;
     }
     const p = `cell${step.stage}_${step.index}`;
     const c = step.at.c;
     const edges = NB201_EDGES.map(([from, to], e) => {
-      const op = g.ops[e];
-      const apply: ((x: string) => string) | null = op === 'nor_conv_1x1' ? nb201ReluConvBn(em, `${p}_e${e}`, c, c, 1, 1)
-        : op === 'nor_conv_3x3' ? nb201ReluConvBn(em, `${p}_e${e}`, c, c, 3, 1)
-          : op === 'avg_pool_3x3' ? (x) => `F.avg_pool2d(${x}, 3, 1, 1, count_include_pad=False)`
-            : op === 'skip_connect' ? (x) => x
-              : null;
-      if (op !== 'none' && apply === null) throw new Error(`pytorch export: unknown NB201 op ${JSON.stringify(op)}`);
+      const op: string = g.ops[e];
+      if (!isNb201Op(op)) throw new Error(`pytorch export: unknown NB201 op ${JSON.stringify(op)}`);
+      const k = NB201_OP_KERNEL[op];
+      const apply: ((x: string) => string) | null = k !== null ? nb201ReluConvBn(em, `${p}_e${e}`, c, c, k, 1)
+        : op === 'none' ? null : (x) => nb201ParamFreeOpExpr(op, x) ?? x;
       return { from, to, apply };
     });
     // node j = sum of its live edges from non-empty nodes (a node with none is all zeros and skipped), as nb201Cell.
@@ -184,7 +187,7 @@ function emitNb201(em: Emitter, g: Nb201Genotype, sk: Nb201Skeleton): void {
   }
   const lastBn = em.bn('head_bn', layout.head.at.c);
   const classifier = em.linear('classifier', layout.head.at.c, layout.head.classes);
-  em.line(`return ${classifier}(F.relu(${lastBn}(${h})).mean(dim=(2, 3)))`);
+  em.line(`return ${nb201HeadExpr(lastBn, classifier, h)}`);
 }
 
 // ---------------------------------------------------------------- mobile (space/mobile/network.ts)
