@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CIFAR10_CLASSES, encodeCifarBatch, loadCifarDataset, parseCifarBatch } from '../../src/engine/data/cifar';
 import { DatasetFormatError } from '../../src/engine/data/errors';
 import { sniffDatasetFile } from '../../src/engine/data/sniff';
+import { ustar } from '../helpers/dataset-files';
 
 /** A raw CIFAR-10 record built by hand: label, then the R plane, G plane, B plane (each 32x32 row-major). */
 function record(label: number, r: (p: number) => number, g: (p: number) => number, b: (p: number) => number): Uint8Array {
@@ -16,37 +17,7 @@ function record(label: number, r: (p: number) => number, g: (p: number) => numbe
   return rec;
 }
 
-/** Minimal ustar writer for the tar test. */
-function tar(files: { name: string; data: Uint8Array }[]): Uint8Array {
-  const blocks: Uint8Array[] = [];
-  for (const f of files) {
-    const h = new Uint8Array(512);
-    const put = (s: string, o: number): void => {
-      for (let i = 0; i < s.length; i++) h[o + i] = s.charCodeAt(i);
-    };
-    put(f.name, 0);
-    put('0000644\0', 100);
-    put('0000000\0', 108);
-    put('0000000\0', 116);
-    put(f.data.length.toString(8).padStart(11, '0') + '\0', 124);
-    put('00000000000\0', 136);
-    put('        ', 148);
-    h[156] = 48;
-    put('ustar\0', 257);
-    put('00', 263);
-    const sum = h.reduce((s, x) => s + x, 0);
-    put(sum.toString(8).padStart(6, '0') + '\0 ', 148);
-    blocks.push(h, f.data, new Uint8Array((512 - (f.data.length % 512)) % 512));
-  }
-  blocks.push(new Uint8Array(1024));
-  const out = new Uint8Array(blocks.reduce((s, b) => s + b.length, 0));
-  let o = 0;
-  for (const b of blocks) {
-    out.set(b, o);
-    o += b.length;
-  }
-  return out;
-}
+const tar = ustar;
 
 describe('CIFAR binary batches', () => {
   it('converts CHW planes to HWC', () => {
