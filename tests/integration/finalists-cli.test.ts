@@ -26,7 +26,7 @@ describe('npm run finalists', () => {
 
     const stdout = execFileSync(
       process.execPath,
-      node('scripts/finalists.ts', ['--run', run, '--top', '2', '--recipe', 'examples/finalist-recipe.json', '--epochs', '1', '--train-samples', '256', '--valid-samples', '128', '--target', 'accuracy >= 0', '--target', 'recall[7] >= 101%']),
+      node('scripts/finalists.ts', ['--run', run, '--top', '2', '--recipe', 'examples/recipes/finalist.json', '--epochs', '1', '--train-samples', '256', '--valid-samples', '128', '--target', 'accuracy >= 0', '--target', 'recall[7] >= 101%']),
       { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 },
     );
     const out = JSON.parse(stdout);
