@@ -115,10 +115,13 @@ export class SearchStore {
 
   /** Loads what IndexedDB holds: datasets, runs, and the most recent run's candidates. */
   async load(): Promise<void> {
+    // The form as it was when the page opened: if the user edits it before IndexedDB answers, the most recent
+    // run is still shown, but its settings do not overwrite what the user already changed.
+    const untouched = { edits: this.space.edits, config: JSON.stringify($state.snapshot(this.config)) };
     const db = await openDb();
     this.runs = await listRuns(db);
     this.datasets = await listDatasets(db);
-    if (!this.currentRun && this.runs.length > 0) await this.select(this.runs[0].id);
+    if (!this.currentRun && this.runs.length > 0) await this.select(this.runs[0].id, untouched);
   }
 
   /** Re-reads the stored datasets (after an import, rename or delete); a deleted selection falls back to the built-in set. */
@@ -128,13 +131,15 @@ export class SearchStore {
     if (id !== DEFAULT_CONFIG.datasetId && !this.datasets.some((d) => d.id === id)) this.config = { ...this.config, datasetId: DEFAULT_CONFIG.datasetId };
   }
 
-  async select(runId: string): Promise<void> {
+  /** Shows a run and loads its settings into the form (unless `untouched` says the form changed since then). */
+  async select(runId: string, untouched?: { readonly edits: number; readonly config: string }): Promise<void> {
     const db = await openDb();
     const run = this.runs.find((r) => r.id === runId) ?? null;
     this.currentRun = run;
     this.candidates = run ? await listCandidates(db, run.id) : [];
     this.progress = run ? { done: run.completed, total: run.config.budget.queries, elapsedMs: 0, etaMs: null } : null;
-    if (run) {
+    const edited = untouched !== undefined && (this.space.edits !== untouched.edits || JSON.stringify($state.snapshot(this.config)) !== untouched.config);
+    if (run && !edited) {
       this.config = runConfigToForm(run.config);
       this.space.show(run.config.space);
     }

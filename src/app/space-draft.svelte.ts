@@ -52,8 +52,12 @@ export class SpaceDraft {
     return out;
   });
 
+  /** Counts every change of the draft (form, text, a shown run), so a late load can tell the user edited meanwhile. */
+  edits = 0;
+
   /** From the form controls: the text follows. */
   setValue(value: unknown): void {
+    this.edits++;
     this.value = value;
     this.text = pretty(value);
     this.validate(value);
@@ -61,6 +65,7 @@ export class SpaceDraft {
 
   /** From the JSON text area (or an imported file): the value follows when the text parses. */
   setText(text: string): void {
+    this.edits++;
     this.text = text;
     let parsed: unknown;
     try {
