@@ -1,12 +1,15 @@
 /**
- * Files for a resumable finalists run (`npm run finalists -- --checkpoint DIR`): per finalist, the engine's
- * re-training state after every epoch (DIR/finalist-<id>.state.json; typed arrays as base64) and, once it has been
- * tested, its result (DIR/finalist-<id>.result.json). A finalist with a stored result is never trained or tested
+ * Files for a resumable finalists run (`npm run finalists -- --checkpoint DIR`), the CLI's store of the engine's
+ * finalists stage (engine/finalists/stage.ts): per entry key (finalist-<candidate id>, baseline-<name>...), the
+ * re-training state after every epoch (DIR/<key>.state.json; typed arrays as base64) and, once it has been
+ * tested, its report (DIR/<key>.result.json). A finalist with a stored result is never trained or tested
  * again, so a resumed run still reads its test split once. Files are written beside and renamed (atomic).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RetrainState } from '../../src/engine/finalists/retrain';
+import type { StageStore } from '../../src/engine/finalists/stage';
+import type { TrainedReport } from '../../src/shared/finalist-result';
 import { CliUsageError } from './search-run';
 
 const F32 = '$f32';
@@ -35,13 +38,14 @@ function writeAtomic(file: string, text: string): void {
   renameSync(`${file}.tmp`, file);
 }
 
-export class FinalistCheckpoint {
+export class FinalistCheckpoint implements StageStore {
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
   }
 
-  private file(id: number, kind: 'state' | 'result'): string {
-    return path.join(this.dir, `finalist-${id}.${kind}.json`);
+  private file(key: string, kind: 'state' | 'result'): string {
+    if (!/^[\w.-]+$/.test(key)) throw new Error(`checkpoint: bad entry key "${key}"`);
+    return path.join(this.dir, `${key}.${kind}.json`);
   }
 
   private read(file: string): unknown {
@@ -66,19 +70,19 @@ export class FinalistCheckpoint {
   }
 
   /** The state saved after the last completed epoch (checked by the engine when it is loaded). */
-  state(id: number): RetrainState | undefined {
-    return this.read(this.file(id, 'state')) as RetrainState | undefined;
+  state(key: string): RetrainState | undefined {
+    return this.read(this.file(key, 'state')) as RetrainState | undefined;
   }
 
-  saveState(id: number, s: RetrainState): void {
-    writeAtomic(this.file(id, 'state'), encodeWithArrays(s));
+  saveState(key: string, s: RetrainState): void {
+    writeAtomic(this.file(key, 'state'), encodeWithArrays(s));
   }
 
-  result<T>(id: number): T | undefined {
-    return this.read(this.file(id, 'result')) as T | undefined;
+  result(key: string): TrainedReport | undefined {
+    return this.read(this.file(key, 'result')) as TrainedReport | undefined;
   }
 
-  saveResult(id: number, r: unknown): void {
-    writeAtomic(this.file(id, 'result'), `${JSON.stringify(r)}\n`);
+  saveResult(key: string, r: TrainedReport): void {
+    writeAtomic(this.file(key, 'result'), `${JSON.stringify(r)}\n`);
   }
 }

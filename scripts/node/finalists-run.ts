@@ -11,14 +11,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { parseRunConfig, type RunConfig } from '../../src/shared/run-config';
 import { parseFinalistRecipe, type DatasetHint, type FinalistRecipe } from '../../src/shared/finalist-recipe';
-import { checkTargets, type Target, type TargetResult } from '../../src/shared/targets';
+import type { Target } from '../../src/shared/targets';
+import { withTargets, type FinalistOutput, type TrainedReport } from '../../src/shared/finalist-result';
 import { MNIST_10K } from '../../src/engine/data/builtin';
 import { proxySubsets } from '../../src/engine/evaluator/train-setup';
 import { channelStats, disposeSplit, toTensorSplit } from '../../src/engine/evaluator/tensors';
 import { hashString } from '../../src/engine/evaluator/train-evaluator';
-import { trainAndTestFinalist } from '../../src/engine/finalists/finalist';
+import { genotypeSource } from '../../src/engine/finalists/model-source';
+import { runFinalistsStage } from '../../src/engine/finalists/stage';
 import { pickFinalists } from '../../src/engine/finalists/pick';
-import type { EpochRecord } from '../../src/engine/finalists/retrain';
 import type { LoggedCandidate } from '../../src/engine/search/types';
 import { validateLog } from '../../src/engine/search/checkpoint';
 import { spaceFromConfig } from '../../src/engine/space/registry';
@@ -28,6 +29,9 @@ import { loadDatasetFiles } from './dataset-file';
 import { splitFingerprint } from '../../src/engine/data/splits';
 import { FinalistCheckpoint } from './finalist-checkpoint';
 import { CliUsageError } from './search-run';
+
+/** The stage's key of a searched candidate (its checkpoint files are named by it). */
+const finalistKey = (id: number) => `finalist-${id}`;
 
 export interface FinalistsCliOptions {
   readonly run: string;
@@ -86,39 +90,6 @@ export function readRunFile(file: string): RunFile {
   return typeof fp === 'string' ? { config, log, datasetFingerprint: fp } : { config, log };
 }
 
-export interface FinalistOutput {
-  readonly id: number;
-  readonly arch: string;
-  readonly hash: string;
-  readonly params: number;
-  readonly macs: number;
-  readonly latency_ms?: number;
-  /** Validation accuracy (0..1) of the re-trained weights kept. */
-  readonly valid_acc: number;
-  /** What the search measured (its proxy budget), for comparison. */
-  readonly search: { readonly objective: number | null; readonly valid_acc?: number };
-  readonly retrain: {
-    readonly epochs: number;
-    readonly best_epoch: number;
-    readonly stop: string;
-    readonly class_weights: readonly number[];
-    readonly flip: boolean;
-    readonly train_count: number;
-    readonly history: readonly EpochRecord[];
-  };
-  readonly test: {
-    readonly split: 'test';
-    readonly count: number;
-    readonly accuracy: number;
-    readonly macro_recall: number;
-    readonly per_class: readonly { readonly class: string; readonly precision: number; readonly recall: number; readonly f1: number; readonly support: number }[];
-    readonly confusion: readonly (readonly number[])[];
-    readonly ece: number;
-    readonly reliability: readonly { readonly lower: number; readonly upper: number; readonly count: number; readonly accuracy: number; readonly confidence: number }[];
-  };
-  readonly targets?: readonly TargetResult[];
-}
-
 export interface FinalistsOutput {
   readonly run: { readonly strategy: string; readonly seed: number; readonly candidates: number };
   readonly dataset: { readonly name: string; readonly train: number; readonly valid: number; readonly test: number };
@@ -170,72 +141,54 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
   const valid = toTensorSplit(ds, sub.valid, stats);
   const testCount = split.test.length;
   o.log(`finalists: ${picked.length} of ${log.length} candidates; ${ds.name}: ${train.count} train / ${valid.count} validation / ${testCount} test images, backend ${tf.getBackend()}`);
-  const finalists: FinalistOutput[] = [];
-  let bestValidPct = -Infinity;
   const ckpt = o.checkpoint !== undefined ? new FinalistCheckpoint(o.checkpoint) : null;
   ckpt?.checkSettings({ run: o.run, recipe: o.recipe, seed, channels, cellsPerStage, train: sub.train.length, valid: sub.valid.length, hint: o.hint ?? 'digit-like' });
+  const byKey = new Map(picked.map((e) => [finalistKey(e.id), e]));
+  const say = (key: string) => byKey.get(key)?.id ?? key;
+  let reports: TrainedReport[];
   try {
-    for (let i = 0; i < picked.length; i++) {
-      const e = picked[i];
-      const done = ckpt?.result<FinalistOutput>(e.id);
-      if (done) {
-        // Trained and tested in an earlier run of this checkpoint: its test split is not read again.
-        o.log(`finalists: candidate ${e.id} was re-trained and tested before; reusing its result`);
-        bestValidPct = Math.max(bestValidPct, done.valid_acc * 100);
-        finalists.push(withTargets(done, o.targets));
-        continue;
-      }
-      const resumeFrom = ckpt?.state(e.id);
-      o.log(resumeFrom
-        ? `finalists: resuming candidate ${e.id} ${e.arch} after epoch ${resumeFrom.epoch} of ${o.recipe.epochs}`
-        : `finalists: re-training candidate ${e.id} ${e.arch} (${o.recipe.epochs} epochs)`);
-      const r = await trainAndTestFinalist({
-        resumeFrom,
-        save: ckpt ? (state) => ckpt.saveState(e.id, state) : undefined,
-        spaceId: space.id,
-        genotype: genotypes[i],
-        skeleton,
-        data: { train, valid },
-        recipe: o.recipe,
-        hint: o.hint ?? 'digit-like',
+    reports = await runFinalistsStage({
+      entries: picked.map((e, i) => ({
+        key: finalistKey(e.id),
+        model: genotypeSource(space.id, genotypes[i], skeleton),
         seed: (seed ^ hashString(e.hash)) >>> 0,
-        curveBestSoFar: Number.isFinite(bestValidPct) ? bestValidPct : undefined,
-        onEpoch: (h) => o.log(`finalists:   candidate ${e.id} epoch ${h.epoch + 1}/${o.recipe.epochs}: loss ${h.trainLoss.toFixed(4)}, valid ${(h.validAcc * 100).toFixed(1)}%`),
-        // The only read of the locked test split: once, after training.
-        readTest: () => toTensorSplit(ds, split.test, stats),
-        latency: o.latency ? { now: () => performance.now() } : undefined,
-      });
-      bestValidPct = Math.max(bestValidPct, r.retrain.validAcc * 100);
-      const t = r.test;
-      const perClass = t.perClass.map((c, k) => ({ class: ds.classes[k], precision: c.precision, recall: c.recall, f1: c.f1, support: c.support }));
-      const out: FinalistOutput = {
-        id: e.id,
-        arch: e.arch,
-        hash: e.hash,
-        params: t.params,
-        macs: t.macs,
-        ...(t.latencyMs !== undefined ? { latency_ms: t.latencyMs } : {}),
-        valid_acc: r.retrain.validAcc,
-        search: { objective: e.objective, ...(Number.isFinite(e.metrics.valid_acc) ? { valid_acc: e.metrics.valid_acc } : {}) },
-        retrain: {
-          epochs: r.retrain.history.length,
-          best_epoch: r.retrain.epoch,
-          stop: r.retrain.stop,
-          class_weights: r.retrain.classWeights,
-          flip: r.retrain.flip,
-          train_count: r.retrain.trainCount,
-          history: r.retrain.history,
-        },
-        test: { split: 'test', count: t.count, accuracy: t.accuracy, macro_recall: t.macroRecall, per_class: perClass, confusion: t.confusion, ece: t.ece, reliability: t.reliability },
-      };
-      ckpt?.saveResult(e.id, out);
-      finalists.push(withTargets(out, o.targets));
-      o.log(`finalists: candidate ${e.id}: TEST accuracy ${(t.accuracy * 100).toFixed(2)}%, macro recall ${(t.macroRecall * 100).toFixed(2)}%, ECE ${t.ece.toFixed(4)}, ${t.params} params`);
-    }
+        curveStop: true,
+      })),
+      data: { train, valid },
+      // The only read of the locked test split: once per finalist, after its training.
+      readTest: () => toTensorSplit(ds, split.test, stats),
+      classes: ds.classes,
+      recipe: o.recipe,
+      hint: o.hint ?? 'digit-like',
+      store: ckpt ?? undefined,
+      latency: o.latency ? { now: () => performance.now() } : undefined,
+      onEvent: (ev) => {
+        const id = say(ev.key);
+        if (ev.kind === 'reused') o.log(`finalists: candidate ${id} was re-trained and tested before; reusing its result`);
+        else if (ev.kind === 'start') {
+          o.log(ev.resumedAfterEpoch > 0
+            ? `finalists: resuming candidate ${id} ${byKey.get(ev.key)?.arch} after epoch ${ev.resumedAfterEpoch} of ${o.recipe.epochs}`
+            : `finalists: re-training candidate ${id} ${byKey.get(ev.key)?.arch} (${o.recipe.epochs} epochs)`);
+        } else if (ev.kind === 'epoch') {
+          const h = ev.record;
+          o.log(`finalists:   candidate ${id} epoch ${h.epoch + 1}/${o.recipe.epochs}: loss ${h.trainLoss.toFixed(4)}, valid ${(h.validAcc * 100).toFixed(1)}%`);
+        } else {
+          const t = ev.report.test;
+          o.log(`finalists: candidate ${id}: TEST accuracy ${(t.accuracy * 100).toFixed(2)}%, macro recall ${(t.macro_recall * 100).toFixed(2)}%, ECE ${t.ece.toFixed(4)}, ${ev.report.params} params`);
+        }
+      },
+    });
   } finally {
     disposeSplit(train);
     disposeSplit(valid);
   }
+  const finalists: FinalistOutput[] = picked.map((e, i) => withTargets({
+    id: e.id,
+    arch: e.arch,
+    hash: e.hash,
+    ...reports[i],
+    search: { objective: e.objective, ...(Number.isFinite(e.metrics.valid_acc) ? { valid_acc: e.metrics.valid_acc } : {}) },
+  }, o.targets));
   return {
     run: { strategy: config.strategy.name, seed: config.seed, candidates: log.length },
     dataset: { name: ds.name, train: sub.train.length, valid: sub.valid.length, test: testCount },
@@ -246,19 +199,6 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
 }
 
 /** The recipe file (or the defaults) with --epochs applied; a warm-up as long as the new epochs is shortened, saying so. */
-/** The finalist with its targets checked (none given: unchanged). */
-function withTargets(f: FinalistOutput, targets: readonly Target[]): FinalistOutput {
-  if (targets.length === 0) return f;
-  const t = f.test;
-  return {
-    ...f,
-    targets: checkTargets(targets, {
-      scalars: { accuracy: t.accuracy, macro_recall: t.macro_recall, ece: t.ece, params: f.params, macs: f.macs, latency_ms: f.latency_ms, valid_acc: f.valid_acc },
-      perClass: Object.fromEntries(t.per_class.map((c) => [c.class, { precision: c.precision, recall: c.recall, f1: c.f1 }])),
-    }),
-  };
-}
-
 export function readRecipeFile(file: string | undefined, epochs: number | undefined, log: (line: string) => void): FinalistRecipe {
   let raw: unknown = {};
   if (file !== undefined) {

@@ -14,7 +14,8 @@ import { nb201Skeleton } from '../../src/engine/space/nb201/skeleton';
 import { parseFinalistRecipe, type FinalistRecipeInput } from '../../src/shared/finalist-recipe';
 import { retrainFinalist, type RetrainState } from '../../src/engine/finalists/retrain';
 import { snapshotWeights } from '../../src/engine/finalists/retrain-state';
-import { trainAndTestFinalist } from '../../src/engine/finalists/finalist';
+import { runFinalistsStage, type StageEvent } from '../../src/engine/finalists/stage';
+import { genotypeSource } from '../../src/engine/finalists/model-source';
 import { accuracy } from '../../src/engine/evaluator/train';
 
 let tf: typeof tfType;
@@ -37,7 +38,8 @@ const skeleton = nb201Skeleton({ inputShape: [8, 8, 1], numClasses: 2, channels:
 const recipe = (r: FinalistRecipeInput = {}) => parseFinalistRecipe({
   epochs: 4, batchSize: 16, learningRate: 0.05, patience: 0, curveStop: { enabled: false }, augment: { cropPadding: 1, flip: true }, ...r,
 });
-const base = { spaceId: 'nb201', genotype, skeleton, seed: 17 };
+const model = genotypeSource('nb201', genotype, skeleton);
+const base = { model, seed: 17 };
 
 /** Stops a run after epoch 2 (abort after its save), resumes it, and compares with an uninterrupted run. */
 async function expectBitForBitResume(train: TensorSplit, valid: TensorSplit): Promise<void> {
@@ -163,13 +165,15 @@ describe('honest test evaluation', () => {
     const events: string[] = [];
     let readTestCalls = 0;
     const before = tf.memory().numTensors;
-    const result = await trainAndTestFinalist({
-      ...base,
+    const [t] = await runFinalistsStage({
+      entries: [{ key: 'a', model, seed: 17, curveStop: false }],
+      classes: ['zero', 'one'],
+      hint: 'digit-like',
       data: { train: counted(train, 'train', events), valid: counted(valid, 'valid', events) },
       recipe: recipe({ epochs: 2 }),
-      onEpoch: () => events.push('epoch'),
+      onEvent: (e: StageEvent) => { if (e.kind === 'epoch') events.push('epoch'); },
       readTest: () => { readTestCalls++; events.push('readTest'); return counted(makeTest(), 'test', events); },
-    });
+    }).then((r) => r.map((x) => ({ ...x.test, params: x.params, macs: x.macs })));
     expect(tf.memory().numTensors).toBe(before);
     expect(readTestCalls).toBe(1);
     const firstTest = events.indexOf('readTest');
@@ -178,7 +182,6 @@ describe('honest test evaluation', () => {
     expect(events.slice(firstTest + 1).every((e) => e === 'test')).toBe(true);
     expect(events.filter((e) => e === 'test').length).toBeGreaterThan(0);
 
-    const t = result.test;
     expect(t.split).toBe('test');
     expect(t.count).toBe(32);
     expect(t.confusion.flat().reduce((a, b) => a + b, 0)).toBe(32);

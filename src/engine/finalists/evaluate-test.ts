@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TensorSplit } from '../evaluator/tensors';
 import type { Network } from '../model/network';
 import { DEFAULT_LATENCY_OPTIONS, measureLatency, type LatencyOptions } from '../profiler/latency';
-import { spaceEntry } from '../space/table';
+import type { ModelSource } from './model-source';
 import { classificationMetrics, type ClassificationMetrics } from './test-metrics';
 
 export interface TestEvaluation extends ClassificationMetrics {
@@ -27,9 +27,7 @@ export interface TestEvaluation extends ClassificationMetrics {
 
 export interface EvaluateTestOptions {
   readonly net: Network;
-  readonly spaceId: string;
-  readonly genotype: unknown;
-  readonly skeleton: unknown;
+  readonly model: ModelSource;
   /** The locked test split; called exactly once. */
   readonly readTest: () => TensorSplit;
   readonly batchSize?: number;
@@ -55,8 +53,8 @@ async function logitsOf(net: Network, split: TensorSplit, batchSize: number): Pr
 }
 
 export async function evaluateOnTest(o: EvaluateTestOptions): Promise<TestEvaluation> {
-  const cost = spaceEntry(o.spaceId).cost(o.genotype, o.skeleton);
-  const numClasses = cost.outputShape[cost.outputShape.length - 1];
+  const cost = o.model.cost;
+  const numClasses = cost.numClasses;
   const test = o.readTest();
   let metrics: ClassificationMetrics;
   let shape: [number, number, number];
@@ -88,7 +86,7 @@ export async function evaluateOnTest(o: EvaluateTestOptions): Promise<TestEvalua
     split: 'test',
     ...metrics,
     params: cost.params,
-    macs: cost.flops,
+    macs: cost.macs,
     ...(latencyMs !== undefined ? { latencyMs } : {}),
     backend: tf.getBackend(),
   };

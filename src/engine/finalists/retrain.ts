@@ -18,11 +18,11 @@ import { accuracy, DivergedError } from '../evaluator/train';
 import type { TensorSplit } from '../evaluator/tensors';
 import type { Network } from '../model/network';
 import { Sgd } from '../optim/sgd';
-import { spaceEntry } from '../space/table';
 import { recalibrateBatchNorm } from '../supernet/bn-recalibrate';
 import { throwIfAborted, type AbortSignalLike } from '../util/abort';
 import { createRng, createRngFromState } from '../util/rng';
 import { assembleBatch, type HostImages } from './augment';
+import type { ModelSource } from './model-source';
 import { classWeightsFor, flipEnabled, learningRateAt, type DatasetHint, type FinalistRecipe } from './recipe';
 import {
   checkRetrainState, loadWeights, RETRAIN_STATE_VERSION, snapshotMomentum, snapshotWeights,
@@ -32,9 +32,8 @@ import {
 export type { EpochRecord, RetrainState, RetrainStop } from './retrain-state';
 
 export interface RetrainOptions {
-  readonly spaceId: string;
-  readonly genotype: unknown;
-  readonly skeleton: unknown;
+  /** What to train (a searched genotype: genotypeSource; a baseline; a student). */
+  readonly model: ModelSource;
   /** Normalised train and validation tensors (never the test split). */
   readonly data: { readonly train: TensorSplit; readonly valid: TensorSplit };
   readonly recipe: FinalistRecipe;
@@ -95,16 +94,14 @@ function smoothedWeightedLoss(logits: tf.Tensor2D, labels: tf.Tensor1D, weights:
 
 export async function retrainFinalist(o: RetrainOptions): Promise<RetrainResult> {
   const { recipe } = o;
-  const entry = spaceEntry(o.spaceId);
-  const net = entry.buildNetwork(o.genotype, o.skeleton, createRng(o.seed));
+  const net = o.model.build(createRng(o.seed));
   let optimizer: Sgd | null = null;
   let weightTensor: tf.Tensor1D | null = null;
   try {
     const keepBest = recipe.trainOn === 'train';
     const host = await hostImages(keepBest ? [o.data.train] : [o.data.train, o.data.valid]);
     if (host.count === 0) throw new Error('re-training: the training split is empty');
-    const out = entry.cost(o.genotype, o.skeleton).outputShape;
-    const numClasses = out[out.length - 1];
+    const numClasses = o.model.cost.numClasses;
     const classWeights = classWeightsFor(recipe, host.y, numClasses);
     weightTensor = tf.tensor1d(classWeights, 'float32');
     const flip = flipEnabled(recipe, o.hint ?? 'digit-like');
