@@ -20,6 +20,9 @@
  * run is saved there after every candidate and when it stops, and a run whose FILE exists continues from it.
  * --resume FILE continues a run file from its checkpoint (its config; --budget raises the query budget) and
  * writes the continued run back to FILE unless --out names another file: the same trajectory as one run.
+ * A config with a `finalists` section (src/shared/finalists-spec.ts: top k, Pareto front, recipe, targets) then
+ * re-trains the best candidates and tests each once on the locked test split, as `npm run finalists` does; the
+ * summary line and the --out file carry "finalists" (that command's JSON). A stopped search skips this stage.
  * The search itself is the engine's core, hosted by scripts/node/search-run.ts (the search worker hosts the same).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +38,8 @@ import { splitFingerprint } from '../src/engine/data/splits';
 import { loadDatasetFiles, type FileDataset } from './node/dataset-file';
 import { CliUsageError as UsageError, runSearchConfig } from './node/search-run';
 import { cliRunFile, readRunFileToResume } from './node/run-file-io';
+import { runFinalists } from './node/finalists-run';
+import { parseTargets } from '../src/shared/targets';
 import { isOneShotInvocation, oneShotErrorCode, runOneShotCli } from './oneshot-cli';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -229,10 +234,27 @@ async function main(): Promise<number> {
       },
     }
     : {};
+  // The config's finalists stage: re-train and test the best candidates right away (not after a stop).
+  const finalists = cfg.finalists && result.stopReason !== 'aborted'
+    ? await runFinalists({
+      run: { label: 'this search', file: { config: cfg, log: result.log, ...(data ? { datasetFingerprint: splitFingerprint(data.split, data.ds) } : {}) } },
+      top: cfg.finalists.top,
+      pareto: cfg.finalists.pareto,
+      recipe: cfg.finalists.recipe,
+      targets: parseTargets(cfg.finalists.targets),
+      dataset: data ? cli.dataset : 'builtin',
+      test: cli.test,
+      trainSamples: cfg.finalists.trainSamples,
+      validSamples: cfg.finalists.validSamples,
+      latency: true,
+      repoRoot: REPO_ROOT,
+      log: (line) => process.stderr.write(`${line}\n`),
+    })
+    : undefined;
   if (outPath) {
     const out = resolve(outPath);
     const backend = cfg.evaluator.kind === 'train' ? cfg.evaluator.backend : null;
-    writeFileSync(out, `${JSON.stringify({ ...cliRunFile(cfg, result, finalCheckpoint, backend), ...datasetInfo }, null, 1)}\n`);
+    writeFileSync(out, `${JSON.stringify({ ...cliRunFile(cfg, result, finalCheckpoint, backend), ...datasetInfo, ...(finalists ? { finalists: finalists.finalists } : {}) }, null, 1)}\n`);
     process.stderr.write(`search: wrote ${out}\n`);
   }
   const summary = {
@@ -243,6 +265,7 @@ async function main(): Promise<number> {
     ...(data
       ? { dataset: { name: data.name, count: data.ds.count, train: data.split.train.length, valid: data.split.valid.length, test: data.split.test.length, testOrigin: data.testOrigin } }
       : {}),
+    ...(finalists ? { finalists } : {}),
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   return result.stopReason === 'aborted' ? 130 : 0;

@@ -34,7 +34,8 @@ import { CliUsageError } from './search-run';
 const finalistKey = (id: number) => `finalist-${id}`;
 
 export interface FinalistsCliOptions {
-  readonly run: string;
+  /** A run file's path, or a run already in memory (the search just finished) with a label for messages. */
+  readonly run: string | { readonly label: string; readonly file: RunFile };
   readonly top: number;
   readonly recipe: FinalistRecipe;
   /** 'builtin', or the dataset files the search ran on (the runner's --dataset: IDX, CIFAR, zip, image folder). */
@@ -56,7 +57,7 @@ export interface FinalistsCliOptions {
   readonly log: (line: string) => void;
 }
 
-interface RunFile {
+export interface RunFile {
   readonly config: RunConfig;
   readonly log: readonly LoggedCandidate[];
   /** The split fingerprint of a search that ran on a --dataset file (absent: the built-in MNIST subset). */
@@ -99,33 +100,34 @@ export interface FinalistsOutput {
 }
 
 export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOutput> {
-  const { config, log, datasetFingerprint } = readRunFile(o.run);
+  const { config, log, datasetFingerprint } = typeof o.run === 'string' ? readRunFile(o.run) : o.run.file;
+  const runLabel = typeof o.run === 'string' ? o.run : o.run.label;
   const files = o.dataset === 'builtin' ? null : o.dataset;
   if (!files && datasetFingerprint !== undefined) {
-    throw new CliUsageError(`run ${o.run} searched on dataset files (split ${datasetFingerprint}); pass the same --dataset (and --test) files`);
+    throw new CliUsageError(`run ${runLabel} searched on dataset files (split ${datasetFingerprint}); pass the same --dataset (and --test) files`);
   }
   const ev = config.evaluator;
   if (!files && ev.kind === 'train' && ev.dataset !== MNIST_10K.id) {
-    throw new CliUsageError(`run ${o.run} searched on dataset "${ev.dataset}"; re-training it on ${MNIST_10K.name} would compare different data (pass the same dataset)`);
+    throw new CliUsageError(`run ${runLabel} searched on dataset "${ev.dataset}"; re-training it on ${MNIST_10K.name} would compare different data (pass the same dataset)`);
   }
   const backend = ev.kind === 'train' && ev.backend === 'cpu' ? 'cpu' : 'wasm';
   const space = spaceFromConfig(config.space);
-  if (o.pareto && !config.pareto) throw new CliUsageError(`--pareto: run ${o.run} has no Pareto axes (its config's "pareto" field)`);
+  if (o.pareto && !config.pareto) throw new CliUsageError(`--pareto: run ${runLabel} has no Pareto axes (its config's "pareto" field)`);
   const picked = pickFinalists(log, o.top, o.pareto ? config.pareto : undefined);
-  if (picked.length === 0) throw new CliUsageError(`run ${o.run}: no feasible candidate to re-train (${log.length} logged)`);
+  if (picked.length === 0) throw new CliUsageError(`run ${runLabel}: no feasible candidate to re-train (${log.length} logged)`);
   // Decode every finalist before any training: a bad arch fails at once.
   const genotypes = picked.map((e) => {
     try {
       return space.decode(e.arch) as unknown;
     } catch (err) {
-      throw new CliUsageError(`run ${o.run}: candidate ${e.id}: ${(err as Error).message}`);
+      throw new CliUsageError(`run ${runLabel}: candidate ${e.id}: ${(err as Error).message}`);
     }
   });
 
   await setNodeBackend(backend);
   const { ds, split } = files ? await loadDatasetFiles(files, o.test ?? []) : await loadBuiltinMnist(o.repoRoot);
   if (files && datasetFingerprint !== undefined && splitFingerprint(split, ds) !== datasetFingerprint) {
-    throw new CliUsageError(`run ${o.run} searched on data with split ${datasetFingerprint}; these --dataset files give split ${splitFingerprint(split, ds)} (pass the same files)`);
+    throw new CliUsageError(`run ${runLabel} searched on data with split ${datasetFingerprint}; these --dataset files give split ${splitFingerprint(split, ds)} (pass the same files)`);
   }
   const seed = o.seed ?? config.seed;
   const channels = o.channels ?? (ev.kind === 'train' ? ev.channels : 8);
@@ -142,7 +144,7 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
   const testCount = split.test.length;
   o.log(`finalists: ${picked.length} of ${log.length} candidates; ${ds.name}: ${train.count} train / ${valid.count} validation / ${testCount} test images, backend ${tf.getBackend()}`);
   const ckpt = o.checkpoint !== undefined ? new FinalistCheckpoint(o.checkpoint) : null;
-  ckpt?.checkSettings({ run: o.run, recipe: o.recipe, seed, channels, cellsPerStage, train: sub.train.length, valid: sub.valid.length, hint: o.hint ?? 'digit-like' });
+  ckpt?.checkSettings({ run: runLabel, recipe: o.recipe, seed, channels, cellsPerStage, train: sub.train.length, valid: sub.valid.length, hint: o.hint ?? 'digit-like' });
   const byKey = new Map(picked.map((e) => [finalistKey(e.id), e]));
   const say = (key: string) => byKey.get(key)?.id ?? key;
   let reports: TrainedReport[];

@@ -12,6 +12,7 @@
  * app's stored run configs (v1/v2: a flat layout) are migrated to on read (src/db/runs.ts migrateRunConfig).
  */
 import * as v from 'valibot';
+import { finalistsSpecIssues, type FinalistsSpec } from './finalists-spec';
 import { ObjectiveSpecSchema, type ObjectiveSpec } from './objective';
 import { STRATEGY_NAMES, type StrategyName } from './strategies';
 import { parseStrategyOptions, StrategyConfigError } from './strategy-options';
@@ -72,6 +73,8 @@ export interface RunConfig {
   /** Metric holding each evaluation's (simulated) cost in seconds. */
   readonly timeMetric: string;
   readonly pareto?: ParetoSpec;
+  /** Re-train and test the best candidates after the search (the headless runner does). */
+  readonly finalists?: FinalistsSpec;
 }
 
 export class RunConfigError extends Error {
@@ -151,6 +154,8 @@ export const RunConfigSchema = v.strictObject(
     evaluator: EvaluatorSchema,
     timeMetric: v.optional(metricName('timeMetric'), 'train_time_s'),
     pareto: v.optional(v.strictObject({ accuracy: metricName('pareto.accuracy'), cost: metricName('pareto.cost') }, unknownKey('pareto'))),
+    // Validated below by finalists-spec.ts (recipe and targets have their own schemas).
+    finalists: v.optional(v.unknown()),
   },
   unknownKey('config'),
 );
@@ -202,6 +207,13 @@ export function parseRunConfig(input: unknown): RunConfig {
   }
   const { options, issues: strategyProblems } = strategyIssues(raw.strategy.name, raw.strategy.options);
   issues.push(...strategyProblems);
+  const finalists = raw.finalists === undefined ? undefined : finalistsSpecIssues(raw.finalists);
+  if (finalists) issues.push(...finalists.issues);
+  if (finalists?.spec?.pareto && !raw.pareto) issues.push('finalists.pareto: the config has no "pareto" axes to take a front from');
   if (issues.length > 0 || !options) throw new RunConfigError(issues);
-  return { ...raw, version: RUN_CONFIG_VERSION, space, strategy: { name: raw.strategy.name, options }, objective: raw.objective as ObjectiveSpec };
+  const { finalists: _raw, ...rest } = raw;
+  return {
+    ...rest, version: RUN_CONFIG_VERSION, space, strategy: { name: raw.strategy.name, options }, objective: raw.objective as ObjectiveSpec,
+    ...(finalists?.spec ? { finalists: finalists.spec } : {}),
+  };
 }
