@@ -7,6 +7,8 @@ import { probeImageSize, resizeRgba, sniffImageType } from '../../src/engine/dat
 import { loadImageFolder, loadImageZip, planImageFolder, type ImageFileSource } from '../../src/engine/data/image-folder';
 import { generatePaintDefects } from '../../src/engine/data/paint-defects';
 import { listZip, readZipEntry } from '../../src/engine/data/zip';
+import { readTar } from '../../src/engine/data/tar';
+import { ustar } from '../helpers/dataset-files';
 import { AbortedError } from '../../src/engine/util/abort';
 
 const decode = async (bytes: Uint8Array) => decodePngForTests(bytes);
@@ -105,6 +107,26 @@ describe('zip reader', () => {
     const e = await codeOf(() => readZipEntry(z, entry, 'liar.zip'));
     expect(e.code).toBe('zip-bomb');
     expect(e.message).toContain('liar.zip/x.bin: zip bomb: inflates past its declared size of 100 bytes');
+  });
+
+  it('rejects two entries with the same name', async () => {
+    const z = writeZip([{ name: 'img/a.png', data: new Uint8Array(4) }, { name: 'img/a.png', data: new Uint8Array(8) }]);
+    const e = await codeOf(() => listZip(z, 'dup.zip'));
+    expect(e.code).toBe('bad-zip');
+    expect(e.message).toContain('dup.zip/img/a.png: ');
+    expect(e.message).toContain('two entries named "img/a.png"');
+  });
+
+  it('names a tar header whose size field is not a number', async () => {
+    const tar = ustar([{ name: 'data_batch_1.bin', data: new Uint8Array(10) }]);
+    tar.set(Uint8Array.from('12x4567890a\0', (c) => c.charCodeAt(0)), 124);
+    // A valid checksum, so the size field itself is what is wrong.
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : tar[i];
+    tar.set(Uint8Array.from(`${sum.toString(8).padStart(6, '0')}\0 `, (c) => c.charCodeAt(0)), 148);
+    const e = await codeOf(() => readTar(tar, 'cifar.tar'));
+    expect(e.code).toBe('bad-zip');
+    expect(e.message).toContain('tar header at byte 0 has a non-numeric size field "12x4567890a"');
   });
 
   it('enforces total-size and entry-count limits', async () => {

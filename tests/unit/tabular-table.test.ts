@@ -45,6 +45,7 @@ describe('NB201 table CSV parser', () => {
     ['bad number', `arch,valid_acc,pixel3_ms\n${A1},90.1,3.2\n${A2},9O.5,1`, 'bad_number', 3, 'valid_acc', 't.csv: line 3, column "valid_acc": "9O.5" is not a number'],
     ['empty number', `arch,valid_acc,pixel3_ms\n${A1},90.1,`, 'bad_number', 2, 'pixel3_ms', 't.csv: line 2, column "pixel3_ms": empty value, expected a number'],
     ['Infinity is not a number here', `arch,valid_acc\n${A1},Infinity`, 'bad_number', 2, 'valid_acc', 't.csv: line 2, column "valid_acc": "Infinity" is not a number'],
+    ['1e999 overflows like Infinity', `arch,valid_acc\n${A1},1e999`, 'bad_number', 2, 'valid_acc', 't.csv: line 2, column "valid_acc": "1e999" is out of range (overflows to infinity)'],
     ['duplicate arch', `arch,valid_acc\n${A1},90\n${A2},80\n${A1},91`, 'duplicate_arch', 4, 'arch', `t.csv: line 4, column "arch": duplicate arch ${A1} (first on line 2)`],
     ['too few fields', `arch,valid_acc,test_acc\n${A1},90,89\n${A2},80`, 'field_count', 3, null, 't.csv: line 3: expected 3 fields (as the header), got 2'],
     ['too many fields', `arch,valid_acc\n${A1},90,89`, 'field_count', 2, null, 't.csv: line 2: expected 2 fields (as the header), got 3'],

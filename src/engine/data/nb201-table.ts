@@ -138,7 +138,10 @@ export function parseNb201Table(text: string, options: ParseTableOptions = {}): 
       if (c === archCol) return;
       const s = fields[c].trim();
       if (!NUMBER_RE.test(s)) fail('bad_number', lineNo, h, s.length === 0 ? 'empty value, expected a number' : `"${s}" is not a number`);
-      metrics[h] = Number(s);
+      const value = Number(s);
+      // "1e999" matches the number syntax but overflows to Infinity, which every later comparison would trust.
+      if (!Number.isFinite(value)) fail('bad_number', lineNo, h, `"${s}" is out of range (overflows to infinity)`);
+      metrics[h] = value;
     });
     const prev = byArch.get(arch);
     if (prev) fail('duplicate_arch', lineNo, 'arch', `duplicate arch ${arch} (first on line ${prev.line})`);

@@ -50,6 +50,10 @@ export function readTar(bytes: Uint8Array, archiveName = 'archive.tar', maxEntri
     if (!headerChecksumOk(bytes, o)) {
       throw new DatasetFormatError('bad-zip', archiveName, `tar header at byte ${o} has a bad checksum`);
     }
+    const sizeText = str(bytes, o + 124, 12).trim();
+    if (!(bytes[o + 124] & 0x80) && !/^[0-7]*$/.test(sizeText)) {
+      throw new DatasetFormatError('bad-zip', archiveName, `tar header at byte ${o} has a non-numeric size field ${JSON.stringify(sizeText)} (expected octal digits)`);
+    }
     const size = octal(bytes, o + 124, 12);
     const type = String.fromCharCode(bytes[o + 156] || 48);
     const prefix = str(bytes, o + 257, 6) === 'ustar' ? str(bytes, o + 345, 155) : '';

@@ -99,6 +99,7 @@ export function listZip(bytes: Uint8Array, archive = 'archive.zip', limits: Part
     throw new DatasetFormatError('truncated', archive, `the central directory (${fmtBytes(cdSize)} at byte ${fmtInt(cdOffset)}) runs past the end record at byte ${fmtInt(eocd)}; the archive is truncated or corrupt`);
   }
   const entries: ZipEntry[] = [];
+  const seen = new Set<string>();
   let o = cdOffset;
   let sum = 0;
   for (let i = 0; i < total; i++) {
@@ -121,6 +122,9 @@ export function listZip(bytes: Uint8Array, archive = 'archive.zip', limits: Part
     const isDirectory = name.endsWith('/') || (size === 0 && compressedSize === 0 && rawName.endsWith('/'));
     if (name === '') continue;
     const where = `${archive}/${name}`;
+    // Two entries with one name would let the second silently replace (or shadow) the first.
+    if (seen.has(name)) throw new DatasetFormatError('bad-zip', where, `the archive holds two entries named "${name}"; refusing to pick one`);
+    seen.add(name);
     if (flags & 1) throw new DatasetFormatError('unsupported', where, 'the entry is encrypted; password-protected zips are not supported');
     if (method !== 0 && method !== 8) {
       throw new DatasetFormatError('unsupported', where, `compression method ${method} is not supported (only stored and deflate)`);
