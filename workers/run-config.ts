@@ -22,3 +22,17 @@ export function validateRunConfig(value: unknown): RunConfig {
   if (issues.length > 0) throw new RunConfigError(issues);
   return config as RunConfig;
 }
+
+/**
+ * A stored run checked again before it resumes: IndexedDB may hold a record written by an older (or buggy) build or
+ * edited by hand, and the session must not start on a config the schema would refuse today. The record itself is
+ * left as it is (nothing stored is lost); the error says which run and what is wrong.
+ */
+export function checkStoredRun<R extends { readonly id: string; readonly config: unknown }>(run: R): R & { readonly config: RunConfig } {
+  try {
+    return { ...run, config: validateRunConfig(run.config) };
+  } catch (e) {
+    if (!(e instanceof RunConfigError)) throw e;
+    throw new RunConfigError(e.issues.map((i) => `stored run ${run.id} cannot resume: ${i}`));
+  }
+}

@@ -13,7 +13,7 @@ import { selectBackend, watchDeviceLoss } from './backend';
 import { ensureMnist10k } from './builtin-datasets';
 import { JobRunner } from './job';
 import { runSearchSession } from './search-session';
-import { validateRunConfig } from './run-config';
+import { checkStoredRun, validateRunConfig } from './run-config';
 import { checkSpace } from '../src/shared/space-check';
 import { SPACE_VOCABULARY } from '../src/shared/space-vocab';
 
@@ -69,7 +69,7 @@ const api: SearchWorkerApi = {
     const run = await getRun(await openDb(), runId);
     if (!run) throw new Error(`Run ${runId} is not in this browser's storage`);
     if (run.status === 'done') return run;
-    return launch(run, onEvent);
+    return launch(checkStoredRun(run), onEvent);
   },
   spaceVocabulary: async () => SPACE_VOCABULARY,
   checkSpace: async (json) => checkSpace(json),

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { validateRunConfig, RunConfigError } from '../../workers/run-config';
+import { checkStoredRun, validateRunConfig, RunConfigError } from '../../workers/run-config';
 import type { RunConfig } from '../../src/protocol/run';
 import { RUN_FORM_VERSION, runConfigToForm, type RunForm } from '../../src/shared/run-form';
 import { FULL_NB201_SPACE_CONFIG, getRun, listRuns, migrateRunConfig, openDb, RUN_RECORD_VERSION, runsUsingDataset } from '../../src/db';
@@ -35,6 +35,14 @@ const message = (f: () => unknown): string => {
 };
 
 describe('run configuration validation (the form, v2, migrated to the one run config, v3)', () => {
+  it('checks a stored run again before it resumes, naming the run and the field', () => {
+    const stored = { id: 'run-7', status: 'paused', config: goodV3 };
+    expect(checkStoredRun(stored)).toEqual(stored);
+    const broken = { id: 'run-8', status: 'paused', config: { ...goodV3, evaluator: { ...goodV3.evaluator, epochs: -2 } } };
+    expect(() => checkStoredRun(broken)).toThrow(RunConfigError);
+    expect(() => checkStoredRun(broken)).toThrow(/stored run run-8 cannot resume: evaluator\.epochs/);
+  });
+
   it('accepts a valid form as the equivalent run config; a stored run config validates unchanged', () => {
     expect(RUN_CONFIG_VERSION).toBe(3); // the version src/db/runs.ts migrates the flat form to
     expect(validateRunConfig(good)).toEqual(goodV3);
