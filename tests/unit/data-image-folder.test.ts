@@ -196,6 +196,9 @@ describe('image folders', () => {
     expect(aborted).toBeInstanceOf(AbortedError);
     const many = await codeOf(loadImageFolder(src, { decode, onNonImage: 'skip', maxFiles: 2 }));
     expect(many.code).toBe('too-many-files');
+    const twoChannels = await codeOf(loadImageFolder(src, { decode, onNonImage: 'skip', channels: 2 as 1 }));
+    expect(twoChannels.code).toBe('absurd-dimensions');
+    expect(twoChannels.message).toContain('channels must be 1 (greyscale) or 3 (RGB), got 2');
   });
 
   it('turns a decoder failure into decode-failed naming the file', async () => {

@@ -201,6 +201,10 @@ async function buildDataset(
   const W = opts.width ?? 32;
   const C = opts.channels ?? 3;
   const maxFileBytes = opts.maxFileBytes ?? 64 * 2 ** 20;
+  // The options may come from a message or a stored record, not only from the typed form.
+  if ((C as number) !== 1 && (C as number) !== 3) {
+    throw new DatasetFormatError('absurd-dimensions', where, `channels must be 1 (greyscale) or 3 (RGB), got ${JSON.stringify(C)}`);
+  }
   if (!(H >= 1 && W >= 1 && H <= LIMITS.maxSide && W <= LIMITS.maxSide && Number.isInteger(H) && Number.isInteger(W))) {
     throw new DatasetFormatError('absurd-dimensions', where, `target size ${H}x${W} is not 1..${LIMITS.maxSide} per side`);
   }
