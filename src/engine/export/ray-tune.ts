@@ -121,7 +121,8 @@ an ASHA scheduler stops weak trials early. Needs numpy and torch; main() also ne
     python3 nas_tune.py --data-path /data/mnist --num-samples 200 --address auto
 
 The data path must be readable from every node of the cluster. trainable() runs without Ray too:
-    trainable({**default_config(), **a_choice_per_key, "data_path": "/data/mnist"}, report=print)
+    trainable({**default_config(), **{k: CHOICES[k][0] for k in CHOICE_KEYS}, "data_path": "/data/mnist"}, report=print)
+and build_net(genotype_from_config(config), num_classes, in_channels, **SKELETON) builds one trial's network.
 
 CHOICES below lists the ${parts.choices.length} decisions (trial config keys) and their options.
 """
