@@ -7,21 +7,11 @@
  * convs without bias and with symmetric padding (k-1)/2; BN eps 1e-5, momentum 0.1; ReLU-conv-BN; stride-1 3x3
  * average pool with count_include_pad=False; reduction = ReLU-conv3x3(s2)-BN, ReLU-conv3x3-BN, plus shortcut
  * avgpool 2x2 s2 -> conv1x1 (no BN); head = BN, ReLU, global average pool, linear.
- * Pure engine code: strings only.
+ * The layer constructors themselves (torchConv, torchBn) live in torch-layers.ts. Pure engine code: strings only.
  */
 import type { Nb201Op } from '../../shared/space-vocab';
 
-type Py = string | number;
-
-/** `nn.Conv2d` with the engine's conventions (no bias, padding ((k - 1) * dilation) / 2 computed by the caller). */
-export function torchConv(cIn: Py, cOut: Py, k: Py, stride: Py, padding: Py, dilation: Py = 1, groups?: Py): string {
-  return `nn.Conv2d(${cIn}, ${cOut}, ${k}, stride=${stride}, padding=${padding}, dilation=${dilation}${groups === undefined ? '' : `, groups=${groups}`}, bias=False)`;
-}
-
-/** `nn.BatchNorm2d` as the engine's batch norm. */
-export function torchBn(c: Py, affine = true): string {
-  return `nn.BatchNorm2d(${c}, eps=1e-05, momentum=0.1, affine=${affine ? 'True' : 'False'})`;
-}
+export { torchBn, torchConv } from './torch-layers';
 
 /** ReLU -> conv -> BN applied to `x` (`conv`, `bn` are the layer expressions). */
 export const nb201ReluConvBnExpr = (conv: string, bn: string, x: string): string => `${bn}(${conv}(F.relu(${x})))`;

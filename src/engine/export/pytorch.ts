@@ -34,15 +34,20 @@ import type { MobileGenotype } from '../space/mobile/space';
 import type { DartsEdge, DartsGenotype } from '../space/darts/genotype';
 import type { Nb201Skeleton } from '../space/nb201/skeleton';
 import type { DartsSkeleton } from '../space/darts/skeleton';
-import { seChannels, type MobileSkeleton } from '../space/mobile/skeleton';
+import type { MobileSkeleton } from '../space/mobile/skeleton';
 import { nb201Layout } from '../space/nb201/layout';
 import { mobileLayout } from '../space/mobile/layout';
 import { dartsLayout, dartsOpStride } from '../space/darts/layout';
 import { checkNetworkVariables, type ExpectedVariable } from './variables';
 import {
   isNb201Op, NB201_OP_KERNEL, nb201HeadExpr, nb201ParamFreeOpExpr, nb201ReductionExpr, nb201ReluConvBnExpr, nb201StemExpr,
-  torchBn, torchConv,
 } from './nb201-torch';
+import { layerName, poolLinearHead, torchBn, torchConv, type TorchLayer, type TorchPiece } from './torch-layers';
+import { dartsFactorizedReduce, dartsOpPiece, dartsReluConvBn, dartsStem } from './darts-torch';
+import {
+  mobileDepthwise, mobileExpand, mobileHeadConv, mobileHidden, mobilePointwise, mobileResidualExpr, mobileSe, mobileStem,
+  pySeChannels,
+} from './mobile-torch';
 
 export interface PytorchTensorEntry {
   /** The generated module's state_dict key. */
@@ -140,6 +145,28 @@ class Emitter {
     this.params.push({ name: `${name}.bias`, engineShape: [outF], convert: 'none' });
     return this.layer(name, `nn.Linear(${inF}, ${outF}, bias=True)`);
   }
+
+  /**
+   * Creates a shared piece's layers (torch-layers.ts; sizes must be numbers here) named `<prefix>_<layer>`, in the
+   * piece's order; returns its forward pass, temporaries bound in this module's forward.
+   */
+  piece(prefix: string, p: TorchPiece): (x: string) => string {
+    for (const l of p.layers) this.pieceLayer(layerName(prefix, l.name), l);
+    return (x) => p.forward((n) => `self.${layerName(prefix, n)}`, x, this);
+  }
+
+  private pieceLayer(name: string, l: TorchLayer): void {
+    const n = (v: number | string): number => {
+      if (typeof v !== 'number') throw new Error(`pytorch export: layer ${name} has a symbolic size ${v}`);
+      return v;
+    };
+    switch (l.kind) {
+      case 'conv': this.conv(name, n(l.cIn), n(l.cOut), n(l.k), n(l.stride), n(l.dilation)); return;
+      case 'depthwise': this.depthwise(name, n(l.c), n(l.k), n(l.stride), n(l.dilation)); return;
+      case 'bn': this.bn(name, n(l.c)); return;
+      case 'linear': this.linear(name, n(l.inF), n(l.outF)); return;
+    }
+  }
 }
 
 // ---------------------------------------------------------------- NAS-Bench-201 (space/nb201/network.ts)
@@ -192,115 +219,44 @@ function emitNb201(em: Emitter, g: Nb201Genotype, sk: Nb201Skeleton): void {
 
 // ---------------------------------------------------------------- mobile (space/mobile/network.ts)
 
-type Act = 'relu' | 'relu6' | 'none';
-const act = (a: Act, x: string): string => (a === 'relu' ? `F.relu(${x})` : a === 'relu6' ? `F.relu6(${x})` : x);
-
+/** The pieces are shared with the Ray Tune job (mobile-torch.ts); this walk unrolls them for one genotype. */
 function emitMobile(em: Emitter, g: MobileGenotype, sk: MobileSkeleton): void {
   const layout = mobileLayout(g, sk);
-  const stemConv = em.conv('stem_conv', layout.stem.inputShape[2], layout.stem.channels, 3, layout.stem.stride);
-  const stemBn = em.bn('stem_bn', layout.stem.channels);
-  let h = em.let(act('relu', `${stemBn}(${stemConv}(x))`), 'h');
-  const se = (p: string, c: number, x: string): string => {
-    const sq = seChannels(c, sk.seReduction);
-    const reduce = em.linear(`${p}_se_reduce`, c, sq);
-    const expand = em.linear(`${p}_se_expand`, sq, c);
-    const s = em.let(`torch.sigmoid(${expand}(F.relu(${reduce}(${x}.mean(dim=(2, 3))))))`);
-    return em.let(`${x} * ${s}[:, :, None, None]`);
-  };
+  const stem = em.piece('stem', mobileStem(layout.stem.inputShape[2], layout.stem.channels, layout.stem.stride));
+  let h = em.let(stem('x'), 'h');
   for (const { stage, block, spec, stride, input } of layout.blocks) {
     const p = `block${stage}_${block}`;
     const cIn = input[2];
     const cOut = spec.width;
     let t: string;
     if (spec.block === 'ds') {
-      const dw = em.depthwise(`${p}_dw`, cIn, spec.kernel, stride);
-      const dwBn = em.bn(`${p}_dw_bn`, cIn);
-      t = em.let(act('relu', `${dwBn}(${dw}(${h}))`));
-      if (spec.se) t = se(p, cIn, t);
-      const pw = em.conv(`${p}_pw`, cIn, cOut, 1);
-      const pwBn = em.bn(`${p}_pw_bn`, cOut);
-      t = em.let(`${pwBn}(${pw}(${t}))`);
+      t = em.let(em.piece(p, mobileDepthwise(cIn, spec.kernel, stride, 'relu'))(h));
+      if (spec.se) t = em.let(em.piece(`${p}_se`, mobileSe(cIn, pySeChannels(cIn, sk.seReduction)))(t));
+      t = em.let(em.piece(p, mobilePointwise('pw', cIn, cOut))(t));
     } else if (spec.block === 'mb') {
-      const hidden = cIn * spec.expand;
-      const ex = em.conv(`${p}_expand`, cIn, hidden, 1);
-      const exBn = em.bn(`${p}_expand_bn`, hidden);
-      t = em.let(act('relu6', `${exBn}(${ex}(${h}))`));
-      const dw = em.depthwise(`${p}_dw`, hidden, spec.kernel, stride);
-      const dwBn = em.bn(`${p}_dw_bn`, hidden);
-      t = em.let(act('relu6', `${dwBn}(${dw}(${t}))`));
-      if (spec.se) t = se(p, hidden, t);
-      const pr = em.conv(`${p}_project`, hidden, cOut, 1);
-      const prBn = em.bn(`${p}_project_bn`, cOut);
-      t = em.let(`${prBn}(${pr}(${t}))`);
+      const hidden = mobileHidden(cIn, spec.expand);
+      t = em.let(em.piece(p, mobileExpand(cIn, hidden))(h));
+      t = em.let(em.piece(p, mobileDepthwise(hidden, spec.kernel, stride, 'relu6'))(t));
+      if (spec.se) t = em.let(em.piece(`${p}_se`, mobileSe(hidden, pySeChannels(hidden, sk.seReduction)))(t));
+      t = em.let(em.piece(p, mobilePointwise('project', hidden, cOut))(t));
     } else {
       throw new Error(`pytorch export: stages[${stage}].block must be "ds" or "mb", got ${JSON.stringify(spec.block)}`);
     }
-    h = em.let(stride === 1 && cIn === cOut ? `${h} + ${t}` : t, 'h');
+    h = em.let(stride === 1 && cIn === cOut ? mobileResidualExpr(h, t) : t, 'h');
   }
   if (layout.headConv) {
-    const conv = em.conv('head_conv', layout.headConv.inputShape[2], layout.headConv.outChannels, 1);
-    const bn = em.bn('head_bn', layout.headConv.outChannels);
-    h = em.let(act('relu', `${bn}(${conv}(${h}))`), 'h');
+    const head = em.piece('head', mobileHeadConv(layout.headConv.inputShape[2], layout.headConv.outChannels));
+    h = em.let(head(h), 'h');
   }
-  const classifier = em.linear('classifier', layout.head.inputShape[2], layout.head.classes);
-  em.line(`return ${classifier}(${h}.mean(dim=(2, 3)))`);
+  em.line(`return ${em.piece('', poolLinearHead(layout.head.inputShape[2], layout.head.classes))(h)}`);
 }
 
 // ---------------------------------------------------------------- DARTS (space/darts/network.ts)
 
-/** FactorizedReduce (ops/darts-ops.ts): ReLU, two 1x1 stride-2 convs (the second on x[:, :, 1:, 1:]), concat, BN. */
-function dartsFactorizedReduce(em: Emitter, name: string, cIn: number, cOut: number) {
-  const c1 = em.conv(`${name}_conv1`, cIn, cOut / 2, 1, 2);
-  const c2 = em.conv(`${name}_conv2`, cIn, cOut / 2, 1, 2);
-  const bn = em.bn(`${name}_bn`, cOut);
-  return (x: string): string => {
-    const r = em.let(`F.relu(${x})`);
-    return `${bn}(torch.cat([${c1}(${r}), ${c2}(${r}[:, :, 1:, 1:])], dim=1))`;
-  };
-}
-
-function dartsReluConvBn(em: Emitter, name: string, cIn: number, cOut: number) {
-  const conv = em.conv(`${name}_conv`, cIn, cOut, 1);
-  const bn = em.bn(`${name}_bn`, cOut);
-  return (x: string): string => `${bn}(${conv}(F.relu(${x})))`;
-}
-
-/** One DARTS op (DARTS_OP_FACTORIES) on C channels; returns its application to a state. */
-function dartsOp(em: Emitter, name: string, op: string, C: number, stride: number): (x: string) => string {
-  const sep = (k: number) => {
-    const dw1 = em.depthwise(`${name}_dw1`, C, k, stride);
-    const pw1 = em.conv(`${name}_pw1`, C, C, 1);
-    const bn1 = em.bn(`${name}_bn1`, C);
-    const dw2 = em.depthwise(`${name}_dw2`, C, k, 1);
-    const pw2 = em.conv(`${name}_pw2`, C, C, 1);
-    const bn2 = em.bn(`${name}_bn2`, C);
-    return (x: string) => `${bn2}(${pw2}(${dw2}(F.relu(${bn1}(${pw1}(${dw1}(F.relu(${x}))))))))`;
-  };
-  const dil = (k: number) => {
-    const dw = em.depthwise(`${name}_dw`, C, k, stride, 2);
-    const pw = em.conv(`${name}_pw`, C, C, 1);
-    const bn = em.bn(`${name}_bn`, C);
-    return (x: string) => `${bn}(${pw}(${dw}(F.relu(${x}))))`;
-  };
-  switch (op) {
-    case 'none': return (x) => (stride === 1 ? `torch.zeros_like(${x})` : `torch.zeros_like(${x}[:, :, ::${stride}, ::${stride}])`);
-    case 'max_pool_3x3': return (x) => `F.max_pool2d(${x}, 3, ${stride}, 1)`;
-    case 'avg_pool_3x3': return (x) => `F.avg_pool2d(${x}, 3, ${stride}, 1, count_include_pad=False)`;
-    case 'skip_connect': return stride === 1 ? (x) => x : dartsFactorizedReduce(em, name, C, C);
-    case 'sep_conv_3x3': return sep(3);
-    case 'sep_conv_5x5': return sep(5);
-    case 'dil_conv_3x3': return dil(3);
-    case 'dil_conv_5x5': return dil(5);
-    default: throw new Error(`pytorch export: unknown DARTS op ${JSON.stringify(op)}`);
-  }
-}
-
+/** The pieces are shared with the Ray Tune job (darts-torch.ts); this walk unrolls them for one genotype. */
 function emitDarts(em: Emitter, g: DartsGenotype, sk: DartsSkeleton): void {
   const layout = dartsLayout(sk);
-  const stemC = layout.stem.channels;
-  const stemConv = em.conv('stem_conv', layout.stem.inputShape[2], stemC, 3);
-  const stemBn = em.bn('stem_bn', stemC);
-  const stem = em.let(`${stemBn}(${stemConv}(x))`, 's');
+  const stem = em.let(em.piece('stem', dartsStem(layout.stem.inputShape[2], layout.stem.channels))('x'), 's');
   let s0 = stem;
   let s1 = stem;
   for (const slot of layout.cells) {
@@ -308,9 +264,15 @@ function emitDarts(em: Emitter, g: DartsGenotype, sk: DartsSkeleton): void {
     const { C } = slot;
     const edges: readonly DartsEdge[] = slot.reduction ? g.reduce : g.normal;
     const concat = slot.reduction ? g.reduce_concat : g.normal_concat;
-    const pre0 = slot.reductionPrev ? dartsFactorizedReduce(em, `${p}_pre0`, slot.in0[2], C) : dartsReluConvBn(em, `${p}_pre0`, slot.in0[2], C);
-    const pre1 = dartsReluConvBn(em, `${p}_pre1`, slot.in1[2], C);
-    const ops = edges.map(([op, input], e) => ({ input, apply: dartsOp(em, `${p}_e${e}`, op, C, dartsOpStride(slot, input)) }));
+    const pre0 = em.piece(`${p}_pre0`, slot.reductionPrev ? dartsFactorizedReduce(slot.in0[2], C) : dartsReluConvBn(slot.in0[2], C));
+    const pre1 = em.piece(`${p}_pre1`, dartsReluConvBn(slot.in1[2], C));
+    const ops = edges.map(([op, input], e) => {
+      try {
+        return { input, apply: em.piece(`${p}_e${e}`, dartsOpPiece(op, C, dartsOpStride(slot, input))) };
+      } catch (err) {
+        throw new Error(`pytorch export: ${(err as Error).message}`);
+      }
+    });
     const states = [em.let(pre0(s0), `${p}_s`), em.let(pre1(s1), `${p}_s`)];
     for (let k = 0; k < ops.length / 2; k++) {
       const [a, b] = [ops[2 * k], ops[2 * k + 1]];
@@ -319,8 +281,7 @@ function emitDarts(em: Emitter, g: DartsGenotype, sk: DartsSkeleton): void {
     const out = em.let(`torch.cat([${concat.map((i) => states[i]).join(', ')}], dim=1)`, 's');
     [s0, s1] = [s1, out];
   }
-  const classifier = em.linear('classifier', layout.head.inputShape[2], layout.head.classes);
-  em.line(`return ${classifier}(${s1}.mean(dim=(2, 3)))`);
+  em.line(`return ${em.piece('', poolLinearHead(layout.head.inputShape[2], layout.head.classes))(s1)}`);
 }
 
 // ---------------------------------------------------------------- the table and the export

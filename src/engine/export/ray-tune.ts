@@ -1,28 +1,29 @@
 /**
- * A generated Ray Tune job (Liaw et al., "Tune", 2018; ASHA: Li et al., MLSys 2020) for the NAS-Bench-201 space
- * (Dong & Yang, ICLR 2020): one self-contained Python file with
- *  - `build_net(genotype, C, N, num_classes, in_channels)`: the NB201 network of any genotype in PyTorch, its layers
- *    and forward expressions taken from nb201-torch.ts (the same fragments the per-genotype exporter pytorch.ts
- *    unrolls), so a genotype built here has the engine's parameter count and op semantics;
- *  - `search_space()`: one `tune.choice` per cell edge over the space config's allowed ops;
+ * A generated Ray Tune job (Liaw et al., "Tune", 2018; ASHA: Li et al., MLSys 2020) for any built-in space
+ * (NAS-Bench-201, DARTS, mobile): one self-contained Python file with
+ *  - `build_net(genotype, num_classes, in_channels, **skeleton)`: the space's network of any genotype (the
+ *    playground's JSON form) in PyTorch, its layers and forward expressions taken from the fragments the
+ *    per-genotype exporter pytorch.ts unrolls (nb201-torch.ts, darts-torch.ts, mobile-torch.ts), so a genotype
+ *    built here has the engine's parameter count and op semantics;
+ *  - `search_space()`: one `tune.choice` per decision of the engine's search space for the space config
+ *    (`SearchSpace.choices`: NB201 one op per edge; DARTS per cell and node an input pair and two ops; mobile per
+ *    stage block, kernel, SE, width, depth), and `genotype_from_config(config)` turning a trial's choices into
+ *    the genotype;
  *  - `trainable(config, report=None)`: reads IDX files (train-images / train-labels, optionally .gz) from
  *    `config["data_path"]` with numpy, holds out a seeded validation split, trains with SGD (momentum 0.9) and a
- *    cosine schedule for `epochs` and reports {"valid_acc", "train_loss", "epoch"} after every epoch through
- *    `report` (default: Ray's report for the installed version, `ray.tune.report` from 2.41, `ray.train.report`
- *    from 2.7, `ray.air.session.report` before; without Ray a JSON line on stdout);
+ *    cosine schedule for `epochs` and reports {"valid_acc", "train_loss", "epoch", "params"} after every epoch
+ *    through `report` (default: Ray's report for the installed version, `ray.tune.report` from 2.41,
+ *    `ray.train.report` from 2.7, `ray.air.session.report` before; without Ray a JSON line on stdout);
  *  - `main()`: argparse `--data-path`, `--num-samples`, `--address`; `ray.init(address=...)`, a `tune.Tuner` with an
  *    ASHA scheduler (metric valid_acc, mode max, max_t = epochs, grace_period 1); prints the best genotype.
- * Ray is imported inside functions only, so the module imports (and the trainable runs) without Ray.
- * NB201 only: the DARTS and mobile spaces have no generated job yet.
+ * Ray is imported inside functions only, so the module imports (and the trainable runs) without Ray. The
+ * per-space parts come from a table keyed by space id (ray-tune-spaces.ts).
  * Pure engine code: strings only, no Node APIs.
  */
-import type { Nb201SpaceConfig } from '../../shared/space-config';
-import { NB201_EDGES, NB201_OPS } from '../../shared/space-vocab';
-import { nb201Skeleton, type Nb201Skeleton } from '../space/nb201/skeleton';
-import {
-  NB201_OP_KERNEL, nb201HeadExpr, nb201ParamFreeOpExpr, nb201ReductionExpr, nb201ReluConvBnExpr, nb201StemExpr,
-  torchBn, torchConv,
-} from './nb201-torch';
+import type { SpaceConfig } from '../../shared/space-config';
+import { builtinSpace, type SpaceId } from '../space/table';
+import { RAY_TUNE_SPACES } from './ray-tune-spaces';
+import { py } from './ray-tune-space';
 
 export interface RayTuneRecipe {
   readonly epochs: number;
@@ -32,10 +33,14 @@ export interface RayTuneRecipe {
 }
 
 export interface RayTuneJobRequest {
-  /** The NB201 space config: its allowed ops are each edge's choices. */
-  readonly spaceConfig: Nb201SpaceConfig;
-  /** Channels C and cells per stage N (input shape and classes are read from the data). */
-  readonly skeleton?: Partial<Nb201Skeleton>;
+  /** The space config (normalised or not): its allowed ops / blocks / widths ... are the trials' choices. */
+  readonly spaceConfig: SpaceConfig;
+  /**
+   * The space's skeleton settings (NB201 channels, cellsPerStage; DARTS channels, layers, stemMultiplier; mobile
+   * stemChannels, stemStride, headMultiplier, seReduction); missing ones take the space's defaults. The input
+   * shape and the class count are read from the data.
+   */
+  readonly skeleton?: object;
   readonly recipe: RayTuneRecipe;
   readonly datasetFormat: 'idx';
   /** Seed of the validation split and of the weight initialisation (default 0). */
@@ -44,16 +49,20 @@ export interface RayTuneJobRequest {
   readonly validFraction?: number;
 }
 
-/** The config key of edge e (`edge_<from>_<to>`, NB201_EDGES order). */
-export const rayTuneEdgeKey = (e: number): string => `edge_${NB201_EDGES[e][0]}_${NB201_EDGES[e][1]}`;
+/** The spaces the job supports: every built-in space. */
+export const RAY_TUNE_JOB_SPACES: readonly SpaceId[] = Object.keys(RAY_TUNE_SPACES) as SpaceId[];
 
-function checkRequest(req: RayTuneJobRequest): void {
-  if (req.spaceConfig.space !== 'nb201') throw new Error(`Ray Tune job: only the nb201 space is supported, got ${JSON.stringify(req.spaceConfig.space)}`);
+const isSpaceId = (id: unknown): id is SpaceId => typeof id === 'string' && Object.prototype.hasOwnProperty.call(RAY_TUNE_SPACES, id);
+
+/** Keys of the fixed part of a trial's config (besides the skeleton settings and the choices). */
+const FIXED_KEYS = ['epochs', 'batch_size', 'lr', 'weight_decay', 'seed', 'valid_fraction', 'data_path'];
+
+/** A choice name or skeleton field as a config key: "edge 0->1" -> edge_0_1, "stemChannels" -> stem_channels. */
+export const configKey = (name: string): string =>
+  name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+
+function checkRecipe(req: RayTuneJobRequest): void {
   if (req.datasetFormat !== 'idx') throw new Error(`Ray Tune job: datasetFormat must be "idx", got ${JSON.stringify(req.datasetFormat)}`);
-  const ops: readonly string[] = req.spaceConfig.ops;
-  if (ops.length === 0) throw new Error('Ray Tune job: the space config allows no op');
-  const unknown = ops.filter((o) => !(NB201_OPS as readonly string[]).includes(o));
-  if (unknown.length > 0) throw new Error(`Ray Tune job: unknown NB201 ops ${JSON.stringify(unknown)}`);
   const { epochs, batchSize, lr, weightDecay } = req.recipe;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`Ray Tune job: recipe.epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Ray Tune job: recipe.batchSize must be a positive integer, got ${batchSize}`);
@@ -64,111 +73,58 @@ function checkRequest(req: RayTuneJobRequest): void {
   if (!Number.isInteger(req.seed ?? 0)) throw new Error(`Ray Tune job: seed must be an integer, got ${req.seed}`);
 }
 
-const py = (v: unknown): string => JSON.stringify(v); // JSON strings, lists and numbers are Python literals here
+/** The space's parts of the job: its choices, skeleton settings and Python sources; throws on a bad request. */
+function spaceParts<S extends SpaceId>(id: S, req: RayTuneJobRequest) {
+  const d = builtinSpace(id);
+  const config = d.parseConfig(req.spaceConfig);
+  const space = d.createSpace(config);
+  const given = req.skeleton ?? {};
+  for (const k of ['inputShape', 'numClasses']) {
+    if (k in given) throw new Error(`Ray Tune job: skeleton.${k} is read from the data; leave it out`);
+  }
+  const names = Object.keys(d.skeleton({})).filter((k) => k !== 'inputShape' && k !== 'numClasses');
+  const unknown = Object.keys(given).filter((k) => !names.includes(k));
+  if (unknown.length > 0) {
+    throw new Error(`Ray Tune job: the ${id} skeleton has no setting ${unknown.map((k) => JSON.stringify(k)).join(', ')} (settings: ${names.join(', ')})`);
+  }
+  const full: object = d.skeleton(given);
+  const settings = Object.entries(full).filter(([k]) => names.includes(k));
+  const skeleton = Object.fromEntries(settings.map(([k, v]) => [configKey(k), v]));
+  const choices = space.choices.map((c) => ({ key: configKey(c.name), options: [...c.options] }));
+  const keys = [...choices.map((c) => c.key), ...Object.keys(skeleton), ...FIXED_KEYS];
+  const dup = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (dup !== undefined) throw new Error(`Ray Tune job: the config key ${JSON.stringify(dup)} would be used twice`);
+  const part = RAY_TUNE_SPACES[id];
+  return { id, title: part.title, config, choices, skeleton, decoder: part.decoder(config), network: part.network() };
+}
 
-/** The NB201 classes; every layer and expression from nb201-torch.ts. */
-function networkSource(): string {
-  const weighted = Object.entries(NB201_OP_KERNEL).filter(([, k]) => k !== null);
-  const free = Object.entries(NB201_OP_KERNEL).filter(([op, k]) => k === null && op !== 'none');
-  return `class ReLUConvBN(nn.Module):
-    def __init__(self, c_in, c_out, k, stride):
-        super().__init__()
-        self.conv = ${torchConv('c_in', 'c_out', 'k', 'stride', '(k - 1) // 2')}
-        self.bn = ${torchBn('c_out')}
-
-    def forward(self, x):
-        return ${nb201ReluConvBnExpr('self.conv', 'self.bn', 'x')}
-
-
-OP_KERNEL = ${py(Object.fromEntries(weighted))}
-
-
-class EdgeOp(nn.Module):
-    """One cell edge; \`none\` edges are never built (they add nothing)."""
-
-    def __init__(self, op, C):
-        super().__init__()
-        self.op = op
-        if op in OP_KERNEL:
-            self.body = ReLUConvBN(C, C, OP_KERNEL[op], 1)
-        elif op not in ${py(free.map(([op]) => op))}:
-            raise ValueError("unknown NB201 op %r" % (op,))
-
-    def forward(self, x):
-${free.map(([op]) => `        if self.op == ${py(op)}:\n            return ${nb201ParamFreeOpExpr(op, 'x')}`).join('\n')}
-        return self.body(x)
-
-
-class Cell(nn.Module):
-    """node j = sum of its edges from non-empty nodes (a node without live input is empty); output = node 3."""
-
-    def __init__(self, genotype, C):
-        super().__init__()
-        self.genotype = list(genotype)
-        self.edges = nn.ModuleDict({str(e): EdgeOp(op, C) for e, op in enumerate(self.genotype) if op != "none"})
-
-    def forward(self, h):
-        nodes = [h, None, None, None]
-        for j in range(1, 4):
-            terms = [self.edges[str(e)](nodes[i]) for e, (i, to) in enumerate(EDGES)
-                     if to == j and self.genotype[e] != "none" and nodes[i] is not None]
-            nodes[j] = sum(terms[1:], terms[0]) if terms else None
-        return nodes[3] if nodes[3] is not None else torch.zeros_like(h)
-
-
-class Reduction(nn.Module):
-    def __init__(self, c_in, c_out):
-        super().__init__()
-        self.a = ReLUConvBN(c_in, c_out, 3, 2)
-        self.b = ReLUConvBN(c_out, c_out, 3, 1)
-        self.shortcut = ${torchConv('c_in', 'c_out', 1, 1, 0)}
-
-    def forward(self, x):
-        return ${nb201ReductionExpr('self.b(self.a(x))', 'self.shortcut', 'x')}
-
-
-class Net(nn.Module):
-    def __init__(self, genotype, C, N, num_classes, in_channels):
-        super().__init__()
-        if len(genotype) != len(EDGES):
-            raise ValueError("an NB201 genotype has %d ops, got %d" % (len(EDGES), len(genotype)))
-        self.stem_conv = ${torchConv('in_channels', 'C', 3, 1, 1)}
-        self.stem_bn = ${torchBn('C')}
-        body = []
-        for stage, c in enumerate([C, 2 * C, 4 * C]):
-            if stage > 0:
-                body.append(Reduction(c // 2, c))
-            body.extend(Cell(genotype, c) for _ in range(N))
-        self.body = nn.Sequential(*body)
-        self.head_bn = ${torchBn('4 * C')}
-        self.classifier = nn.Linear(4 * C, num_classes, bias=True)
-
-    def forward(self, x):
-        h = self.body(${nb201StemExpr('self.stem_conv', 'self.stem_bn', 'x')})
-        return ${nb201HeadExpr('self.head_bn', 'self.classifier', 'h')}
-
-
-def build_net(genotype, C, N, num_classes, in_channels):
-    """The NB201 network of \`genotype\` (6 op names, EDGES order) with C channels and N cells per stage; NCHW input."""
-    return Net(genotype, C, N, num_classes, in_channels)`;
+/** The trial config keys of a space config's choices, in the engine space's choice order. */
+export function rayTuneChoiceKeys(spaceConfig: SpaceConfig): string[] {
+  const id: unknown = spaceConfig.space;
+  if (!isSpaceId(id)) throw new Error(`Ray Tune job: unknown space ${JSON.stringify(id)} (known: ${RAY_TUNE_JOB_SPACES.join(', ')})`);
+  return builtinSpace(id).createSpace(builtinSpace(id).parseConfig(spaceConfig)).choices.map((c) => configKey(c.name));
 }
 
 /** The job as one Python source file. Throws a specific message for a request it cannot generate. */
 export function exportRayTuneJob(req: RayTuneJobRequest): string {
-  checkRequest(req);
-  const sk = nb201Skeleton(req.skeleton ?? {});
+  const id: unknown = req.spaceConfig?.space;
+  if (!isSpaceId(id)) throw new Error(`Ray Tune job: unknown space ${JSON.stringify(id)} (known: ${RAY_TUNE_JOB_SPACES.join(', ')})`);
+  checkRecipe(req);
+  const parts = spaceParts(id, req);
   const { epochs, batchSize, lr, weightDecay } = req.recipe;
-  const edgeKeys = NB201_EDGES.map((_, e) => rayTuneEdgeKey(e));
-  return `"""Ray Tune job for the NAS-Bench-201 space, generated by NAS playground.
+  return `"""Ray Tune job for ${parts.title}, generated by NAS playground.
 
-Searches the cell genotype (one op per edge, ops ${req.spaceConfig.ops.join(', ')}) with an ASHA scheduler; each
-trial trains build_net(genotype) with SGD + cosine for up to ${epochs} epochs on the IDX dataset at --data-path and
-reports validation accuracy per epoch. Needs numpy and torch; main() also needs ray[tune].
+Each trial samples one genotype (one tune.choice per decision in CHOICES), trains build_net(genotype) from scratch with
+SGD + cosine for up to ${epochs} epochs on the IDX dataset at --data-path and reports validation accuracy per epoch;
+an ASHA scheduler stops weak trials early. Needs numpy and torch; main() also needs ray[tune].
 
     python3 nas_tune.py --data-path /data/mnist --num-samples 200 --address auto
 
 The data path must be readable from every node of the cluster. trainable() runs without Ray too:
-    trainable({**default_config(), "data_path": "/data/mnist"}, report=print)
+    trainable({**default_config(), **{k: CHOICES[k][0] for k in CHOICE_KEYS}, "data_path": "/data/mnist"}, report=print)
+and build_net(genotype_from_config(config), num_classes, in_channels, **SKELETON) builds one trial's network.
+
+CHOICES below lists the ${parts.choices.length} decisions (trial config keys) and their options.
 """
 import argparse
 import gzip
@@ -180,12 +136,16 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-# Cell edges (from node, to node) in genotype order, and their config keys.
-EDGES = ${py(NB201_EDGES.map(([a, b]) => [a, b]))}
-EDGE_KEYS = ${py(edgeKeys)}
-OPS = ${py(req.spaceConfig.ops)}
-CHANNELS = ${sk.channels}
-CELLS_PER_STAGE = ${sk.cellsPerStage}
+SPACE = ${py(id)}
+# The space config the choices come from (the playground's form).
+SPACE_CONFIG = json.loads(${JSON.stringify(JSON.stringify(parts.config))})
+# One decision per key, in the playground's choice order, and its options.
+CHOICE_KEYS = ${py(parts.choices.map((c) => c.key))}
+CHOICES = {
+${parts.choices.map((c) => `    ${py(c.key)}: ${py(c.options)},`).join('\n')}
+}
+# The skeleton around the genotype (build_net's keyword arguments); input shape and classes come from the data.
+SKELETON = ${py(parts.skeleton)}
 EPOCHS = ${epochs}
 BATCH_SIZE = ${batchSize}
 LR = ${py(lr)}
@@ -194,7 +154,10 @@ SEED = ${req.seed ?? 0}
 VALID_FRACTION = ${py(req.validFraction ?? 0.1)}
 
 
-${networkSource()}
+${parts.decoder}
+
+
+${parts.network}
 
 
 def count_params(net):
@@ -202,15 +165,15 @@ def count_params(net):
 
 
 def search_space():
-    """One tune.choice over the allowed ops per cell edge."""
+    """One tune.choice per decision of the space."""
     from ray import tune
-    return {key: tune.choice(OPS) for key in EDGE_KEYS}
+    return {key: tune.choice(CHOICES[key]) for key in CHOICE_KEYS}
 
 
 def default_config():
-    """The fixed part of a trial's config (everything but the genotype and data_path)."""
-    return {"channels": CHANNELS, "cells_per_stage": CELLS_PER_STAGE, "epochs": EPOCHS, "batch_size": BATCH_SIZE,
-            "lr": LR, "weight_decay": WEIGHT_DECAY, "seed": SEED, "valid_fraction": VALID_FRACTION}
+    """The fixed part of a trial's config (everything but the choices and data_path)."""
+    return {**SKELETON, "epochs": EPOCHS, "batch_size": BATCH_SIZE, "lr": LR, "weight_decay": WEIGHT_DECAY,
+            "seed": SEED, "valid_fraction": VALID_FRACTION}
 
 
 def read_idx(path):
@@ -271,10 +234,14 @@ def default_report():
 
 
 def trainable(config, report=None):
-    """Trains the genotype in config (EDGE_KEYS) on config["data_path"]; reports valid_acc after every epoch."""
+    """Trains the genotype of config's choices (CHOICE_KEYS) on config["data_path"]; reports valid_acc every epoch."""
     report = report or default_report()
     cfg = {**default_config(), **config}
-    genotype = [cfg[key] for key in EDGE_KEYS]
+    missing = [key for key in CHOICE_KEYS + ["data_path"] if key not in cfg]
+    if missing:
+        raise KeyError("trial config lacks %s" % ", ".join(missing))
+    genotype = genotype_from_config(cfg)
+    skeleton = {key: int(cfg[key]) for key in SKELETON}
     torch.manual_seed(int(cfg["seed"]))
     x, y = load_idx_dataset(cfg["data_path"])
     order = np.random.RandomState(int(cfg["seed"])).permutation(len(y))
@@ -285,7 +252,7 @@ def trainable(config, report=None):
     x_train, y_train = torch.from_numpy(x[train]), torch.from_numpy(y[train])
     x_valid, y_valid = torch.from_numpy(x[valid]), torch.from_numpy(y[valid])
     num_classes = int(y.max()) + 1
-    net = build_net(genotype, int(cfg["channels"]), int(cfg["cells_per_stage"]), num_classes, x.shape[1])
+    net = build_net(genotype, num_classes, x.shape[1], **skeleton)
     epochs, batch = int(cfg["epochs"]), int(cfg["batch_size"])
     opt = torch.optim.SGD(net.parameters(), lr=float(cfg["lr"]), momentum=0.9, weight_decay=float(cfg["weight_decay"]))
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
@@ -316,7 +283,7 @@ def ray_trainable(config):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="NAS-Bench-201 search with Ray Tune and ASHA")
+    parser = argparse.ArgumentParser(description="%s search with Ray Tune and ASHA" % SPACE)
     parser.add_argument("--data-path", required=True, help="folder with IDX train-images* and train-labels* (readable from every node)")
     parser.add_argument("--num-samples", type=int, default=100, help="number of genotypes to sample")
     parser.add_argument("--address", default=None, help='Ray cluster address ("auto" to join the running cluster; none starts a local one)')
@@ -335,7 +302,7 @@ def main(argv=None):
     results = tuner.fit()
     best = results.get_best_result(metric="valid_acc", mode="max")
     print(json.dumps({"valid_acc": best.metrics.get("valid_acc"),
-                      "genotype": [best.config[key] for key in EDGE_KEYS]}))
+                      "genotype": genotype_from_config(best.config)}))
 
 
 if __name__ == "__main__":
