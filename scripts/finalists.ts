@@ -4,14 +4,16 @@
  *   npm run finalists -- --run run.json [--top 3] [--recipe recipe.json] [--dataset builtin|PATH... [--test PATH...]] [--epochs N]
  *                        [--seed N] [--train-samples N] [--valid-samples N] [--channels C] [--cells N]
  *                        [--hint digit-like|natural] [--pareto] [--no-latency] [--target "recall[3] >= 0.9"]...
- *                        [--checkpoint DIR]
+ *                        [--checkpoint DIR] [--hpo]
  *
  * Reads the run file written by `npm run search -- --out run.json`, picks the top k candidates by objective (ties:
  * earliest id; --pareto adds the run's Pareto front), re-trains each from scratch with the recipe (format:
  * src/shared/finalist-recipe.ts; --epochs overrides its epochs), evaluates each ONCE on the locked test split,
  * and prints one JSON document {finalists: [{id, arch, hash, params, macs, valid_acc, test: {...}, targets?}]}
  * on stdout; progress goes to stderr. With --checkpoint DIR each finalist's state is saved after every epoch and a
- * stopped run continues from it; a finalist already tested there is reported from its file, not tested again. Exit status: 0 done, 1 failed, 2 bad arguments, run file or recipe.
+ * stopped run continues from it; a finalist already tested there is reported from its file, not tested again.
+ * --hpo (or the recipe's "hpo": {"enabled": true}) first chooses each finalist's learning rate and weight decay by
+ * successive halving on validation; each finalist's JSON then holds "hpo": {trials, chosen}. Exit status: 0 done, 1 failed, 2 bad arguments, run file or recipe.
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +24,7 @@ import { CliUsageError } from './node/search-run';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = 'usage: npm run finalists -- --run run.json [--top 3] [--recipe recipe.json] [--dataset builtin|PATH... [--test PATH...]] [--epochs N] [--seed N] '
-  + '[--train-samples N] [--valid-samples N] [--channels C] [--cells N] [--hint digit-like|natural] [--pareto] [--no-latency] [--target TEXT]... [--checkpoint DIR]';
+  + '[--train-samples N] [--valid-samples N] [--channels C] [--cells N] [--hint digit-like|natural] [--pareto] [--no-latency] [--target TEXT]... [--checkpoint DIR] [--hpo]';
 
 async function main(): Promise<number> {
   let values;
@@ -46,6 +48,7 @@ async function main(): Promise<number> {
         'no-latency': { type: 'boolean' },
         target: { type: 'string', multiple: true },
         checkpoint: { type: 'string' },
+        hpo: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -74,7 +77,7 @@ async function main(): Promise<number> {
     throw e;
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const recipe = readRecipeFile(values.recipe !== undefined ? resolve(values.recipe) : undefined, int('epochs', values.epochs, 1), log);
+  const recipe = readRecipeFile(values.recipe !== undefined ? resolve(values.recipe) : undefined, int('epochs', values.epochs, 1), log, values.hpo ?? false);
   const out = await runFinalists({
     run: resolve(values.run),
     top: int('top', values.top, 1) ?? 3,

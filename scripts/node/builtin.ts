@@ -42,7 +42,8 @@ export async function loadBuiltinMnist(repoRoot: string, onMissing: 'build' | ((
   const labels = path.join(pub, MNIST_10K.files.labels);
   if (!existsSync(images) || !existsSync(labels)) {
     if (onMissing !== 'build') throw onMissing(images);
-    execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build-mnist-asset.mjs')], { stdio: 'inherit' });
+    // Its log goes to stderr: stdout carries the runners' JSON.
+    execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build-mnist-asset.mjs')], { stdio: ['ignore', 2, 2] });
   }
   const ds = await loadIdxDataset(
     { name: path.basename(images), bytes: new Uint8Array(readFileSync(images)) },

@@ -2,14 +2,14 @@
  * Files for a resumable finalists run (`npm run finalists -- --checkpoint DIR`), the CLI's store of the engine's
  * finalists stage (engine/finalists/stage.ts): per entry key (finalist-<candidate id>, baseline-<name>...), the
  * re-training state after every epoch (DIR/<key>.state.json; typed arrays as base64) and, once it has been
- * tested, its report (DIR/<key>.result.json). A finalist with a stored result is never trained or tested
+ * tested, its report (DIR/<key>.result.json); with the recipe's hpo, the finished search (DIR/<key>.hpo.json). A finalist with a stored result is never trained or tested
  * again, so a resumed run still reads its test split once. Files are written beside and renamed (atomic).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RetrainState } from '../../src/engine/finalists/retrain';
 import type { StageStore } from '../../src/engine/finalists/stage';
-import type { TrainedReport } from '../../src/shared/finalist-result';
+import type { HpoReport, TrainedReport } from '../../src/shared/finalist-result';
 import { CliUsageError } from './search-run';
 
 const F32 = '$f32';
@@ -43,7 +43,7 @@ export class FinalistCheckpoint implements StageStore {
     mkdirSync(dir, { recursive: true });
   }
 
-  private file(key: string, kind: 'state' | 'result'): string {
+  private file(key: string, kind: 'state' | 'result' | 'hpo'): string {
     if (!/^[\w.-]+$/.test(key)) throw new Error(`checkpoint: bad entry key "${key}"`);
     return path.join(this.dir, `${key}.${kind}.json`);
   }
@@ -84,5 +84,14 @@ export class FinalistCheckpoint implements StageStore {
 
   saveResult(key: string, r: TrainedReport): void {
     writeAtomic(this.file(key, 'result'), `${JSON.stringify(r)}\n`);
+  }
+
+  /** The finished HPO search (checked against the recipe by the engine when it is used). */
+  hpo(key: string): HpoReport | undefined {
+    return this.read(this.file(key, 'hpo')) as HpoReport | undefined;
+  }
+
+  saveHpo(key: string, r: HpoReport): void {
+    writeAtomic(this.file(key, 'hpo'), `${JSON.stringify(r)}\n`);
   }
 }

@@ -171,6 +171,12 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
           o.log(ev.resumedAfterEpoch > 0
             ? `finalists: resuming candidate ${id} ${byKey.get(ev.key)?.arch} after epoch ${ev.resumedAfterEpoch} of ${o.recipe.epochs}`
             : `finalists: re-training candidate ${id} ${byKey.get(ev.key)?.arch} (${o.recipe.epochs} epochs)`);
+        } else if (ev.kind === 'hpo-trial') {
+          const t = ev.trial;
+          o.log(`finalists:   candidate ${id} HPO rung ${t.rung} config ${t.config}: lr ${t.learningRate.toPrecision(3)}, wd ${t.weightDecay.toPrecision(3)}, ${t.epochs} epochs, valid ${(t.validAcc * 100).toFixed(1)}%`);
+        } else if (ev.kind === 'hpo') {
+          const c = ev.hpo.chosen;
+          o.log(`finalists: candidate ${id} ${ev.reused ? 'reuses its stored HPO choice' : 'HPO chose'} lr ${c.learning_rate.toPrecision(3)}, wd ${c.weight_decay.toPrecision(3)} (valid ${(c.valid_acc * 100).toFixed(1)}% at its last rung)`);
         } else if (ev.kind === 'epoch') {
           const h = ev.record;
           o.log(`finalists:   candidate ${id} epoch ${h.epoch + 1}/${o.recipe.epochs}: loss ${h.trainLoss.toFixed(4)}, valid ${(h.validAcc * 100).toFixed(1)}%`);
@@ -200,8 +206,11 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
   };
 }
 
-/** The recipe file (or the defaults) with --epochs applied; a warm-up as long as the new epochs is shortened, saying so. */
-export function readRecipeFile(file: string | undefined, epochs: number | undefined, log: (line: string) => void): FinalistRecipe {
+/**
+ * The recipe file (or the defaults) with --epochs applied; a warm-up as long as the new epochs is shortened, saying
+ * so. `hpo` (--hpo) enables the recipe's hpo section (its other settings from the file or the defaults).
+ */
+export function readRecipeFile(file: string | undefined, epochs: number | undefined, log: (line: string) => void, hpo = false): FinalistRecipe {
   let raw: unknown = {};
   if (file !== undefined) {
     try {
@@ -212,6 +221,11 @@ export function readRecipeFile(file: string | undefined, epochs: number | undefi
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CliUsageError(`recipe ${file}: must be a JSON object`);
   let input: Record<string, unknown> = { ...raw };
+  if (hpo) {
+    const section = input.hpo ?? {};
+    // A section that is not an object is left for the parser to name.
+    input.hpo = typeof section === 'object' && section !== null && !Array.isArray(section) ? { ...section, enabled: true } : section;
+  }
   if (epochs !== undefined) {
     input = { ...input, epochs };
     const warm = input.warmupEpochs;

@@ -3,7 +3,8 @@
  * app's form): epochs, batch size, SGD with momentum and weight decay, a cosine learning-rate schedule with an
  * optional linear warm-up, label smoothing, augmentation (random crop with zero padding, horizontal flip),
  * class-weighted cross-entropy, early stopping with patience on validation accuracy, learning-curve extrapolation
- * to stop hopeless finalists, and whether to train on the train split or on train + validation.
+ * to stop hopeless finalists, whether to train on the train split or on train + validation, and an optional
+ * search of the learning rate and weight decay by successive halving on validation (engine/finalists/hpo.ts).
  * Validated with valibot; every missing field takes its default; unknown fields are errors.
  */
 import * as v from 'valibot';
@@ -28,6 +29,32 @@ const AugmentSchema = v.strictObject(
   },
   unknownField('augment'),
 );
+
+const positive = (key: string, max: number) =>
+  v.pipe(num(key), v.gtValue(0, `${key} must be > 0`), v.maxValue(max, `${key} must be <= ${max}`));
+/** A log-uniform range [min, max] (min = max: fixed). */
+const range = (key: string, min: number, max: number, limit: number) => v.optional(
+  v.strictObject({ min: v.optional(positive(`${key}.min`, limit), min), max: v.optional(positive(`${key}.max`, limit), max) }, unknownField(key)),
+  {},
+);
+
+/**
+ * Learning rate and weight decay per finalist by successive halving (ASHA-style) on validation accuracy:
+ * `configs` pairs drawn log-uniformly from the ranges, rungs of minEpochs * eta^k epochs, the best 1/eta promoted.
+ */
+const HpoSchema = v.strictObject(
+  {
+    enabled: v.optional(v.boolean('hpo.enabled must be true or false'), false),
+    configs: v.optional(int('hpo.configs', 2, 1000), 9),
+    eta: v.optional(int('hpo.eta', 2, 100), 3),
+    minEpochs: v.optional(int('hpo.minEpochs', 1, 1000), 1),
+    learningRate: range('hpo.learningRate', 0.005, 0.5, 10),
+    weightDecay: range('hpo.weightDecay', 1e-5, 1e-2, 1),
+  },
+  unknownField('hpo'),
+);
+
+export type HpoSettings = v.InferOutput<typeof HpoSchema>;
 
 export const FinalistRecipeSchema = v.strictObject(
   {
@@ -63,6 +90,7 @@ export const FinalistRecipeSchema = v.strictObject(
     trainOn: v.optional(v.picklist(['train', 'train+valid'], 'trainOn must be "train" or "train+valid"'), 'train'),
     /** Training batches that recompute batch-norm statistics before each validation (0: off). */
     bnRecalibrationBatches: v.optional(int('bnRecalibrationBatches', 0, 1000), 8),
+    hpo: v.optional(HpoSchema, {}),
   },
   unknownField('recipe'),
 );
@@ -89,6 +117,15 @@ export function parseFinalistRecipe(input: unknown = {}): FinalistRecipe {
   if (r.output.warmupEpochs >= r.output.epochs && r.output.warmupEpochs > 0) {
     throw new RecipeError([`warmupEpochs (${r.output.warmupEpochs}) must be less than epochs (${r.output.epochs})`]);
   }
+  const { hpo, epochs } = r.output;
+  const order = (key: 'learningRate' | 'weightDecay') =>
+    (hpo[key].min <= hpo[key].max ? [] : [`hpo.${key}: min (${hpo[key].min}) must be <= max (${hpo[key].max})`]);
+  const hpoIssues = [
+    ...order('learningRate'),
+    ...order('weightDecay'),
+    ...(hpo.minEpochs <= epochs ? [] : [`hpo.minEpochs (${hpo.minEpochs}) must be <= epochs (${epochs}), the budget of the last rung`]),
+  ];
+  if (hpoIssues.length > 0) throw new RecipeError(hpoIssues);
   return r.output;
 }
 

@@ -50,6 +50,29 @@ export interface RetrainSummary {
   readonly history: readonly EpochReport[];
 }
 
+/** One configuration trained to one rung of the learning-rate / weight-decay search (validation only). */
+export interface HpoTrialReport {
+  /** Index of the configuration in the order it was drawn. */
+  readonly config: number;
+  readonly learning_rate: number;
+  readonly weight_decay: number;
+  /** 0-based rung of successive halving. */
+  readonly rung: number;
+  /** Epochs trained when measured (the rung's budget, or fewer after early stopping). */
+  readonly epochs: number;
+  /** Validation accuracy (0..1) of the weights kept at the end of the rung. */
+  readonly valid_acc: number;
+}
+
+/** The search of learning rate and weight decay that chose the final training's values (engine/finalists/hpo.ts). */
+export interface HpoReport {
+  readonly configs: number;
+  readonly eta: number;
+  readonly min_epochs: number;
+  readonly trials: readonly HpoTrialReport[];
+  readonly chosen: { readonly config: number; readonly learning_rate: number; readonly weight_decay: number; readonly valid_acc: number };
+}
+
 /** One re-trained and tested model. */
 export interface TrainedReport {
   readonly params: number;
@@ -62,6 +85,8 @@ export interface TrainedReport {
   readonly retrain: RetrainSummary;
   readonly test: TestReport;
   readonly targets?: readonly TargetResult[];
+  /** Present when the recipe's hpo section chose this model's learning rate and weight decay. */
+  readonly hpo?: HpoReport;
 }
 
 /** A searched candidate, re-trained and tested. */

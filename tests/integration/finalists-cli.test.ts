@@ -2,10 +2,11 @@
  * `npm run finalists`: a tiny real search (the headless runner, training on the built-in MNIST subset) writes its
  * run file; the finalists CLI re-trains the top 2 for one epoch on a small train subset and tests each once on the
  * locked test split, printing the test metrics as JSON. Bad input exits with status 2 and a specific message.
+ * --hpo chooses each finalist's learning rate and weight decay first and prints the trials and the choice.
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -130,5 +131,32 @@ describe('npm run finalists', () => {
     const other = spawnSync(process.execPath, args(['--checkpoint', ckpt, '--seed', '1']), { cwd: root, encoding: 'utf8', timeout: 60_000 });
     expect(other.status).toBe(2);
     expect(other.stderr).toMatch(/was made with other settings/);
+  });
+
+  it('--hpo searches learning rate and weight decay on validation, prints trials and choice, and keeps them in the checkpoint', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nas-finalists-hpo-'));
+    const run = path.join(dir, 'run.json');
+    writeFileSync(run, JSON.stringify({
+      config: { version: 1, space: 'nb201', strategy: { name: 'random', options: {} }, seed: 9, budget: { queries: 1 }, evaluator: { kind: 'train', channels: 4, cellsPerStage: 1 } },
+      log: [{ id: 0, arch: '|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|nor_conv_1x1~2|', hash: 'h0', metrics: { valid_acc: 50 }, objective: 50, feasible: true }],
+    }));
+    const recipe = path.join(dir, 'recipe.json');
+    writeFileSync(recipe, JSON.stringify({ hpo: { configs: 3, eta: 3 } }));
+    const ckpt = path.join(dir, 'ckpt');
+    const r = spawnSync(process.execPath, node('scripts/finalists.ts', ['--run', run, '--top', '1', '--recipe', recipe, '--hpo', '--epochs', '2', '--train-samples', '300', '--valid-samples', '100', '--no-latency', '--checkpoint', ckpt]), { cwd: root, encoding: 'utf8', timeout: 240_000 });
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.recipe.hpo).toMatchObject({ enabled: true, configs: 3, eta: 3 });
+    const { hpo } = out.finalists[0];
+    expect(hpo.trials).toHaveLength(3); // 3 configurations, 1 epoch each; the best goes on to the final training
+    expect(hpo.trials.every((t: { epochs: number; rung: number }) => t.epochs === 1 && t.rung === 0)).toBe(true);
+    expect(hpo.chosen.valid_acc).toBe(Math.max(...hpo.trials.map((t: { valid_acc: number }) => t.valid_acc)));
+    expect(r.stderr).toMatch(/candidate 0 HPO chose lr \S+, wd \S+/);
+    expect(JSON.parse(readFileSync(path.join(ckpt, 'finalist-0.hpo.json'), 'utf8'))).toEqual(hpo);
+
+    writeFileSync(recipe, JSON.stringify({ hpo: { eta: 1, learningRate: { min: 0.5, max: 0.1 } } }));
+    const bad = spawnSync(process.execPath, node('scripts/finalists.ts', ['--run', run, '--recipe', recipe, '--hpo']), { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/hpo.eta: hpo.eta must be >= 2/);
   });
 });

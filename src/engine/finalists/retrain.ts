@@ -44,6 +44,11 @@ export interface RetrainOptions {
   readonly curveBestSoFar?: number;
   readonly save?: (state: RetrainState) => void | Promise<void>;
   readonly resumeFrom?: RetrainState;
+  /**
+   * Pause after this many completed epochs (default: the recipe's epochs), keeping the recipe's schedule: the
+   * last saved state continues the same run later (successive-halving rungs, hpo.ts).
+   */
+  readonly stopAfterEpoch?: number;
   readonly signal?: AbortSignalLike;
   readonly onEpoch?: (e: EpochRecord) => void;
 }
@@ -133,7 +138,9 @@ export async function retrainFinalist(o: RetrainOptions): Promise<RetrainResult>
       history.push(...s.history);
     }
 
-    while (stop === null && epoch < recipe.epochs) {
+    const until = Math.min(o.stopAfterEpoch ?? recipe.epochs, recipe.epochs);
+    if (!(Number.isInteger(until) && until >= 1)) throw new Error(`re-training: stopAfterEpoch must be an integer >= 1, got ${o.stopAfterEpoch}`);
+    while (stop === null && epoch < until) {
       const order = rng.shuffle(Array.from({ length: host.count }, (_, i) => i));
       let lossSum = 0;
       let lr = 0;

@@ -9,13 +9,17 @@
  *  - `saveResult(key, report, net)`: called with the trained network still alive (a registry keeps its weights).
  * The learning-curve stop of an entry compares against the best validation accuracy of the entries before it
  * that opted in (`curveStop`), so a hopeless finalist stops early while baselines always train fully.
+ * With the recipe's `hpo` enabled, each entry first gets its learning rate and weight decay by successive halving
+ * on validation (hpo.ts; the test split is out of its reach), kept through `store.hpo` / `saveHpo` so a resumed
+ * stage does not search again; the entry's report carries the trials and the choice.
  */
 import type { TensorSplit } from '../evaluator/tensors';
 import type { Network } from '../model/network';
-import type { TrainedReport } from '../../shared/finalist-result';
+import type { HpoReport, TrainedReport } from '../../shared/finalist-result';
 import type { DatasetHint, FinalistRecipe } from '../../shared/finalist-recipe';
 import type { AbortSignalLike } from '../util/abort';
 import { evaluateOnTest, type EvaluateTestOptions } from './evaluate-test';
+import { checkHpoReport, hpoReport, runHpo, withHpoChoice, type HpoTrial } from './hpo';
 import type { ModelSource } from './model-source';
 import { retrainFinalist, type EpochRecord, type RetrainReport, type RetrainState } from './retrain';
 import type { TestEvaluation } from './evaluate-test';
@@ -37,12 +41,17 @@ export interface StageStore {
   saveState(key: string, state: RetrainState): MaybePromise<void>;
   /** The trained network is alive during the call and disposed after it. */
   saveResult(key: string, report: TrainedReport, net: Network): MaybePromise<void>;
+  /** The entry's finished learning-rate / weight-decay search (recipe.hpo), if any. */
+  hpo?(key: string): MaybePromise<HpoReport | undefined>;
+  saveHpo?(key: string, report: HpoReport): MaybePromise<void>;
 }
 
 export type StageEvent =
   | { readonly kind: 'reused'; readonly key: string; readonly index: number; readonly report: TrainedReport }
   | { readonly kind: 'start'; readonly key: string; readonly index: number; readonly resumedAfterEpoch: number }
   | { readonly kind: 'epoch'; readonly key: string; readonly index: number; readonly record: EpochRecord }
+  | { readonly kind: 'hpo-trial'; readonly key: string; readonly index: number; readonly trial: HpoTrial }
+  | { readonly kind: 'hpo'; readonly key: string; readonly index: number; readonly hpo: HpoReport; readonly reused: boolean }
   | { readonly kind: 'tested'; readonly key: string; readonly index: number; readonly report: TrainedReport };
 
 export interface StageOptions {
@@ -90,6 +99,24 @@ export function trainedReport(retrain: RetrainReport, test: TestEvaluation, clas
   };
 }
 
+/** The entry's stored HPO outcome, else a new search (saved before the final training starts). */
+async function entryHpo(o: StageOptions, e: StageEntry, index: number): Promise<HpoReport> {
+  const stored = await o.store?.hpo?.(e.key);
+  if (stored !== undefined) {
+    const hpo = checkHpoReport(stored, o.recipe.hpo, e.key);
+    o.onEvent?.({ kind: 'hpo', key: e.key, index, hpo, reused: true });
+    return hpo;
+  }
+  const result = await runHpo({
+    model: e.model, data: o.data, recipe: o.recipe, hint: o.hint, seed: e.seed, signal: o.signal,
+    onTrial: (trial) => o.onEvent?.({ kind: 'hpo-trial', key: e.key, index, trial }),
+  });
+  const hpo = hpoReport(result, o.recipe.hpo);
+  await o.store?.saveHpo?.(e.key, hpo);
+  o.onEvent?.({ kind: 'hpo', key: e.key, index, hpo, reused: false });
+  return hpo;
+}
+
 /** Reports in entry order. */
 export async function runFinalistsStage(o: StageOptions): Promise<TrainedReport[]> {
   const keys = new Set<string>();
@@ -108,13 +135,14 @@ export async function runFinalistsStage(o: StageOptions): Promise<TrainedReport[
       o.onEvent?.({ kind: 'reused', key: e.key, index, report: done });
       continue;
     }
+    const hpo = o.recipe.hpo.enabled ? await entryHpo(o, e, index) : undefined;
     const resumeFrom = await o.store?.state(e.key);
     o.onEvent?.({ kind: 'start', key: e.key, index, resumedAfterEpoch: resumeFrom?.epoch ?? 0 });
     const store = o.store;
     const { net, report: retrain } = await retrainFinalist({
       model: e.model,
       data: o.data,
-      recipe: o.recipe,
+      recipe: hpo ? withHpoChoice(o.recipe, hpo) : o.recipe,
       hint: o.hint,
       seed: e.seed,
       curveBestSoFar: e.curveStop && Number.isFinite(bestValidPct) ? bestValidPct : undefined,
@@ -126,7 +154,7 @@ export async function runFinalistsStage(o: StageOptions): Promise<TrainedReport[
     try {
       // The only read of the locked test split for this entry: once, after its training.
       const test = await evaluateOnTest({ net, model: e.model, readTest: o.readTest, batchSize: o.recipe.batchSize * 4, latency: o.latency });
-      const report = trainedReport(retrain, test, o.classes);
+      const report: TrainedReport = { ...trainedReport(retrain, test, o.classes), ...(hpo ? { hpo } : {}) };
       await store?.saveResult(e.key, report, net);
       if (e.curveStop) bestValidPct = Math.max(bestValidPct, report.valid_acc * 100);
       reports.push(report);
