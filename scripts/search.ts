@@ -195,6 +195,10 @@ async function main(): Promise<number> {
   process.once('SIGINT', onSigint);
   let lastTenth = -1;
   const onEvent = (e: SearchEvent) => {
+    if (e.type === 'candidate' && e.entry.metrics.curve_stopped === 1) {
+      const m = e.entry.metrics;
+      process.stderr.write(`search:   candidate ${e.entry.id} stopped at epoch ${m.epochs}/${m.epochs_planned} (evaluator.curveStop): predicted ${m.predicted_final_acc.toFixed(1)}% at the last epoch, best objective so far ${m.curve_bar.toFixed(3)}\n`);
+    }
     if (e.type !== 'progress') return;
     const tenth = Math.floor(e.fraction * 10);
     if (tenth === lastTenth) return;

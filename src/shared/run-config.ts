@@ -8,6 +8,10 @@
  * each candidate on a dataset (the runner: the built-in MNIST subset on wasm/cpu; the app: any stored dataset
  * on the backend it picks).
  *
+ * `evaluator.curveStop` ({ enabled: true, margin: 2 } when given; absent: off) stops hopeless candidates early by
+ * learning-curve extrapolation (engine/evaluator/curve-stop.ts). It is optional without a default, so a config
+ * without it parses to exactly what it did before and the version stays 3.
+ *
  * Versions: 1 the runner's first format (the same fields without `name`; read as 3). 3 this one, which the
  * app's stored run configs (v1/v2: a flat layout) are migrated to on read (src/db/runs.ts migrateRunConfig).
  */
@@ -17,7 +21,7 @@ import { ObjectiveSpecSchema, type ObjectiveSpec } from './objective';
 import { STRATEGY_NAMES, type StrategyName } from './strategies';
 import { parseStrategyOptions, StrategyConfigError } from './strategy-options';
 import { parseSpaceConfig, SpaceConfigError, type SpaceConfig } from './space-config';
-import type { TrainSettings } from './train-settings';
+import { CURVE_STOP_DEFAULT_MARGIN, CURVE_STOP_MIN_EPOCHS, type TrainSettings } from './train-settings';
 
 export const RUN_CONFIG_VERSION = 3;
 
@@ -128,6 +132,23 @@ const EvaluatorSchema = v.variant(
         trainSamples: v.optional(posInt('evaluator.trainSamples', 10_000_000), 1024),
         validSamples: v.optional(posInt('evaluator.validSamples', 10_000_000), 512),
         latency: v.optional(v.boolean('evaluator.latency must be true or false'), true),
+        curveStop: v.optional(
+          v.strictObject(
+            {
+              enabled: v.optional(v.boolean('evaluator.curveStop.enabled must be true or false'), true),
+              margin: v.optional(
+                v.pipe(
+                  v.number('evaluator.curveStop.margin must be a number (percentage points of validation accuracy)'),
+                  v.finite('evaluator.curveStop.margin must be finite'),
+                  v.minValue(0, 'evaluator.curveStop.margin must be >= 0 (percentage points of validation accuracy)'),
+                  v.maxValue(100, 'evaluator.curveStop.margin must be <= 100 (percentage points of validation accuracy)'),
+                ),
+                CURVE_STOP_DEFAULT_MARGIN,
+              ),
+            },
+            unknownKey('evaluator.curveStop'),
+          ),
+        ),
       },
       unknownKey('train evaluator'),
     ),
@@ -204,6 +225,14 @@ export function parseRunConfig(input: unknown): RunConfig {
   }
   if (raw.evaluator.kind === 'train' && space.space === 'darts' && raw.evaluator.channels % 2 !== 0) {
     issues.push(`evaluator.channels: the DARTS skeleton needs an even C (FactorizedReduce splits it in halves), got ${raw.evaluator.channels}`);
+  }
+  if (raw.evaluator.kind === 'train' && raw.evaluator.curveStop?.enabled) {
+    // Curve stopping compares predicted validation accuracy with the best objective: only meaningful when that is accuracy.
+    const metric = (raw.objective as ObjectiveSpec).metric;
+    if (metric !== 'valid_acc') issues.push(`evaluator.curveStop: stopping hopeless candidates compares validation accuracy with the best objective, so it needs objective.metric "valid_acc", got "${metric}"`);
+    if (raw.evaluator.epochs < CURVE_STOP_MIN_EPOCHS) {
+      issues.push(`evaluator.curveStop: the learning curve is extrapolated from 3 epochs, so it needs evaluator.epochs >= ${CURVE_STOP_MIN_EPOCHS}, got ${raw.evaluator.epochs}`);
+    }
   }
   const { options, issues: strategyProblems } = strategyIssues(raw.strategy.name, raw.strategy.options);
   issues.push(...strategyProblems);

@@ -56,17 +56,19 @@ const defined = (o: Record<string, unknown>): Record<string, unknown> => Object.
 
 /**
  * The form as the one run config (unvalidated: workers/run-config.ts validates it): strategy {name, options:
- * {prerank}}, budget {queries}, evaluator {kind 'train', dataset, backend, the training settings, latency: true},
+ * {prerank}}, budget {queries}, evaluator {kind 'train', dataset, backend, the training settings, latency: true, and
+ * curveStop when enabled},
  * pareto {valid_acc, paretoCost}. Unknown fields are kept, so validation names them.
  */
 export function formToRunConfig(form: RunForm): TabRunConfig {
-  const { version: _v, datasetId, strategy, budget, channels, cellsPerStage, epochs, batchSize, learningRate, trainSamples, validSamples, backend, paretoCost, prerank, ...rest } = form;
+  const { version: _v, datasetId, strategy, budget, channels, cellsPerStage, epochs, batchSize, learningRate, trainSamples, validSamples, backend, paretoCost, prerank, curveStop, ...rest } = form;
   return {
     ...rest,
     version: RUN_CONFIG_VERSION,
     strategy: { name: strategy, options: prerank ? { prerank } : {} },
     budget: { queries: budget },
-    evaluator: defined({ kind: 'train', dataset: datasetId, backend, channels, cellsPerStage, epochs, batchSize, learningRate, trainSamples, validSamples, latency: true }),
+    // Curve stopping only when ticked: an unticked form gives the same config as before the option existed.
+    evaluator: defined({ kind: 'train', dataset: datasetId, backend, channels, cellsPerStage, epochs, batchSize, learningRate, trainSamples, validSamples, latency: true, curveStop: curveStop?.enabled ? curveStop : undefined }),
     pareto: { accuracy: 'valid_acc', cost: paretoCost },
   } as unknown as TabRunConfig;
 }
@@ -79,5 +81,6 @@ export function runConfigToForm(c: TabRunConfig): RunForm {
     version: RUN_FORM_VERSION, name: c.name, datasetId: e.dataset, space: c.space, strategy: c.strategy.name, seed: c.seed, budget: c.budget.queries,
     channels: e.channels, cellsPerStage: e.cellsPerStage, epochs: e.epochs, batchSize: e.batchSize, learningRate: e.learningRate,
     trainSamples: e.trainSamples, validSamples: e.validSamples, backend: e.backend, objective: c.objective, paretoCost: c.pareto.cost, prerank,
+    ...(e.curveStop ? { curveStop: e.curveStop } : {}),
   };
 }

@@ -2,7 +2,7 @@
  * Evaluates a candidate by building it, training it on the train split for a short budget, scoring it on
  * the validation split, and measuring its inference latency on the live backend. Each candidate's
  * weights and batch order come from (run seed, candidate hash), so a genotype scores the same whatever
- * order a strategy proposes it in.
+ * order a strategy proposes it in — unless curve stopping (curve-stop.ts) ends it early against the run's best so far.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Network } from '../model/network';
@@ -12,7 +12,8 @@ import type { AbortSignalLike } from '../util/abort';
 import { createRng, type Rng } from '../util/rng';
 import { trainNetwork, type EpochReport, type TrainOptions } from './train';
 import type { TensorSplit } from './tensors';
-import type { Evaluator } from './types';
+import type { EvaluationContext, Evaluator } from './types';
+import type { CurveStopOptions } from './curve-stop';
 
 export interface TrainEvaluatorConfig<G> {
   readonly train: TensorSplit;
@@ -26,8 +27,11 @@ export interface TrainEvaluatorConfig<G> {
   readonly costs?: (g: G) => Record<string, number>;
   readonly yieldNow?: () => Promise<void>;
   readonly onEpoch?: (candidate: Candidate<G>, e: EpochReport) => void;
-  /** Stop hopeless candidates by learning-curve extrapolation (see train.ts TrainHooks.curveStop). */
-  readonly curveStop?: { readonly margin: number; readonly bestSoFar: () => number };
+  /**
+   * Stop hopeless candidates by learning-curve extrapolation (curve-stop.ts) against the search's best objective
+   * (EvaluationContext). Absent: the metrics are exactly those of a run without the option.
+   */
+  readonly curveStop?: CurveStopOptions;
 }
 
 /** FNV-1a of a string, to mix a candidate's hash into its seed. */
@@ -37,10 +41,15 @@ export function hashString(s: string): number {
   return h;
 }
 
+/** With curve stopping on: whether the candidate was stopped and, if so, against what and out of how many epochs. */
+function curveMetrics(bar: number | undefined, epochs: number): Record<string, number> {
+  return bar === undefined ? { curve_stopped: 0 } : { curve_stopped: 1, curve_bar: bar, epochs_planned: epochs };
+}
+
 export class TrainEvaluator<G> implements Evaluator<G> {
   constructor(private readonly cfg: TrainEvaluatorConfig<G>) {}
 
-  async evaluate(c: Candidate<G>, signal?: AbortSignalLike): Promise<Record<string, number>> {
+  async evaluate(c: Candidate<G>, signal?: AbortSignalLike, context?: EvaluationContext): Promise<Record<string, number>> {
     const { cfg } = this;
     const rng = createRng((cfg.seed ^ hashString(c.hash)) >>> 0);
     const net = cfg.build(c.genotype, rng);
@@ -50,7 +59,7 @@ export class TrainEvaluator<G> implements Evaluator<G> {
         signal,
         yieldNow: cfg.yieldNow,
         onEpoch: (e) => cfg.onEpoch?.(c, e),
-        curveStop: cfg.curveStop,
+        curveStop: cfg.curveStop ? { margin: cfg.curveStop.margin, bestSoFar: () => context?.bestObjective ?? null } : undefined,
       });
       const metrics: Record<string, number> = {
         valid_acc: result.validAcc * 100,
@@ -60,6 +69,7 @@ export class TrainEvaluator<G> implements Evaluator<G> {
         train_ms: Date.now() - t0,
         stopped_early: result.stoppedEarly ? 1 : 0,
         ...(result.predictedFinalAcc !== undefined ? { predicted_final_acc: result.predictedFinalAcc } : {}),
+        ...(cfg.curveStop ? curveMetrics(result.curveBar, cfg.trainOptions.epochs) : {}),
         ...(cfg.costs?.(c.genotype) ?? {}),
       };
       if (cfg.latency) {

@@ -95,6 +95,8 @@ function trainSetupAt<G, K extends SkeletonBase>(
     },
     trainOptions: { ...DEFAULT_TRAIN_OPTIONS, epochs: s.epochs, batchSize: s.batchSize, learningRate: s.learningRate },
     latency: extra.latency,
+    // The run config's evaluator.curveStop: both hosts pass their config's settings, so both stop the same candidates.
+    curveStop: s.curveStop?.enabled ? { margin: s.curveStop.margin } : undefined,
     yieldNow: extra.yieldNow,
     onEpoch: extra.onEpoch,
   });

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Network } from '../model/network';
 import { Sgd } from '../optim/sgd';
-import { predictFinal, shouldStop } from './learning-curve';
+import { curveStopDecision } from './curve-stop';
 import { recalibrateBatchNorm } from '../supernet/bn-recalibrate';
 import { throwIfAborted, type AbortSignalLike } from '../util/abort';
 import type { Rng } from '../util/rng';
@@ -45,10 +45,10 @@ export interface TrainHooks {
   readonly yieldNow?: () => Promise<void>;
   readonly onEpoch?: (e: EpochReport) => void;
   /**
-   * Learning-curve early stopping (learning-curve.ts): after each epoch from the third on, stop when the
-   * extrapolated final validation accuracy (%) plus `margin` is below the best accuracy seen so far.
+   * Learning-curve early stopping (curve-stop.ts): after each epoch from the third on, stop when the extrapolated
+   * final validation accuracy (%) and the best measured one, plus `margin`, are below `bestSoFar()` (null: no bar).
    */
-  readonly curveStop?: { readonly margin: number; readonly bestSoFar: () => number };
+  readonly curveStop?: { readonly margin: number; readonly bestSoFar: () => number | null };
 }
 
 export interface EpochReport {
@@ -65,6 +65,8 @@ export interface TrainResult {
   readonly stoppedEarly: boolean;
   /** Set when the learning-curve rule stopped training: the predicted final accuracy (%). */
   readonly predictedFinalAcc?: number;
+  /** Set when the learning-curve rule stopped training: the bar it was compared with. */
+  readonly curveBar?: number;
 }
 
 export class DivergedError extends Error {
@@ -92,6 +94,7 @@ export async function trainNetwork(
   let stoppedEarly = false;
   let lastLoss = NaN;
   let predictedFinalAcc: number | undefined;
+  let curveBar: number | undefined;
   try {
     let step = 0;
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
@@ -130,11 +133,12 @@ export async function trainNetwork(
       hooks.onEpoch?.(report);
       if (validAcc > best) { best = validAcc; sinceBest = 0; } else sinceBest++;
       if (opts.patience > 0 && sinceBest >= opts.patience && epoch < opts.epochs - 1) { stoppedEarly = true; break; }
-      if (hooks.curveStop && epoch < opts.epochs - 1) {
-        const curve = epochs.map((r) => r.validAcc * 100);
-        if (shouldStop(curve, hooks.curveStop.bestSoFar(), opts.epochs, hooks.curveStop.margin)) {
+      if (hooks.curveStop) {
+        const stop = curveStopDecision(epochs.map((r) => r.validAcc * 100), hooks.curveStop.bestSoFar(), opts.epochs, hooks.curveStop.margin);
+        if (stop) {
           stoppedEarly = true;
-          predictedFinalAcc = predictFinal(curve, opts.epochs).mean;
+          predictedFinalAcc = stop.predictedFinalAcc;
+          curveBar = stop.bar;
           break;
         }
       }
@@ -142,7 +146,7 @@ export async function trainNetwork(
   } finally {
     optimizer.dispose();
   }
-  return { epochs, validAcc: best, finalTrainLoss: lastLoss, stoppedEarly, predictedFinalAcc };
+  return { epochs, validAcc: best, finalTrainLoss: lastLoss, stoppedEarly, predictedFinalAcc, curveBar };
 }
 
 /** Top-1 accuracy in inference mode (running batch-norm statistics). */

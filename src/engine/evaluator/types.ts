@@ -8,9 +8,18 @@ import type { AbortSignalLike } from '../util/abort';
 
 export type { AbortSignalLike } from '../util/abort';
 
+/** What the search knows when it asks for a candidate's metrics (search/loop.ts passes it with each evaluation). */
+export interface EvaluationContext {
+  /** The best objective among the candidates logged so far; null while none is feasible. */
+  readonly bestObjective: number | null;
+}
+
 export interface Evaluator<G> {
-  /** Resolves to the candidate's metrics; rejects (with an AbortError) when the signal is aborted. */
-  evaluate(c: Candidate<G>, signal?: AbortSignalLike): Promise<Record<string, number>>;
+  /**
+   * Resolves to the candidate's metrics; rejects (with an AbortError) when the signal is aborted. `context` lets an
+   * evaluator stop a hopeless candidate early (train-evaluator.ts); evaluators that measure everything ignore it.
+   */
+  evaluate(c: Candidate<G>, signal?: AbortSignalLike, context?: EvaluationContext): Promise<Record<string, number>>;
 }
 
 /** An evaluator that can also answer synchronously (a table lookup), for the synchronous loop. */

@@ -9,6 +9,10 @@
  * an evaluation or a save — and is driven by `runSearch` (awaits each step: any evaluator, async save hook,
  * AbortSignal) or `runSearchSync` (a table lookup, for many-seed benchmarks that must not await).
  *
+ * Each evaluation gets the best objective logged so far (EvaluationContext), which a training evaluator may use to
+ * stop a hopeless candidate early (evaluator/curve-stop.ts); it follows from the log, so a resumed run passes the
+ * same value as an uninterrupted one.
+ *
  * Saves: a checkpoint (checkpoint.ts) after every k-th candidate and once more when the run stops (budget,
  * exhausted, aborted or failed). Resuming from a checkpoint continues the same trajectory: nothing logged
  * before it is evaluated again, and a candidate in flight when the run stopped is proposed again by the
@@ -19,7 +23,7 @@
  * and a checkpoint saved in any of those states is resumed (resume()) when a run continues from it.
  */
 import type { Candidate } from '../strategy/types';
-import { isAbortError, type AbortSignalLike } from '../evaluator/types';
+import { isAbortError, type AbortSignalLike, type EvaluationContext } from '../evaluator/types';
 import { errorMessage, SearchRun } from './search-run';
 import type { AsyncSearchSetup, SavePoint, SearchResult, StopReason, SyncSearchSetup } from './types';
 
@@ -27,7 +31,9 @@ export * from './types';
 export { CHECKPOINT_VERSION, migrateSearchCheckpoint, type SearchCheckpoint } from './checkpoint';
 
 /** What the loop needs from its driver: metrics for a candidate, or a save. */
-type Step<G> = { readonly kind: 'evaluate'; readonly candidate: Candidate<G> } | { readonly kind: 'save'; readonly point: SavePoint<G> };
+type Step<G> =
+  | { readonly kind: 'evaluate'; readonly candidate: Candidate<G>; readonly context: EvaluationContext }
+  | { readonly kind: 'save'; readonly point: SavePoint<G> };
 
 /** The one loop body. The driver answers an 'evaluate' step with the metrics (or throws the evaluator's error into it). */
 function* searchSteps<G>(run: SearchRun<G>, signal: AbortSignalLike | undefined): Generator<Step<G>, SearchResult, Record<string, number> | undefined> {
@@ -52,7 +58,7 @@ function* searchSteps<G>(run: SearchRun<G>, signal: AbortSignalLike | undefined)
       }
       let metrics: Record<string, number> | undefined;
       try {
-        metrics = yield { kind: 'evaluate', candidate: c };
+        metrics = yield { kind: 'evaluate', candidate: c, context: { bestObjective: run.bestObjective() } };
       } catch (e) {
         if (isAbortError(e, signal)) {
           reason = 'aborted';
@@ -87,7 +93,7 @@ export async function runSearch<G>(setup: AsyncSearchSetup<G>): Promise<SearchRe
     const step = next.value;
     let answer: Record<string, number> | undefined;
     try {
-      if (step.kind === 'evaluate') answer = await setup.evaluator.evaluate(step.candidate, setup.signal);
+      if (step.kind === 'evaluate') answer = await setup.evaluator.evaluate(step.candidate, setup.signal, step.context);
       else await setup.save?.(step.point);
     } catch (e) {
       next = steps.throw(e);

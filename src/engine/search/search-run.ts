@@ -109,6 +109,11 @@ export class SearchRun<G> {
     return { entry, onFront: this.front.add(entry, acc, cost) };
   }
 
+  /** The best objective logged so far (null while no candidate is feasible). */
+  bestObjective(): number | null {
+    return this.best?.objective ?? null;
+  }
+
   stopReason(): StopReason | null {
     const { queries, simulatedSeconds } = this.s.budget;
     if (queries !== undefined && this.log.length >= queries) return 'budget';
