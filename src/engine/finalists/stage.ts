@@ -17,7 +17,8 @@ import type { DatasetHint, FinalistRecipe } from '../../shared/finalist-recipe';
 import type { AbortSignalLike } from '../util/abort';
 import { evaluateOnTest, type EvaluateTestOptions } from './evaluate-test';
 import type { ModelSource } from './model-source';
-import { retrainFinalist, type EpochRecord, type RetrainReport, type RetrainState } from './retrain';
+import { retrainFinalist, type EpochRecord, type RetrainReport, type RetrainState, type Teacher } from './retrain';
+import type { WeightsSnapshot } from './retrain-state';
 import type { TestEvaluation } from './evaluate-test';
 
 export interface StageEntry {
@@ -27,6 +28,8 @@ export interface StageEntry {
   readonly seed: number;
   /** Whether the learning-curve stop may end this entry early (and whether it sets the bar for later ones). */
   readonly curveStop: boolean;
+  /** A distilled student's teacher (distill-stage.ts); absent: trained on the hard labels alone. */
+  readonly teacher?: Teacher;
 }
 
 type MaybePromise<T> = T | Promise<T>;
@@ -37,6 +40,8 @@ export interface StageStore {
   saveState(key: string, state: RetrainState): MaybePromise<void>;
   /** The trained network is alive during the call and disposed after it. */
   saveResult(key: string, report: TrainedReport, net: Network): MaybePromise<void>;
+  /** The weights saved with a result, if the store keeps them (a distillation teacher tested in an earlier session). */
+  weights?(key: string): MaybePromise<WeightsSnapshot | undefined>;
 }
 
 export type StageEvent =
@@ -118,6 +123,7 @@ export async function runFinalistsStage(o: StageOptions): Promise<TrainedReport[
       hint: o.hint,
       seed: e.seed,
       curveBestSoFar: e.curveStop && Number.isFinite(bestValidPct) ? bestValidPct : undefined,
+      teacher: e.teacher,
       resumeFrom,
       save: store ? (s) => store.saveState(e.key, s) : undefined,
       signal: o.signal,
