@@ -5,7 +5,8 @@
  * the same seed is also trained alone, so the two differ only in the soft targets. Both are ordinary stage entries
  * (same recipe, checkpoints, one test read each; no learning-curve stop: both train fully).
  * The teacher's network comes from the weights captured when it was tested in this session, or, on a resumed
- * stage where it was tested before, from `store.weights(key)`. Storage-free like stage.ts.
+ * stage where it was tested before, from `store.weights(key)`. Storage-free like stage.ts. The students run as a
+ * second stage call on the same store and callbacks, so their events carry indices 0 and 1 of that call (use the keys).
  */
 import type { TrainedReport } from '../../shared/finalist-result';
 import type { Network } from '../model/network';
