@@ -2,12 +2,16 @@
  * Files for a resumable finalists run (`npm run finalists -- --checkpoint DIR`), the CLI's store of the engine's
  * finalists stage (engine/finalists/stage.ts): per entry key (finalist-<candidate id>, baseline-<name>...), the
  * re-training state after every epoch (DIR/<key>.state.json; typed arrays as base64) and, once it has been
- * tested, its report (DIR/<key>.result.json); with the recipe's hpo, the finished search (DIR/<key>.hpo.json). A finalist with a stored result is never trained or tested
+ * tested, its report (DIR/<key>.result.json) with its trained weights beside it (DIR/<key>.weights.json, written
+ * first: a distillation teacher tested in an earlier session is rebuilt from them); with the recipe's hpo, the
+ * finished search (DIR/<key>.hpo.json). A finalist with a stored result is never trained or tested
  * again, so a resumed run still reads its test split once. Files are written beside and renamed (atomic).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RetrainState } from '../../src/engine/finalists/retrain';
+import { snapshotWeights, type WeightsSnapshot } from '../../src/engine/finalists/retrain-state';
+import type { Network } from '../../src/engine/model/network';
 import type { StageStore } from '../../src/engine/finalists/stage';
 import type { HpoReport, TrainedReport } from '../../src/shared/finalist-result';
 import { CliUsageError } from './search-run';
@@ -43,7 +47,7 @@ export class FinalistCheckpoint implements StageStore {
     mkdirSync(dir, { recursive: true });
   }
 
-  private file(key: string, kind: 'state' | 'result' | 'hpo'): string {
+  private file(key: string, kind: 'state' | 'result' | 'hpo' | 'weights'): string {
     if (!/^[\w.-]+$/.test(key)) throw new Error(`checkpoint: bad entry key "${key}"`);
     return path.join(this.dir, `${key}.${kind}.json`);
   }
@@ -82,7 +86,8 @@ export class FinalistCheckpoint implements StageStore {
     return this.read(this.file(key, 'result')) as TrainedReport | undefined;
   }
 
-  saveResult(key: string, r: TrainedReport): void {
+  async saveResult(key: string, r: TrainedReport, net: Network): Promise<void> {
+    writeAtomic(this.file(key, 'weights'), encodeWithArrays(await snapshotWeights(net)));
     writeAtomic(this.file(key, 'result'), `${JSON.stringify(r)}\n`);
   }
 
@@ -93,5 +98,10 @@ export class FinalistCheckpoint implements StageStore {
 
   saveHpo(key: string, r: HpoReport): void {
     writeAtomic(this.file(key, 'hpo'), `${JSON.stringify(r)}\n`);
+  }
+
+  /** The trained weights saved with the result (checked by the engine against the network they are loaded into). */
+  weights(key: string): WeightsSnapshot | undefined {
+    return this.read(this.file(key, 'weights')) as WeightsSnapshot | undefined;
   }
 }

@@ -4,6 +4,9 @@
  * re-trains each from scratch with the recipe on the full (or a seeded subset of the) train split of the built-in
  * MNIST subset, then evaluates each once on the locked test split. The test split is read only inside the
  * `readTest` accessor handed to the engine, which calls it once per finalist after training.
+ * Hand-designed baselines (--baselines) are trained beside the finalists with the same recipe, and --distill trains
+ * a student from the best finalist by validation and alone (engine/finalists/distill-stage.ts); stderr ends with one
+ * comparison table of every model tested.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +31,11 @@ import { loadBuiltinMnist, setNodeBackend } from './builtin';
 import { loadDatasetFiles } from './dataset-file';
 import { splitFingerprint } from '../../src/engine/data/splits';
 import { FinalistCheckpoint } from './finalist-checkpoint';
+import { baselineName, type BaselineSpec } from '../../src/shared/baselines';
+import { formatComparisonTable, type ComparisonRow } from '../../src/shared/comparison-table';
+import { baselineSource } from '../../src/engine/baselines/source';
+import { runStageWithDistillation, type DistillationOutcome } from '../../src/engine/finalists/distill-stage';
+import type { StageEntry, StageOptions } from '../../src/engine/finalists/stage';
 import { CliUsageError } from './search-run';
 
 /** The stage's key of a searched candidate (its checkpoint files are named by it). */
@@ -53,8 +61,31 @@ export interface FinalistsCliOptions {
   readonly targets: readonly Target[];
   /** Resume from and save to this folder (finalist-checkpoint.ts). */
   readonly checkpoint?: string;
+  /** Hand-designed baselines trained beside the finalists with the same recipe. */
+  readonly baselines?: readonly BaselineSpec[];
+  /** A student distilled from the best finalist by validation, and the same student trained alone. */
+  readonly distill?: DistillCliOptions;
   readonly repoRoot: string;
   readonly log: (line: string) => void;
+}
+
+export interface DistillCliOptions {
+  /** 'narrow': the teacher's genotype at half the run's channels; or a (scaled) baseline. */
+  readonly student: 'narrow' | BaselineSpec;
+  readonly temperature: number;
+  readonly alpha: number;
+}
+
+export interface BaselineOutput extends TrainedReport {
+  readonly name: string;
+  readonly description: string;
+}
+
+export interface DistillationOutput {
+  readonly teacher: string;
+  readonly student: { readonly description: string };
+  readonly alone: TrainedReport;
+  readonly distilled: TrainedReport;
 }
 
 export interface RunFile {
@@ -97,6 +128,8 @@ export interface FinalistsOutput {
   readonly backend: string;
   readonly recipe: FinalistRecipe;
   readonly finalists: FinalistOutput[];
+  readonly baselines: BaselineOutput[];
+  readonly distillation?: DistillationOutput;
 }
 
 export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOutput> {
@@ -144,18 +177,46 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
   const testCount = split.test.length;
   o.log(`finalists: ${picked.length} of ${log.length} candidates; ${ds.name}: ${train.count} train / ${valid.count} validation / ${testCount} test images, backend ${tf.getBackend()}`);
   const ckpt = o.checkpoint !== undefined ? new FinalistCheckpoint(o.checkpoint) : null;
-  ckpt?.checkSettings({ run: runLabel, recipe: o.recipe, seed, channels, cellsPerStage, train: sub.train.length, valid: sub.valid.length, hint: o.hint ?? 'digit-like' });
+  ckpt?.checkSettings({
+    run: runLabel, recipe: o.recipe, seed, channels, cellsPerStage, train: sub.train.length, valid: sub.valid.length, hint: o.hint ?? 'digit-like',
+    ...(o.distill ? { distill: { ...o.distill, student: o.distill.student === 'narrow' ? 'narrow' : baselineName(o.distill.student) } } : {}),
+  });
   const byKey = new Map(picked.map((e) => [finalistKey(e.id), e]));
-  const say = (key: string) => byKey.get(key)?.id ?? key;
+  const io = { inputShape: [ds.shape[0], ds.shape[1], ds.shape[2]] as const, numClasses: ds.classes.length };
+  const baselines = (o.baselines ?? []).map((b) => baselineSource(b, io));
+  const labels = new Map<string, string>([
+    ...picked.map((e) => [finalistKey(e.id), `candidate ${e.id}`] as const),
+    ...baselines.map((b) => [`baseline-${b.name}`, `baseline ${b.name}`] as const),
+    ['student-alone', 'student (alone)'], ['student-distilled', 'student (distilled)'],
+  ]);
+  const say = (key: string) => labels.get(key) ?? key;
+  const entries: StageEntry[] = [
+    ...picked.map((e, i) => ({
+      key: finalistKey(e.id),
+      model: genotypeSource(space.id, genotypes[i], skeleton),
+      seed: (seed ^ hashString(e.hash)) >>> 0,
+      curveStop: true,
+    })),
+    // Baselines always train fully (no learning-curve stop).
+    ...baselines.map((b) => ({ key: `baseline-${b.name}`, model: b, seed: (seed ^ hashString(`baseline-${b.name}`)) >>> 0, curveStop: false })),
+  ];
+  const distill = o.distill;
+  const halfChannels = Math.max(1, Math.floor(channels / 2));
+  const student = (teacher: StageEntry) => {
+    const kind = distill?.student ?? 'narrow';
+    if (kind !== 'narrow') {
+      const b = baselineSource(kind, io);
+      return { model: b, description: `baseline ${b.name}: ${b.description}` };
+    }
+    const i = picked.findIndex((e) => finalistKey(e.id) === teacher.key);
+    const narrow = entry.runSkeleton({ channels: halfChannels, cellsPerStage }, io.inputShape, io.numClasses);
+    return { model: genotypeSource(space.id, genotypes[i], narrow), description: `candidate ${picked[i].id}'s genotype at C=${halfChannels} (the teacher's C=${channels}): ${picked[i].arch}` };
+  };
   let reports: TrainedReport[];
+  let distillation: DistillationOutcome | undefined;
   try {
-    reports = await runFinalistsStage({
-      entries: picked.map((e, i) => ({
-        key: finalistKey(e.id),
-        model: genotypeSource(space.id, genotypes[i], skeleton),
-        seed: (seed ^ hashString(e.hash)) >>> 0,
-        curveStop: true,
-      })),
+    const stage: StageOptions = {
+      entries,
       data: { train, valid },
       // The only read of the locked test split: once per finalist, after its training.
       readTest: () => toTensorSplit(ds, split.test, stats),
@@ -166,30 +227,40 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
       latency: o.latency ? { now: () => performance.now() } : undefined,
       onEvent: (ev) => {
         const id = say(ev.key);
-        if (ev.kind === 'reused') o.log(`finalists: candidate ${id} was re-trained and tested before; reusing its result`);
+        if (ev.kind === 'reused') o.log(`finalists: ${id} was re-trained and tested before; reusing its result`);
         else if (ev.kind === 'start') {
           o.log(ev.resumedAfterEpoch > 0
-            ? `finalists: resuming candidate ${id} ${byKey.get(ev.key)?.arch} after epoch ${ev.resumedAfterEpoch} of ${o.recipe.epochs}`
-            : `finalists: re-training candidate ${id} ${byKey.get(ev.key)?.arch} (${o.recipe.epochs} epochs)`);
+            ? `finalists: resuming ${id} ${byKey.get(ev.key)?.arch ?? ''} after epoch ${ev.resumedAfterEpoch} of ${o.recipe.epochs}`
+            : `finalists: re-training ${id} ${byKey.get(ev.key)?.arch ?? ''} (${o.recipe.epochs} epochs)`);
         } else if (ev.kind === 'hpo-trial') {
           const t = ev.trial;
-          o.log(`finalists:   candidate ${id} HPO rung ${t.rung} config ${t.config}: lr ${t.learningRate.toPrecision(3)}, wd ${t.weightDecay.toPrecision(3)}, ${t.epochs} epochs, valid ${(t.validAcc * 100).toFixed(1)}%`);
+          o.log(`finalists:   ${id} HPO rung ${t.rung} config ${t.config}: lr ${t.learningRate.toPrecision(3)}, wd ${t.weightDecay.toPrecision(3)}, ${t.epochs} epochs, valid ${(t.validAcc * 100).toFixed(1)}%`);
         } else if (ev.kind === 'hpo') {
           const c = ev.hpo.chosen;
-          o.log(`finalists: candidate ${id} ${ev.reused ? 'reuses its stored HPO choice' : 'HPO chose'} lr ${c.learning_rate.toPrecision(3)}, wd ${c.weight_decay.toPrecision(3)} (valid ${(c.valid_acc * 100).toFixed(1)}% at its last rung)`);
+          o.log(`finalists: ${id} ${ev.reused ? 'reuses its stored HPO choice' : 'HPO chose'} lr ${c.learning_rate.toPrecision(3)}, wd ${c.weight_decay.toPrecision(3)} (valid ${(c.valid_acc * 100).toFixed(1)}% at its last rung)`);
         } else if (ev.kind === 'epoch') {
           const h = ev.record;
-          o.log(`finalists:   candidate ${id} epoch ${h.epoch + 1}/${o.recipe.epochs}: loss ${h.trainLoss.toFixed(4)}, valid ${(h.validAcc * 100).toFixed(1)}%`);
+          o.log(`finalists:   ${id} epoch ${h.epoch + 1}/${o.recipe.epochs}: loss ${h.trainLoss.toFixed(4)}, valid ${(h.validAcc * 100).toFixed(1)}%`);
         } else {
           const t = ev.report.test;
-          o.log(`finalists: candidate ${id}: TEST accuracy ${(t.accuracy * 100).toFixed(2)}%, macro recall ${(t.macro_recall * 100).toFixed(2)}%, ECE ${t.ece.toFixed(4)}, ${ev.report.params} params`);
+          o.log(`finalists: ${id}: TEST accuracy ${(t.accuracy * 100).toFixed(2)}%, macro recall ${(t.macro_recall * 100).toFixed(2)}%, ECE ${t.ece.toFixed(4)}, ${ev.report.params} params`);
         }
       },
-    });
+    };
+    if (distill) {
+      const plan = { teachers: picked.map((e) => finalistKey(e.id)), student, seed: (seed ^ hashString('student')) >>> 0, temperature: distill.temperature, alpha: distill.alpha };
+      ({ reports, distillation } = await runStageWithDistillation(stage, plan));
+    } else {
+      reports = await runFinalistsStage(stage);
+    }
   } finally {
     disposeSplit(train);
     disposeSplit(valid);
   }
+  const baselineOut: BaselineOutput[] = baselines.map((b, i) => withTargets({ name: b.name, description: b.description, ...reports[picked.length + i] }, o.targets));
+  const rows: ComparisonRow[] = entries.map((e, i) => ({ model: say(e.key), report: reports[i] }));
+  if (distillation) rows.push({ model: say('student-alone'), report: distillation.alone }, { model: say('student-distilled'), report: distillation.distilled });
+  o.log(`finalists: TEST comparison (each model tested once on ${testCount} images)\n${formatComparisonTable(rows)}`);
   const finalists: FinalistOutput[] = picked.map((e, i) => withTargets({
     id: e.id,
     arch: e.arch,
@@ -203,6 +274,14 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
     backend: tf.getBackend(),
     recipe: o.recipe,
     finalists,
+    baselines: baselineOut,
+    ...(distillation ? {
+      distillation: {
+        ...distillation,
+        alone: withTargets(distillation.alone, o.targets),
+        distilled: withTargets(distillation.distilled, o.targets),
+      },
+    } : {}),
   };
 }
 

@@ -9,6 +9,7 @@
  * back as `resumeFrom`; the resumed run ends with the same weights and metrics as an uninterrupted one, because
  * weights, momentum buffers and the rng stream (batch order, crops, flips) are all in the state.
  * With trainOn 'train' the best-validation weights are restored at the end; with 'train+valid' the last ones are kept.
+ * An optional `teacher` mixes in the knowledge-distillation loss (distill-loss.ts; Hinton et al. 2015).
  * The caller owns the returned network (dispose it).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -22,6 +23,7 @@ import { recalibrateBatchNorm } from '../supernet/bn-recalibrate';
 import { throwIfAborted, type AbortSignalLike } from '../util/abort';
 import { createRng, createRngFromState } from '../util/rng';
 import { assembleBatch, type HostImages } from './augment';
+import { checkDistillSettings, distillationLoss, type DistillSettings } from './distill-loss';
 import type { ModelSource } from './model-source';
 import { classWeightsFor, flipEnabled, learningRateAt, type DatasetHint, type FinalistRecipe } from './recipe';
 import {
@@ -51,6 +53,13 @@ export interface RetrainOptions {
   readonly stopAfterEpoch?: number;
   readonly signal?: AbortSignalLike;
   readonly onEpoch?: (e: EpochRecord) => void;
+  /** Knowledge distillation (distill-loss.ts): the teacher's logits on the same augmented batch, taken without gradient. */
+  readonly teacher?: Teacher;
+}
+
+export interface Teacher extends DistillSettings {
+  /** Inference-mode logits of the trained teacher (called inside tf.tidy). */
+  forward(x: tf.Tensor4D): tf.Tensor2D;
 }
 
 export interface RetrainReport {
@@ -89,7 +98,7 @@ async function hostImages(splits: readonly TensorSplit[]): Promise<HostImages> {
 }
 
 /** Weighted mean over the batch of the label-smoothed cross-entropy. */
-function smoothedWeightedLoss(logits: tf.Tensor2D, labels: tf.Tensor1D, weights: tf.Tensor1D, smoothing: number): tf.Scalar {
+export function smoothedWeightedLoss(logits: tf.Tensor2D, labels: tf.Tensor1D, weights: tf.Tensor1D, smoothing: number): tf.Scalar {
   const k = logits.shape[1];
   const target = tf.add(tf.mul(tf.oneHot(labels, k), 1 - smoothing), smoothing / k);
   const perImage = tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1));
@@ -98,7 +107,8 @@ function smoothedWeightedLoss(logits: tf.Tensor2D, labels: tf.Tensor1D, weights:
 }
 
 export async function retrainFinalist(o: RetrainOptions): Promise<RetrainResult> {
-  const { recipe } = o;
+  const { recipe, teacher } = o;
+  if (teacher) checkDistillSettings(teacher);
   const net = o.model.build(createRng(o.seed));
   let optimizer: Sgd | null = null;
   let weightTensor: tf.Tensor1D | null = null;
@@ -152,12 +162,18 @@ export async function retrainFinalist(o: RetrainOptions): Promise<RetrainResult>
         const xb = tf.tensor4d(batch.x, [batch.y.length, ...host.shape]);
         const yb = tf.tensor1d(batch.y, 'int32');
         const w = weightTensor;
+        const soft = teacher ? tf.tidy(() => teacher.forward(xb)) : null;
         let loss: number;
         try {
-          loss = await optimizer.step(() => smoothedWeightedLoss(net.forward(xb, true), yb, w, recipe.labelSmoothing));
+          loss = await optimizer.step(() => {
+            const logits = net.forward(xb, true);
+            const hard = smoothedWeightedLoss(logits, yb, w, recipe.labelSmoothing);
+            return soft && teacher ? distillationLoss(logits, soft, hard, teacher) : hard;
+          });
         } finally {
           xb.dispose();
           yb.dispose();
+          soft?.dispose();
         }
         if (!Number.isFinite(loss) || loss > 1e4) throw new DivergedError(epoch, b, loss);
         lossSum += loss;

@@ -21,7 +21,8 @@ import type { AbortSignalLike } from '../util/abort';
 import { evaluateOnTest, type EvaluateTestOptions } from './evaluate-test';
 import { checkHpoReport, hpoReport, runHpo, withHpoChoice, type HpoTrial } from './hpo';
 import type { ModelSource } from './model-source';
-import { retrainFinalist, type EpochRecord, type RetrainReport, type RetrainState } from './retrain';
+import { retrainFinalist, type EpochRecord, type RetrainReport, type RetrainState, type Teacher } from './retrain';
+import type { WeightsSnapshot } from './retrain-state';
 import type { TestEvaluation } from './evaluate-test';
 
 export interface StageEntry {
@@ -31,6 +32,8 @@ export interface StageEntry {
   readonly seed: number;
   /** Whether the learning-curve stop may end this entry early (and whether it sets the bar for later ones). */
   readonly curveStop: boolean;
+  /** A distilled student's teacher (distill-stage.ts); absent: trained on the hard labels alone. */
+  readonly teacher?: Teacher;
 }
 
 type MaybePromise<T> = T | Promise<T>;
@@ -44,6 +47,8 @@ export interface StageStore {
   /** The entry's finished learning-rate / weight-decay search (recipe.hpo), if any. */
   hpo?(key: string): MaybePromise<HpoReport | undefined>;
   saveHpo?(key: string, report: HpoReport): MaybePromise<void>;
+  /** The weights saved with a result, if the store keeps them (a distillation teacher tested in an earlier session). */
+  weights?(key: string): MaybePromise<WeightsSnapshot | undefined>;
 }
 
 export type StageEvent =
@@ -146,6 +151,7 @@ export async function runFinalistsStage(o: StageOptions): Promise<TrainedReport[
       hint: o.hint,
       seed: e.seed,
       curveBestSoFar: e.curveStop && Number.isFinite(bestValidPct) ? bestValidPct : undefined,
+      teacher: e.teacher,
       resumeFrom,
       save: store ? (s) => store.saveState(e.key, s) : undefined,
       signal: o.signal,
