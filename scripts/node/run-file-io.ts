@@ -21,6 +21,7 @@ export function cliRunFile(cfg: RunConfig, result: SearchResult, checkpoint: Sea
   return {
     format: RUN_FILE_FORMAT,
     version: RUN_FILE_VERSION,
+    kind: 'search',
     exportedAt: new Date().toISOString(),
     config: cfg,
     backend,

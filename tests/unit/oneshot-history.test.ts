@@ -66,7 +66,7 @@ describe('one-shot repository', () => {
   it('stores run + checkpoint together with typed-array tensors, lists newest first, deletes both', async () => {
     const db = await openDb(`test-oneshot-${process.pid}`);
     const run: OneShotRunRecord = {
-      version: ONESHOT_RUN_VERSION, id: 'r1', config: {} as never, status: 'running', stopCause: null, epoch: 0, stepsPerEpoch: 4, phase: 'train',
+      version: ONESHOT_RUN_VERSION, id: 'r1', config: {} as never, status: 'running', stopCause: null, epoch: 0, stepsPerEpoch: 4, phase: 'train', candidates: [],
       history: emptyOneShotHistory(), arch: null, createdAt: 1, updatedAt: 1,
     };
     await putOneShotRun(db, run);

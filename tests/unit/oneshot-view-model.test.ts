@@ -79,7 +79,7 @@ describe('one-shot view model', () => {
     const g = { ops: ['none', 'skip_connect', 'none', 'none', 'none', 'none'] as never };
     const h: OneShotHistory = { ...emptyOneShotHistory(), genotypes: [{ epoch: 0, genotype: g, arch: '|none~0|', changed: true }] };
     const doc = JSON.parse(genotypeExport({
-      version: 2, id: 'x', config: DEFAULT_ONESHOT_CONFIG_FOR_TEST, status: 'done', stopCause: 'exhausted', epoch: 1, stepsPerEpoch: 1, phase: 'done', history: h, arch: null, createdAt: 0, updatedAt: 0,
+      version: 3, id: 'x', config: DEFAULT_ONESHOT_CONFIG_FOR_TEST, status: 'done', stopCause: 'exhausted', epoch: 1, stepsPerEpoch: 1, phase: 'done', history: h, arch: null, candidates: [], createdAt: 0, updatedAt: 0,
     }));
     expect(doc.arch).toBe('|none~0|');
     expect(doc.genotype).toEqual(g);
