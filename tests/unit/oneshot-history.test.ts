@@ -107,7 +107,7 @@ describe('stored one-shot records are checked and migrated on read', () => {
     const db = await openDb(`test-oneshot-read-${process.pid}`);
     const v1 = { version: 1, id: 'old', config: {}, status: 'stopped-early', epoch: 3, stepsPerEpoch: 2, phase: 'done', history: emptyOneShotHistory(), arch: null, createdAt: 0, updatedAt: 0 };
     await putOneShotRun(db, v1 as unknown as OneShotRunRecord);
-    expect(await getOneShotRun(db, 'old')).toMatchObject({ version: 2, status: 'done', stopCause: 'early-stop' });
+    expect(await getOneShotRun(db, 'old')).toMatchObject({ version: 3, status: 'done', stopCause: 'early-stop', candidates: [] });
     db.close();
   });
 });

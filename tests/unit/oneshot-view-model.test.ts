@@ -118,9 +118,9 @@ describe('one-shot config version 2: spaces, methods, migration', () => {
 
   it("migrates a version-1 run record's status words to the shared vocabulary", () => {
     const v1 = (status: string) => ({ version: 1, id: 'r', config: V1_CONFIG, status, epoch: 3, stepsPerEpoch: 2, phase: 'done', history: undefined, arch: null, createdAt: 0, updatedAt: 0 }) as unknown as OneShotRunRecord;
-    expect(readOneShotRun(v1('stopped-early'))).toMatchObject({ version: 2, status: 'done', stopCause: 'early-stop' });
-    expect(readOneShotRun(v1('done'))).toMatchObject({ version: 2, status: 'done', stopCause: 'exhausted' });
-    expect(readOneShotRun(v1('paused'))).toMatchObject({ version: 2, status: 'paused', stopCause: null });
+    expect(readOneShotRun(v1('stopped-early'))).toMatchObject({ version: 3, status: 'done', stopCause: 'early-stop' });
+    expect(readOneShotRun(v1('done'))).toMatchObject({ version: 3, status: 'done', stopCause: 'exhausted' });
+    expect(readOneShotRun(v1('paused'))).toMatchObject({ version: 3, status: 'paused', stopCause: null });
     const current = { ...v1('running'), version: 2, stopCause: null } as unknown as OneShotRunRecord;
     expect(migrateOneShotRun(current)).toBe(current);
   });
