@@ -70,6 +70,13 @@ export function supernetRef(runId: string, config: OneShotConfig, epoch: number)
   return { id: `${runId}/${configHash}@${epoch}`, runId, configHash, epoch };
 }
 
+/** The finite values only (a missing, null or NaN metric is left out: unknown, not a number to compare). */
+function finite(xs: Record<string, number | null | undefined>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(xs)) if (typeof x === 'number' && Number.isFinite(x)) out[k] = x;
+  return out;
+}
+
 /**
  * The candidates of a one-shot run from its history. `epochsDone`: completed training epochs (the supernet SPOS
  * scores its subnets with; the ranking starts only after the last epoch).
@@ -79,9 +86,7 @@ export function oneShotCandidates(runId: string, config: OneShotConfig, history:
     const points = [...history.genotypes].sort((a, b) => a.epoch - b.epoch);
     return points.map((g, i): OneShotCandidate => {
       const ep = history.epochs.find((e) => e.epoch === g.epoch);
-      const metrics: Record<string, number> = {};
-      if (ep?.validAcc !== null && ep?.validAcc !== undefined) metrics.supernet_valid_acc = ep.validAcc;
-      if (ep?.validLoss !== null && ep?.validLoss !== undefined) metrics.supernet_valid_loss = ep.validLoss;
+      const metrics = finite({ supernet_valid_acc: ep?.validAcc, supernet_valid_loss: ep?.validLoss });
       return {
         id: i, source: 'derived', arch: g.arch, hash: g.hash ?? null, genotype: g.genotype, metrics, objective: null,
         selected: i === points.length - 1, supernet: supernetRef(runId, config, g.epoch + 1),
@@ -94,11 +99,9 @@ export function oneShotCandidates(runId: string, config: OneShotConfig, history:
   const standalone = new Map(history.rankingCheckDone.map((s) => [s.arch, s.standaloneScore]));
   const supernet = supernetRef(runId, config, epochsDone);
   return list.map((r, i): OneShotCandidate => {
-    const metrics: Record<string, number> = { supernet_valid_acc: r.accuracy, mflops: r.mflops, objective: r.objective };
-    const alone = standalone.get(r.arch);
-    if (alone !== undefined) metrics.standalone_valid_acc = alone;
+    const metrics = finite({ supernet_valid_acc: r.accuracy, mflops: r.mflops, objective: r.objective, standalone_valid_acc: standalone.get(r.arch) });
     return {
-      id: i, source: ranked ? 'ranked' : 'scored', arch: r.arch, hash: r.hash ?? null, genotype: r.genotype, metrics, objective: r.objective,
+      id: i, source: ranked ? 'ranked' : 'scored', arch: r.arch, hash: r.hash ?? null, genotype: r.genotype, metrics, objective: Number.isFinite(r.objective) ? r.objective : null,
       selected: ranked && top.has(r.arch), supernet,
     };
   });

@@ -56,6 +56,8 @@ export interface OneShotRunFile {
 const nonNegInt = (what: string) => v.pipe(v.number(`${what} must be a number`), v.integer(`${what} must be a whole number`), v.minValue(0, `${what} must be >= 0`));
 const num = (what: string) => v.pipe(v.number(`${what} must be a number`), v.finite(`${what} must be finite`));
 const numOrNull = (what: string) => v.nullable(num(what));
+/** A chart value: JSON writes NaN and Infinity (a diverged loss, a tau of tied scores) as null. */
+const val = (what: string) => v.nullable(v.number(`${what} must be a number (null: not a number)`));
 const obj = <T extends v.ObjectEntries>(entries: T, what: string) => v.looseObject(entries, `${what} must be an object`);
 const list = <T extends v.GenericSchema>(item: T, what: string) => v.array(item, `${what} must be an array`);
 
@@ -84,23 +86,23 @@ const CandidateSchema = v.strictObject(
   'candidate must be {id, source, arch, hash, genotype, metrics, objective, selected, supernet}',
 );
 
-const Ranked = obj({ genotype: v.unknown(), arch: v.string('arch must be text'), accuracy: num('accuracy'), mflops: num('mflops'), objective: num('objective') }, 'subnet');
+const Ranked = obj({ genotype: v.unknown(), arch: v.string('arch must be text'), accuracy: val('accuracy'), mflops: val('mflops'), objective: val('objective') }, 'subnet');
 const HistorySchema = obj(
   {
-    steps: list(obj({ globalStep: nonNegInt('globalStep'), epoch: nonNegInt('epoch'), trainLoss: num('trainLoss'), validLoss: numOrNull('validLoss') }, 'step'), 'steps'),
-    epochs: list(obj({ epoch: nonNegInt('epoch'), lr: num('lr'), trainLoss: num('trainLoss'), validLoss: numOrNull('validLoss'), validAcc: numOrNull('validAcc') }, 'epoch'), 'epochs'),
+    steps: list(obj({ globalStep: nonNegInt('globalStep'), epoch: nonNegInt('epoch'), trainLoss: val('trainLoss'), validLoss: val('validLoss') }, 'step'), 'steps'),
+    epochs: list(obj({ epoch: nonNegInt('epoch'), lr: val('lr'), trainLoss: val('trainLoss'), validLoss: val('validLoss'), validAcc: val('validAcc') }, 'epoch'), 'epochs'),
     alphas: list(obj({
-      epoch: nonNegInt('epoch'), alphas: list(list(num('alpha'), 'alphas row'), 'alphas'), edges: list(v.string('edge must be text'), 'edges'), ops: list(v.string('op must be text'), 'ops'),
+      epoch: nonNegInt('epoch'), alphas: list(list(val('alpha'), 'alphas row'), 'alphas'), edges: list(v.string('edge must be text'), 'edges'), ops: list(v.string('op must be text'), 'ops'),
     }, 'alpha snapshot'), 'alphas'),
     genotypes: list(obj({ epoch: nonNegInt('epoch'), genotype: v.unknown(), arch: v.string('arch must be text'), changed: v.boolean('changed must be true or false') }, 'genotype point'), 'genotypes'),
-    eigenvalues: list(obj({ epoch: nonNegInt('epoch'), value: num('value') }, 'eigenvalue'), 'eigenvalues'),
+    eigenvalues: list(obj({ epoch: nonNegInt('epoch'), value: val('value') }, 'eigenvalue'), 'eigenvalues'),
     earlyStop: v.nullable(obj({ epoch: nonNegInt('epoch'), reason: v.string('reason must be text') }, 'earlyStop')),
     subnets: list(Ranked, 'subnets'),
     subnetTotal: nonNegInt('subnetTotal'),
     ranked: v.nullable(list(Ranked, 'ranked')),
     topK: list(v.string('topK entries must be archs'), 'topK'),
-    rankingCheck: v.nullable(obj({ n: nonNegInt('n'), kendallTau: num('kendallTau') }, 'rankingCheck')),
-    rankingCheckDone: list(obj({ arch: v.string('arch must be text'), supernetScore: num('supernetScore'), standaloneScore: num('standaloneScore') }, 'ranking-check subnet'), 'rankingCheckDone'),
+    rankingCheck: v.nullable(obj({ n: nonNegInt('n'), kendallTau: val('kendallTau') }, 'rankingCheck')),
+    rankingCheckDone: list(obj({ arch: v.string('arch must be text'), supernetScore: val('supernetScore'), standaloneScore: val('standaloneScore') }, 'ranking-check subnet'), 'rankingCheckDone'),
   },
   'history',
 );

@@ -154,6 +154,9 @@ describe('one-shot run file schema', () => {
 
   it('accepts a good file, tells the two kinds apart, and still reads a black-box version-1 file', () => {
     expect(parseOneShotRunFile(good())).toEqual(good());
+    // JSON writes a NaN tau (tied scores) or a diverged loss as null: still a good file.
+    const nan = { ...good(), history: { ...good().history, rankingCheck: { version: 1, n: 2, kendallTau: null, spearman: null, topK: 1, topKOverlap: 1, subnets: [] } } };
+    expect(parseOneShotRunFile(nan).history.rankingCheck?.kendallTau).toBeNull();
     expect(() => parseRunFile(good())).toThrow('kind: this is a one-shot run file (DARTS / PC-DARTS / SPOS): the One-shot tab imports it');
     const v1 = {
       format: 'nas-playground-run', version: 1, exportedAt: NOW.toISOString(), backend: null, status: 'done', checkpoint: null,
