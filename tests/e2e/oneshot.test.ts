@@ -166,7 +166,7 @@ describe('one-shot searches in Chromium', () => {
     // A black-box search file on this tab is refused with the reason, and adds no run.
     const search = { ...JSON.parse(text), kind: 'search' };
     await page.getByTestId('oneshot-import-run').setInputFiles({ name: 'search.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(search)) });
-    await page.waitForFunction(() => document.querySelector('[data-testid="oneshot-error"]')?.textContent?.includes('kind must be "oneshot"'), null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="oneshot-error"]')?.textContent?.includes('this is a black-box search run file: the Search tab imports it'), null, { timeout: 30_000 });
     expect(await page.locator('[data-testid="oneshot-runs"] > li').count()).toBe(runs + 1);
     expect(errors).toEqual([]);
     await page.close();
