@@ -3,7 +3,7 @@
  * included), the backend, every candidate with its hash, genotype, metrics, objective and lineage (`parents`),
  * and the search core's checkpoint, so the app and the headless runner can import it again to show, compare or
  * resume it. The headless runner's `--out` writes it (with its own summary fields beside: `stopReason`,
- * `queries`, `simulatedTime`, `best`, `pareto`, `log`, not read on import); src/db/run-file.ts builds it from and
+ * `queries`, `simulatedTime`, `best`, `pareto`, `log`, `dataset`, `finalists`, not read on import); src/db/run-file.ts builds it from and
  * stores it into IndexedDB. Pure data: valibot, no tfjs, no DOM.
  *
  * Version 2 (a black-box search):
@@ -121,6 +121,8 @@ const RunFileSchema = v.strictObject(
     best: v.optional(v.unknown()),
     pareto: v.optional(v.unknown()),
     log: v.optional(v.unknown()),
+    dataset: v.optional(v.unknown()),
+    finalists: v.optional(v.unknown()),
   },
   objectOf('run file'),
 );

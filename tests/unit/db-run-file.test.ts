@@ -123,6 +123,8 @@ describe('run file: export and import through IndexedDB', () => {
     // A version-1 file (before one-shot files: no kind) still reads, as version 2.
     const { kind: _kind, ...v1 } = { ...roundTrip(good), version: 1 };
     expect(parseRunFile(v1)).toEqual(good);
+    // The headless runner's fields beside the run (a --dataset run's data, the finalists stage) are allowed.
+    expect(parseRunFile({ ...good, dataset: { name: 'quads' }, finalists: [] })).toMatchObject({ kind: 'search' });
     expect(bad((f) => ({ ...f, kind: 'oneshot' }))).toThrow('kind: this is a one-shot run file (DARTS / PC-DARTS / SPOS): the One-shot tab imports it');
     expect(bad((f) => ({ ...f, extra: 1 }))).toThrow('extra: unknown run file field');
     expect(bad((f) => ({ ...f, candidates: f.candidates.map((c, i) => (i === 2 ? { ...c, objective: 'high' } : c)) }))).toThrow('candidates.2.objective: objective must be a number or null');
