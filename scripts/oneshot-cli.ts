@@ -6,8 +6,10 @@
  *
  * scripts/search.ts hands a config here when it is a one-shot config (it has "method" and no "strategy"); the
  * format is the tab's configuration (engine/search/oneshot-config.ts; version-1 configs are migrated), as its
- * "Download JSON" export holds under "config". Progress goes to stderr; --out writes the run (config, outcome, and
- * the chart history the tab would store); the last stdout line is one JSON object
+ * "Download JSON" export holds under "config". Progress goes to stderr; --out writes the run as a one-shot run
+ * file (src/shared/oneshot-run-file.ts: config, outcome, the chart history the tab would store, every derived or
+ * ranked architecture with its hash and supernet lineage; no supernet weights), which the One-shot tab's
+ * "Import run" shows; `--resume` refuses it with the reason; the last stdout line is one JSON object
  * {"strategy","seed","queries","queries_unit","best":{"arch","valid_acc","test_acc"}}:
  *   queries: SPOS = subnets scored with inherited weights (queries_unit "subnets"); DARTS / PC-DARTS = supernet
  *   epochs run (queries_unit "epochs");
@@ -19,6 +21,7 @@
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +30,9 @@ import { OneShotConfigError, validateOneShotConfig, type OneShotConfig } from '.
 import { runOneShotSearch, type OneShotRunEvent } from '../src/engine/search/oneshot-run';
 import { emptyOneShotHistory, foldOneShotEvent } from '../src/db/oneshot';
 import { migrateOneShotConfig, type OneShotUiEvent } from '../src/protocol/oneshot-api';
+import { oneShotCandidates } from '../src/shared/oneshot-lineage';
+import { ONESHOT_FILE_NOTE, type OneShotRunFile } from '../src/shared/oneshot-run-file';
+import { RUN_FILE_FORMAT, RUN_FILE_VERSION } from '../src/shared/run-file';
 import { loadBuiltinMnist, setNodeBackend } from './node/builtin';
 
 const USAGE = 'usage: npm run search -- --config ONESHOT.json [--seed N] [--epochs N] [--out run.json]';
@@ -106,6 +112,7 @@ export async function runOneShotCli(argv: string[], repoRoot: string): Promise<n
   process.once('SIGINT', onSigint);
   let history = emptyOneShotHistory();
   let epochsRun = 0;
+  let stepsPerEpoch = 0;
   let subnets = 0;
   const onEvent = (e: OneShotRunEvent) => {
     history = foldOneShotEvent(history, e as OneShotUiEvent);
@@ -128,7 +135,10 @@ export async function runOneShotCli(argv: string[], repoRoot: string): Promise<n
     yieldNow: () => new Promise<void>((r) => setImmediate(r)),
     onEvent,
     save: async () => undefined,
-    onStart: ({ stepsPerEpoch, weights }) => log(`supernet: ${weights} weight tensors, ${stepsPerEpoch} steps per epoch`),
+    onStart: (info) => {
+      stepsPerEpoch = info.stepsPerEpoch;
+      log(`supernet: ${info.weights} weight tensors, ${info.stepsPerEpoch} steps per epoch`);
+    },
   });
   process.off('SIGINT', onSigint);
   log(`${outcome.status} after ${epochsRun} epochs${cfg.method === 'spos' ? ` and ${subnets} ranked subnets` : ''} in ${Date.now() - t0} ms`);
@@ -141,8 +151,13 @@ export async function runOneShotCli(argv: string[], repoRoot: string): Promise<n
   const summary = { strategy: cfg.method, seed: cfg.seed, queries: spos ? subnets : epochsRun, queries_unit: spos ? 'subnets' : 'epochs', best };
   if (cli.out) {
     const out = path.resolve(cli.out);
-    const run = { version: 1, kind: 'oneshot', config: cfg, status: outcome.status, stopCause: outcome.stopCause, stopReason: outcome.stopReason, summary, rankingCheck: outcome.rankingCheck, history };
-    writeFileSync(out, `${JSON.stringify(run, null, 1)}\n`);
+    const runId = `cli-${randomUUID()}`;
+    const file: OneShotRunFile = {
+      format: RUN_FILE_FORMAT, version: RUN_FILE_VERSION, kind: 'oneshot', exportedAt: new Date().toISOString(), supernetWeights: 'not-included', note: ONESHOT_FILE_NOTE,
+      runId, config: cfg, backend: tf.getBackend(), status: outcome.status, stopCause: outcome.stopCause, epoch: outcome.epoch, stepsPerEpoch,
+      phase: outcome.status === 'done' ? 'done' : 'train', arch: best?.arch ?? null, candidates: oneShotCandidates(runId, cfg, history, outcome.epoch), history, checkpoint: null,
+    };
+    writeFileSync(out, `${JSON.stringify({ ...file, stopReason: outcome.stopReason, summary, rankingCheck: outcome.rankingCheck }, null, 1)}\n`);
     log(`wrote ${out}`);
   }
   process.stdout.write(`${JSON.stringify(summary)}\n`);

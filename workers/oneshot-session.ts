@@ -4,7 +4,8 @@
  * from IndexedDB, restores from the run's checkpoint, forwards the engine's events, folds them into the run's chart
  * history, and commits run + checkpoint (the engine's state dict) in one transaction whenever the engine asks to
  * save (every epoch, every 10 ranked subnets, every ranking-check subnet, and on stop) — so a reload resumes from
- * the last checkpoint.
+ * the last checkpoint. Each save also stores the run's candidates with their lineage (shared/oneshot-lineage.ts).
+ * A run imported from a run file has no supernet weights and is refused with the reason.
  */
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { OneShotConfigError, validateOneShotConfig as validateCurrent, type OneShotConfig } from '../src/engine/search/oneshot-config';
@@ -13,6 +14,8 @@ import {
   commitOneShotCheckpoint, emptyOneShotHistory, foldOneShotEvent, getOneShotCheckpoint, loadDataset, loadSplit, putOneShotRun, type Db,
 } from '../src/db';
 import type { BackendName } from '../src/protocol/backend';
+import { oneShotCandidates } from '../src/shared/oneshot-lineage';
+import { importedNote } from '../src/shared/oneshot-run-file';
 import {
   migrateOneShotConfig, ONESHOT_CHECKPOINT_VERSION, type OneShotCheckpointRecord, type OneShotEventListener, type OneShotRunRecord, type OneShotUiEvent,
 } from '../src/protocol/oneshot-api';
@@ -28,6 +31,7 @@ const yieldNow = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export async function runOneShot(db: Db, initial: OneShotRunRecord, backend: BackendName, onEvent: OneShotEventListener, signal: AbortSignal): Promise<OneShotRunRecord> {
+  if (initial.imported) throw new Error(importedNote(initial.imported.file));
   let run: OneShotRunRecord = { ...initial, status: 'running', stopCause: null, backend, updatedAt: Date.now(), error: undefined };
   let history = run.history ?? emptyOneShotHistory();
   const emit = (e: OneShotUiEvent) => {
@@ -39,7 +43,8 @@ export async function runOneShot(db: Db, initial: OneShotRunRecord, backend: Bac
     const sd = await p.state();
     const cp: OneShotCheckpointRecord = { version: ONESHOT_CHECKPOINT_VERSION, runId: run.id, epoch: p.epoch, globalStep: p.globalStep, meta: sd.meta, tensors: sd.tensors, updatedAt: Date.now() };
     const arch = history.genotypes.at(-1)?.arch ?? history.ranked?.[0]?.arch ?? run.arch;
-    run = { ...run, status: p.status ?? run.status, stopCause: p.status ? p.stopCause : run.stopCause, epoch: p.epoch, phase: p.phase, history, arch, updatedAt: Date.now() };
+    const candidates = oneShotCandidates(run.id, run.config, history, p.epoch);
+    run = { ...run, status: p.status ?? run.status, stopCause: p.status ? p.stopCause : run.stopCause, epoch: p.epoch, phase: p.phase, history, arch, candidates, updatedAt: Date.now() };
     await commitOneShotCheckpoint(db, run, cp);
     onEvent({ type: 'checkpoint', epoch: p.epoch, globalStep: p.globalStep });
     onEvent({ type: 'run', run });

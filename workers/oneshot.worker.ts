@@ -35,7 +35,7 @@ const api: OneShotWorkerApi = {
     const now = Date.now();
     const run: OneShotRunRecord = {
       version: ONESHOT_RUN_VERSION, id: crypto.randomUUID(), config: valid, status: 'created', stopCause: null, epoch: 0, stepsPerEpoch: 0, phase: 'train',
-      history: emptyOneShotHistory(), arch: null, createdAt: now, updatedAt: now,
+      history: emptyOneShotHistory(), arch: null, candidates: [], createdAt: now, updatedAt: now,
     };
     await putOneShotRun(await openDb(), run);
     onEvent({ type: 'run', run });

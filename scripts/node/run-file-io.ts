@@ -1,12 +1,13 @@
 /**
  * The headless runner's side of the run file (src/shared/run-file.ts): `--out` writes the run as one, with the
  * runner's summary beside it; `--resume FILE` reads one back as a config and the checkpoint (its candidates as
- * the log) the search core continues from.
+ * the log) the search core continues from. A one-shot run file (no supernet weights) is refused with the reason.
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { RunConfig } from '../../src/shared/run-config';
-import { parseRunFileText, RUN_FILE_FORMAT, RUN_FILE_VERSION, RunFileError, type RunFile, type RunFileCandidate } from '../../src/shared/run-file';
+import { isOneShotRunFile, parseJsonText, parseRunFile, RUN_FILE_FORMAT, RUN_FILE_VERSION, RunFileError, type RunFile, type RunFileCandidate } from '../../src/shared/run-file';
+import { ONESHOT_FILE_NOTE, parseOneShotRunFile } from '../../src/shared/oneshot-run-file';
 import type { SearchCheckpoint, SearchResult } from '../../src/engine/search/loop';
 import { spaceFromConfig } from '../../src/engine/space/registry';
 import { CliUsageError } from './search-run';
@@ -21,6 +22,7 @@ export function cliRunFile(cfg: RunConfig, result: SearchResult, checkpoint: Sea
   return {
     format: RUN_FILE_FORMAT,
     version: RUN_FILE_VERSION,
+    kind: 'search',
     exportedAt: new Date().toISOString(),
     config: cfg,
     backend,
@@ -48,7 +50,12 @@ export function readRunFileToResume(file: string, repoRoot: string): { config: R
   }
   let run: RunFile;
   try {
-    run = parseRunFileText(text);
+    const raw = parseJsonText(text);
+    if (isOneShotRunFile(raw)) {
+      const o = parseOneShotRunFile(raw);
+      throw new CliUsageError(`run file ${file} is a one-shot run (${o.config.method} on the ${o.config.space} supernet, ${o.epoch} epochs, ${o.candidates.length} candidates) and cannot be resumed: ${ONESHOT_FILE_NOTE} (npm run search -- --config FILE with its "config" object)`);
+    }
+    run = parseRunFile(raw);
   } catch (e) {
     if (e instanceof RunFileError) throw new CliUsageError(`run file ${file}: ${e.message}`);
     throw e;

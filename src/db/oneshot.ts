@@ -4,8 +4,11 @@
  * always agree (both old or both new). The history and its reducer are in the shared layer
  * (src/shared/oneshot-history.ts); they are re-exported here for the workers.
  */
-import { migrateOneShotConfig, migrateOneShotRun, ONESHOT_CHECKPOINT_VERSION, type OneShotCheckpointRecord, type OneShotConfig, type OneShotRunRecord } from '../protocol/oneshot-api';
+import {
+  migrateOneShotConfig, migrateOneShotRun, ONESHOT_CHECKPOINT_VERSION, ONESHOT_RUN_VERSION, type OneShotCheckpointRecord, type OneShotConfig, type OneShotRunRecord,
+} from '../protocol/oneshot-api';
 import { normalizeOneShotHistory } from '../shared/oneshot-history';
+import { oneShotCandidates, type OneShotCandidate } from '../shared/oneshot-lineage';
 
 export { emptyOneShotHistory, foldOneShotEvent, MAX_STEP_POINTS, normalizeOneShotHistory } from '../shared/oneshot-history';
 import { describeStorageError, type Db } from './schema';
@@ -20,11 +23,15 @@ export async function putOneShotRun(db: Db, run: OneShotRunRecord): Promise<void
 
 /**
  * A stored run as the current code reads it: record and config migrated to the current version (old status words
- * become the shared ones), history normalised.
+ * become the shared ones), history normalised. v2 -> v3: the candidates and their lineage are computed from the
+ * history (hash null where the history predates hashes).
  */
 export function readOneShotRun(stored: OneShotRunRecord): OneShotRunRecord {
-  const r = migrateOneShotRun(stored) as OneShotRunRecord;
-  return { ...r, config: migrateOneShotConfig(r.config) as OneShotConfig, history: normalizeOneShotHistory(r.history) };
+  const r = migrateOneShotRun(stored) as Omit<OneShotRunRecord, 'version' | 'candidates'> & { version: number; candidates?: unknown };
+  const config = migrateOneShotConfig(r.config) as OneShotConfig;
+  const history = normalizeOneShotHistory(r.history);
+  const candidates = r.version >= 3 && Array.isArray(r.candidates) ? (r.candidates as OneShotCandidate[]) : oneShotCandidates(r.id, config, history, r.epoch);
+  return { ...r, version: ONESHOT_RUN_VERSION, config, history, candidates };
 }
 
 /** A stored checkpoint record that is not one. */

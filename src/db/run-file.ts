@@ -24,6 +24,7 @@ export async function exportRunFile(db: Db, runId: string, now: Date = new Date(
   return {
     format: RUN_FILE_FORMAT,
     version: RUN_FILE_VERSION,
+    kind: 'search',
     exportedAt: now.toISOString(),
     config: run.config,
     backend: run.backend ?? candidates.at(-1)?.backend ?? null,

@@ -9,15 +9,20 @@ import type { OneShotGenotypePoint as OneShotGenotypePointOf, OneShotHistory as 
 import type { TensorData } from '../engine/supernet/state';
 import type { OneShotConfig } from '../engine/search/oneshot-config';
 import type { RunStatus, StopCause } from '../shared/status';
+import type { OneShotCandidate } from '../shared/oneshot-lineage';
 import type { GenotypeOf, SpaceId } from '../engine/space/table';
 import type { BackendName, BackendReport } from './backend';
 
 export type { OneShotEvent, RankedSubnet, RankingCheckResult, RankingCheckSubnet } from '../shared/oneshot-events';
+export type { OneShotCandidate, SupernetRef } from '../shared/oneshot-lineage';
 export type { TensorData } from '../engine/supernet/state';
 
 export const ONESHOT_CONFIG_VERSION: OneShotConfig['version'] = 2;
-/** 1: status could be 'stopped-early'; 2: the shared status words, an early stop is 'done' with stopCause 'early-stop'. */
-export const ONESHOT_RUN_VERSION = 2;
+/**
+ * 1: status could be 'stopped-early'; 2: the shared status words, an early stop is 'done' with stopCause 'early-stop';
+ * 3: `candidates` with their lineage (shared/oneshot-lineage.ts), `imported` (db/oneshot.ts readOneShotRun migrates).
+ */
+export const ONESHOT_RUN_VERSION = 3;
 export const ONESHOT_CHECKPOINT_VERSION = 1;
 
 export type { OneShotConfig, OneShotMethod } from '../engine/search/oneshot-config';
@@ -79,6 +84,13 @@ export interface OneShotRunRecord {
   readonly history: OneShotHistory;
   /** Final (or latest) derived genotype. */
   readonly arch: string | null;
+  /** Every derived / ranked architecture with its hash and the supernet it came from (since version 3). */
+  readonly candidates: readonly OneShotCandidate[];
+  /**
+   * Set on a run imported from a run file: shown and compared only (run files hold no supernet weights, so there is
+   * no checkpoint to resume from). `from`: the original run's id, which the candidates' lineage names.
+   */
+  readonly imported?: { readonly from: string; readonly exportedAt: string; readonly file: string };
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly error?: string;

@@ -14,6 +14,8 @@ export interface RankedSubnet<G> {
   readonly mflops: number;
   /** accuracy - lambda * mflops: what the ranking sorts by (descending). */
   readonly objective: number;
+  /** The space's canonical hash of the genotype (set by the one-shot run core; absent in runs stored before it). */
+  readonly hash?: string;
 }
 
 export type OneShotEvent<G> =
@@ -29,7 +31,8 @@ export type OneShotEvent<G> =
    */
   | { readonly type: 'alphas'; readonly epoch: number; readonly alphas: number[][]; readonly edges: string[];
       readonly ops: string[]; readonly betas?: number[] }
-  | { readonly type: 'genotype'; readonly epoch: number; readonly genotype: G; readonly arch: string; readonly changed: boolean }
+  /** hash: the space's canonical hash (set by the one-shot run core, engine/search/oneshot-run.ts). */
+  | { readonly type: 'genotype'; readonly epoch: number; readonly genotype: G; readonly arch: string; readonly changed: boolean; readonly hash?: string }
   /** RobustDARTS indicator: dominant eigenvalue of the validation-loss Hessian w.r.t. the alphas. */
   | { readonly type: 'eigenvalue'; readonly epoch: number; readonly value: number }
   | { readonly type: 'early-stop'; readonly epoch: number; readonly reason: string }

@@ -33,6 +33,8 @@ export interface OneShotGenotypePoint<G> {
   readonly genotype: G;
   readonly arch: string;
   readonly changed: boolean;
+  /** The space's canonical hash of the genotype (absent in runs stored before it was recorded). */
+  readonly hash?: string;
 }
 
 /** Everything the charts need, stored with the run and folded from the engine's events (G: the space's genotype). */
@@ -89,7 +91,7 @@ export function foldOneShotEvent<G>(h: OneShotHistory<G>, e: OneShotChartEvent<G
     case 'alphas':
       return { ...h, alphas: [...h.alphas.filter((x) => x.epoch !== e.epoch), { epoch: e.epoch, alphas: e.alphas, edges: e.edges, ops: e.ops, ...(e.betas ? { betas: e.betas } : {}) }] };
     case 'genotype':
-      return { ...h, genotypes: [...h.genotypes.filter((x) => x.epoch !== e.epoch), { epoch: e.epoch, genotype: e.genotype, arch: e.arch, changed: e.changed }] };
+      return { ...h, genotypes: [...h.genotypes.filter((x) => x.epoch !== e.epoch), { epoch: e.epoch, genotype: e.genotype, arch: e.arch, changed: e.changed, ...(e.hash === undefined ? {} : { hash: e.hash }) }] };
     case 'eigenvalue':
       return { ...h, eigenvalues: [...h.eigenvalues.filter((x) => x.epoch !== e.epoch), { epoch: e.epoch, value: e.value }] };
     case 'early-stop':

@@ -3,21 +3,26 @@
  * included), the backend, every candidate with its hash, genotype, metrics, objective and lineage (`parents`),
  * and the search core's checkpoint, so the app and the headless runner can import it again to show, compare or
  * resume it. The headless runner's `--out` writes it (with its own summary fields beside: `stopReason`,
- * `queries`, `simulatedTime`, `best`, `pareto`, `log`, not read on import); src/db/run-file.ts builds it from and
+ * `queries`, `simulatedTime`, `best`, `pareto`, `log`, `dataset`, `finalists`, not read on import); src/db/run-file.ts builds it from and
  * stores it into IndexedDB. Pure data: valibot, no tfjs, no DOM.
  *
- * Version 1:
- *   {format: 'nas-playground-run', version: 1, exportedAt (ISO time), config, backend (null: unknown),
+ * Version 2 (a black-box search):
+ *   {format: 'nas-playground-run', version: 2, kind: 'search', exportedAt (ISO time), config, backend (null: unknown),
  *    status, candidates: [{id, arch, hash, genotype?, metrics, objective (null: infeasible), feasible,
- *    parents}], checkpoint: {version, nextId, strategy} | null, oneShot?: {...}}
+ *    parents}], checkpoint: {version, nextId, strategy} | null}
  * Candidate ids are 0..n-1 in order; parents name earlier ids; a checkpoint's nextId equals the number of
  * candidates. The checkpoint is the core's format without its log (the candidates are the log).
+ * Version 1 is the same without `kind` (it could only be a black-box search); it is read as version 2.
+ * A one-shot run (kind 'oneshot', version 2) has its own shape: shared/oneshot-run-file.ts; parseAnyRunFile
+ * reads either kind, parseRunFile only this one (and says where a one-shot file goes).
  */
 import * as v from 'valibot';
 import { parseRunConfig, RunConfigError, type RunConfig } from './run-config';
 
 export const RUN_FILE_FORMAT = 'nas-playground-run';
-export const RUN_FILE_VERSION = 1;
+export const RUN_FILE_VERSION = 2;
+/** The versions this code reads (1: before one-shot files, read as 2). */
+export const RUN_FILE_VERSIONS = [1, 2] as const;
 
 export interface RunFileCandidate {
   readonly id: number;
@@ -43,6 +48,7 @@ export interface RunFileCheckpoint {
 export interface RunFile {
   readonly format: typeof RUN_FILE_FORMAT;
   readonly version: typeof RUN_FILE_VERSION;
+  readonly kind: 'search';
   /** ISO 8601 time of export. */
   readonly exportedAt: string;
   readonly config: RunConfig;
@@ -53,8 +59,6 @@ export interface RunFile {
   readonly candidates: readonly RunFileCandidate[];
   /** null: the run never saved one (nothing to resume from; it starts again). */
   readonly checkpoint: RunFileCheckpoint | null;
-  /** A one-shot run's parts (not written yet; kept optional and opaque). */
-  readonly oneShot?: unknown;
 }
 
 /** A run file that cannot be read: every problem as `path: message`. */
@@ -100,14 +104,14 @@ const CheckpointSchema = v.nullable(
 const RunFileSchema = v.strictObject(
   {
     format: v.literal(RUN_FILE_FORMAT, `format must be "${RUN_FILE_FORMAT}" (this is not a run file of this app)`),
-    version: v.literal(RUN_FILE_VERSION, `version must be ${RUN_FILE_VERSION} (a newer app may have written this file)`),
+    version: v.picklist(RUN_FILE_VERSIONS, `version must be ${RUN_FILE_VERSIONS.join(' or ')} (a newer app may have written this file)`),
+    kind: v.optional(v.literal('search', 'kind must be "search" here')),
     exportedAt: v.pipe(v.string('exportedAt must be an ISO time string'), v.isoTimestamp('exportedAt must be an ISO time like 2026-01-01T00:00:00.000Z')),
     config: v.unknown(),
     backend: v.nullable(v.string('backend must be a backend name or null')),
     status: v.picklist(['created', 'running', 'paused', 'interrupted', 'done', 'failed'], 'status must be created, running, paused, interrupted, done or failed'),
     candidates: v.array(CandidateSchema, 'candidates must be an array'),
     checkpoint: CheckpointSchema,
-    oneShot: v.optional(v.unknown()),
     // The headless runner's summary beside the run (not read on import).
     strategy: v.optional(v.unknown()),
     seed: v.optional(v.unknown()),
@@ -117,12 +121,17 @@ const RunFileSchema = v.strictObject(
     best: v.optional(v.unknown()),
     pareto: v.optional(v.unknown()),
     log: v.optional(v.unknown()),
+    dataset: v.optional(v.unknown()),
+    finalists: v.optional(v.unknown()),
   },
   objectOf('run file'),
 );
 
 /** Validates a parsed run file: the fields, the run config (its own schema), ids, lineage and the checkpoint's count. */
 export function parseRunFile(input: unknown): RunFile {
+  if (isOneShotRunFile(input)) {
+    throw new RunFileError(['kind: this is a one-shot run file (DARTS / PC-DARTS / SPOS): the One-shot tab imports it; the Search tab and --resume take black-box searches']);
+  }
   const res = v.safeParse(RunFileSchema, input);
   if (!res.success) {
     throw new RunFileError(res.issues.map((i) => {
@@ -151,16 +160,24 @@ export function parseRunFile(input: unknown): RunFile {
     issues.push(`checkpoint.strategy.strategy: is "${raw.checkpoint.strategy.strategy}" but config.strategy.name is "${config.strategy.name}"`);
   }
   if (issues.length > 0 || !config) throw new RunFileError(issues);
-  return { ...raw, config, checkpoint: raw.checkpoint as RunFileCheckpoint | null };
+  return { ...raw, version: RUN_FILE_VERSION, kind: 'search', config, checkpoint: raw.checkpoint as RunFileCheckpoint | null };
+}
+
+/** True for a parsed JSON value that says it is a one-shot run file (its own shape: shared/oneshot-run-file.ts). */
+export function isOneShotRunFile(input: unknown): boolean {
+  return typeof input === 'object' && input !== null && (input as { kind?: unknown }).kind === 'oneshot';
+}
+
+/** JSON.parse with the run file's message. */
+export function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new RunFileError([`not valid JSON: ${e instanceof Error ? e.message : String(e)}`]);
+  }
 }
 
 /** Parses the text of a run file (JSON first, then parseRunFile). */
 export function parseRunFileText(text: string): RunFile {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new RunFileError([`not valid JSON: ${e instanceof Error ? e.message : String(e)}`]);
-  }
-  return parseRunFile(raw);
+  return parseRunFile(parseJsonText(text));
 }

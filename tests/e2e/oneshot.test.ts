@@ -2,13 +2,16 @@
  * One-shot searches in real Chromium against the production build: a tiny DARTS run shows step losses, a 6 x 5
  * alpha heatmap whose rows sum to 1 and a derived genotype; stopped after an epoch, reloaded and resumed, it
  * continues from the stored checkpoint's epoch (not from 0). A tiny SPOS run ranks its subnets, marks the top k
- * and reports the Kendall tau of its ranking check. On the DARTS-cell supernet a tiny DARTS run shows 14 alpha rows
+ * and reports the Kendall tau of its ranking check; exported as a run file and imported back, it shows the same
+ * ranking as a second, imported run that cannot be resumed. On the DARTS-cell supernet a tiny DARTS run shows 14 alpha rows
  * per cell type (8 ops each) and draws the derived normal and reduction cells; on the mobile macro-space supernet
  * (SPOS only: the DARTS methods are disabled) a tiny SPOS run ranks its subnets with a Kendall-tau check.
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
 import { useApp } from '../helpers/e2e-harness';
+import { parseOneShotRunFile } from '../../src/shared/oneshot-run-file';
 
 const app = useApp();
 
@@ -140,6 +143,31 @@ describe('one-shot searches in Chromium', () => {
     expect(tau).toBeGreaterThanOrEqual(-1);
     expect(tau).toBeLessThanOrEqual(1);
     expect(await page.getByTestId('ranking-check').textContent()).toContain('trusting supernet scores blindly');
+
+    // Export the run as one run file, import it back: a second, imported run showing the same ranking and check,
+    // with the supernet lineage, and no Resume (no supernet weights in run files).
+    const runs = await page.locator('[data-testid="oneshot-runs"] > li').count();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="oneshot-runs"] > li.selected').getByTestId('oneshot-export-run').click()]);
+    expect(download.suggestedFilename()).toMatch(/\.nas-run\.json$/);
+    const text = readFileSync((await download.path())!, 'utf8');
+    const file = parseOneShotRunFile(JSON.parse(text));
+    expect(file.candidates.map((c) => c.arch)).toEqual(ranked.map((r) => r.cells[1]));
+    expect(file.candidates.every((c) => c.hash !== null && c.supernet.id === `${file.runId}/${c.supernet.configHash}@1`)).toBe(true);
+    const original = await page.getByTestId('oneshot-status').getAttribute('data-run');
+    await page.getByTestId('oneshot-import-run').setInputFiles({ name: download.suggestedFilename(), mimeType: 'application/json', buffer: Buffer.from(text) });
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="oneshot-runs"] > li').length === n + 1, runs, { timeout: 30_000 });
+    await page.waitForFunction((id) => document.querySelector('[data-testid="oneshot-status"]')?.getAttribute('data-run') !== id, original, { timeout: 30_000 });
+    const shown = await page.$$eval('[data-testid="ranked-row"]', (trs) => trs.map((tr) => ({ top: tr.getAttribute('data-top') === 'true', cells: Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '') })));
+    expect(shown).toEqual(ranked);
+    expect(await page.$$eval('[data-testid="check-row"]', (trs) => trs.length)).toBe(3);
+    expect(Number(await page.getByTestId('kendall-tau').textContent())).toBe(tau);
+    expect(await page.getByTestId('oneshot-imported').textContent()).toContain('Supernet weights are not in run files');
+    expect(await page.getByTestId('oneshot-resume').isDisabled()).toBe(true);
+    // A black-box search file on this tab is refused with the reason, and adds no run.
+    const search = { ...JSON.parse(text), kind: 'search' };
+    await page.getByTestId('oneshot-import-run').setInputFiles({ name: 'search.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(search)) });
+    await page.waitForFunction(() => document.querySelector('[data-testid="oneshot-error"]')?.textContent?.includes('this is a black-box search run file: the Search tab imports it'), null, { timeout: 30_000 });
+    expect(await page.locator('[data-testid="oneshot-runs"] > li').count()).toBe(runs + 1);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -2,13 +2,17 @@
  * `npm run search` with a one-shot config (scripts/oneshot-cli.ts via the dispatch in scripts/search.ts): the same
  * engine run as the One-shot worker (engine/search/oneshot-run.ts) under Node on WASM, with tiny shapes — DARTS on
  * the DARTS-cell supernet and SPOS on the mobile macro-space supernet (ranking + Kendall-tau check) — the run log,
- * and the summary line; bad configs exit with status 2 and a specific message.
+ * and the summary line; --out is a one-shot run file with hashes and supernet lineage, which --resume refuses with
+ * the reason; bad configs exit with status 2 and a specific message.
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { spaceEntry } from '../../src/engine/space/table';
+import { supernetConfigHash } from '../../src/shared/oneshot-lineage';
+import { parseOneShotRunFile } from '../../src/shared/oneshot-run-file';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'nas-oneshot-cli-'));
@@ -22,8 +26,8 @@ function tiny(example: string, patch: Record<string, unknown>): string {
   return file;
 }
 
-function run(args: string[]): { summary: Record<string, any>; log: Record<string, any> } {
-  const out = path.join(dir, `run-${Math.random().toString(36).slice(2)}.json`);
+function run(args: string[], name = `run-${Math.random().toString(36).slice(2)}.json`): { summary: Record<string, any>; log: Record<string, any> } {
+  const out = path.join(dir, name);
   const stdout = execFileSync(process.execPath, [...tsx, ...args, '--out', out], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 400_000 });
   return { summary: JSON.parse(stdout.trim().split('\n').at(-1)!), log: JSON.parse(readFileSync(out, 'utf8')) };
 }
@@ -46,7 +50,7 @@ describe('npm run search with a one-shot config', () => {
   }, 420_000);
 
   it('SPOS on the mobile supernet: subnets as queries, ranked best first, Kendall-tau check', () => {
-    const { summary, log } = run(['--config', tiny('oneshot-spos-mobile.json', { channels: 4, mobile: { stages: 2, widths: [4, 8], depths: [1, 2] }, spos: { subnets: 4, flopsPenalty: 0.5, topK: 2, rankingCheck: 2, rankingCheckEpochs: 1 } })]);
+    const { summary, log } = run(['--config', tiny('oneshot-spos-mobile.json', { channels: 4, mobile: { stages: 2, widths: [4, 8], depths: [1, 2] }, spos: { subnets: 4, flopsPenalty: 0.5, topK: 2, rankingCheck: 2, rankingCheckEpochs: 1 } })], 'spos-out.json');
     expect(summary).toMatchObject({ strategy: 'spos', seed: 1, queries: 4, queries_unit: 'subnets' });
     expect(summary.best.arch).toMatch(/^(ds|mb\d)_k\d(_se)?_w\d+_d\d_s\d\|/);
     expect(summary.best.arch).toBe(log.history.ranked[0].arch);
@@ -55,6 +59,21 @@ describe('npm run search with a one-shot config', () => {
     expect(objectives).toEqual([...objectives].sort((a, b) => b - a));
     expect(log.rankingCheck.n).toBe(2);
     expect(Math.abs(log.rankingCheck.kendallTau)).toBeLessThanOrEqual(1);
+    // --out is a one-shot run file: every ranked subnet with the mobile space's hash and the supernet it was ranked
+    // in (this run, its config hash, the epoch of the weights); the top k are the result; no supernet weights.
+    const file = parseOneShotRunFile(log);
+    expect(file).toMatchObject({ kind: 'oneshot', version: 2, supernetWeights: 'not-included', checkpoint: null, arch: summary.best.arch });
+    expect(file.candidates.map((c) => c.arch)).toEqual(log.history.ranked.map((r: { arch: string }) => r.arch));
+    const space = spaceEntry('mobile').open({ ...file.config.mobile });
+    for (const c of file.candidates) {
+      expect(c.hash).toBe(space.hash(space.decode(c.arch)));
+      expect(c.supernet).toEqual({ id: `${file.runId}/${supernetConfigHash(file.config)}@1`, runId: file.runId, configHash: supernetConfigHash(file.config), epoch: 1 });
+    }
+    expect(file.candidates.filter((c) => c.selected).map((c) => c.id)).toEqual([0, 1]);
+    // --resume on it says why it cannot (exit 2), instead of restarting the search.
+    const resume = spawnSync(process.execPath, [...tsx, '--resume', path.join(dir, 'spos-out.json')], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    expect(resume.status).toBe(2);
+    expect(resume.stderr).toMatch(/is a one-shot run \(spos on the mobile supernet, 1 epochs, 4 candidates\) and cannot be resumed: Supernet weights are not in run files/);
   }, 420_000);
 
   it('bad one-shot configs exit 2 with a specific message', () => {

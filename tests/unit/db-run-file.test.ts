@@ -119,7 +119,13 @@ describe('run file: export and import through IndexedDB', () => {
     const good = roundTrip(await exportRunFile(db, 'orig', NOW));
     const bad = (patch: (f: RunFile & Record<string, unknown>) => unknown) => () => parseRunFile(patch(roundTrip(good) as RunFile & Record<string, unknown>));
     expect(bad((f) => ({ ...f, format: 'zip' }))).toThrow('format: format must be "nas-playground-run"');
-    expect(bad((f) => ({ ...f, version: 2 }))).toThrow('version: version must be 1');
+    expect(bad((f) => ({ ...f, version: 3 }))).toThrow('version: version must be 1 or 2');
+    // A version-1 file (before one-shot files: no kind) still reads, as version 2.
+    const { kind: _kind, ...v1 } = { ...roundTrip(good), version: 1 };
+    expect(parseRunFile(v1)).toEqual(good);
+    // The headless runner's fields beside the run (a --dataset run's data, the finalists stage) are allowed.
+    expect(parseRunFile({ ...good, dataset: { name: 'quads' }, finalists: [] })).toMatchObject({ kind: 'search' });
+    expect(bad((f) => ({ ...f, kind: 'oneshot' }))).toThrow('kind: this is a one-shot run file (DARTS / PC-DARTS / SPOS): the One-shot tab imports it');
     expect(bad((f) => ({ ...f, extra: 1 }))).toThrow('extra: unknown run file field');
     expect(bad((f) => ({ ...f, candidates: f.candidates.map((c, i) => (i === 2 ? { ...c, objective: 'high' } : c)) }))).toThrow('candidates.2.objective: objective must be a number or null');
     expect(bad((f) => ({ ...f, candidates: f.candidates.map((c, i) => (i === 1 ? { ...c, id: 7 } : c)) }))).toThrow('candidates.1.id: must be 1 (ids are 0..n-1 in order), got 7');

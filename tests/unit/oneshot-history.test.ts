@@ -66,7 +66,7 @@ describe('one-shot repository', () => {
   it('stores run + checkpoint together with typed-array tensors, lists newest first, deletes both', async () => {
     const db = await openDb(`test-oneshot-${process.pid}`);
     const run: OneShotRunRecord = {
-      version: ONESHOT_RUN_VERSION, id: 'r1', config: {} as never, status: 'running', stopCause: null, epoch: 0, stepsPerEpoch: 4, phase: 'train',
+      version: ONESHOT_RUN_VERSION, id: 'r1', config: {} as never, status: 'running', stopCause: null, epoch: 0, stepsPerEpoch: 4, phase: 'train', candidates: [],
       history: emptyOneShotHistory(), arch: null, createdAt: 1, updatedAt: 1,
     };
     await putOneShotRun(db, run);
@@ -107,7 +107,7 @@ describe('stored one-shot records are checked and migrated on read', () => {
     const db = await openDb(`test-oneshot-read-${process.pid}`);
     const v1 = { version: 1, id: 'old', config: {}, status: 'stopped-early', epoch: 3, stepsPerEpoch: 2, phase: 'done', history: emptyOneShotHistory(), arch: null, createdAt: 0, updatedAt: 0 };
     await putOneShotRun(db, v1 as unknown as OneShotRunRecord);
-    expect(await getOneShotRun(db, 'old')).toMatchObject({ version: 2, status: 'done', stopCause: 'early-stop' });
+    expect(await getOneShotRun(db, 'old')).toMatchObject({ version: 3, status: 'done', stopCause: 'early-stop', candidates: [] });
     db.close();
   });
 });

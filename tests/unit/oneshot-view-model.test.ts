@@ -79,7 +79,7 @@ describe('one-shot view model', () => {
     const g = { ops: ['none', 'skip_connect', 'none', 'none', 'none', 'none'] as never };
     const h: OneShotHistory = { ...emptyOneShotHistory(), genotypes: [{ epoch: 0, genotype: g, arch: '|none~0|', changed: true }] };
     const doc = JSON.parse(genotypeExport({
-      version: 2, id: 'x', config: DEFAULT_ONESHOT_CONFIG_FOR_TEST, status: 'done', stopCause: 'exhausted', epoch: 1, stepsPerEpoch: 1, phase: 'done', history: h, arch: null, createdAt: 0, updatedAt: 0,
+      version: 3, id: 'x', config: DEFAULT_ONESHOT_CONFIG_FOR_TEST, status: 'done', stopCause: 'exhausted', epoch: 1, stepsPerEpoch: 1, phase: 'done', history: h, arch: null, candidates: [], createdAt: 0, updatedAt: 0,
     }));
     expect(doc.arch).toBe('|none~0|');
     expect(doc.genotype).toEqual(g);
@@ -118,9 +118,9 @@ describe('one-shot config version 2: spaces, methods, migration', () => {
 
   it("migrates a version-1 run record's status words to the shared vocabulary", () => {
     const v1 = (status: string) => ({ version: 1, id: 'r', config: V1_CONFIG, status, epoch: 3, stepsPerEpoch: 2, phase: 'done', history: undefined, arch: null, createdAt: 0, updatedAt: 0 }) as unknown as OneShotRunRecord;
-    expect(readOneShotRun(v1('stopped-early'))).toMatchObject({ version: 2, status: 'done', stopCause: 'early-stop' });
-    expect(readOneShotRun(v1('done'))).toMatchObject({ version: 2, status: 'done', stopCause: 'exhausted' });
-    expect(readOneShotRun(v1('paused'))).toMatchObject({ version: 2, status: 'paused', stopCause: null });
+    expect(readOneShotRun(v1('stopped-early'))).toMatchObject({ version: 3, status: 'done', stopCause: 'early-stop' });
+    expect(readOneShotRun(v1('done'))).toMatchObject({ version: 3, status: 'done', stopCause: 'exhausted' });
+    expect(readOneShotRun(v1('paused'))).toMatchObject({ version: 3, status: 'paused', stopCause: null });
     const current = { ...v1('running'), version: 2, stopCause: null } as unknown as OneShotRunRecord;
     expect(migrateOneShotRun(current)).toBe(current);
   });

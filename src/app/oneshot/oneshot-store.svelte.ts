@@ -3,7 +3,8 @@
  * chart history folded from the worker's events (the same reducer the worker stores with each checkpoint).
  */
 import { getContext, setContext } from 'svelte';
-import { getOneShotCheckpoint, listDatasets, listOneShotRuns, openDb, type DatasetMeta } from '../../db';
+import { exportOneShotRunFile, getOneShotCheckpoint, importOneShotRunFile, listDatasets, listOneShotRuns, oneShotRunFileName, openDb, type DatasetMeta } from '../../db';
+import { parseOneShotRunFileText } from '../../shared/oneshot-run-file';
 import { emptyOneShotHistory, foldOneShotEvent } from '../../shared/oneshot-history';
 import type { BackendReport } from '../../protocol/backend';
 import { ONESHOT_CONFIG_VERSION, type OneShotConfig, type OneShotHistory, type OneShotRunRecord, type OneShotUiEvent } from '../../protocol/oneshot-api';
@@ -64,7 +65,8 @@ export class OneShotStore {
 
   /** Completed supernet epochs. */
   readonly epochsDone = $derived(Math.max(this.current?.epoch ?? 0, ...this.history.epochs.map((e) => e.epoch + 1)));
-  readonly resumable = $derived(!this.busy && this.current !== null && (this.current.status === 'paused' || this.current.status === 'running' || this.current.status === 'created'));
+  /** An imported run has no supernet weights (run files hold none): it is shown and compared, never resumed. */
+  readonly resumable = $derived(!this.busy && this.current !== null && !this.current.imported && (this.current.status === 'paused' || this.current.status === 'running' || this.current.status === 'created'));
 
   constructor() {
     this.bridge.on((e) => this.handle(e));
@@ -153,6 +155,24 @@ export class OneShotStore {
     await this.guard(async () => {
       await this.bridge.resume(id);
     });
+  }
+
+  /** The stored run as a run file (src/shared/oneshot-run-file.ts): its download name and JSON text. */
+  async exportRun(runId: string): Promise<{ name: string; text: string }> {
+    const file = await exportOneShotRunFile(await openDb(), runId);
+    return { name: oneShotRunFileName(file), text: `${JSON.stringify(file, null, 1)}\n` };
+  }
+
+  /** Imports a one-shot run file as a new, imported run (a fresh id, never overwriting) and selects it; a bad file sets `error`. */
+  async importRun(text: string, fileName: string): Promise<void> {
+    this.error = null;
+    try {
+      const run = await importOneShotRunFile(await openDb(), parseOneShotRunFileText(text), fileName);
+      this.runs = await listOneShotRuns(await openDb());
+      await this.select(run.id);
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    }
   }
 
   async stop(): Promise<void> {

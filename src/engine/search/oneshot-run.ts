@@ -109,6 +109,18 @@ function resumeRestored(s: { readonly name: string; readonly status: SearchStatu
   else if (s.status === 'failed') throw new Error(`${s.name}: the checkpoint is of a search that failed (${s.failure ?? 'unknown error'}); start a new run`);
 }
 
+const hashed = (r: RankedSubnet<unknown>, hash: (g: unknown) => string): RankedSubnet<unknown> => (r.hash === undefined ? { ...r, hash: hash(r.genotype) } : r);
+
+/** A searcher's event with the canonical hash of each genotype it names (derived cells, scored and ranked subnets). */
+function withHashes(e: OneShotEvent<unknown>, hash: (g: unknown) => string): OneShotEvent<unknown> {
+  switch (e.type) {
+    case 'genotype': return { ...e, hash: hash(e.genotype) };
+    case 'subnet': return { ...e, subnet: hashed(e.subnet, hash) };
+    case 'ranked': return { ...e, ranked: e.ranked.map((r) => hashed(r, hash)), topK: e.topK.map((r) => hashed(r, hash)) };
+    default: return e;
+  }
+}
+
 /** Runs (or resumes) one search to its end, an early stop, or the host's abort (status 'paused'). */
 export async function runOneShotSearch(input: OneShotRunInput, host: OneShotRunHost): Promise<OneShotRunOutcome> {
   const { config, dataset: ds, split } = input;
@@ -125,7 +137,9 @@ export async function runOneShotSearch(input: OneShotRunInput, host: OneShotRunH
     const data = { train, valid };
     built = buildOneShotSupernet(config, { inputShape: ds.shape, numClasses: ds.classes.length });
     const { net, space } = built;
-    const hooks = { signal, yieldNow: () => host.yieldNow(), onEvent: (e: OneShotEvent<unknown>) => host.onEvent(e) };
+    // Every derived or ranked genotype carries the space's canonical hash (the lineage of a one-shot candidate).
+    const emit = (e: OneShotEvent<unknown>) => host.onEvent(withHashes(e, (g) => space.hash(g)));
+    const hooks = { signal, yieldNow: () => host.yieldNow(), onEvent: emit };
     const checkpoint = input.checkpoint ?? null;
 
     if (config.method === 'spos') {
@@ -158,7 +172,7 @@ export async function runOneShotSearch(input: OneShotRunInput, host: OneShotRunH
           const res = await s.rank({
             ...hooks,
             onEvent: (e) => {
-              host.onEvent(e);
+              emit(e);
               if (e.type === 'subnet') scored++;
             },
             yieldNow: async () => {
@@ -166,9 +180,9 @@ export async function runOneShotSearch(input: OneShotRunInput, host: OneShotRunH
               if (scored % 10 === 0 && !signal.aborted) await save('rank');
             },
           });
-          ranked = res.ranked;
+          ranked = res.ranked.map((r) => hashed(r, (g) => space.hash(g)));
         } else if (s.status === 'done') {
-          ranked = s.result().ranked.length > 0 ? s.result().ranked : ranked;
+          ranked = s.result().ranked.length > 0 ? s.result().ranked.map((r) => hashed(r, (g) => space.hash(g))) : ranked;
         }
       } catch (e) {
         if (!(e instanceof AbortedError)) throw e;
@@ -239,7 +253,7 @@ export async function runOneShotSearch(input: OneShotRunInput, host: OneShotRunH
     const track = (e: OneShotEvent<unknown>) => {
       if (e.type === 'genotype') derived = { arch: e.arch, validAcc: derived?.validAcc ?? null };
       if (e.type === 'epoch') derived = { arch: derived?.arch ?? '', validAcc: e.validAcc };
-      host.onEvent(e);
+      emit(e);
     };
     const save = (phase: OneShotPhase, status: OneShotEndStatus | null = null) => {
       const p = d.progress;
