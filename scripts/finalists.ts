@@ -7,8 +7,9 @@
  *                        [--checkpoint DIR] [--hpo] [--baselines resnet,mobilenet] [--distill narrow|resnet-0.5|mobilenet-0.5
  *                        [--kd-temperature 4] [--kd-alpha 0.9]]
  *
- * Reads the run file written by `npm run search -- --out run.json`, picks the top k candidates by objective (ties:
- * earliest id; --pareto adds the run's Pareto front), re-trains each from scratch with the recipe (format:
+ * Reads the run file written by `npm run search -- --out run.json` (or a one-shot run file: its selected
+ * architectures first, each re-trained at the supernet's own skeleton and reported with the supernet it was ranked
+ * in as "lineage"), picks the top k candidates by objective (ties: earliest id; --pareto adds the run's Pareto front), re-trains each from scratch with the recipe (format:
  * src/shared/finalist-recipe.ts; --epochs overrides its epochs), evaluates each ONCE on the locked test split,
  * and prints one JSON document {finalists: [{id, arch, hash, params, macs, valid_acc, test: {...}, targets?}]}
  * on stdout; progress goes to stderr. With --checkpoint DIR each finalist's state is saved after every epoch and a

@@ -16,17 +16,13 @@ import { parseRunConfig, type RunConfig } from '../../src/shared/run-config';
 import { parseFinalistRecipe, type DatasetHint, type FinalistRecipe } from '../../src/shared/finalist-recipe';
 import type { Target } from '../../src/shared/targets';
 import { withTargets, type FinalistOutput, type TrainedReport } from '../../src/shared/finalist-result';
-import { MNIST_10K } from '../../src/engine/data/builtin';
 import { proxySubsets } from '../../src/engine/evaluator/train-setup';
 import { channelStats, disposeSplit, toTensorSplit } from '../../src/engine/evaluator/tensors';
 import { hashString } from '../../src/engine/evaluator/train-evaluator';
 import { genotypeSource } from '../../src/engine/finalists/model-source';
 import { runFinalistsStage } from '../../src/engine/finalists/stage';
-import { pickFinalists } from '../../src/engine/finalists/pick';
 import type { LoggedCandidate } from '../../src/engine/search/types';
 import { validateLog } from '../../src/engine/search/checkpoint';
-import { spaceFromConfig } from '../../src/engine/space/registry';
-import { spaceEntry } from '../../src/engine/space/table';
 import { loadBuiltinMnist, setNodeBackend } from './builtin';
 import { loadDatasetFiles } from './dataset-file';
 import { splitFingerprint } from '../../src/engine/data/splits';
@@ -37,6 +33,8 @@ import { baselineSource } from '../../src/engine/baselines/source';
 import { runStageWithDistillation, type DistillationOutcome } from '../../src/engine/finalists/distill-stage';
 import type { StageEntry, StageOptions } from '../../src/engine/finalists/stage';
 import { CliUsageError } from './search-run';
+import { checkDatasetMatches, planFromOneShot, planFromSearch, runBackend } from './finalist-plan';
+import { parseOneShotRunFile, type OneShotRunFile } from '../../src/shared/oneshot-run-file';
 
 /** The stage's key of a searched candidate (its checkpoint files are named by it). */
 const finalistKey = (id: number) => `finalist-${id}`;
@@ -95,7 +93,7 @@ export interface RunFile {
   readonly datasetFingerprint?: string;
 }
 
-export function readRunFile(file: string): RunFile {
+export function readRunFile(file: string): RunFile | OneShotRunFile {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -103,6 +101,13 @@ export function readRunFile(file: string): RunFile {
     throw new CliUsageError(`cannot read run file ${file}: ${(e as Error).message}`);
   }
   if (typeof raw !== 'object' || raw === null) throw new CliUsageError(`run file ${file}: must be a JSON object (the --out file of npm run search)`);
+  if ((raw as { kind?: unknown }).kind === 'oneshot') {
+    try {
+      return parseOneShotRunFile(raw);
+    } catch (e) {
+      throw new CliUsageError(`run file ${file}: ${(e as Error).message}`);
+    }
+  }
   const r = raw as { config?: unknown; log?: unknown; dataset?: { fingerprint?: unknown } };
   if (r.config === undefined) throw new CliUsageError(`run file ${file}: has no "config" (is it the --out file of npm run search?)`);
   if (!Array.isArray(r.log)) throw new CliUsageError(`run file ${file}: has no "log" array of candidates`);
@@ -133,56 +138,39 @@ export interface FinalistsOutput {
 }
 
 export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOutput> {
-  const { config, log, datasetFingerprint } = typeof o.run === 'string' ? readRunFile(o.run) : o.run.file;
+  const run = typeof o.run === 'string' ? readRunFile(o.run) : o.run.file;
   const runLabel = typeof o.run === 'string' ? o.run : o.run.label;
+  await setNodeBackend(runBackend('kind' in run && run.kind === 'oneshot' ? run : (run as RunFile)));
+  const planOptions = { label: runLabel, top: o.top, pareto: o.pareto, channels: o.channels, cellsPerStage: o.cellsPerStage, log: o.log };
+  const plan = 'kind' in run && run.kind === 'oneshot'
+    ? planFromOneShot(run.config, run.runId, run.candidates, planOptions)
+    : planFromSearch((run as RunFile).config, (run as RunFile).log, planOptions);
+  const datasetFingerprint = 'kind' in run ? undefined : run.datasetFingerprint;
   const files = o.dataset === 'builtin' ? null : o.dataset;
   if (!files && datasetFingerprint !== undefined) {
     throw new CliUsageError(`run ${runLabel} searched on dataset files (split ${datasetFingerprint}); pass the same --dataset (and --test) files`);
   }
-  const ev = config.evaluator;
-  if (!files && ev.kind === 'train' && ev.dataset !== MNIST_10K.id) {
-    throw new CliUsageError(`run ${runLabel} searched on dataset "${ev.dataset}"; re-training it on ${MNIST_10K.name} would compare different data (pass the same dataset)`);
-  }
-  const backend = ev.kind === 'train' && ev.backend === 'cpu' ? 'cpu' : 'wasm';
-  const space = spaceFromConfig(config.space);
-  if (o.pareto && !config.pareto) throw new CliUsageError(`--pareto: run ${runLabel} has no Pareto axes (its config's "pareto" field)`);
-  const picked = pickFinalists(log, o.top, o.pareto ? config.pareto : undefined);
-  if (picked.length === 0) throw new CliUsageError(`run ${runLabel}: no feasible candidate to re-train (${log.length} logged)`);
-  // Decode every finalist before any training: a bad arch fails at once.
-  const genotypes = picked.map((e) => {
-    try {
-      return space.decode(e.arch) as unknown;
-    } catch (err) {
-      throw new CliUsageError(`run ${runLabel}: candidate ${e.id}: ${(err as Error).message}`);
-    }
-  });
-
-  await setNodeBackend(backend);
+  checkDatasetMatches(plan, files !== null, runLabel);
+  const { picked, genotypes, channels, cellsPerStage } = plan;
   const { ds, split } = files ? await loadDatasetFiles(files, o.test ?? []) : await loadBuiltinMnist(o.repoRoot);
   if (files && datasetFingerprint !== undefined && splitFingerprint(split, ds) !== datasetFingerprint) {
     throw new CliUsageError(`run ${runLabel} searched on data with split ${datasetFingerprint}; these --dataset files give split ${splitFingerprint(split, ds)} (pass the same files)`);
   }
-  const seed = o.seed ?? config.seed;
-  const channels = o.channels ?? (ev.kind === 'train' ? ev.channels : 8);
-  const cellsPerStage = o.cellsPerStage ?? (ev.kind === 'train' ? ev.cellsPerStage : 1);
-  if (ev.kind !== 'train' && (o.channels === undefined || o.cellsPerStage === undefined)) {
-    o.log(`finalists: the run was scored from a table; re-training with C=${channels}, N=${cellsPerStage} (set --channels / --cells to change)`);
-  }
-  const entry = spaceEntry(space.id);
-  const skeleton = entry.runSkeleton({ channels, cellsPerStage }, [ds.shape[0], ds.shape[1], ds.shape[2]], ds.classes.length);
+  const seed = o.seed ?? plan.seed;
+  const io = { inputShape: [ds.shape[0], ds.shape[1], ds.shape[2]] as const, numClasses: ds.classes.length };
+  const skeleton = plan.skeleton(io);
   const sub = proxySubsets(split, o.trainSamples ?? split.train.length, o.validSamples ?? split.valid.length, seed);
   const stats = channelStats(ds, sub.train);
   const train = toTensorSplit(ds, sub.train, stats);
   const valid = toTensorSplit(ds, sub.valid, stats);
   const testCount = split.test.length;
-  o.log(`finalists: ${picked.length} of ${log.length} candidates; ${ds.name}: ${train.count} train / ${valid.count} validation / ${testCount} test images, backend ${tf.getBackend()}`);
+  o.log(`finalists: ${picked.length} of ${plan.candidates} candidates; ${ds.name}: ${train.count} train / ${valid.count} validation / ${testCount} test images, backend ${tf.getBackend()}`);
   const ckpt = o.checkpoint !== undefined ? new FinalistCheckpoint(o.checkpoint) : null;
   ckpt?.checkSettings({
     run: runLabel, recipe: o.recipe, seed, channels, cellsPerStage, train: sub.train.length, valid: sub.valid.length, hint: o.hint ?? 'digit-like',
     ...(o.distill ? { distill: { ...o.distill, student: o.distill.student === 'narrow' ? 'narrow' : baselineName(o.distill.student) } } : {}),
   });
   const byKey = new Map(picked.map((e) => [finalistKey(e.id), e]));
-  const io = { inputShape: [ds.shape[0], ds.shape[1], ds.shape[2]] as const, numClasses: ds.classes.length };
   const baselines = (o.baselines ?? []).map((b) => baselineSource(b, io));
   const labels = new Map<string, string>([
     ...picked.map((e) => [finalistKey(e.id), `candidate ${e.id}`] as const),
@@ -193,7 +181,7 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
   const entries: StageEntry[] = [
     ...picked.map((e, i) => ({
       key: finalistKey(e.id),
-      model: genotypeSource(space.id, genotypes[i], skeleton),
+      model: genotypeSource(plan.spaceId, genotypes[i], skeleton),
       seed: (seed ^ hashString(e.hash)) >>> 0,
       curveStop: true,
     })),
@@ -209,8 +197,8 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
       return { model: b, description: `baseline ${b.name}: ${b.description}` };
     }
     const i = picked.findIndex((e) => finalistKey(e.id) === teacher.key);
-    const narrow = entry.runSkeleton({ channels: halfChannels, cellsPerStage }, io.inputShape, io.numClasses);
-    return { model: genotypeSource(space.id, genotypes[i], narrow), description: `candidate ${picked[i].id}'s genotype at C=${halfChannels} (the teacher's C=${channels}): ${picked[i].arch}` };
+    const narrow = plan.skeleton(io, halfChannels);
+    return { model: genotypeSource(plan.spaceId, genotypes[i], narrow), description: `candidate ${picked[i].id}'s genotype at C=${halfChannels} (the teacher's C=${channels}): ${picked[i].arch}` };
   };
   let reports: TrainedReport[];
   let distillation: DistillationOutcome | undefined;
@@ -267,9 +255,10 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
     hash: e.hash,
     ...reports[i],
     search: { objective: e.objective, ...(Number.isFinite(e.metrics.valid_acc) ? { valid_acc: e.metrics.valid_acc } : {}) },
+    ...(plan.lineage?.has(e.id) ? { lineage: plan.lineage.get(e.id) } : {}),
   }, o.targets));
   return {
-    run: { strategy: config.strategy.name, seed: config.seed, candidates: log.length },
+    run: { strategy: plan.strategy, seed: plan.seed, candidates: plan.candidates },
     dataset: { name: ds.name, train: sub.train.length, valid: sub.valid.length, test: testCount },
     backend: tf.getBackend(),
     recipe: o.recipe,

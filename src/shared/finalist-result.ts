@@ -96,6 +96,8 @@ export interface FinalistOutput extends TrainedReport {
   readonly hash: string;
   /** What the search measured (its proxy budget), for comparison. */
   readonly search: { readonly objective: number | null; readonly valid_acc?: number };
+  /** A one-shot finalist: the supernet it was derived or ranked in (`run/configHash@epoch`). */
+  readonly lineage?: { readonly supernet: string };
 }
 
 /** The report with its targets checked (none given: unchanged). */

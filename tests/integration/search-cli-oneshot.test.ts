@@ -74,6 +74,21 @@ describe('npm run search with a one-shot config', () => {
     const resume = spawnSync(process.execPath, [...tsx, '--resume', path.join(dir, 'spos-out.json')], { cwd: root, encoding: 'utf8', timeout: 120_000 });
     expect(resume.status).toBe(2);
     expect(resume.stderr).toMatch(/is a one-shot run \(spos on the mobile supernet, 1 epochs, 4 candidates\) and cannot be resumed: Supernet weights are not in run files/);
+    // The finalists stage takes the one-shot file: the selected subnets, re-trained at the supernet's skeleton,
+    // tested once, each naming the supernet it was ranked in.
+    const fin = execFileSync(process.execPath, [tsx[0], tsx[1], tsx[2], 'scripts/finalists.ts', '--run', path.join(dir, 'spos-out.json'), '--top', '2', '--epochs', '1', '--train-samples', '64', '--valid-samples', '32', '--no-latency'], {
+      cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 400_000,
+    });
+    const out = JSON.parse(fin);
+    expect(out.run).toMatchObject({ strategy: 'one-shot spos', seed: 1, candidates: 4 });
+    const selected = file.candidates.filter((c) => c.selected);
+    expect(out.finalists.map((f: { arch: string }) => f.arch)).toEqual(selected.map((c) => c.arch));
+    for (const [i, f] of out.finalists.entries()) {
+      expect(f.lineage).toEqual({ supernet: selected[i].supernet.id });
+      expect(f.hash).toBe(selected[i].hash);
+      expect(f.test.split).toBe('test');
+      expect(f.params).toBeGreaterThan(0);
+    }
   }, 420_000);
 
   it('bad one-shot configs exit 2 with a specific message', () => {
