@@ -133,13 +133,16 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
     const record: CandidateRecord = {
       version: CANDIDATE_RECORD_VERSION, runId: run.id, id: entry.id, arch: entry.arch, hash: entry.hash, space: space.id, genotype: candidate.genotype,
       metrics: entry.metrics, objective: entry.objective, feasible: entry.feasible, parents: entry.parents ?? [], backend, createdAt: Date.now(),
+      ...(entry.error !== undefined ? { error: entry.error } : {}),
     };
     // Only candidates that meet every hard constraint can be on the front.
     if (entry.feasible) pareto.add(entry.id, entry.metrics.valid_acc, entry.metrics[paretoCost] ?? Infinity);
     evaluatedThisSession++;
     const done = p.checkpoint.nextId;
-    run = { ...run, completed: done, paretoIds: pareto.items(), updatedAt: Date.now() };
-    await commitCandidate(db, run, record, cpRecord(p));
+    // The run's counters move on only once the candidate is stored (a failed write leaves the last saved state).
+    const next: RunRecord = { ...run, completed: done, paretoIds: pareto.items(), updatedAt: Date.now() };
+    await commitCandidate(db, next, record, cpRecord(p));
+    run = next;
     onEvent({ type: 'candidate', record });
     const elapsedMs = performance.now() - started;
     onEvent({ type: 'progress', runId: run.id, done, total: budget, elapsedMs, etaMs: (elapsedMs / evaluatedThisSession) * (budget - done) });

@@ -16,7 +16,7 @@ import { CliUsageError } from './search-run';
 export function cliRunFile(cfg: RunConfig, result: SearchResult, checkpoint: SearchCheckpoint | null, backend: string | null): RunFile & Record<string, unknown> {
   const space = spaceFromConfig(cfg.space);
   const candidates: RunFileCandidate[] = result.log.map((e) => ({
-    id: e.id, arch: e.arch, hash: e.hash, genotype: space.decode(e.arch), metrics: e.metrics, objective: e.objective, feasible: e.feasible, parents: e.parents ?? [],
+    id: e.id, arch: e.arch, hash: e.hash, genotype: space.decode(e.arch), metrics: e.metrics, objective: e.objective, feasible: e.feasible, parents: e.parents ?? [], ...(e.error !== undefined ? { error: e.error } : {}),
   }));
   const cp = checkpoint ? { version: checkpoint.version, nextId: checkpoint.nextId, strategy: checkpoint.strategy } : null;
   return {
@@ -66,6 +66,6 @@ export function readRunFileToResume(file: string, repoRoot: string): { config: R
     if (run.candidates.length > 0) throw new CliUsageError(`run file ${file}: has ${run.candidates.length} candidates but no checkpoint to resume from`);
     return { config, resumeFrom: undefined };
   }
-  const log = run.candidates.map((c) => ({ id: c.id, arch: c.arch, hash: c.hash, metrics: c.metrics, objective: c.objective, feasible: c.feasible, parents: c.parents }));
+  const log = run.candidates.map((c) => ({ id: c.id, arch: c.arch, hash: c.hash, metrics: c.metrics, objective: c.objective, feasible: c.feasible, parents: c.parents, ...(c.error !== undefined ? { error: c.error } : {}) }));
   return { config, resumeFrom: { ...run.checkpoint, log } };
 }

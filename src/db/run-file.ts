@@ -30,7 +30,7 @@ export async function exportRunFile(db: Db, runId: string, now: Date = new Date(
     backend: run.backend ?? candidates.at(-1)?.backend ?? null,
     status: run.status,
     candidates: candidates.map((c): RunFileCandidate => ({
-      id: c.id, arch: c.arch, hash: c.hash, genotype: c.genotype, metrics: c.metrics, objective: c.objective, feasible: c.feasible, parents: c.parents,
+      id: c.id, arch: c.arch, hash: c.hash, genotype: c.genotype, metrics: c.metrics, objective: c.objective, feasible: c.feasible, parents: c.parents, ...(c.error !== undefined ? { error: c.error } : {}),
     })),
     checkpoint: cp ? { version: cp.version, nextId: cp.nextId, strategy: cp.strategy } : null,
   };
@@ -80,7 +80,7 @@ export async function importRunFile(db: Db, input: unknown, newId: () => string 
   };
   const candidates: CandidateRecord[] = file.candidates.map((c) => ({
     version: CANDIDATE_RECORD_VERSION, runId: id, id: c.id, arch: c.arch, hash: c.hash, space: config.space.space, genotype: c.genotype ?? null,
-    metrics: c.metrics, objective: c.objective, feasible: c.feasible, parents: c.parents, backend, createdAt: now,
+    metrics: c.metrics, objective: c.objective, feasible: c.feasible, parents: c.parents, ...(c.error !== undefined ? { error: c.error } : {}), backend, createdAt: now,
   }));
   const checkpoint: CheckpointRecord | null = file.checkpoint ? { ...file.checkpoint, runId: id, updatedAt: now } : null;
   const tx = db.transaction(['runs', 'candidates', 'checkpoints'], 'readwrite');

@@ -66,6 +66,8 @@ export interface CandidateRecord {
    * drawn from scratch. Version-1 records are read with [] (src/db/runs.ts `migrateCandidateRecord`).
    */
   readonly parents: readonly number[];
+  /** Why the candidate failed (diverged, crashed); it is then infeasible with objective null and `failed: 1`. */
+  readonly error?: string;
   readonly backend: BackendName;
   readonly createdAt: number;
 }

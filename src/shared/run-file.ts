@@ -36,6 +36,8 @@ export interface RunFileCandidate {
   readonly feasible: boolean;
   /** Lineage: ids of the earlier candidates this one was made from ([] for none). */
   readonly parents: readonly number[];
+  /** Why the candidate failed (diverged, crashed), when it did. */
+  readonly error?: string;
 }
 
 /** The search core's checkpoint (engine/search/checkpoint.ts) without its log. */
@@ -83,6 +85,7 @@ const CandidateSchema = v.strictObject(
     objective: v.nullable(v.pipe(v.number('objective must be a number or null'), v.finite('objective must be finite (null for infeasible)'))),
     feasible: v.boolean('feasible must be true or false'),
     parents: v.array(nonNegInt('parent id'), 'parents must be an array of candidate ids'),
+    error: v.optional(v.string('error must be text')),
   },
   objectOf('candidate'),
 );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runSearch, runSearchSync, SearchSetupError, type LoggedCandidate, type SearchCheckpoint, type SearchEvent } from '../../src/engine/search/loop';
+import { CandidatesFailingError, runSearch, runSearchSync, SearchSetupError, type LoggedCandidate, type SearchCheckpoint, type SearchEvent } from '../../src/engine/search/loop';
 import { createStrategy, STRATEGY_NAMES } from '../../src/engine/strategy/registry';
 import { nb201Space, type Nb201Genotype } from '../../src/engine/space/nb201/space';
 import type { Candidate } from '../../src/engine/strategy/types';
@@ -25,11 +25,13 @@ class FakeEvaluator implements Evaluator<Nb201Genotype> {
   calls: number[] = [];
   completed: number[] = [];
   failAt: number | null = null;
+  /** Every candidate from this id on fails. */
+  failFrom: number | null = null;
   hangAt: number | null = null;
   async evaluate(c: Candidate<Nb201Genotype>, signal?: AbortSignal): Promise<Record<string, number>> {
     this.calls.push(c.id);
     await Promise.resolve();
-    if (this.failAt === c.id) throw new Error(`out of memory on candidate ${c.id}`);
+    if (this.failAt === c.id || (this.failFrom !== null && c.id >= this.failFrom)) throw new Error(`out of memory on candidate ${c.id}`);
     if (this.hangAt === c.id) {
       await new Promise<void>((_resolve, reject) => {
         signal?.addEventListener('abort', () => reject(new AbortedError(`candidate ${c.id}`)), { once: true });
@@ -99,16 +101,51 @@ describe.each(STRATEGY_NAMES.map((n) => [n]))('async loop with %s', (name) => {
   it('crash: resume from the last periodic checkpoint continues the same trajectory', async () => {
     const ref = await runSearch({ ...setup(5), evaluator: new FakeEvaluator() });
     const ev = new FakeEvaluator();
-    ev.failAt = 27;
+    ev.failFrom = 27;
     const saved: SearchCheckpoint[] = [];
     const events: SearchEvent[] = [];
+    // Three failed candidates in a row fail the run; the third is saved with the run's failed state.
     await expect(runSearch({ ...setup(5), evaluator: ev, checkpointEvery: 10, save: ({ checkpoint: cp }) => { saved.push(roundTrip(cp)); }, onEvent: (e) => events.push(e) }))
-      .rejects.toThrow('out of memory on candidate 27');
-    expect(events.at(-1)).toMatchObject({ type: 'done', reason: 'failed', error: 'out of memory on candidate 27', queries: 27 });
-    expect(saved.map((cp) => cp.log?.length)).toEqual([10, 20, 27]);
+      .rejects.toThrow(CandidatesFailingError);
+    expect(events.at(-1)).toMatchObject({ type: 'done', reason: 'failed', queries: 30 });
+    expect((events.at(-1) as { error: string }).error).toMatch(/^3 candidates in a row failed, so the run stopped .*the last: out of memory on candidate 29$/);
+    expect(saved.map((cp) => cp.log?.length)).toEqual([10, 20, 30, 30]);
+    expect(saved[3].log?.slice(27).map((e) => e.error)).toEqual([27, 28, 29].map((id) => `out of memory on candidate ${id}`));
     // As if the tab died before the final save: resume from the periodic checkpoint at 20.
     const second = await runSearch({ ...setup(99), evaluator: new FakeEvaluator(), resumeFrom: saved[1] });
     expect(roundTrip(second.log)).toEqual(roundTrip(ref.log));
+  });
+
+  it('a failing candidate is logged as failed (reason kept, infeasible, never best) and the search goes on', async () => {
+    const ev = new FakeEvaluator();
+    ev.failAt = 5;
+    const saved: SearchCheckpoint[] = [];
+    const r = await runSearch({ ...setup(5), evaluator: ev, checkpointEvery: 1, save: ({ checkpoint: cp }) => { saved.push(roundTrip(cp)); } });
+    expect(r.stopReason).toBe('budget');
+    expect(r.log).toHaveLength(N);
+    const failed = r.log[5];
+    expect(failed).toMatchObject({ id: 5, objective: null, feasible: false, error: 'out of memory on candidate 5' });
+    expect(failed.metrics.failed).toBe(1);
+    expect(r.log.every((e) => e.best_id !== 5)).toBe(true);
+    expect(r.log.filter((e) => e.error !== undefined)).toHaveLength(1);
+    // A resume after it never proposes candidate 5 again.
+    const again = new FakeEvaluator();
+    const resumed = await runSearch({ ...setup(5), evaluator: again, resumeFrom: saved[6] });
+    expect(again.calls[0]).toBe(saved[6].nextId);
+    expect(again.calls).not.toContain(5);
+    expect(roundTrip(resumed.log)).toEqual(roundTrip(r.log));
+  });
+
+  it('a candidate whose save fails: the run fails and no checkpoint is written past the last stored candidate', async () => {
+    const saved: number[] = [];
+    await expect(runSearch({
+      ...setup(5), evaluator: new FakeEvaluator(), checkpointEvery: 1,
+      save: ({ checkpoint: cp, entry }) => {
+        if (entry?.id === 7) throw new Error('QuotaExceededError');
+        saved.push(cp.nextId);
+      },
+    })).rejects.toThrow(/^saving candidate 7 failed \(QuotaExceededError\); the run stays at its last saved state/);
+    expect(saved).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 });
 

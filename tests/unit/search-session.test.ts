@@ -119,6 +119,40 @@ describe('search session on a custom DARTS space', () => {
     db.close();
   }, 180_000);
 
+  it('records diverging candidates as failed with the reason, fails the run after 3 in a row, and resumes past them', async () => {
+    const db = await openDb(`search-session-diverge-${process.pid}`);
+    const ds = quadrantDataset(64, 8, 3);
+    const idx = (from: number, n: number) => Uint32Array.from({ length: n }, (_, i) => from + i);
+    await putDataset(db, 'user:quadrants', ds, { source: 'test', builtin: false, split: { method: 'stratified', seed: 0, train: idx(0, 40), valid: idx(40, 16), test: idx(56, 8) } });
+    // Learning rate 10 (the most a config allows): every candidate's loss blows up (a DivergedError from the real trainer).
+    const config = validateRunConfig({
+      version: RUN_FORM_VERSION, name: 'diverge', datasetId: 'user:quadrants', space: 'nb201', strategy: 'random', seed: 2, budget: 5,
+      channels: 8, cellsPerStage: 1, epochs: 2, batchSize: 2, learningRate: 10, trainSamples: 32, validSamples: 16, backend: 'cpu',
+      objective: { metric: 'valid_acc', penalties: [], constraints: [] }, paretoCost: 'flops',
+    });
+    const now = Date.now();
+    const run: RunRecord = { version: RUN_RECORD_VERSION, id: 'run-diverge', config, status: 'created', createdAt: now, updatedAt: now, completed: 0, paretoIds: [] };
+    const failed = await runSearchSession(db, run, 'cpu', () => undefined, new AbortController().signal);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/^3 candidates in a row failed, so the run stopped .*the last: Training diverged at epoch 1/);
+    expect(failed.completed).toBe(3);
+    const cands = await listCandidates(db, 'run-diverge');
+    expect(cands.map((c) => c.id)).toEqual([0, 1, 2]);
+    for (const c of cands) {
+      expect(c).toMatchObject({ objective: null, feasible: false });
+      expect(c.error).toMatch(/^Training diverged at epoch 1, step \d+: loss became .*Lower the learning rate/);
+      expect(c.metrics.failed).toBe(1);
+    }
+    expect(failed.paretoIds).toEqual([]);
+    // Resume: the stored state has all three; new candidates (ids 3, 4) are proposed, none of the failed ones again.
+    const again = await runSearchSession(db, (await getRun(db, 'run-diverge'))!, 'cpu', () => undefined, new AbortController().signal);
+    const all = await listCandidates(db, 'run-diverge');
+    expect(all.map((c) => c.id)).toEqual([0, 1, 2, 3, 4]);
+    expect(new Set(all.map((c) => c.hash)).size).toBe(5);
+    expect(again.status).toBe('done'); // 2 more failures, under the limit of 3 in a row, and the budget of 5 is spent
+    db.close();
+  }, 180_000);
+
   it('reads a version-1 checkpoint record ({nextId, strategyState}) as the search core\'s checkpoint', async () => {
     const db = await openDb(`search-session-v1-${process.pid}`);
     const strategyState = { version: 2, status: 'paused' };

@@ -19,25 +19,54 @@
  * restored strategy. JSON has no -Infinity, so an infeasible candidate's objective is logged as null.
  *
  * The loop drives the strategy's explicit status (strategy/types.ts): budget spent -> finish() (done),
- * abort signal -> interrupt() (or pause(), with abortAs: 'paused'), evaluator error -> fail(message),
+ * abort signal -> interrupt() (or pause(), with abortAs: 'paused'), too many failed candidates -> fail(message),
  * and a checkpoint saved in any of those states is resumed (resume()) when a run continues from it.
+ * A candidate whose evaluation throws (a DivergedError, a crash) is logged as failed — infeasible, with its reason —
+ * and the search goes on; MAX_FAILED_IN_A_ROW failures in a row fail the run.
  */
 import type { Candidate } from '../strategy/types';
 import { isAbortError, type AbortSignalLike, type EvaluationContext } from '../evaluator/types';
 import { errorMessage, SearchRun } from './search-run';
-import type { AsyncSearchSetup, SavePoint, SearchResult, StopReason, SyncSearchSetup } from './types';
+import type { AsyncSearchSetup, RunLogEntry, SavePoint, SearchResult, StopReason, SyncSearchSetup } from './types';
 
 export * from './types';
 export { CHECKPOINT_VERSION, migrateSearchCheckpoint, type SearchCheckpoint } from './checkpoint';
+
+/** Consecutive failed candidates after which the run itself fails. */
+export const MAX_FAILED_IN_A_ROW = 3;
+
+export class CandidatesFailingError extends Error {
+  override readonly name = 'CandidatesFailingError';
+  constructor(readonly count: number, readonly last: unknown) {
+    super(`${count} candidates in a row failed, so the run stopped (check the learning rate, the backend and the data); the last: ${errorMessage(last)}`);
+  }
+}
 
 /** What the loop needs from its driver: metrics for a candidate, or a save. */
 type Step<G> =
   | { readonly kind: 'evaluate'; readonly candidate: Candidate<G>; readonly context: EvaluationContext }
   | { readonly kind: 'save'; readonly point: SavePoint<G> };
 
+/** A candidate's save failed: the host holds the state before it (`saved` candidates). */
+export class CandidateSaveError extends Error {
+  override readonly name = 'CandidateSaveError';
+  constructor(readonly candidateId: number, override readonly cause: unknown) {
+    super(`saving candidate ${candidateId} failed (${errorMessage(cause)}); the run stays at its last saved state and continues from there on resume`);
+  }
+}
+
+function* saveCandidate<G>(run: SearchRun<G>, entry: RunLogEntry, c: Candidate<G>): Generator<Step<G>, void, Record<string, number> | undefined> {
+  try {
+    yield { kind: 'save', point: { checkpoint: run.checkpoint(), entry, candidate: c, stop: null } };
+  } catch (e) {
+    throw new CandidateSaveError(entry.id, e);
+  }
+}
+
 /** The one loop body. The driver answers an 'evaluate' step with the metrics (or throws the evaluator's error into it). */
 function* searchSteps<G>(run: SearchRun<G>, signal: AbortSignalLike | undefined): Generator<Step<G>, SearchResult, Record<string, number> | undefined> {
   let reason: StopReason;
+  let failedInARow = 0;
   try {
     for (;;) {
       const r = run.stopReason();
@@ -57,6 +86,7 @@ function* searchSteps<G>(run: SearchRun<G>, signal: AbortSignalLike | undefined)
         break;
       }
       let metrics: Record<string, number> | undefined;
+      let entry: RunLogEntry;
       try {
         metrics = yield { kind: 'evaluate', candidate: c, context: { bestObjective: run.bestObjective() } };
       } catch (e) {
@@ -65,17 +95,30 @@ function* searchSteps<G>(run: SearchRun<G>, signal: AbortSignalLike | undefined)
           run.interruptStrategy();
           break;
         }
-        throw e;
+        // One candidate that diverges or crashes is that candidate's result; several in a row are the run's problem
+        // (the backend, the data, the settings), and the run fails instead of spending its budget on them.
+        failedInARow++;
+        entry = run.recordFailure(c, e);
+        const giveUp = failedInARow >= MAX_FAILED_IN_A_ROW;
+        // The last straw is saved too, so a resume does not propose it again.
+        if (run.checkpointDue() || giveUp) yield* saveCandidate(run, entry, c);
+        if (giveUp) throw new CandidatesFailingError(failedInARow, e);
+        continue;
       }
-      const entry = run.record(c, metrics ?? {});
-      if (run.checkpointDue()) yield { kind: 'save', point: { checkpoint: run.checkpoint(), entry, candidate: c, stop: null } };
+      failedInARow = 0;
+      entry = run.record(c, metrics ?? {});
+      if (run.checkpointDue()) yield* saveCandidate(run, entry, c);
     }
   } catch (e) {
     run.failStrategy(e);
-    try {
-      yield { kind: 'save', point: { checkpoint: run.checkpoint(), entry: null, candidate: null, stop: 'failed', error: errorMessage(e) } };
-    } catch {
-      // the original error matters more
+    // After a failed candidate save the stored state is the last complete one; writing a checkpoint past it would
+    // skip the candidate that was never stored.
+    if (!(e instanceof CandidateSaveError)) {
+      try {
+        yield { kind: 'save', point: { checkpoint: run.checkpoint(), entry: null, candidate: null, stop: 'failed', error: errorMessage(e) } };
+      } catch {
+        // the original error matters more
+      }
     }
     run.done('failed', e);
     throw e;

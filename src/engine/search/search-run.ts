@@ -92,7 +92,9 @@ export class SearchRun<G> {
       objective: c.objective,
       feasible: c.feasible,
       ...(c.parents !== undefined ? { parents: c.parents.slice() } : {}),
-      simulated_time: this.time + this.cost(c.id, c.metrics),
+      ...(c.error !== undefined ? { error: c.error } : {}),
+      // A failed candidate has no cost metric; it adds no simulated time.
+      simulated_time: this.time + (c.error !== undefined ? 0 : this.cost(c.id, c.metrics)),
       best_so_far: better ? obj : prevBest ? prevBest.objective : null,
       best_id: better ? c.id : prevBest ? prevBest.id : null,
     };
@@ -100,7 +102,7 @@ export class SearchRun<G> {
     this.loggedIds.add(entry.id);
     this.time = entry.simulated_time;
     if (better) this.best = entry;
-    if (!this.front || !this.s.pareto) return { entry, onFront: false };
+    if (!this.front || !this.s.pareto || entry.error !== undefined) return { entry, onFront: false };
     const acc = entry.metrics[this.s.pareto.accuracy];
     const cost = entry.metrics[this.s.pareto.cost];
     if (typeof acc !== 'number' || typeof cost !== 'number') {
@@ -139,6 +141,19 @@ export class SearchRun<G> {
     this.s.strategy.tell(c, { objective, metrics: m });
     const { entry, onFront } = this.append({ id: c.id, arch: this.s.space.encode(c.genotype), hash: c.hash, metrics: m, objective: objective === -Infinity ? null : objective, feasible, parents: c.parents ? c.parents.slice() : [] });
     this.s.onEvent?.({ type: 'candidate', entry, onFront });
+    this.s.onEvent?.({ type: 'progress', queries: this.log.length, simulatedTime: this.time, fraction: this.fraction(), bestSoFar: entry.best_so_far });
+    return entry;
+  }
+
+  /**
+   * A candidate whose evaluation threw (diverged, crashed): told to the strategy as infeasible (-Infinity) and logged
+   * with the reason and `failed: 1`, so the search goes on and a resume never proposes it again.
+   */
+  recordFailure(c: Candidate<G>, error: unknown): RunLogEntry {
+    const m = { ...(c.metrics ?? {}), failed: 1 };
+    this.s.strategy.tell(c, { objective: -Infinity, metrics: m });
+    const { entry } = this.append({ id: c.id, arch: this.s.space.encode(c.genotype), hash: c.hash, metrics: m, objective: null, feasible: false, parents: c.parents ? c.parents.slice() : [], error: errorMessage(error) });
+    this.s.onEvent?.({ type: 'candidate', entry, onFront: false });
     this.s.onEvent?.({ type: 'progress', queries: this.log.length, simulatedTime: this.time, fraction: this.fraction(), bestSoFar: entry.best_so_far });
     return entry;
   }

@@ -19,6 +19,8 @@ export interface LoggedCandidate {
   readonly feasible: boolean;
   /** Lineage: ids of the earlier candidates this one was made from (Candidate.parents); absent: none recorded. */
   readonly parents?: readonly number[];
+  /** Set when the candidate failed (diverged or crashed): why. It is logged infeasible (objective null), never best. */
+  readonly error?: string;
 }
 
 export interface RunLogEntry extends LoggedCandidate {
