@@ -6,3 +6,4 @@ export * from './tables';
 export * from './luts';
 export * from './oneshot';
 export * from './run-file';
+export * from './models';
