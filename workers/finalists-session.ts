@@ -9,7 +9,7 @@
  */
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import {
-  commitFinalistState, commitModel, getFinalistState, getModel, getRun, listCandidates, loadDataset, loadSplit, putFinalistJob, type Db,
+  commitFinalistState, commitModel, getDatasetMeta, getFinalistState, getModel, getRun, listCandidates, loadDataset, loadSplit, putFinalistJob, type Db,
 } from '../src/db';
 import {
   FINALIST_JOB_VERSION, FINALIST_STATE_VERSION, MODEL_RECORD_VERSION, MODEL_WEIGHTS_VERSION,
@@ -44,7 +44,11 @@ export async function createFinalistJob(db: Db, request: FinalistsRequest, id: s
   if (!run) throw new Error(`Run ${request.runId} is not in this browser's storage`);
   if (run.status === 'running') throw new Error(`Run "${run.config.name}" is still running; stop it (or let it finish) before re-training its finalists`);
   const recipe = parseFinalistRecipe(request.recipe);
-  parseTargets(request.targets.filter((t) => t.trim() !== ''));
+  const targets = parseTargets(request.targets.filter((t) => t.trim() !== ''));
+  const meta = await getDatasetMeta(db, run.config.evaluator.dataset);
+  if (!meta) throw new Error(`Dataset ${run.config.evaluator.dataset} of run "${run.config.name}" is no longer stored`);
+  const unknownClass = targets.find((t) => t.className !== undefined && !meta.classes.includes(t.className));
+  if (unknownClass) throw new Error(`target "${unknownClass.text}": no class named "${unknownClass.className}" (classes: ${meta.classes.join(', ')})`);
   if (!(Number.isInteger(request.top) && request.top >= 1)) throw new Error(`Top k must be a whole number >= 1, got ${request.top}`);
   for (const [k, n] of [['train', request.trainSamples], ['validation', request.validSamples]] as const) {
     if (n !== undefined && !(Number.isInteger(n) && n >= 0)) throw new Error(`The number of ${k} images must be a whole number >= 0 (0: all), got ${n}`);

@@ -200,6 +200,8 @@ describe('finalists session', () => {
     await expect(createFinalistJob(db, { ...request, recipe: { epochs: 0 } })).rejects.toThrow(/epochs must be >= 1/);
     await expect(createFinalistJob(db, { ...request, targets: ['recall[top-left] => 3'] })).rejects.toThrow(/comparison must be one of/);
     await expect(createFinalistJob(db, { ...request, top: 0 })).rejects.toThrow(/Top k/);
+    // A class-name typo is refused before any training, not after the first model.
+    await expect(createFinalistJob(db, { ...request, targets: ['recall[top-lef] >= 0.9'] })).rejects.toThrow(/no class named "top-lef" \(classes: top-left, bottom-right\)/);
     db.close();
   }, 60_000);
 });
