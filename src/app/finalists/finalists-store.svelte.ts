@@ -32,6 +32,8 @@ export class FinalistsStore {
   jobs = $state<FinalistJobRecord[]>([]);
   models = $state<ModelRecord[]>([]);
   live = $state<Record<string, LiveEpoch>>({});
+  /** Per entry key: the epoch its training resumed after in this session (0: from scratch). */
+  resumedAfter = $state<Record<string, number>>({});
   busy = $state(false);
   error = $state<string | null>(null);
   private stopAsked = false;
@@ -61,6 +63,9 @@ export class FinalistsStore {
           this.jobs = i < 0 ? [e.job, ...this.jobs] : this.jobs.map((j) => (j.id === e.job.id ? e.job : j));
         }
         break;
+      case 'start':
+        this.resumedAfter = { ...this.resumedAfter, [e.key]: e.resumedAfterEpoch };
+        break;
       case 'epoch':
         this.live = { ...this.live, [e.key]: { epoch: e.epoch, epochs: e.epochs, trainLoss: e.trainLoss, validAcc: e.validAcc } };
         break;
@@ -77,6 +82,7 @@ export class FinalistsStore {
     const db = await openDb();
     this.runId = runId;
     this.live = {};
+    this.resumedAfter = {};
     this.jobs = runId ? await listFinalistJobs(db, runId) : [];
     this.models = await listModels(db);
   }
