@@ -9,6 +9,7 @@ import type { BackendChoice, BackendReport } from '../src/protocol/backend';
 import type { FinalistJobRecord, FinalistsEventListener, FinalistsWorkerApi } from '../src/protocol/finalists-api';
 import { selectBackend } from './backend';
 import { exportModelZip } from './finalist-export';
+import { measureModelLatency } from './finalist-latency';
 import { createFinalistJob, runFinalistJob } from './finalists-session';
 import { JobRunner } from './job';
 
@@ -49,6 +50,13 @@ const api: FinalistsWorkerApi = {
     await ensureBackend(reportChoice ?? 'wasm');
     const file = await exportModelZip(await openDb(), modelId, format);
     return Comlink.transfer(file, [file.bytes.buffer]);
+  },
+  measureLatency(modelId, backend) {
+    // A job of its own: never while a job trains (it would switch the backend under it).
+    return jobs.run('measuring latency', async () => {
+      await ensureBackend(backend);
+      return measureModelLatency(await openDb(), modelId);
+    });
   },
   stop: () => jobs.stop(),
 };

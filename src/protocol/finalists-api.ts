@@ -137,6 +137,8 @@ export interface FinalistsWorkerApi {
   resume(jobId: string, onEvent: FinalistsEventListener): Promise<FinalistJobRecord>;
   /** Builds the export of a registry model from its stored weights. */
   exportModel(modelId: string, format: ExportFormat): Promise<ExportedFile>;
+  /** Measures the model's batch-1 latency on `backend` and adds it to its latency map (refused while a job runs). */
+  measureLatency(modelId: string, backend: BackendChoice): Promise<ModelRecord>;
   /** Stops the running job after the current training step; resolves when it has (the job is then paused). */
   stop(): Promise<void>;
 }

@@ -4,10 +4,14 @@
  * A job stopped after epoch 1 and again right after its first model, then resumed, gives the same reports and
  * weights as an uninterrupted job; the locked test split is read exactly once per model across the resumes; the
  * registry round-trips (lineage, per-backend latency, weights, delete); and the tfjs export built from the registry
- * weights loads in stock tf.loadLayersModel with the engine's logits and the stored TEST accuracy.
+ * weights loads in stock tf.loadLayersModel with the engine's logits and the stored TEST accuracy; a latency
+ * re-measured on WASM joins the model's cpu figure.
  */
 import 'fake-indexeddb/auto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { useBackend } from '../helpers/tf-node';
 import * as tfl from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
@@ -17,6 +21,7 @@ import { runSearchSession } from '../../workers/search-session';
 import { validateRunConfig } from '../../workers/run-config';
 import { createFinalistJob, runFinalistJob } from '../../workers/finalists-session';
 import { exportModelZip, networkOfModel, PYTORCH_WEIGHTS_FILE } from '../../workers/finalist-export';
+import { measureModelLatency } from '../../workers/finalist-latency';
 import {
   addModelLatency, deleteFinalistJob, deleteModel, getFinalistJob, getFinalistState, getModelWeights, listCandidates, listFinalistJobs, listModels,
   openDb, putDataset, RUN_RECORD_VERSION, type Db,
@@ -30,6 +35,10 @@ import { loadSplit, loadDataset } from '../../src/db';
 import { logitDiff } from '../helpers/export-cases';
 
 beforeAll(async () => {
+  // workers/backend.ts (imported through the search session) maps the wasm files to the app's bundled URLs; point
+  // that map at the package's files so latency can be re-measured on WASM below.
+  const dist = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+  setWasmPaths(Object.fromEntries(['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map((f) => [f, path.join(dist, f)])));
   await useBackend('cpu', { trainingKernels: true });
   (globalThis as { navigator?: unknown }).navigator ??= { userAgent: 'node-test', hardwareConcurrency: 1 };
 });
@@ -190,6 +199,19 @@ describe('finalists session', () => {
     expect(strFromU8(pyFiles[`${pyFolder}/model.py`])).toMatch(/class Net\(/);
     expect(strFromU8(pyFiles[`${pyFolder}/${PYTORCH_WEIGHTS_FILE}`].slice(0, 8))).toBe('NASPTW01');
     await expect(exportModelZip(db, 'nope', 'tfjs')).rejects.toThrow(/not in the registry/);
+
+    // Re-measured on another backend: the figure joins the cpu one.
+    await tf.setBackend('wasm');
+    try {
+      const before = tf.memory().numTensors;
+      const m = await measureModelLatency(db, modelId);
+      expect(Object.keys(m.latencyMs).sort()).toEqual(['cpu', 'wasm']);
+      expect(m.latencyMs.wasm).toBeGreaterThan(0);
+      expect(m.latencyMs.cpu).toBe(record.latencyMs.cpu);
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      await useBackend('cpu', { trainingKernels: true });
+    }
     db.close();
   }, 120_000);
 

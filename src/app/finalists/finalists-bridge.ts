@@ -1,5 +1,6 @@
 /** The one client of the finalists worker (workers/finalists.worker.ts): started lazily, events to listeners. */
-import type { ExportedFile, ExportFormat, FinalistJobRecord, FinalistsEvent, FinalistsRequest, FinalistsWorkerApi } from '../../protocol/finalists-api';
+import type { BackendChoice } from '../../protocol/backend';
+import type { ExportedFile, ExportFormat, FinalistJobRecord, FinalistsEvent, FinalistsRequest, FinalistsWorkerApi, ModelRecord } from '../../protocol/finalists-api';
 import { WorkerClient } from '../worker-client';
 
 export class FinalistsBridge extends WorkerClient<FinalistsWorkerApi, FinalistsEvent> {
@@ -17,6 +18,10 @@ export class FinalistsBridge extends WorkerClient<FinalistsWorkerApi, FinalistsE
 
   exportModel(modelId: string, format: ExportFormat): Promise<ExportedFile> {
     return this.remote().exportModel(modelId, format);
+  }
+
+  measureLatency(modelId: string, backend: BackendChoice): Promise<ModelRecord> {
+    return this.remote().measureLatency(modelId, backend);
   }
 
   /** Cooperative stop (the job is paused with its last epoch saved); terminates the worker if it does not answer. */

@@ -5,6 +5,7 @@
  */
 import { getContext, setContext } from 'svelte';
 import { deleteFinalistJob, deleteModel, listFinalistJobs, listModels, openDb } from '../../db';
+import type { BackendChoice } from '../../protocol/backend';
 import type { ExportFormat, FinalistJobRecord, FinalistsEvent, ModelRecord } from '../../protocol/finalists-api';
 import type { RunRecord } from '../../protocol/run';
 import { checkRecipeForm, recipeToForm, type RecipeForm } from '../../shared/finalist-recipe-form';
@@ -35,6 +36,8 @@ export class FinalistsStore {
   /** Per entry key: the epoch its training resumed after in this session (0: from scratch). */
   resumedAfter = $state<Record<string, number>>({});
   busy = $state(false);
+  /** The backend the registry's "Measure" button times a model on. */
+  measureBackend = $state<BackendChoice>('wasm');
   error = $state<string | null>(null);
   private stopAsked = false;
 
@@ -134,6 +137,14 @@ export class FinalistsStore {
     } catch (e) {
       this.error = e instanceof Error ? e.message : String(e);
     }
+  }
+
+  /** Measures a model's latency on `backend` in the worker; the figure joins the model's per-backend map. */
+  async measure(modelId: string, backend: BackendChoice): Promise<void> {
+    await this.guard(async () => {
+      const m = await this.bridge.measureLatency(modelId, backend);
+      this.models = this.models.map((x) => (x.id === m.id ? m : x));
+    });
   }
 
   async deleteModel(id: string): Promise<void> {
