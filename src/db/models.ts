@@ -46,10 +46,10 @@ export async function getFinalistJob(db: Db, id: string): Promise<FinalistJobRec
   return r && migrateFinalistJob(r);
 }
 
-/** Newest first; only one run's jobs when `runId` is given. */
+/** Newest first; only one run's jobs when `runId` is given. Records of an unknown version are left out (get names them). */
 export async function listFinalistJobs(db: Db, runId?: string): Promise<FinalistJobRecord[]> {
   const all = runId === undefined ? await db.getAll('finalistJobs') : await db.getAllFromIndex('finalistJobs', 'byRun', runId);
-  return all.map(migrateFinalistJob).sort((a, b) => b.createdAt - a.createdAt);
+  return all.filter((r) => versionOf(r) === FINALIST_JOB_VERSION).map(migrateFinalistJob).sort((a, b) => b.createdAt - a.createdAt);
 }
 
 /** The entry's re-training state after its last completed epoch. */
@@ -100,10 +100,10 @@ export async function getModel(db: Db, id: string): Promise<ModelRecord | undefi
   return r && migrateModelRecord(r);
 }
 
-/** Every model in the registry, newest first (without weights). */
+/** Every model in the registry, newest first (without weights). Records of an unknown version are left out (getModel names them). */
 export async function listModels(db: Db): Promise<ModelRecord[]> {
   const all = await db.getAllFromIndex('models', 'byCreated');
-  return all.reverse().map(migrateModelRecord);
+  return all.reverse().filter((r) => versionOf(r) === MODEL_RECORD_VERSION).map(migrateModelRecord);
 }
 
 export async function getModelWeights(db: Db, modelId: string): Promise<ModelWeightsRecord | undefined> {
