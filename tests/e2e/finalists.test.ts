@@ -3,19 +3,24 @@
  * built-in MNIST subset, then its top finalist re-trained in the finalists worker; the page is reloaded during
  * re-training and the job resumes from its last saved epoch to completion; the results show TEST numbers marked
  * as such with a reliability diagram; the tfjs download is a zip with a model.json whose weight manifest matches
- * its weight file; the model registry lists the model and deletes it. Screenshots at 1280 and 390 px go to
+ * its weight file, which stock tfjs (tf.min.js in a blank page) loads and runs; the model registry lists the model,
+ * re-measures its latency on another backend and deletes it. Screenshots at 1280 and 390 px go to
  * $E2E_SHOTS (default: the OS temp folder).
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { strFromU8, unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
+import type { io } from '@tensorflow/tfjs';
 import { useApp } from '../helpers/e2e-harness';
 
 const app = useApp();
+type ModelJson = { format: string; modelTopology: object; weightsManifest: { paths: string[]; weights: io.WeightsManifestEntry[] }[] };
 const SHOTS = process.env.E2E_SHOTS ?? tmpdir();
+const TF_MIN_JS = path.join(path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs/package.json')), 'dist', 'tf.min.js');
 const text = async (page: Page, id: string) => (await page.getByTestId(id).first().textContent()) ?? '';
 
 describe('finalists in Chromium', () => {
@@ -78,10 +83,24 @@ describe('finalists in Chromium', () => {
     expect(download.suggestedFilename()).toMatch(/-tfjs\.zip$/);
     const files = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
     const folder = download.suggestedFilename().replace(/\.zip$/, '');
-    const json = JSON.parse(strFromU8(files[`${folder}/model.json`])) as { format: string; weightsManifest: { paths: string[]; weights: { shape: number[] }[] }[] };
+    const json = JSON.parse(strFromU8(files[`${folder}/model.json`])) as ModelJson;
     expect(json.format).toBe('layers-model');
     const values = json.weightsManifest[0].weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
-    expect(files[`${folder}/${json.weightsManifest[0].paths[0]}`].byteLength).toBe(4 * values);
+    const weights = files[`${folder}/${json.weightsManifest[0].paths[0]}`];
+    expect(weights.byteLength).toBe(4 * values);
+    // Stock tfjs (its prebuilt bundle, no code of ours) in a blank page loads it and predicts 10 finite logits.
+    const plain = await app().browser.context.newPage();
+    await plain.setContent('<!doctype html><title>plain</title>');
+    await plain.addScriptTag({ path: TF_MIN_JS });
+    const logits = await plain.evaluate(async ({ model, bytes }) => {
+      const t = (window as unknown as { tf: typeof import('@tensorflow/tfjs') }).tf;
+      const m = await t.loadLayersModel(t.io.fromMemory({ modelTopology: model.modelTopology, weightSpecs: model.weightsManifest[0].weights, weightData: new Float32Array(bytes).buffer }));
+      return (m.predict(t.ones([1, 28, 28, 1])) as import('@tensorflow/tfjs').Tensor).arraySync() as number[][];
+    }, { model: json, bytes: Array.from(new Float32Array(weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength))) });
+    await plain.close();
+    expect(logits).toHaveLength(1);
+    expect(logits[0]).toHaveLength(10);
+    expect(logits[0].every(Number.isFinite)).toBe(true);
 
     // The registry lists the model; deleting it removes it.
     await page.locator('[data-testid="model-registry"] summary').click();
