@@ -54,6 +54,7 @@ describe('finalists in Chromium', () => {
     await page.getByTestId('finalists-resume').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="finalists-status"]')?.textContent === 'done', null, { timeout: 240_000 });
     expect(await text(page, 'finalist-progress')).toContain(`resumed after epoch ${saved}`);
+    expect(await text(page, 'job-recipe')).toContain('4 epochs · batch 64');
 
     // TEST numbers, marked and explained.
     expect(await page.getByTestId('finalist-row').count()).toBe(1);
