@@ -7,3 +7,4 @@ export * from './luts';
 export * from './oneshot';
 export * from './run-file';
 export * from './oneshot-run-file';
+export * from './models';

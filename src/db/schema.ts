@@ -9,9 +9,10 @@ import { upgradeDatasetRecords, type DatasetChunk, type DatasetMeta, type SplitR
 import type { TableRecord } from './tables';
 import type { LutRecord } from '../protocol/profile-api';
 import type { OneShotCheckpointRecord, OneShotRunRecord } from '../protocol/oneshot-api';
+import type { FinalistJobRecord, FinalistStateRecord, ModelRecord, ModelWeightsRecord } from '../protocol/finalists-api';
 
 export const DB_NAME = 'nas-playground';
-export const DB_VERSION = 5;
+export const DB_VERSION = 6;
 
 export interface NasDb extends DBSchema {
   datasets: { key: string; value: DatasetMeta };
@@ -27,6 +28,12 @@ export interface NasDb extends DBSchema {
   /** v5: one-shot searches (DARTS, PC-DARTS, SPOS) with their chart history, and their latest checkpoint. */
   oneshotRuns: { key: string; value: OneShotRunRecord; indexes: { byUpdated: number } };
   oneshotCheckpoints: { key: string; value: OneShotCheckpointRecord };
+  /** v6: finalists jobs (re-training the top candidates of a run) and each entry's per-epoch re-training state. */
+  finalistJobs: { key: string; value: FinalistJobRecord; indexes: { byRun: string } };
+  finalistStates: { key: [string, string]; value: FinalistStateRecord; indexes: { byJob: string } };
+  /** v6: the model registry (re-trained, tested models) and their trained weights (kept apart so listing is cheap). */
+  models: { key: string; value: ModelRecord; indexes: { byCreated: number; byJob: string } };
+  modelWeights: { key: string; value: ModelWeightsRecord };
 }
 
 export type Db = IDBPDatabase<NasDb>;
@@ -63,6 +70,14 @@ function open(name: string): Promise<Db> {
       if (oldVersion < 5) {
         db.createObjectStore('oneshotRuns', { keyPath: 'id' }).createIndex('byUpdated', 'updatedAt');
         db.createObjectStore('oneshotCheckpoints', { keyPath: 'runId' });
+      }
+      if (oldVersion < 6) {
+        db.createObjectStore('finalistJobs', { keyPath: 'id' }).createIndex('byRun', 'runId');
+        db.createObjectStore('finalistStates', { keyPath: ['jobId', 'key'] }).createIndex('byJob', 'jobId');
+        const models = db.createObjectStore('models', { keyPath: 'id' });
+        models.createIndex('byCreated', 'createdAt');
+        models.createIndex('byJob', 'jobId');
+        db.createObjectStore('modelWeights', { keyPath: 'modelId' });
       }
     },
     blocked() {

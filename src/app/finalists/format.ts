@@ -1,0 +1,15 @@
+/** Number formats of the finalists views. */
+import type { FinalistRecipe } from '../../shared/finalist-recipe';
+export const pct = (x: number | undefined, digits = 1): string => (x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(digits)}%`);
+export const ms = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`);
+export const count = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e4 ? `${(x / 1e3).toFixed(1)}k` : String(x));
+
+/** One line of a recipe as it was used. */
+export function recipeLine(r: FinalistRecipe): string {
+  const flip = r.augment.flip === undefined ? 'auto' : r.augment.flip ? 'on' : 'off';
+  return [
+    `${r.epochs} epochs`, `batch ${r.batchSize}`, `lr ${r.learningRate}${r.warmupEpochs ? ` (warm-up ${r.warmupEpochs})` : ''}`, `wd ${r.weightDecay}`,
+    `smoothing ${r.labelSmoothing}`, `crop pad ${r.augment.cropPadding}`, `flip ${flip}`, `class weights ${r.classWeights === 'none' ? 'none' : 'balanced'}`,
+    `patience ${r.patience || 'off'}`, `curve stop ${r.curveStop.enabled ? `on (${r.curveStop.margin} pts)` : 'off'}`, `on ${r.trainOn}`,
+  ].join(' · ');
+}

@@ -1,0 +1,144 @@
+/**
+ * The finalists worker (workers/finalists.worker.ts) and the model registry it writes (src/db/models.ts): a job
+ * re-trains the top candidates of a stored Search-tab run with a recipe (engine/finalists/stage.ts), checkpointed
+ * after every epoch, reads the locked test split once per model, and stores each trained model with its weights.
+ * Types plus the version constants.
+ */
+import type { FinalistRecipe, FinalistRecipeInput } from '../shared/finalist-recipe';
+import type { TrainedReport } from '../shared/finalist-result';
+import type { SpaceKind } from '../shared/space-config';
+import type { RetrainState } from '../engine/finalists/retrain';
+import type { BackendChoice, BackendReport } from './backend';
+
+export type { TrainedReport } from '../shared/finalist-result';
+export type { RetrainState } from '../engine/finalists/retrain';
+
+export const FINALIST_JOB_VERSION = 1;
+export const MODEL_RECORD_VERSION = 1;
+export const MODEL_WEIGHTS_VERSION = 1;
+export const FINALIST_STATE_VERSION = 1;
+
+/** What the user asks for: which candidates of which run, re-trained how, checked against which targets. */
+export interface FinalistsRequest {
+  readonly runId: string;
+  /** Top k by objective (>= 1). */
+  readonly top: number;
+  /** Add the run's accuracy-vs-cost Pareto front (only when the run has Pareto axes). */
+  readonly pareto: boolean;
+  readonly recipe: FinalistRecipeInput;
+  /** Target lines ("recall[3] >= 94%", "latency_ms <= 8"), parsed by src/shared/targets.ts. */
+  readonly targets: readonly string[];
+  /** Train / validation images used (absent or 0: the whole train / validation split). */
+  readonly trainSamples?: number;
+  readonly validSamples?: number;
+  readonly backend: BackendChoice;
+}
+
+export type FinalistJobStatus = 'created' | 'running' | 'paused' | 'done' | 'failed';
+
+/** One model the job re-trains (a searched candidate). */
+export interface FinalistJobEntry {
+  /** The stage's key (finalist-<candidate id>). */
+  readonly key: string;
+  readonly candidateId: number;
+  readonly arch: string;
+  readonly hash: string;
+  readonly seed: number;
+  /** Epochs completed (from the per-epoch state), for the progress view. */
+  readonly epochsDone: number;
+  /** Set once the model is tested and in the registry. */
+  readonly modelId?: string;
+}
+
+/** A finalists job, as stored (one per start; resumable until done). */
+export interface FinalistJobRecord {
+  readonly version: typeof FINALIST_JOB_VERSION;
+  readonly id: string;
+  readonly runId: string;
+  readonly runName: string;
+  readonly request: FinalistsRequest;
+  /** The recipe with every default filled in. */
+  readonly recipe: FinalistRecipe;
+  readonly entries: readonly FinalistJobEntry[];
+  readonly status: FinalistJobStatus;
+  readonly error?: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** The re-training state of one entry after its last completed epoch. */
+export interface FinalistStateRecord {
+  readonly version: typeof FINALIST_STATE_VERSION;
+  readonly jobId: string;
+  readonly key: string;
+  readonly state: RetrainState;
+  readonly updatedAt: number;
+}
+
+/** A re-trained, tested model in the registry (weights are in their own store, so listing stays cheap). */
+export interface ModelRecord {
+  readonly version: typeof MODEL_RECORD_VERSION;
+  /** `${jobId}:${key}`. */
+  readonly id: string;
+  readonly jobId: string;
+  readonly key: string;
+  readonly runId: string;
+  readonly runName: string;
+  readonly candidateId: number;
+  readonly space: SpaceKind;
+  readonly genotype: unknown;
+  /** Canonical text form of the genotype. */
+  readonly arch: string;
+  /** Canonical hash of the genotype. */
+  readonly hash: string;
+  /** The skeleton it was built on (channels, cells, input shape, classes). */
+  readonly skeleton: unknown;
+  readonly datasetId: string;
+  readonly classes: readonly string[];
+  readonly seed: number;
+  readonly recipe: FinalistRecipe;
+  /** Metrics: validation, re-training history, TEST numbers (read once) and targets. */
+  readonly report: TrainedReport;
+  /** Median batch-1 latency (ms) per backend it was measured on. */
+  readonly latencyMs: Readonly<Record<string, number>>;
+  /** Lineage: the ids of the run's candidates this one was made from (evolution, local search); [] when sampled. */
+  readonly lineage: { readonly parents: readonly number[] };
+  readonly createdAt: number;
+}
+
+export interface ModelWeightsRecord {
+  readonly version: typeof MODEL_WEIGHTS_VERSION;
+  readonly modelId: string;
+  readonly params: readonly Float32Array[];
+  readonly buffers: readonly Float32Array[];
+}
+
+export type FinalistsEvent =
+  | { readonly type: 'backend'; readonly report: BackendReport }
+  | { readonly type: 'job'; readonly job: FinalistJobRecord }
+  | { readonly type: 'start'; readonly jobId: string; readonly key: string; readonly resumedAfterEpoch: number }
+  | { readonly type: 'epoch'; readonly jobId: string; readonly key: string; readonly epoch: number; readonly epochs: number; readonly trainLoss: number; readonly validAcc: number }
+  | { readonly type: 'model'; readonly model: ModelRecord };
+
+export type FinalistsEventListener = (e: FinalistsEvent) => void;
+
+export type ExportFormat = 'tfjs' | 'pytorch';
+
+/** A download: one zip per model and format. */
+export interface ExportedFile {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+export interface FinalistsWorkerApi {
+  /** Creates a job for a stored run and runs it until done or stop(). */
+  start(request: FinalistsRequest, onEvent: FinalistsEventListener): Promise<FinalistJobRecord>;
+  /** Continues a stored job from each entry's last completed epoch. */
+  resume(jobId: string, onEvent: FinalistsEventListener): Promise<FinalistJobRecord>;
+  /** Builds the export of a registry model from its stored weights. */
+  exportModel(modelId: string, format: ExportFormat): Promise<ExportedFile>;
+  /** Measures the model's batch-1 latency on `backend` and adds it to its latency map (refused while a job runs). */
+  measureLatency(modelId: string, backend: BackendChoice): Promise<ModelRecord>;
+  /** Stops the running job after the current training step; resolves when it has (the job is then paused). */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,64 @@
+/**
+ * The finalists worker: re-trains the top candidates of a stored run with a recipe, tests each once, keeps them
+ * in the model registry (workers/finalists-session.ts), and builds their downloads (workers/finalist-export.ts).
+ * Exposes ONE typed api object with comlink (src/protocol/finalists-api.ts); one job at a time (workers/job.ts).
+ */
+import * as Comlink from 'comlink';
+import { getFinalistJob, openDb } from '../src/db';
+import type { BackendChoice, BackendReport } from '../src/protocol/backend';
+import type { FinalistJobRecord, FinalistsEventListener, FinalistsWorkerApi } from '../src/protocol/finalists-api';
+import { selectBackend } from './backend';
+import { exportModelZip } from './finalist-export';
+import { measureModelLatency } from './finalist-latency';
+import { createFinalistJob, runFinalistJob } from './finalists-session';
+import { JobRunner } from './job';
+
+let report: BackendReport | null = null;
+let reportChoice: BackendChoice | null = null;
+const jobs = new JobRunner(() => 'Finalists are already being re-trained in this worker; stop them first');
+
+async function ensureBackend(choice: BackendChoice): Promise<BackendReport> {
+  if (!report || reportChoice !== choice) {
+    report = await selectBackend(choice);
+    reportChoice = choice;
+  }
+  return report;
+}
+
+function launch(job: FinalistJobRecord, onEvent: FinalistsEventListener): Promise<FinalistJobRecord> {
+  return jobs.run('re-training finalists', async (signal) => {
+    onEvent({ type: 'backend', report: await ensureBackend(job.request.backend) });
+    return runFinalistJob(await openDb(), job, onEvent, signal);
+  });
+}
+
+const api: FinalistsWorkerApi = {
+  async start(request, onEvent) {
+    if (jobs.running) throw new Error('Finalists are already being re-trained in this worker; stop them first');
+    const job = await createFinalistJob(await openDb(), request);
+    onEvent({ type: 'job', job });
+    return launch(job, onEvent);
+  },
+  async resume(jobId, onEvent) {
+    const job = await getFinalistJob(await openDb(), jobId);
+    if (!job) throw new Error(`Finalists job ${jobId} is not in this browser's storage`);
+    if (job.status === 'done') return job;
+    return launch(job, onEvent);
+  },
+  async exportModel(modelId, format) {
+    // Exports run on whatever backend is set up (the default one if no job ran yet).
+    await ensureBackend(reportChoice ?? 'wasm');
+    const file = await exportModelZip(await openDb(), modelId, format);
+    return Comlink.transfer(file, [file.bytes.buffer]);
+  },
+  measureLatency(modelId, backend) {
+    // A job of its own: never while a job trains (it would switch the backend under it).
+    return jobs.run('measuring latency', async () => {
+      await ensureBackend(backend);
+      return measureModelLatency(await openDb(), modelId);
+    });
+  },
+  stop: () => jobs.stop(),
+};
+
+Comlink.expose(api);
