@@ -12,6 +12,7 @@ import { exportModelZip } from './finalist-export';
 import { measureModelLatency } from './finalist-latency';
 import { createFinalistJob, runFinalistJob } from './finalists-session';
 import { JobRunner } from './job';
+import { withRunLock } from './run-lock';
 
 let report: BackendReport | null = null;
 let reportChoice: BackendChoice | null = null;
@@ -26,10 +27,10 @@ async function ensureBackend(choice: BackendChoice): Promise<BackendReport> {
 }
 
 function launch(job: FinalistJobRecord, onEvent: FinalistsEventListener): Promise<FinalistJobRecord> {
-  return jobs.run('re-training finalists', async (signal) => {
+  return jobs.run('re-training finalists', (signal) => withRunLock('finalists', job.id, async () => {
     onEvent({ type: 'backend', report: await ensureBackend(job.request.backend) });
     return runFinalistJob(await openDb(), job, onEvent, signal);
-  });
+  }));
 }
 
 const api: FinalistsWorkerApi = {

@@ -9,6 +9,7 @@ import { ONESHOT_RUN_VERSION, type OneShotRunRecord, type OneShotWorkerApi } fro
 import { selectBackend } from './backend';
 import { ensureMnist10k } from './builtin-datasets';
 import { JobRunner } from './job';
+import { withRunLock } from './run-lock';
 import { runOneShot, validateOneShotConfig } from './oneshot-session';
 
 let report: BackendReport | null = null;
@@ -16,14 +17,14 @@ let reportChoice: string | null = null;
 const jobs = new JobRunner(() => 'A one-shot search is already running in this worker; stop it first');
 
 function launch(run: OneShotRunRecord, onEvent: Parameters<OneShotWorkerApi['start']>[1]): Promise<OneShotRunRecord> {
-  return jobs.run('a one-shot search', async (signal) => {
+  return jobs.run('a one-shot search', (signal) => withRunLock('oneshot', run.id, async () => {
     if (!report || reportChoice !== run.config.backend) {
       report = await selectBackend(run.config.backend);
       reportChoice = run.config.backend;
     }
     onEvent({ type: 'backend', report });
     return runOneShot(await openDb(), run, report.chosen, onEvent, signal);
-  });
+  }));
 }
 
 const api: OneShotWorkerApi = {

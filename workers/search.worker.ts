@@ -14,6 +14,7 @@ import { ensureMnist10k } from './builtin-datasets';
 import { JobRunner } from './job';
 import { runSearchSession } from './search-session';
 import { checkStoredRun, validateRunConfig } from './run-config';
+import { withRunLock } from './run-lock';
 import { checkSpace } from '../src/shared/space-check';
 import { SPACE_VOCABULARY } from '../src/shared/space-vocab';
 
@@ -38,7 +39,7 @@ async function ensureBackend(choice: BackendChoice): Promise<BackendReport> {
 }
 
 function launch(run: RunRecord, onEvent: SearchEventListener): Promise<RunRecord> {
-  return jobs.run('a search', async (signal) => {
+  return jobs.run('a search', (signal) => withRunLock('search', run.id, async () => {
     const r = await ensureBackend(run.config.evaluator.backend);
     onEvent({ type: 'backend', report: r });
     const db = await openDb();
@@ -49,7 +50,7 @@ function launch(run: RunRecord, onEvent: SearchEventListener): Promise<RunRecord
     await putRun(db, failed);
     onEvent({ type: 'run', run: failed });
     return failed;
-  });
+  }));
 }
 
 const api: SearchWorkerApi = {

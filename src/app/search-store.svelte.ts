@@ -3,6 +3,7 @@
  * It renders nothing and trains nothing; it calls the bridge and folds events into state.
  */
 import { getContext, setContext } from 'svelte';
+import { heldJobIds } from './held-locks';
 import { openDb, listCandidates, listRuns, listDatasets, exportRunFile, importRunFile, runFileName, type DatasetMeta } from '../db';
 import { parseRunFileText } from '../shared/run-file';
 import type { BackendChoice, BackendReport } from '../protocol/backend';
@@ -65,6 +66,8 @@ export class SearchStore {
   live = $state<LiveCandidate | null>(null);
   progress = $state<Progress | null>(null);
   busy = $state(false);
+  /** Runs a worker of another tab is running (their Web Locks are held): not resumable here. */
+  runningElsewhere = $state<ReadonlySet<string>>(new Set());
   error = $state<string | null>(null);
   log = $state<string[]>([]);
 
@@ -121,7 +124,20 @@ export class SearchStore {
     const db = await openDb();
     this.runs = await listRuns(db);
     this.datasets = await listDatasets(db);
+    await this.refreshRunningElsewhere();
     if (!this.currentRun && this.runs.length > 0) await this.select(this.runs[0].id, untouched);
+  }
+
+  /** Which stored runs another tab is running now (this tab's own run, while it runs, is not "elsewhere"). */
+  async refreshRunningElsewhere(): Promise<void> {
+    const held = await heldJobIds('search');
+    if (this.busy && this.currentRun) held.delete(this.currentRun.id);
+    const changed = held.size !== this.runningElsewhere.size || [...held].some((id) => !this.runningElsewhere.has(id));
+    if (changed) {
+      this.runningElsewhere = held;
+      // Statuses written by the other tab (running, then paused or done) are in IndexedDB.
+      this.runs = await listRuns(await openDb());
+    }
   }
 
   /** Re-reads the stored datasets (after an import, rename or delete); a deleted selection falls back to the built-in set. */

@@ -47,7 +47,7 @@ export function openDb(name = DB_NAME): Promise<Db> {
 }
 
 function open(name: string): Promise<Db> {
-  return openDB<NasDb>(name, DB_VERSION, {
+  const db: Promise<Db> = openDB<NasDb>(name, DB_VERSION, {
     upgrade(db, oldVersion, _newVersion, transaction) {
       if (oldVersion < 1) {
         db.createObjectStore('datasets', { keyPath: 'id' });
@@ -81,9 +81,39 @@ function open(name: string): Promise<Db> {
       }
     },
     blocked() {
-      // Another tab holds an older version open; it is asked to close in its `versionchange` handler.
+      // Another tab holds an older version open and has not closed it (an old build has no `blocking` handler).
+      notify({ kind: 'blocked', message: 'Another tab of NAS Playground holds the stored data open with an older version; close that tab (or reload it) so this one can upgrade the storage. Nothing stored is lost.' });
+    },
+    blocking() {
+      // A newer version (another tab, after an update) wants to upgrade: let it, and say what happened here.
+      void db.then((d) => d.close());
+      if (opening === db) opening = null;
+      notify({ kind: 'outdated', message: 'NAS Playground was updated in another tab, which needs the stored data upgraded. Reload this tab to continue; everything stored is kept.' });
+    },
+    terminated() {
+      if (opening === db) opening = null;
+      notify({ kind: 'terminated', message: 'The browser closed the storage connection unexpectedly; the next action reopens it.' });
     },
   });
+  return db;
+}
+
+/** Something every open page should show about the database connection. */
+export interface DbNotice {
+  readonly kind: 'blocked' | 'outdated' | 'terminated';
+  readonly message: string;
+}
+
+const noticeListeners = new Set<(n: DbNotice) => void>();
+
+function notify(n: DbNotice): void {
+  for (const l of noticeListeners) l(n);
+}
+
+/** Listens for DbNotices (returns the unsubscribe function). */
+export function onDbNotice(listener: (n: DbNotice) => void): () => void {
+  noticeListeners.add(listener);
+  return () => noticeListeners.delete(listener);
 }
 
 /** Turns IndexedDB's quota error into a message a person can act on. */
