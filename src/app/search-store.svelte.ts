@@ -4,7 +4,8 @@
  */
 import { getContext, setContext } from 'svelte';
 import { heldJobIds } from './held-locks';
-import { openDb, listCandidates, listRuns, listDatasets, exportRunFile, importRunFile, runFileName, type DatasetMeta } from '../db';
+import { fmtBytes } from './datasets/format';
+import { openDb, deleteRun, listCandidates, listRuns, listDatasets, exportRunFile, importRunFile, runFileName, type DatasetMeta } from '../db';
 import { parseRunFileText } from '../shared/run-file';
 import type { BackendChoice, BackendReport } from '../protocol/backend';
 import type { SearchEvent } from '../protocol/events';
@@ -69,6 +70,8 @@ export class SearchStore {
   /** Runs a worker of another tab is running (their Web Locks are held): not resumable here. */
   runningElsewhere = $state<ReadonlySet<string>>(new Set());
   error = $state<string | null>(null);
+  /** A one-line outcome to show (e.g. what a deletion freed). */
+  notice = $state<string | null>(null);
   log = $state<string[]>([]);
 
   readonly bestSoFar = $derived.by(() => {
@@ -137,6 +140,31 @@ export class SearchStore {
       this.runningElsewhere = held;
       // Statuses written by the other tab (running, then paused or done) are in IndexedDB.
       this.runs = await listRuns(await openDb());
+    }
+  }
+
+  /** Deletes a stored run (not one running here or in another tab) and says about how much storage that freed. */
+  async deleteRun(runId: string): Promise<void> {
+    const run = this.runs.find((r) => r.id === runId);
+    if (!run) return;
+    await this.refreshRunningElsewhere();
+    if (this.runningElsewhere.has(runId) || (this.busy && this.currentRun?.id === runId)) {
+      this.error = `"${run.config.name}" is running; stop it before deleting it.`;
+      return;
+    }
+    try {
+      const db = await openDb();
+      const bytes = await deleteRun(db, runId);
+      this.runs = await listRuns(db);
+      if (this.currentRun?.id === runId) {
+        this.currentRun = null;
+        this.candidates = [];
+        this.progress = null;
+      }
+      this.error = null;
+      this.notice = `Deleted "${run.config.name}" (${run.completed} candidates): about ${fmtBytes(bytes)} freed; re-trained models stay in the registry.`;
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
     }
   }
 

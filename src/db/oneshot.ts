@@ -4,6 +4,7 @@
  * always agree (both old or both new). The history and its reducer are in the shared layer
  * (src/shared/oneshot-history.ts); they are re-exported here for the workers.
  */
+import { approxBytes } from './record-size';
 import {
   migrateOneShotConfig, migrateOneShotRun, ONESHOT_CHECKPOINT_VERSION, ONESHOT_RUN_VERSION, type OneShotCheckpointRecord, type OneShotConfig, type OneShotRunRecord,
 } from '../protocol/oneshot-api';
@@ -87,7 +88,10 @@ export async function commitOneShotCheckpoint(db: Db, run: OneShotRunRecord, che
   }
 }
 
-export async function deleteOneShotRun(db: Db, runId: string): Promise<void> {
+/** Deletes a one-shot run and its checkpoint (the supernet's weights) in one transaction; returns about how many bytes that freed. */
+export async function deleteOneShotRun(db: Db, runId: string): Promise<number> {
   const tx = db.transaction(['oneshotRuns', 'oneshotCheckpoints'], 'readwrite');
+  const [run, checkpoint] = await Promise.all([tx.objectStore('oneshotRuns').get(runId), tx.objectStore('oneshotCheckpoints').get(runId)]);
   await Promise.all([tx.objectStore('oneshotRuns').delete(runId), tx.objectStore('oneshotCheckpoints').delete(runId), tx.done]);
+  return approxBytes(run) + approxBytes(checkpoint);
 }

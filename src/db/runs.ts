@@ -1,4 +1,5 @@
 /** Runs, their evaluated candidates and their checkpoints. */
+import { approxBytes } from './record-size';
 import type { CandidateRecord, CheckpointRecord, RunConfig, RunRecord } from '../protocol/run';
 import { formToRunConfig, type RunForm } from '../shared/run-form';
 import { CHECKPOINT_VERSION } from '../shared/search-checkpoint';
@@ -122,13 +123,28 @@ export async function commitRunState(db: Db, run: RunRecord, checkpoint: Checkpo
   }
 }
 
-export async function deleteRun(db: Db, runId: string): Promise<void> {
-  const tx = db.transaction(['runs', 'candidates', 'checkpoints'], 'readwrite');
-  const keys = await tx.objectStore('candidates').index('byRun').getAllKeys(runId);
+/**
+ * Deletes a run with its candidates, its checkpoint and its finalists jobs (with their per-epoch states), in one
+ * transaction; the re-trained models in the registry are kept. Returns about how many bytes that freed.
+ */
+export async function deleteRun(db: Db, runId: string): Promise<number> {
+  const tx = db.transaction(['runs', 'candidates', 'checkpoints', 'finalistJobs', 'finalistStates'], 'readwrite');
+  const [run, checkpoint, candidates, jobs] = await Promise.all([
+    tx.objectStore('runs').get(runId),
+    tx.objectStore('checkpoints').get(runId),
+    tx.objectStore('candidates').index('byRun').getAll(runId),
+    tx.objectStore('finalistJobs').index('byRun').getAll(runId),
+  ]);
+  const states = (await Promise.all(jobs.map((j) => tx.objectStore('finalistStates').index('byJob').getAll(j.id)))).flat();
+  const candidateKeys = await tx.objectStore('candidates').index('byRun').getAllKeys(runId);
+  const stateKeys = (await Promise.all(jobs.map((j) => tx.objectStore('finalistStates').index('byJob').getAllKeys(j.id)))).flat();
   await Promise.all([
     tx.objectStore('runs').delete(runId),
     tx.objectStore('checkpoints').delete(runId),
-    ...keys.map((k) => tx.objectStore('candidates').delete(k)),
+    ...candidateKeys.map((k) => tx.objectStore('candidates').delete(k)),
+    ...jobs.map((j) => tx.objectStore('finalistJobs').delete(j.id)),
+    ...stateKeys.map((k) => tx.objectStore('finalistStates').delete(k)),
     tx.done,
   ]);
+  return approxBytes(run) + approxBytes(checkpoint) + approxBytes(candidates) + approxBytes(jobs) + approxBytes(states);
 }

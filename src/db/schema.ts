@@ -120,7 +120,7 @@ export function onDbNotice(listener: (n: DbNotice) => void): () => void {
 export function describeStorageError(e: unknown, what: string): Error {
   const name = (e as { name?: string })?.name;
   if (name === 'QuotaExceededError') {
-    return new Error(`Storage is full while ${what}: the browser's quota for this site is used up. Delete old datasets or runs and try again; nothing stored before was changed.`);
+    return new Error(`Storage is full while ${what}: the browser's quota for this site is used up. Delete old runs (Runs list in the Search or One-shot tab) or datasets (Datasets tab) and try again; nothing stored before was changed.`);
   }
   return e instanceof Error ? e : new Error(`${what} failed: ${String(e)}`);
 }

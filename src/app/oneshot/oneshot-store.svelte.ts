@@ -3,12 +3,13 @@
  * chart history folded from the worker's events (the same reducer the worker stores with each checkpoint).
  */
 import { getContext, setContext } from 'svelte';
-import { exportOneShotRunFile, getOneShotCheckpoint, importOneShotRunFile, listDatasets, listOneShotRuns, oneShotRunFileName, openDb, type DatasetMeta } from '../../db';
+import { deleteOneShotRun, exportOneShotRunFile, getOneShotCheckpoint, importOneShotRunFile, listDatasets, listOneShotRuns, oneShotRunFileName, openDb, type DatasetMeta } from '../../db';
 import { parseOneShotRunFileText } from '../../shared/oneshot-run-file';
 import { emptyOneShotHistory, foldOneShotEvent } from '../../shared/oneshot-history';
 import type { BackendReport } from '../../protocol/backend';
 import { ONESHOT_CONFIG_VERSION, type OneShotConfig, type OneShotHistory, type OneShotRunRecord, type OneShotUiEvent } from '../../protocol/oneshot-api';
 import { OneShotBridge } from './oneshot-bridge';
+import { fmtBytes } from '../datasets/format';
 import { isUserStop } from '../worker-client';
 import { methodLabel, methodUnavailable } from './view-model';
 
@@ -121,6 +122,29 @@ export class OneShotStore {
   setSpace(space: OneShotConfig['space']): void {
     const method = methodUnavailable(space, this.config.method) ? 'spos' : this.config.method;
     this.config = { ...this.config, space, method, name: defaultName(method, space, this.config.datasetId) };
+  }
+
+  /** A one-line outcome to show (e.g. what a deletion freed). */
+  notice = $state<string | null>(null);
+
+  /** Deletes a stored one-shot run (not while this tab runs it) and says about how much storage that freed. */
+  async deleteRun(id: string): Promise<void> {
+    const run = this.runs.find((r) => r.id === id);
+    if (!run) return;
+    if (this.busy && this.current?.id === id) {
+      this.error = `"${run.config.name}" is running; stop it before deleting it.`;
+      return;
+    }
+    try {
+      const db = await openDb();
+      const bytes = await deleteOneShotRun(db, id);
+      this.runs = await listOneShotRuns(db);
+      if (this.current?.id === id) this.current = null;
+      this.error = null;
+      this.notice = `Deleted "${run.config.name}" with its supernet checkpoint: about ${fmtBytes(bytes)} freed.`;
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    }
   }
 
   private async guard(fn: () => Promise<void>): Promise<void> {
