@@ -41,10 +41,40 @@ export function tfjsWasmThreads(): Plugin {
   };
 }
 
+/**
+ * The Content-Security-Policy of the built app: everything from our own origin, no inline script, WebAssembly
+ * compiled from our own files ('wasm-unsafe-eval'), workers and scripts from our files or blob: URLs (tfjs's wasm
+ * pthreads load their factory from one), inline styles allowed (Svelte and uPlot set style attributes),
+ * network only to ourselves. Sent as a header by `vite preview` (which also covers the worker scripts) and written
+ * into the built index.html as a <meta> for static hosts that send no header. Not in dev: Vite's client needs
+ * inline styles and a websocket there.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  // blob: for the threaded wasm build: each pthread worker importScripts() the Emscripten factory from a blob URL.
+  "script-src 'self' 'wasm-unsafe-eval' blob:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "img-src 'self' data: blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+].join('; ');
+
+function contentSecurityPolicyMeta(): Plugin {
+  return {
+    name: 'csp-meta',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY }, injectTo: 'head-prepend' }],
+  };
+}
+
 export default defineConfig({
   base: './',
   plugins: [
     tfjsWasmThreads(),
+    contentSecurityPolicyMeta(),
     svelte(),
     VitePWA({
       registerType: 'autoUpdate',
@@ -73,5 +103,5 @@ export default defineConfig({
   worker: { format: 'es', plugins: () => [tfjsWasmThreads()] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
   server: { headers: isolationHeaders },
-  preview: { headers: isolationHeaders },
+  preview: { headers: { ...isolationHeaders, 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },
 });
