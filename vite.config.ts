@@ -77,7 +77,8 @@ export default defineConfig({
     contentSecurityPolicyMeta(),
     svelte(),
     VitePWA({
-      registerType: 'autoUpdate',
+      // A new deployment waits for the user (src/app/pwa.ts): an automatic reload would kill running searches.
+      registerType: 'prompt',
       injectRegister: null, // registered from src/app/pwa.ts, so the UI can show offline readiness
       includeAssets: ['icon.svg', 'datasets/mnist-10k/*.gz'],
       manifest: {

@@ -23,9 +23,9 @@ export const BASE_ARGS = [
   '--disable-sync',
 ];
 
-export async function startPreview(port = 0): Promise<{ server: PreviewServer; url: string }> {
-  if (!existsSync(path.join(DIST, 'index.html'))) throw new Error(`${DIST} is missing: run \`npm run build\` before the browser tests`);
-  const server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir: DIST }, preview: { port, strictPort: false, host: '127.0.0.1' } });
+export async function startPreview(port = 0, dist = DIST): Promise<{ server: PreviewServer; url: string }> {
+  if (!existsSync(path.join(dist, 'index.html'))) throw new Error(`${dist} is missing: run \`npm run build\` before the browser tests`);
+  const server = await preview({ root: ROOT, logLevel: 'warn', build: { outDir: dist }, preview: { port, strictPort: false, host: '127.0.0.1' } });
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('vite preview did not report its URL');
   return { server, url };
