@@ -9,8 +9,8 @@
  * Engine side (the user's own commands, as subprocesses): `npm run search -- --config CONFIG --checkpoint FILE`, killed
  * once `search-share` of the budget is spent and a candidate is saved (the candidate in flight is lost, as after a
  * crash), `npm run search -- --config CONFIG --checkpoint FILE --budget N --out run.json` to write the run file, then
- * `npm run finalists -- --run run.json --top K --recipe RECIPE --epochs E`, with E estimated from the search's
- * measured training speed so the stage fits the rest of the budget (search-retrain-budget.ts). The best finalist is
+ * `npm run finalists -- --run run.json --top K --recipe RECIPE --epochs E`, with E chosen so the stage fits the rest
+ * of the budget from a 2-epoch calibration run of the same command on a subset (search-retrain-budget.ts). The best finalist is
  * the one with the best validation accuracy (never chosen by test accuracy); its test accuracy is the row's figure.
  * PyTorch side, after the engine side (sequential: each side has the 2 cores to itself, minus other jobs):
  * bench/hand_cnn.py trains a hand-designed CNN under 100K parameters with the finalists' recipe for the same budget
@@ -30,7 +30,7 @@ import { parseFinalistRecipe } from '../src/shared/finalist-recipe';
 import type { FinalistOutput } from '../src/shared/finalist-result';
 import type { LoggedCandidate } from '../src/engine/search/types';
 import { pickFinalists } from '../src/engine/finalists/pick';
-import { DEFAULT_SEARCH_SHARE, planRetrainEpochs, type EpochPlan } from './search-retrain-budget';
+import { DEFAULT_SEARCH_SHARE, planRetrainEpochs, type EpochPlan, type EpochWork } from './search-retrain-budget';
 import { exportFinalistData } from './search-retrain-data';
 import { PYTHON } from './torch';
 
@@ -105,6 +105,9 @@ function parseOptions(argv: string[]): Options | null {
 /** Smoke mode: the search proxies and the re-training sets shrink to a few dozen images so the row takes seconds. */
 const SMOKE_SEARCH = { trainSamples: 64, validSamples: 32, channels: 4 } as const;
 const SMOKE_RETRAIN = { trainSamples: 256, validSamples: 128 } as const;
+/** The calibration run's subsets (two epochs; the second is timed). */
+const CALIBRATION = { trainSamples: 1024, validSamples: 256 } as const;
+const SMOKE_CALIBRATION = { trainSamples: 64, validSamples: 32 } as const;
 
 const load1 = () => Math.round(os.loadavg()[0] * 100) / 100;
 const say = (s: string) => console.log(`[search-retrain ${new Date().toISOString().slice(11, 19)} load ${load1().toFixed(2)}] ${s}`);
@@ -139,7 +142,7 @@ interface FinalistRow { id: number; arch: string; params: number; macs: number; 
 interface EngineSide {
   config: RunConfig;
   search: SearchSide;
-  retrain: { wallS: number; plan: EpochPlan; remainingS: number; top: number; trainImages: number };
+  retrain: { wallS: number; plan: EpochPlan; calibration: { seconds: number; work: EpochWork }; remainingS: number; top: number; trainImages: number };
   finalists: FinalistRow[];
   best: FinalistRow;
   wallS: number;
@@ -167,7 +170,10 @@ export interface SearchRetrainReport {
   missing: string[];
 }
 
-async function engineSide(o: Options, cfgFile: string, cfg: RunConfig, work: string, trainImages: number): Promise<EngineSide> {
+/** What the full re-training trains on: train images (with validation for trainOn 'train+valid') and validation images. */
+interface FullWork { readonly trainImages: number; readonly validImages: number }
+
+async function engineSide(o: Options, cfgFile: string, cfg: RunConfig, work: string, full: FullWork, bnImages: number): Promise<EngineSide> {
   const load0 = load1();
   const t0 = performance.now();
   const runFile = path.join(work, 'run.json');
@@ -216,16 +222,28 @@ async function engineSide(o: Options, cfgFile: string, cfg: RunConfig, work: str
   // 2. The finalists stage with the epochs that fit the rest of the budget.
   const picked = pickFinalists(runJson.log, o.top);
   if (picked.length === 0) throw new Error(`the search logged no feasible candidate in ${searchWall.toFixed(0)} s (${runJson.log.length} candidates)`);
-  if (cfg.evaluator.kind !== 'train') throw new Error('search-retrain needs a config with evaluator.kind "train"');
-  const remainingS = o.budgetS - searchWall;
+  // 2. Calibration: the same stage for 2 epochs on a subset at the current load; its second epoch is timed (the first
+  // pays the warm-up). Its output, test figure included, is discarded: nothing is chosen by it.
+  const calWork = o.smoke ? SMOKE_CALIBRATION : CALIBRATION;
+  let tEpoch1 = 0;
+  let tEpoch2 = 0;
+  const cal = await run(process.execPath, [...TSX, 'scripts/finalists.ts', '--run', runFile, '--top', '1', '--recipe', o.recipe, '--epochs', '2', '--seed', String(o.seed),
+    '--train-samples', String(calWork.trainSamples), '--valid-samples', String(calWork.validSamples), '--no-latency'], (line) => {
+    if (tEpoch1 === 0 && /epoch 1\/2/.test(line)) tEpoch1 = performance.now();
+    else if (tEpoch2 === 0 && /epoch 2\/2/.test(line)) tEpoch2 = performance.now();
+  });
+  if (cal.code !== 0 || tEpoch1 === 0 || tEpoch2 === 0) throw new Error(`calibration run of npm run finalists failed (exit ${cal.code ?? cal.signal}): ${cal.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+  const calTrain = Math.min(calWork.trainSamples, full.trainImages);
+  const calibration = { seconds: (tEpoch2 - tEpoch1) / 1000, work: { trainImages: calTrain, forwardImages: Math.min(calWork.validSamples, full.validImages) + Math.min(bnImages, calTrain) } };
+  // 3. The finalists stage with the epochs that fit the rest of the budget.
+  const remainingS = o.budgetS - (performance.now() - t0) / 1000;
   const plan = planRetrainEpochs({
     remainingS,
-    finalists: picked.map((e) => ({ trainMs: e.metrics.train_ms })),
-    searchImages: cfg.evaluator.trainSamples,
-    searchEpochs: cfg.evaluator.epochs,
-    retrainImages: trainImages,
+    calibration,
+    full: { trainImages: full.trainImages, forwardImages: full.validImages + Math.min(bnImages, full.trainImages) },
+    scale: picked.map((e) => e.metrics.train_ms / picked[0].metrics.train_ms),
   });
-  say(`finalists: top ${picked.length}, ${plan.epochs} epochs each (estimated ${plan.estimatedS.toFixed(0)} s of the ${remainingS.toFixed(0)} s left)`);
+  say(`finalists: top ${picked.length}, ${plan.epochs} epochs each (calibration epoch ${calibration.seconds.toFixed(1)} s on ${calTrain} images; estimated ${plan.estimatedS.toFixed(0)} s of the ${remainingS.toFixed(0)} s left)`);
   const t1 = performance.now();
   const subset = o.smoke ? ['--train-samples', String(SMOKE_RETRAIN.trainSamples), '--valid-samples', String(SMOKE_RETRAIN.validSamples)] : [];
   const fin = await run(process.execPath, [...TSX, 'scripts/finalists.ts', '--run', runFile, '--top', String(o.top), '--recipe', o.recipe, '--epochs', String(plan.epochs),
@@ -243,7 +261,7 @@ async function engineSide(o: Options, cfgFile: string, cfg: RunConfig, work: str
   return {
     config: cfg,
     search: { wallS: searchWall, queries: runJson.log.length, feasible: feasible.length, stopReason: killedAt > 0 ? 'wall-clock (killed; run file written from its checkpoint)' : runJson.stopReason, bestValidAcc: bestValid, runFile },
-    retrain: { wallS: retrainWall, plan, remainingS, top: o.top, trainImages },
+    retrain: { wallS: retrainWall, plan, calibration, remainingS, top: o.top, trainImages: full.trainImages },
     finalists,
     best,
     wallS: (performance.now() - t0) / 1000,
@@ -275,7 +293,7 @@ function printReport(r: SearchRetrainReport): void {
       console.log([`${f === e.best ? '* ' : '  '}finalist ${f.id} (tfjs)`.padEnd(22), String(f.params).padStart(8), f.macs.toExponential(2).padStart(10), pct(f.test_acc).padStart(9), pct(f.valid_acc).padStart(10),
         `${f.epochs}`.padStart(7), ''.padStart(9), `  ${f.arch} (${f.stop})`].join(' '));
     }
-    console.log(`  engine: search ${e.search.wallS.toFixed(0)} s (${e.search.queries} candidates, ${e.search.feasible} feasible), re-training ${e.retrain.wallS.toFixed(0)} s `
+      console.log(`  engine: search ${e.search.wallS.toFixed(0)} s (${e.search.queries} candidates, ${e.search.feasible} feasible), calibration, re-training ${e.retrain.wallS.toFixed(0)} s `
       + `(${e.retrain.plan.epochs} epochs planned, estimated ${e.retrain.plan.estimatedS.toFixed(0)} s), total ${min(e.wallS)}`);
   }
   const t = r.torch;
@@ -327,10 +345,10 @@ export async function searchRetrainMain(argv: string[]): Promise<number> {
     const subset = o.smoke ? SMOKE_RETRAIN : {};
     const data = await exportFinalistData(ROOT, dataDir, { seed: o.seed, ...subset });
     report.data = { ...data.counts };
-    const trainImages = recipe.trainOn === 'train+valid' ? data.counts.train + data.counts.valid : data.counts.train;
+    const full = { trainImages: recipe.trainOn === 'train+valid' ? data.counts.train + data.counts.valid : data.counts.train, validImages: data.counts.valid };
     say(`engine side: search (${(o.budgetS * o.searchShare).toFixed(0)} s) + re-training, ${o.budgetS.toFixed(0)} s in all; work dir ${work}`);
     try {
-      report.engine = await engineSide(o, cfgFile, cfg, work, trainImages);
+      report.engine = await engineSide(o, cfgFile, cfg, work, full, recipe.bnRecalibrationBatches * recipe.batchSize);
     } catch (e) {
       report.missing.push(`engine side: ${(e as Error).message}`);
     }

@@ -9,24 +9,29 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SearchRetrainReport } from '../../bench/search-retrain';
-import { planRetrainEpochs, RETRAIN_FIXED_S, RETRAIN_OVERHEAD } from '../../bench/search-retrain-budget';
+import { epochUnits, FORWARD_SHARE, planRetrainEpochs, RETRAIN_FIXED_S } from '../../bench/search-retrain-budget';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
 const fraction = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
 
 describe('bench/run.ts --suite search-retrain', () => {
-  it('plans the re-training epochs from the search speed to fit the remaining time', () => {
-    // 1 s per 100 search images -> 10 ms/image; 1,000 re-training images -> 10 s/epoch x overhead, per finalist.
-    const perEpoch = 2 * 10 * RETRAIN_OVERHEAD;
-    const p = planRetrainEpochs({ remainingS: RETRAIN_FIXED_S + 4.5 * perEpoch, finalists: [{ trainMs: 1000 }, { trainMs: 1000 }], searchImages: 100, searchEpochs: 1, retrainImages: 1000 });
-    expect(p.epochs).toBe(4);
+  it('plans the re-training epochs from a timed calibration epoch to fit the remaining time', () => {
+    // Calibration: 10 s for 900 train + 300 forward-only images = 1,000 units -> 10 ms per unit; the full epoch is
+    // 7,000 train + 1,500 forward images = 7,500 units -> 75 s for the first finalist, 150 s for one twice as costly.
+    const calibration = { seconds: 10, work: { trainImages: 900, forwardImages: 300 } };
+    const full = { trainImages: 7000, forwardImages: 1500 };
+    expect(epochUnits(calibration.work)).toBeCloseTo(900 + 300 * FORWARD_SHARE, 9);
+    const perEpoch = (10 / epochUnits(calibration.work)) * epochUnits(full) * 3;
+    const p = planRetrainEpochs({ remainingS: RETRAIN_FIXED_S + 4.5 * perEpoch, calibration, full, scale: [1, 2] });
     expect(p.secondsPerEpoch).toBeCloseTo(perEpoch, 9);
+    expect(p.epochs).toBe(4);
     expect(p.estimatedS).toBeCloseTo(RETRAIN_FIXED_S + 4 * perEpoch, 9);
-    // Never below one epoch, even with no time left.
-    expect(planRetrainEpochs({ remainingS: -5, finalists: [{ trainMs: 1000 }], searchImages: 100, searchEpochs: 1, retrainImages: 1000 }).epochs).toBe(1);
-    expect(() => planRetrainEpochs({ remainingS: 60, finalists: [], searchImages: 100, searchEpochs: 1, retrainImages: 1000 })).toThrow(/no finalist/);
-    expect(() => planRetrainEpochs({ remainingS: 60, finalists: [{ trainMs: Number.NaN }], searchImages: 100, searchEpochs: 1, retrainImages: 1000 })).toThrow(/train_ms/);
+    // Never below one epoch, even with no time left; never above the recipe's limit.
+    expect(planRetrainEpochs({ remainingS: -5, calibration, full, scale: [1] }).epochs).toBe(1);
+    expect(planRetrainEpochs({ remainingS: 1e9, calibration, full, scale: [1], maxEpochs: 30 }).epochs).toBe(30);
+    expect(() => planRetrainEpochs({ remainingS: 60, calibration, full, scale: [] })).toThrow(/no finalist/);
+    expect(() => planRetrainEpochs({ remainingS: 60, calibration, full, scale: [Number.NaN] })).toThrow(/relative cost/);
   });
 
   it('runs the search, the finalists stage and the PyTorch CNN and reports the comparison', () => {
@@ -48,6 +53,7 @@ describe('bench/run.ts --suite search-retrain', () => {
       expect(e.search.queries).toBeGreaterThanOrEqual(1);
       expect(e.search.feasible).toBeGreaterThanOrEqual(1);
       expect(e.retrain.plan.epochs).toBeGreaterThanOrEqual(1);
+      expect(positive(e.retrain.calibration.seconds)).toBe(true);
       expect(e.finalists.length).toBe(1);
       for (const v of [e.search.wallS, e.retrain.wallS, e.wallS, e.best.params, e.best.macs, e.best.epochs]) expect(positive(v)).toBe(true);
       expect(e.best.params).toBeLessThan(100_000); // the config's constraint: every feasible candidate is under 100K
