@@ -105,8 +105,8 @@ function parseOptions(argv: string[]): Options | null {
 /** Smoke mode: the search proxies and the re-training sets shrink to a few dozen images so the row takes seconds. */
 const SMOKE_SEARCH = { trainSamples: 64, validSamples: 32, channels: 4 } as const;
 const SMOKE_RETRAIN = { trainSamples: 256, validSamples: 128 } as const;
-/** The calibration run's subsets (two epochs; the second is timed). */
-const CALIBRATION = { trainSamples: 1024, validSamples: 256 } as const;
+/** The calibration run's subsets (two epochs; the second is timed): a longer timed epoch for a long budget, less noise from other jobs. */
+const calibrationFor = (budgetS: number) => ({ trainSamples: budgetS >= 600 ? 2048 : 1024, validSamples: 256 });
 const SMOKE_CALIBRATION = { trainSamples: 64, validSamples: 32 } as const;
 
 const load1 = () => Math.round(os.loadavg()[0] * 100) / 100;
@@ -224,7 +224,7 @@ async function engineSide(o: Options, cfgFile: string, cfg: RunConfig, work: str
   if (picked.length === 0) throw new Error(`the search logged no feasible candidate in ${searchWall.toFixed(0)} s (${runJson.log.length} candidates)`);
   // 2. Calibration: the same stage for 2 epochs on a subset at the current load; its second epoch is timed (the first
   // pays the warm-up). Its output, test figure included, is discarded: nothing is chosen by it.
-  const calWork = o.smoke ? SMOKE_CALIBRATION : CALIBRATION;
+  const calWork = o.smoke ? SMOKE_CALIBRATION : calibrationFor(o.budgetS);
   let tEpoch1 = 0;
   let tEpoch2 = 0;
   const cal = await run(process.execPath, [...TSX, 'scripts/finalists.ts', '--run', runFile, '--top', '1', '--recipe', o.recipe, '--epochs', '2', '--seed', String(o.seed),
