@@ -39,6 +39,7 @@ const option = (name: string): string | undefined => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const USAGE = `npm run bench -- [options]   (full run ~30-40 min on 2 busy cores; figures go to bench/RESULTS.md by hand)
+  --suite search-retrain   the "search + re-train" row instead (bench/search-retrain.ts; its options: --suite search-retrain --help)
   --smoke                  ~1 min: Node wasm, tiny workloads (what tests/integration/bench-smoke.test.ts runs)
   --out PATH               results file (default bench/results.json; smoke: $TMPDIR/nas-bench-smoke.json)
   --only SUBSTRING         workload filter, e.g. cnn, supernet, 8x8
@@ -49,6 +50,17 @@ const USAGE = `npm run bench -- [options]   (full run ~30-40 min on 2 busy cores
   --rounds N, --steps N    interleaved rounds and timed steps per run (default 2 / 5)`;
 const VALUE_OPTIONS = ['--out', '--only', '--browser-backends', '--merge-browser', '--torch-threads', '--rounds', '--steps'];
 const FLAGS = ['--smoke', '--no-node', '--no-browser', '--no-torch', '--no-app', '--help', '-h'];
+// Suites with their own options: `--suite NAME [its options]`.
+const SUITE = option('--suite');
+if (SUITE !== undefined) {
+  if (SUITE !== 'search-retrain') {
+    console.error(`bench/run.ts: unknown suite "${SUITE}" (known: search-retrain)`);
+    process.exit(2);
+  }
+  const { searchRetrainMain } = await import('./search-retrain');
+  const at = argv.indexOf('--suite');
+  process.exit(await searchRetrainMain([...argv.slice(0, at), ...argv.slice(at + 2)]));
+}
 if (flag('--help') || flag('-h')) {
   console.log(USAGE);
   process.exit(0);
