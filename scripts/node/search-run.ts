@@ -60,7 +60,16 @@ async function makeEvaluator(cfg: EvaluatorConfig, space: AnySpace, seed: number
       const { backend } = cfg;
       if (backend !== 'wasm' && backend !== 'cpu') throw new CliUsageError(`evaluator.backend: the headless runner trains on "wasm" or "cpu", got "${backend}"`);
       const setup = await createNodeTrainSetup(o.repoRoot, { ...cfg, backend }, space, seed, o.log, o.data);
-      return { evaluator: setup.evaluator as Evaluator<unknown>, dispose: () => setup.dispose() };
+      const inner = setup.evaluator as Evaluator<unknown>;
+      // Training on wasm/cpu never leaves the microtask queue, so Node would not run a SIGINT handler (Ctrl-C)
+      // until the whole search ended: give the event loop one turn before each candidate.
+      const evaluator: Evaluator<unknown> = {
+        evaluate: async (c, signal, context) => {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          return inner.evaluate(c, signal, context);
+        },
+      };
+      return { evaluator, dispose: () => setup.dispose() };
     }
   }
 }
