@@ -4,7 +4,8 @@
  * training: a tiny real SPOS run (workers/oneshot-session.ts) is stored, its top architecture (the first of the
  * run's selected top k) is re-trained for 1 epoch as the standalone network of the supernet's own skeleton and
  * tested once. The registry record names its source and the supernet it was ranked in; the weights load back into
- * that network. An imported copy of the run re-trains while its dataset is stored and says what to do when not.
+ * that network. A tiny DARTS run's final derived cell is stopped after its first re-training epoch and resumed to
+ * the end, still tested once, naming the supernet of the epoch it was derived at. An imported copy of the run re-trains while its dataset is stored and says what to do when not.
  */
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
@@ -49,15 +50,17 @@ const SPOS = validateOneShotConfig({
   method: 'spos', spos: { subnets: 4, flopsPenalty: 0.5, topK: 2, rankingCheck: 2, rankingCheckEpochs: 1 },
 });
 
-async function sposRun(db: Db): Promise<OneShotRunRecord> {
+const DARTS = validateOneShotConfig({ ...SPOS, name: 'tiny darts', method: 'darts', epochs: 2 });
+
+async function sposRun(db: Db, id = 'spos-run', config = SPOS): Promise<OneShotRunRecord> {
   const initial: OneShotRunRecord = {
-    version: ONESHOT_RUN_VERSION, id: 'spos-run', config: SPOS, status: 'created', stopCause: null, epoch: 0, stepsPerEpoch: 0, phase: 'train',
+    version: ONESHOT_RUN_VERSION, id, config, status: 'created', stopCause: null, epoch: 0, stepsPerEpoch: 0, phase: 'train',
     history: emptyOneShotHistory(), arch: null, candidates: [], createdAt: 1, updatedAt: 1,
   };
   await putOneShotRun(db, initial);
   const done = await runOneShot(db, initial, 'cpu', () => undefined, new AbortController().signal);
   expect(done.error).toBeUndefined();
-  return (await getOneShotRun(db, 'spos-run'))!;
+  return (await getOneShotRun(db, id))!;
 }
 
 const request = (runId: string): FinalistsRequest => ({
@@ -99,6 +102,29 @@ describe('finalists of a one-shot run', () => {
     const { net } = await networkOfModel(db, model.id);
     expect(net.countParams()).toBe(model.report.params);
     net.dispose();
+  }, 120_000);
+
+  it('DARTS: the final derived cell, stopped after its first epoch and resumed, tested once, naming the 2-epoch supernet', async () => {
+    const db = await freshDb(true);
+    const run = await sposRun(db, 'darts-run', DARTS);
+    expect(run.candidates.map((c) => c.source)).toEqual(['derived', 'derived']);
+    const last = run.candidates[1];
+    const reads: string[] = [];
+    const hooks = { latency: false, onTestRead: (k: string) => reads.push(k) };
+    const job = await createFinalistJob(db, { ...request('darts-run'), recipe: { ...request('darts-run').recipe, epochs: 2 } }, 'job-darts');
+    expect(job.entries.map((e) => e.arch)).toEqual([last.arch]);
+    const tensors = tf.memory().numTensors;
+    const ctl = new AbortController();
+    const paused = await runFinalistJob(db, job, (e) => { if (e.type === 'epoch') ctl.abort(); }, ctl.signal, hooks);
+    expect([paused.status, paused.entries[0].epochsDone, reads.length]).toEqual(['paused', 1, 0]);
+    const done = await runFinalistJob(db, paused, () => undefined, new AbortController().signal, hooks);
+    expect(done.status).toBe('done');
+    expect(reads).toEqual([job.entries[0].key]);
+    expect(tf.memory().numTensors).toBe(tensors);
+    const [model] = await listModels(db);
+    expect(model.report.retrain.history).toHaveLength(2);
+    expect(model.lineage.supernet).toEqual(last.supernet);
+    expect(model.lineage.supernet?.epoch).toBe(2);
   }, 120_000);
 
   it('an imported one-shot run re-trains while its dataset is stored and names the missing dataset otherwise', async () => {
