@@ -5,7 +5,8 @@
  * run's selected top k) is re-trained for 1 epoch as the standalone network of the supernet's own skeleton and
  * tested once. The registry record names its source and the supernet it was ranked in; the weights load back into
  * that network. A tiny DARTS run's final derived cell is stopped after its first re-training epoch and resumed to
- * the end, still tested once, naming the supernet of the epoch it was derived at. An imported copy of the run re-trains while its dataset is stored and says what to do when not.
+ * the end, still tested once, naming the supernet of the epoch it was derived at. An imported copy of the run
+ * re-trains while its dataset is stored and says what to do when it is not.
  */
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
