@@ -1,7 +1,8 @@
 /**
  * One finalists job inside the worker: the IndexedDB host of the engine's finalists stage
  * (src/engine/finalists/stage.ts; the headless runner's host is scripts/node/finalists-run.ts). A job is created
- * from a stored Search-tab run (top k by objective, optionally its Pareto front) and run with a StageStore on
+ * from a stored Search-tab run (top k by objective, optionally its Pareto front) or One-shot-tab run (its selected
+ * architectures first, on the supernet's skeleton; workers/finalists-source.ts) and run with a StageStore on
  * IndexedDB: the re-training state after every epoch (so a reload resumes from the last completed epoch) and, once
  * a model is tested, the registry entry with its weights, in one transaction that also drops the checkpoint. The
  * locked test split is materialised only inside `readTest`, which the stage calls once per model after training;
@@ -9,13 +10,12 @@
  */
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import {
-  commitFinalistState, commitModel, getDatasetMeta, getFinalistState, getModel, getRun, listCandidates, loadDataset, loadSplit, putFinalistJob, type Db,
+  commitFinalistState, commitModel, getDatasetMeta, getFinalistState, getModel, loadDataset, loadSplit, putFinalistJob, type Db,
 } from '../src/db';
 import {
   FINALIST_JOB_VERSION, FINALIST_STATE_VERSION, MODEL_RECORD_VERSION, MODEL_WEIGHTS_VERSION,
   type FinalistJobEntry, type FinalistJobRecord, type FinalistsEventListener, type FinalistsRequest, type ModelRecord,
 } from '../src/protocol/finalists-api';
-import type { CandidateRecord } from '../src/protocol/run';
 import { parseFinalistRecipe, type DatasetHint } from '../src/shared/finalist-recipe';
 import { withTargets } from '../src/shared/finalist-result';
 import { parseTargets, type Target } from '../src/shared/targets';
@@ -24,12 +24,10 @@ import { proxySubsets } from '../src/engine/evaluator/train-setup';
 import { channelStats, disposeSplit, toTensorSplit } from '../src/engine/evaluator/tensors';
 import { hashString } from '../src/engine/evaluator/train-evaluator';
 import { genotypeSource } from '../src/engine/finalists/model-source';
-import { pickFinalists } from '../src/engine/finalists/pick';
 import { snapshotWeights } from '../src/engine/finalists/retrain-state';
 import { runFinalistsStage, type StageStore } from '../src/engine/finalists/stage';
-import { spaceFromConfig } from '../src/engine/space/registry';
-import { runSkeleton } from '../src/engine/space/run-skeleton';
 import { AbortedError } from '../src/engine/util/abort';
+import { loadSource, openSource, sourceKind, type LoadedSource } from './finalists-source';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export const finalistKey = (candidateId: number) => `finalist-${candidateId}`;
@@ -40,30 +38,28 @@ export const hintOf = (ds: Pick<ImageDataset, 'shape'>): DatasetHint => (ds.shap
 
 /** Validates the request against the stored run, picks the finalists and stores a new job (status 'created'). */
 export async function createFinalistJob(db: Db, request: FinalistsRequest, id: string = crypto.randomUUID()): Promise<FinalistJobRecord> {
-  const run = await getRun(db, request.runId);
-  if (!run) throw new Error(`Run ${request.runId} is not in this browser's storage`);
-  if (run.status === 'running') throw new Error(`Run "${run.config.name}" is still running; stop it (or let it finish) before re-training its finalists`);
+  const run = await openSource(db, request);
   const recipe = parseFinalistRecipe(request.recipe);
   const targets = parseTargets(request.targets.filter((t) => t.trim() !== ''));
-  const meta = await getDatasetMeta(db, run.config.evaluator.dataset);
-  if (!meta) throw new Error(`Dataset ${run.config.evaluator.dataset} of run "${run.config.name}" is no longer stored`);
+  const meta = await getDatasetMeta(db, run.datasetId);
+  if (!meta) {
+    throw new Error(run.kind === 'oneshot'
+      ? `Dataset "${run.datasetId}" of one-shot run "${run.name}" is not stored in this browser; import it (Data tab) to re-train this run's finalists`
+      : `Dataset ${run.datasetId} of run "${run.name}" is no longer stored`);
+  }
   const unknownClass = targets.find((t) => t.className !== undefined && !meta.classes.includes(t.className));
   if (unknownClass) throw new Error(`target "${unknownClass.text}": no class named "${unknownClass.className}" (classes: ${meta.classes.join(', ')})`);
   if (!(Number.isInteger(request.top) && request.top >= 1)) throw new Error(`Top k must be a whole number >= 1, got ${request.top}`);
   for (const [k, n] of [['train', request.trainSamples], ['validation', request.validSamples]] as const) {
     if (n !== undefined && !(Number.isInteger(n) && n >= 0)) throw new Error(`The number of ${k} images must be a whole number >= 0 (0: all), got ${n}`);
   }
-  const log = await listCandidates(db, run.id);
-  const axes = run.config.pareto;
-  if (request.pareto && !axes) throw new Error(`Run "${run.config.name}" has no Pareto axes`);
-  const picked = pickFinalists(log, request.top, request.pareto ? axes : undefined);
-  if (picked.length === 0) throw new Error(`Run "${run.config.name}" has no feasible candidate to re-train (${log.length} evaluated)`);
+  const picked = await run.pick(request.top, request.pareto);
   const entries: FinalistJobEntry[] = picked.map((c) => ({
-    key: finalistKey(c.id), candidateId: c.id, arch: c.arch, hash: c.hash, seed: (run.config.seed ^ hashString(c.hash)) >>> 0, epochsDone: 0,
+    key: finalistKey(c.id), candidateId: c.id, arch: c.arch, hash: c.hash, seed: (run.seed ^ hashString(c.hash)) >>> 0, epochsDone: 0,
   }));
   const now = Date.now();
   const job: FinalistJobRecord = {
-    version: FINALIST_JOB_VERSION, id, runId: run.id, runName: run.config.name, request, recipe, entries, status: 'created', createdAt: now, updatedAt: now,
+    version: FINALIST_JOB_VERSION, id, runId: run.id, runName: run.name, request, recipe, entries, status: 'created', createdAt: now, updatedAt: now,
   };
   await putFinalistJob(db, job);
   return job;
@@ -89,36 +85,29 @@ export async function runFinalistJob(
   };
   await save(job);
   let targets: Target[];
-  let run: Awaited<ReturnType<typeof getRun>>;
-  let candidates: Map<number, CandidateRecord>;
   let ds: ImageDataset;
   let split: NonNullable<Awaited<ReturnType<typeof loadSplit>>>;
-  let space: ReturnType<typeof spaceFromConfig>;
-  let skeleton: ReturnType<typeof runSkeleton>;
-  let sources: { entry: FinalistJobEntry; candidate: CandidateRecord; genotype: unknown }[];
+  let src: LoadedSource;
+  let skeleton: unknown;
+  let sources: { entry: FinalistJobEntry; genotype: unknown; lineage: ModelRecord['lineage'] }[];
   try {
     targets = parseTargets(job.request.targets.filter((t) => t.trim() !== ''));
-    run = await getRun(db, job.runId);
-    if (!run) throw new Error(`Run ${job.runId} (${job.runName}) is no longer in this browser's storage`);
-    candidates = new Map((await listCandidates(db, run.id)).map((c) => [c.id, c]));
-    ds = await loadDataset(db, run.config.evaluator.dataset);
-    const sp = await loadSplit(db, run.config.evaluator.dataset);
+    const s = await loadSource(db, job);
+    src = s;
+    ds = await loadDataset(db, s.datasetId);
+    const sp = await loadSplit(db, s.datasetId);
     if (!sp) throw new Error(`Dataset "${ds.name}" has no locked split`);
     split = sp;
-    const sc = spaceFromConfig(run.config.space);
-    space = sc;
-    skeleton = runSkeleton(sc.id, run.config.evaluator, [ds.shape[0], ds.shape[1], ds.shape[2]], ds.classes.length);
+    skeleton = s.skeleton([ds.shape[0], ds.shape[1], ds.shape[2]], ds.classes.length);
     sources = job.entries.map((e) => {
-      const c = candidates.get(e.candidateId);
-      if (!c || c.hash !== e.hash) throw new Error(`Candidate ${e.candidateId} of run "${job.runName}" is no longer stored as it was`);
-      return { entry: e, candidate: c, genotype: sc.decode(c.arch) as unknown };
+      const item = s.items.get(e.key);
+      if (!item) throw new Error(`finalists: no entry ${e.key}`);
+      return { entry: e, ...item };
     });
   } catch (e) {
     return save({ ...job, status: 'failed', error: message(e), updatedAt: Date.now() });
   }
-  const config = run.config;
-  const ev = config.evaluator;
-  const sub = proxySubsets(split, job.request.trainSamples || split.train.length, job.request.validSamples || split.valid.length, config.seed);
+  const sub = proxySubsets(split, job.request.trainSamples || split.train.length, job.request.validSamples || split.valid.length, src.seed);
   const stats = channelStats(ds, sub.train);
   const train = toTensorSplit(ds, sub.train, stats);
   const valid = toTensorSplit(ds, sub.valid, stats);
@@ -147,11 +136,11 @@ export async function runFinalistJob(
       const weights = await snapshotWeights(net);
       const checked = withTargets(report, targets);
       const model: ModelRecord = {
-        version: MODEL_RECORD_VERSION, id, jobId: job.id, key, runId: job.runId, runName: job.runName, candidateId: s.candidate.id,
-        space: s.candidate.space, genotype: s.genotype, arch: s.candidate.arch, hash: s.candidate.hash, skeleton, datasetId: ev.dataset,
+        version: MODEL_RECORD_VERSION, id, jobId: job.id, key, runId: job.runId, runName: job.runName, candidateId: s.entry.candidateId,
+        space: src.spaceId, genotype: s.genotype, arch: s.entry.arch, hash: s.entry.hash, skeleton, datasetId: src.datasetId,
         classes: ds.classes, seed: s.entry.seed, recipe: job.recipe, report: checked,
         latencyMs: report.latency_ms !== undefined ? { [report.backend]: report.latency_ms } : {},
-        lineage: { parents: s.candidate.parents }, createdAt: Date.now(),
+        source: sourceKind(job.request), lineage: s.lineage, createdAt: Date.now(),
       };
       job = patchEntry(key, { modelId: id, epochsDone: report.retrain.epochs });
       await commitModel(db, job, model, { version: MODEL_WEIGHTS_VERSION, modelId: id, params: weights.params, buffers: weights.buffers });
@@ -162,7 +151,7 @@ export async function runFinalistJob(
 
   try {
     await runFinalistsStage({
-      entries: sources.map((s) => ({ key: s.entry.key, model: genotypeSource(space.id, s.genotype, skeleton), seed: s.entry.seed, curveStop: true })),
+      entries: sources.map((s) => ({ key: s.entry.key, model: genotypeSource(src.spaceId, s.genotype, skeleton), seed: s.entry.seed, curveStop: true })),
       data: { train, valid },
       // The only read of the locked test split: once per model, after its training.
       readTest: () => {

@@ -5,22 +5,18 @@
  * skeleton (the space table's one-shot bundle), so the model tested is the one the supernet ranked; its lineage
  * names that supernet.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { spaceFromConfig } from '../../src/engine/space/registry';
 import { spaceEntry, type ErasedOneShot } from '../../src/engine/space/table';
-import { createRng } from '../../src/engine/util/rng';
 import type { LoggedCandidate } from '../../src/engine/search/types';
 import { pickFinalists } from '../../src/engine/finalists/pick';
+import { hasSupernet, oneShotDepth, pickOneShot, withOneShotBundle, type SkeletonInput } from '../../src/engine/finalists/oneshot-plan';
 import type { OneShotConfig } from '../../src/shared/oneshot-config';
 import type { OneShotCandidate } from '../../src/shared/oneshot-lineage';
 import type { RunConfig } from '../../src/shared/run-config';
 import { MNIST_10K } from '../../src/engine/data/builtin';
 import { CliUsageError } from './search-run';
 
-export interface SkeletonInput {
-  readonly inputShape: readonly [number, number, number];
-  readonly numClasses: number;
-}
+export type { SkeletonInput };
 
 export interface FinalistPlan {
   readonly strategy: string;
@@ -89,35 +85,10 @@ export function planFromSearch(config: RunConfig, log: readonly LoggedCandidate[
   };
 }
 
-/**
- * One-shot finalists: the candidates the run selected (DARTS's final cell, SPOS's top k) first, then the rest by
- * objective (SPOS) or latest epoch first (DARTS derives no objective), one per architecture, k in all.
- */
-export function pickOneShot(candidates: readonly OneShotCandidate[], k: number): OneShotCandidate[] {
-  const order = candidates.slice().sort((a, b) =>
-    Number(b.selected) - Number(a.selected) || (b.objective ?? -Infinity) - (a.objective ?? -Infinity) || b.supernet.epoch - a.supernet.epoch || a.id - b.id);
-  const seen = new Set<string>();
-  const out: OneShotCandidate[] = [];
-  for (const c of order) {
-    const key = c.hash ?? c.arch;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(c);
-    if (out.length === k) break;
-  }
-  return out;
-}
-
-/** The supernet bundle of a one-shot config, for its standalone skeleton and search space (its weights are freed). */
+/** The supernet bundle of a one-shot config (a space without a supernet is a usage error of the run file). */
 function withBundle<T>(config: OneShotConfig, io: SkeletonInput, channels: number, use: (b: ErasedOneShot) => T): T {
-  const oneShot = spaceEntry(config.space).oneShot;
-  if (!oneShot) throw new CliUsageError(`one-shot run: space "${config.space}" has no supernet`);
-  const b = oneShot({ ...config, channels }, { inputShape: io.inputShape, numClasses: io.numClasses }, createRng(config.seed));
-  try {
-    return use(b);
-  } finally {
-    tf.dispose([...b.net.weights, ...b.net.buffers, ...b.net.archParams]);
-  }
+  if (!hasSupernet(config)) throw new CliUsageError(`one-shot run: space "${config.space}" has no supernet`);
+  return withOneShotBundle(config, io, channels, use);
 }
 
 export function planFromOneShot(config: OneShotConfig, runId: string, all: readonly OneShotCandidate[], o: PlanOptions): FinalistPlan {
@@ -142,7 +113,7 @@ export function planFromOneShot(config: OneShotConfig, runId: string, all: reado
     picked,
     genotypes,
     channels,
-    cellsPerStage: config.space === 'darts' ? config.layers : config.cellsPerStage,
+    cellsPerStage: oneShotDepth(config),
     skeleton: (io, c = channels) => withBundle(config, io, c, (b) => b.skeleton),
     lineage: new Map(chosen.map((c) => [c.id, { supernet: c.supernet.id }])),
   };

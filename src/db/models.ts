@@ -20,13 +20,21 @@ function unreadable(what: string, r: unknown, expected: number): Error {
   return new Error(`${what} has record version ${JSON.stringify(versionOf(r))}, which this version of the app cannot read (expected ${expected}); delete it and re-train`);
 }
 
-/** A stored model as the current code reads it (version 1 is current; a missing latency map is rebuilt from the report). */
-export function migrateModelRecord(r: ModelRecord): ModelRecord {
-  if (versionOf(r) !== MODEL_RECORD_VERSION) throw unreadable(`Stored model "${String((r as { id?: unknown }).id)}"`, r, MODEL_RECORD_VERSION);
+/**
+ * A stored model as the current code reads it. Version 1 (Search-tab runs only) gets `source: 'search'`; a missing
+ * latency map is rebuilt from the report.
+ */
+export function migrateModelRecord(stored: ModelRecord): ModelRecord {
+  const v = versionOf(stored);
+  if (v !== 1 && v !== MODEL_RECORD_VERSION) throw unreadable(`Stored model "${String((stored as { id?: unknown }).id)}"`, stored, MODEL_RECORD_VERSION);
+  const r: ModelRecord = v === 1 ? { ...stored, version: MODEL_RECORD_VERSION, source: 'search' } : stored;
   if (r.latencyMs && typeof r.latencyMs === 'object') return r;
   const ms = r.report.latency_ms;
   return { ...r, latencyMs: ms !== undefined ? { [r.report.backend]: ms } : {} };
 }
+
+/** Model record versions this code reads (older ones are migrated). */
+const readableModel = (r: unknown): boolean => versionOf(r) === 1 || versionOf(r) === MODEL_RECORD_VERSION;
 
 export function migrateFinalistJob(r: FinalistJobRecord): FinalistJobRecord {
   if (versionOf(r) !== FINALIST_JOB_VERSION) throw unreadable(`Stored finalists job "${String((r as { id?: unknown }).id)}"`, r, FINALIST_JOB_VERSION);
@@ -103,7 +111,7 @@ export async function getModel(db: Db, id: string): Promise<ModelRecord | undefi
 /** Every model in the registry, newest first (without weights). Records of an unknown version are left out (getModel names them). */
 export async function listModels(db: Db): Promise<ModelRecord[]> {
   const all = await db.getAllFromIndex('models', 'byCreated');
-  return all.reverse().filter((r) => versionOf(r) === MODEL_RECORD_VERSION).map(migrateModelRecord);
+  return all.reverse().filter(readableModel).map(migrateModelRecord);
 }
 
 export async function getModelWeights(db: Db, modelId: string): Promise<ModelWeightsRecord | undefined> {

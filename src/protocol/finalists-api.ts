@@ -6,6 +6,7 @@
  */
 import type { FinalistRecipe, FinalistRecipeInput } from '../shared/finalist-recipe';
 import type { TrainedReport } from '../shared/finalist-result';
+import type { SupernetRef } from '../shared/oneshot-lineage';
 import type { SpaceKind } from '../shared/space-config';
 import type { RetrainState } from '../engine/finalists/retrain';
 import type { BackendChoice, BackendReport } from './backend';
@@ -14,12 +15,19 @@ export type { TrainedReport } from '../shared/finalist-result';
 export type { RetrainState } from '../engine/finalists/retrain';
 
 export const FINALIST_JOB_VERSION = 1;
-export const MODEL_RECORD_VERSION = 1;
+/** Model records: 1 = Search-tab runs only (lineage: parents); 2 = adds `source` and the one-shot supernet in `lineage`. */
+export const MODEL_RECORD_VERSION = 2;
 export const MODEL_WEIGHTS_VERSION = 1;
 export const FINALIST_STATE_VERSION = 1;
 
 /** What the user asks for: which candidates of which run, re-trained how, checked against which targets. */
+/** The kind of stored run a job re-trains: a Search-tab run (black-box) or a One-shot-tab run. */
+export type FinalistSourceKind = 'search' | 'oneshot';
+
 export interface FinalistsRequest {
+  /** Absent: 'search' (requests stored before one-shot runs could be a source). */
+  readonly source?: FinalistSourceKind;
+  /** A Search-tab run id, or a one-shot run id when `source` is 'oneshot'. */
   readonly runId: string;
   /** Top k by objective (>= 1). */
   readonly top: number;
@@ -101,8 +109,13 @@ export interface ModelRecord {
   readonly report: TrainedReport;
   /** Median batch-1 latency (ms) per backend it was measured on. */
   readonly latencyMs: Readonly<Record<string, number>>;
-  /** Lineage: the ids of the run's candidates this one was made from (evolution, local search); [] when sampled. */
-  readonly lineage: { readonly parents: readonly number[] };
+  /** The kind of run it was picked from. */
+  readonly source: FinalistSourceKind;
+  /**
+   * Lineage: the ids of the run's candidates this one was made from (evolution, local search; [] when sampled or
+   * one-shot) and, for a one-shot finalist, the supernet it was derived or ranked in.
+   */
+  readonly lineage: { readonly parents: readonly number[]; readonly supernet?: SupernetRef };
   readonly createdAt: number;
 }
 

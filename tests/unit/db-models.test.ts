@@ -1,7 +1,7 @@
 /**
  * The model registry's records (src/db/models.ts) in fake-indexeddb: a database of the previous schema version
  * opens and gains the four new stores with its old records intact; a model record without its latency map is
- * read with one rebuilt from its report; a record of an unknown version is refused with a message saying what to
+ * read with one rebuilt from its report; a version-1 record (before one-shot sources) reads as a Search-tab model; a record of an unknown version is refused with a message saying what to
  * do, and left out of the list (newest first) instead of breaking it.
  */
 import 'fake-indexeddb/auto';
@@ -15,7 +15,7 @@ function model(id: string, createdAt: number): ModelRecord {
   return {
     version: MODEL_RECORD_VERSION, id, jobId: 'job', key: 'finalist-0', runId: 'run', runName: 'r', candidateId: 0, space: 'nb201',
     genotype: { ops: ['none', 'none', 'none', 'none', 'none', 'none'] }, arch: 'a', hash: 'h', skeleton: {}, datasetId: 'd', classes: ['a', 'b'],
-    seed: 1, recipe: DEFAULT_FINALIST_RECIPE, latencyMs: { wasm: 2 }, lineage: { parents: [] }, createdAt,
+    seed: 1, recipe: DEFAULT_FINALIST_RECIPE, latencyMs: { wasm: 2 }, source: 'search', lineage: { parents: [] }, createdAt,
     report: {
       params: 10, macs: 20, latency_ms: 2, backend: 'wasm', valid_acc: 0.5,
       retrain: { epochs: 1, best_epoch: 0, stop: 'epochs', class_weights: [1, 1], flip: false, train_count: 4, history: [] },
@@ -41,8 +41,16 @@ describe('model registry records', () => {
     expect((await getModel(db, 'nomap'))?.latencyMs).toEqual({ wasm: 2 });
     expect((await listModels(db)).map((m) => m.id)).toEqual(['nomap', 'old']);
 
+    const { source: _s, ...v1 } = { ...model('v1', 0), version: 1, lineage: { parents: [4] } };
+    await db.put('models', v1 as unknown as ModelRecord);
+    const read = await getModel(db, 'v1');
+    expect(read).toMatchObject({ version: MODEL_RECORD_VERSION, source: 'search', lineage: { parents: [4] } });
+    expect(read?.lineage.supernet).toBeUndefined();
+    expect((await listModels(db)).map((m) => m.id)).toEqual(['nomap', 'old', 'v1']);
+    await db.delete('models', 'v1');
+
     await db.put('models', { ...model('future', 3), version: 99 } as unknown as ModelRecord);
-    await expect(getModel(db, 'future')).rejects.toThrow(/Stored model "future" has record version 99, which this version of the app cannot read \(expected 1\); delete it and re-train/);
+    await expect(getModel(db, 'future')).rejects.toThrow(/Stored model "future" has record version 99, which this version of the app cannot read \(expected 2\); delete it and re-train/);
     expect((await listModels(db)).map((m) => m.id)).toEqual(['nomap', 'old']);
     db.close();
   });

@@ -133,6 +133,7 @@ describe('finalists session', () => {
       const c = cands.get(ma.candidateId)!;
       expect([ma.runId, ma.arch, ma.hash, ma.space]).toEqual(['run-1', c.arch, c.hash, 'nb201']);
       expect(ma.lineage.parents).toEqual(c.parents);
+      expect([ma.source, ma.lineage.supernet]).toEqual(['search', undefined]);
       expect(ma.recipe.epochs).toBe(2);
       expect(Object.keys(ma.latencyMs)).toEqual(['cpu']);
       expect(ma.latencyMs.cpu).toBeGreaterThan(0);

@@ -7,7 +7,7 @@ import { getContext, setContext } from 'svelte';
 import { deleteFinalistJob, deleteModel, listFinalistJobs, listModels, openDb } from '../../db';
 import type { BackendChoice } from '../../protocol/backend';
 import type { ExportFormat, FinalistJobRecord, FinalistsEvent, ModelRecord } from '../../protocol/finalists-api';
-import type { RunRecord } from '../../protocol/run';
+import type { FinalistSource } from './finalist-source';
 import { checkRecipeForm, recipeToForm, type RecipeForm } from '../../shared/finalist-recipe-form';
 import { parseTargets } from '../../shared/targets';
 import { isUserStop } from '../worker-client';
@@ -95,7 +95,7 @@ export class FinalistsStore {
     return !this.busy && (job.status === 'running' || job.status === 'paused' || job.status === 'created');
   }
 
-  async start(run: RunRecord): Promise<void> {
+  async start(run: FinalistSource): Promise<void> {
     const check = this.recipeCheck;
     if (!check.ok) {
       this.error = `The recipe has problems: ${check.issues.join('; ')}`;
@@ -106,8 +106,8 @@ export class FinalistsStore {
       return;
     }
     await this.guard(() => this.bridge.start({
-      runId: run.id, top: this.top, pareto: this.pareto, recipe: $state.snapshot(check.recipe), targets: [...this.targetLines],
-      trainSamples: this.trainSamples || undefined, validSamples: this.validSamples || undefined, backend: run.config.evaluator.backend,
+      source: run.kind, runId: run.runId, top: this.top, pareto: this.pareto && run.pareto !== null, recipe: $state.snapshot(check.recipe), targets: [...this.targetLines],
+      trainSamples: this.trainSamples || undefined, validSamples: this.validSamples || undefined, backend: run.backend,
     }));
   }
 
