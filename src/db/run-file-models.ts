@@ -1,0 +1,85 @@
+/**
+ * A run's registry models in its run file (shared/run-file-finalists.ts) and back, without weights.
+ *  - `runFileFinalists`: the models of one run as the file's `finalists` (one per candidate and recipe: the
+ *    newest; ordered by candidate id, then recipe hash), each with what the search measured for its candidate;
+ *  - `importedModelRecords`: the file's finalists as model records of the imported run, marked `imported` (no
+ *    weights: no download, export or latency measurement, the reason stored with them). A model already present
+ *    (same run id + candidate + recipe hash, given in `present`) or listed twice is stored once. An entry
+ *    without its seed or recipe (a file written before those fields) is left out and counted.
+ * Pure functions over records; src/db/run-file.ts reads and writes them in its transactions.
+ */
+import { MODEL_RECORD_VERSION, type ModelRecord, type TrainedReport } from '../protocol/finalists-api';
+import type { RunConfig } from '../protocol/run';
+import { recipeHash, type RunFileFinalist } from '../shared/run-file-finalists';
+import type { RunFileCandidate } from '../shared/run-file';
+
+export const IMPORTED_MODEL_REASON = 'imported from a run file, which carries no weights: re-train this candidate here to download, export or measure it';
+
+/** A model's identity across browsers: candidate and recipe (within one run). */
+const keyOf = (candidateId: number, recipe: ModelRecord['recipe']) => `${candidateId}:${recipeHash(recipe)}`;
+
+export function runFileFinalists(models: readonly ModelRecord[], candidates: readonly RunFileCandidate[]): RunFileFinalist[] {
+  const newest = new Map<string, ModelRecord>();
+  for (const m of models) {
+    const k = keyOf(m.candidateId, m.recipe);
+    const had = newest.get(k);
+    if (!had || m.createdAt > had.createdAt) newest.set(k, m);
+  }
+  return [...newest.entries()]
+    .sort(([a], [b]) => Number(a.split(':')[0]) - Number(b.split(':')[0]) || (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, m]): RunFileFinalist => {
+      const c = candidates[m.candidateId];
+      const valid = c?.metrics.valid_acc;
+      return {
+        id: m.candidateId, arch: m.arch, hash: m.hash, ...m.report,
+        search: { objective: c?.objective ?? null, ...(valid !== undefined && Number.isFinite(valid) ? { valid_acc: valid } : {}) },
+        seed: m.seed, recipe: m.recipe, latencyMs: m.latencyMs, lineage: { parents: m.lineage.parents }, classes: m.classes,
+      };
+    });
+}
+
+/** The report part of a file's finalist (what the registry keeps as `report`). */
+function reportOf(f: RunFileFinalist): TrainedReport {
+  const { params, macs, latency_ms, backend, valid_acc, retrain, test, targets, hpo } = f;
+  return {
+    params, macs, backend, valid_acc, retrain, test,
+    ...(latency_ms !== undefined ? { latency_ms } : {}), ...(targets !== undefined ? { targets } : {}), ...(hpo !== undefined ? { hpo } : {}),
+  };
+}
+
+export function importedModelRecords(
+  o: {
+    readonly runId: string;
+    readonly config: RunConfig;
+    readonly exportedAt: string;
+    readonly finalists: readonly RunFileFinalist[];
+    readonly candidates: readonly RunFileCandidate[];
+    readonly present?: readonly ModelRecord[];
+    readonly now: number;
+  },
+): { readonly models: ModelRecord[]; readonly skipped: number } {
+  const seen = new Set((o.present ?? []).filter((m) => m.runId === o.runId).map((m) => keyOf(m.candidateId, m.recipe)));
+  const models: ModelRecord[] = [];
+  let skipped = 0;
+  const datasetId = o.config.evaluator.kind === 'train' ? o.config.evaluator.dataset : '';
+  for (const f of o.finalists) {
+    if (f.seed === undefined || f.recipe === undefined) {
+      skipped++;
+      continue;
+    }
+    const k = keyOf(f.id, f.recipe);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const report = reportOf(f);
+    models.push({
+      version: MODEL_RECORD_VERSION, id: `imported:${o.runId}:${k}`, jobId: `imported:${o.runId}`, key: `finalist-${f.id}`,
+      runId: o.runId, runName: o.config.name, candidateId: f.id, space: o.config.space.space, genotype: o.candidates[f.id]?.genotype ?? null,
+      arch: f.arch, hash: f.hash, skeleton: null, datasetId, classes: f.classes ?? f.test.per_class.map((c) => c.class),
+      seed: f.seed, recipe: f.recipe, report,
+      latencyMs: f.latencyMs ?? (f.latency_ms !== undefined ? { [f.backend]: f.latency_ms } : {}),
+      lineage: { parents: f.lineage?.parents ?? o.candidates[f.id]?.parents ?? [] }, createdAt: o.now,
+      imported: { exportedAt: o.exportedAt, reason: IMPORTED_MODEL_REASON },
+    });
+  }
+  return { models, skipped };
+}
