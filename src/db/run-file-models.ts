@@ -9,16 +9,26 @@
  * Pure functions over records; src/db/run-file.ts reads and writes them in its transactions.
  */
 import { MODEL_RECORD_VERSION, type ModelRecord, type TrainedReport } from '../protocol/finalists-api';
-import type { RunConfig } from '../protocol/run';
+import type { SpaceKind } from '../shared/space-config';
 import { recipeHash, type RunFileFinalist } from '../shared/run-file-finalists';
-import type { RunFileCandidate } from '../shared/run-file';
+
+/** What the finalists need of a run file's candidates (a black-box or a one-shot one). */
+export interface FinalistCandidate {
+  readonly genotype?: unknown;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly objective: number | null;
+  /** Black-box lineage. */
+  readonly parents?: readonly number[];
+  /** One-shot lineage: the supernet it was derived or ranked in. */
+  readonly supernet?: { readonly id: string };
+}
 
 export const IMPORTED_MODEL_REASON = 'imported from a run file, which carries no weights: re-train this candidate here to download, export or measure it';
 
 /** A model's identity across browsers: candidate and recipe (within one run). */
 const keyOf = (candidateId: number, recipe: ModelRecord['recipe']) => `${candidateId}:${recipeHash(recipe)}`;
 
-export function runFileFinalists(models: readonly ModelRecord[], candidates: readonly RunFileCandidate[]): RunFileFinalist[] {
+export function runFileFinalists(models: readonly ModelRecord[], candidates: readonly FinalistCandidate[]): RunFileFinalist[] {
   const newest = new Map<string, ModelRecord>();
   for (const m of models) {
     const k = keyOf(m.candidateId, m.recipe);
@@ -33,7 +43,8 @@ export function runFileFinalists(models: readonly ModelRecord[], candidates: rea
       return {
         id: m.candidateId, arch: m.arch, hash: m.hash, ...m.report,
         search: { objective: c?.objective ?? null, ...(valid !== undefined && Number.isFinite(valid) ? { valid_acc: valid } : {}) },
-        seed: m.seed, recipe: m.recipe, latencyMs: m.latencyMs, lineage: { parents: m.lineage.parents }, classes: m.classes,
+        seed: m.seed, recipe: m.recipe, latencyMs: m.latencyMs, classes: m.classes,
+        lineage: { parents: m.lineage.parents, ...(c?.supernet ? { supernet: c.supernet.id } : {}) },
       };
     });
 }
@@ -50,10 +61,11 @@ function reportOf(f: RunFileFinalist): TrainedReport {
 export function importedModelRecords(
   o: {
     readonly runId: string;
-    readonly config: RunConfig;
+    /** The imported run: its name, space and the dataset it searched on. */
+    readonly run: { readonly name: string; readonly space: SpaceKind; readonly datasetId: string };
     readonly exportedAt: string;
     readonly finalists: readonly RunFileFinalist[];
-    readonly candidates: readonly RunFileCandidate[];
+    readonly candidates: readonly FinalistCandidate[];
     readonly present?: readonly ModelRecord[];
     readonly now: number;
   },
@@ -61,7 +73,6 @@ export function importedModelRecords(
   const seen = new Set((o.present ?? []).filter((m) => m.runId === o.runId).map((m) => keyOf(m.candidateId, m.recipe)));
   const models: ModelRecord[] = [];
   let skipped = 0;
-  const datasetId = o.config.evaluator.kind === 'train' ? o.config.evaluator.dataset : '';
   for (const f of o.finalists) {
     if (f.seed === undefined || f.recipe === undefined) {
       skipped++;
@@ -73,8 +84,8 @@ export function importedModelRecords(
     const report = reportOf(f);
     models.push({
       version: MODEL_RECORD_VERSION, id: `imported:${o.runId}:${k}`, jobId: `imported:${o.runId}`, key: `finalist-${f.id}`,
-      runId: o.runId, runName: o.config.name, candidateId: f.id, space: o.config.space.space, genotype: o.candidates[f.id]?.genotype ?? null,
-      arch: f.arch, hash: f.hash, skeleton: null, datasetId, classes: f.classes ?? f.test.per_class.map((c) => c.class),
+      runId: o.runId, runName: o.run.name, candidateId: f.id, space: o.run.space, genotype: o.candidates[f.id]?.genotype ?? null,
+      arch: f.arch, hash: f.hash, skeleton: null, datasetId: o.run.datasetId, classes: f.classes ?? f.test.per_class.map((c) => c.class),
       seed: f.seed, recipe: f.recipe, report,
       latencyMs: f.latencyMs ?? (f.latency_ms !== undefined ? { [f.backend]: f.latency_ms } : {}),
       lineage: { parents: f.lineage?.parents ?? o.candidates[f.id]?.parents ?? [] }, createdAt: o.now,

@@ -91,7 +91,8 @@ export async function importRunFile(db: Db, input: unknown, newId: () => string 
     metrics: c.metrics, objective: c.objective, feasible: c.feasible, parents: c.parents, ...(c.error !== undefined ? { error: c.error } : {}), backend, createdAt: now,
   }));
   const checkpoint: CheckpointRecord | null = file.checkpoint ? { ...file.checkpoint, runId: id, updatedAt: now } : null;
-  const { models } = importedModelRecords({ runId: id, config, exportedAt: file.exportedAt, finalists: file.finalists ?? [], candidates: file.candidates, now });
+  const run0 = { name: config.name, space: config.space.space, datasetId: config.evaluator.kind === 'train' ? config.evaluator.dataset : '' };
+  const { models } = importedModelRecords({ runId: id, run: run0, exportedAt: file.exportedAt, finalists: file.finalists ?? [], candidates: file.candidates, now });
   const tx = db.transaction(['runs', 'candidates', 'checkpoints', 'models'], 'readwrite');
   try {
     await Promise.all([

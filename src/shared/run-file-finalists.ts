@@ -120,7 +120,7 @@ const FinalistsSchema = v.array(FinalistSchema, 'finalists must be an array of r
  */
 export function checkRunFileFinalists(
   input: unknown,
-  candidates: readonly { readonly id: number; readonly hash: string }[],
+  candidates: readonly { readonly id: number; readonly hash: string | null }[],
 ): { readonly finalists?: readonly RunFileFinalist[]; readonly issues: readonly string[] } {
   if (input === undefined) return { issues: [] };
   const res = v.safeParse(FinalistsSchema, input);
@@ -131,7 +131,7 @@ export function checkRunFileFinalists(
   res.output.forEach((f, i) => {
     const c = candidates[f.id];
     if (c === undefined || c.id !== f.id) issues.push(`finalists.${i}.id: candidate ${f.id} is not in the file (it holds ${candidates.length} candidates)`);
-    else if (c.hash !== f.hash) issues.push(`finalists.${i}.hash: is "${f.hash}" but candidate ${f.id}'s hash is "${c.hash}"`);
+    else if (c.hash !== null && c.hash !== f.hash) issues.push(`finalists.${i}.hash: is "${f.hash}" but candidate ${f.id}'s hash is "${c.hash}"`);
     const late = (f.lineage?.parents ?? []).filter((p) => p >= f.id);
     if (late.length > 0) issues.push(`finalists.${i}.lineage.parents: must name earlier candidates (ids < ${f.id}), got ${JSON.stringify(late)}`);
   });

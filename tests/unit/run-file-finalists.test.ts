@@ -4,11 +4,21 @@
  * --resume, and the round trip through IndexedDB (fake-indexeddb): a Search-tab run with two re-trained models
  * (stored as the finalists worker stores them, weights included) is exported — reports with TEST numbers, recipe,
  * seed, latency per backend, lineage, no weights — imported as a new run whose models are marked imported with
- * the same reports and no weights, exported again to the same finalists, and never duplicated.
+ * the same reports and no weights, exported again to the same finalists, and never duplicated; a one-shot run
+ * file does the same (its finalists name the supernet they were ranked in).
  */
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commitCandidate, commitModel, exportRunFile, getModelWeights, importRunFile, listModels, listRuns, openDb, putRun, CANDIDATE_RECORD_VERSION, RUN_RECORD_VERSION, type Db } from '../../src/db';
+import {
+  commitCandidate, commitModel, emptyOneShotHistory, exportOneShotRunFile, exportRunFile, getModelWeights, importOneShotRunFile, importRunFile, listModels, listRuns, openDb, putOneShotRun, putRun,
+  CANDIDATE_RECORD_VERSION, RUN_RECORD_VERSION, type Db,
+} from '../../src/db';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ONESHOT_RUN_VERSION } from '../../src/protocol/oneshot-api';
+import { validateOneShotConfig } from '../../src/shared/oneshot-config';
+import { supernetConfigHash, type OneShotCandidate } from '../../src/shared/oneshot-lineage';
+import { parseOneShotRunFile } from '../../src/shared/oneshot-run-file';
 import { IMPORTED_MODEL_REASON } from '../../src/db/run-file-models';
 import { FINALIST_JOB_VERSION, MODEL_RECORD_VERSION, MODEL_WEIGHTS_VERSION, type FinalistJobRecord, type ModelRecord } from '../../src/protocol/finalists-api';
 import type { CandidateRecord, RunConfig, RunRecord } from '../../src/protocol/run';
@@ -161,5 +171,41 @@ describe('run file finalists: export and import through IndexedDB', () => {
     const { seed: _s, ...noSeed } = file.finalists![0];
     await importRunFile(db, { ...file, finalists: [noSeed, file.finalists![1]] }, () => 'partial', 12);
     expect((await listModels(db)).filter((m) => m.runId === 'partial').map((m) => m.candidateId)).toEqual([2]);
+  });
+});
+
+describe('run file finalists: a one-shot run', () => {
+  it('exports its registry models with the supernet lineage and imports them as imported models of the new run', async () => {
+    const db = await freshDb();
+    const example = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../examples/oneshot-darts.json'), 'utf8')) as Record<string, unknown>;
+    const cfg = validateOneShotConfig({ ...example, name: 'os run', space: 'nb201', datasetId: 'user:quads', method: 'spos', spos: { subnets: 4, flopsPenalty: 0.5, topK: 2, rankingCheck: 0, rankingCheckEpochs: 1 } });
+    const hash = supernetConfigHash(cfg);
+    const supernet = { id: `os/${hash}@1`, runId: 'os', configHash: hash, epoch: 1 };
+    const candidates: OneShotCandidate[] = [0, 1].map((id) => ({
+      id, source: 'ranked', arch: `arch-${id}`, hash: `hash-${id}`, genotype: { ops: [id] }, metrics: { supernet_valid_acc: 50 + id }, objective: 0.5 + id / 10, selected: true, supernet,
+    }));
+    await putOneShotRun(db, {
+      version: ONESHOT_RUN_VERSION, id: 'os', config: cfg, status: 'done', stopCause: null, epoch: 1, stepsPerEpoch: 2, phase: 'done',
+      history: emptyOneShotHistory(), arch: 'arch-1', candidates, createdAt: 1, updatedAt: 1,
+    });
+    const job: FinalistJobRecord = {
+      version: FINALIST_JOB_VERSION, id: 'osjob', runId: 'os', runName: 'os run', request: { runId: 'os', top: 1, pareto: false, recipe: {}, targets: [], backend: 'auto' },
+      recipe, entries: [], status: 'done', createdAt: 3, updatedAt: 4,
+    };
+    const trained = { ...model(1), id: 'osjob:finalist-1', jobId: 'osjob', runId: 'os', runName: 'os run' };
+    await commitModel(db, job, trained, { version: MODEL_WEIGHTS_VERSION, modelId: trained.id, params: [], buffers: [] });
+
+    const file = roundTrip(await exportOneShotRunFile(db, 'os', NOW));
+    expect(parseOneShotRunFile(file)).toEqual(file);
+    expect(file.finalists).toHaveLength(1);
+    expect(file.finalists![0]).toMatchObject({ id: 1, hash: 'hash-1', lineage: { parents: [], supernet: supernet.id }, search: { objective: 0.6 } });
+    expect(() => parseOneShotRunFile({ ...file, finalists: [{ ...file.finalists![0], hash: 'x' }] })).toThrow('finalists.0.hash: is "x" but candidate 1\'s hash is "hash-1"');
+
+    const copy = await importOneShotRunFile(db, file, 'os.nas-run.json', () => 'os-copy', 10);
+    const imported = (await listModels(db)).filter((m) => m.runId === copy.id);
+    expect(imported).toHaveLength(1);
+    expect(imported[0]).toMatchObject({ candidateId: 1, space: 'nb201', datasetId: 'user:quads', runName: 'os run', imported: { exportedAt: NOW.toISOString() } });
+    expect(imported[0].report).toEqual(trained.report);
+    expect(roundTrip(await exportOneShotRunFile(db, copy.id, NOW)).finalists).toEqual(file.finalists);
   });
 });
