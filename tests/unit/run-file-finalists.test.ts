@@ -157,6 +157,9 @@ describe('run file finalists: export and import through IndexedDB', () => {
       expect(m.imported).toEqual({ exportedAt: NOW.toISOString(), reason: IMPORTED_MODEL_REASON });
     });
     expect(await getModelWeights(db, imported[0].id)).toBeUndefined();
+    // The worker refuses to build (export, measure) an imported model, saying why.
+    const { networkOfModel } = await import('../../workers/finalist-export');
+    await expect(networkOfModel(db, imported[0].id)).rejects.toThrow(`Model of candidate 0 of "fin run" was ${IMPORTED_MODEL_REASON}`);
     expect(roundTrip(await exportRunFile(db, copy.id, NOW))).toEqual(file);
 
     // A file that lists a model twice stores it once; importing the file again makes a new run with its models once.
