@@ -23,6 +23,7 @@
  * A config with a `finalists` section (src/shared/finalists-spec.ts: top k, Pareto front, recipe, targets) then
  * re-trains the best candidates and tests each once on the locked test split, as `npm run finalists` does; the
  * summary line and the --out file carry "finalists" (that command's JSON). A stopped search skips this stage.
+ * --resume keeps the file's finalists when it rewrites it (a fresh finalist of the same candidate and recipe replaces one).
  * The search itself is the engine's core, hosted by scripts/node/search-run.ts (the search worker hosts the same).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -40,6 +41,7 @@ import { CliUsageError as UsageError, runSearchConfig } from './node/search-run'
 import { cliRunFile, readRunFileToResume } from './node/run-file-io';
 import { runFinalists } from './node/finalists-run';
 import { parseTargets } from '../src/shared/targets';
+import { mergeRunFileFinalists, type RunFileFinalist } from '../src/shared/run-file-finalists';
 import { isOneShotInvocation, oneShotErrorCode, runOneShotCli } from './oneshot-cli';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -176,10 +178,12 @@ async function main(): Promise<number> {
   const cli = parseCli(process.argv.slice(2));
   let cfg: RunConfig;
   let resumeFrom: SearchCheckpoint | undefined;
+  let keptFinalists: readonly RunFileFinalist[] = [];
   if (cli.resume !== undefined) {
     const r = readRunFileToResume(resolve(cli.resume), REPO_ROOT);
     cfg = cli.budget !== undefined ? { ...r.config, budget: { queries: cli.budget } } : r.config;
     resumeFrom = r.resumeFrom;
+    keptFinalists = r.finalists;
     process.stderr.write(`search: resuming run file ${resolve(cli.resume)} after ${resumeFrom?.nextId ?? 0} candidates\n`);
   } else cfg = loadConfig({ ...cli, config: cli.config ?? '' });
   const outPath = cli.out ?? cli.resume;
@@ -258,7 +262,9 @@ async function main(): Promise<number> {
   if (outPath) {
     const out = resolve(outPath);
     const backend = cfg.evaluator.kind === 'train' ? cfg.evaluator.backend : null;
-    writeFileSync(out, `${JSON.stringify({ ...cliRunFile(cfg, result, finalCheckpoint, backend), ...datasetInfo, ...(finalists ? { finalists: finalists.finalists } : {}) }, null, 1)}\n`);
+    // A resumed file keeps its finalists (a fresh one of the same candidate and recipe replaces its old report).
+    const fileFinalists = mergeRunFileFinalists(keptFinalists, finalists?.finalists ?? []);
+    writeFileSync(out, `${JSON.stringify({ ...cliRunFile(cfg, result, finalCheckpoint, backend), ...datasetInfo, ...(fileFinalists.length > 0 ? { finalists: fileFinalists } : {}) }, null, 1)}\n`);
     process.stderr.write(`search: wrote ${out}\n`);
   }
   const summary = {

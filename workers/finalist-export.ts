@@ -26,6 +26,7 @@ export function exportStem(m: Pick<ModelRecord, 'runName' | 'candidateId' | 'job
 export async function networkOfModel(db: Db, modelId: string): Promise<{ model: ModelRecord; net: Network }> {
   const model = await getModel(db, modelId);
   if (!model) throw new Error(`Model "${modelId}" is not in the registry`);
+  if (model.imported) throw new Error(`Model of candidate ${model.candidateId} of "${model.runName}" was ${model.imported.reason}`);
   const weights = await getModelWeights(db, modelId);
   if (!weights) throw new Error(`The weights of model "${modelId}" are missing from the registry`);
   const net = spaceEntry(model.space).buildNetwork(model.genotype, model.skeleton, createRng(0));

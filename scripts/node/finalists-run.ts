@@ -253,6 +253,8 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
     id: e.id,
     arch: e.arch,
     hash: e.hash,
+    seed: entries[i].seed,
+    recipe: o.recipe,
     ...reports[i],
     search: { objective: e.objective, ...(Number.isFinite(e.metrics.valid_acc) ? { valid_acc: e.metrics.valid_acc } : {}) },
     ...(plan.lineage?.has(e.id) ? { lineage: plan.lineage.get(e.id) } : {}),

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { RunConfig } from '../../src/shared/run-config';
-import { isOneShotRunFile, parseJsonText, parseRunFile, RUN_FILE_FORMAT, RUN_FILE_VERSION, RunFileError, type RunFile, type RunFileCandidate } from '../../src/shared/run-file';
+import { isOneShotRunFile, parseJsonText, parseRunFile, RUN_FILE_FORMAT, RUN_FILE_VERSION, RunFileError, type RunFile, type RunFileCandidate, type RunFileFinalist } from '../../src/shared/run-file';
 import { ONESHOT_FILE_NOTE, parseOneShotRunFile } from '../../src/shared/oneshot-run-file';
 import type { SearchCheckpoint, SearchResult } from '../../src/engine/search/loop';
 import { spaceFromConfig } from '../../src/engine/space/registry';
@@ -40,8 +40,11 @@ export function cliRunFile(cfg: RunConfig, result: SearchResult, checkpoint: Sea
   };
 }
 
-/** Reads a run file to resume: its config (a relative table path against the repository) and its checkpoint with the candidates as log. */
-export function readRunFileToResume(file: string, repoRoot: string): { config: RunConfig; resumeFrom: SearchCheckpoint | undefined } {
+/**
+ * Reads a run file to resume: its config (a relative table path against the repository), its checkpoint with the
+ * candidates as log, and its finalists (kept when the file is rewritten).
+ */
+export function readRunFileToResume(file: string, repoRoot: string): { config: RunConfig; resumeFrom: SearchCheckpoint | undefined; finalists: readonly RunFileFinalist[] } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -64,8 +67,8 @@ export function readRunFileToResume(file: string, repoRoot: string): { config: R
   if (config.evaluator.kind === 'tabular' && !isAbsolute(config.evaluator.table)) config = { ...config, evaluator: { kind: 'tabular', table: resolve(repoRoot, config.evaluator.table) } };
   if (run.checkpoint === null) {
     if (run.candidates.length > 0) throw new CliUsageError(`run file ${file}: has ${run.candidates.length} candidates but no checkpoint to resume from`);
-    return { config, resumeFrom: undefined };
+    return { config, resumeFrom: undefined, finalists: run.finalists ?? [] };
   }
   const log = run.candidates.map((c) => ({ id: c.id, arch: c.arch, hash: c.hash, metrics: c.metrics, objective: c.objective, feasible: c.feasible, parents: c.parents, ...(c.error !== undefined ? { error: c.error } : {}) }));
-  return { config, resumeFrom: { ...run.checkpoint, log } };
+  return { config, resumeFrom: { ...run.checkpoint, log }, finalists: run.finalists ?? [] };
 }

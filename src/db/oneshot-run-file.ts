@@ -3,13 +3,16 @@
  * the run (config, status, chart history, candidates with their lineage); `importOneShotRunFile` validates a file
  * and stores it as a NEW run (a fresh id, never overwriting one) marked `imported`: it lists and draws like the
  * original, keeps the original's lineage (its candidates name the supernet of the run that trained it), and has no
- * checkpoint — run files hold no supernet weights, so it is shown and compared, never resumed.
+ * checkpoint — run files hold no supernet weights, so it is shown and compared, never resumed. The run's registry
+ * models travel as the file's `finalists` and come back as imported models of the new run (run-file-models.ts).
  */
 import { ONESHOT_RUN_VERSION, type OneShotHistory, type OneShotRunRecord } from '../protocol/oneshot-api';
 import type { BackendName } from '../protocol/backend';
 import { ONESHOT_FILE_NOTE, parseOneShotRunFile, type OneShotRunFile } from '../shared/oneshot-run-file';
 import { RUN_FILE_FORMAT, RUN_FILE_VERSION } from '../shared/run-file';
 import { getOneShotRun } from './oneshot';
+import { listModels } from './models';
+import { importedModelRecords, runFileFinalists } from './run-file-models';
 import { describeStorageError, type Db } from './schema';
 
 const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -19,11 +22,13 @@ const isBackend = (b: unknown): b is BackendName => BACKENDS.includes(b as Backe
 export async function exportOneShotRunFile(db: Db, runId: string, now: Date = new Date()): Promise<OneShotRunFile> {
   const run = await getOneShotRun(db, runId);
   if (!run) throw new Error(`one-shot run "${runId}" is not stored in this browser`);
+  const finalists = runFileFinalists((await listModels(db)).filter((m) => m.runId === runId), run.candidates);
   return {
     format: RUN_FILE_FORMAT, version: RUN_FILE_VERSION, kind: 'oneshot', exportedAt: now.toISOString(), supernetWeights: 'not-included', note: ONESHOT_FILE_NOTE,
     runId: run.imported?.from ?? run.id, config: run.config, backend: run.backend ?? null, status: run.status, stopCause: run.stopCause,
     ...(run.error === undefined ? {} : { error: run.error }),
     epoch: run.epoch, stepsPerEpoch: run.stepsPerEpoch, phase: run.phase, arch: run.arch, candidates: run.candidates, history: run.history, checkpoint: null,
+    ...(finalists.length > 0 ? { finalists } : {}),
   };
 }
 
@@ -51,9 +56,15 @@ export async function importOneShotRunFile(db: Db, input: unknown, fileName = 'a
     candidates: file.candidates, imported: { from: file.runId, exportedAt: file.exportedAt, file: fileName }, createdAt: now, updatedAt: now,
     ...(file.error === undefined ? {} : { error: file.error }),
   };
+  const { models } = importedModelRecords({
+    runId: id, run: { source: 'oneshot', name: file.config.name, space: file.config.space, datasetId: file.config.datasetId }, exportedAt: file.exportedAt,
+    finalists: file.finalists ?? [], candidates: file.candidates, now,
+  });
+  const tx = db.transaction(['oneshotRuns', 'models'], 'readwrite');
   try {
-    await db.add('oneshotRuns', run);
+    await Promise.all([tx.objectStore('oneshotRuns').add(run), ...models.map((m) => tx.objectStore('models').put(m)), tx.done]);
   } catch (e) {
+    try { tx.abort(); } catch { /* already finished */ }
     throw describeStorageError(e, `importing one-shot run "${file.config.name}"`);
   }
   return run;

@@ -3,6 +3,8 @@
  * candidates (with lineage) and its checkpoint from IndexedDB; `importRunFile` validates a file and stores it as
  * a NEW run (a fresh id, never overwriting one), its candidates and its checkpoint in one transaction, so the
  * imported run lists, shows its candidates and resumes on the same trajectory as the original.
+ * The run's registry models travel as the file's `finalists` (no weights) and come back as imported model records
+ * of the new run, in the same transaction (src/db/run-file-models.ts).
  * Kept here (not in the app) so a worker or a script could reuse it.
  */
 import type { BackendName } from '../protocol/backend';
@@ -10,6 +12,8 @@ import type { CandidateRecord, CheckpointRecord, RunConfig, RunRecord, RunStatus
 import { COST_METRICS, type CostMetric } from '../shared/metrics';
 import { parseRunFile, RUN_FILE_FORMAT, RUN_FILE_VERSION, RunFileError, type RunFile, type RunFileCandidate } from '../shared/run-file';
 import { CANDIDATE_RECORD_VERSION, getCheckpoint, getRun, listCandidates, RUN_RECORD_VERSION } from './runs';
+import { listModels } from './models';
+import { importedModelRecords, runFileFinalists } from './run-file-models';
 import { describeStorageError, type Db } from './schema';
 
 const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -21,6 +25,10 @@ export async function exportRunFile(db: Db, runId: string, now: Date = new Date(
   if (!run) throw new Error(`run "${runId}" is not stored in this browser`);
   const candidates = await listCandidates(db, runId);
   const cp = await getCheckpoint(db, runId);
+  const fileCandidates = candidates.map((c): RunFileCandidate => ({
+    id: c.id, arch: c.arch, hash: c.hash, genotype: c.genotype, metrics: c.metrics, objective: c.objective, feasible: c.feasible, parents: c.parents, ...(c.error !== undefined ? { error: c.error } : {}),
+  }));
+  const finalists = runFileFinalists((await listModels(db)).filter((m) => m.runId === runId), fileCandidates);
   return {
     format: RUN_FILE_FORMAT,
     version: RUN_FILE_VERSION,
@@ -29,10 +37,9 @@ export async function exportRunFile(db: Db, runId: string, now: Date = new Date(
     config: run.config,
     backend: run.backend ?? candidates.at(-1)?.backend ?? null,
     status: run.status,
-    candidates: candidates.map((c): RunFileCandidate => ({
-      id: c.id, arch: c.arch, hash: c.hash, genotype: c.genotype, metrics: c.metrics, objective: c.objective, feasible: c.feasible, parents: c.parents, ...(c.error !== undefined ? { error: c.error } : {}),
-    })),
+    candidates: fileCandidates,
     checkpoint: cp ? { version: cp.version, nextId: cp.nextId, strategy: cp.strategy } : null,
+    ...(finalists.length > 0 ? { finalists } : {}),
   };
 }
 
@@ -62,7 +69,8 @@ function tabConfig(config: RunFile['config']): RunConfig {
 /**
  * Validates a parsed run file and stores it as a new run with a fresh id (never overwriting a stored run):
  * the run record, every candidate and the checkpoint in one transaction. A run that was running when exported
- * is stored paused. Returns the new run.
+ * is stored paused. The file's finalists become imported models of the new run (one per candidate and recipe; an
+ * entry without seed or recipe is left out). Returns the new run.
  */
 export async function importRunFile(db: Db, input: unknown, newId: () => string = () => crypto.randomUUID(), now: number = Date.now()): Promise<RunRecord> {
   const file = parseRunFile(input);
@@ -83,12 +91,15 @@ export async function importRunFile(db: Db, input: unknown, newId: () => string 
     metrics: c.metrics, objective: c.objective, feasible: c.feasible, parents: c.parents, ...(c.error !== undefined ? { error: c.error } : {}), backend, createdAt: now,
   }));
   const checkpoint: CheckpointRecord | null = file.checkpoint ? { ...file.checkpoint, runId: id, updatedAt: now } : null;
-  const tx = db.transaction(['runs', 'candidates', 'checkpoints'], 'readwrite');
+  const run0 = { source: 'search' as const, name: config.name, space: config.space.space, datasetId: config.evaluator.kind === 'train' ? config.evaluator.dataset : '' };
+  const { models } = importedModelRecords({ runId: id, run: run0, exportedAt: file.exportedAt, finalists: file.finalists ?? [], candidates: file.candidates, now });
+  const tx = db.transaction(['runs', 'candidates', 'checkpoints', 'models'], 'readwrite');
   try {
     await Promise.all([
       tx.objectStore('runs').add(run),
       ...candidates.map((c) => tx.objectStore('candidates').add(c)),
       ...(checkpoint ? [tx.objectStore('checkpoints').add(checkpoint)] : []),
+      ...models.map((m) => tx.objectStore('models').put(m)),
       tx.done,
     ]);
   } catch (e) {

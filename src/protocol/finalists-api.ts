@@ -117,6 +117,19 @@ export interface ModelRecord {
    */
   readonly lineage: { readonly parents: readonly number[]; readonly supernet?: SupernetRef };
   readonly createdAt: number;
+  /**
+   * Set on a model brought in by a run file (src/db/run-file-models.ts): its report, recipe and latency as
+   * exported, NO weights (no download, export or latency measurement). Absent: trained in this browser.
+   */
+  readonly imported?: ModelImport;
+}
+
+/** Where an imported model came from. */
+export interface ModelImport {
+  /** The run file's exportedAt. */
+  readonly exportedAt: string;
+  /** Why it cannot be downloaded, exported or measured (shown in the UI). */
+  readonly reason: string;
 }
 
 export interface ModelWeightsRecord {

@@ -4,6 +4,7 @@
  * validation accuracy, the re-training history, and the TEST numbers (marked `split: 'test'`, read once).
  * A searched finalist adds its candidate id, arch, hash and what the search measured.
  */
+import type { FinalistRecipe } from './finalist-recipe';
 import { checkTargets, type Target, type TargetResult } from './targets';
 
 export interface EpochReport {
@@ -96,6 +97,10 @@ export interface FinalistOutput extends TrainedReport {
   readonly hash: string;
   /** What the search measured (its proxy budget), for comparison. */
   readonly search: { readonly objective: number | null; readonly valid_acc?: number };
+  /** The seed its weights and batch order were drawn from (absent in output written before it was recorded). */
+  readonly seed?: number;
+  /** The recipe it was re-trained with, every default filled in (absent in output written before it was recorded). */
+  readonly recipe?: FinalistRecipe;
   /** A one-shot finalist: the supernet it was derived or ranked in (`run/configHash@epoch`). */
   readonly lineage?: { readonly supernet: string };
 }

@@ -5,7 +5,8 @@
  *    runId, config (the one-shot config: seed and method in it), backend, status, stopCause, epoch, stepsPerEpoch,
  *    phase, arch (the final derived genotype), candidates: [{id, source, arch, hash, genotype, metrics, objective,
  *    selected, supernet: {id, runId, configHash, epoch}}], history (what the One-shot tab draws: losses, alpha
- *    snapshots, derived genotypes, eigenvalues, scored and ranked subnets, the ranking check), checkpoint: null}
+ *    snapshots, derived genotypes, eigenvalues, scored and ranked subnets, the ranking check), checkpoint: null,
+ *    finalists?: the models re-trained from its candidates, without weights (shared/run-file-finalists.ts)}
  * The supernet's weights are NOT in the file (megabytes of tensors): it shows and compares a run; it cannot resume
  * one (checkpoint is always null). Searching again means starting a new run from its config and seed.
  * Candidate ids are 0..n-1; each candidate's supernet names this file's run and the hash of its config (lineage,
@@ -16,6 +17,7 @@ import { OneShotConfigError, validateOneShotConfig, type OneShotConfig } from '.
 import { normalizeOneShotHistory, type OneShotHistory } from './oneshot-history';
 import { supernetConfigHash, type OneShotCandidate } from './oneshot-lineage';
 import { isOneShotRunFile, parseJsonText, parseRunFile, RUN_FILE_FORMAT, RUN_FILE_VERSION, RunFileError, type RunFile } from './run-file';
+import { checkRunFileFinalists, type RunFileFinalist } from './run-file-finalists';
 import { STOP_CAUSES, type StopCause } from './status';
 
 /** What an import says about a one-shot run file (the app shows it; the worker and the CLI refuse with it). */
@@ -51,6 +53,8 @@ export interface OneShotRunFile {
   readonly history: OneShotHistory<unknown>;
   /** Always null: no supernet weights, nothing to resume from. */
   readonly checkpoint: null;
+  /** The models re-trained from its candidates (no weights; shared/run-file-finalists.ts); absent: none. */
+  readonly finalists?: readonly RunFileFinalist[];
 }
 
 const nonNegInt = (what: string) => v.pipe(v.number(`${what} must be a number`), v.integer(`${what} must be a whole number`), v.minValue(0, `${what} must be >= 0`));
@@ -132,6 +136,7 @@ const OneShotRunFileSchema = v.strictObject(
     summary: v.optional(v.unknown()),
     rankingCheck: v.optional(v.unknown()),
     stopReason: v.optional(v.unknown()),
+    finalists: v.optional(v.unknown()),
   },
   (issue) => (issue.expected === 'never' ? 'unknown one-shot run file field' : issue.received === 'undefined' && issue.path !== undefined ? 'required one-shot run file field is missing' : 'a one-shot run file must be an object'),
 );
@@ -165,9 +170,12 @@ export function parseOneShotRunFile(input: unknown): OneShotRunFile {
     const id = `${c.supernet.runId}/${c.supernet.configHash}@${c.supernet.epoch}`;
     if (c.supernet.id !== id) issues.push(`candidates.${i}.supernet.id: must be "${id}", got "${c.supernet.id}"`);
   });
+  const fin = checkRunFileFinalists(raw.finalists, raw.candidates);
+  issues.push(...fin.issues);
   if (issues.length > 0 || !config) throw new RunFileError(issues);
+  const { finalists: _raw, ...rest } = raw;
   return {
-    ...raw, config, candidates: raw.candidates as OneShotCandidate[],
+    ...rest, config, candidates: raw.candidates as OneShotCandidate[], ...(fin.finalists ? { finalists: fin.finalists } : {}),
     history: normalizeOneShotHistory(raw.history as Partial<OneShotHistory<unknown>>), checkpoint: null,
   };
 }

@@ -3,13 +3,15 @@
  * included), the backend, every candidate with its hash, genotype, metrics, objective and lineage (`parents`),
  * and the search core's checkpoint, so the app and the headless runner can import it again to show, compare or
  * resume it. The headless runner's `--out` writes it (with its own summary fields beside: `stopReason`,
- * `queries`, `simulatedTime`, `best`, `pareto`, `log`, `dataset`, `finalists`, not read on import); src/db/run-file.ts builds it from and
+ * `queries`, `simulatedTime`, `best`, `pareto`, `log`, `dataset`, not read on import); src/db/run-file.ts builds it from and
  * stores it into IndexedDB. Pure data: valibot, no tfjs, no DOM.
+ * `finalists` (optional, validated: shared/run-file-finalists.ts) are the models re-trained from the run's
+ * candidates — reports with their TEST numbers, recipe, seed, latency per backend, lineage — WITHOUT weights.
  *
  * Version 2 (a black-box search):
  *   {format: 'nas-playground-run', version: 2, kind: 'search', exportedAt (ISO time), config, backend (null: unknown),
  *    status, candidates: [{id, arch, hash, genotype?, metrics, objective (null: infeasible), feasible,
- *    parents}], checkpoint: {version, nextId, strategy} | null}
+ *    parents}], checkpoint: {version, nextId, strategy} | null, finalists?: [RunFileFinalist]}
  * Candidate ids are 0..n-1 in order; parents name earlier ids; a checkpoint's nextId equals the number of
  * candidates. The checkpoint is the core's format without its log (the candidates are the log).
  * Version 1 is the same without `kind` (it could only be a black-box search); it is read as version 2.
@@ -18,6 +20,9 @@
  */
 import * as v from 'valibot';
 import { parseRunConfig, RunConfigError, type RunConfig } from './run-config';
+import { checkRunFileFinalists, type RunFileFinalist } from './run-file-finalists';
+
+export type { RunFileFinalist } from './run-file-finalists';
 
 export const RUN_FILE_FORMAT = 'nas-playground-run';
 export const RUN_FILE_VERSION = 2;
@@ -61,6 +66,8 @@ export interface RunFile {
   readonly candidates: readonly RunFileCandidate[];
   /** null: the run never saved one (nothing to resume from; it starts again). */
   readonly checkpoint: RunFileCheckpoint | null;
+  /** The models re-trained from this run's candidates (no weights); absent: none (or an older file). */
+  readonly finalists?: readonly RunFileFinalist[];
 }
 
 /** A run file that cannot be read: every problem as `path: message`. */
@@ -156,6 +163,8 @@ export function parseRunFile(input: unknown): RunFile {
     const late = c.parents.filter((p) => p >= c.id);
     if (late.length > 0) issues.push(`candidates.${i}.parents: must name earlier candidates (ids < ${c.id}), got ${JSON.stringify(late)}`);
   });
+  const fin = checkRunFileFinalists(raw.finalists, raw.candidates);
+  issues.push(...fin.issues);
   if (raw.checkpoint && raw.checkpoint.nextId !== raw.candidates.length) {
     issues.push(`checkpoint.nextId: is ${raw.checkpoint.nextId} but the file holds ${raw.candidates.length} candidates`);
   }
@@ -163,7 +172,8 @@ export function parseRunFile(input: unknown): RunFile {
     issues.push(`checkpoint.strategy.strategy: is "${raw.checkpoint.strategy.strategy}" but config.strategy.name is "${config.strategy.name}"`);
   }
   if (issues.length > 0 || !config) throw new RunFileError(issues);
-  return { ...raw, version: RUN_FILE_VERSION, kind: 'search', config, checkpoint: raw.checkpoint as RunFileCheckpoint | null };
+  const { finalists: _raw, ...rest } = raw;
+  return { ...rest, version: RUN_FILE_VERSION, kind: 'search', config, checkpoint: raw.checkpoint as RunFileCheckpoint | null, ...(fin.finalists ? { finalists: fin.finalists } : {}) };
 }
 
 /** True for a parsed JSON value that says it is a one-shot run file (its own shape: shared/oneshot-run-file.ts). */

@@ -1,13 +1,15 @@
 /**
  * The run file in Chromium against the production build: run a short search and stop it, export the run
  * (capture the download), import the file back without deleting anything, find a second run with the same
- * candidates, and resume the imported copy (issue 13, item 8).
+ * candidates, and resume the imported copy; a file with a re-trained model shows it as an imported finalist without
+ * weights (issue 13, item 8).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useApp } from '../helpers/e2e-harness';
 import { parseRunFile } from '../../src/shared/run-file';
+import { parseFinalistRecipe } from '../../src/shared/finalist-recipe';
 
 const app = useApp();
 
@@ -58,6 +60,23 @@ describe('run file export and import in Chromium', () => {
     const after = await rows(page);
     expect(after.slice(0, before.length)).toEqual(before);
     expect(after.map((r) => Number(r.id))).toEqual(after.map((_, i) => i));
+
+    // A file with a re-trained model (its report, no weights) comes back as an imported finalist of the new run:
+    // TEST numbers shown as such, downloads disabled with the reason.
+    const c0 = file.candidates[0];
+    const finalist = {
+      id: c0.id, arch: c0.arch, hash: c0.hash, params: 800, macs: 12000, latency_ms: 2, backend: 'wasm', valid_acc: 0.7, seed: 11, recipe: parseFinalistRecipe({ epochs: 1 }),
+      retrain: { epochs: 1, best_epoch: 0, stop: 'epochs', class_weights: [1, 1], flip: false, train_count: 64, history: [] },
+      test: { split: 'test', count: 10, accuracy: 0.6, macro_recall: 0.6, per_class: [], confusion: [[3, 2], [2, 3]], ece: 0.1, reliability: [] },
+      search: { objective: c0.objective }, latencyMs: { wasm: 2 },
+    };
+    await page.getByTestId('import-run').setInputFiles({ name: 'fin.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...file, finalists: [finalist] })) });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="imported-row"]').length === 1, null, { timeout: 30_000 });
+    expect(await page.getByTestId('imported-test-acc').textContent()).toBe('60.00%');
+    expect(await page.getByTestId('imported-explain').textContent()).toContain('TEST');
+    const dl = page.getByTestId('imported-download');
+    expect(await dl.isDisabled()).toBe(true);
+    expect(await dl.getAttribute('title')).toContain('no weights');
     expect(errors).toEqual([]);
     await page.close();
   });
