@@ -9,11 +9,11 @@
  */
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import {
-  commitFinalistState, commitModel, getDatasetMeta, getFinalistState, getModel, getRun, listCandidates, loadDataset, loadSplit, putFinalistJob, type Db,
+  commitFinalistState, commitModel, getDatasetMeta, getFinalistState, getModel, getModelWeights, getRun, listCandidates, loadDataset, loadSplit, putFinalistJob, type Db,
 } from '../src/db';
 import {
   FINALIST_JOB_VERSION, FINALIST_STATE_VERSION, MODEL_RECORD_VERSION, MODEL_WEIGHTS_VERSION,
-  type FinalistJobEntry, type FinalistJobRecord, type FinalistsEventListener, type FinalistsRequest, type ModelRecord,
+  type ExtraJobEntry, type FinalistJobEntry, type FinalistJobRecord, type FinalistsEventListener, type FinalistsRequest, type ModelRecord, type ModelRecordBase,
 } from '../src/protocol/finalists-api';
 import type { CandidateRecord } from '../src/protocol/run';
 import { parseFinalistRecipe, type DatasetHint } from '../src/shared/finalist-recipe';
@@ -26,7 +26,9 @@ import { hashString } from '../src/engine/evaluator/train-evaluator';
 import { genotypeSource } from '../src/engine/finalists/model-source';
 import { pickFinalists } from '../src/engine/finalists/pick';
 import { snapshotWeights } from '../src/engine/finalists/retrain-state';
-import { runFinalistsStage, type StageStore } from '../src/engine/finalists/stage';
+import { runFinalistsStage, type StageOptions, type StageStore } from '../src/engine/finalists/stage';
+import { runStageWithDistillation } from '../src/engine/finalists/distill-stage';
+import { baselineStageEntries, distillWiring, extraJobEntries, extraModelRecord } from './finalist-extras';
 import { spaceFromConfig } from '../src/engine/space/registry';
 import { runSkeleton } from '../src/engine/space/run-skeleton';
 import { AbortedError } from '../src/engine/util/abort';
@@ -61,9 +63,11 @@ export async function createFinalistJob(db: Db, request: FinalistsRequest, id: s
   const entries: FinalistJobEntry[] = picked.map((c) => ({
     key: finalistKey(c.id), candidateId: c.id, arch: c.arch, hash: c.hash, seed: (run.config.seed ^ hashString(c.hash)) >>> 0, epochsDone: 0,
   }));
+  const extras = extraJobEntries(request, run.config.seed);
   const now = Date.now();
   const job: FinalistJobRecord = {
-    version: FINALIST_JOB_VERSION, id, runId: run.id, runName: run.config.name, request, recipe, entries, status: 'created', createdAt: now, updatedAt: now,
+    version: FINALIST_JOB_VERSION, id, runId: run.id, runName: run.config.name, request, recipe, entries, ...(extras.length ? { extras } : {}),
+    status: 'created', createdAt: now, updatedAt: now,
   };
   await putFinalistJob(db, job);
   return job;
@@ -124,12 +128,28 @@ export async function runFinalistJob(
   const valid = toTensorSplit(ds, sub.valid, stats);
   const testIdx = split.test;
   let current = '';
-  const patchEntry = (key: string, patch: Partial<FinalistJobEntry>): FinalistJobRecord =>
-    ({ ...job, entries: job.entries.map((e) => (e.key === key ? { ...e, ...patch } : e)), updatedAt: Date.now() });
+  const patchEntry = (key: string, patch: Partial<FinalistJobEntry & ExtraJobEntry>): FinalistJobRecord => ({
+    ...job, entries: job.entries.map((e) => (e.key === key ? { ...e, ...patch } : e)),
+    ...(job.extras ? { extras: job.extras.map((e) => (e.key === key ? { ...e, ...patch } : e)) } : {}), updatedAt: Date.now(),
+  });
+  const entryOf = (key: string) => job.entries.find((e) => e.key === key) ?? job.extras?.find((e) => e.key === key);
+  const io = { inputShape: [ds.shape[0], ds.shape[1], ds.shape[2]] as const, numClasses: ds.classes.length };
+  const distill = job.request.distill;
+  const halfChannels = Math.max(1, Math.floor(ev.channels / 2));
+  const wiring = distill && distillWiring(distill, sources.map((x) => x.entry.key), job.extras?.find((e) => e.kind === 'student')?.seed ?? 0, io, (teacherKey) => {
+    const t = sources.find((x) => x.entry.key === teacherKey);
+    if (!t) throw new Error(`finalists: teacher ${teacherKey} is not a finalist of this job`);
+    const narrow = runSkeleton(space.id, { ...ev, channels: halfChannels }, io.inputShape, io.numClasses);
+    return {
+      model: genotypeSource(space.id, t.genotype, narrow),
+      description: `candidate ${t.candidate.id}'s genotype at C=${halfChannels} (the teacher's C=${ev.channels})`,
+      fields: { candidateId: t.candidate.id, space: t.candidate.space, genotype: t.genotype, arch: t.candidate.arch, hash: t.candidate.hash, skeleton: narrow, lineage: { parents: [t.candidate.id] } },
+    };
+  });
 
   const store: StageStore = {
     async result(key) {
-      const id = job.entries.find((e) => e.key === key)?.modelId;
+      const id = entryOf(key)?.modelId;
       return id ? (await getModel(db, id))?.report : undefined;
     },
     async state(key) {
@@ -140,19 +160,33 @@ export async function runFinalistJob(
       await commitFinalistState(db, job, { version: FINALIST_STATE_VERSION, jobId: job.id, key, state, updatedAt: Date.now() });
       onEvent({ type: 'job', job });
     },
+    hpo: (key) => entryOf(key)?.hpo,
+    async saveHpo(key, hpo) {
+      await save(patchEntry(key, { hpo }));
+    },
+    // A distillation teacher tested in an earlier session: its weights from the registry.
+    async weights(key) {
+      const w = await getModelWeights(db, modelIdOf(job.id, key));
+      return w && { params: [...w.params], buffers: [...w.buffers] };
+    },
     async saveResult(key, report, net) {
       const s = sources.find((x) => x.entry.key === key);
-      if (!s) throw new Error(`finalists: no entry ${key}`);
+      const extra = job.extras?.find((e) => e.key === key);
+      if (!s && !extra) throw new Error(`finalists: no entry ${key}`);
       const id = modelIdOf(job.id, key);
       const weights = await snapshotWeights(net);
       const checked = withTargets(report, targets);
-      const model: ModelRecord = {
-        version: MODEL_RECORD_VERSION, id, jobId: job.id, key, runId: job.runId, runName: job.runName, candidateId: s.candidate.id,
-        space: s.candidate.space, genotype: s.genotype, arch: s.candidate.arch, hash: s.candidate.hash, skeleton, datasetId: ev.dataset,
-        classes: ds.classes, seed: s.entry.seed, recipe: job.recipe, report: checked,
-        latencyMs: report.latency_ms !== undefined ? { [report.backend]: report.latency_ms } : {},
-        lineage: { parents: s.candidate.parents }, createdAt: Date.now(),
+      const base: ModelRecordBase = {
+        version: MODEL_RECORD_VERSION, id, jobId: job.id, key, runId: job.runId, runName: job.runName, datasetId: ev.dataset, classes: ds.classes,
+        seed: s?.entry.seed ?? extra?.seed ?? 0, recipe: job.recipe, report: checked,
+        latencyMs: report.latency_ms !== undefined ? { [report.backend]: report.latency_ms } : {}, createdAt: Date.now(),
       };
+      const model: ModelRecord = s
+        ? {
+          ...base, kind: 'finalist', candidateId: s.candidate.id, space: s.candidate.space, genotype: s.genotype, arch: s.candidate.arch,
+          hash: s.candidate.hash, skeleton, lineage: { parents: s.candidate.parents },
+        }
+        : extraModelRecord(base, extra as ExtraJobEntry, io, distill && { request: distill, chosen: wiring?.chosen() });
       job = patchEntry(key, { modelId: id, epochsDone: report.retrain.epochs });
       await commitModel(db, job, model, { version: MODEL_WEIGHTS_VERSION, modelId: id, params: weights.params, buffers: weights.buffers });
       onEvent({ type: 'model', model });
@@ -161,8 +195,11 @@ export async function runFinalistJob(
   };
 
   try {
-    await runFinalistsStage({
-      entries: sources.map((s) => ({ key: s.entry.key, model: genotypeSource(space.id, s.genotype, skeleton), seed: s.entry.seed, curveStop: true })),
+    const stage: StageOptions = {
+      entries: [
+        ...sources.map((s) => ({ key: s.entry.key, model: genotypeSource(space.id, s.genotype, skeleton), seed: s.entry.seed, curveStop: true })),
+        ...baselineStageEntries(job.extras ?? [], io),
+      ],
       data: { train, valid },
       // The only read of the locked test split: once per model, after its training.
       readTest: () => {
@@ -182,9 +219,16 @@ export async function runFinalistJob(
         } else if (e.kind === 'epoch') {
           const r = e.record;
           onEvent({ type: 'epoch', jobId: job.id, key: e.key, epoch: r.epoch + 1, epochs: job.recipe.epochs, trainLoss: r.trainLoss, validAcc: r.validAcc });
+        } else if (e.kind === 'hpo-trial') {
+          const t = e.trial;
+          onEvent({ type: 'hpo-trial', jobId: job.id, key: e.key, trial: { config: t.config, learning_rate: t.learningRate, weight_decay: t.weightDecay, rung: t.rung, epochs: t.epochs, valid_acc: t.validAcc } });
+        } else if (e.kind === 'hpo') {
+          onEvent({ type: 'hpo', jobId: job.id, key: e.key, hpo: e.hpo, reused: e.reused });
         }
       },
-    });
+    };
+    if (wiring) await runStageWithDistillation(stage, wiring.plan);
+    else await runFinalistsStage(stage);
     await save({ ...job, status: 'done', updatedAt: Date.now() });
   } catch (e) {
     const stopped = signal.aborted || e instanceof AbortedError;

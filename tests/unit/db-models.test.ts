@@ -2,7 +2,8 @@
  * The model registry's records (src/db/models.ts) in fake-indexeddb: a database of the previous schema version
  * opens and gains the four new stores with its old records intact; a model record without its latency map is
  * read with one rebuilt from its report; a record of an unknown version is refused with a message saying what to
- * do, and left out of the list (newest first) instead of breaking it.
+ * do, and left out of the list (newest first) instead of breaking it; a version-1 record (before baselines and
+ * students) is read as a 'finalist' of the current version.
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import { DEFAULT_FINALIST_RECIPE } from '../../src/shared/finalist-recipe';
 
 function model(id: string, createdAt: number): ModelRecord {
   return {
-    version: MODEL_RECORD_VERSION, id, jobId: 'job', key: 'finalist-0', runId: 'run', runName: 'r', candidateId: 0, space: 'nb201',
+    version: MODEL_RECORD_VERSION, kind: 'finalist', id, jobId: 'job', key: 'finalist-0', runId: 'run', runName: 'r', candidateId: 0, space: 'nb201',
     genotype: { ops: ['none', 'none', 'none', 'none', 'none', 'none'] }, arch: 'a', hash: 'h', skeleton: {}, datasetId: 'd', classes: ['a', 'b'],
     seed: 1, recipe: DEFAULT_FINALIST_RECIPE, latencyMs: { wasm: 2 }, lineage: { parents: [] }, createdAt,
     report: {
@@ -42,8 +43,15 @@ describe('model registry records', () => {
     expect((await listModels(db)).map((m) => m.id)).toEqual(['nomap', 'old']);
 
     await db.put('models', { ...model('future', 3), version: 99 } as unknown as ModelRecord);
-    await expect(getModel(db, 'future')).rejects.toThrow(/Stored model "future" has record version 99, which this version of the app cannot read \(expected 1\); delete it and re-train/);
+    await expect(getModel(db, 'future')).rejects.toThrow(/Stored model "future" has record version 99, which this version of the app cannot read \(expected 2\); delete it and re-train/);
     expect((await listModels(db)).map((m) => m.id)).toEqual(['nomap', 'old']);
+
+    // Version 1 had no kind: every model was a searched finalist.
+    const { kind: _k, ...v1 } = { ...model('v1', 4), version: 1 };
+    await db.put('models', v1 as unknown as ModelRecord);
+    const read = await getModel(db, 'v1');
+    expect([read?.version, read?.kind, read && 'arch' in read ? read.arch : null]).toEqual([MODEL_RECORD_VERSION, 'finalist', 'a']);
+    expect((await listModels(db)).map((m) => m.id)).toEqual(['v1', 'nomap', 'old']);
     db.close();
   });
 });
