@@ -13,9 +13,9 @@ export const BASELINE_CHOICES: readonly { readonly family: BaselineFamily; reado
 
 /** Students: the teacher's genotype at half the channels, or a half-width baseline. */
 export const STUDENT_CHOICES = [
-  { value: 'narrow', label: 'narrow genotype (half the channels)' },
-  { value: 'resnet-0.5', label: 'ResNet-like, width 0.5' },
-  { value: 'mobilenet-0.5', label: 'MobileNet-like, width 0.5' },
+  { value: 'narrow', label: 'narrow genotype (C/2)' },
+  { value: 'resnet-0.5', label: 'ResNet-like x0.5' },
+  { value: 'mobilenet-0.5', label: 'MobileNet-like x0.5' },
 ] as const;
 export type StudentChoice = (typeof STUDENT_CHOICES)[number]['value'];
 

@@ -44,6 +44,19 @@ describe('finalists in Chromium', () => {
     expect(await panel.getByTestId('finalists-start').isDisabled()).toBe(true);
     await panel.getByTestId('finalists-targets').fill('recall[3] >= 50%\nlatency_ms <= 10000');
     await panel.getByTestId('baseline-mobilenet').check();
+    // The HPO section and the distillation options, open for the screenshots, then off again (this job trains the
+    // finalist and the baseline only); the search's numbers are editable only while it is on.
+    expect(await panel.getByTestId('recipe-hpoConfigs').isDisabled()).toBe(true);
+    await panel.getByTestId('recipe-hpoEnabled').check();
+    await panel.getByTestId('distill-enabled').check();
+    expect(await panel.getByTestId('recipe-hpoConfigs').isDisabled()).toBe(false);
+    expect(await panel.getByTestId('distill-student').inputValue()).toBe('narrow');
+    await panel.screenshot({ path: path.join(SHOTS, 'finalists-options-1280.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await panel.screenshot({ path: path.join(SHOTS, 'finalists-options-390.png') });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await panel.getByTestId('recipe-hpoEnabled').uncheck();
+    await panel.getByTestId('distill-enabled').uncheck();
     await panel.getByTestId('finalists-start').click();
 
     // Reload once the first epoch is saved; the stored job is then interrupted and resumes after that epoch.
@@ -76,6 +89,7 @@ describe('finalists in Chromium', () => {
     expect(await page.getByTestId('extra-progress').textContent()).toContain('tested');
 
     await page.getByTestId('finalists-panel').scrollIntoViewIfNeeded();
+    await page.getByTestId('finalist-table').screenshot({ path: path.join(SHOTS, 'finalists-table-1280.png') });
     await page.screenshot({ path: path.join(SHOTS, 'finalists-1280.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: path.join(SHOTS, 'finalists-390.png'), fullPage: true });
