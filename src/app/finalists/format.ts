@@ -12,6 +12,8 @@ export function recipeLine(r: FinalistRecipe): string {
     `${r.epochs} epochs`, `batch ${r.batchSize}`, `lr ${r.learningRate}${r.warmupEpochs ? ` (warm-up ${r.warmupEpochs})` : ''}`, `wd ${r.weightDecay}`,
     `smoothing ${r.labelSmoothing}`, `crop pad ${r.augment.cropPadding}`, `flip ${flip}`, `class weights ${r.classWeights === 'none' ? 'none' : 'balanced'}`,
     `patience ${r.patience || 'off'}`, `curve stop ${r.curveStop.enabled ? `on (${r.curveStop.margin} pts)` : 'off'}`, `on ${r.trainOn}`,
+    // Recipes stored before the HPO section have none.
+    ...(r.hpo?.enabled ? [`HPO ${r.hpo.configs} configs, eta ${r.hpo.eta}, lr ${r.hpo.learningRate.min}-${r.hpo.learningRate.max}, wd ${r.hpo.weightDecay.min}-${r.hpo.weightDecay.max}`] : []),
   ].join(' · ');
 }
 
