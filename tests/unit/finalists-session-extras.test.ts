@@ -145,7 +145,7 @@ describe('finalists session with HPO, a baseline and distillation', () => {
     db.close();
   }, 180_000);
 
-  it('refuses bad baselines and distillation settings before any training', async () => {
+  it('refuses bad baselines and distillation settings before any training; a half-width baseline student has no genotype and no download', async () => {
     const db = await openDb(`finalists-extras-bad-${process.pid}`);
     await searchedRun(db);
     await expect(createFinalistJob(db, { ...request, baselines: ['vgg'] })).rejects.toThrow(/baseline "vgg": must be resnet or mobilenet/);
@@ -153,6 +153,22 @@ describe('finalists session with HPO, a baseline and distillation', () => {
     await expect(createFinalistJob(db, { ...request, distill: { student: 'tiny', temperature: 4, alpha: 0.5 } })).rejects.toThrow(/distillation student: baseline "tiny"/);
     await expect(createFinalistJob(db, { ...request, distill: { student: 'narrow', temperature: 0, alpha: 0.5 } })).rejects.toThrow(/temperature must be a number > 0/);
     await expect(createFinalistJob(db, { ...request, distill: { student: 'narrow', temperature: 4, alpha: 2 } })).rejects.toThrow(/alpha must be a number in \[0, 1\]/);
+
+    // A half-width baseline as the student: stored without a genotype, its download refused, saying why.
+    const tensorsBefore = tf.memory().numTensors;
+    const job = await runJob(db, await createFinalistJob(db, {
+      ...request, baselines: [], recipe: { ...request.recipe, epochs: 1, hpo: { enabled: false } }, distill: { student: 'mobilenet-0.5', temperature: 2, alpha: 0.5 },
+    }, 'job-s'), new Map(), []);
+    expect(job.status).toBe('done');
+    const students = (await listModels(db)).filter((m) => m.kind === 'student');
+    expect(students).toHaveLength(2);
+    for (const m of students) {
+      expect('genotype' in m).toBe(false);
+      expect('baseline' in m && m.baseline).toBe('mobilenet-0.5');
+      expect(m.report.hpo).toBeUndefined();
+      await expect(exportModelZip(db, m.id, 'pytorch')).rejects.toThrow(/No download for a student built from mobilenet-0.5/);
+    }
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     db.close();
   }, 60_000);
 });
