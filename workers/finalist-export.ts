@@ -5,8 +5,10 @@
  * code + weights. Each download is one zip holding a folder of those files and a short README.
  */
 import { strToU8, zipSync } from 'fflate';
-import { getModel, getModelWeights, type Db } from '../src/db';
-import type { ExportedFile, ExportFormat, ModelRecord } from '../src/protocol/finalists-api';
+import { getModel, getModelWeights, isSearchedModel, type Db } from '../src/db';
+import type { ExportedFile, ExportFormat, ModelRecord, SearchedModelFields } from '../src/protocol/finalists-api';
+import { parseBaselineName } from '../src/shared/baselines';
+import { baselineSource } from '../src/engine/baselines/source';
 import { encodeWeights, exportPytorch } from '../src/engine/export/pytorch';
 import { exportTfjsLayers, tfjsExportFiles } from '../src/engine/export/tfjs-layers';
 import { loadWeights } from '../src/engine/finalists/retrain-state';
@@ -16,8 +18,13 @@ import { createRng } from '../src/engine/util/rng';
 
 export const PYTORCH_WEIGHTS_FILE = 'weights.bin';
 
+/** Why a registry model has no download (hand-designed networks are not written by the space exporters), or null. */
+export function exportUnavailable(m: ModelRecord): string | null {
+  return isSearchedModel(m) ? null : `No download for ${m.kind === 'student' ? 'a student built from' : 'the hand-designed baseline'} ${m.baseline}: the exporters write networks of the search spaces only`;
+}
+
 /** A file-name stem for a model: run name, candidate id, first part of its id. */
-export function exportStem(m: Pick<ModelRecord, 'runName' | 'candidateId' | 'jobId'>): string {
+export function exportStem(m: Pick<ModelRecord, 'runName' | 'jobId'> & Pick<SearchedModelFields, 'candidateId'>): string {
   const run = m.runName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'run';
   return `${run}-c${m.candidateId}-${m.jobId.slice(0, 8)}`;
 }
@@ -26,10 +33,12 @@ export function exportStem(m: Pick<ModelRecord, 'runName' | 'candidateId' | 'job
 export async function networkOfModel(db: Db, modelId: string): Promise<{ model: ModelRecord; net: Network }> {
   const model = await getModel(db, modelId);
   if (!model) throw new Error(`Model "${modelId}" is not in the registry`);
-  if (model.imported) throw new Error(`Model of candidate ${model.candidateId} of "${model.runName}" was ${model.imported.reason}`);
+  if (model.imported) throw new Error(`Model ${model.key} of "${model.runName}" was ${model.imported.reason}`);
   const weights = await getModelWeights(db, modelId);
   if (!weights) throw new Error(`The weights of model "${modelId}" are missing from the registry`);
-  const net = spaceEntry(model.space).buildNetwork(model.genotype, model.skeleton, createRng(0));
+  const net = isSearchedModel(model)
+    ? spaceEntry(model.space).buildNetwork(model.genotype, model.skeleton, createRng(0))
+    : baselineSource(parseBaselineName(model.baseline), { inputShape: model.inputShape, numClasses: model.classes.length }).build(createRng(0));
   try {
     if (weights.params.length !== net.params.length || weights.buffers.length !== net.buffers.length) {
       throw new Error(`The stored weights of model "${modelId}" do not fit its network (${weights.params.length}/${weights.buffers.length} tensors stored, ${net.params.length}/${net.buffers.length} built)`);
@@ -42,7 +51,7 @@ export async function networkOfModel(db: Db, modelId: string): Promise<{ model: 
   return { model, net };
 }
 
-function readme(m: ModelRecord, format: ExportFormat): string {
+function readme(m: ModelRecord & SearchedModelFields, format: ExportFormat): string {
   const t = m.report.test;
   const lines = [
     `Model: candidate ${m.candidateId} of run "${m.runName}" (space ${m.space}), re-trained ${m.report.retrain.epochs} epochs with seed ${m.seed}.`,
@@ -61,8 +70,12 @@ function readme(m: ModelRecord, format: ExportFormat): string {
 
 /** One zip with the model in `format`, named after the model. */
 export async function exportModelZip(db: Db, modelId: string, format: ExportFormat): Promise<ExportedFile> {
+  const found = await getModel(db, modelId);
+  const why = found && exportUnavailable(found);
+  if (why) throw new Error(why);
   const { model, net } = await networkOfModel(db, modelId);
   try {
+    if (!isSearchedModel(model)) throw new Error(`Model "${modelId}" is not a genotype of a search space`);
     const space = model.space as SpaceId;
     const genotype = model.genotype as GenotypeOf<SpaceId>;
     const skeleton = model.skeleton as SkeletonOf<SpaceId>;

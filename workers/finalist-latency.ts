@@ -4,14 +4,14 @@
  * model measured on WASM and then on WebGL keeps both figures.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { addModelLatency, type Db } from '../src/db';
+import { addModelLatency, isSearchedModel, type Db } from '../src/db';
 import type { ModelRecord } from '../src/protocol/finalists-api';
 import { DEFAULT_LATENCY_OPTIONS, measureLatency } from '../src/engine/profiler/latency';
 import { networkOfModel } from './finalist-export';
 
 export async function measureModelLatency(db: Db, modelId: string, now: () => number = () => performance.now()): Promise<ModelRecord> {
   const { model, net } = await networkOfModel(db, modelId);
-  const shape = (model.skeleton as { inputShape?: readonly [number, number, number] }).inputShape;
+  const shape = isSearchedModel(model) ? (model.skeleton as { inputShape?: readonly [number, number, number] }).inputShape : model.inputShape;
   if (!Array.isArray(shape) || shape.length !== 3) {
     net.dispose();
     throw new Error(`Model "${modelId}" has no input shape in its skeleton`);

@@ -10,11 +10,11 @@
  */
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import {
-  commitFinalistState, commitModel, getDatasetMeta, getFinalistState, getModel, loadDataset, loadSplit, putFinalistJob, type Db,
+  commitFinalistState, commitModel, getDatasetMeta, getFinalistState, getModel, getModelWeights, loadDataset, loadSplit, putFinalistJob, type Db,
 } from '../src/db';
 import {
   FINALIST_JOB_VERSION, FINALIST_STATE_VERSION, MODEL_RECORD_VERSION, MODEL_WEIGHTS_VERSION,
-  type FinalistJobEntry, type FinalistJobRecord, type FinalistsEventListener, type FinalistsRequest, type ModelRecord,
+  type ExtraJobEntry, type FinalistJobEntry, type FinalistJobRecord, type FinalistsEventListener, type FinalistsRequest, type ModelRecord, type ModelRecordBase, type SearchedModelFields,
 } from '../src/protocol/finalists-api';
 import { parseFinalistRecipe, type DatasetHint } from '../src/shared/finalist-recipe';
 import { withTargets } from '../src/shared/finalist-result';
@@ -25,7 +25,9 @@ import { channelStats, disposeSplit, toTensorSplit } from '../src/engine/evaluat
 import { hashString } from '../src/engine/evaluator/train-evaluator';
 import { genotypeSource } from '../src/engine/finalists/model-source';
 import { snapshotWeights } from '../src/engine/finalists/retrain-state';
-import { runFinalistsStage, type StageStore } from '../src/engine/finalists/stage';
+import { runFinalistsStage, type StageOptions, type StageStore } from '../src/engine/finalists/stage';
+import { runStageWithDistillation } from '../src/engine/finalists/distill-stage';
+import { baselineStageEntries, distillWiring, extraJobEntries, extraModelRecord } from './finalist-extras';
 import { AbortedError } from '../src/engine/util/abort';
 import { loadSource, openSource, sourceKind, type LoadedSource } from './finalists-source';
 
@@ -57,9 +59,11 @@ export async function createFinalistJob(db: Db, request: FinalistsRequest, id: s
   const entries: FinalistJobEntry[] = picked.map((c) => ({
     key: finalistKey(c.id), candidateId: c.id, arch: c.arch, hash: c.hash, seed: (run.seed ^ hashString(c.hash)) >>> 0, epochsDone: 0,
   }));
+  const extras = extraJobEntries(request, run.seed);
   const now = Date.now();
   const job: FinalistJobRecord = {
-    version: FINALIST_JOB_VERSION, id, runId: run.id, runName: run.name, request, recipe, entries, status: 'created', createdAt: now, updatedAt: now,
+    version: FINALIST_JOB_VERSION, id, runId: run.id, runName: run.name, request, recipe, entries, ...(extras.length ? { extras } : {}),
+    status: 'created', createdAt: now, updatedAt: now,
   };
   await putFinalistJob(db, job);
   return job;
@@ -89,7 +93,7 @@ export async function runFinalistJob(
   let split: NonNullable<Awaited<ReturnType<typeof loadSplit>>>;
   let src: LoadedSource;
   let skeleton: unknown;
-  let sources: { entry: FinalistJobEntry; genotype: unknown; lineage: ModelRecord['lineage'] }[];
+  let sources: { entry: FinalistJobEntry; genotype: unknown; lineage: SearchedModelFields['lineage'] }[];
   try {
     targets = parseTargets(job.request.targets.filter((t) => t.trim() !== ''));
     const s = await loadSource(db, job);
@@ -113,12 +117,31 @@ export async function runFinalistJob(
   const valid = toTensorSplit(ds, sub.valid, stats);
   const testIdx = split.test;
   let current = '';
-  const patchEntry = (key: string, patch: Partial<FinalistJobEntry>): FinalistJobRecord =>
-    ({ ...job, entries: job.entries.map((e) => (e.key === key ? { ...e, ...patch } : e)), updatedAt: Date.now() });
+  const patchEntry = (key: string, patch: Partial<FinalistJobEntry & ExtraJobEntry>): FinalistJobRecord => ({
+    ...job, entries: job.entries.map((e) => (e.key === key ? { ...e, ...patch } : e)),
+    ...(job.extras ? { extras: job.extras.map((e) => (e.key === key ? { ...e, ...patch } : e)) } : {}), updatedAt: Date.now(),
+  });
+  const entryOf = (key: string) => job.entries.find((e) => e.key === key) ?? job.extras?.find((e) => e.key === key);
+  const io = { inputShape: [ds.shape[0], ds.shape[1], ds.shape[2]] as const, numClasses: ds.classes.length };
+  const distill = job.request.distill;
+  const halfChannels = Math.max(1, Math.floor(src.channels / 2));
+  const wiring = distill && distillWiring(distill, sources.map((x) => x.entry.key), job.extras?.find((e) => e.kind === 'student')?.seed ?? 0, io, (teacherKey) => {
+    const t = sources.find((x) => x.entry.key === teacherKey);
+    if (!t) throw new Error(`finalists: teacher ${teacherKey} is not a finalist of this job`);
+    const narrow = src.skeleton(io.inputShape, io.numClasses, halfChannels);
+    return {
+      model: genotypeSource(src.spaceId, t.genotype, narrow),
+      description: `candidate ${t.entry.candidateId}'s genotype at C=${halfChannels} (the teacher's C=${src.channels})`,
+      fields: {
+        candidateId: t.entry.candidateId, space: src.spaceId, genotype: t.genotype, arch: t.entry.arch, hash: t.entry.hash, skeleton: narrow,
+        lineage: { parents: [t.entry.candidateId], ...(t.lineage.supernet ? { supernet: t.lineage.supernet } : {}) },
+      },
+    };
+  });
 
   const store: StageStore = {
     async result(key) {
-      const id = job.entries.find((e) => e.key === key)?.modelId;
+      const id = entryOf(key)?.modelId;
       return id ? (await getModel(db, id))?.report : undefined;
     },
     async state(key) {
@@ -129,19 +152,33 @@ export async function runFinalistJob(
       await commitFinalistState(db, job, { version: FINALIST_STATE_VERSION, jobId: job.id, key, state, updatedAt: Date.now() });
       onEvent({ type: 'job', job });
     },
+    hpo: (key) => entryOf(key)?.hpo,
+    async saveHpo(key, hpo) {
+      await save(patchEntry(key, { hpo }));
+    },
+    // A distillation teacher tested in an earlier session: its weights from the registry.
+    async weights(key) {
+      const w = await getModelWeights(db, modelIdOf(job.id, key));
+      return w && { params: [...w.params], buffers: [...w.buffers] };
+    },
     async saveResult(key, report, net) {
       const s = sources.find((x) => x.entry.key === key);
-      if (!s) throw new Error(`finalists: no entry ${key}`);
+      const extra = job.extras?.find((e) => e.key === key);
+      if (!s && !extra) throw new Error(`finalists: no entry ${key}`);
       const id = modelIdOf(job.id, key);
       const weights = await snapshotWeights(net);
       const checked = withTargets(report, targets);
-      const model: ModelRecord = {
-        version: MODEL_RECORD_VERSION, id, jobId: job.id, key, runId: job.runId, runName: job.runName, candidateId: s.entry.candidateId,
-        space: src.spaceId, genotype: s.genotype, arch: s.entry.arch, hash: s.entry.hash, skeleton, datasetId: src.datasetId,
-        classes: ds.classes, seed: s.entry.seed, recipe: job.recipe, report: checked,
-        latencyMs: report.latency_ms !== undefined ? { [report.backend]: report.latency_ms } : {},
-        source: sourceKind(job.request), lineage: s.lineage, createdAt: Date.now(),
+      const base: ModelRecordBase = {
+        version: MODEL_RECORD_VERSION, id, jobId: job.id, key, runId: job.runId, runName: job.runName, datasetId: src.datasetId, classes: ds.classes,
+        seed: s?.entry.seed ?? extra?.seed ?? 0, recipe: job.recipe, report: checked,
+        latencyMs: report.latency_ms !== undefined ? { [report.backend]: report.latency_ms } : {}, source: sourceKind(job.request), createdAt: Date.now(),
       };
+      const model: ModelRecord = s
+        ? {
+          ...base, kind: 'finalist', candidateId: s.entry.candidateId, space: src.spaceId, genotype: s.genotype, arch: s.entry.arch,
+          hash: s.entry.hash, skeleton, lineage: s.lineage,
+        }
+        : extraModelRecord(base, extra as ExtraJobEntry, io, distill && { request: distill, chosen: wiring?.chosen() });
       job = patchEntry(key, { modelId: id, epochsDone: report.retrain.epochs });
       await commitModel(db, job, model, { version: MODEL_WEIGHTS_VERSION, modelId: id, params: weights.params, buffers: weights.buffers });
       onEvent({ type: 'model', model });
@@ -150,8 +187,11 @@ export async function runFinalistJob(
   };
 
   try {
-    await runFinalistsStage({
-      entries: sources.map((s) => ({ key: s.entry.key, model: genotypeSource(src.spaceId, s.genotype, skeleton), seed: s.entry.seed, curveStop: true })),
+    const stage: StageOptions = {
+      entries: [
+        ...sources.map((s) => ({ key: s.entry.key, model: genotypeSource(src.spaceId, s.genotype, skeleton), seed: s.entry.seed, curveStop: true })),
+        ...baselineStageEntries(job.extras ?? [], io),
+      ],
       data: { train, valid },
       // The only read of the locked test split: once per model, after its training.
       readTest: () => {
@@ -171,9 +211,16 @@ export async function runFinalistJob(
         } else if (e.kind === 'epoch') {
           const r = e.record;
           onEvent({ type: 'epoch', jobId: job.id, key: e.key, epoch: r.epoch + 1, epochs: job.recipe.epochs, trainLoss: r.trainLoss, validAcc: r.validAcc });
+        } else if (e.kind === 'hpo-trial') {
+          const t = e.trial;
+          onEvent({ type: 'hpo-trial', jobId: job.id, key: e.key, trial: { config: t.config, learning_rate: t.learningRate, weight_decay: t.weightDecay, rung: t.rung, epochs: t.epochs, valid_acc: t.validAcc } });
+        } else if (e.kind === 'hpo') {
+          onEvent({ type: 'hpo', jobId: job.id, key: e.key, hpo: e.hpo, reused: e.reused });
         }
       },
-    });
+    };
+    if (wiring) await runStageWithDistillation(stage, wiring.plan);
+    else await runFinalistsStage(stage);
     await save({ ...job, status: 'done', updatedAt: Date.now() });
   } catch (e) {
     const stopped = signal.aborted || e instanceof AbortedError;

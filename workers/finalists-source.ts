@@ -7,7 +7,7 @@
  * genotype on its skeleton and checks the candidates are still stored as they were picked.
  */
 import { getOneShotRun, getRun, listCandidates, type Db } from '../src/db';
-import type { FinalistJobRecord, FinalistSourceKind, FinalistsRequest, ModelRecord } from '../src/protocol/finalists-api';
+import type { FinalistJobRecord, FinalistSourceKind, FinalistsRequest, SearchedModelFields } from '../src/protocol/finalists-api';
 import type { OneShotCandidate } from '../src/shared/oneshot-lineage';
 import type { SpaceKind } from '../src/shared/space-config';
 import { oneShotSkeleton, pickOneShot } from '../src/engine/finalists/oneshot-plan';
@@ -38,9 +38,11 @@ export interface LoadedSource {
   readonly seed: number;
   readonly datasetId: string;
   readonly spaceId: SpaceKind;
-  /** The skeleton the finalists are built on, for the dataset's image shape and classes. */
-  skeleton(inputShape: readonly [number, number, number], numClasses: number): unknown;
-  readonly items: ReadonlyMap<string, { readonly genotype: unknown; readonly lineage: ModelRecord['lineage'] }>;
+  /** C of the finalists' skeleton (a narrow distillation student takes half). */
+  readonly channels: number;
+  /** The skeleton the finalists are built on, for the dataset's image shape and classes (at `channels`, default C). */
+  skeleton(inputShape: readonly [number, number, number], numClasses: number, channels?: number): unknown;
+  readonly items: ReadonlyMap<string, { readonly genotype: unknown; readonly lineage: SearchedModelFields['lineage'] }>;
 }
 
 export const sourceKind = (request: Pick<FinalistsRequest, 'source'>): FinalistSourceKind => request.source ?? 'search';
@@ -98,7 +100,10 @@ export async function loadSource(db: Db, job: FinalistJobRecord): Promise<Loaded
       // The space's own check of the stored genotype (a damaged record fails here, before any training).
       return [e.key, { genotype: entry.checkGenotype(c.genotype) as unknown, lineage: { parents: [], supernet: c.supernet } }] as const;
     }));
-    return { seed: config.seed, datasetId: config.datasetId, spaceId: config.space, skeleton: (inputShape, numClasses) => oneShotSkeleton(config, { inputShape, numClasses }), items };
+    return {
+      seed: config.seed, datasetId: config.datasetId, spaceId: config.space, channels: config.channels,
+      skeleton: (inputShape, numClasses, channels = config.channels) => oneShotSkeleton({ ...config, channels }, { inputShape, numClasses }), items,
+    };
   }
   const run = await getRun(db, job.runId);
   if (!run) throw new Error(`Run ${job.runId} (${job.runName}) is no longer in this browser's storage`);
@@ -110,7 +115,7 @@ export async function loadSource(db: Db, job: FinalistJobRecord): Promise<Loaded
     return [e.key, { genotype: space.decode(c.arch) as unknown, lineage: { parents: c.parents } }] as const;
   }));
   return {
-    seed: run.config.seed, datasetId: run.config.evaluator.dataset, spaceId: space.id,
-    skeleton: (inputShape, numClasses) => runSkeleton(space.id, run.config.evaluator, inputShape, numClasses), items,
+    seed: run.config.seed, datasetId: run.config.evaluator.dataset, spaceId: space.id, channels: run.config.evaluator.channels,
+    skeleton: (inputShape, numClasses, channels = run.config.evaluator.channels) => runSkeleton(space.id, { ...run.config.evaluator, channels }, inputShape, numClasses), items,
   };
 }

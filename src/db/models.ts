@@ -10,7 +10,7 @@
  */
 import {
   FINALIST_JOB_VERSION, FINALIST_STATE_VERSION, MODEL_RECORD_VERSION, MODEL_WEIGHTS_VERSION,
-  type FinalistJobRecord, type FinalistStateRecord, type ModelRecord, type ModelWeightsRecord,
+  type FinalistJobRecord, type FinalistStateRecord, type ModelRecord, type ModelWeightsRecord, type SearchedModelFields,
 } from '../protocol/finalists-api';
 import { describeStorageError, type Db } from './schema';
 
@@ -20,21 +20,23 @@ function unreadable(what: string, r: unknown, expected: number): Error {
   return new Error(`${what} has record version ${JSON.stringify(versionOf(r))}, which this version of the app cannot read (expected ${expected}); delete it and re-train`);
 }
 
+/** Whether the model is a genotype of a space (rebuilt and exported through the space table), not a hand-designed net. */
+export const isSearchedModel = (m: ModelRecord): m is ModelRecord & SearchedModelFields => 'genotype' in m;
+
+/** Model record versions this code reads: 1 (every model a searched finalist, no kind) and 2 (current). */
+const readableModel = (r: unknown) => versionOf(r) === 1 || versionOf(r) === MODEL_RECORD_VERSION;
+
 /**
- * A stored model as the current code reads it. Version 1 (Search-tab runs only) gets `source: 'search'`; a missing
- * latency map is rebuilt from the report.
+ * A stored model as the current code reads it: version 1 becomes a 'finalist' of a Search-tab run (the only kind it
+ * had) of version 2; a missing latency map is rebuilt from the report.
  */
 export function migrateModelRecord(stored: ModelRecord): ModelRecord {
-  const v = versionOf(stored);
-  if (v !== 1 && v !== MODEL_RECORD_VERSION) throw unreadable(`Stored model "${String((stored as { id?: unknown }).id)}"`, stored, MODEL_RECORD_VERSION);
-  const r: ModelRecord = v === 1 ? { ...stored, version: MODEL_RECORD_VERSION, source: 'search' } : stored;
+  if (!readableModel(stored)) throw unreadable(`Stored model "${String((stored as { id?: unknown }).id)}"`, stored, MODEL_RECORD_VERSION);
+  const r: ModelRecord = versionOf(stored) === 1 ? { ...(stored as Omit<ModelRecord, 'kind' | 'version'> & SearchedModelFields), version: MODEL_RECORD_VERSION, kind: 'finalist', source: 'search' } : stored;
   if (r.latencyMs && typeof r.latencyMs === 'object') return r;
   const ms = r.report.latency_ms;
   return { ...r, latencyMs: ms !== undefined ? { [r.report.backend]: ms } : {} };
 }
-
-/** Model record versions this code reads (older ones are migrated). */
-const readableModel = (r: unknown): boolean => versionOf(r) === 1 || versionOf(r) === MODEL_RECORD_VERSION;
 
 export function migrateFinalistJob(r: FinalistJobRecord): FinalistJobRecord {
   if (versionOf(r) !== FINALIST_JOB_VERSION) throw unreadable(`Stored finalists job "${String((r as { id?: unknown }).id)}"`, r, FINALIST_JOB_VERSION);
@@ -92,7 +94,7 @@ export async function commitModel(db: Db, job: FinalistJobRecord, model: ModelRe
     ]);
   } catch (e) {
     try { tx.abort(); } catch { /* already finished */ }
-    throw describeStorageError(e, `saving the re-trained model of candidate ${model.candidateId}`);
+    throw describeStorageError(e, `saving the re-trained model ${model.key}`);
   }
 }
 

@@ -26,12 +26,16 @@ export interface FinalistCandidate {
 
 export const IMPORTED_MODEL_REASON = 'imported from a run file, which carries no weights: re-train this candidate here to download, export or measure it';
 
+type FinalistModel = Extract<ModelRecord, { readonly kind: 'finalist' }>;
+const isFinalistModel = (m: ModelRecord): m is FinalistModel => m.kind === 'finalist';
+
 /** A model's identity across browsers: candidate and recipe (within one run). */
 const keyOf = (candidateId: number, recipe: ModelRecord['recipe']) => `${candidateId}:${recipeHash(recipe)}`;
 
 export function runFileFinalists(models: readonly ModelRecord[], candidates: readonly FinalistCandidate[]): RunFileFinalist[] {
-  const newest = new Map<string, ModelRecord>();
-  for (const m of models) {
+  // The run's searched finalists (baselines and distilled students are not candidates of the run).
+  const newest = new Map<string, FinalistModel>();
+  for (const m of models.filter(isFinalistModel)) {
     const k = keyOf(m.candidateId, m.recipe);
     const had = newest.get(k);
     if (!had || m.createdAt > had.createdAt) newest.set(k, m);
@@ -71,7 +75,7 @@ export function importedModelRecords(
     readonly now: number;
   },
 ): { readonly models: ModelRecord[]; readonly skipped: number } {
-  const seen = new Set((o.present ?? []).filter((m) => m.runId === o.runId).map((m) => keyOf(m.candidateId, m.recipe)));
+  const seen = new Set((o.present ?? []).filter(isFinalistModel).filter((m) => m.runId === o.runId).map((m) => keyOf(m.candidateId, m.recipe)));
   const models: ModelRecord[] = [];
   let skipped = 0;
   for (const f of o.finalists) {
@@ -84,7 +88,7 @@ export function importedModelRecords(
     seen.add(k);
     const report = reportOf(f);
     models.push({
-      version: MODEL_RECORD_VERSION, id: `imported:${o.runId}:${k}`, jobId: `imported:${o.runId}`, key: `finalist-${f.id}`,
+      version: MODEL_RECORD_VERSION, kind: 'finalist', id: `imported:${o.runId}:${k}`, jobId: `imported:${o.runId}`, key: `finalist-${f.id}`,
       runId: o.runId, runName: o.run.name, candidateId: f.id, space: o.run.space, genotype: o.candidates[f.id]?.genotype ?? null,
       arch: f.arch, hash: f.hash, skeleton: null, datasetId: o.run.datasetId, classes: f.classes ?? f.test.per_class.map((c) => c.class),
       seed: f.seed, recipe: f.recipe, report,

@@ -5,7 +5,7 @@
  * Types plus the version constants.
  */
 import type { FinalistRecipe, FinalistRecipeInput } from '../shared/finalist-recipe';
-import type { TrainedReport } from '../shared/finalist-result';
+import type { HpoReport, HpoTrialReport, TrainedReport } from '../shared/finalist-result';
 import type { SupernetRef } from '../shared/oneshot-lineage';
 import type { SpaceKind } from '../shared/space-config';
 import type { RetrainState } from '../engine/finalists/retrain';
@@ -15,7 +15,10 @@ export type { TrainedReport } from '../shared/finalist-result';
 export type { RetrainState } from '../engine/finalists/retrain';
 
 export const FINALIST_JOB_VERSION = 1;
-/** Model records: 1 = Search-tab runs only (lineage: parents); 2 = adds `source` and the one-shot supernet in `lineage`. */
+/**
+ * Model records: 1 = Search-tab finalists only (lineage: parents); 2 = adds `kind` (finalist / baseline / student; a
+ * baseline has a name and description instead of a genotype), `source` (the kind of run) and the one-shot supernet in `lineage`.
+ */
 export const MODEL_RECORD_VERSION = 2;
 export const MODEL_WEIGHTS_VERSION = 1;
 export const FINALIST_STATE_VERSION = 1;
@@ -40,6 +43,19 @@ export interface FinalistsRequest {
   readonly trainSamples?: number;
   readonly validSamples?: number;
   readonly backend: BackendChoice;
+  /** Hand-designed baselines trained with the same recipe (names of src/shared/baselines.ts: "resnet", "mobilenet"). */
+  readonly baselines?: readonly string[];
+  /** A student distilled from the best finalist (by validation), and the same student trained alone. */
+  readonly distill?: DistillRequest;
+}
+
+/** 'narrow': the teacher's genotype at half the run's channels; or a baseline name ("resnet-0.5", "mobilenet-0.5"). */
+export interface DistillRequest {
+  readonly student: string;
+  /** Softmax temperature of the soft targets (> 0). */
+  readonly temperature: number;
+  /** Weight of the soft loss, in [0, 1] (the hard loss gets 1 - alpha). */
+  readonly alpha: number;
 }
 
 export type FinalistJobStatus = 'created' | 'running' | 'paused' | 'done' | 'failed';
@@ -56,6 +72,23 @@ export interface FinalistJobEntry {
   readonly epochsDone: number;
   /** Set once the model is tested and in the registry. */
   readonly modelId?: string;
+  /** The finished learning-rate / weight-decay search of this entry (recipe.hpo), kept so a resumed job reuses it. */
+  readonly hpo?: HpoReport;
+}
+
+/** A model of the job that is not a searched candidate: a hand-designed baseline or a student. */
+export interface ExtraJobEntry {
+  /** The stage's key: baseline-<name>, student-alone, student-distilled. */
+  readonly key: string;
+  readonly kind: 'baseline' | 'student';
+  /** The baseline's name ("resnet"), or the student's ("narrow", "resnet-0.5"). */
+  readonly name: string;
+  /** What the row is called ("baseline resnet", "student (distilled)"). */
+  readonly label: string;
+  readonly seed: number;
+  readonly epochsDone: number;
+  readonly modelId?: string;
+  readonly hpo?: HpoReport;
 }
 
 /** A finalists job, as stored (one per start; resumable until done). */
@@ -68,6 +101,8 @@ export interface FinalistJobRecord {
   /** The recipe with every default filled in. */
   readonly recipe: FinalistRecipe;
   readonly entries: readonly FinalistJobEntry[];
+  /** Baselines and students, after the searched entries (absent in jobs stored before they existed: none). */
+  readonly extras?: readonly ExtraJobEntry[];
   readonly status: FinalistJobStatus;
   readonly error?: string;
   readonly createdAt: number;
@@ -83,8 +118,10 @@ export interface FinalistStateRecord {
   readonly updatedAt: number;
 }
 
-/** A re-trained, tested model in the registry (weights are in their own store, so listing stays cheap). */
-export interface ModelRecord {
+export type ModelKind = 'finalist' | 'baseline' | 'student';
+
+/** What every registry model has (weights are in their own store, so listing stays cheap). */
+export interface ModelRecordBase {
   readonly version: typeof MODEL_RECORD_VERSION;
   /** `${jobId}:${key}`. */
   readonly id: string;
@@ -92,6 +129,26 @@ export interface ModelRecord {
   readonly key: string;
   readonly runId: string;
   readonly runName: string;
+  readonly datasetId: string;
+  readonly classes: readonly string[];
+  readonly seed: number;
+  readonly recipe: FinalistRecipe;
+  /** Metrics: validation, re-training history, TEST numbers (read once) and targets. */
+  readonly report: TrainedReport;
+  /** Median batch-1 latency (ms) per backend it was measured on. */
+  readonly latencyMs: Readonly<Record<string, number>>;
+  /** The kind of run it was picked from (absent in no stored record: version 1 reads as 'search'). */
+  readonly source: FinalistSourceKind;
+  readonly createdAt: number;
+  /**
+   * Set on a model brought in by a run file (src/db/run-file-models.ts): its report, recipe and latency as
+   * exported, NO weights (no download, export or latency measurement). Absent: trained in this browser.
+   */
+  readonly imported?: ModelImport;
+}
+
+/** A genotype of the run's space on a skeleton (a searched finalist, or a narrow student of one). */
+export interface SearchedModelFields {
   readonly candidateId: number;
   readonly space: SpaceKind;
   readonly genotype: unknown;
@@ -101,27 +158,11 @@ export interface ModelRecord {
   readonly hash: string;
   /** The skeleton it was built on (channels, cells, input shape, classes). */
   readonly skeleton: unknown;
-  readonly datasetId: string;
-  readonly classes: readonly string[];
-  readonly seed: number;
-  readonly recipe: FinalistRecipe;
-  /** Metrics: validation, re-training history, TEST numbers (read once) and targets. */
-  readonly report: TrainedReport;
-  /** Median batch-1 latency (ms) per backend it was measured on. */
-  readonly latencyMs: Readonly<Record<string, number>>;
-  /** The kind of run it was picked from. */
-  readonly source: FinalistSourceKind;
   /**
    * Lineage: the ids of the run's candidates this one was made from (evolution, local search; [] when sampled or
    * one-shot) and, for a one-shot finalist, the supernet it was derived or ranked in.
    */
   readonly lineage: { readonly parents: readonly number[]; readonly supernet?: SupernetRef };
-  readonly createdAt: number;
-  /**
-   * Set on a model brought in by a run file (src/db/run-file-models.ts): its report, recipe and latency as
-   * exported, NO weights (no download, export or latency measurement). Absent: trained in this browser.
-   */
-  readonly imported?: ModelImport;
 }
 
 /** Where an imported model came from. */
@@ -131,6 +172,32 @@ export interface ModelImport {
   /** Why it cannot be downloaded, exported or measured (shown in the UI). */
   readonly reason: string;
 }
+
+/** A hand-designed network (src/shared/baselines.ts): no genotype, its name and what it is instead. */
+export interface HandModelFields {
+  /** "resnet", "mobilenet-0.5". */
+  readonly baseline: string;
+  readonly description: string;
+  /** The input it was built for (H, W, C) and its classes, to rebuild it. */
+  readonly inputShape: readonly [number, number, number];
+}
+
+export interface StudentFields {
+  /** The stage key of the teacher (the best finalist by validation). */
+  readonly teacher: string;
+  /** true: trained from the teacher's soft targets; false: the same student trained alone. */
+  readonly distilled: boolean;
+  readonly temperature: number;
+  readonly alpha: number;
+  readonly description: string;
+}
+
+export type FinalistModelRecord = ModelRecordBase & SearchedModelFields & { readonly kind: 'finalist' };
+export type BaselineModelRecord = ModelRecordBase & HandModelFields & { readonly kind: 'baseline' };
+export type StudentModelRecord = ModelRecordBase & { readonly kind: 'student'; readonly student: StudentFields } & (SearchedModelFields | HandModelFields);
+
+/** A re-trained, tested model in the registry. */
+export type ModelRecord = FinalistModelRecord | BaselineModelRecord | StudentModelRecord;
 
 export interface ModelWeightsRecord {
   readonly version: typeof MODEL_WEIGHTS_VERSION;
@@ -144,7 +211,11 @@ export type FinalistsEvent =
   | { readonly type: 'job'; readonly job: FinalistJobRecord }
   | { readonly type: 'start'; readonly jobId: string; readonly key: string; readonly resumedAfterEpoch: number }
   | { readonly type: 'epoch'; readonly jobId: string; readonly key: string; readonly epoch: number; readonly epochs: number; readonly trainLoss: number; readonly validAcc: number }
-  | { readonly type: 'model'; readonly model: ModelRecord };
+  | { readonly type: 'model'; readonly model: ModelRecord }
+  /** One configuration of an entry's learning-rate / weight-decay search measured at a rung (validation only). */
+  | { readonly type: 'hpo-trial'; readonly jobId: string; readonly key: string; readonly trial: HpoTrialReport }
+  /** The entry's search is done (`reused`: read back from the job, not searched again). */
+  | { readonly type: 'hpo'; readonly jobId: string; readonly key: string; readonly hpo: HpoReport; readonly reused: boolean };
 
 export type FinalistsEventListener = (e: FinalistsEvent) => void;
 

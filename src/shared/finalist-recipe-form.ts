@@ -19,15 +19,25 @@ export interface RecipeForm {
   curveStop: boolean;
   curveMargin: number;
   trainOn: FinalistRecipe['trainOn'];
+  /** The learning-rate / weight-decay search by successive halving (recipe.hpo). */
+  hpoEnabled: boolean;
+  hpoConfigs: number;
+  hpoEta: number;
+  hpoMinEpochs: number;
+  hpoLrMin: number;
+  hpoLrMax: number;
+  hpoWdMin: number;
+  hpoWdMax: number;
 }
 
 type NumberKey = { [K in keyof RecipeForm]: RecipeForm[K] extends number ? K : never }[keyof RecipeForm];
 type ChoiceKey = 'flip' | 'classWeights' | 'trainOn';
 
-export type RecipeField =
+/** `section: 'hpo'`: shown in the search's own group, its numbers only editable while the search is on. */
+export type RecipeField = { readonly section?: 'hpo' } & (
   | { readonly key: NumberKey; readonly kind: 'int' | 'number'; readonly label: string; readonly help: string; readonly step?: number }
   | { readonly key: ChoiceKey; readonly kind: 'choice'; readonly label: string; readonly help: string; readonly options: readonly { readonly value: string; readonly label: string }[] }
-  | { readonly key: 'curveStop'; readonly kind: 'check'; readonly label: string; readonly help: string };
+  | { readonly key: 'curveStop' | 'hpoEnabled'; readonly kind: 'check'; readonly label: string; readonly help: string });
 
 export const RECIPE_FIELDS: readonly RecipeField[] = [
   { key: 'epochs', kind: 'int', label: 'Epochs', help: 'Full passes over the training images' },
@@ -52,6 +62,14 @@ export const RECIPE_FIELDS: readonly RecipeField[] = [
     key: 'trainOn', kind: 'choice', label: 'Train on', help: 'train+validation: more data, the last epoch is kept (no early stopping)',
     options: [{ value: 'train', label: 'train' }, { value: 'train+valid', label: 'train + validation' }],
   },
+  { section: 'hpo', key: 'hpoEnabled', kind: 'check', label: 'Search learning rate and weight decay', help: 'Per model, by successive halving (ASHA-style) on validation accuracy only, before its training' },
+  { section: 'hpo', key: 'hpoConfigs', kind: 'int', label: 'Configurations', help: 'Learning-rate / weight-decay pairs drawn log-uniformly from the ranges' },
+  { section: 'hpo', key: 'hpoEta', kind: 'int', label: 'Eta', help: 'Each rung keeps the best 1/eta and multiplies their epochs by eta' },
+  { section: 'hpo', key: 'hpoMinEpochs', kind: 'int', label: 'Min epochs', help: 'Epochs of the first rung' },
+  { section: 'hpo', key: 'hpoLrMin', kind: 'number', step: 0.001, label: 'LR min', help: 'Lowest learning rate drawn' },
+  { section: 'hpo', key: 'hpoLrMax', kind: 'number', step: 0.01, label: 'LR max', help: 'Highest learning rate drawn' },
+  { section: 'hpo', key: 'hpoWdMin', kind: 'number', step: 0.00001, label: 'WD min', help: 'Lowest weight decay drawn' },
+  { section: 'hpo', key: 'hpoWdMax', kind: 'number', step: 0.001, label: 'WD max', help: 'Highest weight decay drawn' },
 ];
 
 export function recipeToForm(r: FinalistRecipe = DEFAULT_FINALIST_RECIPE): RecipeForm {
@@ -60,6 +78,8 @@ export function recipeToForm(r: FinalistRecipe = DEFAULT_FINALIST_RECIPE): Recip
     labelSmoothing: r.labelSmoothing, cropPadding: r.augment.cropPadding, flip: r.augment.flip === undefined ? 'auto' : r.augment.flip ? 'on' : 'off',
     classWeights: r.classWeights === 'none' ? 'none' : 'balanced', patience: r.patience, curveStop: r.curveStop.enabled,
     curveMargin: r.curveStop.margin, trainOn: r.trainOn,
+    hpoEnabled: r.hpo.enabled, hpoConfigs: r.hpo.configs, hpoEta: r.hpo.eta, hpoMinEpochs: r.hpo.minEpochs,
+    hpoLrMin: r.hpo.learningRate.min, hpoLrMax: r.hpo.learningRate.max, hpoWdMin: r.hpo.weightDecay.min, hpoWdMax: r.hpo.weightDecay.max,
   };
 }
 
@@ -70,6 +90,11 @@ export function formToRecipeInput(f: RecipeForm): FinalistRecipeInput {
     augment: { cropPadding: f.cropPadding, ...(f.flip === 'auto' ? {} : { flip: f.flip === 'on' }) },
     classWeights: f.classWeights === 'none' ? 'none' : 'inverse-frequency',
     patience: f.patience, curveStop: { enabled: f.curveStop, margin: f.curveMargin }, trainOn: f.trainOn,
+    // Off: the search's numbers are not used, so they are not checked either.
+    hpo: !f.hpoEnabled ? { enabled: false } : {
+      enabled: true, configs: f.hpoConfigs, eta: f.hpoEta, minEpochs: f.hpoMinEpochs,
+      learningRate: { min: f.hpoLrMin, max: f.hpoLrMax }, weightDecay: { min: f.hpoWdMin, max: f.hpoWdMax },
+    },
   };
 }
 

@@ -4,7 +4,8 @@
  * re-training and the job resumes from its last saved epoch to completion; the results show TEST numbers marked
  * as such with a reliability diagram; the tfjs download is a zip with a model.json whose weight manifest matches
  * its weight file, which stock tfjs (tf.min.js in a blank page) loads and runs; the model registry lists the model,
- * re-measures its latency on another backend and deletes it. Screenshots at 1280 and 390 px go to
+ * re-measures its latency on another backend and deletes it. A MobileNet-like baseline ticked in the panel is trained
+ * with the same recipe and shown in the same comparison table, with TEST numbers and no download offered. Screenshots at 1280 and 390 px go to
  * $E2E_SHOTS (default: the OS temp folder).
  */
 import { readFileSync } from 'node:fs';
@@ -42,6 +43,20 @@ describe('finalists in Chromium', () => {
     expect(await text(page, 'targets-error')).toContain('comparison must be one of >=, <=, >, <');
     expect(await panel.getByTestId('finalists-start').isDisabled()).toBe(true);
     await panel.getByTestId('finalists-targets').fill('recall[3] >= 50%\nlatency_ms <= 10000');
+    await panel.getByTestId('baseline-mobilenet').check();
+    // The HPO section and the distillation options, open for the screenshots, then off again (this job trains the
+    // finalist and the baseline only); the search's numbers are editable only while it is on.
+    expect(await panel.getByTestId('recipe-hpoConfigs').isDisabled()).toBe(true);
+    await panel.getByTestId('recipe-hpoEnabled').check();
+    await panel.getByTestId('distill-enabled').check();
+    expect(await panel.getByTestId('recipe-hpoConfigs').isDisabled()).toBe(false);
+    expect(await panel.getByTestId('distill-student').inputValue()).toBe('narrow');
+    await panel.screenshot({ path: path.join(SHOTS, 'finalists-options-1280.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await panel.screenshot({ path: path.join(SHOTS, 'finalists-options-390.png') });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await panel.getByTestId('recipe-hpoEnabled').uncheck();
+    await panel.getByTestId('distill-enabled').uncheck();
     await panel.getByTestId('finalists-start').click();
 
     // Reload once the first epoch is saved; the stored job is then interrupted and resumes after that epoch.
@@ -62,12 +77,19 @@ describe('finalists in Chromium', () => {
     expect(await text(page, 'test-explain')).toContain('read once');
     expect(await page.locator('th.test').first().textContent()).toContain('TEST');
     expect(await text(page, 'targets-cell')).toMatch(/[0-2]\/2 met/);
-    await page.getByTestId('finalist-details').click();
+    await page.getByTestId('finalist-row').getByTestId('finalist-details').click();
     expect(await page.getByTestId('reliability-bar').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="per-class"] tbody tr').count()).toBe(10);
     expect(await text(page, 'class-weights')).toMatch(/^(\d\.\d\d, ){9}\d\.\d\d$/);
+    // The baseline: one more row of the same table, TEST numbers, its name instead of a genotype, no download.
+    const baseline = page.getByTestId('baseline-row');
+    expect(await baseline.locator('th').textContent()).toBe('baseline mobilenet');
+    expect(await baseline.locator('td.test').first().textContent()).toMatch(/^\d+\.\d\d%$/);
+    expect(await baseline.getByTestId('no-export').isDisabled()).toBe(true);
+    expect(await page.getByTestId('extra-progress').textContent()).toContain('tested');
 
     await page.getByTestId('finalists-panel').scrollIntoViewIfNeeded();
+    await page.getByTestId('finalist-table').screenshot({ path: path.join(SHOTS, 'finalists-table-1280.png') });
     await page.screenshot({ path: path.join(SHOTS, 'finalists-1280.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: path.join(SHOTS, 'finalists-390.png'), fullPage: true });
@@ -78,6 +100,8 @@ describe('finalists in Chromium', () => {
       return Array.from(document.querySelectorAll('[data-testid="finalists-panel"] *')).filter((e) => e.getBoundingClientRect().right > w + 1 && !e.closest('.table-wrap, .confusion-wrap')).length;
     })).toBe(0);
     await page.setViewportSize({ width: 1280, height: 900 });
+    await baseline.getByTestId('finalist-details').click();
+    expect(await text(page, 'detail-baseline')).toMatch(/Hand-designed mobilenet: MobileNetV2-style/);
 
     // The tfjs download: one zip with model.json and the weight file it names, of the size its manifest gives.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-tfjs').first().click()]);
@@ -105,16 +129,17 @@ describe('finalists in Chromium', () => {
 
     // The registry lists the model; deleting it removes it.
     await page.locator('[data-testid="model-registry"] summary').click();
-    expect(await page.getByTestId('registry-row').count()).toBe(1);
+    expect(await page.getByTestId('registry-row').count()).toBe(2);
+    const row = page.locator('[data-testid="registry-row"][data-kind="finalist"]');
     // Latency re-measured on another backend joins the one measured after training.
-    const trainedOn = (await page.getByTestId('registry-row').locator('td').nth(4).textContent()) ?? '';
+    const trainedOn = (await row.locator('td').nth(4).textContent()) ?? '';
     const other = trainedOn.startsWith('cpu') ? 'wasm' : 'cpu';
     await page.getByTestId('measure-backend').selectOption(other);
-    await page.getByTestId('measure-latency').click();
-    await page.waitForFunction((b) => (document.querySelectorAll('[data-testid="registry-row"] td')[4]?.textContent ?? '').includes(`${b} `), other, { timeout: 60_000 });
-    expect((await page.getByTestId('registry-row').locator('td').nth(4).textContent())?.split(' · ')).toHaveLength(2);
-    await page.getByTestId('delete-model').click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="registry-row"]').length === 0, null, { timeout: 10_000 });
+    await row.getByTestId('measure-latency').click();
+    await page.waitForFunction((b) => (document.querySelectorAll('[data-testid="registry-row"][data-kind="finalist"] td')[4]?.textContent ?? '').includes(`${b} `), other, { timeout: 60_000 });
+    expect((await row.locator('td').nth(4).textContent())?.split(' · ')).toHaveLength(2);
+    await row.getByTestId('delete-model').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="registry-row"]').length === 1, null, { timeout: 10_000 });
     expect(errors).toEqual([]);
     await page.close();
   });

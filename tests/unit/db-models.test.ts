@@ -1,19 +1,20 @@
 /**
  * The model registry's records (src/db/models.ts) in fake-indexeddb: a database of the previous schema version
  * opens and gains the four new stores with its old records intact; a model record without its latency map is
- * read with one rebuilt from its report; a version-1 record (before one-shot sources) reads as a Search-tab model; a record of an unknown version is refused with a message saying what to
- * do, and left out of the list (newest first) instead of breaking it.
+ * read with one rebuilt from its report; a record of an unknown version is refused with a message saying what to
+ * do, and left out of the list (newest first) instead of breaking it; a version-1 record (before baselines,
+ * students and one-shot sources) is read as a 'finalist' of a Search-tab run of the current version.
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { openDB } from 'idb';
-import { DB_VERSION, getModel, listModels, openDb } from '../../src/db';
+import { DB_VERSION, getModel, isSearchedModel, listModels, openDb } from '../../src/db';
 import { MODEL_RECORD_VERSION, type ModelRecord } from '../../src/protocol/finalists-api';
 import { DEFAULT_FINALIST_RECIPE } from '../../src/shared/finalist-recipe';
 
 function model(id: string, createdAt: number): ModelRecord {
   return {
-    version: MODEL_RECORD_VERSION, id, jobId: 'job', key: 'finalist-0', runId: 'run', runName: 'r', candidateId: 0, space: 'nb201',
+    version: MODEL_RECORD_VERSION, kind: 'finalist', id, jobId: 'job', key: 'finalist-0', runId: 'run', runName: 'r', candidateId: 0, space: 'nb201',
     genotype: { ops: ['none', 'none', 'none', 'none', 'none', 'none'] }, arch: 'a', hash: 'h', skeleton: {}, datasetId: 'd', classes: ['a', 'b'],
     seed: 1, recipe: DEFAULT_FINALIST_RECIPE, latencyMs: { wasm: 2 }, source: 'search', lineage: { parents: [] }, createdAt,
     report: {
@@ -41,17 +42,19 @@ describe('model registry records', () => {
     expect((await getModel(db, 'nomap'))?.latencyMs).toEqual({ wasm: 2 });
     expect((await listModels(db)).map((m) => m.id)).toEqual(['nomap', 'old']);
 
-    const { source: _s, ...v1 } = { ...model('v1', 0), version: 1, lineage: { parents: [4] } };
+    // Version 1 had no kind and no source: every model was a searched finalist of a Search-tab run.
+    const { source: _s, kind: _k, ...v1 } = { ...model('v1', 0), version: 1, lineage: { parents: [4] } };
     await db.put('models', v1 as unknown as ModelRecord);
     const read = await getModel(db, 'v1');
-    expect(read).toMatchObject({ version: MODEL_RECORD_VERSION, source: 'search', lineage: { parents: [4] } });
-    expect(read?.lineage.supernet).toBeUndefined();
+    expect(read).toMatchObject({ version: MODEL_RECORD_VERSION, kind: 'finalist', source: 'search', lineage: { parents: [4] } });
+    expect(read && isSearchedModel(read) ? read.lineage.supernet : 'not searched').toBeUndefined();
     expect((await listModels(db)).map((m) => m.id)).toEqual(['nomap', 'old', 'v1']);
     await db.delete('models', 'v1');
 
     await db.put('models', { ...model('future', 3), version: 99 } as unknown as ModelRecord);
     await expect(getModel(db, 'future')).rejects.toThrow(/Stored model "future" has record version 99, which this version of the app cannot read \(expected 2\); delete it and re-train/);
     expect((await listModels(db)).map((m) => m.id)).toEqual(['nomap', 'old']);
+
     db.close();
   });
 });

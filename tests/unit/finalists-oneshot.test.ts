@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { quadrantDataset } from '../helpers/synthetic';
 import {
   emptyOneShotHistory, exportOneShotRunFile, getOneShotRun, importOneShotRunFile, listFinalistJobs, listModels, openDb, putDataset, putOneShotRun, type Db,
+  isSearchedModel,
 } from '../../src/db';
 import { ONESHOT_RUN_VERSION, type OneShotRunRecord } from '../../src/protocol/oneshot-api';
 import type { FinalistsRequest } from '../../src/protocol/finalists-api';
@@ -88,7 +89,7 @@ describe('finalists of a one-shot run', () => {
     expect(reads).toEqual([job.entries[0].key]);
     expect(tf.memory().numTensors).toBe(tensors);
 
-    const [model] = await listModels(db);
+    const [model] = (await listModels(db)).filter(isSearchedModel);
     expect(model.source).toBe('oneshot');
     expect(model.lineage).toEqual({ parents: [], supernet: top.supernet });
     expect(model.lineage.supernet?.runId).toBe('spos-run');
@@ -122,7 +123,7 @@ describe('finalists of a one-shot run', () => {
     expect(done.status).toBe('done');
     expect(reads).toEqual([job.entries[0].key]);
     expect(tf.memory().numTensors).toBe(tensors);
-    const [model] = await listModels(db);
+    const [model] = (await listModels(db)).filter(isSearchedModel);
     expect(model.report.retrain.history).toHaveLength(2);
     expect(model.lineage.supernet).toEqual(last.supernet);
     expect(model.lineage.supernet?.epoch).toBe(2);
@@ -136,7 +137,7 @@ describe('finalists of a one-shot run', () => {
     const job = await createFinalistJob(db, request(copy.id), 'job-copy');
     const done = await runFinalistJob(db, job, () => undefined, new AbortController().signal, { latency: false });
     expect(done.status).toBe('done');
-    const model = (await listModels(db)).find((m) => m.runId === 'copy')!;
+    const model = (await listModels(db)).filter(isSearchedModel).find((m) => m.runId === 'copy')!;
     // The lineage names the supernet of the run that trained it, not the imported copy.
     expect(model.lineage.supernet?.runId).toBe('spos-run');
 

@@ -130,6 +130,7 @@ describe('finalists session', () => {
       expect(wb!.params).toEqual(wa!.params);
       expect(wb!.buffers).toEqual(wa!.buffers);
       // Registry fields: run, candidate, genotype, hash, seed, recipe, lineage, latency per backend.
+      if (ma.kind !== 'finalist') throw new Error(`${ma.id} is a ${ma.kind}`);
       const c = cands.get(ma.candidateId)!;
       expect([ma.runId, ma.arch, ma.hash, ma.space]).toEqual(['run-1', c.arch, c.hash, 'nb201']);
       expect(ma.lineage.parents).toEqual(c.parents);

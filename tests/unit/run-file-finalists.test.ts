@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   commitCandidate, commitModel, emptyOneShotHistory, exportOneShotRunFile, exportRunFile, getModelWeights, importOneShotRunFile, importRunFile, listModels, listRuns, openDb, putOneShotRun, putRun,
   CANDIDATE_RECORD_VERSION, RUN_RECORD_VERSION, type Db,
+  isSearchedModel,
 } from '../../src/db';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +21,7 @@ import { validateOneShotConfig } from '../../src/shared/oneshot-config';
 import { supernetConfigHash, type OneShotCandidate } from '../../src/shared/oneshot-lineage';
 import { parseOneShotRunFile } from '../../src/shared/oneshot-run-file';
 import { IMPORTED_MODEL_REASON } from '../../src/db/run-file-models';
-import { FINALIST_JOB_VERSION, MODEL_RECORD_VERSION, MODEL_WEIGHTS_VERSION, type FinalistJobRecord, type ModelRecord } from '../../src/protocol/finalists-api';
+import { FINALIST_JOB_VERSION, MODEL_RECORD_VERSION, MODEL_WEIGHTS_VERSION, type FinalistJobRecord, type FinalistModelRecord } from '../../src/protocol/finalists-api';
 import type { CandidateRecord, RunConfig, RunRecord } from '../../src/protocol/run';
 import { parseFinalistRecipe } from '../../src/shared/finalist-recipe';
 import { parseRunConfig } from '../../src/shared/run-config';
@@ -52,10 +53,10 @@ const candidate = (id: number, parents: number[]): CandidateRecord => ({
   metrics: { valid_acc: 60 + id, params: 1000 + id }, objective: 0.6 + id / 100, feasible: true, parents, backend: 'cpu', createdAt: 2,
 });
 
-function model(candidateId: number, r = recipe, createdAt = 5): ModelRecord {
+function model(candidateId: number, r = recipe, createdAt = 5): FinalistModelRecord {
   const acc = 0.8 + candidateId / 100;
   return {
-    version: MODEL_RECORD_VERSION, id: `job:finalist-${candidateId}:${r.epochs}:${createdAt}`, jobId: 'job', key: `finalist-${candidateId}`, runId: 'orig', runName: 'fin run',
+    version: MODEL_RECORD_VERSION, kind: 'finalist', id: `job:finalist-${candidateId}:${r.epochs}:${createdAt}`, jobId: 'job', key: `finalist-${candidateId}`, runId: 'orig', runName: 'fin run',
     candidateId, space: 'nb201', genotype: { ops: [candidateId] }, arch: `arch-${candidateId}`, hash: `hash-${candidateId}`, skeleton: { channels: 4 },
     datasetId: 'builtin:mnist-10k', classes: ['a', 'b'], seed: 100 + candidateId, recipe: r, latencyMs: { wasm: 1.5, cpu: 4 }, source: 'search', lineage: { parents: candidateId === 2 ? [0] : [] }, createdAt,
     report: {
@@ -147,7 +148,7 @@ describe('run file finalists: export and import through IndexedDB', () => {
     expect(Object.keys(f2)).not.toContain('params_data');
 
     const copy = await importRunFile(db, file, () => 'copy', 10);
-    const imported = (await listModels(db)).filter((m) => m.runId === 'copy').sort((a, b) => a.candidateId - b.candidateId);
+    const imported = (await listModels(db)).filter(isSearchedModel).filter((m) => m.runId === 'copy').sort((a, b) => a.candidateId - b.candidateId);
     expect(imported.map((m) => m.candidateId)).toEqual([0, 2]);
     const originals = [model(0, longer), model(2)];
     imported.forEach((m, i) => {
@@ -173,7 +174,7 @@ describe('run file finalists: export and import through IndexedDB', () => {
     // An entry without seed or recipe (written before they were recorded) is left out of the registry.
     const { seed: _s, ...noSeed } = file.finalists![0];
     await importRunFile(db, { ...file, finalists: [noSeed, file.finalists![1]] }, () => 'partial', 12);
-    expect((await listModels(db)).filter((m) => m.runId === 'partial').map((m) => m.candidateId)).toEqual([2]);
+    expect((await listModels(db)).filter(isSearchedModel).filter((m) => m.runId === 'partial').map((m) => m.candidateId)).toEqual([2]);
   });
 });
 

@@ -9,6 +9,9 @@ import type { BackendChoice } from '../../protocol/backend';
 import type { ExportFormat, FinalistJobRecord, FinalistsEvent, ModelRecord } from '../../protocol/finalists-api';
 import type { FinalistSource } from './finalist-source';
 import { checkRecipeForm, recipeToForm, type RecipeForm } from '../../shared/finalist-recipe-form';
+import { BASELINE_CHOICES, DEFAULT_DISTILL_FORM, distillFormIssues, type DistillForm } from '../../shared/finalist-extras-form';
+import type { BaselineFamily } from '../../shared/baselines';
+import type { HpoTrialReport } from '../../shared/finalist-result';
 import { parseTargets } from '../../shared/targets';
 import { isUserStop } from '../worker-client';
 import { FinalistsBridge } from './finalists-bridge';
@@ -26,6 +29,11 @@ export class FinalistsStore {
   pareto = $state(false);
   recipe = $state<RecipeForm>(recipeToForm());
   targetsText = $state('');
+  /** Hand-designed baselines to train beside the finalists (by family name). */
+  baselines = $state<Record<BaselineFamily, boolean>>({ resnet: false, mobilenet: false });
+  distill = $state<DistillForm>({ ...DEFAULT_DISTILL_FORM });
+  /** Per entry key: the HPO trials measured in this session (the stored outcome is on the job's entry). */
+  hpoTrials = $state<Record<string, HpoTrialReport[]>>({});
   /** Train / validation images (0: all of the split). */
   trainSamples = $state(0);
   validSamples = $state(0);
@@ -51,6 +59,7 @@ export class FinalistsStore {
       return e instanceof Error ? e.message : String(e);
     }
   });
+  readonly distillIssues = $derived(distillFormIssues(this.distill));
   /** The newest job of the shown run. */
   readonly job = $derived(this.jobs[0] ?? null);
 
@@ -72,6 +81,9 @@ export class FinalistsStore {
       case 'epoch':
         this.live = { ...this.live, [e.key]: { epoch: e.epoch, epochs: e.epochs, trainLoss: e.trainLoss, validAcc: e.validAcc } };
         break;
+      case 'hpo-trial':
+        this.hpoTrials = { ...this.hpoTrials, [e.key]: [...(this.hpoTrials[e.key] ?? []), e.trial] };
+        break;
       case 'model':
         this.models = [e.model, ...this.models.filter((m) => m.id !== e.model.id)];
         break;
@@ -86,6 +98,7 @@ export class FinalistsStore {
     this.runId = runId;
     this.live = {};
     this.resumedAfter = {};
+    this.hpoTrials = {};
     this.jobs = runId ? await listFinalistJobs(db, runId) : [];
     this.models = await listModels(db);
   }
@@ -105,9 +118,17 @@ export class FinalistsStore {
       this.error = this.targetError;
       return;
     }
+    if (this.distillIssues.length > 0) {
+      this.error = `Distillation: ${this.distillIssues.join('; ')}`;
+      return;
+    }
+    const baselines = BASELINE_CHOICES.filter((c) => this.baselines[c.family]).map((c) => c.family);
+    const d = this.distill;
     await this.guard(() => this.bridge.start({
       source: run.kind, runId: run.runId, top: this.top, pareto: this.pareto && run.pareto !== null, recipe: $state.snapshot(check.recipe), targets: [...this.targetLines],
       trainSamples: this.trainSamples || undefined, validSamples: this.validSamples || undefined, backend: run.backend,
+      ...(baselines.length ? { baselines } : {}),
+      ...(d.enabled ? { distill: { student: d.student, temperature: d.temperature, alpha: d.alpha } } : {}),
     }));
   }
 

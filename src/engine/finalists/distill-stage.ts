@@ -8,7 +8,7 @@
  * stage where it was tested before, from `store.weights(key)`. Storage-free like stage.ts. The students run as a
  * second stage call on the same store and callbacks, so their events carry indices 0 and 1 of that call (use the keys).
  */
-import type { TrainedReport } from '../../shared/finalist-result';
+import type { HpoReport, TrainedReport } from '../../shared/finalist-result';
 import type { Network } from '../model/network';
 import { createRng } from '../util/rng';
 import type { DistillSettings } from './distill-loss';
@@ -78,6 +78,10 @@ export async function runStageWithDistillation(o: StageOptions, plan: DistillPla
     result: (k) => inner?.result(k),
     state: (k) => inner?.state(k),
     saveState: (k, s) => inner?.saveState(k, s),
+    // The store's HPO outcomes and kept weights too, so a resumed stage reuses a finished HPO.
+    ...(inner?.hpo ? { hpo: (k: string) => inner.hpo?.(k) } : {}),
+    ...(inner?.saveHpo ? { saveHpo: (k: string, h: HpoReport) => inner.saveHpo?.(k, h) } : {}),
+    ...(inner?.weights ? { weights: (k: string) => inner.weights?.(k) } : {}),
     saveResult: async (k, r, net) => {
       await inner?.saveResult(k, r, net);
       if (plan.teachers.includes(k)) kept.set(k, await snapshotWeights(net));
