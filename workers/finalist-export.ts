@@ -33,7 +33,7 @@ export function exportStem(m: Pick<ModelRecord, 'runName' | 'jobId'> & Pick<Sear
 export async function networkOfModel(db: Db, modelId: string): Promise<{ model: ModelRecord; net: Network }> {
   const model = await getModel(db, modelId);
   if (!model) throw new Error(`Model "${modelId}" is not in the registry`);
-  if (model.imported) throw new Error(`Model ${model.key} of "${model.runName}" was ${model.imported.reason}`);
+  if (model.imported) throw new Error(`Model of ${isSearchedModel(model) ? `candidate ${model.candidateId}` : model.key} of "${model.runName}" was ${model.imported.reason}`);
   const weights = await getModelWeights(db, modelId);
   if (!weights) throw new Error(`The weights of model "${modelId}" are missing from the registry`);
   const net = isSearchedModel(model)
