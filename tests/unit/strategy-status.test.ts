@@ -118,16 +118,23 @@ describe.each(STRATEGY_NAMES.map((n) => [n]))('%s: explicit status', (name) => {
     expect([s2.status, s2.stopCause]).toEqual(['done', 'budget']);
   });
 
-  it('search loop: evaluator error -> failed (external) in the final checkpoint; resuming it retries the same trajectory', async () => {
+  it('search loop: 3 failed evaluations in a row -> failed (external) in the final checkpoint; resuming goes on after them', async () => {
     const ref = runSearchSync({ space: nb201Space, strategy: make(5), evaluator: syncEval((c) => metricsOf(c.genotype)), budget: { queries: 25 } });
     let cp: SearchCheckpoint | null = null;
     const s1 = make(5);
-    const failing = syncEval((c) => { if (c.id === 9) throw new Error('GPU lost'); return metricsOf(c.genotype); });
-    expect(() => runSearchSync({ space: nb201Space, strategy: s1, evaluator: failing, budget: { queries: 25 }, save: ({ checkpoint: c }) => { cp = roundTrip(c); } })).toThrow('GPU lost');
-    expect([s1.status, s1.stopCause, s1.failure]).toEqual(['failed', 'external', 'GPU lost']);
-    expect(cp!.strategy).toMatchObject({ status: 'failed', failure: 'GPU lost' });
+    const failing = syncEval((c) => { if (c.id >= 9) throw new Error('GPU lost'); return metricsOf(c.genotype); });
+    expect(() => runSearchSync({ space: nb201Space, strategy: s1, evaluator: failing, budget: { queries: 25 }, save: ({ checkpoint: c }) => { cp = roundTrip(c); } }))
+      .toThrow(/^3 candidates in a row failed, so the run stopped .*the last: GPU lost$/);
+    expect([s1.status, s1.stopCause]).toEqual(['failed', 'external']);
+    expect(s1.failure).toMatch(/the last: GPU lost$/);
+    expect(cp!.strategy).toMatchObject({ status: 'failed' });
+    // The three failures are in the log (infeasible, with the reason), so a resume never proposes them again.
+    expect(cp!.log!.slice(9).map((e) => [e.id, e.objective, e.error])).toEqual([9, 10, 11].map((id) => [id, null, 'GPU lost']));
     const second = runSearchSync({ space: nb201Space, strategy: make(1), evaluator: syncEval((c) => metricsOf(c.genotype)), budget: { queries: 25 }, resumeFrom: cp! });
-    expect(roundTrip(second.log)).toEqual(roundTrip(ref.log));
+    expect(roundTrip(second.log.slice(0, 9))).toEqual(roundTrip(ref.log.slice(0, 9)));
+    expect(second.log).toHaveLength(25);
+    expect(second.log.slice(12).every((e) => e.error === undefined)).toBe(true);
+    expect(second.best?.error).toBeUndefined();
   });
 
   it("search loop: abortAs 'paused' pauses the strategy instead", async () => {
