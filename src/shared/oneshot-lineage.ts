@@ -6,7 +6,7 @@
  * Plain data, computed from a run's chart history (shared/oneshot-history.ts) by the worker, the headless runner
  * and the migration of older stored runs alike.
  */
-import { hashString } from './hash';
+import { hashJson } from './hash';
 import type { OneShotConfig } from './oneshot-config';
 import type { OneShotHistory } from './oneshot-history';
 
@@ -49,20 +49,10 @@ export interface OneShotCandidate {
   readonly supernet: SupernetRef;
 }
 
-/** Keys sorted at every level, so equal configs give equal text. */
-function canonicalJson(x: unknown): string {
-  if (Array.isArray(x)) return `[${x.map(canonicalJson).join(',')}]`;
-  if (typeof x === 'object' && x !== null) {
-    const o = x as Record<string, unknown>;
-    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(x);
-}
-
 /** Hash of everything that shapes the supernet's weights: the whole config but its name and the backend choice. */
 export function supernetConfigHash(config: OneShotConfig): string {
   const { name: _name, backend: _backend, ...rest } = config;
-  return hashString(canonicalJson(rest));
+  return hashJson(rest);
 }
 
 export function supernetRef(runId: string, config: OneShotConfig, epoch: number): SupernetRef {

@@ -10,7 +10,7 @@
 import * as v from 'valibot';
 import { FinalistRecipeSchema, type FinalistRecipe } from './finalist-recipe';
 import type { FinalistOutput } from './finalist-result';
-import { hashString } from './hash';
+import { hashJson } from './hash';
 
 /** A FinalistOutput (its `seed` and `recipe` included) with the registry's latency map, lineage and classes. */
 export interface RunFileFinalist extends Omit<FinalistOutput, 'lineage'> {
@@ -139,18 +139,9 @@ export function checkRunFileFinalists(
   return issues.length > 0 ? { issues } : { finalists, issues };
 }
 
-function canonicalJson(x: unknown): string {
-  if (Array.isArray(x)) return `[${x.map(canonicalJson).join(',')}]`;
-  if (typeof x === 'object' && x !== null) {
-    const o = x as Record<string, unknown>;
-    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(x);
-}
-
 /** A short stable hash of a recipe (key order does not matter): with the run and candidate, a model's identity. */
 export function recipeHash(recipe: FinalistRecipe): string {
-  return hashString(canonicalJson(recipe));
+  return hashJson(recipe);
 }
 
 /** Where a model is one (candidate, recipe) pair; an entry without its recipe is its own. */

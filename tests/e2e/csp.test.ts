@@ -9,18 +9,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { idxPairBytes } from '../helpers/dataset-files';
-import { useApp } from '../helpers/e2e-harness';
+import { useApp, setField } from '../helpers/e2e-harness';
 
 const app = useApp();
 
-async function set(page: Page, testId: string, value: string | number): Promise<void> {
-  const el = page.getByTestId(testId);
-  if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(String(value));
-  else {
-    await el.fill(String(value));
-    await el.dispatchEvent('change');
-  }
-}
+const set = setField;
 
 describe('content security policy', () => {
   it('a search, an import and a one-shot run: no violation, no request to another origin', async () => {

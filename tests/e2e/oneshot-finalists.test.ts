@@ -9,20 +9,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { useApp } from '../helpers/e2e-harness';
+import { useApp, setField } from '../helpers/e2e-harness';
 
 const app = useApp();
 const SHOTS = process.env.E2E_SHOTS ?? tmpdir();
 const text = async (page: Page, id: string) => (await page.getByTestId(id).first().textContent()) ?? '';
 
-async function set(page: Page, testId: string, value: string | number): Promise<void> {
-  const el = page.getByTestId(testId);
-  if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(String(value));
-  else {
-    await el.fill(String(value));
-    await el.dispatchEvent('change');
-  }
-}
+const set = setField;
 
 describe('one-shot finalists in Chromium', () => {
   it('re-trains the top SPOS architecture from the One-shot tab and shows its TEST numbers and supernet', async () => {

@@ -10,20 +10,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
-import { useApp } from '../helpers/e2e-harness';
+import { useApp, setField } from '../helpers/e2e-harness';
 import { parseOneShotRunFile } from '../../src/shared/oneshot-run-file';
 
 const app = useApp();
 
-async function set(page: Page, testId: string, value: string | number): Promise<void> {
-  const el = page.getByTestId(testId);
-  const tag = await el.evaluate((e) => e.tagName);
-  if (tag === 'SELECT') await el.selectOption(String(value));
-  else {
-    await el.fill(String(value));
-    await el.dispatchEvent('change');
-  }
-}
+const set = setField;
 
 async function tinyConfig(page: Page, method: string, epochs: number): Promise<void> {
   await set(page, 'oneshot-method', method);

@@ -109,3 +109,13 @@ export function useApp(extraArgs: string[] = []): () => App {
     return app;
   };
 }
+
+/** Sets a form field by its test id as a user would: a select's option, or an input's text followed by `change`. */
+export async function setField(page: Page, testId: string, value: string | number): Promise<void> {
+  const el = page.getByTestId(testId);
+  if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(String(value));
+  else {
+    await el.fill(String(value));
+    await el.dispatchEvent('change');
+  }
+}
