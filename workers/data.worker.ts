@@ -9,7 +9,7 @@
 import * as Comlink from 'comlink';
 import { loadCifarDataset } from '../src/engine/data/cifar';
 import { cifarOfficialTest, loadIdxTrainTest, officialSplitSpec, type OfficialTest } from '../src/engine/data/official-test';
-import { DatasetFormatError, fmtInt } from '../src/engine/data/errors';
+import { checkFileSizes, DatasetFormatError, fmtInt } from '../src/engine/data/errors';
 import { resizeRgbaInto } from '../src/engine/data/image';
 import { loadImageFolder, loadImageZip, type ImageFileSource, type ImageFolderOptions } from '../src/engine/data/image-folder';
 import { createPaintDefectGenerator } from '../src/engine/data/paint-defects';
@@ -131,6 +131,7 @@ async function readFile(f: FileLike, signal: AbortSignal, onBytes: (n: number) =
 }
 
 async function readFiles(files: readonly FileLike[], signal: AbortSignal, emit: (e: DataEvent) => void): Promise<Uint8Array[]> {
+  checkFileSizes(files);
   const total = files.reduce((s, f) => s + f.size, 0);
   const report = reporter(emit, 'reading', 'bytes', Math.max(1, total));
   let seen = 0;

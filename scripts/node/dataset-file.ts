@@ -8,7 +8,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DatasetFormatError } from '../../src/engine/data/errors';
+import { checkFileSizes, DatasetFormatError, LIMITS } from '../../src/engine/data/errors';
 import { maybeGunzip } from '../../src/engine/data/gzip';
 import type { NamedBytes } from '../../src/engine/data/idx';
 import { loadImageFolder, loadImageZip, type DecodeImage, type ImageFileSource } from '../../src/engine/data/image-folder';
@@ -40,6 +40,14 @@ const decodePng: DecodeImage = async (bytes, name, type) => {
 };
 
 function readNamed(p: string): NamedBytes {
+  let size: number;
+  try {
+    size = statSync(p).size;
+  } catch (e) {
+    throw new DatasetFormatError('empty-file', p, `cannot read it: ${(e as Error).message}`);
+  }
+  // The same per-file cap as the app's importer, checked before the file is read.
+  checkFileSizes([{ name: p, size }], { maxFileBytes: LIMITS.maxFileBytes, maxImportBytes: Infinity });
   try {
     return { name: path.basename(p), bytes: new Uint8Array(readFileSync(p)) };
   } catch (e) {

@@ -59,4 +59,5 @@ export const ERROR_HELP: Partial<Record<DatasetErrorCode, string>> = {
   'decode-failed': 'The browser could not decode this image; it is probably corrupt.',
   'bad-label': 'A label is outside the range of classes.',
   'bad-split': 'The split settings do not fit this dataset.',
+  'too-large': 'Files are read whole into this tab\'s memory, so their size is capped; import fewer or smaller files.',
 };

@@ -18,7 +18,8 @@ export type DatasetErrorCode =
   | 'decode-failed'
   | 'bad-label'
   | 'bad-split'
-  | 'train-test-mismatch';
+  | 'train-test-mismatch'
+  | 'too-large';
 
 /**
  * Thrown by every parser in `engine/data` for input that is malformed or out of limits.
@@ -73,4 +74,24 @@ export const LIMITS = {
   maxSide: 4096,
   /** Max bytes of any decoded pixel buffer (2^31). */
   maxBytes: 2 ** 31,
+  /**
+   * Max bytes of one picked file, and of all the files of one import together: each is read whole into memory
+   * (the parsers need random access), and a tab's worker should stay well under the 2 GiB payload limit.
+   */
+  maxFileBytes: 2 ** 30,
+  maxImportBytes: 1.5 * 2 ** 30,
 } as const;
+
+/** Refuses files too large to import before a byte is read (a clear message instead of an out-of-memory crash). */
+export function checkFileSizes(files: readonly { readonly name: string; readonly size: number }[], limits: { readonly maxFileBytes: number; readonly maxImportBytes: number } = LIMITS): void {
+  const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
+  for (const f of files) {
+    if (f.size > limits.maxFileBytes) {
+      throw new DatasetFormatError('too-large', f.name, `is ${gib(f.size)}; one file may be at most ${gib(limits.maxFileBytes)} (split it, or import a subset)`);
+    }
+  }
+  const total = files.reduce((n, f) => n + f.size, 0);
+  if (total > limits.maxImportBytes) {
+    throw new DatasetFormatError('too-large', files.map((f) => f.name).join(', '), `are ${gib(total)} together; one import may be at most ${gib(limits.maxImportBytes)}`);
+  }
+}
