@@ -8,6 +8,7 @@
  * one-shot part (shared/oneshot-run-file.ts) validate with the same schema.
  */
 import * as v from 'valibot';
+import { issueLines } from './schema-issues';
 import { ONESHOT_METHODS, oneShotMethodUnavailable, type OneShotMethodName } from './oneshot-methods';
 import { parseMobileConfig, SpaceConfigError, type SpaceKind } from './space-config';
 import { SPACE_KINDS } from './space-vocab';
@@ -143,10 +144,7 @@ export function validateOneShotConfig(value: unknown): OneShotConfig {
   const r = v.safeParse(ConfigSchema, value);
   const bad = (msg: string) => new OneShotConfigError(`Invalid one-shot configuration: ${msg}`);
   if (!r.success) {
-    const lines = r.issues.map((i) => {
-      const path = v.getDotPath(i);
-      return path ? `${path}: ${i.message}` : i.message;
-    });
+    const lines = issueLines(r.issues);
     throw bad(lines.join('; '));
   }
   const c = r.output as OneShotConfig;

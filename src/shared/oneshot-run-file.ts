@@ -13,6 +13,7 @@
  * shared/oneshot-lineage.ts). Pure data: valibot, no tfjs, no DOM.
  */
 import * as v from 'valibot';
+import { issueLines } from './schema-issues';
 import { OneShotConfigError, validateOneShotConfig, type OneShotConfig } from './oneshot-config';
 import { normalizeOneShotHistory, type OneShotHistory } from './oneshot-history';
 import { supernetConfigHash, type OneShotCandidate } from './oneshot-lineage';
@@ -148,10 +149,7 @@ export function parseOneShotRunFile(input: unknown): OneShotRunFile {
   }
   const res = v.safeParse(OneShotRunFileSchema, input);
   if (!res.success) {
-    throw new RunFileError(res.issues.map((i) => {
-      const path = v.getDotPath(i);
-      return path ? `${path}: ${i.message}` : i.message;
-    }));
+    throw new RunFileError(issueLines(res.issues));
   }
   const raw = res.output;
   const issues: string[] = [];

@@ -16,6 +16,7 @@
  * app's stored run configs (v1/v2: a flat layout) are migrated to on read (src/db/runs.ts migrateRunConfig).
  */
 import * as v from 'valibot';
+import { issueLines } from './schema-issues';
 import { finalistsSpecIssues, type FinalistsSpec } from './finalists-spec';
 import { ObjectiveSpecSchema, type ObjectiveSpec } from './objective';
 import { STRATEGY_NAMES, type StrategyName } from './strategies';
@@ -210,10 +211,7 @@ export function parseRunConfig(input: unknown): RunConfig {
   const res = v.safeParse(RunConfigSchema, input);
   const issues = res.success
     ? []
-    : res.issues.map((i) => {
-      const path = v.getDotPath(i);
-      return path ? `${path}: ${i.message}` : i.message;
-    });
+    : issueLines(res.issues);
   // The space is checked even when other fields are bad, so the user sees every problem at once.
   const rawSpace = res.success ? res.output.space : input && typeof input === 'object' ? ((input as { space?: unknown }).space ?? 'nb201') : undefined;
   const { space, issues: spaceProblems } = rawSpace === undefined ? { space: undefined, issues: [] } : spaceIssues(rawSpace);

@@ -19,6 +19,7 @@
  * reads either kind, parseRunFile only this one (and says where a one-shot file goes).
  */
 import * as v from 'valibot';
+import { issueLines } from './schema-issues';
 import { parseRunConfig, RunConfigError, type RunConfig } from './run-config';
 import { checkRunFileFinalists, type RunFileFinalist } from './run-file-finalists';
 
@@ -144,10 +145,7 @@ export function parseRunFile(input: unknown): RunFile {
   }
   const res = v.safeParse(RunFileSchema, input);
   if (!res.success) {
-    throw new RunFileError(res.issues.map((i) => {
-      const path = v.getDotPath(i);
-      return path ? `${path}: ${i.message}` : i.message;
-    }));
+    throw new RunFileError(issueLines(res.issues));
   }
   const raw = res.output;
   const issues: string[] = [];
