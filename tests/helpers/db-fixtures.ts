@@ -56,7 +56,8 @@ export interface OldDb {
   readonly name: string;
   readonly version: OldDbVersion;
   readonly stores: readonly StoreSpec[];
-  readonly records: Readonly<Record<string, readonly Plain[]>>;
+  /** Plain data (unknown here so that Playwright's evaluate need not unfold the recursive Plain type). */
+  readonly records: Readonly<Record<string, readonly unknown[]>>;
 }
 
 const obj = (p: Plain): PlainObject => {
