@@ -8,14 +8,15 @@
  *   v2  + tables                       (117aec2 .. 11da000)
  *   v3  + luts                         (never shipped alone: 11da000 added v3 and v4 together)
  *   v4  dataset records v2             (11da000 .. 04038f2)
- *   v5  + oneshotRuns, oneshotCheckpoints (04038f2 .. 6a7cd14: the first one-shot records and the last before v6)
+ *   v5  + oneshotRuns, oneshotCheckpoints (04038f2 .. 6a7cd14: the first one-shot records, paused, stopped early
+ *       and done, and the last records before v6)
  *
  * `seedOldDb` writes one with raw IndexedDB (no idb, no app code); it closes over nothing, so a Playwright test can
  * pass it to page.evaluate with the plain `OldDb` and seed a page's origin before the app opens its database.
  */
 import {
-  DARTS_RUN_E3F325E, EVOLUTION_RUN_117AEC2, LOCAL_RUN_11DA000, LUT_8637450, QUADRANTS_117AEC2, QUADRANTS_11DA000, QUADRANTS_A91C7EB,
-  QUADRANTS_TB_E3F325E, REINFORCE_RUN_A91C7EB, SPOS_RUN_A91C7EB, TABLE_8637450,
+  DARTS_EARLY_STOP_E3F325E, DARTS_RUN_E3F325E, EVOLUTION_RUN_117AEC2, LOCAL_RUN_11DA000, LUT_8637450, QUADRANTS_117AEC2, QUADRANTS_11DA000, QUADRANTS_A91C7EB,
+  QUADRANTS_TB_E3F325E, REINFORCE_RUN_A91C7EB, SPOS_DONE_E3F325E, SPOS_RUN_A91C7EB, TABLE_8637450,
 } from './db-fixture-data';
 
 /** JSON-like data (what the fixtures are). */
@@ -119,7 +120,7 @@ export function oldRecords(version: OldDbVersion): Records {
     case 5:
       return merge(
         dataset(QUADRANTS_11DA000), run(LOCAL_RUN_11DA000), { tables: [TABLE_8637450], luts: [LUT_8637450] },
-        dataset(QUADRANTS_TB_E3F325E), oneShot(DARTS_RUN_E3F325E),
+        dataset(QUADRANTS_TB_E3F325E), oneShot(DARTS_RUN_E3F325E), oneShot(DARTS_EARLY_STOP_E3F325E), oneShot(SPOS_DONE_E3F325E),
         dataset(QUADRANTS_A91C7EB), run(REINFORCE_RUN_A91C7EB), oneShot(SPOS_RUN_A91C7EB),
       );
   }
@@ -139,6 +140,8 @@ export const FIXTURE_IDS = {
   localRun: 'run-v4',
   reinforceRun: 'run-v5',
   dartsRun: 'oneshot-v1',
+  dartsEarlyStop: 'oneshot-v1-early',
+  sposDone: 'oneshot-v1-spos',
   sposRun: 'oneshot-v5',
   quadrants: 'user:quadrants',
   quadrantsTestBatch: 'user:quadrants-tb',
