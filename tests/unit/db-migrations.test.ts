@@ -124,6 +124,12 @@ describe.each(OLD_DB_VERSIONS)('a database left at version %i', (version) => {
       expect(cp.nextId).toBe(candidates.length);
       const parsed = migrateSearchCheckpoint({ ...cp, log: candidates });
       const space = spaceFromConfig(checked.space) as unknown as SearchSpace<unknown>;
+      // The stored arch text still decodes, to the stored genotype and hash (the strategy's de-duplication relies on it).
+      for (const c of candidates) {
+        expect(space.encode(space.decode(c.arch))).toBe(c.arch);
+        expect(space.hash(space.decode(c.arch))).toBe(c.hash);
+        expect(space.decode(c.arch)).toEqual(c.genotype);
+      }
       const strategy = createStrategy(checked.strategy.name, space, checked.strategy.options, checked.seed);
       strategy.loadStateDict(parsed.strategy);
       if (strategy.status !== 'running') strategy.resume(); // what the search core does with a paused checkpoint
