@@ -2,8 +2,14 @@
  * Records exactly as older builds of the app stored them, captured by running each build's own code (its workers'
  * sessions and db layer) under Node with fake-indexeddb and dumping every store. Plain data: typed arrays are
  * {$typed, base64} (Uint8Array) or {$typed, data}; one-shot checkpoint tensors are listed as [name, shape, min, max]
- * of the stored values (the builder fills each in within its range; names and shapes are what a resume checks). Regenerating is not expected: an old build
- * never changes. db-fixtures.ts puts them together per database version.
+ * of the stored values (the builder fills each in within its range; names and shapes are what a resume checks).
+ * An old build never changes, so these are never regenerated; db-fixtures.ts puts them together per database version.
+ *
+ * How they were captured (do the same for a v6 fixture when DB_VERSION moves on): `git archive <commit> src workers
+ * tests/helpers` into a scratch folder with this repo's node_modules linked; there a vitest file imports
+ * 'fake-indexeddb/auto', stores a tiny quadrantDataset with that build's putDataset, runs that build's own
+ * workers/search-session.ts or workers/oneshot-session.ts on the cpu backend (stopped by an AbortController after a
+ * few candidates or the first checkpoint) and writes every store's records as JSON.
  */
 import type { Plain } from './db-fixtures';
 
