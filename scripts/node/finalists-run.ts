@@ -29,7 +29,7 @@ import { splitFingerprint } from '../../src/engine/data/splits';
 import { FinalistCheckpoint } from './finalist-checkpoint';
 import { baselineName, type BaselineSpec } from '../../src/shared/baselines';
 import { formatComparisonTable, type ComparisonRow } from '../../src/shared/comparison-table';
-import { baselineSource } from '../../src/engine/baselines/source';
+import { planExtras, STUDENT_KEYS } from '../../src/engine/finalists/plan-extras';
 import { runStageWithDistillation, type DistillationOutcome } from '../../src/engine/finalists/distill-stage';
 import type { StageEntry, StageOptions } from '../../src/engine/finalists/stage';
 import { CliUsageError } from './search-run';
@@ -171,11 +171,15 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
     ...(o.distill ? { distill: { ...o.distill, student: o.distill.student === 'narrow' ? 'narrow' : baselineName(o.distill.student) } } : {}),
   });
   const byKey = new Map(picked.map((e) => [finalistKey(e.id), e]));
-  const baselines = (o.baselines ?? []).map((b) => baselineSource(b, io));
+  const extras = planExtras({
+    seed, io, baselines: o.baselines ?? [], ...(o.distill ? { distill: o.distill } : {}),
+    teachers: picked.map((e, i) => ({ key: finalistKey(e.id), id: e.id, genotype: genotypes[i], arch: e.arch })),
+    spaceId: plan.spaceId, channels, skeleton: (c) => plan.skeleton(io, c),
+  });
   const labels = new Map<string, string>([
     ...picked.map((e) => [finalistKey(e.id), `candidate ${e.id}`] as const),
-    ...baselines.map((b) => [`baseline-${b.name}`, `baseline ${b.name}`] as const),
-    ['student-alone', 'student (alone)'], ['student-distilled', 'student (distilled)'],
+    ...extras.baselines.map((b) => [b.key, `baseline ${b.model.name}`] as const),
+    [STUDENT_KEYS.alone, 'student (alone)'], [STUDENT_KEYS.distilled, 'student (distilled)'],
   ]);
   const say = (key: string) => labels.get(key) ?? key;
   const entries: StageEntry[] = [
@@ -185,21 +189,8 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
       seed: (seed ^ hashString(e.hash)) >>> 0,
       curveStop: true,
     })),
-    // Baselines always train fully (no learning-curve stop).
-    ...baselines.map((b) => ({ key: `baseline-${b.name}`, model: b, seed: (seed ^ hashString(`baseline-${b.name}`)) >>> 0, curveStop: false })),
+    ...extras.baselines,
   ];
-  const distill = o.distill;
-  const halfChannels = Math.max(1, Math.floor(channels / 2));
-  const student = (teacher: StageEntry) => {
-    const kind = distill?.student ?? 'narrow';
-    if (kind !== 'narrow') {
-      const b = baselineSource(kind, io);
-      return { model: b, description: `baseline ${b.name}: ${b.description}` };
-    }
-    const i = picked.findIndex((e) => finalistKey(e.id) === teacher.key);
-    const narrow = plan.skeleton(io, halfChannels);
-    return { model: genotypeSource(plan.spaceId, genotypes[i], narrow), description: `candidate ${picked[i].id}'s genotype at C=${halfChannels} (the teacher's C=${channels}): ${picked[i].arch}` };
-  };
   let reports: TrainedReport[];
   let distillation: DistillationOutcome | undefined;
   try {
@@ -235,9 +226,8 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
         }
       },
     };
-    if (distill) {
-      const plan = { teachers: picked.map((e) => finalistKey(e.id)), student, seed: (seed ^ hashString('student')) >>> 0, temperature: distill.temperature, alpha: distill.alpha };
-      ({ reports, distillation } = await runStageWithDistillation(stage, plan));
+    if (extras.distill) {
+      ({ reports, distillation } = await runStageWithDistillation(stage, extras.distill));
     } else {
       reports = await runFinalistsStage(stage);
     }
@@ -245,9 +235,9 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
     disposeSplit(train);
     disposeSplit(valid);
   }
-  const baselineOut: BaselineOutput[] = baselines.map((b, i) => withTargets({ name: b.name, description: b.description, ...reports[picked.length + i] }, o.targets));
+  const baselineOut: BaselineOutput[] = extras.baselines.map(({ model: b }, i) => withTargets({ name: b.name, description: b.description, ...reports[picked.length + i] }, o.targets));
   const rows: ComparisonRow[] = entries.map((e, i) => ({ model: say(e.key), report: reports[i] }));
-  if (distillation) rows.push({ model: say('student-alone'), report: distillation.alone }, { model: say('student-distilled'), report: distillation.distilled });
+  if (distillation) rows.push({ model: say(STUDENT_KEYS.alone), report: distillation.alone }, { model: say(STUDENT_KEYS.distilled), report: distillation.distilled });
   o.log(`finalists: TEST comparison (each model tested once on ${testCount} images)\n${formatComparisonTable(rows)}`);
   const finalists: FinalistOutput[] = picked.map((e, i) => withTargets({
     id: e.id,
