@@ -25,11 +25,10 @@ export function taskSplit(part: keyof typeof PARTS): TensorSplit {
   return toTensorSplit(TASK.ds, TASK.idx.slice(from, to), TASK.stats);
 }
 
-/** The finalist the engine tests re-train: one NB201 cell per stage at C=4 on the task's images. */
-export function tinyModel(): ModelSource {
-  const genotype = nb201FromString('|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|');
-  return genotypeSource('nb201', genotype, nb201Skeleton({ inputShape: [8, 8, 1], numClasses: 2, channels: 4, cellsPerStage: 1 }));
-}
+/** The finalist the engine tests re-train: an NB201 cell, one per stage, at C=4 (`tinySkeleton`) on the task's images. */
+export const tinyGenotype = () => nb201FromString('|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|');
+export const tinySkeleton = (channels = 4) => nb201Skeleton({ inputShape: [8, 8, 1], numClasses: 2, channels, cellsPerStage: 1 });
+export const tinyModel = (): ModelSource => genotypeSource('nb201', tinyGenotype(), tinySkeleton());
 
 /** 4 epochs of batch 16, no early stop, no curve stop, crop and flip; `r` overrides. */
 export const tinyRecipe = (r: FinalistRecipeInput = {}): FinalistRecipe => parseFinalistRecipe({
