@@ -16,6 +16,7 @@ import {
   FINALIST_JOB_VERSION, FINALIST_STATE_VERSION, MODEL_RECORD_VERSION, MODEL_WEIGHTS_VERSION,
   type ExtraJobEntry, type FinalistJobEntry, type FinalistJobRecord, type FinalistsEventListener, type FinalistsRequest, type ModelRecord, type ModelRecordBase, type SearchedModelFields,
 } from '../src/protocol/finalists-api';
+import { parseBaselineName } from '../src/shared/baselines';
 import { parseFinalistRecipe, type DatasetHint } from '../src/shared/finalist-recipe';
 import { withTargets } from '../src/shared/finalist-result';
 import { parseTargets, type Target } from '../src/shared/targets';
@@ -27,7 +28,8 @@ import { genotypeSource } from '../src/engine/finalists/model-source';
 import { snapshotWeights } from '../src/engine/finalists/retrain-state';
 import { runFinalistsStage, type StageOptions, type StageStore } from '../src/engine/finalists/stage';
 import { runStageWithDistillation } from '../src/engine/finalists/distill-stage';
-import { baselineStageEntries, distillWiring, extraJobEntries, extraModelRecord } from './finalist-extras';
+import { planExtras } from '../src/engine/finalists/plan-extras';
+import { extraJobEntries, extraModelRecord, parseStudent } from './finalist-extras';
 import { AbortedError } from '../src/engine/util/abort';
 import { loadSource, openSource, sourceKind, type LoadedSource } from './finalists-source';
 
@@ -124,19 +126,11 @@ export async function runFinalistJob(
   const entryOf = (key: string) => job.entries.find((e) => e.key === key) ?? job.extras?.find((e) => e.key === key);
   const io = { inputShape: [ds.shape[0], ds.shape[1], ds.shape[2]] as const, numClasses: ds.classes.length };
   const distill = job.request.distill;
-  const halfChannels = Math.max(1, Math.floor(src.channels / 2));
-  const wiring = distill && distillWiring(distill, sources.map((x) => x.entry.key), job.extras?.find((e) => e.kind === 'student')?.seed ?? 0, io, (teacherKey) => {
-    const t = sources.find((x) => x.entry.key === teacherKey);
-    if (!t) throw new Error(`finalists: teacher ${teacherKey} is not a finalist of this job`);
-    const narrow = src.skeleton(io.inputShape, io.numClasses, halfChannels);
-    return {
-      model: genotypeSource(src.spaceId, t.genotype, narrow),
-      description: `candidate ${t.entry.candidateId}'s genotype at C=${halfChannels} (the teacher's C=${src.channels})`,
-      fields: {
-        candidateId: t.entry.candidateId, space: src.spaceId, genotype: t.genotype, arch: t.entry.arch, hash: t.entry.hash, skeleton: narrow,
-        lineage: { parents: [t.entry.candidateId], ...(t.lineage.supernet ? { supernet: t.lineage.supernet } : {}) },
-      },
-    };
+  const extras = planExtras({
+    seed: src.seed, io, teachers: sources.map((x) => ({ key: x.entry.key, id: x.entry.candidateId, genotype: x.genotype })),
+    baselines: (job.extras ?? []).filter((e) => e.kind === 'baseline').map((e) => parseBaselineName(e.name)),
+    ...(distill ? { distill: { ...distill, student: parseStudent(distill) } } : {}),
+    spaceId: src.spaceId, channels: src.channels, skeleton: (c) => src.skeleton(io.inputShape, io.numClasses, c),
   });
 
   const store: StageStore = {
@@ -178,7 +172,7 @@ export async function runFinalistJob(
           ...base, kind: 'finalist', candidateId: s.entry.candidateId, space: src.spaceId, genotype: s.genotype, arch: s.entry.arch,
           hash: s.entry.hash, skeleton, lineage: s.lineage,
         }
-        : extraModelRecord(base, extra as ExtraJobEntry, io, distill && { request: distill, chosen: wiring?.chosen() });
+        : extraModelRecord(base, extra as ExtraJobEntry, io, distill && { request: distill, chosen: extras.chosen(), spaceId: src.spaceId, teachers: sources });
       job = patchEntry(key, { modelId: id, epochsDone: report.retrain.epochs });
       await commitModel(db, job, model, { version: MODEL_WEIGHTS_VERSION, modelId: id, params: weights.params, buffers: weights.buffers });
       onEvent({ type: 'model', model });
@@ -190,7 +184,7 @@ export async function runFinalistJob(
     const stage: StageOptions = {
       entries: [
         ...sources.map((s) => ({ key: s.entry.key, model: genotypeSource(src.spaceId, s.genotype, skeleton), seed: s.entry.seed, curveStop: true })),
-        ...baselineStageEntries(job.extras ?? [], io),
+        ...extras.baselines,
       ],
       data: { train, valid },
       // The only read of the locked test split: once per model, after its training.
@@ -219,7 +213,7 @@ export async function runFinalistJob(
         }
       },
     };
-    if (wiring) await runStageWithDistillation(stage, wiring.plan);
+    if (extras.distill) await runStageWithDistillation(stage, extras.distill);
     else await runFinalistsStage(stage);
     await save({ ...job, status: 'done', updatedAt: Date.now() });
   } catch (e) {

@@ -15,7 +15,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { parseRunConfig, type RunConfig } from '../../src/shared/run-config';
 import { parseFinalistRecipe, type DatasetHint, type FinalistRecipe } from '../../src/shared/finalist-recipe';
 import type { Target } from '../../src/shared/targets';
-import { withTargets, type FinalistOutput, type TrainedReport } from '../../src/shared/finalist-result';
+import type { TrainedReport } from '../../src/shared/finalist-result';
 import { proxySubsets } from '../../src/engine/evaluator/train-setup';
 import { channelStats, disposeSplit, toTensorSplit } from '../../src/engine/evaluator/tensors';
 import { hashString } from '../../src/engine/evaluator/train-evaluator';
@@ -28,16 +28,13 @@ import { loadDatasetFiles } from './dataset-file';
 import { splitFingerprint } from '../../src/engine/data/splits';
 import { FinalistCheckpoint } from './finalist-checkpoint';
 import { baselineName, type BaselineSpec } from '../../src/shared/baselines';
-import { formatComparisonTable, type ComparisonRow } from '../../src/shared/comparison-table';
-import { baselineSource } from '../../src/engine/baselines/source';
+import { planExtras } from '../../src/engine/finalists/plan-extras';
+import { entryNames, finalistKey, finalistsReport, stageEventLine, type FinalistsOutput } from './finalists-report';
 import { runStageWithDistillation, type DistillationOutcome } from '../../src/engine/finalists/distill-stage';
 import type { StageEntry, StageOptions } from '../../src/engine/finalists/stage';
 import { CliUsageError } from './search-run';
 import { checkDatasetMatches, planFromOneShot, planFromSearch, runBackend } from './finalist-plan';
 import { parseOneShotRunFile, type OneShotRunFile } from '../../src/shared/oneshot-run-file';
-
-/** The stage's key of a searched candidate (its checkpoint files are named by it). */
-const finalistKey = (id: number) => `finalist-${id}`;
 
 export interface FinalistsCliOptions {
   /** A run file's path, or a run already in memory (the search just finished) with a label for messages. */
@@ -72,18 +69,6 @@ export interface DistillCliOptions {
   readonly student: 'narrow' | BaselineSpec;
   readonly temperature: number;
   readonly alpha: number;
-}
-
-export interface BaselineOutput extends TrainedReport {
-  readonly name: string;
-  readonly description: string;
-}
-
-export interface DistillationOutput {
-  readonly teacher: string;
-  readonly student: { readonly description: string };
-  readonly alone: TrainedReport;
-  readonly distilled: TrainedReport;
 }
 
 export interface RunFile {
@@ -127,16 +112,6 @@ export function readRunFile(file: string): RunFile | OneShotRunFile {
   return typeof fp === 'string' ? { config, log, datasetFingerprint: fp } : { config, log };
 }
 
-export interface FinalistsOutput {
-  readonly run: { readonly strategy: string; readonly seed: number; readonly candidates: number };
-  readonly dataset: { readonly name: string; readonly train: number; readonly valid: number; readonly test: number };
-  readonly backend: string;
-  readonly recipe: FinalistRecipe;
-  readonly finalists: FinalistOutput[];
-  readonly baselines: BaselineOutput[];
-  readonly distillation?: DistillationOutput;
-}
-
 export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOutput> {
   const run = typeof o.run === 'string' ? readRunFile(o.run) : o.run.file;
   const runLabel = typeof o.run === 'string' ? o.run : o.run.label;
@@ -171,13 +146,12 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
     ...(o.distill ? { distill: { ...o.distill, student: o.distill.student === 'narrow' ? 'narrow' : baselineName(o.distill.student) } } : {}),
   });
   const byKey = new Map(picked.map((e) => [finalistKey(e.id), e]));
-  const baselines = (o.baselines ?? []).map((b) => baselineSource(b, io));
-  const labels = new Map<string, string>([
-    ...picked.map((e) => [finalistKey(e.id), `candidate ${e.id}`] as const),
-    ...baselines.map((b) => [`baseline-${b.name}`, `baseline ${b.name}`] as const),
-    ['student-alone', 'student (alone)'], ['student-distilled', 'student (distilled)'],
-  ]);
-  const say = (key: string) => labels.get(key) ?? key;
+  const extras = planExtras({
+    seed, io, baselines: o.baselines ?? [], ...(o.distill ? { distill: o.distill } : {}),
+    teachers: picked.map((e, i) => ({ key: finalistKey(e.id), id: e.id, genotype: genotypes[i], arch: e.arch })),
+    spaceId: plan.spaceId, channels, skeleton: (c) => plan.skeleton(io, c),
+  });
+  const say = entryNames(picked.map((e) => e.id), extras.baselines);
   const entries: StageEntry[] = [
     ...picked.map((e, i) => ({
       key: finalistKey(e.id),
@@ -185,21 +159,8 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
       seed: (seed ^ hashString(e.hash)) >>> 0,
       curveStop: true,
     })),
-    // Baselines always train fully (no learning-curve stop).
-    ...baselines.map((b) => ({ key: `baseline-${b.name}`, model: b, seed: (seed ^ hashString(`baseline-${b.name}`)) >>> 0, curveStop: false })),
+    ...extras.baselines,
   ];
-  const distill = o.distill;
-  const halfChannels = Math.max(1, Math.floor(channels / 2));
-  const student = (teacher: StageEntry) => {
-    const kind = distill?.student ?? 'narrow';
-    if (kind !== 'narrow') {
-      const b = baselineSource(kind, io);
-      return { model: b, description: `baseline ${b.name}: ${b.description}` };
-    }
-    const i = picked.findIndex((e) => finalistKey(e.id) === teacher.key);
-    const narrow = plan.skeleton(io, halfChannels);
-    return { model: genotypeSource(plan.spaceId, genotypes[i], narrow), description: `candidate ${picked[i].id}'s genotype at C=${halfChannels} (the teacher's C=${channels}): ${picked[i].arch}` };
-  };
   let reports: TrainedReport[];
   let distillation: DistillationOutcome | undefined;
   try {
@@ -213,31 +174,10 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
       hint: o.hint ?? 'digit-like',
       store: ckpt ?? undefined,
       latency: o.latency ? { now: () => performance.now() } : undefined,
-      onEvent: (ev) => {
-        const id = say(ev.key);
-        if (ev.kind === 'reused') o.log(`finalists: ${id} was re-trained and tested before; reusing its result`);
-        else if (ev.kind === 'start') {
-          o.log(ev.resumedAfterEpoch > 0
-            ? `finalists: resuming ${id} ${byKey.get(ev.key)?.arch ?? ''} after epoch ${ev.resumedAfterEpoch} of ${o.recipe.epochs}`
-            : `finalists: re-training ${id} ${byKey.get(ev.key)?.arch ?? ''} (${o.recipe.epochs} epochs)`);
-        } else if (ev.kind === 'hpo-trial') {
-          const t = ev.trial;
-          o.log(`finalists:   ${id} HPO rung ${t.rung} config ${t.config}: lr ${t.learningRate.toPrecision(3)}, wd ${t.weightDecay.toPrecision(3)}, ${t.epochs} epochs, valid ${(t.validAcc * 100).toFixed(1)}%`);
-        } else if (ev.kind === 'hpo') {
-          const c = ev.hpo.chosen;
-          o.log(`finalists: ${id} ${ev.reused ? 'reuses its stored HPO choice' : 'HPO chose'} lr ${c.learning_rate.toPrecision(3)}, wd ${c.weight_decay.toPrecision(3)} (valid ${(c.valid_acc * 100).toFixed(1)}% at its last rung)`);
-        } else if (ev.kind === 'epoch') {
-          const h = ev.record;
-          o.log(`finalists:   ${id} epoch ${h.epoch + 1}/${o.recipe.epochs}: loss ${h.trainLoss.toFixed(4)}, valid ${(h.validAcc * 100).toFixed(1)}%`);
-        } else {
-          const t = ev.report.test;
-          o.log(`finalists: ${id}: TEST accuracy ${(t.accuracy * 100).toFixed(2)}%, macro recall ${(t.macro_recall * 100).toFixed(2)}%, ECE ${t.ece.toFixed(4)}, ${ev.report.params} params`);
-        }
-      },
+      onEvent: (ev) => o.log(stageEventLine(ev, say(ev.key), byKey.get(ev.key)?.arch ?? '', o.recipe.epochs)),
     };
-    if (distill) {
-      const plan = { teachers: picked.map((e) => finalistKey(e.id)), student, seed: (seed ^ hashString('student')) >>> 0, temperature: distill.temperature, alpha: distill.alpha };
-      ({ reports, distillation } = await runStageWithDistillation(stage, plan));
+    if (extras.distill) {
+      ({ reports, distillation } = await runStageWithDistillation(stage, extras.distill));
     } else {
       reports = await runFinalistsStage(stage);
     }
@@ -245,35 +185,11 @@ export async function runFinalists(o: FinalistsCliOptions): Promise<FinalistsOut
     disposeSplit(train);
     disposeSplit(valid);
   }
-  const baselineOut: BaselineOutput[] = baselines.map((b, i) => withTargets({ name: b.name, description: b.description, ...reports[picked.length + i] }, o.targets));
-  const rows: ComparisonRow[] = entries.map((e, i) => ({ model: say(e.key), report: reports[i] }));
-  if (distillation) rows.push({ model: say('student-alone'), report: distillation.alone }, { model: say('student-distilled'), report: distillation.distilled });
-  o.log(`finalists: TEST comparison (each model tested once on ${testCount} images)\n${formatComparisonTable(rows)}`);
-  const finalists: FinalistOutput[] = picked.map((e, i) => withTargets({
-    id: e.id,
-    arch: e.arch,
-    hash: e.hash,
-    seed: entries[i].seed,
-    recipe: o.recipe,
-    ...reports[i],
-    search: { objective: e.objective, ...(Number.isFinite(e.metrics.valid_acc) ? { valid_acc: e.metrics.valid_acc } : {}) },
-    ...(plan.lineage?.has(e.id) ? { lineage: plan.lineage.get(e.id) } : {}),
-  }, o.targets));
-  return {
-    run: { strategy: plan.strategy, seed: plan.seed, candidates: plan.candidates },
+  return finalistsReport({
+    plan, picked, entries, reports, baselines: extras.baselines, distillation, say,
     dataset: { name: ds.name, train: sub.train.length, valid: sub.valid.length, test: testCount },
-    backend: tf.getBackend(),
-    recipe: o.recipe,
-    finalists,
-    baselines: baselineOut,
-    ...(distillation ? {
-      distillation: {
-        ...distillation,
-        alone: withTargets(distillation.alone, o.targets),
-        distilled: withTargets(distillation.distilled, o.targets),
-      },
-    } : {}),
-  };
+    backend: tf.getBackend(), recipe: o.recipe, targets: o.targets, log: o.log,
+  });
 }
 
 /**

@@ -8,50 +8,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/tf-node';
-import { quadrantDataset } from '../helpers/synthetic';
-import { channelStats, disposeSplit, toTensorSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
-import { nb201FromString } from '../../src/engine/space/nb201/space';
-import { nb201Skeleton } from '../../src/engine/space/nb201/skeleton';
+import { counted, taskSplit, tinyModel, tinyRecipe } from '../helpers/finalists';
+import { disposeSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
 import { DEFAULT_FINALIST_RECIPE, parseFinalistRecipe, type FinalistRecipeInput } from '../../src/shared/finalist-recipe';
 import type { HpoReport, TrainedReport } from '../../src/shared/finalist-result';
 import { checkHpoReport, drawConfigs, rankByValidation, runHpo, successiveHalving, type HpoResult } from '../../src/engine/finalists/hpo';
 import { retrainFinalist, type RetrainState } from '../../src/engine/finalists/retrain';
 import { runFinalistsStage, type StageEvent, type StageStore } from '../../src/engine/finalists/stage';
-import { genotypeSource } from '../../src/engine/finalists/model-source';
 
 let tf: typeof tfType;
 let train: TensorSplit;
 let valid: TensorSplit;
-const ds = quadrantDataset(128, 8, 3);
-const idx = Array.from({ length: 128 }, (_, i) => i);
-const stats = channelStats(ds, idx.slice(0, 64));
-const makeTest = () => toTensorSplit(ds, idx.slice(96), stats);
 
 beforeAll(async () => {
   tf = await useBackend('wasm', { trainingKernels: true });
-  train = toTensorSplit(ds, idx.slice(0, 64), stats);
-  valid = toTensorSplit(ds, idx.slice(64, 96), stats);
+  train = taskSplit('train');
+  valid = taskSplit('valid');
 });
 afterAll(() => { disposeSplit(train); disposeSplit(valid); });
 
-const genotype = nb201FromString('|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|');
-const skeleton = nb201Skeleton({ inputShape: [8, 8, 1], numClasses: 2, channels: 4, cellsPerStage: 1 });
-const model = genotypeSource('nb201', genotype, skeleton);
+const model = tinyModel();
 // A wide learning-rate range so that rungs see clearly different validation accuracies.
-const recipe = (r: FinalistRecipeInput = {}) => parseFinalistRecipe({
-  epochs: 4, batchSize: 16, patience: 0, curveStop: { enabled: false }, augment: { cropPadding: 1, flip: true },
+const recipe = (r: FinalistRecipeInput = {}) => tinyRecipe({
   hpo: { enabled: true, configs: 9, eta: 3, minEpochs: 1, learningRate: { min: 1e-4, max: 1 }, weightDecay: { min: 1e-5, max: 1e-2 } },
   ...r,
 });
-
-/** A TensorSplit whose every read of x or y is logged under `name`. */
-function counted(split: TensorSplit, name: string, events: string[]): TensorSplit {
-  return {
-    get x() { events.push(name); return split.x; },
-    get y() { events.push(name); return split.y; },
-    count: split.count,
-  };
-}
 
 /** An in-memory StageStore (deep copies through JSON would lose typed arrays; the engine never mutates them). */
 function memoryStore(): StageStore & { hpos: Map<string, HpoReport>; states: Map<string, RetrainState> } {
@@ -173,7 +154,7 @@ describe('HPO in the finalists stage', () => {
       recipe: small(),
       store,
       onEvent: (e) => { kinds.push(e.kind); if (e.kind !== 'tested') events.push(e.kind); },
-      readTest: () => { readTestCalls++; events.push('readTest'); return counted(makeTest(), 'test', events); },
+      readTest: () => { readTestCalls++; events.push('readTest'); return counted(taskSplit('test'), 'test', events); },
     });
     expect(tf.memory().numTensors).toBe(before);
     expect(readTestCalls).toBe(1);
@@ -205,7 +186,7 @@ describe('HPO in the finalists stage', () => {
     store.saveState = (k, s) => { saveState(k, s); if (s.epoch === 1) signal.aborted = true; };
     const stage = (onEvent?: (e: StageEvent) => void) => runFinalistsStage({
       entries: [{ key: 'a', model, seed: 17, curveStop: false }], classes: ['zero', 'one'], hint: 'digit-like',
-      data: { train, valid }, recipe: small(), store, signal, onEvent, readTest: makeTest,
+      data: { train, valid }, recipe: small(), store, signal, onEvent, readTest: () => taskSplit('test'),
     });
     await expect(stage()).rejects.toThrow(/cancelled/);
     expect(store.hpos.has('a')).toBe(true);

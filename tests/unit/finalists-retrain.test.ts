@@ -7,38 +7,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as tfType from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/tf-node';
-import { quadrantDataset } from '../helpers/synthetic';
-import { channelStats, disposeSplit, toTensorSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
-import { nb201FromString } from '../../src/engine/space/nb201/space';
-import { nb201Skeleton } from '../../src/engine/space/nb201/skeleton';
-import { parseFinalistRecipe, type FinalistRecipeInput } from '../../src/shared/finalist-recipe';
+import { counted, TASK, taskSplit, tinyModel, tinyRecipe } from '../helpers/finalists';
+import { disposeSplit, toTensorSplit, type TensorSplit } from '../../src/engine/evaluator/tensors';
+import type { FinalistRecipeInput } from '../../src/shared/finalist-recipe';
 import { retrainFinalist, type RetrainState } from '../../src/engine/finalists/retrain';
 import { snapshotWeights } from '../../src/engine/finalists/retrain-state';
 import { runFinalistsStage, type StageEvent } from '../../src/engine/finalists/stage';
-import { genotypeSource } from '../../src/engine/finalists/model-source';
 import { accuracy } from '../../src/engine/evaluator/train';
 
 let tf: typeof tfType;
 let train: TensorSplit;
 let valid: TensorSplit;
-const ds = quadrantDataset(128, 8, 3);
-const idx = Array.from({ length: 128 }, (_, i) => i);
-const stats = channelStats(ds, idx.slice(0, 64));
-const makeTest = () => toTensorSplit(ds, idx.slice(96), stats);
+const { ds, idx, stats } = TASK;
 
 beforeAll(async () => {
   tf = await useBackend('wasm', { trainingKernels: true });
-  train = toTensorSplit(ds, idx.slice(0, 64), stats);
-  valid = toTensorSplit(ds, idx.slice(64, 96), stats);
+  train = taskSplit('train');
+  valid = taskSplit('valid');
 });
 afterAll(() => { disposeSplit(train); disposeSplit(valid); });
 
-const genotype = nb201FromString('|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|');
-const skeleton = nb201Skeleton({ inputShape: [8, 8, 1], numClasses: 2, channels: 4, cellsPerStage: 1 });
-const recipe = (r: FinalistRecipeInput = {}) => parseFinalistRecipe({
-  epochs: 4, batchSize: 16, learningRate: 0.05, patience: 0, curveStop: { enabled: false }, augment: { cropPadding: 1, flip: true }, ...r,
-});
-const model = genotypeSource('nb201', genotype, skeleton);
+const recipe = (r: FinalistRecipeInput = {}) => tinyRecipe({ learningRate: 0.05, ...r });
+const model = tinyModel();
 const base = { model, seed: 17 };
 
 /** Stops a run after epoch 2 (abort after its save), resumes it, and compares with an uninterrupted run. */
@@ -87,8 +77,8 @@ describe('retrainFinalist', () => {
 
   it('resumes bit for bit on the cpu backend too', async () => {
     await useBackend('cpu', { trainingKernels: true });
-    const t = toTensorSplit(ds, idx.slice(0, 64), stats);
-    const v = toTensorSplit(ds, idx.slice(64, 96), stats);
+    const t = taskSplit('train');
+    const v = taskSplit('valid');
     try {
       await expectBitForBitResume(t, v);
     } finally {
@@ -151,15 +141,6 @@ describe('retrainFinalist', () => {
   });
 });
 
-/** A TensorSplit whose every read of x or y is logged under `name`. */
-function counted(split: TensorSplit, name: string, events: string[]): TensorSplit {
-  return {
-    get x() { events.push(name); return split.x; },
-    get y() { events.push(name); return split.y; },
-    count: split.count,
-  };
-}
-
 describe('honest test evaluation', () => {
   it('reads train/valid only while training and the test split exactly once, at the end', async () => {
     const events: string[] = [];
@@ -172,7 +153,7 @@ describe('honest test evaluation', () => {
       data: { train: counted(train, 'train', events), valid: counted(valid, 'valid', events) },
       recipe: recipe({ epochs: 2 }),
       onEvent: (e: StageEvent) => { if (e.kind === 'epoch') events.push('epoch'); },
-      readTest: () => { readTestCalls++; events.push('readTest'); return counted(makeTest(), 'test', events); },
+      readTest: () => { readTestCalls++; events.push('readTest'); return counted(taskSplit('test'), 'test', events); },
     }).then((r) => r.map((x) => ({ ...x.test, params: x.params, macs: x.macs })));
     expect(tf.memory().numTensors).toBe(before);
     expect(readTestCalls).toBe(1);

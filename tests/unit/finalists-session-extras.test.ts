@@ -12,38 +12,17 @@ import 'fake-indexeddb/auto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../helpers/tf-node';
-import { quadrantDataset } from '../helpers/synthetic';
-import { runSearchSession } from '../../workers/search-session';
-import { validateRunConfig } from '../../workers/run-config';
-import { createFinalistJob, runFinalistJob } from '../../workers/finalists-session';
+import { runJob, searchedRun } from '../helpers/finalists-db';
+import { createFinalistJob } from '../../workers/finalists-session';
 import { exportModelZip } from '../../workers/finalist-export';
 import { measureModelLatency } from '../../workers/finalist-latency';
-import { getFinalistJob, getModelWeights, listModels, openDb, putDataset, RUN_RECORD_VERSION, type Db } from '../../src/db';
-import type { FinalistJobRecord, FinalistsEvent, FinalistsRequest, ModelRecord } from '../../src/protocol/finalists-api';
-import type { RunRecord } from '../../src/protocol/run';
-import { RUN_FORM_VERSION } from '../../src/shared/run-form';
+import { getFinalistJob, getModelWeights, listModels, openDb } from '../../src/db';
+import type { FinalistsEvent, FinalistsRequest, ModelRecord } from '../../src/protocol/finalists-api';
 
 beforeAll(async () => {
   await useBackend('cpu', { trainingKernels: true });
   (globalThis as { navigator?: unknown }).navigator ??= { userAgent: 'node-test', hardwareConcurrency: 1 };
 });
-
-const idx = (from: number, n: number) => Uint32Array.from({ length: n }, (_, i) => from + i);
-
-async function searchedRun(db: Db): Promise<RunRecord> {
-  const ds = quadrantDataset(96, 8, 3);
-  await putDataset(db, 'user:quadrants', ds, { source: 'test', builtin: false, split: { method: 'stratified', seed: 0, train: idx(0, 48), valid: idx(48, 24), test: idx(72, 24) } });
-  const config = validateRunConfig({
-    version: RUN_FORM_VERSION, name: 'tiny nb201', datasetId: 'user:quadrants', space: { space: 'nb201' },
-    strategy: 'evolution', seed: 3, budget: 3, channels: 4, cellsPerStage: 1, epochs: 1, batchSize: 16, learningRate: 0.05,
-    trainSamples: 48, validSamples: 24, backend: 'cpu', objective: { metric: 'valid_acc', penalties: [], constraints: [] }, paretoCost: 'flops',
-  });
-  const now = Date.now();
-  const run: RunRecord = { version: RUN_RECORD_VERSION, id: 'run-1', config, status: 'created', createdAt: now, updatedAt: now, completed: 0, paretoIds: [] };
-  const done = await runSearchSession(db, run, 'cpu', () => undefined, new AbortController().signal);
-  expect(done.status).toBe('done');
-  return done;
-}
 
 const request: FinalistsRequest = {
   runId: 'run-1', top: 1, pareto: false, backend: 'cpu', targets: [],
@@ -55,15 +34,6 @@ const request: FinalistsRequest = {
   distill: { student: 'narrow', temperature: 4, alpha: 0.7 },
 };
 
-/** Runs the job; `stopWhen` aborts it at the first event it accepts. Counts test reads per key; keeps the events. */
-async function runJob(db: Db, job: FinalistJobRecord, reads: Map<string, number>, events: FinalistsEvent[], stopWhen?: (e: FinalistsEvent) => boolean): Promise<FinalistJobRecord> {
-  const ctl = new AbortController();
-  return runFinalistJob(db, job, (e) => { events.push(e); if (stopWhen?.(e)) ctl.abort(); }, ctl.signal, {
-    latency: false,
-    onTestRead: (key) => reads.set(key, (reads.get(key) ?? 0) + 1),
-  });
-}
-
 const KEYS = ['baseline-mobilenet', 'student-alone', 'student-distilled'];
 
 describe('finalists session with HPO, a baseline and distillation', () => {
@@ -74,7 +44,7 @@ describe('finalists session with HPO, a baseline and distillation', () => {
 
     const readsA = new Map<string, number>();
     const eventsA: FinalistsEvent[] = [];
-    const a = await runJob(db, await createFinalistJob(db, request, 'job-a'), readsA, eventsA);
+    const a = await runJob(db, await createFinalistJob(db, request, 'job-a'), { reads: readsA, events: eventsA, latency: false });
     expect(a.error).toBeUndefined();
     expect(a.status).toBe('done');
     const finalistKey = a.entries[0].key;
@@ -118,19 +88,19 @@ describe('finalists session with HPO, a baseline and distillation', () => {
     // Stopped in the finalist's final training (its HPO stored), then before the students (the teacher stored).
     const readsB = new Map<string, number>();
     const eventsB: FinalistsEvent[] = [];
-    let b = await runJob(db, await createFinalistJob(db, request, 'job-b'), readsB, eventsB, (e) => e.type === 'epoch');
+    let b = await runJob(db, await createFinalistJob(db, request, 'job-b'), { reads: readsB, events: eventsB, stopWhen: (e) => e.type === 'epoch', latency: false });
     expect(b.status).toBe('paused');
     expect(b.entries[0].hpo?.chosen).toEqual(a.entries[0].hpo?.chosen);
     expect(readsB.size).toBe(0);
     const trialsOf = (key: string) => eventsB.filter((e) => e.type === 'hpo-trial' && e.key === key).length;
     expect(trialsOf(finalistKey)).toBe(3);
-    b = await runJob(db, (await getFinalistJob(db, 'job-b'))!, readsB, eventsB, (e) => e.type === 'start' && e.key === 'student-alone');
+    b = await runJob(db, (await getFinalistJob(db, 'job-b'))!, { reads: readsB, events: eventsB, stopWhen: (e) => e.type === 'start' && e.key === 'student-alone', latency: false });
     expect(b.status).toBe('paused');
     // The finalist's HPO was read back, not searched again.
     expect(trialsOf(finalistKey)).toBe(3);
     expect(trialsOf('baseline-mobilenet')).toBe(3);
     expect(eventsB.filter((e) => e.type === 'hpo' && e.key === finalistKey).map((e) => e.type === 'hpo' && e.reused)).toEqual([false, true]);
-    b = await runJob(db, (await getFinalistJob(db, 'job-b'))!, readsB, eventsB);
+    b = await runJob(db, (await getFinalistJob(db, 'job-b'))!, { reads: readsB, events: eventsB, latency: false });
     expect(b.status).toBe('done');
     expect([...readsB.entries()]).toEqual([[finalistKey, 1], ...KEYS.map((k) => [k, 1])]);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
@@ -158,7 +128,7 @@ describe('finalists session with HPO, a baseline and distillation', () => {
     const tensorsBefore = tf.memory().numTensors;
     const job = await runJob(db, await createFinalistJob(db, {
       ...request, baselines: [], recipe: { ...request.recipe, epochs: 1, hpo: { enabled: false } }, distill: { student: 'mobilenet-0.5', temperature: 2, alpha: 0.5 },
-    }, 'job-s'), new Map(), []);
+    }, 'job-s'), { reads: new Map(), latency: false });
     expect(job.status).toBe('done');
     const students = (await listModels(db)).filter((m) => m.kind === 'student');
     expect(students).toHaveLength(2);

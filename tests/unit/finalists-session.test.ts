@@ -16,19 +16,15 @@ import { useBackend } from '../helpers/tf-node';
 import * as tfl from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { strFromU8, unzipSync } from 'fflate';
-import { quadrantDataset } from '../helpers/synthetic';
-import { runSearchSession } from '../../workers/search-session';
-import { validateRunConfig } from '../../workers/run-config';
-import { createFinalistJob, runFinalistJob } from '../../workers/finalists-session';
+import { runJob, searchedRun } from '../helpers/finalists-db';
+import { createFinalistJob } from '../../workers/finalists-session';
 import { exportModelZip, networkOfModel, PYTORCH_WEIGHTS_FILE } from '../../workers/finalist-export';
 import { measureModelLatency } from '../../workers/finalist-latency';
 import {
   addModelLatency, deleteFinalistJob, deleteModel, getFinalistJob, getFinalistState, getModelWeights, listCandidates, listFinalistJobs, listModels,
-  openDb, putDataset, RUN_RECORD_VERSION, type Db,
+  openDb,
 } from '../../src/db';
-import type { FinalistJobRecord, FinalistsEvent, FinalistsRequest, ModelRecord } from '../../src/protocol/finalists-api';
-import type { RunRecord } from '../../src/protocol/run';
-import { RUN_FORM_VERSION } from '../../src/shared/run-form';
+import type { FinalistsEvent, FinalistsRequest, ModelRecord } from '../../src/protocol/finalists-api';
 import { proxySubsets } from '../../src/engine/evaluator/train-setup';
 import { channelStats, toTensorSplit } from '../../src/engine/evaluator/tensors';
 import { loadSplit, loadDataset } from '../../src/db';
@@ -43,37 +39,11 @@ beforeAll(async () => {
   (globalThis as { navigator?: unknown }).navigator ??= { userAgent: 'node-test', hardwareConcurrency: 1 };
 });
 
-const idx = (from: number, n: number) => Uint32Array.from({ length: n }, (_, i) => from + i);
-
-async function searchedRun(db: Db): Promise<RunRecord> {
-  const ds = quadrantDataset(96, 8, 3);
-  await putDataset(db, 'user:quadrants', ds, { source: 'test', builtin: false, split: { method: 'stratified', seed: 0, train: idx(0, 48), valid: idx(48, 24), test: idx(72, 24) } });
-  const config = validateRunConfig({
-    version: RUN_FORM_VERSION, name: 'tiny nb201', datasetId: 'user:quadrants', space: { space: 'nb201' },
-    strategy: 'evolution', seed: 3, budget: 3, channels: 4, cellsPerStage: 1, epochs: 1, batchSize: 16, learningRate: 0.05,
-    trainSamples: 48, validSamples: 24, backend: 'cpu', objective: { metric: 'valid_acc', penalties: [], constraints: [] }, paretoCost: 'flops',
-  });
-  const now = Date.now();
-  const run: RunRecord = { version: RUN_RECORD_VERSION, id: 'run-1', config, status: 'created', createdAt: now, updatedAt: now, completed: 0, paretoIds: [] };
-  const done = await runSearchSession(db, run, 'cpu', () => undefined, new AbortController().signal);
-  expect(done.status).toBe('done');
-  return done;
-}
-
 const request: FinalistsRequest = {
   runId: 'run-1', top: 2, pareto: false, backend: 'cpu',
   recipe: { epochs: 2, batchSize: 16, learningRate: 0.05, patience: 0, bnRecalibrationBatches: 1, augment: { cropPadding: 1 } },
   targets: ['recall[top-left] >= 50%', 'params <= 1'],
 };
-
-/** Runs the job; `stopWhen` aborts it at the first event it accepts. Counts test reads per key. */
-async function runJob(db: Db, job: FinalistJobRecord, reads: Map<string, number>, stopWhen?: (e: FinalistsEvent) => boolean): Promise<FinalistJobRecord> {
-  const ctl = new AbortController();
-  return runFinalistJob(db, job, (e) => { if (stopWhen?.(e)) ctl.abort(); }, ctl.signal, {
-    latency: true,
-    onTestRead: (key) => reads.set(key, (reads.get(key) ?? 0) + 1),
-  });
-}
 
 /** Everything but the wall-clock latency. */
 const timeless = (m: ModelRecord) => ({ ...m.report, latency_ms: 0, targets: m.report.targets?.filter((t) => !t.target.startsWith('latency')) });
@@ -86,7 +56,7 @@ describe('finalists session', () => {
 
     // Uninterrupted.
     const readsA = new Map<string, number>();
-    const a = await runJob(db, await createFinalistJob(db, request, 'job-a'), readsA);
+    const a = await runJob(db, await createFinalistJob(db, request, 'job-a'), { reads: readsA, latency: true });
     expect(a.error).toBeUndefined();
     expect(a.status).toBe('done');
     expect(a.entries).toHaveLength(2);
@@ -94,20 +64,18 @@ describe('finalists session', () => {
 
     // Interrupted twice: after the first epoch of the first finalist, then right after its model was stored.
     const readsB = new Map<string, number>();
-    let b = await runJob(db, await createFinalistJob(db, request, 'job-b'), readsB, (e) => e.type === 'epoch');
+    let b = await runJob(db, await createFinalistJob(db, request, 'job-b'), { reads: readsB, stopWhen: (e) => e.type === 'epoch', latency: true });
     expect(b.status).toBe('paused');
     expect(b.entries[0].epochsDone).toBe(1);
     expect((await getFinalistState(db, 'job-b', b.entries[0].key))?.state.epoch).toBe(1);
     expect(readsB.size).toBe(0);
-    b = await runJob(db, (await getFinalistJob(db, 'job-b'))!, readsB, (e) => e.type === 'model');
+    b = await runJob(db, (await getFinalistJob(db, 'job-b'))!, { reads: readsB, stopWhen: (e) => e.type === 'model', latency: true });
     expect(b.status).toBe('paused');
     expect(b.entries[0].modelId).toBe(`job-b:${b.entries[0].key}`);
     // The model's checkpoint was replaced by the model in the same transaction.
     expect(await getFinalistState(db, 'job-b', b.entries[0].key)).toBeUndefined();
     const events: FinalistsEvent[] = [];
-    b = await runFinalistJob(db, (await getFinalistJob(db, 'job-b'))!, (e) => events.push(e), new AbortController().signal, {
-      onTestRead: (key) => readsB.set(key, (readsB.get(key) ?? 0) + 1),
-    });
+    b = await runJob(db, (await getFinalistJob(db, 'job-b'))!, { reads: readsB, events, latency: true });
     expect(b.status).toBe('done');
     expect([...readsB.entries()]).toEqual([[b.entries[0].key, 1], [b.entries[1].key, 1]]);
     expect(events.filter((e) => e.type === 'model')).toHaveLength(1); // the first model was reused, not tested again
@@ -157,7 +125,7 @@ describe('finalists session', () => {
   it('exports a registry model as a tfjs zip that stock tf.loadLayersModel loads with the engine\'s logits, and as PyTorch files', async () => {
     const db = await openDb(`finalists-export-${process.pid}`);
     const run = await searchedRun(db);
-    const job = await runJob(db, await createFinalistJob(db, { ...request, top: 1, targets: [] }, 'job-x'), new Map());
+    const job = await runJob(db, await createFinalistJob(db, { ...request, top: 1, targets: [] }, 'job-x'), { reads: new Map(), latency: true });
     expect(job.status).toBe('done');
     const modelId = job.entries[0].modelId!;
     const zip = await exportModelZip(db, modelId, 'tfjs');

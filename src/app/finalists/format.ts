@@ -3,6 +3,8 @@ import type { FinalistRecipe } from '../../shared/finalist-recipe';
 import type { ModelRecord } from '../../protocol/finalists-api';
 export const pct = (x: number | undefined, digits = 1): string => (x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(digits)}%`);
 export const ms = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`);
+/** Latency per backend: "wasm 1.23 ms · webgl 0.80 ms" ('–' when none was measured). */
+export const latencies = (byBackend: Readonly<Record<string, number>>): string => Object.entries(byBackend).map(([b, v]) => `${b} ${ms(v)}`).join(' · ') || '–';
 export const count = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e4 ? `${(x / 1e3).toFixed(1)}k` : String(x));
 
 /** One line of a recipe as it was used. */
