@@ -16,7 +16,8 @@ const bound = (payload: number): number => 1.5 * payload + CONSTANT;
 let files: DatasetFiles;
 beforeAll(() => {
   // 60,000 x 28 x 28 (MNIST's size, 44.9 MiB decoded): twice the payload is clearly over the bound.
-  files = writeDatasetFiles(60_000, 0);
+  // And 15,000 CIFAR-10 records in 5 batch files (44.0 MiB decoded).
+  files = writeDatasetFiles(60_000, 15_000);
 });
 afterAll(() => rmSync(files.dir, { recursive: true, force: true }));
 
@@ -30,9 +31,17 @@ describe('import peak memory', () => {
     }
   });
 
+  it('streams CIFAR batches (two passes, one array) under the same bound', () => {
+    const m = measureImport('cifar', 'stream', files.cifar!.batches);
+    expect(m.payloadBytes).toBe(files.cifar!.payload);
+    expect(m.peakBytes, `peak ${(m.peakBytes / MiB).toFixed(1)} MiB`).toBeLessThan(bound(m.payloadBytes));
+  });
+
   it('the former whole-file path goes over that bound', () => {
-    const m = measureImport('idx', 'whole', [files.idx.images, files.idx.labels]);
-    expect(m.payloadBytes).toBe(files.idx.payload);
-    expect(m.peakBytes, `peak ${(m.peakBytes / MiB).toFixed(1)} MiB`).toBeGreaterThan(bound(m.payloadBytes));
+    for (const [kind, batch, payload] of [['idx', [files.idx.images, files.idx.labels], files.idx.payload], ['cifar', files.cifar!.batches, files.cifar!.payload]] as const) {
+      const m = measureImport(kind, 'whole', batch);
+      expect(m.payloadBytes).toBe(payload);
+      expect(m.peakBytes, `${kind}: peak ${(m.peakBytes / MiB).toFixed(1)} MiB`).toBeGreaterThan(bound(m.payloadBytes));
+    }
   });
 });
