@@ -213,3 +213,25 @@ describe('a zip read in place', () => {
     expect(await outcome(async () => (await loadImageZip(new Blob([new Uint8Array(zip)]), opts)).dataset)).toEqual(want);
   });
 });
+
+describe('cancel and progress', () => {
+  it('stops a streamed read when the signal aborts, and reports every byte read', async () => {
+    const p = idxPairBytes(200, 8, 1);
+    const files = [{ name: 'i.gz', blob: chunkyBlob(gzipSync(p.images), 64) }, { name: 'l', blob: chunkyBlob(p.labels, 64) }];
+    let seen = 0;
+    const done = await streamIdxTrainTest(files, undefined, 'x', undefined, { onBytes: (n) => (seen += n) });
+    expect(done.dataset.count).toBe(200);
+    expect(seen).toBe(files[0].blob.size + files[1].blob.size);
+    const ctl = new AbortController();
+    let after = 0;
+    const err = await streamIdxTrainTest(files, undefined, 'x', undefined, {
+      signal: ctl.signal,
+      onBytes: () => {
+        after++;
+        if (after === 3) ctl.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('AbortError');
+    expect(after).toBeLessThan(6);
+  });
+});
