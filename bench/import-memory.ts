@@ -13,13 +13,14 @@
  * tests/integration/import-memory.test.ts asserts the bound on a smaller set.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { encodeCifarBatch } from '../src/engine/data/cifar';
 import { encodeIdxImages, encodeIdxLabels } from '../src/engine/data/idx';
+import { ustar } from '../tests/helpers/dataset-files';
 
 const MiB = 2 ** 20;
 
@@ -50,7 +51,7 @@ export function syntheticImages(count: number, side: number, channels: number): 
 export interface DatasetFiles {
   dir: string;
   idx: { images: string; labels: string; imagesGz: string; labelsGz: string; payload: number };
-  cifar?: { batches: string[]; payload: number };
+  cifar?: { batches: string[]; tarGz: string; payload: number };
 }
 
 export function writeDatasetFiles(count: number, cifarCount: number): DatasetFiles {
@@ -77,7 +78,10 @@ export function writeDatasetFiles(count: number, cifarCount: number): DatasetFil
       writeFileSync(f, encodeCifarBatch(c.pixels, c.labels));
       batches.push(f);
     }
-    out.cifar = { batches, payload: cifarCount * (3072 + 1) };
+    // The official layout: the batches in one tar.gz.
+    const tarGz = p('cifar-10-binary.tar.gz');
+    writeFileSync(tarGz, gzipSync(ustar(batches.map((f) => ({ name: `cifar-10-batches-bin/${path.basename(f)}`, data: readFileSync(f) })))));
+    out.cifar = { batches, tarGz, payload: cifarCount * (3072 + 1) };
   }
   return out;
 }
@@ -133,7 +137,10 @@ export async function importMemoryMain(argv: string[]): Promise<number> {
       { name: `IDX ${values.count}x28x28 raw`, kind: 'idx', files: [files.idx.images, files.idx.labels], payload: files.idx.payload },
       { name: `IDX ${values.count}x28x28 .gz`, kind: 'idx', files: [files.idx.imagesGz, files.idx.labelsGz], payload: files.idx.payload },
     ];
-    if (files.cifar) cases.push({ name: `CIFAR-10 ${values['cifar-count']}x32x32x3, 5 .bin`, kind: 'cifar', files: files.cifar.batches, payload: files.cifar.payload });
+    if (files.cifar) {
+      cases.push({ name: `CIFAR-10 ${values['cifar-count']}x32x32x3, 5 .bin`, kind: 'cifar', files: files.cifar.batches, payload: files.cifar.payload });
+      cases.push({ name: `CIFAR-10 ${values['cifar-count']}x32x32x3, .tar.gz`, kind: 'cifar', files: [files.cifar.tarGz], payload: files.cifar.payload });
+    }
     const rows: Row[] = [];
     for (const c of cases.filter((x) => !values.only || x.kind === values.only)) {
       for (const how of values['no-whole'] ? (['stream'] as const) : (['stream', 'whole'] as const)) {
