@@ -235,3 +235,22 @@ describe('cancel and progress', () => {
     expect(after).toBeLessThan(6);
   });
 });
+
+describe('unreadable files', () => {
+  it('names the file when its bytes cannot be read (e.g. it changed on disk after it was picked)', async () => {
+    const failing = (at: 'slice' | 'stream'): BlobLike => ({
+      size: 100,
+      slice: () => failing(at),
+      arrayBuffer: async () => {
+        if (at === 'slice') throw new Error('NotReadableError: the file changed');
+        return new Uint8Array([0, 0, 8]).buffer;
+      },
+      stream: () => new ReadableStream<Uint8Array>({ pull: (c) => c.error(new Error('NotReadableError: the file changed')) }),
+    });
+    for (const at of ['slice', 'stream'] as const) {
+      await expect(streamIdxImages({ name: 'gone-idx3-ubyte', blob: failing(at) })).rejects.toThrow('Could not read gone-idx3-ubyte: NotReadableError: the file changed');
+    }
+    // A zip is only ever sliced.
+    await expect(loadImageZip(failing('slice'), { name: 'gone.zip', decode, height: 2, width: 2 })).rejects.toThrow('Could not read gone.zip: NotReadableError: the file changed');
+  });
+});

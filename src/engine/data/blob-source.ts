@@ -30,11 +30,15 @@ export interface StreamIo {
   readonly gzip?: GunzipOptions;
 }
 
-/** Bytes [start, end) of a blob (clamped to its size). */
-export async function sliceBytes(blob: BlobLike, start: number, end: number): Promise<Uint8Array> {
+/** Bytes [start, end) of a blob (clamped to its size); a read failure (e.g. the file changed on disk) names the file. */
+export async function sliceBytes(blob: BlobLike, start: number, end: number, name = 'the file'): Promise<Uint8Array> {
   const s = Math.max(0, Math.min(start, blob.size));
   const e = Math.max(s, Math.min(end, blob.size));
-  return new Uint8Array(await blob.slice(s, e).arrayBuffer());
+  try {
+    return new Uint8Array(await blob.slice(s, e).arrayBuffer());
+  } catch (x) {
+    throw new Error(`Could not read ${name}: ${x instanceof Error ? x.message : String(x)}`);
+  }
 }
 
 type Pull = () => Promise<Uint8Array | undefined>;
@@ -149,7 +153,7 @@ export interface OpenedFile {
 /** Open a file for sequential reading, gunzipping it on the fly when it starts with 1f 8b. */
 export async function openFile(f: NamedBlob, io: StreamIo = {}): Promise<OpenedFile> {
   const { name, blob } = f;
-  const head = await sliceBytes(blob, 0, 3);
+  const head = await sliceBytes(blob, 0, 3, name);
   const source = blob.stream().getReader();
   const stopSource = () => source.cancel().catch(() => undefined);
   const raw = pullFrom(source, name, io);

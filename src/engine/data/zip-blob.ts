@@ -10,16 +10,16 @@ import { findZipDirectory, inflateZipEntry, parseZipDirectory, ZIP_TAIL_BYTES, z
 export async function listZipBlob(blob: BlobLike, archive = 'archive.zip', limits: Partial<ZipLimits> = {}): Promise<ZipEntry[]> {
   const size = blob.size;
   const tailBase = Math.max(0, size - ZIP_TAIL_BYTES);
-  const tail = await sliceBytes(blob, tailBase, size);
-  const head = tailBase === 0 ? tail.subarray(0, 4) : await sliceBytes(blob, 0, 4);
+  const tail = await sliceBytes(blob, tailBase, size, archive);
+  const head = tailBase === 0 ? tail.subarray(0, 4) : await sliceBytes(blob, 0, 4, archive);
   const dir = findZipDirectory(tail, tailBase, size, head, archive, limits);
-  const cd = dir.cdOffset >= tailBase ? tail.subarray(dir.cdOffset - tailBase, dir.eocd - tailBase) : await sliceBytes(blob, dir.cdOffset, dir.eocd);
+  const cd = dir.cdOffset >= tailBase ? tail.subarray(dir.cdOffset - tailBase, dir.eocd - tailBase) : await sliceBytes(blob, dir.cdOffset, dir.eocd, archive);
   return parseZipDirectory(cd, dir, archive, limits);
 }
 
 /** `readZipEntry` on a Blob: reads the entry's local header and its data, nothing else. */
 export async function readZipEntryBlob(blob: BlobLike, entry: ZipEntry, archive = 'archive.zip'): Promise<Uint8Array> {
-  const local = await sliceBytes(blob, entry.localOffset, entry.localOffset + 30);
+  const local = await sliceBytes(blob, entry.localOffset, entry.localOffset + 30, archive);
   const { start, end } = zipEntryData(local, blob.size, entry, archive);
-  return inflateZipEntry(await sliceBytes(blob, start, end), entry, archive);
+  return inflateZipEntry(await sliceBytes(blob, start, end, archive), entry, archive);
 }
