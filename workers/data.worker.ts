@@ -7,8 +7,10 @@
  * keep only the name and message of an Error), so the UI shows the parser's specific message and code.
  */
 import * as Comlink from 'comlink';
-import { loadCifarDataset } from '../src/engine/data/cifar';
-import { cifarOfficialTest, loadIdxTrainTest, officialSplitSpec, type OfficialTest } from '../src/engine/data/official-test';
+import { streamCifarDataset } from '../src/engine/data/cifar-stream';
+import { cifarOfficialTest, officialSplitSpec, type OfficialTest } from '../src/engine/data/official-test';
+import type { NamedBlob, StreamIo } from '../src/engine/data/blob-source';
+import { streamIdxTrainTest } from '../src/engine/data/idx-stream';
 import { checkFileSizes, DatasetFormatError, fmtInt } from '../src/engine/data/errors';
 import { resizeRgbaInto } from '../src/engine/data/image';
 import { loadImageFolder, loadImageZip, type ImageFileSource, type ImageFolderOptions } from '../src/engine/data/image-folder';
@@ -130,17 +132,21 @@ async function readFile(f: FileLike, signal: AbortSignal, onBytes: (n: number) =
   }
 }
 
-async function readFiles(files: readonly FileLike[], signal: AbortSignal, emit: (e: DataEvent) => void): Promise<Uint8Array[]> {
+/**
+ * Files to be streamed by the parsers (never read whole): the size caps first, then progress over all their bytes.
+ * A File is a Blob; a FileLike without stream() (none in a browser) is wrapped in one.
+ */
+async function streamed(files: readonly FileLike[], signal: AbortSignal, emit: (e: DataEvent) => void): Promise<{ blobs: NamedBlob[]; io: StreamIo; done: () => void }> {
   checkFileSizes(files);
   const total = files.reduce((s, f) => s + f.size, 0);
   const report = reporter(emit, 'reading', 'bytes', Math.max(1, total));
   let seen = 0;
-  const out: Uint8Array[] = [];
+  const blobs: NamedBlob[] = [];
   for (const f of files) {
-    out.push(await readFile(f, signal, (n) => report((seen += n))));
+    const b = f as unknown as Blob;
+    blobs.push({ name: f.name, blob: typeof b.stream === 'function' ? b : new Blob([await f.arrayBuffer()]) });
   }
-  report(Math.max(1, total));
-  return out;
+  return { blobs, io: { signal, onBytes: (n) => report((seen += n)) }, done: () => report(Math.max(1, total)) };
 }
 
 const baseName = (name: string): string => name.replace(/^.*[\\/]/, '');
@@ -201,11 +207,11 @@ async function load(src: ImportSource, signal: AbortSignal, emit: (e: DataEvent)
   switch (src.kind) {
     case 'idx': {
       const test = src.testImages && src.testLabels ? [src.testImages, src.testLabels] : [];
-      const bytes = await readFiles([src.images, src.labels, ...test], signal, emit);
-      const named = [src.images, src.labels, ...test].map((f, i) => ({ name: f.name, bytes: bytes[i] }));
+      const { blobs, io, done } = await streamed([src.images, src.labels, ...test], signal, emit);
       const name = src.name?.trim() || guessIdxName(src.images.name);
       const classes = src.classes && src.classes.length > 0 ? src.classes : undefined;
-      const r = await loadIdxTrainTest(named.slice(0, 2), test.length > 0 ? named.slice(2) : undefined, name, classes);
+      const r = await streamIdxTrainTest(blobs.slice(0, 2), test.length > 0 ? blobs.slice(2) : undefined, name, classes, io);
+      done();
       const o = r.official;
       const source = `IDX files ${src.images.name} + ${src.labels.name}${o ? `, official test ${o.files.join(' + ')}` : ''}`;
       if (!o) return { ds: r.dataset, source, notes: [], warnings: [], fixedTests: [], suggested: STRATIFIED_DEFAULT };
@@ -213,9 +219,10 @@ async function load(src: ImportSource, signal: AbortSignal, emit: (e: DataEvent)
     }
     case 'cifar': {
       if (src.files.length === 0) throw new Error('Pick at least one CIFAR file (.bin, .tar or .tar.gz)');
-      const bytes = await readFiles(src.files, signal, emit);
+      const { blobs, io, done } = await streamed(src.files, signal, emit);
       const name = src.name?.trim() || CIFAR_NAMES[src.variant];
-      const r = await loadCifarDataset(src.files.map((f, i) => ({ name: f.name, bytes: bytes[i] })), name, { variant: src.variant });
+      const r = await streamCifarDataset(blobs, name, { variant: src.variant }, io);
+      done();
       const notes = [`Read ${r.sources.map((s) => `${baseName(s.name)} (${fmtInt(s.count)} images)`).join(', ')}.`];
       const o = cifarOfficialTest(r);
       const source = `CIFAR binaries ${src.files.map((f) => f.name).join(', ')}`;
@@ -235,9 +242,10 @@ async function load(src: ImportSource, signal: AbortSignal, emit: (e: DataEvent)
       return { ds, source: `image folder ${root}/ (${fmtInt(src.files.length)} files)`, notes: [], warnings: listIgnored(r.ignored), fixedTests: [], suggested: STRATIFIED_DEFAULT };
     }
     case 'zip': {
-      const [bytes] = await readFiles([src.file], signal, emit);
+      const { blobs, done } = await streamed([src.file], signal, emit);
       const name = src.name?.trim() || baseName(src.file.name).replace(/\.zip$/i, '');
-      const r = await loadImageZip(bytes, imageOptions(src.image, src.file.name, signal, emit));
+      const r = await loadImageZip(blobs[0].blob, imageOptions(src.image, src.file.name, signal, emit));
+      done();
       const ds = { ...r.dataset, name };
       return { ds, source: `image zip ${src.file.name}`, notes: [], warnings: listIgnored(r.ignored), fixedTests: [], suggested: STRATIFIED_DEFAULT };
     }

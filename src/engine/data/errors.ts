@@ -75,8 +75,9 @@ export const LIMITS = {
   /** Max bytes of any decoded pixel buffer (2^31). */
   maxBytes: 2 ** 31,
   /**
-   * Max bytes of one picked file, and of all the files of one import together: each is read whole into memory
-   * (the parsers need random access), and a tab's worker should stay well under the 2 GiB payload limit.
+   * Max bytes of one picked file, and of all the files of one import together. The importer streams files (never
+   * holding one whole; bench --suite import-memory), but the decoded dataset is held in memory and stored in one
+   * transaction, and a tab's worker should stay well under the 2 GiB payload limit.
    */
   maxFileBytes: 2 ** 30,
   maxImportBytes: 1.5 * 2 ** 30,

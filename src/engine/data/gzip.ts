@@ -33,21 +33,8 @@ export function isGzip(bytes: Uint8Array): boolean {
 /** Decompress a gzip file; throws DatasetFormatError ('bad-gzip', 'truncated', 'zip-bomb', 'empty-file'). */
 export async function gunzip(bytes: Uint8Array, opts: GunzipOptions = {}): Promise<Uint8Array> {
   const name = opts.name ?? 'input.gz';
-  const maxOut = opts.maxOutputBytes ?? GZIP_DEFAULTS.maxOutputBytes;
-  const maxRatio = opts.maxRatio ?? GZIP_DEFAULTS.maxRatio;
-  const floor = opts.ratioFloorBytes ?? GZIP_DEFAULTS.ratioFloorBytes;
-
-  if (bytes.length === 0) throw new DatasetFormatError('empty-file', name, 'the file is empty (0 bytes)');
-  if (!isGzip(bytes)) {
-    throw new DatasetFormatError('bad-gzip', name, `not a gzip file: it starts with ${hex(bytes, 2)}, expected 1f 8b`);
-  }
-  // Smallest possible gzip member: 10-byte header + 2-byte empty deflate block + 8-byte trailer.
-  if (bytes.length < 18) {
-    throw new DatasetFormatError('truncated', name, `gzip file has only ${fmtBytes(bytes.length)}; a gzip member needs at least 18`);
-  }
-  if (bytes[2] !== 8) {
-    throw new DatasetFormatError('bad-gzip', name, `unknown gzip compression method ${bytes[2]} (only 8, deflate, exists)`);
-  }
+  checkGzipHead(bytes, bytes.length, name);
+  const checkOutput = gunzipLimit(name, bytes.length, opts);
 
   const DS = getDecompressionStream();
   if (!DS) throw new DatasetFormatError('unsupported', name, 'this runtime has no DecompressionStream, cannot read gzip');
@@ -75,20 +62,7 @@ export async function gunzip(bytes: Uint8Array, opts: GunzipOptions = {}): Promi
       const v = res.value;
       if (!v) continue;
       total += v.byteLength;
-      if (total > maxOut) {
-        throw new DatasetFormatError(
-          'zip-bomb',
-          name,
-          `decompresses to more than ${fmtBytes(maxOut)} (limit) from ${fmtBytes(bytes.length)}`,
-        );
-      }
-      if (total > floor && total / bytes.length > maxRatio) {
-        throw new DatasetFormatError(
-          'zip-bomb',
-          name,
-          `expands more than ${maxRatio}x (${fmtBytes(bytes.length)} -> over ${fmtBytes(total)}); refusing a likely decompression bomb`,
-        );
-      }
+      checkOutput(total);
       chunks.push(v);
     }
   } catch (e) {
@@ -100,12 +74,53 @@ export async function gunzip(bytes: Uint8Array, opts: GunzipOptions = {}): Promi
   return concatBytes(chunks, total);
 }
 
+/**
+ * Checks a gzip file's first bytes (`head`: at least its first 3, or all of it) and its size before inflating;
+ * throws 'empty-file', 'bad-gzip' or 'truncated'.
+ */
+export function checkGzipHead(head: Uint8Array, size: number, name: string): void {
+  if (size === 0) throw new DatasetFormatError('empty-file', name, 'the file is empty (0 bytes)');
+  if (!isGzip(head)) {
+    throw new DatasetFormatError('bad-gzip', name, `not a gzip file: it starts with ${hex(head, 2)}, expected 1f 8b`);
+  }
+  // Smallest possible gzip member: 10-byte header + 2-byte empty deflate block + 8-byte trailer.
+  if (size < 18) {
+    throw new DatasetFormatError('truncated', name, `gzip file has only ${fmtBytes(size)}; a gzip member needs at least 18`);
+  }
+  if (head[2] !== 8) {
+    throw new DatasetFormatError('bad-gzip', name, `unknown gzip compression method ${head[2]} (only 8, deflate, exists)`);
+  }
+}
+
+/** The most bytes a gzip file of `size` bytes may inflate to under the limits (above it, `gunzipLimit` throws). */
+export function gunzipMaxOutput(size: number, opts: GunzipOptions = {}): number {
+  const maxOut = opts.maxOutputBytes ?? GZIP_DEFAULTS.maxOutputBytes;
+  const floor = opts.ratioFloorBytes ?? GZIP_DEFAULTS.ratioFloorBytes;
+  const maxRatio = opts.maxRatio ?? GZIP_DEFAULTS.maxRatio;
+  return Math.min(maxOut, Math.max(floor, Math.floor(size * maxRatio)));
+}
+
+/** The output limits as a check on the running output total; throws 'zip-bomb'. */
+export function gunzipLimit(name: string, size: number, opts: GunzipOptions = {}): (total: number) => void {
+  const maxOut = opts.maxOutputBytes ?? GZIP_DEFAULTS.maxOutputBytes;
+  const maxRatio = opts.maxRatio ?? GZIP_DEFAULTS.maxRatio;
+  const floor = opts.ratioFloorBytes ?? GZIP_DEFAULTS.ratioFloorBytes;
+  return (total) => {
+    if (total > maxOut) {
+      throw new DatasetFormatError('zip-bomb', name, `decompresses to more than ${fmtBytes(maxOut)} (limit) from ${fmtBytes(size)}`);
+    }
+    if (total > floor && total / size > maxRatio) {
+      throw new DatasetFormatError('zip-bomb', name, `expands more than ${maxRatio}x (${fmtBytes(size)} -> over ${fmtBytes(total)}); refusing a likely decompression bomb`);
+    }
+  };
+}
+
 /** gunzip when the bytes start with 1f 8b, else return them unchanged. */
 export async function maybeGunzip(bytes: Uint8Array, opts: GunzipOptions = {}): Promise<Uint8Array> {
   return isGzip(bytes) ? gunzip(bytes, opts) : bytes;
 }
 
-function classifyInflateError(e: unknown, name: string, size: number): DatasetFormatError {
+export function classifyInflateError(e: unknown, name: string, size: number): DatasetFormatError {
   const msg = e instanceof Error ? e.message : String(e);
   const code = (e as { code?: unknown }).code;
   // Node says Z_BUF_ERROR "unexpected end of file"; Chromium "Compressed input was truncated".

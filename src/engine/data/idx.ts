@@ -60,15 +60,23 @@ function checkMagic(bytes: Uint8Array, name: string, wantDims: 1 | 3): void {
   }
 }
 
-/** Parse an uncompressed IDX image file (magic 0x00000803). */
-export function parseIdxImages(bytes: Uint8Array, name = 'images.idx3-ubyte'): IdxImages {
-  checkMagic(bytes, name, 3);
-  if (bytes.length < 16) {
-    throw new DatasetFormatError('truncated', name, `only ${fmtBytes(bytes.length)}, the IDX image header needs 16`);
+/** What an IDX header declares: `expected` is the whole file's size in bytes. */
+export interface IdxHeader {
+  count: number;
+  rows: number;
+  cols: number;
+  expected: number;
+}
+
+/** Check an IDX image file's header; `head` is its first 16 bytes, or all of it when shorter. */
+export function checkIdxImagesHeader(head: Uint8Array, name: string): IdxHeader {
+  checkMagic(head, name, 3);
+  if (head.length < 16) {
+    throw new DatasetFormatError('truncated', name, `only ${fmtBytes(head.length)}, the IDX image header needs 16`);
   }
-  const count = u32be(bytes, 4);
-  const rows = u32be(bytes, 8);
-  const cols = u32be(bytes, 12);
+  const count = u32be(head, 4);
+  const rows = u32be(head, 8);
+  const cols = u32be(head, 12);
   if (rows === 0 || cols === 0 || rows > LIMITS.maxSide || cols > LIMITS.maxSide) {
     throw new DatasetFormatError('absurd-dimensions', name, `header says images are ${fmtInt(rows)}x${fmtInt(cols)}; each side must be 1..${LIMITS.maxSide}`);
   }
@@ -77,35 +85,46 @@ export function parseIdxImages(bytes: Uint8Array, name = 'images.idx3-ubyte'): I
   if (payload > LIMITS.maxBytes) {
     throw new DatasetFormatError('absurd-dimensions', name, `header says ${fmtInt(count)} images of ${rows}x${cols} (${fmtBytes(payload)}), over the ${fmtBytes(LIMITS.maxBytes)} limit`);
   }
-  const expected = 16 + payload;
-  if (bytes.length < expected) {
-    throw new DatasetFormatError('truncated', name, `header says ${fmtInt(count)} images of ${rows}x${cols} (${fmtBytes(expected)}) but the file has ${fmtBytes(bytes.length)}`);
-  }
-  if (bytes.length > expected) {
-    throw new DatasetFormatError('count-mismatch', name, `header says ${fmtInt(count)} images of ${rows}x${cols} (${fmtBytes(expected)}) but the file has ${fmtBytes(bytes.length)} (${fmtBytes(bytes.length - expected)} extra)`);
-  }
-  return { count, rows, cols, pixels: bytes.slice(16, expected) };
+  return { count, rows, cols, expected: 16 + payload };
 }
 
-/** Parse an uncompressed IDX label file (magic 0x00000801). */
-export function parseIdxLabels(bytes: Uint8Array, name = 'labels.idx1-ubyte'): Uint8Array {
-  checkMagic(bytes, name, 1);
-  if (bytes.length < 8) {
-    throw new DatasetFormatError('truncated', name, `only ${fmtBytes(bytes.length)}, the IDX label header needs 8`);
+/** Check an IDX label file's header; `head` is its first 8 bytes, or all of it when shorter. Rows/cols are 1. */
+export function checkIdxLabelsHeader(head: Uint8Array, name: string): IdxHeader {
+  checkMagic(head, name, 1);
+  if (head.length < 8) {
+    throw new DatasetFormatError('truncated', name, `only ${fmtBytes(head.length)}, the IDX label header needs 8`);
   }
-  const count = u32be(bytes, 4);
+  const count = u32be(head, 4);
   if (count === 0) throw new DatasetFormatError('absurd-dimensions', name, 'header says the file holds 0 labels');
   if (count > LIMITS.maxBytes) {
     throw new DatasetFormatError('absurd-dimensions', name, `header says ${fmtInt(count)} labels, over the limit`);
   }
-  const expected = 8 + count;
-  if (bytes.length < expected) {
-    throw new DatasetFormatError('truncated', name, `header says ${fmtInt(count)} labels (${fmtBytes(expected)}) but the file has ${fmtBytes(bytes.length)}`);
+  return { count, rows: 1, cols: 1, expected: 8 + count };
+}
+
+/** The file's (decompressed) length must be exactly what its header declares; throws 'truncated' / 'count-mismatch'. */
+export function checkIdxLength(h: IdxHeader, length: number, name: string, kind: 'images' | 'labels'): void {
+  const says = kind === 'images' ? `header says ${fmtInt(h.count)} images of ${h.rows}x${h.cols} (${fmtBytes(h.expected)})` : `header says ${fmtInt(h.count)} labels (${fmtBytes(h.expected)})`;
+  if (length < h.expected) {
+    throw new DatasetFormatError('truncated', name, `${says} but the file has ${fmtBytes(length)}`);
   }
-  if (bytes.length > expected) {
-    throw new DatasetFormatError('count-mismatch', name, `header says ${fmtInt(count)} labels (${fmtBytes(expected)}) but the file has ${fmtBytes(bytes.length)} (${fmtBytes(bytes.length - expected)} extra)`);
+  if (length > h.expected) {
+    throw new DatasetFormatError('count-mismatch', name, `${says} but the file has ${fmtBytes(length)} (${fmtBytes(length - h.expected)} extra)`);
   }
-  return bytes.slice(8, expected);
+}
+
+/** Parse an uncompressed IDX image file (magic 0x00000803). */
+export function parseIdxImages(bytes: Uint8Array, name = 'images.idx3-ubyte'): IdxImages {
+  const h = checkIdxImagesHeader(bytes.subarray(0, 16), name);
+  checkIdxLength(h, bytes.length, name, 'images');
+  return { count: h.count, rows: h.rows, cols: h.cols, pixels: bytes.slice(16, h.expected) };
+}
+
+/** Parse an uncompressed IDX label file (magic 0x00000801). */
+export function parseIdxLabels(bytes: Uint8Array, name = 'labels.idx1-ubyte'): Uint8Array {
+  const h = checkIdxLabelsHeader(bytes.subarray(0, 8), name);
+  checkIdxLength(h, bytes.length, name, 'labels');
+  return bytes.slice(8, h.expected);
 }
 
 export interface IdxToDatasetOptions {

@@ -8,7 +8,9 @@ import { AbortedError, type AbortSignalLike } from '../util/abort';
 import { DatasetFormatError, LIMITS, fmtBytes, fmtInt } from './errors';
 import { describeContent, imageTypeFromName, probeImageSize, resizeRgbaInto, sniffImageType, type ImageType, type ResizeFit } from './image';
 import type { ImageDataset } from './types';
+import type { BlobLike } from './blob-source';
 import { listZip, readZipEntry, type ZipLimits } from './zip';
+import { listZipBlob, readZipEntryBlob } from './zip-blob';
 
 export interface DecodedImage {
   width: number;
@@ -317,9 +319,10 @@ export async function loadImageFolder(files: readonly ImageFileSource[], opts: I
 }
 
 /** Load a .zip of class folders; entries are inflated one at a time, with zip-bomb checks. */
-export async function loadImageZip(bytes: Uint8Array, opts: ImageFolderOptions): Promise<ImageFolderResult> {
+export async function loadImageZip(zip: Uint8Array | BlobLike, opts: ImageFolderOptions): Promise<ImageFolderResult> {
   const archive = opts.name ?? 'archive.zip';
-  const entries = listZip(bytes, archive, opts.zipLimits);
+  // A Blob (a picked File) is read in place: the directory from its end, each entry when it is decoded.
+  const entries = zip instanceof Uint8Array ? listZip(zip, archive, opts.zipLimits) : await listZipBlob(zip, archive, opts.zipLimits);
   const fileEntries = entries.filter((e) => !e.isDirectory);
   const dirs = new Set(entries.filter((e) => e.isDirectory).map((e) => e.name));
   const plan = planImageFolder(fileEntries.map((e) => e.name), [...dirs], { ...opts, name: archive });
@@ -328,7 +331,7 @@ export async function loadImageZip(bytes: Uint8Array, opts: ImageFolderOptions):
     plan,
     (p) => {
       const e = byName.get(p)!;
-      return { path: p, size: e.size, read: async () => readZipEntry(bytes, e, archive) };
+      return { path: p, size: e.size, read: async () => (zip instanceof Uint8Array ? readZipEntry(zip, e, archive) : readZipEntryBlob(zip, e, archive)) };
     },
     { ...opts, name: archive },
   );

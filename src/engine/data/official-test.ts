@@ -87,13 +87,26 @@ export function joinOfficialTest(train: ImageDataset, testIn: ImageDataset, file
     test = { ...testIn, classes: train.classes, labels: testIn.labels.map((l) => map[l]) };
   }
   checkSameKind(train, test, files.train, testName);
-  const count = train.count + test.count;
   const images = new Uint8Array(train.images.length + test.images.length);
   images.set(train.images, 0);
   images.set(test.images, train.images.length);
-  const labels = new Uint8Array(count);
+  const labels = new Uint8Array(train.count + test.count);
   labels.set(train.labels, 0);
   labels.set(test.labels, train.count);
+  return joinedResult(train, test, files, images, labels);
+}
+
+/**
+ * `joinOfficialTest` for train and test that already lie back to back in `images` / `labels` (their arrays are
+ * views into them, as the streaming IDX reader fills them): the same checks, no copy.
+ */
+export function joinOfficialTestInPlace(train: ImageDataset, test: ImageDataset, files: { train: string; test: readonly string[] }, images: Uint8Array, labels: Uint8Array): WithOfficialTest {
+  checkSameKind(train, test, files.train, files.test.join(' + '));
+  return joinedResult(train, test, files, images, labels);
+}
+
+function joinedResult(train: ImageDataset, test: ImageDataset, files: { test: readonly string[] }, images: Uint8Array, labels: Uint8Array): WithOfficialTest {
+  const count = train.count + test.count;
   const file = new Uint8Array(count);
   file.fill(1, train.count);
   return {
@@ -102,16 +115,16 @@ export function joinOfficialTest(train: ImageDataset, testIn: ImageDataset, file
   };
 }
 
-interface IdxPair {
-  images?: NamedBytes;
-  labels?: NamedBytes;
+interface IdxPair<T> {
+  images?: T;
+  labels?: T;
 }
 
 const isLabelsFile = (b: Uint8Array): boolean => b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 8 && b[3] === 1;
 
-/** Which of two (gunzipped) IDX files is the images and which the labels, from the header (0x0803 / 0x0801). */
-function sortPair(files: readonly NamedBytes[], what: string): { images: NamedBytes; labels: NamedBytes } {
-  const p: IdxPair = {};
+/** Which of two (gunzipped) IDX files is the images and which the labels, from the header (0x0803 / 0x0801; `bytes` may be just the first 4). */
+export function sortPair<T extends NamedBytes>(files: readonly T[], what: string): { images: T; labels: T } {
+  const p: IdxPair<T> = {};
   for (const f of files) {
     const kind = isLabelsFile(f.bytes) ? 'labels' : 'images';
     const had = p[kind];
@@ -125,16 +138,21 @@ function sortPair(files: readonly NamedBytes[], what: string): { images: NamedBy
   return { images: p.images, labels: p.labels };
 }
 
+/** A training pair and an optional test pair of IDX files: 2 files each. */
+export function checkPairCounts(train: readonly { name: string }[], test: readonly { name: string }[] | undefined, name: string): void {
+  const count = (fs: readonly { name: string }[], what: string): void => {
+    if (fs.length !== 2) throw new DatasetFormatError('unsupported', fs.map((f) => base(f.name)).join(', ') || name, `the ${what} set needs 2 IDX files (images + labels); got ${fs.length}`);
+  };
+  count(train, 'training');
+  if (test) count(test, 'test');
+}
+
 /**
  * Load an IDX training pair and, optionally, an IDX test pair given as such (the runner's --dataset / --test).
  * Each file may be gzip; which is images and which labels is read from the header, so any names work.
  */
 export async function loadIdxTrainTest(train: readonly NamedBytes[], test: readonly NamedBytes[] | undefined, name: string, classes?: readonly string[], gzip: GunzipOptions = {}): Promise<WithOfficialTest> {
-  const count = (fs: readonly NamedBytes[], what: string): void => {
-    if (fs.length !== 2) throw new DatasetFormatError('unsupported', fs.map((f) => base(f.name)).join(', ') || name, `the ${what} set needs 2 IDX files (images + labels); got ${fs.length}`);
-  };
-  count(train, 'training');
-  if (test) count(test, 'test');
+  checkPairCounts(train, test, name);
   const gunzipAll = (fs: readonly NamedBytes[]) => Promise.all(fs.map(async (f) => ({ name: f.name, bytes: await maybeGunzip(f.bytes, { ...gzip, name: f.name }) })));
   const parse = (p: { images: NamedBytes; labels: NamedBytes }, cls?: readonly string[]): ImageDataset =>
     idxToDataset(parseIdxImages(p.images.bytes, p.images.name), parseIdxLabels(p.labels.bytes, p.labels.name), name, cls, { imagesName: p.images.name, labelsName: p.labels.name });

@@ -68,26 +68,47 @@ export function normalizeArchivePath(raw: string, archive: string): string {
 
 /** Read and check the central directory. Throws 'bad-zip', 'truncated', 'unsupported', 'zip-bomb', 'too-many-files', 'empty-file'. */
 export function listZip(bytes: Uint8Array, archive = 'archive.zip', limits: Partial<ZipLimits> = {}): ZipEntry[] {
+  const dir = findZipDirectory(bytes, 0, bytes.length, bytes.subarray(0, 4), archive, limits);
+  return parseZipDirectory(bytes.subarray(dir.cdOffset, dir.eocd), dir, archive, limits);
+}
+
+/** Where the central directory is, from the end-of-central-directory record. */
+export interface ZipDirectory {
+  /** Byte offset of the EOCD record. */
+  eocd: number;
+  cdOffset: number;
+  total: number;
+}
+
+/** Bytes the EOCD search looks at: the last 22 + 65,535 (the longest archive comment) of the file. */
+export const ZIP_TAIL_BYTES = 22 + 0xffff;
+
+/**
+ * Find and check the end-of-central-directory record. `tail` is the file's bytes from `tailBase` to its end (at least
+ * its last ZIP_TAIL_BYTES), `size` the file's size, `head` its first 4 bytes.
+ */
+export function findZipDirectory(tail: Uint8Array, tailBase: number, size: number, head: Uint8Array, archive: string, limits: Partial<ZipLimits> = {}): ZipDirectory {
   const L = { ...ZIP_DEFAULT_LIMITS, ...limits };
-  if (bytes.length === 0) throw new DatasetFormatError('empty-file', archive, 'the file is empty (0 bytes), expected a zip archive');
+  if (size === 0) throw new DatasetFormatError('empty-file', archive, 'the file is empty (0 bytes), expected a zip archive');
   let eocd = -1;
-  for (let o = bytes.length - 22; o >= Math.max(0, bytes.length - 22 - 0xffff); o--) {
-    if (u32(bytes, o) === SIG_EOCD) {
+  for (let o = size - 22; o >= Math.max(0, size - ZIP_TAIL_BYTES); o--) {
+    if (u32(tail, o - tailBase) === SIG_EOCD) {
       eocd = o;
       break;
     }
   }
   if (eocd < 0) {
-    if (bytes.length >= 4 && u32(bytes, 0) === SIG_LOC) {
-      throw new DatasetFormatError('truncated', archive, `starts like a zip but has no end-of-central-directory record (file has ${fmtBytes(bytes.length)}); the download or copy was probably cut short`);
+    if (head.length >= 4 && u32(head, 0) === SIG_LOC) {
+      throw new DatasetFormatError('truncated', archive, `starts like a zip but has no end-of-central-directory record (file has ${fmtBytes(size)}); the download or copy was probably cut short`);
     }
     throw new DatasetFormatError('bad-zip', archive, 'not a zip archive: no end-of-central-directory record found');
   }
-  const disk = u16(bytes, eocd + 4);
-  const cdDisk = u16(bytes, eocd + 6);
-  const total = u16(bytes, eocd + 10);
-  const cdSize = u32(bytes, eocd + 12);
-  const cdOffset = u32(bytes, eocd + 16);
+  const e = eocd - tailBase;
+  const disk = u16(tail, e + 4);
+  const cdDisk = u16(tail, e + 6);
+  const total = u16(tail, e + 10);
+  const cdSize = u32(tail, e + 12);
+  const cdOffset = u32(tail, e + 16);
   if (disk !== 0 || cdDisk !== 0) throw new DatasetFormatError('unsupported', archive, 'multi-part (split) zip archives are not supported');
   if (total === 0xffff || cdOffset === 0xffffffff || cdSize === 0xffffffff) {
     throw new DatasetFormatError('unsupported', archive, 'zip64 archives are not supported (re-zip with fewer than 65,535 files and under 4 GiB)');
@@ -98,25 +119,33 @@ export function listZip(bytes: Uint8Array, archive = 'archive.zip', limits: Part
   if (cdOffset + cdSize > eocd) {
     throw new DatasetFormatError('truncated', archive, `the central directory (${fmtBytes(cdSize)} at byte ${fmtInt(cdOffset)}) runs past the end record at byte ${fmtInt(eocd)}; the archive is truncated or corrupt`);
   }
+  return { eocd, cdOffset, total };
+}
+
+/** Read and check the central directory entries: `cd` is the file's bytes from `dir.cdOffset` to `dir.eocd`. */
+export function parseZipDirectory(cd: Uint8Array, dir: ZipDirectory, archive: string, limits: Partial<ZipLimits> = {}): ZipEntry[] {
+  const L = { ...ZIP_DEFAULT_LIMITS, ...limits };
+  const { eocd, cdOffset, total } = dir;
   const entries: ZipEntry[] = [];
   const seen = new Set<string>();
   let o = cdOffset;
   let sum = 0;
   for (let i = 0; i < total; i++) {
-    if (o + 46 > eocd || u32(bytes, o) !== SIG_CEN) {
+    const r = o - cdOffset;
+    if (o + 46 > eocd || u32(cd, r) !== SIG_CEN) {
       throw new DatasetFormatError('bad-zip', archive, `central directory entry ${i + 1} of ${total} is missing or corrupt (byte ${fmtInt(o)})`);
     }
-    const flags = u16(bytes, o + 8);
-    const method = u16(bytes, o + 10);
-    const crc32 = u32(bytes, o + 16);
-    const compressedSize = u32(bytes, o + 20);
-    const size = u32(bytes, o + 24);
-    const nameLen = u16(bytes, o + 28);
-    const extraLen = u16(bytes, o + 30);
-    const commentLen = u16(bytes, o + 32);
-    const localOffset = u32(bytes, o + 42);
+    const flags = u16(cd, r + 8);
+    const method = u16(cd, r + 10);
+    const crc32 = u32(cd, r + 16);
+    const compressedSize = u32(cd, r + 20);
+    const size = u32(cd, r + 24);
+    const nameLen = u16(cd, r + 28);
+    const extraLen = u16(cd, r + 30);
+    const commentLen = u16(cd, r + 32);
+    const localOffset = u32(cd, r + 42);
     if (o + 46 + nameLen > eocd) throw new DatasetFormatError('bad-zip', archive, `central directory entry ${i + 1} has a name running past the directory`);
-    const rawName = utf8Decode(bytes.subarray(o + 46, o + 46 + nameLen));
+    const rawName = utf8Decode(cd.subarray(r + 46, r + 46 + nameLen));
     o += 46 + nameLen + extraLen + commentLen;
     const name = normalizeArchivePath(rawName, archive);
     const isDirectory = name.endsWith('/') || (size === 0 && compressedSize === 0 && rawName.endsWith('/'));
@@ -169,19 +198,30 @@ export function crc32(data: Uint8Array, crc = 0): number {
   return ~c >>> 0;
 }
 
-/** Inflate one entry, never producing more than its declared size; verifies the CRC. */
-export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, archive = 'archive.zip'): Uint8Array {
+/** Where an entry's data lies, from its local header (`local`: at least the header's 30 bytes at `entry.localOffset`, fewer if the file ends). */
+export function zipEntryData(local: Uint8Array, size: number, entry: ZipEntry, archive: string): { start: number; end: number } {
   const where = `${archive}/${entry.name}`;
   const lo = entry.localOffset;
-  if (lo + 30 > bytes.length || u32(bytes, lo) !== SIG_LOC) {
+  if (lo + 30 > size || u32(local, 0) !== SIG_LOC) {
     throw new DatasetFormatError('bad-zip', where, `no local file header at byte ${fmtInt(lo)}`);
   }
-  const start = lo + 30 + u16(bytes, lo + 26) + u16(bytes, lo + 28);
+  const start = lo + 30 + u16(local, 26) + u16(local, 28);
   const end = start + entry.compressedSize;
-  if (end > bytes.length) {
-    throw new DatasetFormatError('truncated', where, `needs ${fmtBytes(entry.compressedSize)} of data from byte ${fmtInt(start)} but the archive ends at ${fmtInt(bytes.length)}`);
+  if (end > size) {
+    throw new DatasetFormatError('truncated', where, `needs ${fmtBytes(entry.compressedSize)} of data from byte ${fmtInt(start)} but the archive ends at ${fmtInt(size)}`);
   }
-  const src = bytes.subarray(start, end);
+  return { start, end };
+}
+
+/** Inflate one entry, never producing more than its declared size; verifies the CRC. */
+export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, archive = 'archive.zip'): Uint8Array {
+  const { start, end } = zipEntryData(bytes.subarray(entry.localOffset, entry.localOffset + 30), bytes.length, entry, archive);
+  return inflateZipEntry(bytes.subarray(start, end), entry, archive);
+}
+
+/** Inflate an entry's data (`src`: its compressedSize bytes), never past its declared size; verifies the CRC. */
+export function inflateZipEntry(src: Uint8Array, entry: ZipEntry, archive: string): Uint8Array {
+  const where = `${archive}/${entry.name}`;
   let out: Uint8Array;
   if (entry.method === 0) {
     out = src.slice();
