@@ -15,6 +15,7 @@ import { SearchBridge } from './bridge';
 import { isUserStop } from './worker-client';
 import { DEFAULT_SPACE, SpaceDraft } from './space-draft.svelte';
 import { STRATEGY_LABELS } from '../shared/strategies';
+import { MAX_RUN_FILE_BYTES, readTextFile } from './read-text-file';
 
 export const DEFAULT_CONFIG: RunForm = {
   version: RUN_FORM_VERSION,
@@ -223,9 +224,10 @@ export class SearchStore {
   }
 
   /** Imports a run file as a new run (a fresh id, never overwriting) and selects it; a bad file sets `error`. */
-  async importRun(text: string): Promise<void> {
+  async importRun(file: File): Promise<void> {
     this.error = null;
     try {
+      const text = await readTextFile(file, MAX_RUN_FILE_BYTES, 'a run file');
       const run = await importRunFile(await openDb(), parseRunFileText(text));
       this.runs = await listRuns(await openDb());
       await this.select(run.id);

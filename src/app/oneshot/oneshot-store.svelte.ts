@@ -12,6 +12,7 @@ import { OneShotBridge } from './oneshot-bridge';
 import { fmtBytes } from '../datasets/format';
 import { isUserStop } from '../worker-client';
 import { methodLabel, methodUnavailable } from './view-model';
+import { MAX_RUN_FILE_BYTES, readTextFile } from '../read-text-file';
 
 const SPACE_NAMES = { nb201: 'NB201', darts: 'DARTS-space', mobile: 'mobile' } as const;
 function defaultName(method: OneShotConfig['method'], space: OneShotConfig['space'], datasetId: string): string {
@@ -188,10 +189,11 @@ export class OneShotStore {
   }
 
   /** Imports a one-shot run file as a new, imported run (a fresh id, never overwriting) and selects it; a bad file sets `error`. */
-  async importRun(text: string, fileName: string): Promise<void> {
+  async importRun(file: File): Promise<void> {
     this.error = null;
     try {
-      const run = await importOneShotRunFile(await openDb(), parseOneShotRunFileText(text), fileName);
+      const text = await readTextFile(file, MAX_RUN_FILE_BYTES, 'a run file');
+      const run = await importOneShotRunFile(await openDb(), parseOneShotRunFileText(text), file.name);
       this.runs = await listOneShotRuns(await openDb());
       await this.select(run.id);
     } catch (e) {
