@@ -4,7 +4,9 @@
  * candidates, and resume the imported copy; a file with a re-trained model shows it as an imported finalist without
  * weights (issue 13, item 8).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useApp } from '../helpers/e2e-harness';
@@ -51,6 +53,16 @@ describe('run file export and import in Chromium', () => {
     // A bad file is refused with a message naming the problem, and adds no run.
     await page.getByTestId('import-run').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...file, format: 'zip' })) });
     await page.waitForFunction(() => document.querySelector('[data-testid="error"]')?.textContent?.includes('format must be "nas-playground-run"'), null, { timeout: 30_000 });
+    expect(await page.locator('[data-testid="runs"] > li').count()).toBe(2);
+
+    // A wrong pick far over a run file's size (a 65 MiB file) is refused by name before it is read.
+    const dir = mkdtempSync(path.join(tmpdir(), 'run-file-'));
+    const huge = path.join(dir, 'train-images.json');
+    writeFileSync(huge, '');
+    truncateSync(huge, 65 * 2 ** 20);
+    await page.getByTestId('import-run').setInputFiles(huge);
+    await page.waitForFunction(() => document.querySelector('[data-testid="error"]')?.textContent?.includes('train-images.json is 65.0 MiB, too large for a run file'), null, { timeout: 30_000 });
+    rmSync(dir, { recursive: true, force: true });
     expect(await page.locator('[data-testid="runs"] > li').count()).toBe(2);
 
     // Resume the imported copy (the newest run, listed first): more candidates arrive after the imported ones.

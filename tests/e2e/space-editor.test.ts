@@ -107,6 +107,12 @@ describe('space editor in Chromium', () => {
     await page.waitForFunction(() => /DARTS cells \(skip_connect, sep_conv_3x3\)/.test(document.querySelector('[data-testid="space-size"]')?.textContent ?? ''), null, { timeout: 30_000 });
     expect(await page.getByTestId('skeleton-hint').textContent()).toMatch(/DARTS skeleton/);
 
+    // A wrong pick over a space file's size (2 MiB) is refused by name; the draft stays the DARTS space.
+    const draftBefore = await jsonOf(page);
+    await page.getByTestId('space-import').setInputFiles({ name: 'photo.json', mimeType: 'application/json', buffer: Buffer.alloc(2 * 2 ** 20, 32) });
+    await page.waitForFunction(() => document.querySelector('[data-testid="space-file-error"]')?.textContent?.includes('photo.json is 2.0 MiB, too large for a space definition'), null, { timeout: 30_000 });
+    expect(await jsonOf(page)).toEqual(draftBefore);
+
     // A partial JSON keeps the schema's defaults in the form: ds-only with 2 stages, then a checkbox edit stays valid.
     await page.getByTestId('space-json').fill(JSON.stringify({ space: 'mobile', blocks: ['ds'], stages: 2 }));
     await page.getByTestId('block-ds').waitFor();
