@@ -1,0 +1,67 @@
+/**
+ * Kill a one-shot run mid-epoch (issue 14, item 5), in real Chromium against the production build, on the forced
+ * WASM backend with a fixed seed. For DARTS and for SPOS: a reference run goes uninterrupted; a second run of the
+ * same config loses its tab in the middle of an epoch. The stored state is then the checkpoint after the last
+ * finished epoch (chart history included, nothing of the unfinished epoch); a fresh tab resumes the run, and it
+ * ends with exactly the reference's history (step and epoch losses, alphas, derived or ranked architectures), its
+ * candidates and their supernet lineage (but the run id), and a bit-identical supernet checkpoint.
+ */
+import { describe, expect, it } from 'vitest';
+import { useApp } from '../helpers/e2e-harness';
+import { startOneShot, storedOneShot, waitForOneShotStatus, type OneShotSettings } from '../helpers/kill-resume-oneshot';
+
+const app = useApp();
+
+async function killMidEpochAndResume(settings: OneShotSettings): Promise<void> {
+  const ref = await app().open('#oneshot');
+  const refId = await startOneShot(ref.page, settings);
+  const reference = await waitForOneShotStatus(ref.page, refId, 'done');
+  expect(ref.errors).toEqual([]);
+  await ref.page.close();
+  expect(reference.epoch).toBe(settings.epochs);
+  expect(reference.checkpoint).not.toBeNull();
+
+  const { page, errors } = await app().open('#oneshot');
+  const id = await startOneShot(page, settings);
+  // The second epoch (0-based 1) is under way: past its first step, not finished.
+  await page.waitForFunction(() => {
+    const live = document.querySelector('[data-testid="oneshot-live"]');
+    return live?.getAttribute('data-epoch') === '1' && /step [23]\//.test(live.textContent ?? '');
+  }, null, { timeout: 240_000, polling: 20 });
+  await page.close();
+  expect(errors).toEqual([]);
+
+  const again = await app().open('#oneshot');
+  const left = await storedOneShot(again.page, id);
+  expect(left).not.toBeNull();
+  expect(left!.status).toBe('running');
+  // The checkpoint after epoch 1 with the history folded up to it: nothing of the interrupted epoch.
+  expect(left!.checkpoint?.epoch).toBe(1);
+  expect(left!.epoch).toBe(1);
+  const steps = (left!.history as { steps: { epoch: number }[] }).steps;
+  expect(steps.length).toBeGreaterThan(0);
+  expect(steps.every((s) => s.epoch === 0)).toBe(true);
+  expect(steps).toEqual((reference.history as { steps: { epoch: number }[] }).steps.filter((s) => s.epoch === 0));
+
+  // The newest run is shown on load; it was interrupted, so it is resumable.
+  await again.page.waitForFunction((runId) => document.querySelector('[data-testid="oneshot-status"]')?.getAttribute('data-run') === runId, id, { timeout: 30_000 });
+  await again.page.getByTestId('oneshot-resume').click();
+  const done = await waitForOneShotStatus(again.page, id, 'done');
+  expect(done.history).toEqual(reference.history);
+  expect(done.arch).toBe(reference.arch);
+  expect(done.candidates).toEqual(reference.candidates);
+  expect(done.checkpoint).toEqual(reference.checkpoint);
+  expect(done.phase).toBe(reference.phase);
+  expect(again.errors).toEqual([]);
+  await again.page.close();
+}
+
+describe('kill a one-shot run mid-epoch and resume it', () => {
+  it('DARTS: the same history, derived cell and supernet as an uninterrupted run', async () => {
+    await killMidEpochAndResume({ method: 'darts', epochs: 3 });
+  }, 300_000);
+
+  it('SPOS: the same history, ranking and supernet as an uninterrupted run', async () => {
+    await killMidEpochAndResume({ method: 'spos', epochs: 2, subnets: 4 });
+  }, 300_000);
+});
