@@ -68,6 +68,17 @@ describe('kill and resume a Search-tab run', () => {
       expect(left!.nextId).toBe(1);
       expect(left!.completed).toBe(1);
       expect(left!.candidates[0]).toEqual(reference.candidates[0]);
+      // The tab shows the run as interrupted, not as running: no ETA, nothing to stop, a new search can start, and
+      // the run list offers Resume.
+      const p = probe.page;
+      const entry = p.getByTestId('runs').locator('li', { hasText: 'killed mid-candidate' });
+      await entry.getByTestId('resume').waitFor({ timeout: 30_000 });
+      expect(await entry.textContent()).toContain('1/4 · interrupted');
+      expect(await p.getByTestId('run-status').textContent()).toBe('interrupted');
+      expect(await p.getByTestId('progress').textContent()).not.toContain('ETA');
+      expect(await p.getByTestId('stop').isDisabled()).toBe(true);
+      expect(await p.getByTestId('start').isEnabled()).toBe(true);
+      expect(probe.errors).toEqual([]);
       await probe.page.close();
       return resumeInFreshTab('killed mid-candidate');
     })();
