@@ -1,18 +1,24 @@
 /**
  * Kill a one-shot run mid-epoch (issue 14, item 5), in real Chromium against the production build, on the forced
  * WASM backend with a fixed seed. For DARTS and for SPOS: a reference run goes uninterrupted; a second run of the
- * same config loses its tab in the middle of an epoch. The stored state is then the checkpoint after the last
+ * same config loses its tab in the middle of an epoch (SPOS also inside the IndexedDB transaction that stores the
+ * run record with its supernet checkpoint: a delay injected into the worker's own IDBObjectStore.prototype.put
+ * from the test). The stored state is then the checkpoint after the last
  * finished epoch (chart history included, nothing of the unfinished epoch); a fresh tab resumes the run, and it
  * ends with exactly the reference's history (step and epoch losses, alphas, derived or ranked architectures), its
  * candidates and their supernet lineage (but the run id), and a bit-identical supernet checkpoint.
  */
 import { describe, expect, it } from 'vitest';
 import { useApp } from '../helpers/e2e-harness';
+import { heldWrite, holdWrite, listenForHold } from '../helpers/kill-resume';
 import { startOneShot, storedOneShot, waitForOneShotStatus, type OneShotSettings } from '../helpers/kill-resume-oneshot';
 
 const app = useApp();
 
-async function killMidEpochAndResume(settings: OneShotSettings): Promise<void> {
+/** How the tab is lost: in the middle of epoch 2, or inside the transaction that stores the checkpoint after epoch 2. */
+type Kill = 'mid-epoch' | 'mid-checkpoint';
+
+async function killAndResume(settings: OneShotSettings, kill: Kill): Promise<void> {
   const ref = await app().open('#oneshot');
   const refId = await startOneShot(ref.page, settings);
   const reference = await waitForOneShotStatus(ref.page, refId, 'done');
@@ -22,12 +28,24 @@ async function killMidEpochAndResume(settings: OneShotSettings): Promise<void> {
   expect(reference.checkpoint).not.toBeNull();
 
   const { page, errors } = await app().open('#oneshot');
+  if (kill === 'mid-checkpoint') {
+    // Hold the run record's put of the epoch-2 save: the checkpoint put of the same transaction is already issued.
+    page.on('worker', (w) => { void holdWrite(w, { store: 'oneshotRuns', field: 'epoch', value: 2, sibling: 'oneshotCheckpoints' }).catch(() => undefined); });
+    await listenForHold(page);
+  }
   const id = await startOneShot(page, settings);
-  // The second epoch (0-based 1) is under way: past its first step, not finished.
-  await page.waitForFunction(() => {
-    const live = document.querySelector('[data-testid="oneshot-live"]');
-    return live?.getAttribute('data-epoch') === '1' && /step [23]\//.test(live.textContent ?? '');
-  }, null, { timeout: 240_000, polling: 20 });
+  if (kill === 'mid-epoch') {
+    // The second epoch (0-based 1) is under way: past its first step, not finished.
+    await page.waitForFunction(() => {
+      const live = document.querySelector('[data-testid="oneshot-live"]');
+      return live?.getAttribute('data-epoch') === '1' && /step [23]\//.test(live.textContent ?? '');
+    }, null, { timeout: 240_000, polling: 20 });
+  } else {
+    const held = await heldWrite(page);
+    expect(held.value).toBe(2);
+    // The run record (with its chart history) and the supernet checkpoint are written in one transaction.
+    expect(held.stores.sort()).toEqual(['oneshotCheckpoints', 'oneshotRuns']);
+  }
   await page.close();
   expect(errors).toEqual([]);
 
@@ -35,7 +53,7 @@ async function killMidEpochAndResume(settings: OneShotSettings): Promise<void> {
   const left = await storedOneShot(again.page, id);
   expect(left).not.toBeNull();
   expect(left!.status).toBe('running');
-  // The checkpoint after epoch 1 with the history folded up to it: nothing of the interrupted epoch.
+  // The checkpoint after epoch 1 with the history folded up to it: nothing of epoch 2.
   expect(left!.checkpoint?.epoch).toBe(1);
   expect(left!.epoch).toBe(1);
   const steps = (left!.history as { steps: { epoch: number }[] }).steps;
@@ -58,10 +76,14 @@ async function killMidEpochAndResume(settings: OneShotSettings): Promise<void> {
 
 describe('kill a one-shot run mid-epoch and resume it', () => {
   it('DARTS: the same history, derived cell and supernet as an uninterrupted run', async () => {
-    await killMidEpochAndResume({ method: 'darts', epochs: 3 });
+    await killAndResume({ method: 'darts', epochs: 3 }, 'mid-epoch');
   }, 300_000);
 
   it('SPOS: the same history, ranking and supernet as an uninterrupted run', async () => {
-    await killMidEpochAndResume({ method: 'spos', epochs: 2, subnets: 4 });
+    await killAndResume({ method: 'spos', epochs: 2, subnets: 4 }, 'mid-epoch');
+  }, 300_000);
+
+  it('SPOS killed inside the transaction that stores its epoch-2 checkpoint: the epoch-1 state, then the same end', async () => {
+    await killAndResume({ method: 'spos', epochs: 2, subnets: 4 }, 'mid-checkpoint');
   }, 300_000);
 });

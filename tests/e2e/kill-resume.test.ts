@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useApp } from '../helpers/e2e-harness';
 import {
-  heldWrite, holdCheckpointWrite, listenForHold, startSearch, storedSearch, waitForStoredStatus, type SearchSettings, type StoredSearch,
+  heldWrite, holdWrite, listenForHold, searchCheckpointWrite, startSearch, storedSearch, waitForStoredStatus, type SearchSettings, type StoredSearch,
 } from '../helpers/kill-resume';
 
 const app = useApp();
@@ -90,11 +90,11 @@ describe('kill and resume a Search-tab run', () => {
   it('worker terminated inside the candidate + checkpoint transaction: the old state, then the uninterrupted result', async () => {
     const { page, errors } = await app().open();
     // Hold the write that stores candidate 2 with its checkpoint (nextId 3) in every worker of this tab.
-    page.on('worker', (w) => { void holdCheckpointWrite(w, 3).catch(() => undefined); });
+    page.on('worker', (w) => { void holdWrite(w, searchCheckpointWrite(3)).catch(() => undefined); });
     await listenForHold(page);
     await startSearch(page, 'killed mid-checkpoint', SETTINGS);
     const held = await heldWrite(page);
-    expect(held.nextId).toBe(3);
+    expect(held.value).toBe(3);
     // The candidate and its checkpoint are written in one transaction (with the run's counters).
     expect(held.stores.sort()).toEqual(['candidates', 'checkpoints', 'runs']);
 

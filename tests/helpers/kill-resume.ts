@@ -111,27 +111,38 @@ export async function waitForStoredStatus(page: Page, name: string, status: stri
 /** The broadcast channel the injected write delay announces itself on. */
 export const HOLD_CHANNEL = 'kill-resume-hold';
 
+/** Which write to hold: a put into `store` of a record whose `field` is `value`, in a transaction that also writes `sibling`. */
+export interface HeldWrite {
+  readonly store: string;
+  readonly field: string;
+  readonly value: number;
+  readonly sibling: string;
+}
+
+/** The Search tab's write that stores candidate `nextId - 1` with the checkpoint taken after it (which says `nextId`). */
+export const searchCheckpointWrite = (nextId: number): HeldWrite => ({ store: 'checkpoints', field: 'nextId', value: nextId, sibling: 'candidates' });
+
 /**
- * Patches IDBObjectStore.prototype.put inside `worker`'s own global: the checkpoint write of the transaction that
- * commits candidate `nextId - 1` (its checkpoint says `nextId`) announces itself on HOLD_CHANNEL, then blocks the
- * worker before issuing the checkpoint put — the candidate put of the same transaction is already issued — until
- * the worker is terminated (the page closed). Nothing is patched in the app's own code.
+ * Patches IDBObjectStore.prototype.put inside `worker`'s own global: the put `w` names announces itself on
+ * HOLD_CHANNEL (with the transaction's stores), then blocks the worker before it is issued — the puts issued before
+ * it in the same transaction are pending — until the worker is terminated (the page closed). Nothing is patched in
+ * the app's own code.
  */
-export async function holdCheckpointWrite(worker: Worker, nextId: number): Promise<void> {
+export async function holdWrite(worker: Worker, w: HeldWrite): Promise<void> {
   await worker.evaluate(({ hold, channel }) => {
     if (typeof IDBObjectStore === 'undefined') return;
     const proto = IDBObjectStore.prototype;
     const put = proto.put;
     proto.put = function patchedPut(this: IDBObjectStore, value: unknown, key?: IDBValidKey): IDBRequest<IDBValidKey> {
-      const v = value as { nextId?: unknown } | null;
-      if (this.name === 'checkpoints' && v?.nextId === hold && this.transaction.objectStoreNames.contains('candidates')) {
-        new BroadcastChannel(channel).postMessage({ nextId: hold, stores: Array.from(this.transaction.objectStoreNames) });
+      const v = value as Record<string, unknown> | null;
+      if (this.name === hold.store && v?.[hold.field] === hold.value && this.transaction.objectStoreNames.contains(hold.sibling)) {
+        new BroadcastChannel(channel).postMessage({ value: hold.value, stores: Array.from(this.transaction.objectStoreNames) });
         const until = Date.now() + 120_000;
         while (Date.now() < until) { /* held: the write stays open until the worker is terminated */ }
       }
       return put.call(this, value, key);
     };
-  }, { hold: nextId, channel: HOLD_CHANNEL });
+  }, { hold: w, channel: HOLD_CHANNEL });
 }
 
 /** Starts listening on HOLD_CHANNEL in `page`; `heldWrite` then resolves once the worker announced the held write. */
@@ -143,7 +154,7 @@ export async function listenForHold(page: Page): Promise<void> {
   }, HOLD_CHANNEL);
 }
 
-export async function heldWrite(page: Page, timeoutMs = 240_000): Promise<{ nextId: number; stores: string[] }> {
+export async function heldWrite(page: Page, timeoutMs = 240_000): Promise<{ value: number; stores: string[] }> {
   const h = await page.waitForFunction(() => (window as unknown as { __held?: unknown }).__held ?? null, null, { timeout: timeoutMs, polling: 100 });
-  return (await h.jsonValue()) as { nextId: number; stores: string[] };
+  return (await h.jsonValue()) as { value: number; stores: string[] };
 }
