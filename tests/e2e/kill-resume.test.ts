@@ -17,7 +17,9 @@ import {
 
 const app = useApp();
 
-const SETTINGS: SearchSettings = { budget: 4, epochs: 2, trainSamples: 256, validSamples: 64, seed: 11, strategy: (process.env.KR_STRATEGY ?? 'reinforce'), warmStart: process.env.KR_WARM === '1' };
+// REINFORCE updates its controller after every candidate, so a resume from anything but the exact checkpoint shows.
+
+const SETTINGS: SearchSettings = { budget: 4, epochs: 2, trainSamples: 256, validSamples: 64, seed: 11, strategy: 'reinforce' };
 
 let reference: StoredSearch;
 

@@ -81,7 +81,7 @@ export async function startOneShot(page: Page, s: OneShotSettings): Promise<stri
   await setField(page, 'oneshot-batch', 16);
   await setField(page, 'oneshot-channels', 4);
   await setField(page, 'oneshot-cells', 1);
-  await setField(page, 'oneshot-train-samples', 64);
+  await setField(page, 'oneshot-train-samples', 128);
   await setField(page, 'oneshot-valid-samples', 64);
   await setField(page, 'oneshot-seed', 5);
   await setField(page, 'oneshot-backend', 'wasm');
