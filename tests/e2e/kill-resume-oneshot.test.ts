@@ -3,7 +3,7 @@
  * WASM backend with a fixed seed. For DARTS and for SPOS: a reference run goes uninterrupted; a second run of the
  * same config loses its tab in the middle of an epoch (SPOS also inside the IndexedDB transaction that stores the
  * run record with its supernet checkpoint: a delay injected into the worker's own IDBObjectStore.prototype.put
- * from the test). The stored state is then the checkpoint after the last
+ * from the test), and while it ranks its subnets). The stored state is then the checkpoint after the last
  * finished epoch (chart history included, nothing of the unfinished epoch); a fresh tab resumes the run, and it
  * ends with exactly the reference's history (step and epoch losses, alphas, derived or ranked architectures), its
  * candidates and their supernet lineage (but the run id), and a bit-identical supernet checkpoint.
@@ -74,6 +74,32 @@ async function killAndResume(settings: OneShotSettings, kill: Kill): Promise<voi
   await again.page.close();
 }
 
+/** SPOS killed while it ranks subnets (the ranking is saved every 10 scored subnets): resumes at the 11th. */
+async function killMidRankingAndResume(settings: OneShotSettings): Promise<void> {
+  const ref = await app().open('#oneshot');
+  const refId = await startOneShot(ref.page, settings);
+  const reference = await waitForOneShotStatus(ref.page, refId, 'done');
+  await ref.page.close();
+  const { page, errors } = await app().open('#oneshot');
+  const id = await startOneShot(page, settings);
+  await page.waitForFunction(() => /^1[1-3] \//.test(document.querySelector('[data-testid="oneshot-subnet-progress"]')?.textContent ?? ''), null, { timeout: 240_000, polling: 20 });
+  await page.close();
+  expect(errors).toEqual([]);
+  const again = await app().open('#oneshot');
+  const left = await storedOneShot(again.page, id);
+  expect(left!.status).toBe('running');
+  expect(left!.phase).toBe('rank');
+  expect((left!.history as { subnets: unknown[] }).subnets).toEqual((reference.history as { subnets: unknown[] }).subnets.slice(0, 10));
+  await again.page.waitForFunction((runId) => document.querySelector('[data-testid="oneshot-status"]')?.getAttribute('data-run') === runId, id, { timeout: 30_000 });
+  await again.page.getByTestId('oneshot-resume').click();
+  const done = await waitForOneShotStatus(again.page, id, 'done');
+  expect(done.history).toEqual(reference.history);
+  expect(done.candidates).toEqual(reference.candidates);
+  expect(done.checkpoint).toEqual(reference.checkpoint);
+  expect(again.errors).toEqual([]);
+  await again.page.close();
+}
+
 describe('kill a one-shot run mid-epoch and resume it', () => {
   it('DARTS: the same history, derived cell and supernet as an uninterrupted run', async () => {
     await killAndResume({ method: 'darts', epochs: 2 }, 'mid-epoch');
@@ -85,5 +111,9 @@ describe('kill a one-shot run mid-epoch and resume it', () => {
 
   it('SPOS killed inside the transaction that stores its epoch-2 checkpoint: the epoch-1 state, then the same end', async () => {
     await killAndResume({ method: 'spos', epochs: 2, subnets: 4 }, 'mid-checkpoint');
+  }, 300_000);
+
+  it('SPOS killed while it ranks its subnets: the ranking saved so far, then the same ranking', async () => {
+    await killMidRankingAndResume({ method: 'spos', epochs: 1, subnets: 16 });
   }, 300_000);
 });
