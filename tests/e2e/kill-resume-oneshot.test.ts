@@ -1,10 +1,10 @@
 /**
  * Kill a one-shot run mid-epoch (issue 14, item 5), in real Chromium against the production build, on the forced
  * WASM backend with a fixed seed. For DARTS and for SPOS: a reference run goes uninterrupted; a second run of the
- * same config loses its tab in the middle of an epoch (SPOS also inside the IndexedDB transaction that stores the
- * run record with its supernet checkpoint: a delay injected into the worker's own IDBObjectStore.prototype.put
- * from the test), and while it ranks its subnets). The stored state is then the checkpoint after the last
- * finished epoch (chart history included, nothing of the unfinished epoch); a fresh tab resumes the run, and it
+ * same config loses its tab in the middle of an epoch; SPOS also inside the IndexedDB transaction that stores the
+ * run record with its supernet checkpoint (a delay injected into the worker's own IDBObjectStore.prototype.put
+ * from the test) and while it ranks its subnets. The stored state is then the last complete checkpoint (chart
+ * history included, nothing of the unfinished epoch or subnets); a fresh tab resumes the run, and it
  * ends with exactly the reference's history (step and epoch losses, alphas, derived or ranked architectures), its
  * candidates and their supernet lineage (but the run id), and a bit-identical supernet checkpoint.
  */
