@@ -16,6 +16,7 @@ import { isUserStop } from './worker-client';
 import { DEFAULT_SPACE, SpaceDraft } from './space-draft.svelte';
 import { STRATEGY_LABELS } from '../shared/strategies';
 import { MAX_RUN_FILE_BYTES, readTextFile } from './read-text-file';
+import { shownStatus, type ShownStatus } from './shown-status';
 
 export const DEFAULT_CONFIG: RunForm = {
   version: RUN_FORM_VERSION,
@@ -130,6 +131,11 @@ export class SearchStore {
     this.datasets = await listDatasets(db);
     await this.refreshRunningElsewhere();
     if (!this.currentRun && this.runs.length > 0) await this.select(this.runs[0].id, untouched);
+  }
+
+  /** How `run`'s status is shown in this tab: a stored 'running' run that no worker runs is 'interrupted'. */
+  statusOf(run: RunRecord): ShownStatus {
+    return shownStatus(run, this.busy ? (this.currentRun?.id ?? null) : null, this.runningElsewhere);
   }
 
   /** Which stored runs another tab is running now (this tab's own run, while it runs, is not "elsewhere"). */
