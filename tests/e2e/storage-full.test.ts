@@ -8,7 +8,10 @@
  *    supernet weights) says what that freed, and Resume finishes the run;
  *  - a one-shot run whose checkpoint (the supernet's weights, ~200 kB) no longer fits while small records still do
  *    is paused, not failed, with the last complete checkpoint and the charts of the same epoch; deleting another
- *    one-shot run makes room and Resume finishes the schedule.
+ *    one-shot run makes room and Resume finishes the schedule;
+ *  - a finalist re-training whose per-epoch state (weights, momentum, best weights) no longer fits is paused, not
+ *    failed, and its job record says the epoch that is stored; deleting a one-shot run makes room and Resume
+ *    re-trains and tests it to the registry.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CDPSession, Page } from 'playwright-core';
@@ -164,7 +167,7 @@ async function deleteOneShot(name: string): Promise<string> {
   const row = page.getByTestId('oneshot-runs').locator('li').filter({ hasText: name });
   await row.getByTestId('delete-oneshot-run').click();
   await row.getByTestId('delete-oneshot-run-yes').click();
-  await page.getByTestId('oneshot-runs-notice').waitFor({ timeout: 10_000 });
+  await page.waitForFunction((n) => document.querySelector('[data-testid="oneshot-runs-notice"]')?.textContent?.startsWith(`Deleted "${n}"`), name, { timeout: 10_000 });
   return (await page.getByTestId('oneshot-runs-notice').textContent()) ?? '';
 }
 
@@ -239,8 +242,8 @@ describe('storage full during a run', () => {
     await startOneShot('Spare supernet B', { epochs: 1, channels: 8, trainSamples: 64 });
     await oneShotDone();
 
-    const epochs = 4;
-    await startOneShot('Quota supernet', { epochs, channels: 4, trainSamples: 1024 });
+    const epochs = 3;
+    await startOneShot('Quota supernet', { epochs, channels: 4, trainSamples: 256 });
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="oneshot-checkpoint"]')?.getAttribute('data-epoch')) >= 1, null, { timeout: 120_000 });
     try {
       // Room for small records (the run's own status) but not for the supernet's weights (~200 kB).
@@ -276,6 +279,65 @@ describe('storage full during a run', () => {
     expect(after.checkpoint!.epoch).toBe(epochs);
     expect(after.run.history.epochs.map((e) => e.epoch)).toEqual([...Array(epochs).keys()]);
     expect(Number(await page.getByTestId('oneshot-collapse-chart').getAttribute('data-points'))).toBe(epochs);
+    expect(errors).toEqual([]);
+  });
+
+  it('a finalist re-training whose epoch checkpoint no longer fits is paused after its last saved epoch; deleting a one-shot run makes room and Resume finishes it', async () => {
+    await startOneShot('Spare supernet C', { epochs: 1, channels: 8, trainSamples: 64 });
+    await oneShotDone();
+
+    await page.getByTestId('tab-search').click();
+    for (const [id, v] of [['budget', 2], ['epochs', 1], ['train-samples', 128], ['valid-samples', 64], ['seed', 6]] as const) await page.getByTestId(id).fill(String(v));
+    await page.getByTestId('run-name').fill('Quota finalists');
+    await page.getByTestId('start').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'done', null, { timeout: 120_000 });
+    const panel = page.getByTestId('finalists-panel');
+    await panel.getByTestId('finalists-top').fill('1');
+    await panel.getByTestId('finalists-train-samples').fill('512');
+    await panel.getByTestId('finalists-valid-samples').fill('128');
+    await panel.locator('details.recipe summary').click();
+    const epochs = 4;
+    await panel.getByTestId('recipe-epochs').fill(String(epochs));
+    await panel.getByTestId('recipe-patience').fill('0');
+    await panel.getByTestId('finalists-start').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="finalist-progress"]')?.getAttribute('data-saved')) >= 1, null, { timeout: 120_000 });
+
+    const stateBytes = async () => {
+      const { finalistStates } = await readStores<{ key: string; state: { epoch: number; weights: { params: Float32Array[] } } }>(['finalistStates']);
+      return finalistStates.map((r) => ({ epoch: r.state.epoch, bytes: r.state.weights.params.reduce((n, a) => n + a.byteLength, 0) }));
+    };
+    const first = await stateBytes();
+    expect(first).toHaveLength(1);
+    // Weights, momentum and the best weights: three times the parameters, more than the room left below.
+    expect(first[0].bytes * 3).toBeGreaterThan(2 * 96 * 1024);
+    try {
+      expect(await fill(96 * 1024)).toBeGreaterThan(0);
+      await page.waitForFunction(() => document.querySelector('[data-testid="finalists-status"]')?.textContent !== 'running', null, { timeout: 120_000 });
+      const message = (await panel.getByTestId('finalists-job').locator('.error').textContent()) ?? '';
+      expect(message).toMatch(/^Storage is full while saving epoch \d+ of finalist-\d+/);
+      expect(await page.getByTestId('finalists-status').textContent()).toBe('paused');
+      const { finalistJobs } = await readStores<{ status: string; entries: { epochsDone: number }[] }>(['finalistJobs']);
+      const states = await stateBytes();
+      expect(finalistJobs).toHaveLength(1);
+      expect(finalistJobs[0].status).toBe('paused');
+      expect(states).toHaveLength(1);
+      expect(states[0].epoch).toBeGreaterThanOrEqual(1);
+      expect(states[0].epoch).toBeLessThan(epochs);
+      // The job's progress is the stored state's epoch, not the one that did not fit.
+      expect(finalistJobs[0].entries[0].epochsDone).toBe(states[0].epoch);
+      expect(message).toContain('paused after its last saved epoch');
+
+      expect(await deleteOneShot('Spare supernet C')).toMatch(/^Deleted "Spare supernet C" with its supernet checkpoint: about [\d.]+ kB freed/);
+      await page.getByTestId('tab-search').click();
+      await panel.getByTestId('finalists-resume').click();
+      await page.waitForFunction(() => document.querySelector('[data-testid="finalists-status"]')?.textContent === 'done', null, { timeout: 120_000 });
+    } finally {
+      await unfill();
+    }
+    const { finalistJobs, models } = await readStores<{ status: string; entries: { epochsDone: number; modelId?: string }[] }>(['finalistJobs', 'models']);
+    expect(finalistJobs[0].status).toBe('done');
+    expect(models.length).toBe(1);
+    expect(await page.getByTestId('finalist-row').count()).toBe(1);
     expect(errors).toEqual([]);
   });
 });
