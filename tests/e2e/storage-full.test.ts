@@ -214,8 +214,20 @@ describe('storage full during a run', () => {
       expect(s.run.completed).toBe(failedAt);
       expect(s.hashes).toBe(failedAt);
 
-      // Resume while storage is still full: refused with the same clear message, nothing changes.
+      // Not stuck: after a reload (the paused status itself may not have fit) the run is still offered for Resume.
+      await page.reload();
+      await page.getByTestId('tab-search').click();
       const row = page.getByTestId('runs').locator('li').filter({ hasText: 'Quota search' });
+      await row.getByTestId('resume').waitFor({ timeout: 30_000 });
+      expect(await searchState('Quota search')).toMatchObject({ ids: s.ids, nextId: failedAt });
+      // Nothing runs it, so it is shown as interrupted and blocks neither a new search nor the form.
+      await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'interrupted', null, { timeout: 30_000 });
+      expect(await page.getByTestId('start').isEnabled()).toBe(true);
+      expect(await page.getByTestId('stop').isDisabled()).toBe(true);
+
+      // Resume while storage is still full (filled again: closing the page's connections lets the browser compact
+      // its files): refused with the same clear message, nothing changes.
+      await fill();
       await row.getByTestId('resume').click();
       await page.waitForFunction(() => document.querySelector('[data-testid="error"]')?.textContent?.startsWith('Storage is full while') && !document.querySelector('[data-testid="start"]')?.hasAttribute('disabled'), null, { timeout: 60_000 });
       expect(await searchState('Quota search')).toMatchObject({ ids: s.ids, nextId: failedAt });
@@ -226,8 +238,7 @@ describe('storage full during a run', () => {
       await unfill();
     }
     await page.getByTestId('tab-search').click();
-    const row = page.getByTestId('runs').locator('li').filter({ hasText: 'Quota search' });
-    await row.getByTestId('resume').click();
+    await page.getByTestId('runs').locator('li').filter({ hasText: 'Quota search' }).getByTestId('resume').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'done', null, { timeout: 120_000 });
     const after = await searchState('Quota search');
     expect(after.run.status).toBe('done');
