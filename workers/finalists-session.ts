@@ -17,6 +17,7 @@ import {
   type ExtraJobEntry, type FinalistJobEntry, type FinalistJobRecord, type FinalistsEventListener, type FinalistsRequest, type ModelRecord, type ModelRecordBase, type SearchedModelFields,
 } from '../src/protocol/finalists-api';
 import { parseBaselineName } from '../src/shared/baselines';
+import { storageFullMessage } from '../src/db/storage-full';
 import { parseFinalistRecipe, type DatasetHint } from '../src/shared/finalist-recipe';
 import { withTargets } from '../src/shared/finalist-result';
 import { parseTargets, type Target } from '../src/shared/targets';
@@ -83,9 +84,10 @@ export async function runFinalistJob(
   db: Db, initial: FinalistJobRecord, onEvent: FinalistsEventListener, signal: AbortSignal, hooks: FinalistSessionHooks = {},
 ): Promise<FinalistJobRecord> {
   let job: FinalistJobRecord = { ...initial, status: 'running', error: undefined, updatedAt: Date.now() };
+  // `job` is always what is stored: each change is written first, then kept (a failed write leaves the last state).
   const save = async (j: FinalistJobRecord) => {
+    await putFinalistJob(db, j);
     job = j;
-    await putFinalistJob(db, job);
     onEvent({ type: 'job', job });
     return job;
   };
@@ -142,8 +144,9 @@ export async function runFinalistJob(
       return (await getFinalistState(db, job.id, key))?.state;
     },
     async saveState(key, state) {
-      job = patchEntry(key, { epochsDone: state.epoch });
-      await commitFinalistState(db, job, { version: FINALIST_STATE_VERSION, jobId: job.id, key, state, updatedAt: Date.now() });
+      const next = patchEntry(key, { epochsDone: state.epoch });
+      await commitFinalistState(db, next, { version: FINALIST_STATE_VERSION, jobId: job.id, key, state, updatedAt: Date.now() });
+      job = next;
       onEvent({ type: 'job', job });
     },
     hpo: (key) => entryOf(key)?.hpo,
@@ -173,8 +176,9 @@ export async function runFinalistJob(
           hash: s.entry.hash, skeleton, lineage: s.lineage,
         }
         : extraModelRecord(base, extra as ExtraJobEntry, io, distill && { request: distill, chosen: extras.chosen(), spaceId: src.spaceId, teachers: sources });
-      job = patchEntry(key, { modelId: id, epochsDone: report.retrain.epochs });
-      await commitModel(db, job, model, { version: MODEL_WEIGHTS_VERSION, modelId: id, params: weights.params, buffers: weights.buffers });
+      const next = patchEntry(key, { modelId: id, epochsDone: report.retrain.epochs });
+      await commitModel(db, next, model, { version: MODEL_WEIGHTS_VERSION, modelId: id, params: weights.params, buffers: weights.buffers });
+      job = next;
       onEvent({ type: 'model', model });
       onEvent({ type: 'job', job });
     },
@@ -218,7 +222,17 @@ export async function runFinalistJob(
     await save({ ...job, status: 'done', updatedAt: Date.now() });
   } catch (e) {
     const stopped = signal.aborted || e instanceof AbortedError;
-    await save({ ...job, status: stopped ? 'paused' : 'failed', ...(stopped ? {} : { error: message(e) }), updatedAt: Date.now() });
+    const full = storageFullMessage(e);
+    if (full !== null) {
+      // Not the job's fault: paused at its last stored epoch (the job record says so too), resumable once there is room.
+      job = { ...job, status: 'paused', error: `${full} The job is paused after its last saved epoch; resume it once there is room.`, updatedAt: Date.now() };
+      try {
+        await putFinalistJob(db, job);
+      } catch (again) {
+        if (storageFullMessage(again) === null) throw again;
+      }
+      onEvent({ type: 'job', job });
+    } else await save({ ...job, status: stopped ? 'paused' : 'failed', ...(stopped ? {} : { error: message(e) }), updatedAt: Date.now() });
   } finally {
     disposeSplit(train);
     disposeSplit(valid);

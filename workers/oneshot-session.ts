@@ -14,6 +14,7 @@ import {
   commitOneShotCheckpoint, emptyOneShotHistory, foldOneShotEvent, getOneShotCheckpoint, loadDataset, loadSplit, putOneShotRun, type Db,
 } from '../src/db';
 import type { BackendName } from '../src/protocol/backend';
+import { storageFullMessage } from '../src/db/storage-full';
 import { oneShotCandidates } from '../src/shared/oneshot-lineage';
 import { importedNote } from '../src/shared/oneshot-run-file';
 import {
@@ -34,6 +35,8 @@ export async function runOneShot(db: Db, initial: OneShotRunRecord, backend: Bac
   if (initial.imported) throw new Error(importedNote(initial.imported.file));
   let run: OneShotRunRecord = { ...initial, status: 'running', stopCause: null, backend, updatedAt: Date.now(), error: undefined };
   let history = run.history ?? emptyOneShotHistory();
+  /** The run as last stored: its history and epoch match the stored checkpoint. */
+  let saved: OneShotRunRecord = initial;
   const emit = (e: OneShotUiEvent) => {
     history = foldOneShotEvent(history, e);
     onEvent(e);
@@ -46,6 +49,7 @@ export async function runOneShot(db: Db, initial: OneShotRunRecord, backend: Bac
     const candidates = oneShotCandidates(run.id, run.config, history, p.epoch);
     run = { ...run, status: p.status ?? run.status, stopCause: p.status ? p.stopCause : run.stopCause, epoch: p.epoch, phase: p.phase, history, arch, candidates, updatedAt: Date.now() };
     await commitOneShotCheckpoint(db, run, cp);
+    saved = run;
     onEvent({ type: 'checkpoint', epoch: p.epoch, globalStep: p.globalStep });
     onEvent({ type: 'run', run });
   };
@@ -54,6 +58,7 @@ export async function runOneShot(db: Db, initial: OneShotRunRecord, backend: Bac
     const config = validateOneShotConfig(initial.config);
     run = { ...run, config };
     await putOneShotRun(db, run);
+    saved = run;
     onEvent({ type: 'run', run });
     const ds = await loadDataset(db, config.datasetId);
     const split = await loadSplit(db, config.datasetId);
@@ -78,10 +83,30 @@ export async function runOneShot(db: Db, initial: OneShotRunRecord, backend: Bac
     );
     return run;
   } catch (e) {
+    const full = storageFullMessage(e);
+    if (full !== null) return pauseForStorage(db, saved, full, onEvent);
     run = { ...run, status: 'failed', history, error: message(e), updatedAt: Date.now() };
     onEvent({ type: 'log', level: 'error', message: run.error! });
     await putOneShotRun(db, run);
     onEvent({ type: 'run', run });
     return run;
   }
+}
+
+/**
+ * Storage is full (most often the supernet's weights no longer fit): the run goes back to what was last stored (its
+ * checkpoint, and the charts of that same epoch) and is paused there with the message, so Resume continues from that
+ * checkpoint once there is room. The paused status is stored if it fits; else the tab still shows it.
+ */
+async function pauseForStorage(db: Db, saved: OneShotRunRecord, full: string, onEvent: OneShotEventListener): Promise<OneShotRunRecord> {
+  const error = `${full} The run is paused at its last checkpoint (epoch ${saved.epoch}); resume it once there is room.`;
+  const run: OneShotRunRecord = { ...saved, status: saved.status === 'created' ? 'created' : 'paused', stopCause: null, error, updatedAt: Date.now() };
+  onEvent({ type: 'log', level: 'error', message: error });
+  try {
+    await putOneShotRun(db, run);
+  } catch (e) {
+    if (storageFullMessage(e) === null) throw e;
+  }
+  onEvent({ type: 'run', run });
+  return run;
 }

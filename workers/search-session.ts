@@ -22,6 +22,7 @@ import type { CandidateRecord, CheckpointRecord, RunRecord, RunStatus } from '..
 import { commitCandidate, commitRunState, findLut, getCheckpoint, listCandidates, loadDataset, loadSplit, putRun, CANDIDATE_RECORD_VERSION, type Db } from '../src/db';
 import { fingerprintKey } from '../src/engine/profiler/fingerprint';
 import { predictLatency } from '../src/engine/profiler/lut';
+import { storageFullMessage } from '../src/db/storage-full';
 import { deviceFingerprint } from './backend';
 import { ParetoFront } from '../src/engine/util/pareto';
 
@@ -171,8 +172,12 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
     });
   } catch (e) {
     // The core has saved the failed state when it could; a failure before the loop started (a bad checkpoint) or
-    // in that save itself still fails the run.
-    run = { ...run, status: 'failed', error: message(e), updatedAt: Date.now() };
+    // in that save itself still fails the run. A full storage is not the run's fault: `run` is what was last stored,
+    // so it is paused there and a resume, once there is room, continues from its checkpoint.
+    const full = storageFullMessage(e);
+    run = full
+      ? { ...run, status: 'paused', error: `${full} The run is paused with its ${run.completed} saved candidates; resume it once there is room.`, updatedAt: Date.now() }
+      : { ...run, status: 'failed', error: message(e), updatedAt: Date.now() };
   } finally {
     setup.dispose();
     scorer?.dispose();
@@ -183,7 +188,13 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
 
 async function finish(db: Db, run: RunRecord, onEvent: SearchEventListener): Promise<RunRecord> {
   if (run.error) onEvent({ type: 'log', level: 'error', message: run.error });
-  await putRun(db, run);
+  try {
+    await putRun(db, run);
+  } catch (e) {
+    // With storage full even the status may not fit: the stored run keeps its last saved state (listed as running,
+    // resumable once no worker holds it), and this tab shows the outcome and its message.
+    if (storageFullMessage(e) === null) throw e;
+  }
   onEvent({ type: 'run', run });
   return run;
 }
