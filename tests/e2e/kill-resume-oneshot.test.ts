@@ -63,6 +63,9 @@ async function killAndResume(settings: OneShotSettings, kill: Kill): Promise<voi
 
   // The newest run is shown on load; it was interrupted, so it is resumable.
   await again.page.waitForFunction((runId) => document.querySelector('[data-testid="oneshot-status"]')?.getAttribute('data-run') === runId, id, { timeout: 30_000 });
+  // Shown as interrupted (not running: no worker holds its lock), in the status line and the runs list.
+  await again.page.waitForFunction(() => document.querySelector('[data-testid="oneshot-status"]')?.textContent?.includes('status interrupted'), null, { timeout: 30_000 });
+  expect(await again.page.getByTestId('oneshot-runs').locator('li').first().textContent()).toContain('· interrupted ·');
   await again.page.getByTestId('oneshot-resume').click();
   const done = await waitForOneShotStatus(again.page, id, 'done');
   expect(done.history).toEqual(reference.history);
@@ -91,6 +94,9 @@ async function killMidRankingAndResume(settings: OneShotSettings): Promise<void>
   expect(left!.phase).toBe('rank');
   expect((left!.history as { subnets: unknown[] }).subnets).toEqual((reference.history as { subnets: unknown[] }).subnets.slice(0, 10));
   await again.page.waitForFunction((runId) => document.querySelector('[data-testid="oneshot-status"]')?.getAttribute('data-run') === runId, id, { timeout: 30_000 });
+  // Shown as interrupted (not running: no worker holds its lock), in the status line and the runs list.
+  await again.page.waitForFunction(() => document.querySelector('[data-testid="oneshot-status"]')?.textContent?.includes('status interrupted'), null, { timeout: 30_000 });
+  expect(await again.page.getByTestId('oneshot-runs').locator('li').first().textContent()).toContain('· interrupted ·');
   await again.page.getByTestId('oneshot-resume').click();
   const done = await waitForOneShotStatus(again.page, id, 'done');
   expect(done.history).toEqual(reference.history);

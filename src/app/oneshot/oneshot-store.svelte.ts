@@ -13,6 +13,8 @@ import { fmtBytes } from '../datasets/format';
 import { isUserStop } from '../worker-client';
 import { methodLabel, methodUnavailable } from './view-model';
 import { MAX_RUN_FILE_BYTES, readTextFile } from '../read-text-file';
+import { heldJobIds } from '../held-locks';
+import { shownStatus, type ShownStatus } from '../shown-status';
 
 const SPACE_NAMES = { nb201: 'NB201', darts: 'DARTS-space', mobile: 'mobile' } as const;
 function defaultName(method: OneShotConfig['method'], space: OneShotConfig['space'], datasetId: string): string {
@@ -60,6 +62,8 @@ export class OneShotStore {
   backend = $state<BackendReport | null>(null);
   checkpoint = $state<CheckpointInfo | null>(null);
   busy = $state(false);
+  /** Ids of the one-shot runs a worker of another tab runs now (their Web Locks are held). */
+  runningElsewhere = $state<ReadonlySet<string>>(new Set());
   stopping = $state(false);
   error = $state<string | null>(null);
   /** Last live step (epoch index, step in epoch). */
@@ -68,7 +72,7 @@ export class OneShotStore {
   /** Completed supernet epochs. */
   readonly epochsDone = $derived(Math.max(this.current?.epoch ?? 0, ...this.history.epochs.map((e) => e.epoch + 1)));
   /** An imported run has no supernet weights (run files hold none): it is shown and compared, never resumed. */
-  readonly resumable = $derived(!this.busy && this.current !== null && !this.current.imported && (this.current.status === 'paused' || this.current.status === 'running' || this.current.status === 'created'));
+  readonly resumable = $derived(!this.busy && this.current !== null && !this.current.imported && !this.runningElsewhere.has(this.current.id) && (this.current.status === 'paused' || this.current.status === 'running' || this.current.status === 'created'));
 
   constructor() {
     this.bridge.on((e) => this.handle(e));
@@ -94,7 +98,26 @@ export class OneShotStore {
     const db = await openDb();
     this.datasets = await listDatasets(db);
     this.runs = await listOneShotRuns(db);
+    await this.refreshRunningElsewhere();
     if (!this.current && this.runs.length > 0) await this.select(this.runs[0].id);
+  }
+
+  /** How `run`'s status is shown here: a stored 'running' run that no worker runs (its tab was closed) is 'interrupted'. */
+  statusOf(run: OneShotRunRecord): ShownStatus {
+    return shownStatus(run, this.busy ? (this.current?.id ?? null) : null, this.runningElsewhere);
+  }
+
+  /** Which stored one-shot runs another tab is running now (this tab's own run, while it runs, is not "elsewhere"). */
+  async refreshRunningElsewhere(): Promise<void> {
+    const held = await heldJobIds('oneshot');
+    if (this.busy && this.current) held.delete(this.current.id);
+    const changed = held.size !== this.runningElsewhere.size || [...held].some((id) => !this.runningElsewhere.has(id));
+    if (!changed) return;
+    this.runningElsewhere = held;
+    // What the other tab wrote (running, then paused or done) is in IndexedDB.
+    this.runs = await listOneShotRuns(await openDb());
+    const shown = this.current && !this.busy ? this.runs.find((r) => r.id === this.current?.id) : undefined;
+    if (shown) this.current = shown;
   }
 
   async select(id: string): Promise<void> {
@@ -132,7 +155,8 @@ export class OneShotStore {
   async deleteRun(id: string): Promise<void> {
     const run = this.runs.find((r) => r.id === id);
     if (!run) return;
-    if (this.busy && this.current?.id === id) {
+    await this.refreshRunningElsewhere();
+    if ((this.busy && this.current?.id === id) || this.runningElsewhere.has(id)) {
       this.error = `"${run.config.name}" is running; stop it before deleting it.`;
       return;
     }
