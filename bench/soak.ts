@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import type { StoreNames } from 'idb';
 import { fullGc, sample, seriesFigures, type SeriesFigures, type SoakSample } from './soak-probe';
 import type { NasDb } from '../src/db';
+import type { OneShotRunRecord } from '../src/protocol/oneshot-api';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const USAGE = `npm run bench -- --suite soak [options]   (memory row: tensors, heap, IndexedDB bytes per candidate / epoch)
@@ -174,8 +175,8 @@ export async function soakMain(argv: string[]): Promise<number> {
     darts: { order: 'first', warmupEpochs: 0, partialChannels: 1, entropyWeight: 0, opDropout: 0, maxSkips: 0, stableEpochs: 0, earlyStopWarmup: 3, eigenvalueEvery: 0, eigenIterations: 8, eigenStopRatio: 0, excludeNone: false },
     spos: { subnets: 20, flopsPenalty: 0, topK: 3, rankingCheck: 0, rankingCheckEpochs: 1 },
   });
-  const initial = {
-    version: ONESHOT_RUN_VERSION, id: 'soak-os', config: osConfig, status: 'created' as const, stopCause: null, epoch: 0, stepsPerEpoch: 0, phase: 'train' as const,
+  const initial: OneShotRunRecord = {
+    version: ONESHOT_RUN_VERSION, id: 'soak-os', config: osConfig, status: 'created', stopCause: null, epoch: 0, stepsPerEpoch: 0, phase: 'train',
     history: db.emptyOneShotHistory(), arch: null, candidates: [], createdAt: now, updatedAt: now,
   };
   await db.putOneShotRun(store, initial);

@@ -5,7 +5,9 @@
  * DARTS epochs, both on tfjs wasm with fake-indexeddb. After a warm-up candidate / epoch, tfjs's live tensors and bytes
  * are identical after every one; the stored bytes grow by the same step per candidate (one candidate record, a
  * checkpoint and run counters that grow by an entry), and the one-shot run keeps exactly one checkpoint of
- * constant size while its run record grows by one history entry per epoch. Heap and the long run: bench/soak.ts.
+ * constant size while its run record grows by one history entry per epoch; a paused and resumed one-shot run gives
+ * every tensor back after each session (Adam's moments leaked 2 tensors per alpha per session before). Heap and the
+ * long run: bench/soak.ts.
  */
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +20,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { runSearchSession } from '../../workers/search-session';
 import { runOneShot } from '../../workers/oneshot-session';
 import { validateRunConfig } from '../../workers/run-config';
-import { emptyOneShotHistory, openDb, putDataset, putOneShotRun, RUN_RECORD_VERSION, type Db } from '../../src/db';
+import { emptyOneShotHistory, getOneShotRun, openDb, putDataset, putOneShotRun, RUN_RECORD_VERSION, type Db } from '../../src/db';
 import type { RunRecord } from '../../src/protocol/run';
 import { ONESHOT_RUN_VERSION, type OneShotCheckpointRecord, type OneShotRunRecord } from '../../src/protocol/oneshot-api';
 import { RUN_FORM_VERSION } from '../../src/shared/run-form';
@@ -137,4 +139,29 @@ describe('soak: no leak per candidate or epoch', () => {
     expect(runBytes.medianStep).toBeGreaterThan(0);
     expect(runBytes.maxStepDeviation).toBeLessThan(0.25 * runBytes.medianStep);
   });
-});
+})
+  it('one-shot session: a run paused after epoch 2 and resumed twice gives every tensor back each time', async () => {
+    const db = await dbWithQuadrants('soak-oneshot-resume');
+    const example = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../examples/oneshot-darts.json'), 'utf8')) as Record<string, unknown>;
+    const config = validateOneShotConfig({
+      ...example, name: 'soak resume', space: 'nb201', datasetId: 'user:quadrants', channels: 2, epochs: 5, batchSize: 8, trainSamples: 16, validSamples: 16, backend: 'wasm',
+      darts: { ...(example.darts as object), maxSkips: 0 },
+    });
+    const initial: OneShotRunRecord = {
+      version: ONESHOT_RUN_VERSION, id: 'soak-resume', config, status: 'created', stopCause: null, epoch: 0, stepsPerEpoch: 0, phase: 'train',
+      history: emptyOneShotHistory(), arch: null, candidates: [], createdAt: 1, updatedAt: 1,
+    };
+    await putOneShotRun(db, initial);
+    const before = tf.memory().numTensors;
+    // Each session stops after its second epoch; the third session finishes the run (a restore rebuilds the optimisers).
+    for (const expected of ['paused', 'paused', 'done'] as const) {
+      const stopper = new AbortController();
+      const stored = (await getOneShotRun(db, 'soak-resume'))!;
+      const startEpoch = stored.epoch;
+      const run = await runOneShot(db, stored, 'wasm', (e) => { if (e.type === 'checkpoint' && e.epoch >= startEpoch + 2) stopper.abort(); }, stopper.signal);
+      expect(run.error).toBeUndefined();
+      expect(run.status).toBe(expected);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+;
