@@ -4,8 +4,8 @@
  * batch-1 inferences and the tf.profile peak), and the one-shot worker's session (workers/oneshot-session.ts) for 8
  * DARTS epochs, both on tfjs wasm with fake-indexeddb. After a warm-up candidate / epoch, tfjs's live tensors and bytes
  * are identical after every one; the stored bytes grow by the same step per candidate (one candidate record, a
- * checkpoint and run counters that grow by an entry), and the one-shot run keeps exactly one checkpoint of
- * constant size while its run record grows by one history entry per epoch; a paused and resumed one-shot run gives
+ * checkpoint and run counters that grow by an entry), and the one-shot run keeps exactly one checkpoint, whose
+ * tensors never grow (its meta by a history line per epoch), while its run record grows by one chart entry per epoch; a paused and resumed one-shot run gives
  * every tensor back after each session (Adam's moments leaked 2 tensors per alpha per session before). Heap and the
  * long run: bench/soak.ts.
  */
@@ -94,7 +94,7 @@ describe('soak: no leak per candidate or epoch', () => {
     expect(stored.maxStepDeviation).toBeLessThan(0.2 * stored.medianStep);
   });
 
-  it(`one-shot session: ${EPOCHS} DARTS epochs, tensors flat and one checkpoint of constant size`, async () => {
+  it(`one-shot session: ${EPOCHS} DARTS epochs, tensors flat, one checkpoint whose tensors keep their size`, async () => {
     const db = await dbWithQuadrants('soak-oneshot');
     const example = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../examples/oneshot-darts.json'), 'utf8')) as Record<string, unknown>;
     const config = validateOneShotConfig({
