@@ -75,9 +75,9 @@ function registerUrlImports(): void {
   register('data:text/javascript,' + encodeURIComponent(hooks));
 }
 
-type Verdict = 'flat' | 'linear' | 'linear in stored' | 'GROWS' | 'NOT LINEAR';
-interface SeriesReport extends SeriesFigures { verdict: Verdict }
-interface PartReport {
+export type Verdict = 'flat' | 'linear' | 'linear in stored' | 'GROWS' | 'NOT LINEAR';
+export interface SeriesReport extends SeriesFigures { verdict: Verdict }
+export interface PartReport {
   samples: number;
   warmup: number;
   wallS: number;
@@ -90,6 +90,19 @@ interface PartReport {
   stored: SeriesReport;
   extra: Record<string, SeriesReport>;
   series: SoakSample[];
+}
+
+export interface SoakReport {
+  suite: 'soak';
+  date: string;
+  node: string;
+  backend: string;
+  /** Whether the heap was sampled after a full collection. */
+  gc: boolean;
+  loadAvg1m: number;
+  options: { count: number; epochs: number; smoke: boolean };
+  search: PartReport;
+  oneshot: PartReport;
 }
 
 interface HeapCheck { before: number; afterRun: number; afterDelete: number; freedApproxBytes: number }
@@ -229,7 +242,7 @@ export async function soakMain(argv: string[]): Promise<number> {
   oneshot.extra.checkpointTensorBytes = flat(cps.slice(oneshot.warmup).map((c) => c.tensors));
   store.close();
 
-  const report = {
+  const report: SoakReport = {
     suite: 'soak', date: new Date().toISOString(), node: process.version, backend: tf.getBackend(), gc, loadAvg1m: os.loadavg()[0],
     options: { count: opts.count, epochs: opts.epochs, smoke: opts.smoke }, search, oneshot,
   };
