@@ -85,6 +85,8 @@ export interface SeriesFigures {
   /** The median step between consecutive samples, and the largest distance of a step from it. */
   readonly medianStep: number;
   readonly maxStepDeviation: number;
+  readonly minStep: number;
+  readonly maxStep: number;
 }
 
 export function seriesFigures(values: readonly number[]): SeriesFigures {
@@ -104,5 +106,7 @@ export function seriesFigures(values: readonly number[]): SeriesFigures {
   const sorted = [...steps].sort((a, b) => a - b);
   const medianStep = sorted.length === 0 ? 0 : sorted.length % 2 ? sorted[sorted.length >> 1] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
   const maxStepDeviation = steps.length === 0 ? 0 : Math.max(...steps.map((s) => Math.abs(s - medianStep)));
-  return { first: values[0], last: values[n - 1], min: Math.min(...values), max: Math.max(...values), slope, maxResidual, medianStep, maxStepDeviation };
+  const minStep = steps.length === 0 ? 0 : sorted[0];
+  const maxStep = steps.length === 0 ? 0 : sorted[sorted.length - 1];
+  return { first: values[0], last: values[n - 1], min: Math.min(...values), max: Math.max(...values), slope, maxResidual, medianStep, maxStepDeviation, minStep, maxStep };
 }
