@@ -41,6 +41,7 @@ const option = (name: string): string | undefined => {
 const USAGE = `npm run bench -- [options]   (full run ~30-40 min on 2 busy cores; figures go to bench/RESULTS.md by hand)
   --suite search-retrain   the "search + re-train" row instead (bench/search-retrain.ts; its options: --suite search-retrain --help)
   --suite import-memory    peak memory of importing large IDX / CIFAR files, streamed vs whole-file (bench/import-memory.ts)
+  --suite soak             the memory soak row instead (bench/soak.ts: tensors, heap, IndexedDB bytes per candidate / epoch)
   --smoke                  ~1 min: Node wasm, tiny workloads (what tests/integration/bench-smoke.test.ts runs)
   --out PATH               results file (default bench/results.json; smoke: $TMPDIR/nas-bench-smoke.json)
   --only SUBSTRING         workload filter, e.g. cnn, supernet, 8x8
@@ -54,15 +55,18 @@ const FLAGS = ['--smoke', '--no-node', '--no-browser', '--no-torch', '--no-app',
 // Suites with their own options: `--suite NAME [its options]`.
 const SUITE = option('--suite');
 if (SUITE !== undefined) {
-  if (SUITE !== 'search-retrain' && SUITE !== 'import-memory') {
-    console.error(`bench/run.ts: unknown suite "${SUITE}" (known: search-retrain, import-memory)`);
+  const suites: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
+    'search-retrain': async () => (await import('./search-retrain')).searchRetrainMain,
+    'import-memory': async () => (await import('./import-memory')).importMemoryMain,
+    soak: async () => (await import('./soak')).soakMain,
+  };
+  if (!(SUITE in suites)) {
+    console.error(`bench/run.ts: unknown suite "${SUITE}" (known: ${Object.keys(suites).join(', ')})`);
     process.exit(2);
   }
+  const main = await suites[SUITE]();
   const at = argv.indexOf('--suite');
-  const rest = [...argv.slice(0, at), ...argv.slice(at + 2)];
-  if (SUITE === 'import-memory') process.exit(await (await import('./import-memory')).importMemoryMain(rest));
-  const { searchRetrainMain } = await import('./search-retrain');
-  process.exit(await searchRetrainMain(rest));
+  process.exit(await main([...argv.slice(0, at), ...argv.slice(at + 2)]));
 }
 if (flag('--help') || flag('-h')) {
   console.log(USAGE);

@@ -32,8 +32,10 @@ export class Adam {
 
   constructor(readonly params: readonly tf.Variable[], readonly opts: AdamOptions) {
     this.learningRate = opts.learningRate;
-    this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    // In a tidy: tf.variable shares the zeros' data, and the zeros tensor itself must go (else 2 tensors leak per
+    // parameter with every Adam, i.e. with every DARTS run and every resume: tests/unit/soak-leak.test.ts).
+    this.m = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    this.v = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
   }
 
   get stepCount(): number {
