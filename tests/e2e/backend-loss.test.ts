@@ -1,0 +1,114 @@
+/**
+ * Backend loss (issue 14, item 4) on Chromium's software WebGPU adapter: the test destroys the GPU device of the
+ * search worker while a run trains (GPUDevice.prototype patched from the test to capture the device tfjs uses).
+ * The run pauses with a message naming the lost backend and every finished candidate stored; Resume starts a
+ * fresh worker (fresh tfjs, fresh adapter) and the run finishes there, candidate ids contiguous and none twice.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Page, Worker } from 'playwright-core';
+import { setField, useApp } from '../helpers/e2e-harness';
+
+const app = useApp(['--enable-unsafe-webgpu']);
+
+/** Patches GPUDevice in `worker` so the device tfjs creates is kept in globalThis.__lostTestDevice. */
+async function captureDevice(worker: Worker): Promise<void> {
+  await worker.evaluate(() => {
+    const g = globalThis as unknown as { __lostTestDevice?: GPUDevice };
+    const proto = GPUDevice.prototype;
+    for (const name of ['createCommandEncoder', 'createBuffer'] as const) {
+      const orig = proto[name] as (...a: unknown[]) => unknown;
+      (proto as unknown as Record<string, unknown>)[name] = function (this: GPUDevice, ...a: unknown[]) {
+        g.__lostTestDevice = this;
+        return orig.apply(this, a);
+      };
+    }
+  }).catch(() => undefined);
+}
+
+async function destroyDevice(worker: Worker): Promise<string> {
+  return worker.evaluate(() => {
+    const d = (globalThis as unknown as { __lostTestDevice?: GPUDevice }).__lostTestDevice;
+    if (!d) return 'no device captured';
+    d.destroy();
+    return 'destroyed';
+  });
+}
+
+interface StoredCandidate { readonly runId: string; readonly id: number; readonly backend: string; readonly error?: string; readonly metrics: { readonly train_loss: number } }
+interface StoredRun { readonly id: string; readonly status: string; readonly error?: string; readonly completed: number }
+
+async function stored(page: Page): Promise<{ runs: StoredRun[]; candidates: StoredCandidate[] }> {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const req = indexedDB.open('nas-playground');
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const tx = req.result.transaction(['runs', 'candidates']);
+      const runs = tx.objectStore('runs').getAll();
+      const cands = tx.objectStore('candidates').getAll();
+      tx.oncomplete = () => { resolve({ runs: runs.result, candidates: cands.result }); req.result.close(); };
+    };
+  }));
+}
+
+/** The text of the first element with test id `id` ('' when there is none), without waiting for one. */
+const text = (page: Page, id: string) => page.evaluate((t) => document.querySelector(`[data-testid="${t}"]`)?.textContent?.replace(/\s+/g, ' ').trim() ?? '', id);
+
+describe('backend loss', () => {
+  it('a lost WebGPU device pauses the search; Resume finishes it on a fresh worker with every candidate kept', { timeout: 600_000 }, async () => {
+    const { page, errors } = await app().open();
+    const searchWorkers: Worker[] = [];
+    page.on('worker', (w) => {
+      if (!/search/.test(w.url())) return;
+      searchWorkers.push(w);
+      void captureDevice(w);
+    });
+    for (const [id, v] of [['backend', 'webgpu'], ['budget', 2], ['epochs', 1], ['train-samples', 32], ['valid-samples', 32], ['seed', 3], ['channels', 4], ['batch', 32]] as const) {
+      await setField(page, id, v);
+    }
+    await page.getByTestId('start').click();
+    // One candidate stored, the next one training.
+    for (let i = 0; ; i++) {
+      const rows = await page.locator('[data-testid="candidate-row"]').count();
+      const status = await text(page, 'run-status');
+      if (i % 5 === 0) console.log(`[e2e] t=${i * 2}s rows ${rows} status ${status} live ${await text(page, 'live')} backend ${await text(page, 'backend-live')} error ${await text(page, 'error')}`);
+      if (rows >= 1 && status === 'running') break;
+      if (i > 100) throw new Error('no candidate');
+      await page.waitForTimeout(2000);
+    }
+    const t0 = Date.now();
+    expect(await destroyDevice(searchWorkers[0])).toBe('destroyed');
+    await page.waitForFunction(() => {
+      const s = document.querySelector('[data-testid="run-status"]')?.textContent;
+      return s === 'paused' || s === 'failed' || s === 'done';
+    }, null, { timeout: 120_000 });
+    console.log(`[e2e] after destroy (${Date.now() - t0} ms): status ${await text(page, 'run-status')}, error: ${await text(page, 'error')}`);
+    const before = await stored(page);
+    console.log(`[e2e] stored: ${JSON.stringify(before.runs.map((r) => ({ s: r.status, c: r.completed, e: r.error })))} candidates ${JSON.stringify(before.candidates.map((c) => [c.id, c.backend, c.metrics.train_loss]))}`);
+    expect(await text(page, 'run-status')).toBe('paused');
+    expect(await text(page, 'error')).toMatch(/^The webgpu backend was lost \(the GPU device was destroyed.*\)\. The run is paused with its 1 finished candidate saved; Resume continues it in a fresh worker/);
+    expect(before.runs).toHaveLength(1);
+    expect(before.runs[0]).toMatchObject({ status: 'paused', completed: 1 });
+    expect(before.candidates.map((c) => c.id)).toEqual([0]);
+
+    await page.getByTestId('runs').getByTestId('resume').click();
+    await page.waitForFunction(() => {
+      const s = document.querySelector('[data-testid="run-status"]')?.textContent;
+      return (s === 'done' || s === 'failed' || s === 'paused') && !document.querySelector('[data-testid="runs"] [data-testid="resume"]:disabled');
+    }, null, { timeout: 300_000 });
+    const after = await stored(page);
+    console.log(`[e2e] after resume: ${JSON.stringify(after.runs.map((r) => ({ s: r.status, c: r.completed, e: r.error })))} candidates ${JSON.stringify(after.candidates.map((c) => [c.id, c.backend, c.metrics.train_loss]))}, search workers: ${searchWorkers.length}`);
+    expect(after.runs[0].status).toBe('done');
+    expect(after.runs[0].error).toBeUndefined();
+    // Candidate 0 kept from before the loss, candidate 1 trained by a second (fresh) search worker: ids contiguous, none twice.
+    expect(after.candidates.map((c) => c.id).sort((a, b) => a - b)).toEqual([0, 1]);
+    expect(after.candidates.find((c) => c.id === 0)).toEqual(before.candidates.find((c) => c.id === 0));
+    for (const c of after.candidates) {
+      expect(c.error).toBeUndefined();
+      expect(c.backend).toBe('webgpu');
+      expect(Number.isFinite(c.metrics.train_loss)).toBe(true);
+    }
+    expect(searchWorkers.length).toBe(2);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
