@@ -25,6 +25,32 @@ async function captureDevice(worker: Worker): Promise<void> {
   }).catch(() => undefined);
 }
 
+/** Patches WebGL2RenderingContext in `worker` so the context tfjs draws with is kept in globalThis.__lostTestGl. */
+async function captureGl(worker: Worker): Promise<void> {
+  await worker.evaluate(() => {
+    const g = globalThis as unknown as { __lostTestGl?: WebGL2RenderingContext };
+    const proto = WebGL2RenderingContext.prototype;
+    for (const name of ['drawElements', 'drawArrays', 'useProgram'] as const) {
+      const orig = proto[name] as (...a: unknown[]) => unknown;
+      (proto as unknown as Record<string, unknown>)[name] = function (this: WebGL2RenderingContext, ...a: unknown[]) {
+        g.__lostTestGl = this;
+        return orig.apply(this, a);
+      };
+    }
+  }).catch(() => undefined);
+}
+
+/** Loses the captured WebGL context as a GPU reset would (WEBGL_lose_context). */
+async function loseGl(worker: Worker): Promise<string> {
+  return worker.evaluate(() => {
+    const gl = (globalThis as unknown as { __lostTestGl?: WebGL2RenderingContext }).__lostTestGl;
+    const ext = gl?.getExtension('WEBGL_lose_context');
+    if (!ext) return gl ? 'no WEBGL_lose_context' : 'no context captured';
+    ext.loseContext();
+    return 'lost';
+  });
+}
+
 async function destroyDevice(worker: Worker): Promise<string> {
   return worker.evaluate(() => {
     const d = (globalThis as unknown as { __lostTestDevice?: GPUDevice }).__lostTestDevice;
@@ -32,6 +58,34 @@ async function destroyDevice(worker: Worker): Promise<string> {
     d.destroy();
     return 'destroyed';
   });
+}
+
+interface StoredOneShot { readonly id: string; readonly status: string; readonly error?: string; readonly epoch: number; readonly history: { readonly epochs: readonly { readonly epoch: number }[] } }
+
+async function storedOneShot(page: Page): Promise<{ runs: StoredOneShot[]; checkpointEpochs: number[] }> {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const req = indexedDB.open('nas-playground');
+    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const tx = req.result.transaction(['oneshotRuns', 'oneshotCheckpoints']);
+      const runs = tx.objectStore('oneshotRuns').getAll();
+      const cps = tx.objectStore('oneshotCheckpoints').getAll();
+      tx.oncomplete = () => {
+        resolve({ runs: runs.result, checkpointEpochs: (cps.result as { epoch: number }[]).map((c) => c.epoch) });
+        req.result.close();
+      };
+    };
+  }));
+}
+
+/** Polls `ready` every 2 s (logging what the page shows now and then); throws with that state after `seconds`. */
+async function waitUntil(page: Page, what: string, seconds: number, ready: () => Promise<boolean>, show: () => Promise<string>): Promise<void> {
+  for (let i = 0; ; i++) {
+    if (await ready()) return;
+    if (i % 10 === 0) console.log(`[e2e] waiting for ${what} (${i * 2} s): ${await show()}`);
+    if (i * 2 > seconds) throw new Error(`${what}: not within ${seconds} s; the page shows ${await show()}`);
+    await page.waitForTimeout(2000);
+  }
 }
 
 interface StoredCandidate { readonly runId: string; readonly id: number; readonly backend: string; readonly error?: string; readonly metrics: { readonly train_loss: number } }
@@ -108,6 +162,45 @@ describe('backend loss', () => {
       expect(Number.isFinite(c.metrics.train_loss)).toBe(true);
     }
     expect(searchWorkers.length).toBe(2);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a lost WebGL context pauses a one-shot run at its last checkpoint; Resume finishes it on a fresh worker', { timeout: 600_000 }, async () => {
+    const { page, errors } = await app().open('#oneshot');
+    const oneshotWorkers: Worker[] = [];
+    page.on('worker', (w) => {
+      if (!/oneshot/.test(w.url())) return;
+      oneshotWorkers.push(w);
+      void captureGl(w);
+    });
+    for (const [id, v] of [['oneshot-method', 'darts'], ['oneshot-epochs', 2], ['oneshot-batch', 16], ['oneshot-channels', 4], ['oneshot-cells', 1],
+      ['oneshot-train-samples', 32], ['oneshot-valid-samples', 32], ['oneshot-seed', 3], ['oneshot-backend', 'webgl']] as const) await setField(page, id, v);
+    await page.getByTestId('oneshot-start').click();
+    const show = async () => `status ${await page.evaluate(() => document.querySelector('[data-testid="oneshot-status"]')?.getAttribute('data-status') ?? '')}, epochs ${await text(page, 'oneshot-epoch')}, live ${await text(page, 'oneshot-live')}, error ${await text(page, 'oneshot-error')}`;
+    // The first epoch is checkpointed and the second one trains.
+    await waitUntil(page, 'a checkpoint after epoch 1', 300, async () => (await storedOneShot(page)).checkpointEpochs[0] === 1
+      && (await page.evaluate(() => document.querySelector('[data-testid="oneshot-live"]')?.getAttribute('data-epoch'))) === '1', show);
+    expect(await loseGl(oneshotWorkers[0])).toBe('lost');
+    await waitUntil(page, 'the run to stop', 60, async () => (await page.evaluate(() => document.querySelector('[data-testid="oneshot-status"]')?.getAttribute('data-status'))) !== 'running', show);
+    const before = await storedOneShot(page);
+    console.log(`[e2e] after the context loss: ${await show()}; stored ${JSON.stringify(before.runs.map((r) => ({ s: r.status, e: r.epoch, h: r.history.epochs.map((x) => x.epoch), err: r.error })))}, checkpoints ${JSON.stringify(before.checkpointEpochs)}`);
+    expect(await text(page, 'oneshot-error')).toMatch(/^The webgl backend was lost \(the browser took the WebGL context away.*\)\. The run is paused at its last checkpoint \(1 epoch done\); Resume continues it in a fresh worker/);
+    expect(before.runs).toHaveLength(1);
+    expect(before.runs[0]).toMatchObject({ status: 'paused', epoch: 1 });
+    expect(before.runs[0].history.epochs.map((x) => x.epoch)).toEqual([0]);
+    expect(before.checkpointEpochs).toEqual([1]);
+
+    await page.getByTestId('oneshot-resume').click();
+    await waitUntil(page, 'the resumed run to end', 300, async () => ['done', 'failed', 'paused'].includes(await page.evaluate(() => document.querySelector('[data-testid="oneshot-status"]')?.getAttribute('data-status') ?? ''))
+      && !(await page.getByTestId('oneshot-resume').isEnabled()) && (await page.getByTestId('oneshot-start').isEnabled()), show);
+    const after = await storedOneShot(page);
+    console.log(`[e2e] after resume: ${JSON.stringify(after.runs.map((r) => ({ s: r.status, e: r.epoch, h: r.history.epochs.map((x) => x.epoch), err: r.error })))}, one-shot workers: ${oneshotWorkers.length}`);
+    expect(after.runs[0]).toMatchObject({ status: 'done', epoch: 2 });
+    expect(after.runs[0].error).toBeUndefined();
+    // Epoch 0 from before the loss, epoch 1 trained once, in a second (fresh) worker.
+    expect(after.runs[0].history.epochs.map((x) => x.epoch)).toEqual([0, 1]);
+    expect(oneshotWorkers.length).toBe(2);
     expect(errors).toEqual([]);
     await page.close();
   });
