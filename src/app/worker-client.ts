@@ -99,7 +99,11 @@ export class WorkerClient<Api, Event> {
     return new Promise<T>((resolve, reject) => {
       const kill = (e: Error) => reject(e);
       this.pendingCalls.add(kill);
-      call.then(resolve, reject).finally(() => {
+      call.then(resolve, (e: unknown) => {
+        // A worker whose backend was lost while it sat idle refuses the next job (workers/backend-loss.ts): replace it.
+        if ((e as { name?: unknown } | null)?.name === 'BackendLostError') this.retire();
+        reject(e);
+      }).finally(() => {
         this.pendingCalls.delete(kill);
         this.dropRetired();
       });

@@ -19,7 +19,7 @@ interface TestApi {
   sleep(ms: number): Promise<string>;
   /** Throws an uncaught error on the worker's event loop (a crash). */
   crashSoon(): Promise<void>;
-  fail(message: string): Promise<void>;
+  fail(message: string, name?: string): Promise<void>;
 }
 
 const comlinkPath = createRequire(import.meta.url).resolve('comlink');
@@ -39,7 +39,7 @@ Comlink.expose({
   hang: () => new Promise(() => {}),
   sleep: (ms) => new Promise((r) => setTimeout(() => r('slept'), ms)),
   crashSoon: async () => { setTimeout(() => { throw new Error('kernel exploded'); }, 5); return new Promise(() => {}); },
-  fail: async (message) => { const e = new Error(message); e.name = 'DatasetFormatError'; throw e; },
+  fail: async (message, name) => { const e = new Error(message); e.name = name ?? 'DatasetFormatError'; throw e; },
 }, endpoint);
 `;
 
@@ -92,6 +92,7 @@ class EventClient extends WorkerClient<TestApi, BackendLostEvent | { readonly ty
   echo(x: number) { return this.remote().echo(x); }
   sleep(ms: number) { return this.remote().sleep(ms); }
   event(e: BackendLostEvent | { readonly type: 'note' }) { this.emit(e); }
+  fail(m: string, name?: string) { return this.remote().fail(m, name); }
 }
 
 afterEach(async () => {
@@ -203,6 +204,10 @@ describe('WorkerClient', () => {
     c.event({ type: 'note' });
     expect(await c.echo(6)).toBe(6);
     expect(c.spawned).toBe(2);
+    // A worker whose backend was lost while idle refuses the next job with a BackendLostError: it is replaced too.
+    await expect(c.fail('The webgl backend was lost (...). This worker cannot train any more', 'BackendLostError')).rejects.toMatchObject({ name: 'BackendLostError' });
+    expect(await c.echo(7)).toBe(7);
+    expect(c.spawned).toBe(3);
     c.terminate();
   });
 });
