@@ -139,7 +139,13 @@ describe('backend loss', () => {
     expect(before.runs[0]).toMatchObject({ status: 'paused', completed: 1 });
     expect(before.candidates.map((c) => c.id)).toEqual([0]);
 
-    await page.getByTestId('runs').getByTestId('resume').click();
+    // The Resume button as the store offers it, clicked through the DOM: after a destroyed device, SwiftShader's GPU
+    // process may stop producing frames in headless Chromium for a while (no requestAnimationFrame), and Playwright's
+    // click waits for frames to call the button "stable". The app's state is what this test checks.
+    const frames = () => Promise.race([page.evaluate(() => new Promise<string>((r) => requestAnimationFrame(() => r('frames on')))), new Promise<string>((r) => setTimeout(() => r('no frame in 3 s'), 3000))]);
+    await waitUntil(page, 'Resume to be offered', 60, () => page.getByTestId('runs').getByTestId('resume').isEnabled(), async () => `${await show()}; ${await frames()}`);
+    console.log(`[e2e] Resume offered; page ${await frames()}`);
+    await page.getByTestId('runs').getByTestId('resume').evaluate((b) => (b as HTMLButtonElement).click());
     await waitUntil(page, 'the resumed run to end', 300, async () => ['done', 'failed'].includes(await text(page, 'run-status')), show);
     const after = await stored(page);
     console.log(`[e2e] after resume: ${JSON.stringify(after.runs.map((r) => ({ s: r.status, c: r.completed, e: r.error })))} candidates ${JSON.stringify(after.candidates.map((c) => [c.id, c.backend, c.metrics.train_loss]))}, search workers: ${searchWorkers.length}`);
