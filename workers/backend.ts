@@ -291,15 +291,50 @@ function wasmDetail(f: { simd: boolean; threads: number }): string {
   return `SIMD ${f.simd ? 'on' : 'off'}, ${f.threads} thread(s)${wasmThreadsReason ? `: ${wasmThreadsReason}` : ''}`;
 }
 
+/** A GPU backend this worker can no longer use: which one, and what the browser said. */
+export interface BackendLoss {
+  readonly backend: 'webgpu' | 'webgl';
+  /** One sentence for the run record: "The webgpu backend was lost (the GPU device was destroyed: ...)." */
+  readonly message: string;
+}
+
 /**
- * Calls `onLost` once if the WebGPU device behind the current backend is lost (driver reset, GPU
- * removed, too many resources): later tfjs calls on that backend fail, so the session must stop and
- * the backend be selected again.
+ * Calls `onLost` once if the GPU behind the current tfjs backend goes away: the WebGPU device (its `lost` promise:
+ * driver reset, GPU removed, device destroyed) or the WebGL context (`webglcontextlost` on tfjs's canvas, or a
+ * context already lost). tfjs keeps handing out that dead backend in this worker, so the job must stop and the
+ * app start a fresh worker. Nothing to watch on WASM or CPU. Returns a function that stops watching.
  */
-export function watchDeviceLoss(onLost: (message: string) => void): void {
-  if (tf.getBackend() !== 'webgpu') return;
-  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
-  void device?.lost.then((info) => onLost(`The GPU device was lost (${info.reason ?? 'unknown reason'}${info.message ? `: ${info.message}` : ''}).`));
+export function watchBackendLoss(onLost: (loss: BackendLoss) => void): () => void {
+  let live = true;
+  const lost = (loss: BackendLoss) => {
+    if (!live) return;
+    live = false;
+    onLost(loss);
+  };
+  const name = tf.getBackend();
+  if (name === 'webgpu') {
+    const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+    void device?.lost.then((info) => lost({
+      backend: 'webgpu',
+      message: `The webgpu backend was lost (the GPU device was ${info.reason === 'destroyed' ? 'destroyed' : 'lost'}${info.message ? `: ${info.message}` : ''}).`,
+    }));
+    return () => { live = false; };
+  }
+  if (name === 'webgl') {
+    // tfjs's context, on its OffscreenCanvas in a worker (an EventTarget: webglcontextlost is fired there).
+    const gl = (tf.backend() as unknown as { gpgpu?: { gl?: { readonly canvas?: EventTarget; isContextLost(): boolean } } }).gpgpu?.gl;
+    const canvas = gl?.canvas;
+    if (!gl || !canvas) return () => { live = false; };
+    const loss: BackendLoss = { backend: 'webgl', message: 'The webgl backend was lost (the browser took the WebGL context away: webglcontextlost).' };
+    const onEvent = () => lost(loss);
+    canvas.addEventListener('webglcontextlost', onEvent);
+    if (gl.isContextLost()) queueMicrotask(onEvent);
+    return () => {
+      live = false;
+      canvas.removeEventListener('webglcontextlost', onEvent);
+    };
+  }
+  return () => { live = false; };
 }
 
 export async function selectBackend(choice: BackendChoice): Promise<BackendReport> {

@@ -77,6 +77,8 @@ export interface FinalistSessionHooks {
   readonly onTestRead?: (key: string) => void;
   /** Measure batch-1 latency after training (default true). */
   readonly latency?: boolean;
+  /** Called before every save; throws once the backend is lost (workers/backend-loss.ts), so nothing it computed is stored. */
+  readonly checkBackend?: () => void;
 }
 
 /** Runs (or resumes) a stored job until every entry is in the registry, or the signal stops it ('paused'). */
@@ -144,6 +146,7 @@ export async function runFinalistJob(
       return (await getFinalistState(db, job.id, key))?.state;
     },
     async saveState(key, state) {
+      hooks.checkBackend?.();
       const next = patchEntry(key, { epochsDone: state.epoch });
       await commitFinalistState(db, next, { version: FINALIST_STATE_VERSION, jobId: job.id, key, state, updatedAt: Date.now() });
       job = next;
@@ -151,6 +154,7 @@ export async function runFinalistJob(
     },
     hpo: (key) => entryOf(key)?.hpo,
     async saveHpo(key, hpo) {
+      hooks.checkBackend?.();
       await save(patchEntry(key, { hpo }));
     },
     // A distillation teacher tested in an earlier session: its weights from the registry.
@@ -163,7 +167,9 @@ export async function runFinalistJob(
       const extra = job.extras?.find((e) => e.key === key);
       if (!s && !extra) throw new Error(`finalists: no entry ${key}`);
       const id = modelIdOf(job.id, key);
+      hooks.checkBackend?.();
       const weights = await snapshotWeights(net);
+      hooks.checkBackend?.();
       const checked = withTargets(report, targets);
       const base: ModelRecordBase = {
         version: MODEL_RECORD_VERSION, id, jobId: job.id, key, runId: job.runId, runName: job.runName, datasetId: src.datasetId, classes: ds.classes,

@@ -4,10 +4,11 @@
  * Exposes ONE typed api object with comlink (src/protocol/finalists-api.ts); one job at a time (workers/job.ts).
  */
 import * as Comlink from 'comlink';
-import { getFinalistJob, openDb } from '../src/db';
+import { getFinalistJob, openDb, putFinalistJob } from '../src/db';
 import type { BackendChoice, BackendReport } from '../src/protocol/backend';
 import type { FinalistJobRecord, FinalistsEventListener, FinalistsWorkerApi } from '../src/protocol/finalists-api';
 import { selectBackend } from './backend';
+import { BackendLossGuard } from './backend-loss';
 import { exportModelZip } from './finalist-export';
 import { measureModelLatency } from './finalist-latency';
 import { createFinalistJob, runFinalistJob } from './finalists-session';
@@ -17,11 +18,15 @@ import { withRunLock } from './run-lock';
 let report: BackendReport | null = null;
 let reportChoice: BackendChoice | null = null;
 const jobs = new JobRunner(() => 'Finalists are already being re-trained in this worker; stop them first');
+/** A lost GPU (device or context) pauses the job at its last saved epoch; the app then replaces this worker. */
+const loss = new BackendLossGuard();
 
 async function ensureBackend(choice: BackendChoice): Promise<BackendReport> {
+  loss.assertUsable();
   if (!report || reportChoice !== choice) {
     report = await selectBackend(choice);
     reportChoice = choice;
+    loss.watch(jobs);
   }
   return report;
 }
@@ -29,7 +34,19 @@ async function ensureBackend(choice: BackendChoice): Promise<BackendReport> {
 function launch(job: FinalistJobRecord, onEvent: FinalistsEventListener): Promise<FinalistJobRecord> {
   return jobs.run('re-training finalists', (signal) => withRunLock('finalists', job.id, async () => {
     onEvent({ type: 'backend', report: await ensureBackend(job.request.backend) });
-    return runFinalistJob(await openDb(), job, onEvent, signal);
+    const db = await openDb();
+    return loss.settle(runFinalistJob(db, job, onEvent, signal, { checkBackend: () => loss.assertUsable() }), async (lost, result) => {
+      onEvent({ type: 'backend-lost', backend: lost.backend, message: lost.message });
+      if (result?.status === 'done') return result;
+      const last = (await getFinalistJob(db, job.id)) ?? result ?? job;
+      const paused: FinalistJobRecord = {
+        ...last, status: 'paused', updatedAt: Date.now(),
+        error: `${lost.message} Re-training is paused at its last saved epoch; Resume continues it in a fresh worker, which chooses the backend again.`,
+      };
+      await putFinalistJob(db, paused);
+      onEvent({ type: 'job', job: paused });
+      return paused;
+    });
   }));
 }
 

@@ -31,7 +31,13 @@ export function validateOneShotConfig(value: unknown): OneShotConfig {
 const yieldNow = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-export async function runOneShot(db: Db, initial: OneShotRunRecord, backend: BackendName, onEvent: OneShotEventListener, signal: AbortSignal): Promise<OneShotRunRecord> {
+/**
+ * `checkBackend` is called before every save and throws once the backend is lost (workers/backend-loss.ts): weights
+ * read back from a lost GPU are never stored, and the run is returned as it was last committed (its host pauses it).
+ */
+export async function runOneShot(
+  db: Db, initial: OneShotRunRecord, backend: BackendName, onEvent: OneShotEventListener, signal: AbortSignal, checkBackend?: () => void,
+): Promise<OneShotRunRecord> {
   if (initial.imported) throw new Error(importedNote(initial.imported.file));
   let run: OneShotRunRecord = { ...initial, status: 'running', stopCause: null, backend, updatedAt: Date.now(), error: undefined };
   let history = run.history ?? emptyOneShotHistory();
@@ -43,7 +49,9 @@ export async function runOneShot(db: Db, initial: OneShotRunRecord, backend: Bac
   };
 
   const save = async (p: OneShotSavePoint) => {
+    checkBackend?.();
     const sd = await p.state();
+    checkBackend?.();
     const cp: OneShotCheckpointRecord = { version: ONESHOT_CHECKPOINT_VERSION, runId: run.id, epoch: p.epoch, globalStep: p.globalStep, meta: sd.meta, tensors: sd.tensors, updatedAt: Date.now() };
     const arch = history.genotypes.at(-1)?.arch ?? history.ranked?.[0]?.arch ?? run.arch;
     const candidates = oneShotCandidates(run.id, run.config, history, p.epoch);
@@ -83,6 +91,12 @@ export async function runOneShot(db: Db, initial: OneShotRunRecord, backend: Bac
     );
     return run;
   } catch (e) {
+    // A lost backend is not the run's failure: what is stored stays as it is (its host pauses the run).
+    try {
+      checkBackend?.();
+    } catch {
+      return saved;
+    }
     const full = storageFullMessage(e);
     if (full !== null) return pauseForStorage(db, saved, full, onEvent);
     run = { ...run, status: 'failed', history, error: message(e), updatedAt: Date.now() };

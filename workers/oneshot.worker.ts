@@ -7,6 +7,7 @@ import { emptyOneShotHistory, getOneShotRun, openDb, putOneShotRun } from '../sr
 import type { BackendReport } from '../src/protocol/backend';
 import { ONESHOT_RUN_VERSION, type OneShotRunRecord, type OneShotWorkerApi } from '../src/protocol/oneshot-api';
 import { selectBackend } from './backend';
+import { BackendLossGuard } from './backend-loss';
 import { ensureMnist10k } from './builtin-datasets';
 import { JobRunner } from './job';
 import { withRunLock } from './run-lock';
@@ -15,15 +16,32 @@ import { runOneShot, validateOneShotConfig } from './oneshot-session';
 let report: BackendReport | null = null;
 let reportChoice: string | null = null;
 const jobs = new JobRunner(() => 'A one-shot search is already running in this worker; stop it first');
+/** A lost GPU (device or context) pauses the run at its last checkpoint; the app then replaces this worker. */
+const loss = new BackendLossGuard();
 
 function launch(run: OneShotRunRecord, onEvent: Parameters<OneShotWorkerApi['start']>[1]): Promise<OneShotRunRecord> {
   return jobs.run('a one-shot search', (signal) => withRunLock('oneshot', run.id, async () => {
+    loss.assertUsable();
     if (!report || reportChoice !== run.config.backend) {
       report = await selectBackend(run.config.backend);
       reportChoice = run.config.backend;
+      loss.watch(jobs);
     }
     onEvent({ type: 'backend', report });
-    return runOneShot(await openDb(), run, report.chosen, onEvent, signal);
+    const db = await openDb();
+    return loss.settle(runOneShot(db, run, report.chosen, onEvent, signal, () => loss.assertUsable()), async (lost, result) => {
+      onEvent({ type: 'backend-lost', backend: lost.backend, message: lost.message });
+      if (result?.status === 'done') return result;
+      // The run as stored with its last checkpoint (the session wrote nothing after the loss), paused, the loss named.
+      const last = (await getOneShotRun(db, run.id)) ?? result ?? run;
+      const paused: OneShotRunRecord = {
+        ...last, status: 'paused', stopCause: null, updatedAt: Date.now(),
+        error: `${lost.message} The run is paused at its last checkpoint (${last.epoch} epoch${last.epoch === 1 ? '' : 's'} done); Resume continues it in a fresh worker, which chooses the backend again.`,
+      };
+      await putOneShotRun(db, paused);
+      onEvent({ type: 'run', run: paused });
+      return paused;
+    });
   }));
 }
 

@@ -36,7 +36,13 @@ function statusAfter(stop: StopReason | 'failed', strategy: Strategy<unknown>): 
   return strategy.status === 'done' ? 'done' : 'paused';
 }
 
-export async function runSearchSession(db: Db, initial: RunRecord, backend: BackendName, onEvent: SearchEventListener, signal: AbortSignal): Promise<RunRecord> {
+/**
+ * `checkBackend` is called before every save and throws once the backend is lost (workers/backend-loss.ts): what a
+ * lost GPU computed is not stored, and the run keeps its last complete state.
+ */
+export async function runSearchSession(
+  db: Db, initial: RunRecord, backend: BackendName, onEvent: SearchEventListener, signal: AbortSignal, checkBackend?: () => void,
+): Promise<RunRecord> {
   const { config } = initial;
   const train = { ...config.evaluator, seed: config.seed };
   const budget = config.budget.queries;
@@ -123,6 +129,7 @@ export async function runSearchSession(db: Db, initial: RunRecord, backend: Back
 
   /** The save hook: a candidate with its checkpoint and the run's counters in one transaction; the run's state when it stops. */
   const save = async (p: SavePoint<unknown>): Promise<void> => {
+    checkBackend?.();
     if (p.stop !== null) {
       const status = statusAfter(p.stop, strategy);
       run = { ...run, status, ...(p.error !== undefined ? { error: p.error } : {}), updatedAt: Date.now() };

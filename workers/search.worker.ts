@@ -9,7 +9,8 @@ import type { BackendChoice, BackendReport } from '../src/protocol/backend';
 import type { SearchEventListener } from '../src/protocol/events';
 import type { RunRecord } from '../src/protocol/run';
 import type { SearchWorkerApi } from '../src/protocol/search-api';
-import { selectBackend, watchDeviceLoss } from './backend';
+import { selectBackend } from './backend';
+import { BackendLossGuard } from './backend-loss';
 import { ensureMnist10k } from './builtin-datasets';
 import { JobRunner } from './job';
 import { runSearchSession } from './search-session';
@@ -22,18 +23,15 @@ let report: BackendReport | null = null;
 let reportChoice: BackendChoice | null = null;
 const jobs = new JobRunner(() => 'A search is already running in this worker; stop it first');
 
-let deviceLost: string | null = null;
+/** A lost GPU (device or context) stops the search at its last saved candidate; the app then replaces this worker. */
+const loss = new BackendLossGuard();
 
 async function ensureBackend(choice: BackendChoice): Promise<BackendReport> {
+  loss.assertUsable();
   if (!report || reportChoice !== choice) {
     report = await selectBackend(choice);
     reportChoice = choice;
-    watchDeviceLoss((message) => {
-      // Everything stored stays; the running session stops and the next start/resume selects again.
-      deviceLost = message;
-      report = null;
-      jobs.abort();
-    });
+    loss.watch(jobs);
   }
   return report;
 }
@@ -43,13 +41,20 @@ function launch(run: RunRecord, onEvent: SearchEventListener): Promise<RunRecord
     const r = await ensureBackend(run.config.evaluator.backend);
     onEvent({ type: 'backend', report: r });
     const db = await openDb();
-    deviceLost = null;
-    const result = await runSearchSession(db, run, r.chosen, onEvent, signal);
-    if (!deviceLost) return result;
-    const failed: RunRecord = { ...result, status: 'paused', error: `${deviceLost} The run is paused with every finished candidate saved; resume it to continue (the backend will be chosen again).`, updatedAt: Date.now() };
-    await putRun(db, failed);
-    onEvent({ type: 'run', run: failed });
-    return failed;
+    const session = runSearchSession(db, run, r.chosen, onEvent, signal, () => loss.assertUsable());
+    return loss.settle(session, async (lost, result) => {
+      // Every finished candidate is stored with its checkpoint; the run as last stored is paused, the loss named.
+      onEvent({ type: 'backend-lost', backend: lost.backend, message: lost.message });
+      if (result?.status === 'done') return result;
+      const last = result ?? (await getRun(db, run.id)) ?? run;
+      const paused: RunRecord = {
+        ...last, status: 'paused', updatedAt: Date.now(),
+        error: `${lost.message} The run is paused with its ${last.completed} finished candidate${last.completed === 1 ? '' : 's'} saved; Resume continues it in a fresh worker, which chooses the backend again.`,
+      };
+      await putRun(db, paused);
+      onEvent({ type: 'run', run: paused });
+      return paused;
+    });
   }));
 }
 

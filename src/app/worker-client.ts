@@ -9,6 +9,7 @@
  * WorkerTerminatedError instead of hanging for ever. The worker side is workers/job.ts.
  */
 import * as Comlink from 'comlink';
+import type { BackendLostEvent } from '../protocol/backend';
 
 /** What the client needs of a worker: a DOM Worker, or a test's node:worker_threads adapter. */
 export type WorkerLike = Comlink.Endpoint & { terminate(): void };
@@ -40,8 +41,11 @@ export class WorkerClient<Api, Event> {
   /** Rejecters of the calls in flight. */
   private readonly pendingCalls = new Set<(e: Error) => void>();
   private readonly listeners = new Set<(e: Event) => void>();
+  /** A worker whose GPU backend was lost, to terminate once its calls in flight have settled. */
+  private retiring: WorkerLike | null = null;
   /** Pass this to worker calls that report progress. */
   protected readonly emit = Comlink.proxy((e: Event) => {
+    if (isBackendLost(e)) this.retire();
     for (const l of this.listeners) l(e);
   });
 
@@ -95,7 +99,14 @@ export class WorkerClient<Api, Event> {
     return new Promise<T>((resolve, reject) => {
       const kill = (e: Error) => reject(e);
       this.pendingCalls.add(kill);
-      call.then(resolve, reject).finally(() => this.pendingCalls.delete(kill));
+      call.then(resolve, (e: unknown) => {
+        // A worker whose backend was lost while it sat idle refuses the next job (workers/backend-loss.ts): replace it.
+        if ((e as { name?: unknown } | null)?.name === 'BackendLostError') this.retire();
+        reject(e);
+      }).finally(() => {
+        this.pendingCalls.delete(kill);
+        this.dropRetired();
+      });
     });
   }
 
@@ -133,6 +144,23 @@ export class WorkerClient<Api, Event> {
     this.drop(new WorkerTerminatedError(`Cancelled: ${this.label} was stopped`, false));
   }
 
+  /**
+   * The worker said its GPU backend is lost (a WebGPU device or WebGL context; workers/backend-loss.ts): tfjs in it
+   * would hand the dead backend out again, so it is terminated once the calls in flight have settled (its job has
+   * stored the run as paused), and the next call (a Resume) starts a fresh worker with a fresh tfjs and adapter.
+   */
+  private retire(): void {
+    this.retiring = this.worker;
+    this.dropRetired();
+  }
+
+  private dropRetired(): void {
+    if (this.retiring === null || this.pendingCalls.size > 0) return;
+    const current = this.retiring === this.worker;
+    this.retiring = null;
+    if (current) this.drop(new WorkerTerminatedError(`${capital(this.label)} was replaced: its backend was lost`, false));
+  }
+
   private drop(reason: Error): void {
     this.worker?.terminate();
     this.worker = null;
@@ -145,3 +173,8 @@ export class WorkerClient<Api, Event> {
 }
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** A worker's BackendLostEvent (src/protocol/backend.ts), whatever else its event union holds. */
+function isBackendLost(e: unknown): e is BackendLostEvent {
+  return typeof e === 'object' && e !== null && (e as { type?: unknown }).type === 'backend-lost';
+}

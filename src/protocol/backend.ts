@@ -25,3 +25,13 @@ export interface BackendReport {
   readonly wasmThreadsReason?: string;
   readonly crossOriginIsolated: boolean;
 }
+
+/**
+ * What a worker sends when the GPU behind its backend is lost (a WebGPU device, a WebGL context): tfjs in that
+ * worker would hand the dead backend out again, so the app replaces the worker before its next call.
+ */
+export type BackendLostEvent = {
+  readonly type: 'backend-lost';
+  readonly backend: 'webgpu' | 'webgl';
+  readonly message: string;
+};

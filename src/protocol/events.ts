@@ -1,5 +1,5 @@
 /** Progress events from the search worker (sent through a comlink proxy callback). */
-import type { BackendReport } from './backend';
+import type { BackendLostEvent, BackendReport } from './backend';
 import type { CandidateRecord, RunRecord } from './run';
 
 export type SearchEvent =
@@ -9,6 +9,7 @@ export type SearchEvent =
   | { readonly type: 'epoch'; readonly runId: string; readonly id: number; readonly epoch: number; readonly epochs: number; readonly trainLoss: number; readonly validAcc: number }
   | { readonly type: 'candidate'; readonly record: CandidateRecord }
   | { readonly type: 'progress'; readonly runId: string; readonly done: number; readonly total: number; readonly elapsedMs: number; readonly etaMs: number | null }
-  | { readonly type: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly message: string };
+  | { readonly type: 'log'; readonly level: 'info' | 'warn' | 'error'; readonly message: string }
+  | BackendLostEvent;
 
 export type SearchEventListener = (e: SearchEvent) => void;

@@ -9,7 +9,7 @@ import type { HpoReport, HpoTrialReport, TrainedReport } from '../shared/finalis
 import type { SupernetRef } from '../shared/oneshot-lineage';
 import type { SpaceKind } from '../shared/space-config';
 import type { RetrainState } from '../engine/finalists/retrain';
-import type { BackendChoice, BackendReport } from './backend';
+import type { BackendChoice, BackendLostEvent, BackendReport } from './backend';
 
 export type { TrainedReport } from '../shared/finalist-result';
 export type { RetrainState } from '../engine/finalists/retrain';
@@ -215,7 +215,8 @@ export type FinalistsEvent =
   /** One configuration of an entry's learning-rate / weight-decay search measured at a rung (validation only). */
   | { readonly type: 'hpo-trial'; readonly jobId: string; readonly key: string; readonly trial: HpoTrialReport }
   /** The entry's search is done (`reused`: read back from the job, not searched again). */
-  | { readonly type: 'hpo'; readonly jobId: string; readonly key: string; readonly hpo: HpoReport; readonly reused: boolean };
+  | { readonly type: 'hpo'; readonly jobId: string; readonly key: string; readonly hpo: HpoReport; readonly reused: boolean }
+  | BackendLostEvent;
 
 export type FinalistsEventListener = (e: FinalistsEvent) => void;
 

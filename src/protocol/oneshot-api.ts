@@ -11,7 +11,7 @@ import type { OneShotConfig } from '../engine/search/oneshot-config';
 import type { RunStatus, StopCause } from '../shared/status';
 import type { OneShotCandidate } from '../shared/oneshot-lineage';
 import type { GenotypeOf, SpaceId } from '../engine/space/table';
-import type { BackendName, BackendReport } from './backend';
+import type { BackendLostEvent, BackendName, BackendReport } from './backend';
 
 export type { OneShotEvent, RankedSubnet, RankingCheckResult, RankingCheckSubnet } from '../shared/oneshot-events';
 export type { OneShotCandidate, SupernetRef } from '../shared/oneshot-lineage';
@@ -115,7 +115,8 @@ export type OneShotUiEvent =
   | { readonly type: 'run'; readonly run: OneShotRunRecord }
   | { readonly type: 'backend'; readonly report: BackendReport }
   | { readonly type: 'checkpoint'; readonly epoch: number; readonly globalStep: number }
-  | { readonly type: 'log'; readonly level: 'info' | 'error'; readonly message: string };
+  | { readonly type: 'log'; readonly level: 'info' | 'error'; readonly message: string }
+  | BackendLostEvent;
 
 export type OneShotEventListener = (e: OneShotUiEvent) => void;
 

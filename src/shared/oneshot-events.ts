@@ -69,6 +69,6 @@ export type OneShotChartEvent<G> =
 
 /** The worker's notes that carry no chart data (their full shapes: src/protocol/oneshot-api.ts OneShotUiEvent). */
 export interface OneShotNoteEvent {
-  readonly type: 'run' | 'backend' | 'checkpoint' | 'log';
+  readonly type: 'run' | 'backend' | 'checkpoint' | 'log' | 'backend-lost';
   readonly [field: string]: unknown;
 }

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { Worker as NodeWorker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isUserStop, WorkerClient, WorkerTerminatedError, type WorkerLike } from '../../src/app/worker-client';
+import type { BackendLostEvent } from '../../src/protocol/backend';
 
 interface TestApi {
   echo(x: number): Promise<number>;
@@ -18,7 +19,7 @@ interface TestApi {
   sleep(ms: number): Promise<string>;
   /** Throws an uncaught error on the worker's event loop (a crash). */
   crashSoon(): Promise<void>;
-  fail(message: string): Promise<void>;
+  fail(message: string, name?: string): Promise<void>;
 }
 
 const comlinkPath = createRequire(import.meta.url).resolve('comlink');
@@ -38,7 +39,7 @@ Comlink.expose({
   hang: () => new Promise(() => {}),
   sleep: (ms) => new Promise((r) => setTimeout(() => r('slept'), ms)),
   crashSoon: async () => { setTimeout(() => { throw new Error('kernel exploded'); }, 5); return new Promise(() => {}); },
-  fail: async (message) => { const e = new Error(message); e.name = 'DatasetFormatError'; throw e; },
+  fail: async (message, name) => { const e = new Error(message); e.name = name ?? 'DatasetFormatError'; throw e; },
 }, endpoint);
 `;
 
@@ -80,6 +81,18 @@ class TestClient extends WorkerClient<TestApi, never> {
   stop(ask: (api: TestApi) => Promise<unknown>, graceMs: number) {
     return this.askOrTerminate((api) => ask(api as unknown as TestApi), graceMs);
   }
+}
+
+/** A client whose test plays the worker's events (the same emit a worker's comlink proxy calls). */
+class EventClient extends WorkerClient<TestApi, BackendLostEvent | { readonly type: 'note' }> {
+  spawned = 0;
+  constructor() {
+    super(() => { this.spawned++; return spawnThread(); }, 'the test worker');
+  }
+  echo(x: number) { return this.remote().echo(x); }
+  sleep(ms: number) { return this.remote().sleep(ms); }
+  event(e: BackendLostEvent | { readonly type: 'note' }) { this.emit(e); }
+  fail(m: string, name?: string) { return this.remote().fail(m, name); }
 }
 
 afterEach(async () => {
@@ -168,6 +181,33 @@ describe('WorkerClient', () => {
     expect(isUserStop(Object.assign(new Error('The profiler job was cancelled'), { name: 'AbortError' }), true)).toBe(true);
     expect(isUserStop(null, true)).toBe(false);
     expect(isUserStop('AbortError', true)).toBe(false);
+    c.terminate();
+  });
+
+  it('a backend-lost event replaces the worker once its calls have settled (none rejected); the next call gets a fresh one', async () => {
+    const c = new EventClient();
+    const seen: string[] = [];
+    c.on((e) => seen.push(e.type));
+    const running = c.sleep(100);
+    await c.echo(0);
+    const first = threads[0];
+    const exited = new Promise<'exited'>((resolve) => first.once('exit', () => resolve('exited')));
+    c.event({ type: 'note' });
+    c.event({ type: 'backend-lost', backend: 'webgpu', message: 'The webgpu backend was lost (the GPU device was destroyed).' });
+    // The job in flight still answers (it stored its run as paused); only then does the worker go.
+    expect(await running).toBe('slept');
+    expect(await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 10 s'), 10_000))])).toBe('exited');
+    expect(seen).toEqual(['note', 'backend-lost']);
+    expect(await c.echo(5)).toBe(5);
+    expect(c.spawned).toBe(2);
+    // Without a loss the worker stays.
+    c.event({ type: 'note' });
+    expect(await c.echo(6)).toBe(6);
+    expect(c.spawned).toBe(2);
+    // A worker whose backend was lost while idle refuses the next job with a BackendLostError: it is replaced too.
+    await expect(c.fail('The webgl backend was lost (...). This worker cannot train any more', 'BackendLostError')).rejects.toMatchObject({ name: 'BackendLostError' });
+    expect(await c.echo(7)).toBe(7);
+    expect(c.spawned).toBe(3);
     c.terminate();
   });
 });

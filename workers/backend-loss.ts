@@ -1,0 +1,77 @@
+/**
+ * A worker's watch over its GPU backend (issue 14, item 4), shared by the search, one-shot and finalists workers.
+ * When the WebGPU device or the WebGL context goes away (workers/backend.ts, watchBackendLoss), the running job is
+ * aborted like a user's stop, so it ends at its last complete save; its host then stores the run as paused with the
+ * loss named, and the worker sends a BackendLostEvent so the app replaces it (tfjs here would hand out the dead
+ * backend again). A session that does not wind down soon after the loss (a read-back that never answers) is not
+ * waited for: the app terminates the worker anyway. Until then this worker refuses new jobs.
+ */
+import type { BackendLostEvent } from '../src/protocol/backend';
+import { watchBackendLoss, type BackendLoss } from './backend';
+import type { JobRunner } from './job';
+
+/** How long a job may take to wind down after its backend was lost before its host stops waiting for it. */
+export const LOSS_GRACE_MS = 10_000;
+
+export class BackendLostError extends Error {
+  override readonly name = 'BackendLostError';
+}
+
+export class BackendLossGuard {
+  private lossSeen: BackendLoss | null = null;
+  private unwatch: (() => void) | null = null;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(private readonly graceMs = LOSS_GRACE_MS) {}
+
+  /** The loss, once the backend this worker selected is gone. */
+  get loss(): BackendLoss | null {
+    return this.lossSeen;
+  }
+
+  /** Watches the backend just selected; a loss aborts the job `jobs` runs. */
+  watch(jobs: JobRunner): void {
+    this.unwatch?.();
+    this.unwatch = watchBackendLoss((loss) => {
+      this.lossSeen ??= loss;
+      jobs.abort();
+      for (const w of this.waiters) w();
+    });
+  }
+
+  /** Throws once this worker's backend is lost: a fresh worker must run the next job. */
+  assertUsable(): void {
+    if (this.lossSeen) throw new BackendLostError(`${this.lossSeen.message} This worker cannot train any more; start the job again (a fresh worker chooses the backend again).`);
+  }
+
+  /** The event that tells the app to replace this worker. */
+  event(): BackendLostEvent | null {
+    return this.lossSeen ? { type: 'backend-lost', backend: this.lossSeen.backend, message: this.lossSeen.message } : null;
+  }
+
+  /**
+   * Waits for `session`. Without a loss: its outcome, as it is. After a loss: `afterLoss(loss, result)`, where
+   * `result` is what the session returned, or undefined if it threw or had not ended `graceMs` after the loss
+   * (whatever a dying backend throws is not the job's outcome).
+   */
+  async settle<T>(session: Promise<T>, afterLoss: (loss: BackendLoss, result: T | undefined) => Promise<T>): Promise<T> {
+    const ended = session.then((value) => ({ value }), (error: unknown) => ({ error }));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let wake: (() => void) | undefined;
+    const graceOver = new Promise<'grace-over'>((resolve) => {
+      wake = () => { timer ??= setTimeout(() => resolve('grace-over'), this.graceMs); };
+      if (this.lossSeen) wake();
+      else this.waiters.add(wake);
+    });
+    try {
+      const out = await Promise.race([ended, graceOver]);
+      const loss = this.lossSeen;
+      if (loss) return await afterLoss(loss, out !== 'grace-over' && 'value' in out ? out.value : undefined);
+      if (out !== 'grace-over' && 'value' in out) return out.value;
+      throw (out as { error: unknown }).error;
+    } finally {
+      if (wake) this.waiters.delete(wake);
+      clearTimeout(timer);
+    }
+  }
+}
