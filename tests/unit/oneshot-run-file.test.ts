@@ -53,7 +53,7 @@ const roundTrip = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 const nb201 = createNb201Space();
 
 /** Creates and runs a one-shot run the way the worker does; returns the stored record. */
-async function storeRun(db: Db, id: string, config: OneShotConfig, knownLeak = 0): Promise<OneShotRunRecord> {
+async function storeRun(db: Db, id: string, config: OneShotConfig): Promise<OneShotRunRecord> {
   const initial: OneShotRunRecord = {
     version: ONESHOT_RUN_VERSION, id, config, status: 'created', stopCause: null, epoch: 0, stepsPerEpoch: 0, phase: 'train',
     history: emptyOneShotHistory(), arch: null, candidates: [], createdAt: 1, updatedAt: 1,
@@ -62,7 +62,7 @@ async function storeRun(db: Db, id: string, config: OneShotConfig, knownLeak = 0
   const tensors = tf.memory().numTensors;
   const done = await runOneShot(db, initial, 'cpu', () => undefined, new AbortController().signal);
   expect(done.error).toBeUndefined();
-  expect(tf.memory().numTensors).toBe(tensors + knownLeak);
+  expect(tf.memory().numTensors).toBe(tensors);
   return (await getOneShotRun(db, id))!;
 }
 
@@ -108,8 +108,7 @@ describe('one-shot run file through IndexedDB', () => {
 
   it('DARTS: one derived candidate per epoch, each naming the supernet epoch it was derived from; the last is the result', async () => {
     const db = await freshDb();
-    // A whole DARTS run through the engine core leaves 2 tensors behind (before this change too: reported).
-    const run = await storeRun(db, 'darts-run', DARTS, 2);
+    const run = await storeRun(db, 'darts-run', DARTS);
     expect(run.history.genotypes).toHaveLength(2);
     expect(run.candidates.map((c) => [c.source, c.supernet.epoch, c.selected])).toEqual([['derived', 1, false], ['derived', 2, true]]);
     for (const c of run.candidates) expect(c.hash).toBe(nb201.hash(nb201.decode(c.arch)));
