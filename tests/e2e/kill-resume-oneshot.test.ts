@@ -73,6 +73,10 @@ async function killAndResume(settings: OneShotSettings, kill: Kill): Promise<voi
   expect(done.candidates).toEqual(reference.candidates);
   expect(done.checkpoint).toEqual(reference.checkpoint);
   expect(done.phase).toBe(reference.phase);
+  // Its charts, drawn at 1280 px, follow the window down to a phone's width: nothing wider than the page.
+  await again.page.setViewportSize({ width: 390, height: 844 });
+  await again.page.waitForFunction(() => document.documentElement.scrollWidth <= 390, null, { timeout: 10_000 })
+    .catch(async () => { throw new Error(`the One-shot tab is ${await again.page.evaluate(() => document.documentElement.scrollWidth)} px wide at 390 px`); });
   expect(again.errors).toEqual([]);
   await again.page.close();
 }

@@ -23,18 +23,19 @@ export interface FinalistSource {
   readonly picks: string;
 }
 
-export function searchSource(run: RunRecord | null, searching: boolean): FinalistSource | null {
+/** `running`: a worker trains the run now, in this tab or another (a stored 'running' run whose tab was closed is not). */
+export function searchSource(run: RunRecord | null, running: boolean): FinalistSource | null {
   if (!run) return null;
   return {
-    kind: 'search', runId: run.id, name: run.config.name, running: searching || run.status === 'running', candidates: run.completed,
+    kind: 'search', runId: run.id, name: run.config.name, running, candidates: run.completed,
     pareto: run.config.pareto ?? null, backend: run.config.evaluator.backend, picks: 'the best candidates by objective',
   };
 }
 
-export function oneShotSource(run: OneShotRunRecord | null, busy: boolean): FinalistSource | null {
+export function oneShotSource(run: OneShotRunRecord | null, running: boolean): FinalistSource | null {
   if (!run) return null;
   return {
-    kind: 'oneshot', runId: run.id, name: run.config.name, running: busy || run.status === 'running', candidates: run.candidates.length,
+    kind: 'oneshot', runId: run.id, name: run.config.name, running, candidates: run.candidates.length,
     pareto: null, backend: run.config.backend,
     picks: run.config.method === 'spos'
       ? 'the top-ranked subnets (the run\'s top k first) as standalone networks on the supernet\'s skeleton'
