@@ -9,6 +9,8 @@ import { collect, sequential, type Module } from '../../ops/module';
 import { NB201_OP_FACTORIES, type OpContext } from '../../ops/nb201-ops';
 import { tappedRelu, type ActivationTap } from '../../ops/activation-tap';
 import { networkFrom, type Network } from '../../model/network';
+import { FAST_TRAINING } from '../../model/fast-layers';
+import { buildWith } from '../../ops/training-impl';
 import type { Rng } from '../../util/rng';
 import { NB201_EDGES, type Nb201Genotype } from './space';
 import type { Nb201Skeleton } from './skeleton';
@@ -42,7 +44,12 @@ export function nb201Cell(g: Nb201Genotype, channels: number, rng: Rng, affine =
 }
 
 /** `tap` (optional) receives every ReLU output (the NASWOT proxy); without it nothing changes. */
+/** Built with the fast training path (model/fast-layers.ts); inference and the weights are the plain network's. */
 export function buildNb201Network(g: Nb201Genotype, cfg: Nb201NetworkConfig, rng: Rng, tap?: ActivationTap): Network {
+  return buildWith(FAST_TRAINING, () => plainNb201Network(g, cfg, rng, tap));
+}
+
+function plainNb201Network(g: Nb201Genotype, cfg: Nb201NetworkConfig, rng: Rng, tap?: ActivationTap): Network {
   const layout = nb201Layout(cfg);
   const C = layout.stem.out.c;
   const stem = sequential(conv2d(layout.stem.inputShape[2], C, 3, rng), batchNorm(C));
