@@ -44,7 +44,9 @@ function split(count: number, seed: number): TensorSplit {
   return { x, y, count };
 }
 
-interface Phases { build: number; train: number; steps: number; recalib: number; valid: number; latency: number; total: number; loss: number; acc: number }
+interface Phases { build: number; train: number; steps: number; recalib: number; valid: number; latency: number; total: number; loss: number; acc: number;
+  /** The candidate's latency_ms metric (median of the batch-1 runs). */
+  latencyMs?: number }
 
 const entry = spaceEntry(spaceId);
 
@@ -65,7 +67,7 @@ async function profile(g: unknown, genotypeSeed: number, train: TensorSplit, val
   const acc = await accuracy(net, valid, 256);
   const t4 = performance.now();
   const input = tf.zeros([1, ...shape]) as tf.Tensor4D;
-  await measureLatency(async () => {
+  const lat = await measureLatency(async () => {
     const y = tf.tidy(() => net.forward(input, false));
     await y.data();
     y.dispose();
@@ -75,7 +77,7 @@ async function profile(g: unknown, genotypeSeed: number, train: TensorSplit, val
   input.dispose();
   const t5 = performance.now();
   net.dispose();
-  return { build: t1 - t0, train: t2 - t1, steps: Math.ceil(train.count / 64), recalib: t3 - t2, valid: t4 - t3, latency: t5 - t4, total: t5 - t0, loss: r.finalTrainLoss, acc };
+  return { build: t1 - t0, train: t2 - t1, steps: Math.ceil(train.count / 64), recalib: t3 - t2, valid: t4 - t3, latency: t5 - t4, total: t5 - t0, loss: r.finalTrainLoss, acc, latencyMs: lat.medianMs };
 }
 
 /** The PyTorch twin of an NB201 candidate on the same recipe (its own process; it times its phases itself). */
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
           ? torchProfile(g as Nb201Genotype, Number(mode.slice(5)))
           : await withAccelOptions({ fused: { candidate: mode === 'fast' } }, () => profile(g, seed, train, valid));
         rows.push({ mode, seed, p });
-        console.log(`${mode.padEnd(5)} seed ${seed}: build ${p.build.toFixed(0)} ms, train ${p.train.toFixed(0)} ms (${(p.train / p.steps).toFixed(1)} ms/step), recalib ${p.recalib.toFixed(0)}, valid ${p.valid.toFixed(0)}, latency ${p.latency.toFixed(0)}; loss ${p.loss.toFixed(4)} acc ${p.acc.toFixed(3)}`);
+        console.log(`${mode.padEnd(5)} seed ${seed}: build ${p.build.toFixed(0)} ms, train ${p.train.toFixed(0)} ms (${(p.train / p.steps).toFixed(1)} ms/step), recalib ${p.recalib.toFixed(0)}, valid ${p.valid.toFixed(0)}, latency ${p.latency.toFixed(0)} (median ${p.latencyMs?.toFixed(2) ?? '-'} ms); loss ${p.loss.toFixed(4)} acc ${p.acc.toFixed(3)}`);
       }
     }
   }
