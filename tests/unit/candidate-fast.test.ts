@@ -143,7 +143,9 @@ describe.each(['wasm', 'cpu'] as const)('candidate networks, fast vs plain train
       trainOptions: { ...DEFAULT_TRAIN_OPTIONS, epochs: 2, batchSize: 8, bnRecalibrationBatches: 2 },
     });
     const cand = { id: 0, genotype: c.genotype, hash: 'tiny' };
-    const fast = await evaluator.evaluate(cand);
+    let fast: Record<string, number> = {};
+    const info = await tf.profile(async () => { fast = await evaluator.evaluate(cand); });
+    expect(info.kernels.some((k) => k.name === 'NasBnTrain'), 'the candidate trained on the fast path').toBe(true);
     const plain = await withAccelOptions(PLAIN, () => evaluator.evaluate(cand));
     expect(Math.abs(fast.train_loss - plain.train_loss) / plain.train_loss).toBeLessThan(1e-3);
     // One validation image of 32 may flip on a near-tie; none did when this was written.
