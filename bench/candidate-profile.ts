@@ -108,7 +108,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const sum = (mode: string, k: keyof Phases) => rows.filter((r) => r.mode === mode).reduce((s, r) => s + r.p[k], 0);
+  const sum = (mode: string, k: 'train' | 'recalib' | 'valid' | 'latency' | 'total') => rows.filter((r) => r.mode === mode).reduce((s, r) => s + r.p[k], 0);
   for (const k of ['train', 'recalib', 'valid', 'latency', 'total'] as const) {
     const vsTorch = modes.filter((m) => m.startsWith('torch')).map((m) => `fast/${m} ${(sum('fast', k) / sum(m, k)).toFixed(2)}, plain/${m} ${(sum('plain', k) / sum(m, k)).toFixed(2)}`);
     console.log(`${k}: fast/plain = ${(sum('fast', k) / sum('plain', k)).toFixed(3)} (${sum('fast', k).toFixed(0)} / ${sum('plain', k).toFixed(0)} ms)${vsTorch.length ? '; ' + vsTorch.join('; ') : ''}`);
