@@ -7,7 +7,7 @@
  * backend, one thread, the engine's training kernels installed.
  *
  *   npx tsx --tsconfig tsconfig.node.json bench/candidate-profile.ts [--space nb201|darts|mobile] [--shape 28x28x1]
- *     [--cells 1] [--images 1024] [--valid 256] [--genotypes 2] [--reps 1] [--torch-threads 1,2] [--json out.json]
+ *     [--cells 1] [--images 1024] [--valid 256] [--genotypes 2 | --genotype TEXT] [--reps 1] [--torch-threads 1,2] [--json out.json]
  */
 import { tf, useNodeBackend } from './node-backend';
 import { withAccelOptions } from '../src/engine/accel';
@@ -19,7 +19,7 @@ import type { TensorSplit } from '../src/engine/evaluator/tensors';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { nb201ToString, type Nb201Genotype } from '../src/engine/space/nb201/space';
+import { nb201FromString, nb201ToString, type Nb201Genotype } from '../src/engine/space/nb201/space';
 import { loadavg } from 'node:os';
 
 function arg(name: string, fallback: string): string {
@@ -98,7 +98,8 @@ async function main(): Promise<void> {
   for (let rep = 0; rep < reps; rep++) {
     for (let gi = 0; gi < genotypes; gi++) {
       const seed = 101 * (gi + 1);
-      const g = entry.open({ space: spaceId }).sample(createRng(seed));
+      const given = arg('genotype', '');
+      const g = given ? entry.checkGenotype(spaceId === 'nb201' ? nb201FromString(given) : JSON.parse(given)) : entry.open({ space: spaceId }).sample(createRng(seed));
       for (const mode of rep % 2 === 0 ? modes : [...modes].reverse()) {
         const p = mode.startsWith('torch')
           ? torchProfile(g as Nb201Genotype, Number(mode.slice(5)))
