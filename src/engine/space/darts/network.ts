@@ -89,12 +89,15 @@ function checkDropProb(p: number): number {
   return p;
 }
 
-/** Built with the fast training path (model/fast-layers.ts); inference and the weights are the plain network's. */
+/**
+ * Built inside buildWith(FAST_TRAINING) (ops/training-impl.ts, model/fast-layers.ts): training runs the fused fast path;
+ * the weights, their seeded initialisation and inference are those of the plain ops.
+ */
 export function buildDartsNetwork(genotype: DartsGenotype, skeleton: DartsSkeleton, rng: Rng, options: DartsBuildOptions = {}): DartsNetwork {
-  return buildWith(FAST_TRAINING, () => plainDartsNetwork(genotype, skeleton, rng, options));
+  return buildWith(FAST_TRAINING, () => composeDartsNetwork(genotype, skeleton, rng, options));
 }
 
-function plainDartsNetwork(genotype: DartsGenotype, skeleton: DartsSkeleton, rng: Rng, options: DartsBuildOptions = {}): DartsNetwork {
+function composeDartsNetwork(genotype: DartsGenotype, skeleton: DartsSkeleton, rng: Rng, options: DartsBuildOptions = {}): DartsNetwork {
   const g = checkDartsGenotype(genotype);
   const layout = dartsLayout(dartsSkeleton(skeleton));
   const stemC = layout.stem.channels;

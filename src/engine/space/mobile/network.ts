@@ -15,12 +15,15 @@ import type { MobileGenotype } from './space';
 import { mobileSkeleton, type MobileSkeleton } from './skeleton';
 import { mobileLayout } from './layout';
 
-/** Built with the fast training path (model/fast-layers.ts); inference and the weights are the plain network's. */
+/**
+ * Built inside buildWith(FAST_TRAINING) (ops/training-impl.ts, model/fast-layers.ts): training runs the fused fast path;
+ * the weights, their seeded initialisation and inference are those of the plain ops.
+ */
 export function buildMobileNetwork(g: MobileGenotype, skeleton: MobileSkeleton, rng: Rng): Network {
-  return buildWith(FAST_TRAINING, () => plainMobileNetwork(g, skeleton, rng));
+  return buildWith(FAST_TRAINING, () => composeMobileNetwork(g, skeleton, rng));
 }
 
-function plainMobileNetwork(g: MobileGenotype, skeleton: MobileSkeleton, rng: Rng): Network {
+function composeMobileNetwork(g: MobileGenotype, skeleton: MobileSkeleton, rng: Rng): Network {
   const sk = mobileSkeleton(skeleton);
   const layout = mobileLayout(g, sk);
   const modules: Module[] = [convBnAct(layout.stem.inputShape[2], layout.stem.channels, 3, layout.stem.stride, 'relu', rng)];

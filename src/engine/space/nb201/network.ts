@@ -43,13 +43,16 @@ export function nb201Cell(g: Nb201Genotype, channels: number, rng: Rng, affine =
   };
 }
 
-/** `tap` (optional) receives every ReLU output (the NASWOT proxy); without it nothing changes. */
-/** Built with the fast training path (model/fast-layers.ts); inference and the weights are the plain network's. */
+/**
+ * `tap` (optional) receives every ReLU output (the NASWOT proxy); without it nothing changes.
+ * Built inside buildWith(FAST_TRAINING) (ops/training-impl.ts, model/fast-layers.ts): training runs the fused fast path;
+ * the weights, their seeded initialisation and inference are those of the plain ops.
+ */
 export function buildNb201Network(g: Nb201Genotype, cfg: Nb201NetworkConfig, rng: Rng, tap?: ActivationTap): Network {
-  return buildWith(FAST_TRAINING, () => plainNb201Network(g, cfg, rng, tap));
+  return buildWith(FAST_TRAINING, () => composeNb201Network(g, cfg, rng, tap));
 }
 
-function plainNb201Network(g: Nb201Genotype, cfg: Nb201NetworkConfig, rng: Rng, tap?: ActivationTap): Network {
+function composeNb201Network(g: Nb201Genotype, cfg: Nb201NetworkConfig, rng: Rng, tap?: ActivationTap): Network {
   const layout = nb201Layout(cfg);
   const C = layout.stem.out.c;
   const stem = sequential(conv2d(layout.stem.inputShape[2], C, 3, rng), batchNorm(C));
