@@ -63,6 +63,11 @@ export interface AccelOptions {
     readonly pointwiseAsConv: boolean;
     /** Gradient clipping + momentum SGD as two kernels for all parameters (fused/optim.ts); false: per tensor. */
     readonly optimizer: boolean;
+    /**
+     * The standalone candidate networks' training-mode fast path (model/fast-layers.ts: fused BN, direct pool and
+     * depthwise gradients, convs without a separate Pad); false: the plain ops.
+     */
+    readonly candidate: boolean;
   };
   /** Splitting the fused SIMD calls into lanes for the kernel pool (fused/lanes.ts). */
   readonly fusedLanes: {
@@ -90,7 +95,7 @@ export const DEFAULT_ACCEL_OPTIONS: AccelOptions = {
   reluGrad: true,
   reduceGrad: true,
   copyFreeIdentity: true,
-  fused: { simd: true, stages: true, strided: true, pointwiseAsConv: true, optimizer: true },
+  fused: { simd: true, stages: true, strided: true, pointwiseAsConv: true, optimizer: true, candidate: true },
   fusedLanes: {
     enabled: true, minMacs: 1 << 18, gemmMinMacs: 1 << 20, gemmTAMinMacs: 1 << 20, minBytes: 1 << 19,
     laneMacs: 1 << 16, laneBytes: 1 << 15, maxLanes: 16,

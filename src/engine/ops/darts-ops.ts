@@ -18,6 +18,7 @@ import { heNormal, variableFrom } from './init';
 import { batchNorm, conv2d, depthwiseConv2d, padInput, relu } from './layers';
 import { identity, sequential, type Module } from './module';
 import { poolModule } from './pooling';
+import { buildingImpl } from './training-impl';
 
 export interface DartsOpContext {
   /** Channels in and out. */
@@ -82,10 +83,13 @@ export function dilatedDepthwiseConv2d(c: number, k: number, stride: number, dil
   if (stride === 1 || dilation === 1) return depthwiseConv2d(c, k, rng, { stride, dilation });
   const w = variableFrom(heNormal([k, k, c, 1], k * k, rng), true);
   const pad = ((k - 1) * dilation) >> 1;
+  const impl = buildingImpl();
   return {
     params: [w],
     buffers: [],
-    apply: (x) => {
+    apply: (x, training) => {
+      const fast = training ? impl?.depthwise(x, w as tf.Tensor4D, stride, dilation, pad) : null;
+      if (fast) return fast;
       const padded = padInput(x, pad);
       if (dilation % stride === 0) {
         return tf.depthwiseConv2d(subsample(padded, stride), w as tf.Tensor4D, 1, 'valid', 'NHWC', dilation / stride);

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../util/rng';
 import { fanInUniform, heNormal, variableFrom } from './init';
 import type { Module } from './module';
+import { buildingImpl } from './training-impl';
 
 export interface ConvOptions {
   readonly stride?: number;
@@ -16,10 +17,12 @@ export function conv2d(cIn: number, cOut: number, k: number, rng: Rng, o: ConvOp
   const stride = o.stride ?? 1;
   const dilation = o.dilation ?? 1;
   const pad = samePadding(k, dilation, o.padding);
+  const impl = buildingImpl();
   return {
     params: [w],
     buffers: [],
-    apply: (x) => tf.conv2d(padInput(x, pad), w as tf.Tensor4D, stride, 'valid', 'NHWC', dilation),
+    apply: (x, training) => (training && impl?.conv(x, w as tf.Tensor4D, stride, dilation, pad))
+      || tf.conv2d(padInput(x, pad), w as tf.Tensor4D, stride, 'valid', 'NHWC', dilation),
   };
 }
 
@@ -29,10 +32,12 @@ export function depthwiseConv2d(c: number, k: number, rng: Rng, o: ConvOptions =
   const stride = o.stride ?? 1;
   const dilation = o.dilation ?? 1;
   const pad = samePadding(k, dilation, o.padding);
+  const impl = buildingImpl();
   return {
     params: [w],
     buffers: [],
-    apply: (x) => tf.depthwiseConv2d(padInput(x, pad), w as tf.Tensor4D, stride, 'valid', 'NHWC', dilation),
+    apply: (x, training) => (training && impl?.depthwise(x, w as tf.Tensor4D, stride, dilation, pad))
+      || tf.depthwiseConv2d(padInput(x, pad), w as tf.Tensor4D, stride, 'valid', 'NHWC', dilation),
   };
 }
 
@@ -61,12 +66,15 @@ export function batchNorm(c: number, affine = true, momentum = 0.1, eps = 1e-5):
   const beta = affine ? variableFrom(tf.zeros([c]), true) : null;
   const runningMean = variableFrom(tf.zeros([c]), false);
   const runningVar = variableFrom(tf.ones([c]), false);
+  const impl = buildingImpl();
   return {
     params: affine ? [gamma!, beta!] : [],
     buffers: [runningMean, runningVar],
     runningMean,
     runningVar,
     apply: (x, training) => {
+      const fast = training ? impl?.batchNorm(x, runningMean, runningVar, gamma, beta, momentum, eps) : null;
+      if (fast) return fast;
       let mean: tf.Tensor;
       let variance: tf.Tensor;
       if (training) {

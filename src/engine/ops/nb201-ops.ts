@@ -9,6 +9,7 @@ import type { Rng } from '../util/rng';
 import { batchNorm, conv2d } from './layers';
 import { identity, sequential, type Module } from './module';
 import { reluModule, type ActivationTap } from './activation-tap';
+import { buildingImpl } from './training-impl';
 
 export interface OpContext {
   readonly channels: number;
@@ -37,10 +38,17 @@ export const avgPool3x3: Module = {
   apply: (x) => tf.avgPool(x, 3, 1, 'same'),
 };
 
+/** avgPool3x3, or inside a buildWith (training-impl.ts) the same pool asking the build's impl first in training. */
+export function avgPool3x3Module(): Module {
+  const impl = buildingImpl();
+  if (!impl) return avgPool3x3;
+  return { params: [], buffers: [], apply: (x, training) => (training && impl.pool(x, 'avg', 3, 1, 1)) || avgPool3x3.apply(x, training) };
+}
+
 export const NB201_OP_FACTORIES: Readonly<Record<Nb201Op, (ctx: OpContext) => Module>> = {
   none: () => zero,
   skip_connect: () => identity,
   nor_conv_1x1: (ctx) => reluConvBn(ctx.channels, ctx.channels, 1, 1, ctx),
   nor_conv_3x3: (ctx) => reluConvBn(ctx.channels, ctx.channels, 3, 1, ctx),
-  avg_pool_3x3: () => avgPool3x3,
+  avg_pool_3x3: () => avgPool3x3Module(),
 };

@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Module } from './module';
+import { buildingImpl } from './training-impl';
 
 export type PoolKind = 'avg' | 'max';
 
@@ -62,5 +63,10 @@ export function torchPool2d(x: tf.Tensor4D, kind: PoolKind, k: number, stride: n
 /** A parameter-free pooling module (k x k, padding (k-1)/2, PyTorch semantics). */
 export function poolModule(kind: PoolKind, k: number, stride: number): Module {
   const pad = (k - 1) >> 1;
-  return { params: [], buffers: [], apply: (x) => torchPool2d(x, kind, k, stride, pad) };
+  const impl = buildingImpl();
+  return {
+    params: [],
+    buffers: [],
+    apply: (x, training) => (training && impl?.pool(x, kind, k, stride, pad)) || torchPool2d(x, kind, k, stride, pad),
+  };
 }

@@ -9,6 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { networkFrom, type Network } from '../../model/network';
+import { FAST_TRAINING } from '../../model/fast-layers';
+import { buildWith } from '../../ops/training-impl';
 import { DARTS_OP_FACTORIES, factorizedReduce, isIdentityOp, reluConvBn } from '../../ops/darts-ops';
 import { batchNorm, conv2d, dense, globalAvgPool } from '../../ops/layers';
 import { collect, sequential } from '../../ops/module';
@@ -87,7 +89,15 @@ function checkDropProb(p: number): number {
   return p;
 }
 
+/**
+ * Built inside buildWith(FAST_TRAINING) (ops/training-impl.ts, model/fast-layers.ts): training runs the fused fast path;
+ * the weights, their seeded initialisation and inference are those of the plain ops.
+ */
 export function buildDartsNetwork(genotype: DartsGenotype, skeleton: DartsSkeleton, rng: Rng, options: DartsBuildOptions = {}): DartsNetwork {
+  return buildWith(FAST_TRAINING, () => composeDartsNetwork(genotype, skeleton, rng, options));
+}
+
+function composeDartsNetwork(genotype: DartsGenotype, skeleton: DartsSkeleton, rng: Rng, options: DartsBuildOptions = {}): DartsNetwork {
   const g = checkDartsGenotype(genotype);
   const layout = dartsLayout(dartsSkeleton(skeleton));
   const stemC = layout.stem.channels;

@@ -5,6 +5,8 @@
  * conv1x1 to headMultiplier * last width + BN + ReLU (none when headMultiplier is 0); global average pool; dense.
  */
 import { networkFrom, type Network } from '../../model/network';
+import { FAST_TRAINING } from '../../model/fast-layers';
+import { buildWith } from '../../ops/training-impl';
 import { dense, globalAvgPool } from '../../ops/layers';
 import { convBnAct, MOBILE_BLOCK_FACTORIES } from '../../ops/mobile-ops';
 import { collect, type Module } from '../../ops/module';
@@ -13,7 +15,15 @@ import type { MobileGenotype } from './space';
 import { mobileSkeleton, type MobileSkeleton } from './skeleton';
 import { mobileLayout } from './layout';
 
+/**
+ * Built inside buildWith(FAST_TRAINING) (ops/training-impl.ts, model/fast-layers.ts): training runs the fused fast path;
+ * the weights, their seeded initialisation and inference are those of the plain ops.
+ */
 export function buildMobileNetwork(g: MobileGenotype, skeleton: MobileSkeleton, rng: Rng): Network {
+  return buildWith(FAST_TRAINING, () => composeMobileNetwork(g, skeleton, rng));
+}
+
+function composeMobileNetwork(g: MobileGenotype, skeleton: MobileSkeleton, rng: Rng): Network {
   const sk = mobileSkeleton(skeleton);
   const layout = mobileLayout(g, sk);
   const modules: Module[] = [convBnAct(layout.stem.inputShape[2], layout.stem.channels, 3, layout.stem.stride, 'relu', rng)];

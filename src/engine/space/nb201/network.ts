@@ -9,6 +9,8 @@ import { collect, sequential, type Module } from '../../ops/module';
 import { NB201_OP_FACTORIES, type OpContext } from '../../ops/nb201-ops';
 import { tappedRelu, type ActivationTap } from '../../ops/activation-tap';
 import { networkFrom, type Network } from '../../model/network';
+import { FAST_TRAINING } from '../../model/fast-layers';
+import { buildWith } from '../../ops/training-impl';
 import type { Rng } from '../../util/rng';
 import { NB201_EDGES, type Nb201Genotype } from './space';
 import type { Nb201Skeleton } from './skeleton';
@@ -41,8 +43,16 @@ export function nb201Cell(g: Nb201Genotype, channels: number, rng: Rng, affine =
   };
 }
 
-/** `tap` (optional) receives every ReLU output (the NASWOT proxy); without it nothing changes. */
+/**
+ * `tap` (optional) receives every ReLU output (the NASWOT proxy); without it nothing changes.
+ * Built inside buildWith(FAST_TRAINING) (ops/training-impl.ts, model/fast-layers.ts): training runs the fused fast path;
+ * the weights, their seeded initialisation and inference are those of the plain ops.
+ */
 export function buildNb201Network(g: Nb201Genotype, cfg: Nb201NetworkConfig, rng: Rng, tap?: ActivationTap): Network {
+  return buildWith(FAST_TRAINING, () => composeNb201Network(g, cfg, rng, tap));
+}
+
+function composeNb201Network(g: Nb201Genotype, cfg: Nb201NetworkConfig, rng: Rng, tap?: ActivationTap): Network {
   const layout = nb201Layout(cfg);
   const C = layout.stem.out.c;
   const stem = sequential(conv2d(layout.stem.inputShape[2], C, 3, rng), batchNorm(C));
