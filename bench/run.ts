@@ -40,6 +40,7 @@ const option = (name: string): string | undefined => {
 };
 const USAGE = `npm run bench -- [options]   (full run ~30-40 min on 2 busy cores; figures go to bench/RESULTS.md by hand)
   --suite search-retrain   the "search + re-train" row instead (bench/search-retrain.ts; its options: --suite search-retrain --help)
+  --suite candidate        one Search-tab candidate evaluation vs a PyTorch twin instead (bench/candidate.ts; its options: --suite candidate --help)
   --smoke                  ~1 min: Node wasm, tiny workloads (what tests/integration/bench-smoke.test.ts runs)
   --out PATH               results file (default bench/results.json; smoke: $TMPDIR/nas-bench-smoke.json)
   --only SUBSTRING         workload filter, e.g. cnn, supernet, 8x8
@@ -53,13 +54,17 @@ const FLAGS = ['--smoke', '--no-node', '--no-browser', '--no-torch', '--no-app',
 // Suites with their own options: `--suite NAME [its options]`.
 const SUITE = option('--suite');
 if (SUITE !== undefined) {
-  if (SUITE !== 'search-retrain') {
-    console.error(`bench/run.ts: unknown suite "${SUITE}" (known: search-retrain)`);
+  const suites: Record<string, () => Promise<(args: string[]) => Promise<number>>> = {
+    'search-retrain': async () => (await import('./search-retrain')).searchRetrainMain,
+    candidate: async () => (await import('./candidate')).candidateMain,
+  };
+  const load = suites[SUITE];
+  if (!load) {
+    console.error(`bench/run.ts: unknown suite "${SUITE}" (known: ${Object.keys(suites).join(', ')})`);
     process.exit(2);
   }
-  const { searchRetrainMain } = await import('./search-retrain');
   const at = argv.indexOf('--suite');
-  process.exit(await searchRetrainMain([...argv.slice(0, at), ...argv.slice(at + 2)]));
+  process.exit(await (await load())([...argv.slice(0, at), ...argv.slice(at + 2)]));
 }
 if (flag('--help') || flag('-h')) {
   console.log(USAGE);
