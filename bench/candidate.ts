@@ -38,7 +38,8 @@ const NETS: readonly Omit<CandidateCase, 'name' | 'shape'>[] = [
   // Mobile: stem 16 channels, the full default space.
   { space: 'mobile', channels: 16, cellsPerStage: 1 },
 ];
-const CASES: CandidateCase[] = NETS.flatMap((n) => SHAPES.map((shape) => ({
+// Every network at 28x28x1 first, then at 32x32x3 (each row is written as soon as it is measured).
+const CASES: CandidateCase[] = SHAPES.flatMap((shape) => NETS.map((n) => ({
   ...n, shape, name: `${n.space}-c${n.channels}${n.space === 'mobile' ? '' : `-n${n.cellsPerStage}`}-${shape.join('x')}`,
 })));
 
