@@ -17,7 +17,8 @@ import { median } from '../src/engine/util/stats';
 import { runTfjsCandidate, writeTwin, type CandidateCase, type CaseSizes, type TfjsRun } from './candidate-case';
 import { TorchClient } from './torch';
 
-const USAGE = `npm run bench -- --suite candidate [options]   (one Search-tab candidate evaluation vs a PyTorch twin; ~5-10 min)
+const USAGE = `npm run bench -- --suite candidate [options]   (one Search-tab candidate evaluation vs a PyTorch twin;
+  8 cases x rounds x 3 runs: ~30 min at 512 images and 1 round on 2 busy cores, where PyTorch 2T spins)
   --only SUBSTRING         case filter, e.g. nb201-c16-n1, 28x28x1, darts, mobile
   --train-samples N        train images (default 1024), --valid-samples N (default 256)
   --epochs N               (default 1), --batch N (default 64), --lr X (default 0.05)
