@@ -22,8 +22,8 @@ export class TorchClient {
   private stderr = '';
   private exited = false;
 
-  private constructor(threads: number) {
-    this.child = spawn(PYTHON, [SCRIPT], { env: { ...process.env, TORCH_THREADS: String(threads), OMP_NUM_THREADS: String(threads) } });
+  private constructor(threads: number, script: string) {
+    this.child = spawn(PYTHON, [script], { env: { ...process.env, TORCH_THREADS: String(threads), OMP_NUM_THREADS: String(threads) } });
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       const next = this.pending.shift();
       if (next) next(JSON.parse(line) as TorchReply);
@@ -35,10 +35,10 @@ export class TorchClient {
     });
   }
 
-  /** Starts PyTorch, or returns the reason it is unavailable. */
-  static async start(threads = 2): Promise<{ client: TorchClient; version: string; threads: number } | { error: string }> {
+  /** Starts PyTorch (`script`: another twin speaking the same line protocol), or returns the reason it is unavailable. */
+  static async start(threads = 2, script = SCRIPT): Promise<{ client: TorchClient; version: string; threads: number } | { error: string }> {
     if (!existsSync(PYTHON)) return { error: `${PYTHON} not found (PyTorch comparisons need Debian's python3-torch)` };
-    const client = new TorchClient(threads);
+    const client = new TorchClient(threads, script);
     const info = await client.send({ cmd: 'info' });
     if (!info.ok) {
       client.close();
