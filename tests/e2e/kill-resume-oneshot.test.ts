@@ -9,6 +9,7 @@
  * candidates and their supernet lineage (but the run id), and a bit-identical supernet checkpoint.
  */
 import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { useApp } from '../helpers/e2e-harness';
 import { heldWrite, holdWrite, listenForHold } from '../helpers/kill-resume';
 import { startOneShot, storedOneShot, waitForOneShotStatus, type OneShotSettings } from '../helpers/kill-resume-oneshot';
@@ -62,11 +63,7 @@ async function killAndResume(settings: OneShotSettings, kill: Kill): Promise<voi
   expect(steps).toEqual((reference.history as { steps: { epoch: number }[] }).steps.filter((s) => s.epoch === 0));
 
   // The newest run is shown on load; it was interrupted, so it is resumable.
-  await again.page.waitForFunction((runId) => document.querySelector('[data-testid="oneshot-status"]')?.getAttribute('data-run') === runId, id, { timeout: 30_000 });
-  // Shown as interrupted (not running: no worker holds its lock), in the status line and the runs list.
-  await again.page.waitForFunction(() => document.querySelector('[data-testid="oneshot-status"]')?.textContent?.includes('status interrupted'), null, { timeout: 30_000 });
-  expect(await again.page.getByTestId('oneshot-runs').locator('li').first().textContent()).toContain('· interrupted ·');
-  await again.page.getByTestId('oneshot-resume').click();
+  await resumeInterrupted(again.page, id);
   const done = await waitForOneShotStatus(again.page, id, 'done');
   expect(done.history).toEqual(reference.history);
   expect(done.arch).toBe(reference.arch);
@@ -79,6 +76,14 @@ async function killAndResume(settings: OneShotSettings, kill: Kill): Promise<voi
     .catch(async () => { throw new Error(`the One-shot tab is ${await again.page.evaluate(() => document.documentElement.scrollWidth)} px wide at 390 px`); });
   expect(again.errors).toEqual([]);
   await again.page.close();
+}
+
+/** The killed run `id` is shown on load as interrupted (no worker holds its lock), in the status line and the runs list; Resume it. */
+async function resumeInterrupted(page: Page, id: string): Promise<void> {
+  await page.waitForFunction((runId) => document.querySelector('[data-testid="oneshot-status"]')?.getAttribute('data-run') === runId, id, { timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid="oneshot-status"]')?.textContent?.includes('status interrupted'), null, { timeout: 30_000 });
+  expect(await page.getByTestId('oneshot-runs').locator('li').first().textContent()).toContain('· interrupted ·');
+  await page.getByTestId('oneshot-resume').click();
 }
 
 /** SPOS killed while it ranks subnets (the ranking is saved every 10 scored subnets): resumes at the 11th. */
@@ -97,11 +102,7 @@ async function killMidRankingAndResume(settings: OneShotSettings): Promise<void>
   expect(left!.status).toBe('running');
   expect(left!.phase).toBe('rank');
   expect((left!.history as { subnets: unknown[] }).subnets).toEqual((reference.history as { subnets: unknown[] }).subnets.slice(0, 10));
-  await again.page.waitForFunction((runId) => document.querySelector('[data-testid="oneshot-status"]')?.getAttribute('data-run') === runId, id, { timeout: 30_000 });
-  // Shown as interrupted (not running: no worker holds its lock), in the status line and the runs list.
-  await again.page.waitForFunction(() => document.querySelector('[data-testid="oneshot-status"]')?.textContent?.includes('status interrupted'), null, { timeout: 30_000 });
-  expect(await again.page.getByTestId('oneshot-runs').locator('li').first().textContent()).toContain('· interrupted ·');
-  await again.page.getByTestId('oneshot-resume').click();
+  await resumeInterrupted(again.page, id);
   const done = await waitForOneShotStatus(again.page, id, 'done');
   expect(done.history).toEqual(reference.history);
   expect(done.candidates).toEqual(reference.candidates);
