@@ -6,7 +6,6 @@
  * backend again). A session that does not wind down soon after the loss (a read-back that never answers) is not
  * waited for: the app terminates the worker anyway. Until then this worker refuses new jobs.
  */
-import type { BackendLostEvent } from '../src/protocol/backend';
 import { watchBackendLoss, type BackendLoss } from './backend';
 import type { JobRunner } from './job';
 
@@ -24,11 +23,6 @@ export class BackendLossGuard {
 
   constructor(private readonly graceMs = LOSS_GRACE_MS) {}
 
-  /** The loss, once the backend this worker selected is gone. */
-  get loss(): BackendLoss | null {
-    return this.lossSeen;
-  }
-
   /** Watches the backend just selected; a loss aborts the job `jobs` runs. */
   watch(jobs: JobRunner): void {
     this.unwatch?.();
@@ -42,11 +36,6 @@ export class BackendLossGuard {
   /** Throws once this worker's backend is lost: a fresh worker must run the next job. */
   assertUsable(): void {
     if (this.lossSeen) throw new BackendLostError(`${this.lossSeen.message} This worker cannot train any more; start the job again (a fresh worker chooses the backend again).`);
-  }
-
-  /** The event that tells the app to replace this worker. */
-  event(): BackendLostEvent | null {
-    return this.lossSeen ? { type: 'backend-lost', backend: this.lossSeen.backend, message: this.lossSeen.message } : null;
   }
 
   /**

@@ -3,7 +3,7 @@
  * It renders nothing and trains nothing; it calls the bridge and folds events into state.
  */
 import { getContext, setContext } from 'svelte';
-import { heldJobIds } from './held-locks';
+import { runningElsewhereIfChanged } from './held-locks';
 import { fmtBytes } from './datasets/format';
 import { openDb, deleteRun, listCandidates, listRuns, listDatasets, exportRunFile, importRunFile, runFileName, type DatasetMeta } from '../db';
 import { parseRunFileText } from '../shared/run-file';
@@ -140,10 +140,8 @@ export class SearchStore {
 
   /** Which stored runs another tab is running now (this tab's own run, while it runs, is not "elsewhere"). */
   async refreshRunningElsewhere(): Promise<void> {
-    const held = await heldJobIds('search');
-    if (this.busy && this.currentRun) held.delete(this.currentRun.id);
-    const changed = held.size !== this.runningElsewhere.size || [...held].some((id) => !this.runningElsewhere.has(id));
-    if (changed) {
+    const held = await runningElsewhereIfChanged('search', this.busy ? (this.currentRun?.id ?? null) : null, this.runningElsewhere);
+    if (held) {
       this.runningElsewhere = held;
       // Statuses written by the other tab (running, then paused or done) are in IndexedDB.
       this.runs = await listRuns(await openDb());

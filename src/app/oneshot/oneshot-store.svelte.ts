@@ -13,7 +13,7 @@ import { fmtBytes } from '../datasets/format';
 import { isUserStop } from '../worker-client';
 import { methodLabel, methodUnavailable } from './view-model';
 import { MAX_RUN_FILE_BYTES, readTextFile } from '../read-text-file';
-import { heldJobIds } from '../held-locks';
+import { runningElsewhereIfChanged } from '../held-locks';
 import { shownStatus, type ShownStatus } from '../shown-status';
 
 const SPACE_NAMES = { nb201: 'NB201', darts: 'DARTS-space', mobile: 'mobile' } as const;
@@ -109,10 +109,8 @@ export class OneShotStore {
 
   /** Which stored one-shot runs another tab is running now (this tab's own run, while it runs, is not "elsewhere"). */
   async refreshRunningElsewhere(): Promise<void> {
-    const held = await heldJobIds('oneshot');
-    if (this.busy && this.current) held.delete(this.current.id);
-    const changed = held.size !== this.runningElsewhere.size || [...held].some((id) => !this.runningElsewhere.has(id));
-    if (!changed) return;
+    const held = await runningElsewhereIfChanged('oneshot', this.busy ? (this.current?.id ?? null) : null, this.runningElsewhere);
+    if (!held) return;
     this.runningElsewhere = held;
     // What the other tab wrote (running, then paused or done) is in IndexedDB.
     this.runs = await listOneShotRuns(await openDb());
