@@ -17,6 +17,9 @@ import { DEFAULT_SPACE, SpaceDraft } from './space-draft.svelte';
 import { STRATEGY_LABELS } from '../shared/strategies';
 import { MAX_RUN_FILE_BYTES, readTextFile } from './read-text-file';
 import { shownStatus, type ShownStatus } from './shown-status';
+import { measuredDeviceSpeed } from './device-speed';
+import type { DeviceSpeed } from '../shared/search-presets';
+import type { SpaceKind } from '../shared/space-config';
 
 export const DEFAULT_CONFIG: RunForm = {
   version: RUN_FORM_VERSION,
@@ -94,6 +97,8 @@ export class SearchStore {
         this.currentRun = e.run;
         this.upsertRun(e.run);
         if (e.run.error) this.error = e.run.error;
+        // A run that ended measured this device: the form's time estimate uses it.
+        if (e.run.status !== 'running' && e.run.status !== 'created') void this.refreshDeviceSpeed();
         break;
       case 'candidate-start':
         this.live = { id: e.id, arch: e.arch, epoch: 0, epochs: this.currentRun?.config.evaluator.epochs ?? 0, trainLoss: null, validAcc: null };
@@ -131,7 +136,16 @@ export class SearchStore {
     this.datasets = await listDatasets(db);
     await this.refreshRunningElsewhere();
     if (!this.currentRun && this.runs.length > 0) await this.select(this.runs[0].id, untouched);
+    await this.refreshDeviceSpeed();
   }
+
+  async refreshDeviceSpeed(): Promise<void> {
+    const db = await openDb();
+    this.deviceSpeed = await measuredDeviceSpeed(db, await listRuns(db));
+  }
+
+  /** Per space, how fast this device ran its newest stored search (device-speed.ts): the form's time estimate. */
+  deviceSpeed = $state.raw<Partial<Record<SpaceKind, DeviceSpeed>>>({});
 
   /** How `run`'s status is shown in this tab: a stored 'running' run that no worker runs is 'interrupted'. */
   statusOf(run: RunRecord): ShownStatus {
