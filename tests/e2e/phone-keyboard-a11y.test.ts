@@ -3,13 +3,14 @@
  * - no tab makes the page scroll sideways at 390 px or 1280 px, and every tab button is on screen (the list wraps);
  * - the first Tab stop is a visible skip link to the shown tab's Start (before: 27 Tab stops from the top to
  *   Start), every focused control draws a focus ring, and after Start focus lands on the search's live status
- *   region instead of dropping to <body>;
- * - axe finds no serious or critical violation on any tab at either width, nor on the Search tab with results.
+ *   region instead of dropping to <body>; on the One-shot tab to its run's status line;
+ * - axe finds no serious or critical violation on any tab at either width, nor on the Search and One-shot tabs
+ *   with results (charts, tables, heatmap).
  * Screenshots of every tab at both widths go to test-results/shots/.
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { useApp } from '../helpers/e2e-harness';
+import { setField, useApp } from '../helpers/e2e-harness';
 import { TABS, WIDTHS, pageWidth, seriousAxeViolations, shotPath, showTab } from '../helpers/a11y';
 
 const app = useApp();
@@ -104,6 +105,31 @@ describe('phone width, keyboard and axe', () => {
       expect(await pageWidth(page)).toBe(width);
       await page.screenshot({ path: shotPath(`search-results-${width}`), fullPage: true });
       for (const v of await seriousAxeViolations(page)) findings.push(`results@${width} ${v.impact} ${v.id} (${v.help}): ${v.nodes.join(' | ')}`);
+    }
+    expect(findings).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('One-shot: focus follows Start to the run status; axe finds nothing serious with its charts drawn', async () => {
+    const { page, errors } = await app().open('#oneshot');
+    await page.getByTestId('oneshot-start').waitFor({ timeout: 30_000 });
+    for (const [id, v] of [['oneshot-method', 'darts'], ['oneshot-epochs', 2], ['oneshot-batch', 16], ['oneshot-channels', 4], ['oneshot-cells', 1],
+      ['oneshot-train-samples', 64], ['oneshot-valid-samples', 64], ['oneshot-seed', 3], ['oneshot-backend', 'wasm']] as const) await setField(page, id, v);
+    await page.getByTestId('oneshot-start').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'oneshot-status', null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="oneshot-status"]')?.getAttribute('data-status') === 'done', null, { timeout: 180_000 });
+    // The charts drew the run: 2 epochs of 4 steps of losses, one collapse point per epoch.
+    expect(Number(await page.getByTestId('oneshot-loss-chart').getAttribute('data-points'))).toBe(8);
+    expect(Number(await page.getByTestId('oneshot-collapse-chart').getAttribute('data-points'))).toBe(2);
+
+    const findings: string[] = [];
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 900 });
+      expect(await pageWidth(page)).toBe(width);
+      await page.screenshot({ path: shotPath(`oneshot-results-${width}`), fullPage: true });
+      for (const v of await seriousAxeViolations(page)) findings.push(`oneshot@${width} ${v.impact} ${v.id} (${v.help}): ${v.nodes.join(' | ')}`);
     }
     expect(findings).toEqual([]);
     expect(errors).toEqual([]);
