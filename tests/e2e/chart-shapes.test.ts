@@ -2,11 +2,13 @@
  * Colour is never the only carrier of meaning in the Benchmark lab's curves: each strategy's curve and key entry
  * carry a marker of its own shape (random circle, evolution square), named in the key. Run on the real
  * NAS-Bench-201 table (../shared/benchmarks), 2 strategies x 1 seed x 40 queries; axe finds nothing serious on
- * the lab with results at 1280 and 390 px, and the page does not scroll sideways.
+ * the lab with results at 1280 and 390 px, and the page does not scroll sideways. The profiler's predicted-vs-measured
+ * scatter marks each network's error band by shape (circle within 5%, square within 10%, triangle beyond), named
+ * in its key.
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, useApp } from '../helpers/e2e-harness';
+import { ROOT, setField, useApp } from '../helpers/e2e-harness';
 import { pageWidth, seriousAxeViolations, shotPath, showTab } from '../helpers/a11y';
 
 const TABLE = path.resolve(ROOT, '../shared/benchmarks/nb201/nb201-cifar10-valid.csv');
@@ -62,6 +64,49 @@ describe('chart shapes', () => {
       expect(await pageWidth(page)).toBe(width);
       await page.screenshot({ path: shotPath(`lab-results-${width}`), fullPage: true });
       for (const v of await seriousAxeViolations(page)) findings.push(`lab@${width} ${v.impact} ${v.id} (${v.help}): ${v.nodes.join(' | ')}`);
+    }
+    expect(findings).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('marks each profiled network by its error band with a shape, named in the key', async () => {
+    const { page, errors } = await app().open();
+    await showTab(page, 'profiler');
+    for (const [id, v] of [['prof-space', 'nb201'], ['prof-backend', 'wasm'], ['prof-height', 8], ['prof-width', 8], ['prof-in-channels', 3], ['prof-classes', 10],
+      ['prof-channels', 4], ['prof-cells', 1], ['prof-batch', 1], ['prof-fit-samples', 5]] as const) await setField(page, id, v);
+    await page.getByTestId('prof-build').click();
+    await page.getByTestId('prof-lut').waitFor({ timeout: 240_000 });
+    await setField(page, 'prof-validate-samples', 8);
+    await page.getByTestId('prof-validate').click();
+    await page.getByTestId('prof-report').waitFor({ timeout: 240_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="scatter-point"]').length === 8, null, { timeout: 240_000 });
+
+    const points = await page.$$eval('[data-testid="scatter-point"]', (ps) => ps.map((p) => ({
+      band: p.getAttribute('data-band'),
+      d: p.getAttribute('d') ?? '',
+      title: p.querySelector('title')?.textContent ?? '',
+    })));
+    /** The shape a path draws: an arc is the circle, H/V the square, three corners the triangle. */
+    const shapeOf = (d: string) => (/a/.test(d) ? 'circle' : /H/.test(d) ? 'square' : (d.match(/L/g) ?? []).length === 2 ? 'triangle' : 'other');
+    const SHAPE: Record<string, string> = { 'within-5': 'circle', 'within-10': 'square', off: 'triangle' };
+    for (const p of points) {
+      const m = /predicted ([\d.]+) ms, measured ([\d.]+) ms/.exec(p.title);
+      expect(m, p.title).not.toBeNull();
+      const err = Math.abs(Number(m![1]) - Number(m![2])) / Number(m![2]);
+      const band = err <= 0.05 ? 'within-5' : err <= 0.1 ? 'within-10' : 'off';
+      // Rounded to 3 decimals in the title: a point on a band's edge may read either way.
+      if (Math.abs(err - 0.05) > 0.002 && Math.abs(err - 0.1) > 0.002) expect(p.band, p.title).toBe(band);
+      expect(shapeOf(p.d), p.title).toBe(SHAPE[p.band!]);
+    }
+    expect(await page.getByTestId('scatter-key').innerText()).toMatch(/within 5%[\s\S]*within 10%[\s\S]*off by more than 10%/);
+
+    const findings: string[] = [];
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      expect(await pageWidth(page)).toBe(width);
+      await page.screenshot({ path: shotPath(`profiler-report-${width}`), fullPage: true });
+      for (const v of await seriousAxeViolations(page)) findings.push(`profiler@${width} ${v.impact} ${v.id} (${v.help}): ${v.nodes.join(' | ')}`);
     }
     expect(findings).toEqual([]);
     expect(errors).toEqual([]);
