@@ -89,8 +89,13 @@ export default defineConfig({
         background_color: '#f8f9fb',
         display: 'standalone',
         start_url: '.',
+        // PNGs from icon.svg by scripts/make-icons.ts (install prompts and launchers want raster sizes; the
+        // maskable one keeps its artwork inside the safe zone).
         icons: [
           { src: 'icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' },
+          { src: 'icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+          { src: 'icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+          { src: 'icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
         ],
       },
       workbox: {
