@@ -193,9 +193,9 @@ export async function runTfjsOneShot(c: OneShotCase, s: OneShotSizes): Promise<T
   }
 }
 
-interface Blob { name: string; dtype: 'float32' | 'int32'; shape: number[]; data: Float32Array | Int32Array }
+interface NamedData { name: string; dtype: 'float32' | 'int32'; shape: number[]; data: Float32Array | Int32Array }
 
-function writeBlobs(dir: string, stem: string, tensors: Blob[]): void {
+function writeBlobs(dir: string, stem: string, tensors: NamedData[]): void {
   let offset = 0;
   const entries = tensors.map((t) => { const e = { name: t.name, dtype: t.dtype, shape: t.shape, offset }; offset += t.data.byteLength; return e; });
   const blob = Buffer.alloc(offset);
@@ -221,13 +221,13 @@ export async function writeTwin(c: OneShotCase, s: OneShotSizes, dir: string): P
   const built = buildOneShotSupernet(config, { inputShape: ds.shape, numClasses: ds.classes.length });
   const net = built.net;
   try {
-    const data: Blob[] = [];
+    const data: NamedData[] = [];
     for (const [name, t] of [['train', train], ['valid', valid]] as const) {
       data.push({ name: `${name}_x`, dtype: 'float32', shape: t.x.shape.slice(), data: (await t.x.data()) as Float32Array });
       data.push({ name: `${name}_y`, dtype: 'int32', shape: [t.count], data: (await t.y.data()) as Int32Array });
     }
     writeBlobs(dir, 'data', data);
-    const w: Blob[] = [];
+    const w: NamedData[] = [];
     for (const [i, v] of net.weights.entries()) w.push({ name: `w.${i}`, dtype: 'float32', shape: v.shape.slice(), data: (await v.data()) as Float32Array });
     for (const g of net.alphas) w.push({ name: `alpha.${g.name}`, dtype: 'float32', shape: g.variable.shape.slice(), data: (await g.variable.data()) as Float32Array });
     for (const g of net.betas) w.push({ name: `beta.${g.name}`, dtype: 'float32', shape: g.variable.shape.slice(), data: (await g.variable.data()) as Float32Array });
