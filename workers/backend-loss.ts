@@ -8,6 +8,7 @@
  */
 import { watchBackendLoss, type BackendLoss } from './backend';
 import type { JobRunner } from './job';
+import type { BackendLostEvent } from '../src/protocol/backend';
 
 /** How long a job may take to wind down after its backend was lost before its host stops waiting for it. */
 export const LOSS_GRACE_MS = 10_000;
@@ -63,4 +64,32 @@ export class BackendLossGuard {
       clearTimeout(timer);
     }
   }
+
+  /**
+   * A host's job after a loss: tells the app (a BackendLostEvent: it replaces this worker), keeps a job that finished
+   * as it is, else stores the record as last stored (the session wrote nothing after the loss) paused, the loss named.
+   */
+  settleOrPause<R extends { readonly status: string }>(session: Promise<R>, host: PauseHost<R>): Promise<R> {
+    return this.settle(session, async (lost, result) => {
+      host.emit({ type: 'backend-lost', backend: lost.backend, message: lost.message });
+      if (result?.status === 'done') return result;
+      const paused = host.pause((await host.stored()) ?? result ?? host.fallback, lost.message);
+      await host.put(paused);
+      host.announce(paused);
+      return paused;
+    });
+  }
+}
+
+/** How a worker stores its kind of record as paused after a backend loss (settleOrPause). */
+export interface PauseHost<R> {
+  readonly emit: (e: BackendLostEvent) => void;
+  /** The record as stored now; `fallback` when the store has none. */
+  readonly stored: () => Promise<R | undefined>;
+  readonly fallback: R;
+  /** The record paused, its error naming the loss (`lossMessage`) and what Resume does. */
+  readonly pause: (last: R, lossMessage: string) => R;
+  readonly put: (r: R) => Promise<void>;
+  /** Tells the app the record changed. */
+  readonly announce: (r: R) => void;
 }

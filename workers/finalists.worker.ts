@@ -35,17 +35,12 @@ function launch(job: FinalistJobRecord, onEvent: FinalistsEventListener): Promis
   return jobs.run('re-training finalists', (signal) => withRunLock('finalists', job.id, async () => {
     onEvent({ type: 'backend', report: await ensureBackend(job.request.backend) });
     const db = await openDb();
-    return loss.settle(runFinalistJob(db, job, onEvent, signal, { checkBackend: () => loss.assertUsable() }), async (lost, result) => {
-      onEvent({ type: 'backend-lost', backend: lost.backend, message: lost.message });
-      if (result?.status === 'done') return result;
-      const last = (await getFinalistJob(db, job.id)) ?? result ?? job;
-      const paused: FinalistJobRecord = {
+    return loss.settleOrPause(runFinalistJob(db, job, onEvent, signal, { checkBackend: () => loss.assertUsable() }), {
+      emit: onEvent, stored: () => getFinalistJob(db, job.id), fallback: job, put: (j) => putFinalistJob(db, j), announce: (j) => onEvent({ type: 'job', job: j }),
+      pause: (last, lost) => ({
         ...last, status: 'paused', updatedAt: Date.now(),
-        error: `${lost.message} Re-training is paused at its last saved epoch; Resume continues it in a fresh worker, which chooses the backend again.`,
-      };
-      await putFinalistJob(db, paused);
-      onEvent({ type: 'job', job: paused });
-      return paused;
+        error: `${lost} Re-training is paused at its last saved epoch; Resume continues it in a fresh worker, which chooses the backend again.`,
+      }),
     });
   }));
 }

@@ -29,18 +29,13 @@ function launch(run: OneShotRunRecord, onEvent: Parameters<OneShotWorkerApi['sta
     }
     onEvent({ type: 'backend', report });
     const db = await openDb();
-    return loss.settle(runOneShot(db, run, report.chosen, onEvent, signal, () => loss.assertUsable()), async (lost, result) => {
-      onEvent({ type: 'backend-lost', backend: lost.backend, message: lost.message });
-      if (result?.status === 'done') return result;
-      // The run as stored with its last checkpoint (the session wrote nothing after the loss), paused, the loss named.
-      const last = (await getOneShotRun(db, run.id)) ?? result ?? run;
-      const paused: OneShotRunRecord = {
+    // The run as stored with its last checkpoint (the session wrote nothing after the loss), paused, the loss named.
+    return loss.settleOrPause(runOneShot(db, run, report.chosen, onEvent, signal, () => loss.assertUsable()), {
+      emit: onEvent, stored: () => getOneShotRun(db, run.id), fallback: run, put: (r) => putOneShotRun(db, r), announce: (r) => onEvent({ type: 'run', run: r }),
+      pause: (last, lost) => ({
         ...last, status: 'paused', stopCause: null, updatedAt: Date.now(),
-        error: `${lost.message} The run is paused at its last checkpoint (${last.epoch} epoch${last.epoch === 1 ? '' : 's'} done); Resume continues it in a fresh worker, which chooses the backend again.`,
-      };
-      await putOneShotRun(db, paused);
-      onEvent({ type: 'run', run: paused });
-      return paused;
+        error: `${lost} The run is paused at its last checkpoint (${last.epoch} epoch${last.epoch === 1 ? '' : 's'} done); Resume continues it in a fresh worker, which chooses the backend again.`,
+      }),
     });
   }));
 }

@@ -42,18 +42,13 @@ function launch(run: RunRecord, onEvent: SearchEventListener): Promise<RunRecord
     onEvent({ type: 'backend', report: r });
     const db = await openDb();
     const session = runSearchSession(db, run, r.chosen, onEvent, signal, () => loss.assertUsable());
-    return loss.settle(session, async (lost, result) => {
-      // Every finished candidate is stored with its checkpoint; the run as last stored is paused, the loss named.
-      onEvent({ type: 'backend-lost', backend: lost.backend, message: lost.message });
-      if (result?.status === 'done') return result;
-      const last = result ?? (await getRun(db, run.id)) ?? run;
-      const paused: RunRecord = {
+    // Every finished candidate is stored with its checkpoint; the run as last stored is paused, the loss named.
+    return loss.settleOrPause(session, {
+      emit: onEvent, stored: () => getRun(db, run.id), fallback: run, put: (r) => putRun(db, r), announce: (r) => onEvent({ type: 'run', run: r }),
+      pause: (last, lost) => ({
         ...last, status: 'paused', updatedAt: Date.now(),
-        error: `${lost.message} The run is paused with its ${last.completed} finished candidate${last.completed === 1 ? '' : 's'} saved; Resume continues it in a fresh worker, which chooses the backend again.`,
-      };
-      await putRun(db, paused);
-      onEvent({ type: 'run', run: paused });
-      return paused;
+        error: `${lost} The run is paused with its ${last.completed} finished candidate${last.completed === 1 ? '' : 's'} saved; Resume continues it in a fresh worker, which chooses the backend again.`,
+      }),
     });
   }));
 }
