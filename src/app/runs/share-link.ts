@@ -22,6 +22,25 @@ export interface SharedSearch {
   readonly datasetName: string | null;
 }
 
+/** The Search form's labels of the run config's fields, so a bad link names the field as the form shows it. */
+const FIELD_LABELS: Readonly<Record<string, string>> = {
+  name: 'Name', seed: 'Seed', 'budget.queries': 'Candidates', 'strategy.name': 'Strategy', 'evaluator.dataset': 'Dataset', 'evaluator.backend': 'Backend',
+  'evaluator.channels': 'Channels C', 'evaluator.cellsPerStage': 'Cells per stage N', 'evaluator.epochs': 'Epochs', 'evaluator.batchSize': 'Batch',
+  'evaluator.learningRate': 'LR', 'evaluator.trainSamples': 'Train images', 'evaluator.validSamples': 'Validation images',
+  'evaluator.curveStop.margin': 'Margin (points)', 'pareto.cost': 'Pareto front cost',
+};
+
+/** "evaluator.learningRate: evaluator.learningRate must be <= 10" -> "LR must be <= 10 (evaluator.learningRate)". */
+function labelled(issue: string): string {
+  const m = /^([\w.[\]]+): (.*)$/s.exec(issue);
+  if (!m) return issue;
+  const [, path, message] = m;
+  const rest = message.startsWith(`${path} `) ? message.slice(path.length + 1) : null;
+  const label = FIELD_LABELS[path];
+  if (label) return `${label} ${rest ?? `: ${message}`} (${path})`.replace(' : ', ': ');
+  return rest !== null ? message : issue;
+}
+
 export class ShareLinkError extends Error {
   override readonly name = 'ShareLinkError';
 }
@@ -82,7 +101,7 @@ export function decodeSearchSetup(payload: string): SharedSearch {
   try {
     config = parseRunConfig(envelope.config);
   } catch (e) {
-    if (e instanceof RunConfigError) throw new ShareLinkError(`This shared link's setup is invalid: ${e.issues.join('; ')}.`);
+    if (e instanceof RunConfigError) throw new ShareLinkError(`This shared link's setup is invalid: ${e.issues.map(labelled).join('; ')}.`);
     throw e;
   }
   // What the Search tab can run (the same checks as workers/run-config.ts, which the app may not import).
