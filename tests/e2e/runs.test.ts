@@ -173,6 +173,22 @@ describe('the Runs tab', () => {
     await row(page, 'finalists', 'tiny B').getByTestId('run-delete-yes').click();
     await page.waitForFunction(() => /^Deleted finalists of "tiny B" with their re-training checkpoints: about \d+(\.\d)? (B|kB|MB) freed; tested models stay in the registry\.$/.test(document.querySelector('[data-testid="runs-view-notice"]')?.textContent ?? ''));
     expect(await idb<number>(page, 'models', null)).toBe(1);
+
+    // Pause and resume from the list: a longer search, paused while it trains, resumed, paused again.
+    await page.getByTestId('tab-search').click();
+    for (const [id, v] of [['run-name', 'tiny C'], ['seed', 5], ['budget', 200], ['epochs', 1], ['train-samples', 128], ['valid-samples', 64], ['channels', 4], ['backend', 'wasm']] as const) await setField(page, id, v);
+    await page.getByTestId('start').click();
+    await page.getByTestId('tab-runs').click();
+    const c = row(page, 'search', 'tiny C');
+    await c.getByTestId('run-pause').waitFor({ timeout: 60_000 });
+    expect(await c.getAttribute('data-status')).toBe('running');
+    await c.getByTestId('run-pause').click();
+    await c.and(page.locator('[data-status="paused"]')).waitFor({ timeout: 120_000 });
+    await c.getByTestId('run-resume').click();
+    await c.and(page.locator('[data-status="running"]')).waitFor({ timeout: 60_000 });
+    await c.getByTestId('run-pause').click();
+    await c.and(page.locator('[data-status="paused"]')).waitFor({ timeout: 120_000 });
+    expect(await c.getByTestId('run-row-progress').textContent()).toMatch(/^\d+\/200 candidates$/);
     expect(errors).toEqual([]);
     await page.close();
   }, 900_000);

@@ -83,10 +83,9 @@ export function settingRows(configs: readonly RunConfig[], datasetName: (id: str
   });
 }
 
-/** Marker shapes, in the order runs are drawn: a run is told apart by shape and by label, not by colour alone. */
+/** Marker shapes, in the order runs are drawn (every other one hollow): a run is told apart by shape and label, not by colour alone. */
 export const MARKERS = ['circle', 'square', 'triangle', 'diamond', 'cross', 'star'] as const;
 export type Marker = (typeof MARKERS)[number];
-export const MARKER_SYMBOLS: Readonly<Record<Marker, string>> = { circle: '●', square: '■', triangle: '▲', diamond: '◆', cross: '✚', star: '★' };
 export const SERIES_COLORS = ['#1d3557', '#e63946', '#2a9d8f', '#8d5a97', '#e09f3e', '#5c677d'] as const;
 
 /** An SVG path of `marker` centred on (x, y) with radius r. */

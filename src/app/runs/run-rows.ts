@@ -53,7 +53,7 @@ export function finalistsRow(j: FinalistJobRecord, status: ShownStatus): RunRow 
   const done = models.reduce((s, m) => s + Math.min(m.epochsDone, j.recipe.epochs), 0);
   const tested = models.filter((m) => m.modelId !== undefined).length;
   return {
-    kind: 'finalists', id: j.id, name: `Finalists of "${j.runName}"`, detail: `${models.length} model${models.length === 1 ? '' : 's'}, ${j.recipe.epochs} epochs each, ${tested} tested`,
+    kind: 'finalists', id: j.id, name: `Finalists of "${j.runName}"`, detail: `${models.length} model${models.length === 1 ? '' : 's'}, ${j.recipe.epochs} epoch${j.recipe.epochs === 1 ? '' : 's'} each, ${tested} tested`,
     status, done, total, progress: `${done}/${total} epochs`, updatedAt: j.updatedAt, parent: { kind: j.request.source ?? 'search', id: j.runId }, imported: false,
   };
 }
