@@ -3,6 +3,8 @@
  * goes into a link (#search=…); opening the link in a fresh page puts every input of the form back to the same value
  * and starts no worker; a cut-off link and a link whose dataset this browser lacks get messages naming the problem.
  */
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page, Worker } from 'playwright-core';
 import { setField, useApp } from '../helpers/e2e-harness';
@@ -11,6 +13,7 @@ import { RUN_FORM_VERSION } from '../../src/shared/run-form';
 import { parseSpaceConfig } from '../../src/shared/space-config';
 
 const app = useApp();
+const SHOTS = process.env.E2E_SHOTS ?? tmpdir();
 
 /** Every input, select and textarea of the Search form and the Objective panel: its name and value (or checked). */
 function formValues(page: Page): Promise<[string, string][]> {
@@ -49,6 +52,7 @@ describe('share an experiment', () => {
 
     await page.getByTestId('share-copy').click();
     const link = await page.getByTestId('share-url').inputValue();
+    await page.getByTestId('share').screenshot({ path: path.join(SHOTS, 'share-copied-1280.png') });
     expect(link).toMatch(/#search=[A-Za-z0-9_-]+$/);
 
     // A fresh page opens the link: the form is the same, field by field, and no worker starts.
@@ -87,9 +91,43 @@ describe('share an experiment', () => {
     await fresh.getByTestId('share-missing-dataset').waitFor();
     expect(await fresh.getByTestId('share-missing-dataset').textContent()).toBe('This link uses the dataset "Paint defects (week-ordered)", which is not in this browser: import it in Datasets, then pick it under Dataset before you start.');
     expect(await fresh.getByTestId('run-name').inputValue()).toBe('needs paint');
+    await fresh.getByTestId('share').screenshot({ path: path.join(SHOTS, 'share-missing-dataset-1280.png') });
+    await fresh.setViewportSize({ width: 390, height: 844 });
+    await fresh.getByTestId('share').screenshot({ path: path.join(SHOTS, 'share-missing-dataset-390.png') });
     await fresh.waitForLoadState('networkidle');
     expect(workers).toEqual([]);
     expect(freshErrors).toEqual([]);
+    expect(errors).toEqual([]);
+    await fresh.close();
+    await page.close();
+  }, 240_000);
+
+  it('a one-shot setup round-trips through its link too, and opening it starts nothing', async () => {
+    const { page, errors } = await app().open('#oneshot');
+    await page.getByTestId('oneshot-start').waitFor({ timeout: 30_000 });
+    for (const [id, v] of [['oneshot-method', 'spos'], ['oneshot-epochs', 3], ['oneshot-batch', 24], ['oneshot-channels', 6], ['oneshot-seed', 9],
+      ['oneshot-train-samples', 500], ['oneshot-valid-samples', 200], ['oneshot-backend', 'wasm'], ['oneshot-subnets', 7], ['oneshot-topk', 2], ['oneshot-ranking-check', 3]] as const) await setField(page, id, v);
+    const values = (p: Page) => p.$$eval('#view-oneshot section.left .panel:first-child :is(input, select, textarea)', (els) => els.map((el) => {
+      const e = el as HTMLInputElement;
+      return [e.dataset.testid ?? e.closest('label')?.textContent?.trim().split('\n')[0] ?? '?', e.type === 'checkbox' ? String(e.checked) : e.value];
+    }));
+    const before = await values(page);
+    expect(before.length).toBeGreaterThan(12);
+    await page.getByTestId('oneshot-share-copy').click();
+    const link = await page.getByTestId('oneshot-share-url').inputValue();
+    expect(link).toMatch(/#oneshot=[A-Za-z0-9_-]+$/);
+
+    const fresh = await app().browser.context.newPage();
+    const workers: string[] = [];
+    fresh.on('worker', (w: Worker) => workers.push(w.url()));
+    await fresh.goto(link);
+    await fresh.getByTestId('oneshot-share-loaded').waitFor({ timeout: 30_000 });
+    expect(await values(fresh)).toEqual(before);
+    await fresh.goto(link.slice(0, -10));
+    await fresh.getByTestId('oneshot-share-error').waitFor();
+    expect(await fresh.getByTestId('oneshot-share-error').textContent()).toMatch(/^This shared link is incomplete or damaged/);
+    await fresh.waitForLoadState('networkidle');
+    expect(workers).toEqual([]);
     expect(errors).toEqual([]);
     await fresh.close();
     await page.close();

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { deflateSync, strToU8 } from 'fflate';
-import { decodeSearchSetup, encodeSearchSetup, searchPayloadOf, ShareLinkError } from '../../src/app/runs/share-link';
+import { decodeOneShotSetup, decodeSearchSetup, encodeOneShotSetup, encodeSearchSetup, oneShotPayloadOf, searchPayloadOf, ShareLinkError } from '../../src/app/runs/share-link';
+import { ONE_SHOT_CONFIG_VERSION, type OneShotConfig } from '../../src/shared/oneshot-config';
 import { RUN_FORM_VERSION, runConfigToForm, type RunForm } from '../../src/shared/run-form';
 import { parseSpaceConfig } from '../../src/shared/space-config';
 
@@ -19,9 +20,9 @@ const FORM: RunForm = {
 
 const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 const payloadOf = (json: unknown) => b64url(deflateSync(strToU8(JSON.stringify(json))));
-const message = (payload: string): string => {
+const message = (payload: string, decode: (p: string) => unknown = decodeSearchSetup): string => {
   try {
-    decodeSearchSetup(payload);
+    decode(payload);
   } catch (e) {
     expect(e).toBeInstanceOf(ShareLinkError);
     return (e as Error).message;
@@ -59,5 +60,19 @@ describe('share link', () => {
     expect(message(payloadOf({ link: 1, config: { ...good, budget: { simulatedSeconds: 60 } }, datasetName: null }))).toContain('budget.queries: the Search tab needs a number of candidates');
     expect(message(payloadOf({ link: 2, config: good }))).toContain('another version of the app (link version 2');
     expect(message(payloadOf([1, 2, 3]))).toBe('This shared link holds no search setup.');
+  });
+
+  it('gives back a one-shot setup and names what is wrong with one', () => {
+    const config: OneShotConfig = {
+      version: ONE_SHOT_CONFIG_VERSION, name: 'SPOS on paint', method: 'spos', space: 'darts', datasetId: 'user:paint', seed: 9, epochs: 3, batchSize: 24,
+      learningRate: 0.03, channels: 6, cellsPerStage: 1, layers: 5, mobile: { stages: 3, widths: [8, 16], depths: [1, 2] }, trainSamples: 500, validSamples: 200, backend: 'wasm',
+      darts: { order: 'second', warmupEpochs: 1, partialChannels: 2, entropyWeight: 0.1, opDropout: 0, maxSkips: 2, stableEpochs: 0, earlyStopWarmup: 3, eigenvalueEvery: 0, eigenIterations: 8, eigenStopRatio: 0, excludeNone: true },
+      spos: { subnets: 7, flopsPenalty: 0.5, topK: 2, rankingCheck: 3, rankingCheckEpochs: 1 },
+    };
+    const payload = encodeOneShotSetup(config, 'Paint');
+    expect(decodeOneShotSetup(payload)).toEqual({ config, datasetName: 'Paint' });
+    expect(oneShotPayloadOf(`#oneshot=${payload}`)).toBe(payload);
+    expect(message(payload.slice(0, -4), decodeOneShotSetup)).toMatch(/^This shared link is incomplete or damaged/);
+    expect(message(encodeOneShotSetup({ ...config, channels: 5 }, null), decodeOneShotSetup)).toBe("This shared link's setup is invalid: channels (5) must be even for the DARTS space (FactorizedReduce halves it).");
   });
 });

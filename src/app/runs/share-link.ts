@@ -1,6 +1,7 @@
 /**
  * A Search-tab setup as a link: `#search=<payload>`, the payload being the v3 run config (src/shared/run-config.ts,
  * the same file the headless runner reads) plus the dataset's name, as JSON, deflated (fflate) and base64url-encoded.
+ * A One-shot-tab setup likewise: `#oneshot=<payload>` holding its config (src/shared/oneshot-config.ts).
  * Reading a link validates it with the same schema as a run the worker would accept and names what is wrong; it
  * never starts anything. Pure (no DOM, no storage).
  */
@@ -8,6 +9,7 @@ import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import { COST_METRICS, type CostMetric } from '../../shared/metrics';
 import { parseRunConfig, RunConfigError } from '../../shared/run-config';
 import { formToRunConfig, type RunForm, type TabRunConfig } from '../../shared/run-form';
+import { OneShotConfigError, validateOneShotConfig, type OneShotConfig } from '../../shared/oneshot-config';
 
 /** The hash key of a shared search setup. */
 export const SEARCH_LINK_KEY = 'search';
@@ -59,9 +61,7 @@ function fromBase64Url(text: string): Uint8Array {
 
 /** The form as a link payload (without `#search=`); `name` is what the run will be called. */
 export function encodeSearchSetup(form: RunForm, name: string, datasetName: string | null): string {
-  const config = formToRunConfig({ ...form, name });
-  const json = JSON.stringify({ link: SEARCH_LINK_VERSION, config, datasetName });
-  return toBase64Url(deflateSync(strToU8(json), { level: 9 }));
+  return pack({ link: SEARCH_LINK_VERSION, config: formToRunConfig({ ...form, name }), datasetName });
 }
 
 /** The payload of `#search=...` in a location hash, or null when the hash holds no shared search. */
@@ -72,12 +72,9 @@ export function searchPayloadOf(hash: string): string | null {
 
 const CUT = 'This shared link is incomplete or damaged (it was probably cut off when it was copied): ';
 
-/**
- * Reads a payload back: decoded, inflated, parsed and validated as a Search-tab run config. Throws ShareLinkError
- * saying what is wrong (cut off, not a setup, or which fields are invalid, named as in the run config).
- */
-export function decodeSearchSetup(payload: string): SharedSearch {
-  if (payload.length === 0) throw new ShareLinkError(`${CUT}it holds no setup after "#search=". Copy the whole link again.`);
+/** The envelope of a payload: checked for being whole and from this app, its config not yet validated. */
+function unpack(payload: string, key: string): { config: unknown; datasetName: string | null } {
+  if (payload.length === 0) throw new ShareLinkError(`${CUT}it holds no setup after "#${key}=". Copy the whole link again.`);
   if (payload.length > MAX_PAYLOAD_CHARS) throw new ShareLinkError(`This shared link is ${payload.length} characters long, more than any setup needs (${MAX_PAYLOAD_CHARS}); it was not made by "Copy link".`);
   if (!/^[A-Za-z0-9_-]+$/.test(payload)) throw new ShareLinkError(`${CUT}it has characters a copied setup never has. Copy the whole link again.`);
   let json: string;
@@ -93,10 +90,20 @@ export function decodeSearchSetup(payload: string): SharedSearch {
     throw new ShareLinkError(`${CUT}its data is not complete JSON. Copy the whole link again.`);
   }
   const envelope = raw as { link?: unknown; config?: unknown; datasetName?: unknown } | null;
-  if (typeof envelope !== 'object' || envelope === null || typeof envelope.config !== 'object') throw new ShareLinkError('This shared link holds no search setup.');
+  if (typeof envelope !== 'object' || envelope === null || typeof envelope.config !== 'object') throw new ShareLinkError(`This shared link holds no ${key === 'oneshot' ? 'one-shot' : 'search'} setup.`);
   if (envelope.link !== SEARCH_LINK_VERSION) {
     throw new ShareLinkError(`This shared link was made by another version of the app (link version ${JSON.stringify(envelope.link)}, this app reads ${SEARCH_LINK_VERSION}).`);
   }
+  const datasetName = typeof envelope.datasetName === 'string' && envelope.datasetName.trim() !== '' ? envelope.datasetName : null;
+  return { config: envelope.config, datasetName };
+}
+
+/**
+ * Reads a payload back: decoded, inflated, parsed and validated as a Search-tab run config. Throws ShareLinkError
+ * saying what is wrong (cut off, not a setup, or which fields are invalid, named as in the run config).
+ */
+export function decodeSearchSetup(payload: string): SharedSearch {
+  const envelope = unpack(payload, SEARCH_LINK_KEY);
   let config;
   try {
     config = parseRunConfig(envelope.config);
@@ -110,6 +117,37 @@ export function decodeSearchSetup(payload: string): SharedSearch {
   if (config.budget.queries === undefined) issues.push('budget.queries: the Search tab needs a number of candidates');
   if (config.pareto === undefined || !COST_METRICS.includes(config.pareto.cost as CostMetric)) issues.push(`pareto.cost: the Search tab draws its front against ${COST_METRICS.join(', ')}`);
   if (issues.length > 0) throw new ShareLinkError(`This shared link's setup is invalid: ${issues.join('; ')}.`);
-  const datasetName = typeof envelope.datasetName === 'string' && envelope.datasetName.trim() !== '' ? envelope.datasetName : null;
-  return { config: config as TabRunConfig, datasetName };
+  return { config: config as TabRunConfig, datasetName: envelope.datasetName };
+}
+
+/** The hash key of a shared one-shot setup. */
+export const ONESHOT_LINK_KEY = 'oneshot';
+
+export interface SharedOneShot {
+  readonly config: OneShotConfig;
+  readonly datasetName: string | null;
+}
+
+const pack = (json: unknown) => toBase64Url(deflateSync(strToU8(JSON.stringify(json)), { level: 9 }));
+
+/** A One-shot form as a link payload (without `#oneshot=`). */
+export function encodeOneShotSetup(config: OneShotConfig, datasetName: string | null): string {
+  return pack({ link: SEARCH_LINK_VERSION, config, datasetName });
+}
+
+/** The payload of `#oneshot=...`, or null. */
+export function oneShotPayloadOf(hash: string): string | null {
+  const m = /^#oneshot=(.*)$/s.exec(hash);
+  return m ? m[1] : null;
+}
+
+/** Reads a one-shot payload back, validated by the one-shot config's own schema; throws ShareLinkError naming the problem. */
+export function decodeOneShotSetup(payload: string): SharedOneShot {
+  const envelope = unpack(payload, ONESHOT_LINK_KEY);
+  try {
+    return { config: validateOneShotConfig(envelope.config), datasetName: envelope.datasetName };
+  } catch (e) {
+    if (e instanceof OneShotConfigError) throw new ShareLinkError(`This shared link's setup is invalid: ${e.message.replace(/^Invalid one-shot configuration: /, '')}.`);
+    throw e;
+  }
 }
