@@ -189,6 +189,19 @@ describe('the Runs tab', () => {
     await c.getByTestId('run-pause').click();
     await c.and(page.locator('[data-status="paused"]')).waitFor({ timeout: 120_000 });
     expect(await c.getByTestId('run-row-progress').textContent()).toMatch(/^\d+\/200 candidates$/);
+
+    // Export and import from the list: each run file comes back as a new run of its kind (an imported one-shot run is never resumed).
+    const [runFile] = await Promise.all([page.waitForEvent('download'), row(page, 'search', 'tiny B').getByTestId('runs-export-run').click()]);
+    await page.getByTestId('runs-import-run').setInputFiles({ name: runFile.suggestedFilename(), mimeType: 'application/json', buffer: readFileSync((await runFile.path())!) });
+    await page.getByTestId('runs-view-notice').filter({ hasText: `Imported "${runFile.suggestedFilename()}" as a new search run.` }).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"][data-kind="search"]').length === 3);
+    expect(await row(page, 'search', 'tiny B').count()).toBe(2);
+    const [osFile] = await Promise.all([page.waitForEvent('download'), row(page, 'oneshot', 'SPOS').getByTestId('runs-oneshot-export-run').click()]);
+    await page.getByTestId('runs-oneshot-import-run').setInputFiles({ name: osFile.suggestedFilename(), mimeType: 'application/json', buffer: readFileSync((await osFile.path())!) });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="run-row"][data-kind="oneshot"]').length === 2);
+    const imported = row(page, 'oneshot', 'imported');
+    expect(await imported.getAttribute('data-status')).toBe('done');
+    expect(await imported.getByTestId('run-resume').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   }, 900_000);

@@ -82,13 +82,14 @@ export class RunsStore {
   /** Shows the run in its tab (a finalists job: the run it re-trains, whose tab holds the Finalists panel). */
   async open(row: RunRow): Promise<void> {
     const target = row.parent ?? { kind: row.kind as RunTab, id: row.id };
-    if (target.kind === 'search') {
-      if (!(this.search.busy && this.search.currentRun?.id !== target.id)) await this.search.select(target.id);
-      this.showTab('search');
-    } else {
-      if (!this.oneShot.busy) await this.oneShot.select(target.id);
-      this.showTab('oneshot');
+    // A tab that runs something keeps showing it (its live charts); say so instead of switching under it.
+    const busyWith = target.kind === 'search' ? (this.search.busy ? this.search.currentRun : null) : (this.oneShot.busy ? this.oneShot.current : null);
+    if (busyWith && busyWith.id !== target.id) {
+      this.notice = `"${busyWith.config.name}" is running in the ${target.kind === 'search' ? 'Search' : 'One-shot'} tab, which shows it until it stops; open this run then.`;
+      return;
     }
+    if (!busyWith) await (target.kind === 'search' ? this.search.select(target.id) : this.oneShot.select(target.id));
+    this.showTab(target.kind);
   }
 
   async pause(row: RunRow): Promise<void> {
@@ -142,12 +143,14 @@ export class RunsStore {
   async remove(row: RunRow): Promise<void> {
     this.error = null;
     this.notice = null;
-    if (row.kind === 'search') {
-      await this.search.deleteRun(row.id);
-      this.notice = this.search.error ?? this.search.notice;
-    } else if (row.kind === 'oneshot') {
-      await this.oneShot.deleteRun(row.id);
-      this.notice = this.oneShot.error ?? this.oneShot.notice;
+    if (row.kind === 'search' || row.kind === 'oneshot') {
+      // The tab's own store deletes (and refuses a running run); its outcome is shown here.
+      const store = row.kind === 'search' ? this.search : this.oneShot;
+      store.notice = null;
+      store.error = null;
+      await store.deleteRun(row.id);
+      this.notice = store.notice;
+      this.error = store.error;
     } else {
       await this.refresh();
       if (this.runningHere(row) || this.finalistsElsewhere.has(row.id)) {
@@ -166,6 +169,15 @@ export class RunsStore {
     // A deleted run leaves the comparison.
     if (this.picked.has(row.id)) this.toggle(row.id);
     await this.refresh();
+  }
+
+  /** Imports a run file through its tab's store (a fresh id, never overwriting) and says how that went. */
+  async importFile(kind: RunTab, file: File): Promise<void> {
+    const store = kind === 'search' ? this.search : this.oneShot;
+    this.notice = null;
+    await store.importRun(file);
+    this.error = store.error;
+    if (!store.error) this.notice = `Imported "${file.name}" as a new ${kind === 'search' ? 'search' : 'one-shot'} run.`;
   }
 
   toggle(id: string): void {
