@@ -13,7 +13,7 @@ const app = useApp();
 /** What only a worker (or a backend inside one) loads: worker bundles, the chunk they share, wasm binaries. */
 const HEAVY = /\.worker-[^/]*\.js$|tabular-prerank-[^/]*\.js$|tfjs|\.wasm$/;
 
-const TABS = ['oneshot', 'lab', 'profiler', 'datasets', 'search'] as const;
+const TABS = ['oneshot', 'runs', 'lab', 'profiler', 'datasets', 'search'] as const;
 
 describe('first load', () => {
   it('starts no worker and loads no tfjs until the user starts a search', async () => {

@@ -3,7 +3,7 @@
  * (what "Skip to results" reaches, and where focus lands after the primary action starts a long job). Found in the
  * rendered tab by test id or structure, so the tab components need no focus code of their own.
  */
-export type Tab = 'search' | 'oneshot' | 'lab' | 'profiler' | 'datasets';
+export type Tab = 'search' | 'oneshot' | 'runs' | 'lab' | 'profiler' | 'datasets';
 
 export interface TabLandmarks {
   /** Test id of the tab's primary action button. */
@@ -17,6 +17,7 @@ export interface TabLandmarks {
 export const TAB_LANDMARKS: Readonly<Record<Tab, TabLandmarks>> = {
   search: { start: 'start', startLabel: 'Start', status: '#search-status' },
   oneshot: { start: 'oneshot-start', startLabel: 'Start', status: '[data-testid="oneshot-status"]' },
+  runs: { start: 'run-open', startLabel: 'Open (first run)', status: '[data-testid="all-runs"]' },
   lab: { start: 'lab-run', startLabel: 'Run', status: '[data-testid="lab-progress"]' },
   profiler: { start: 'prof-build', startLabel: 'Build table', status: '[data-testid="prof-progress"]' },
   datasets: { start: 'import-preview', startLabel: 'Preview', status: '[data-testid="import-progress"]' },
