@@ -61,6 +61,7 @@ if (SUITE !== undefined) {
     'import-memory': async () => (await import('./import-memory')).importMemoryMain,
     soak: async () => (await import('./soak')).soakMain,
     candidate: async () => (await import('./candidate')).candidateMain,
+    latency: async () => (await import('./latency')).latencyMain,
   };
   if (!(SUITE in suites)) {
     console.error(`bench/run.ts: unknown suite "${SUITE}" (known: ${Object.keys(suites).join(', ')})`);

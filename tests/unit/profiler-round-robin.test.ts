@@ -96,6 +96,22 @@ describe('measureRoundRobin', () => {
     expect(record.elapsedMs).toBeGreaterThanOrEqual(20);
   });
 
+  it('times runs with `now` but caps on `wallNow` when the host gives both (a CPU-time clock on a busy machine)', async () => {
+    const m = machine();
+    let wall = 0;
+    let k = 0;
+    // every run waits 9x its own time for a core: the wall clock moves 10x the run clock
+    const items = [m.item('jumpy', () => {
+      const d = k++ % 2 ? 1 : 3;
+      wall += 10 * d;
+      return d;
+    })];
+    const { timings, record } = await measureRoundRobin(items, { ...SETTINGS, warmupRounds: 0, maxMs: 100 }, { now: m.now, wallNow: () => wall });
+    // wall: 30, 40, 70, 80, 110 -> past 100 ms after round 5; the samples are run-clock times
+    expect(record).toMatchObject({ rounds: 5, stopReason: 'time', elapsedMs: 110 });
+    expect(timings[0].samples).toEqual([3, 1, 3, 1, 3]);
+  });
+
   it('a slowdown of the whole machine mid-measurement hits every item alike: the ratios of the medians hold', async () => {
     // From t = 100 ms on, everything runs 2x slower (another process took half the CPU).
     const m = machine((t) => (t < 100 ? 1 : 2));

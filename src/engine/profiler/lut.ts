@@ -151,6 +151,8 @@ export function lutIdOf(lut: LatencyLut): string {
 export interface MeasureEnv {
   /** Monotonic milliseconds (performance.now in a worker). */
   readonly now: () => number;
+  /** The wall clock of the round-robin time cap, when `now` is another clock (round-robin.ts). */
+  readonly wallNow?: () => number;
   readonly signal?: AbortSignalLike;
   /** Hands the event loop back between items (progress events, cancel). */
   readonly yieldNow?: () => Promise<void>;
@@ -402,7 +404,7 @@ export async function measureLive(
   }));
   try {
     const { timings, record } = await measureRoundRobin(live.map((l) => l.item), rounds, {
-      now: env.now, signal: env.signal, yieldNow: env.yieldNow,
+      now: env.now, wallNow: env.wallNow, signal: env.signal, yieldNow: env.yieldNow,
       onRound: (round, maxRounds, unstable) => env.onProgress?.({ phase: 'rounds', round, maxRounds, unstable, items: total }),
     });
     return { live: live.map((l) => ({ firstRunMs: l.firstRunMs })), timings, record };

@@ -108,6 +108,7 @@ export async function validateLut(
     readonly sampleSize: number;
     readonly seed?: number;
     readonly now: () => number;
+    readonly wallNow?: () => number;
     readonly settings?: Partial<LutMeasureSettings>;
     readonly rounds?: Partial<RoundRobinSettings>;
     readonly signal?: AbortSignalLike;
@@ -124,7 +125,7 @@ export async function validateLut(
   const fitGenotypes = lut.fitSamples.map((s) => space.decode(s.label));
   const settings: LutMeasureSettings = { ...lut.settings, ...o.settings };
   const rounds = checkRounds({ ...(lut.rounds ?? DEFAULT_LUT_ROUNDS), seed: (o.seed ?? 1000) + 1, ...o.rounds });
-  const env = { now: o.now, signal: o.signal, yieldNow: o.yieldNow, onProgress: o.onProgress };
+  const env = { now: o.now, wallNow: o.wallNow, signal: o.signal, yieldNow: o.yieldNow, onProgress: o.onProgress };
   const all = [...fitGenotypes, ...genotypes];
   const labels = all.map((g) => space.encode(g));
   o.onProgress?.({ phase: 'warmup' });

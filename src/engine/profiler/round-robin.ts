@@ -28,7 +28,7 @@ export interface RoundRobinSettings {
   readonly maxRounds: number;
   /** Stop once every item's median 95% CI half-width is within this share of the median... */
   readonly ciHalfWidth: number;
-  /** ...or after this long (ms, warm-up included). */
+  /** ...or after this long (wall-clock ms, warm-up included). */
   readonly maxMs: number;
   /** Seed of the per-round orders. */
   readonly seed: number;
@@ -65,7 +65,14 @@ export interface RoundRobinRecord {
 }
 
 export interface RoundRobinEnv {
+  /** The clock the runs are timed with (ms). */
   readonly now: () => number;
+  /**
+   * The clock of the time cap (default `now`). A host may time runs with a clock of the process's own CPU time,
+   * which on a machine oversubscribed by other processes leaves out the time spent waiting for a core; the cap
+   * stays on the wall clock.
+   */
+  readonly wallNow?: () => number;
   readonly signal?: AbortSignalLike;
   readonly yieldNow?: () => Promise<void>;
   /** After each round (timed rounds count from 1; warm-up rounds are reported as round 0). */
@@ -111,7 +118,8 @@ export async function measureRoundRobin(
   if (!(s.ciHalfWidth > 0)) throw new Error(`ciHalfWidth must be > 0, got ${s.ciHalfWidth}`);
   const rng = createRng(s.seed);
   const samples: number[][] = items.map(() => []);
-  const started = env.now();
+  const wall = env.wallNow ?? env.now;
+  const started = wall();
   for (let r = 0; r < s.warmupRounds; r++) {
     for (const i of shuffled(items.length, rng)) {
       throwIfAborted(env.signal, 'Latency measurement');
@@ -138,7 +146,7 @@ export async function measureRoundRobin(
       stopReason = 'stable';
       break;
     }
-    if (env.now() - started >= s.maxMs) {
+    if (wall() - started >= s.maxMs) {
       stopReason = 'time';
       break;
     }
@@ -150,6 +158,6 @@ export async function measureRoundRobin(
   const unstable = timings.filter((t) => !t.stable).map((t) => t.label);
   return {
     timings,
-    record: { rounds, warmupRounds: s.warmupRounds, elapsedMs: env.now() - started, stable: unstable.length === 0, stopReason, unstable, ciTarget: s.ciHalfWidth },
+    record: { rounds, warmupRounds: s.warmupRounds, elapsedMs: wall() - started, stable: unstable.length === 0, stopReason, unstable, ciTarget: s.ciHalfWidth },
   };
 }
