@@ -11,7 +11,7 @@
  * clock), `wall` with performance.now like the tab. On an idle device both read the same; on a machine
  * oversubscribed by other processes, the wall clock mostly measures the scheduler's queue.
  * `--tab` runs the same in the built app's Profiler tab in headless Chromium (bench/latency-tab.ts; `npm run build`
- * first). Figures are never asserted; tests/unit/bench-latency.test.ts checks the smoke run's structure.
+ * first). Figures are never asserted; tests/integration/bench-latency.test.ts checks the smoke run's structure.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -29,7 +29,7 @@ const USAGE = `npm run bench -- --suite latency [options]   (~1.5 min a run on 2
   --clock cpu|wall  time runs by this process's CPU time (default) or the wall clock (as the tab does)
   --tab             also run in the built app's Profiler tab (headless Chromium, isolated: wasm threads)
   --out PATH        results JSON (default bench/latency.json)
-  --smoke           tiny skeleton, 1 run, few rounds (what tests/unit/bench-latency.test.ts runs)`;
+  --smoke           tiny skeleton, 1 run, few rounds (what tests/integration/bench-latency.test.ts runs)`;
 
 export interface LatencyRun {
   readonly where: 'node' | 'tab';
