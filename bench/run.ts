@@ -63,6 +63,7 @@ if (SUITE !== undefined) {
     soak: async () => (await import('./soak')).soakMain,
     candidate: async () => (await import('./candidate')).candidateMain,
     oneshot: async () => (await import('./oneshot')).oneshotMain,
+    latency: async () => (await import('./latency')).latencyMain,
   };
   if (!(SUITE in suites)) {
     console.error(`bench/run.ts: unknown suite "${SUITE}" (known: ${Object.keys(suites).join(', ')})`);

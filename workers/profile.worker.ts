@@ -49,6 +49,16 @@ function throttled(send: () => void, done: number, total: number, state: { last:
   send();
 }
 
+/** A measurement's progress as a (throttled) event: warm-up, building the items, then rounds until stable. */
+function sendProgress(type: 'lut-progress' | 'validate-progress', p: LutProgress, state: { last: number }, onEvent?: ProfileEventListener): void {
+  if (p.phase === 'warmup') onEvent?.({ type, phase: 'warmup', done: 0, total: 1, item: 'warming up' });
+  else if (p.phase === 'prepare') throttled(() => onEvent?.({ type, phase: 'prepare', done: p.done, total: p.total, item: p.label }), p.done, p.total, state);
+  else {
+    const item = p.round === 0 ? 'warm-up rounds' : `${p.items - p.unstable} of ${p.items} medians stable`;
+    throttled(() => onEvent?.({ type, phase: 'rounds', done: p.round, total: p.maxRounds, item }), p.round, p.maxRounds, state);
+  }
+}
+
 function checkBackend(x: unknown): BackendName {
   if (typeof x !== 'string' || !(BACKEND_ORDER as readonly string[]).includes(x)) throw new Error(`backend must be one of ${BACKEND_ORDER.join(', ')}, got ${JSON.stringify(x)}`);
   return x as BackendName;
@@ -96,13 +106,11 @@ const api: ProfileWorkerApi = {
         batchSize: spec.batchSize,
         fitSamples: spec.fitSamples,
         settings: spec.settings,
+        rounds: spec.rounds,
         seed: spec.seed,
       }, {
         now, signal, yieldNow,
-        onProgress: (p: LutProgress) => {
-          if (p.phase === 'warmup') onEvent?.({ type: 'lut-progress', phase: 'warmup', done: 0, total: 1, item: 'warming up' });
-          else throttled(() => onEvent?.({ type: 'lut-progress', phase: p.phase, done: p.done, total: p.total, item: p.phase === 'ops' ? p.key : p.label }), p.done, p.total, progress);
-        },
+        onProgress: (p: LutProgress) => sendProgress('lut-progress', p, progress, onEvent),
       });
       const record: LutRecord = { ...lut, version: LUT_RECORD_VERSION, id: lutIdOf(lut), createdAt: Date.now() };
       const summary = await putLut(await openDb(), record);
@@ -145,7 +153,7 @@ const api: ProfileWorkerApi = {
       const progress = { last: 0 };
       const report = await validateLut(lut, {
         sampleSize, now, signal, yieldNow,
-        onProgress: (done, total) => throttled(() => onEvent?.({ type: 'validate-progress', done, total }), done, total, progress),
+        onProgress: (p: LutProgress) => sendProgress('validate-progress', p, progress, onEvent),
       });
       await putLutReport(await openDb(), lut.id, report);
       cache.set(lut.id, { ...lut, report });

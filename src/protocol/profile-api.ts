@@ -4,11 +4,13 @@
  * device's backend, a predictor (a · Σ LUT + b, fitted on measured networks) checked against fresh measured
  * networks, and the same model measured on every backend of the device side by side.
  */
+import type { RoundRobinRecord, RoundRobinSettings } from '../engine/profiler/round-robin';
 import type { BackendComparison, BackendComparisonRow, ComparisonModel, DeviceFingerprint, FitSample, LatencyLut, LutEntry, LutMeasureSettings, OverheadFit, PredictorReport, ReportPoint, WorstCase } from '../engine/profiler';
 import type { SkeletonOf, SpaceId } from '../engine/space/table';
 import { SPACE_KINDS } from '../shared/space-vocab';
 import type { BackendName } from './backend';
 
+export type { RoundRobinRecord, RoundRobinSettings };
 export type { BackendComparison, BackendComparisonRow, ComparisonModel, DeviceFingerprint, FitSample, LatencyLut, LutEntry, LutMeasureSettings, OverheadFit, PredictorReport, ReportPoint, WorstCase };
 
 export const LUT_RECORD_VERSION = 1;
@@ -32,6 +34,8 @@ export interface LutSpec {
   /** Restricts the space's vocabulary (the search-space config JSON); default: the full space. */
   readonly spaceConfig?: unknown;
   readonly settings?: Partial<LutMeasureSettings>;
+  /** The round-robin protocol (default: ±3% CI on every median, at most 45 s). */
+  readonly rounds?: Partial<RoundRobinSettings>;
   readonly seed?: number;
 }
 
@@ -80,8 +84,11 @@ export interface BackendComparisonResult extends BackendComparison {
 
 export type ProfileEvent =
   | { readonly type: 'backend'; readonly backend: BackendName; readonly fingerprint: DeviceFingerprint; readonly detail: string }
-  | { readonly type: 'lut-progress'; readonly phase: 'warmup' | 'ops' | 'fit'; readonly done: number; readonly total: number; readonly item: string }
-  | { readonly type: 'validate-progress'; readonly done: number; readonly total: number }
+  /**
+   * A measurement (table build or validation): warm-up, building the items to time (done / total items), then
+   * rounds (done = rounds so far, total = the most it may take; it stops earlier once every median is stable).
+   */
+  | { readonly type: 'lut-progress' | 'validate-progress'; readonly phase: 'warmup' | 'prepare' | 'rounds'; readonly done: number; readonly total: number; readonly item: string }
   | { readonly type: 'compare-progress'; readonly backend: BackendName; readonly index: number; readonly total: number; readonly row?: BackendComparisonRow };
 
 export type ProfileEventListener = (e: ProfileEvent) => void;

@@ -64,6 +64,14 @@ describe('profiler tab in Chromium', () => {
     expect(Number.parseInt(within10!, 10)).toBeGreaterThanOrEqual(Number.parseInt(within5!, 10));
     expect(await page.getByTestId('scatter-point').count()).toBe(8);
     expect(await page.locator('[data-testid="prof-worst"] tbody tr').count()).toBeGreaterThan(0);
+    // The protocol's record and the recalibration, as the tab words them; the job's backend line left with the job.
+    const measurement = (await page.getByTestId('prof-measurement').textContent())?.replace(/\s+/g, ' ').trim() ?? '';
+    console.log(`[e2e profiler] ${measurement}`);
+    expect(measurement).toMatch(/^\d+ rounds in \d+\.\d s: (every median within ±3% \(95% CI\)\.|\d+ of 13 medians stayed wider than ±3%)/);
+    const calibration = (await page.getByTestId('prof-calibration').textContent())?.replace(/\s+/g, ' ').trim() ?? '';
+    expect(calibration).toMatch(/^Recalibrated on the table's 5 fit networks, timed in the same rounds as these: t ≈ \d+\.\d{3} · Σ \+ \d+\.\d{3} ms\./);
+    expect(await page.getByTestId('prof-table-fit').textContent()).toMatch(/^\d+% \/ \d+%$/);
+    expect(await page.getByTestId('prof-measuring-on').count()).toBe(0);
     const drift = await page.getByTestId('prof-drift').textContent();
     console.log(`[e2e profiler] ${drift?.replace(/\s+/g, ' ').trim()}`);
     expect(drift).toMatch(/×\d+\.\d\d/);

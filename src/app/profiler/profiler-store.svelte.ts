@@ -24,6 +24,8 @@ export interface JobProgress {
   readonly done: number;
   readonly total: number;
   readonly item: string;
+  /** done / total count rounds, and the measurement may stop before total (once every median is stable). */
+  readonly rounds?: boolean;
 }
 
 export const PROFILE_BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -106,6 +108,8 @@ export class ProfilerStore {
   comparison = $state<BackendComparisonResult | null>(null);
   comparisonRows = $state<BackendComparisonRow[]>([]);
   prediction = $state<{ genotype: string; ms: number } | null>(null);
+  /** The backend the running job measures on (shown with its progress, gone with it). */
+  measuringOn = $state<string | null>(null);
   private cancelRequested = false;
 
   readonly selected = $derived(this.luts.find((l) => l.id === this.selectedId) ?? null);
@@ -146,18 +150,12 @@ export class ProfilerStore {
   private handle(e: ProfileEvent): void {
     switch (e.type) {
       case 'backend':
-        this.notice = `Measuring on ${e.detail}`;
+        this.measuringOn = e.detail;
         break;
       case 'lut-progress':
-        if (this.job !== 'building') break;
-        this.progress = {
-          label: e.phase === 'warmup' ? 'Warming up' : e.phase === 'ops' ? 'Measuring op instances' : 'Measuring networks for the overhead fit',
-          done: e.done, total: e.total, item: e.item,
-        };
-        break;
       case 'validate-progress':
-        if (this.job !== 'validating') break;
-        this.progress = { label: 'Measuring fresh networks', done: e.done, total: e.total, item: '' };
+        if (this.job !== (e.type === 'lut-progress' ? 'building' : 'validating')) break;
+        this.progress = { label: progressLabel(e.type, e.phase), done: e.done, total: e.total, item: e.item, rounds: e.phase === 'rounds' };
         break;
       case 'compare-progress':
         if (this.job !== 'comparing') break;
@@ -191,6 +189,7 @@ export class ProfilerStore {
     } finally {
       this.job = 'idle';
       this.progress = null;
+      this.measuringOn = null;
     }
   }
 
@@ -266,6 +265,13 @@ export class ProfilerStore {
     // A worker that does not answer in time is terminated, which rejects the job's call: run() reports the cancel.
     await this.bridge.cancel();
   }
+}
+
+/** What a measurement is doing, in words (rounds: until every median is stable, at most `total`). */
+function progressLabel(type: 'lut-progress' | 'validate-progress', phase: 'warmup' | 'prepare' | 'rounds'): string {
+  if (phase === 'warmup') return 'Warming up';
+  if (phase === 'prepare') return type === 'lut-progress' ? 'Building the pieces and fit networks' : 'Building the fit and fresh networks';
+  return 'Timing them all in rounds until every median is stable';
 }
 
 function message(e: unknown): string {

@@ -7,3 +7,4 @@ export * from './lut';
 export * from './report';
 export * from './compare';
 export { profilerSpace, parseGenotype, sampleDistinct } from './space';
+export * from './round-robin';

@@ -2,23 +2,23 @@
  * Latency lookup table (LUT) and predictor, for one (device fingerprint, backend, space, skeleton, batch size).
  *
  * The model:   t(g) ≈ a · Σ_{pieces p of g} lut[p] + b
- *  - lut[p] is the inference latency of op instance p (instances.ts) measured alone on this backend: each timed
- *    run applies the piece `inner` times to seeded random inputs [batch, h, w, c] (inside one tf.tidy) and reads
- *    the last result back; the time is divided by `inner`. `inner` is calibrated per piece so that a run lasts about
- *    `targetRunMs`, which spreads the one read-back (and its await) thin, as in a whole network where dozens of
- *    pieces share one read-back. The identity costs 0 and is not measured.
+ *  - lut[p] is the inference latency of piece p (instances.ts; each space lists them in space/<id>/lut-pieces.ts).
+ *    A piece is a block as it executes, not one tfjs op: a ReLU-Conv-BN edge, a reduction block, the head's
+ *    BN-ReLU-pool-dense, a node's sum. Each timed run applies the piece `inner` times to seeded random inputs
+ *    (inside one tf.tidy) and reads the last result back; `inner` is calibrated so that a run lasts about
+ *    `targetRunMs`, which spreads the one read-back thin, as in a whole network where dozens of pieces share one.
+ *    The identity costs 0 and is not measured.
  *  - Σ counts a piece as often as the network runs it (cells repeat per stage).
- *  - a and b are fitted by least squares on the end-to-end latencies of `fitSamples` sampled genotypes (same
- *    protocol as the search's latency_ms: a forward in inference mode, read back): b >= 0 is the per-model
- *    overhead the pieces do not see (the read-back, dispatch between pieces), a > 0 the share of the summed piece
- *    times a whole network actually pays (cache and JIT effects of running many different kernels in a row).
- *    See fitOverhead for the constrained and degenerate cases.
- * Measurement protocol (pieces and whole networks alike): a warm-up on a whole network first, before the pieces
- * and again before the networks (the JavaScript engine needs a few hundred runs before tfjs's dispatch code is
- * optimised for the mix of kernels that follows; without it the first items read 2-5x slow), then
- * `passes` interleaved passes over ALL items (warm-up runs, then timed runs per item and pass), and each item's
- * statistics over the timed runs of all passes. Interleaving spreads slow drifts of the machine (other tabs and
- * processes, thermal state) over every item instead of biasing whichever items ran during the drift.
+ *  - a and b are fitted by least squares on the end-to-end latencies of `fitSamples` sampled genotypes (the
+ *    search's latency_ms protocol: a batch-`batchSize` forward in inference mode, read back): a > 0 is the
+ *    per-device scale (the share of the summed piece times a whole network pays), b >= 0 the per-network fixed
+ *    overhead the pieces do not see (the read-back, dispatch between pieces). See fitOverhead.
+ * Measurement protocol (round-robin.ts): after a warm-up on a whole network, the pieces AND the fit networks are
+ * all built once and timed in the same rounds, one run each per round in a seeded shuffled order, until every
+ * median is stable (its 95% confidence interval within ±ciHalfWidth) or the time cap; a load change during the
+ * build hits pieces and networks alike, so the fit's scale absorbs it instead of the table carrying it. The record
+ * says how many rounds ran and which items never became stable. Validation (report.ts) measures the fit networks
+ * again in the same rounds as the fresh ones and recalibrates a and b on them.
  * A LUT is valid only on the fingerprint it was measured on (fingerprint.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -32,12 +32,20 @@ import {
   type AnySkeleton, type AnySpaceConfig, type OpInstance,
 } from './instances';
 import { measureLatency, type LatencyMeasurement, type LatencyOptions } from './latency';
+import { DEFAULT_ROUND_ROBIN, measureRoundRobin, type RoundRobinRecord, type RoundRobinSettings } from './round-robin';
 import { profilerSpace, sampleDistinct } from './space';
 import { summarize, type LatencySummary } from './stats';
+import { liveAll, liveNetwork, livePiece, randomInputs, runOf, type LiveItem } from './timed-items';
 
-export const LUT_FORMAT_VERSION = 1;
+export { randomInputs } from './timed-items';
 
-/** How pieces and whole networks are measured (recorded in the LUT). */
+/** 2: pieces and fit networks measured in the same rounds (round-robin.ts), with the record. */
+export const LUT_FORMAT_VERSION = 2;
+
+/**
+ * How pieces are sized and the machine warmed up (recorded in the LUT). passes / warmup / repeats / maxCv drive
+ * measureInterleaved (format-1 tables); format-2 tables are measured by the round-robin protocol (`rounds`).
+ */
 export interface LutMeasureSettings {
   /** Interleaved passes over all items. */
   readonly passes: number;
@@ -74,6 +82,8 @@ export interface LutEntry {
   readonly inner: number;
   /** False for zero-cost pieces (the identity), which are not measured. */
   readonly measured: boolean;
+  /** Relative half-width of the median's 95% CI (format 2). */
+  readonly ciHalfWidth?: number;
 }
 
 export interface OverheadFit {
@@ -114,7 +124,13 @@ export interface LatencyLut {
   readonly fitSamples: readonly FitSample[];
   /** Wall time the build took (ms). */
   readonly buildMs: number;
+  /** The round-robin settings and what the measurement did (format 2; absent in format-1 tables). */
+  readonly rounds?: RoundRobinSettings;
+  readonly measurement?: RoundRobinRecord;
 }
+
+/** The round-robin settings of the profiler: a ±3% CI on every median, at most 45 s per measurement. */
+export const DEFAULT_LUT_ROUNDS: RoundRobinSettings = { ...DEFAULT_ROUND_ROBIN, minRounds: 20, maxRounds: 400, ciHalfWidth: 0.03, maxMs: 45_000 };
 
 /** The storage key of a LUT: fingerprint + space (+ its config) + skeleton + batch size. */
 export function lutId(fpKey: string, spaceId: SpaceId, skeleton: AnySkeleton, spaceConfig: AnySpaceConfig, batchSize: number): string {
@@ -135,33 +151,11 @@ export function lutIdOf(lut: LatencyLut): string {
 export interface MeasureEnv {
   /** Monotonic milliseconds (performance.now in a worker). */
   readonly now: () => number;
+  /** The wall clock of the round-robin time cap, when `now` is another clock (round-robin.ts). */
+  readonly wallNow?: () => number;
   readonly signal?: AbortSignalLike;
   /** Hands the event loop back between items (progress events, cancel). */
   readonly yieldNow?: () => Promise<void>;
-}
-
-export function randomInputs(count: number, batch: number, shape: readonly number[], seed: number): tf.Tensor4D[] {
-  if (shape.length !== 3) throw new Error(`input shape must be [height, width, channels], got ${JSON.stringify(shape)}`);
-  const [h, w, c] = shape;
-  return Array.from({ length: count }, (_, i) => tf.randomNormal([batch, h, w, c], 0, 1, 'float32', seed + i));
-}
-
-/**
- * One timed unit: `inner` applications inside ONE tf.tidy (as a network runs all its pieces in one tidy: the
- * intermediate tensors live until its end), the last output read back.
- */
-function runOf(forward: () => tf.Tensor, inner: number, signal?: AbortSignalLike): () => Promise<void> {
-  if (!Number.isInteger(inner) || inner < 1) throw new Error(`inner must be a whole number >= 1, got ${inner}`);
-  return async () => {
-    throwIfAborted(signal, 'Latency measurement');
-    const y = tf.tidy(() => {
-      let out = forward();
-      for (let i = 1; i < inner; i++) out = forward();
-      return out;
-    });
-    await y.data();
-    y.dispose();
-  };
 }
 
 /**
@@ -261,64 +255,6 @@ export async function warmUp(net: Network, inputShape: readonly number[], batchS
   }
 }
 
-function pieceTimeable(spaceId: SpaceId, instance: OpInstance, batchSize: number, seed: number): Timeable {
-  const runner = buildOpInstance(spaceId, instance, createRng(seed));
-  const xs = randomInputs(instance.inputs, batchSize, instance.inputShape, seed);
-  return {
-    forward: () => runner.apply(xs),
-    dispose: () => {
-      tf.dispose(xs);
-      runner.dispose();
-    },
-  };
-}
-
-function networkTimeable(spaceId: SpaceId, genotype: unknown, skeleton: AnySkeleton, batchSize: number, seed: number): Timeable {
-  const net = spaceEntry(spaceId).buildNetwork(genotype, skeleton, createRng(seed));
-  const [x] = randomInputs(1, batchSize, skeleton.inputShape, seed);
-  return {
-    forward: () => net.forward(x, false),
-    dispose: () => {
-      x.dispose();
-      net.dispose();
-    },
-  };
-}
-
-const ZERO_ENTRY: LutEntry = { ms: 0, p10Ms: 0, p90Ms: 0, cv: 0, noisy: false, runs: 0, firstRunMs: 0, inner: 0, measured: false };
-
-/** Measures pieces on the current backend (inference mode, weights from `seed`); zero-cost pieces are not run. */
-export async function measureOpInstances(
-  spaceId: SpaceId,
-  instances: readonly OpInstance[],
-  o: { readonly batchSize: number; readonly seed: number; readonly settings: LutMeasureSettings },
-  env: MeasureEnv & { readonly onStep?: (done: number, total: number, instance: OpInstance) => void },
-): Promise<Record<string, LutEntry>> {
-  const timed = instances.filter((i) => !i.zeroCost);
-  const results = await measureInterleaved(timed.length, (k) => pieceTimeable(spaceId, timed[k], o.batchSize, o.seed), o.settings, {
-    ...env,
-    onStep: (done, total, k) => env.onStep?.(done, total, timed[k]),
-  });
-  const entries: Record<string, LutEntry> = {};
-  for (const i of instances) if (i.zeroCost) entries[i.key] = ZERO_ENTRY;
-  timed.forEach((inst, k) => {
-    const r = results[k];
-    entries[inst.key] = { ms: r.medianMs, p10Ms: r.p10Ms, p90Ms: r.p90Ms, cv: r.cv, noisy: r.noisy, runs: r.samples.length, firstRunMs: r.firstRunMs, inner: r.inner, measured: true };
-  });
-  return entries;
-}
-
-/** End-to-end latency of genotypes on the current backend (interleaved passes, one forward per timed run). */
-export async function measureGenotypes(
-  spaceId: SpaceId,
-  genotypes: readonly unknown[],
-  skeleton: AnySkeleton,
-  o: { readonly batchSize: number; readonly seed: number; readonly settings: LutMeasureSettings },
-  env: MeasureEnv & { readonly onStep?: (done: number, total: number, index: number) => void },
-): Promise<InterleavedResult[]> {
-  return measureInterleaved(genotypes.length, (k) => networkTimeable(spaceId, genotypes[k], skeleton, o.batchSize, o.seed), { ...o.settings, targetRunMs: 0, maxInner: 1 }, env);
-}
-
 /** Builds a network of the space and warms the backend and the JavaScript engine up on it. */
 export async function warmUpSpace(spaceId: SpaceId, genotype: unknown, skeleton: AnySkeleton, batchSize: number, ms: number, env: MeasureEnv): Promise<void> {
   if (ms <= 0) return;
@@ -329,6 +265,8 @@ export async function warmUpSpace(spaceId: SpaceId, genotype: unknown, skeleton:
     net.dispose();
   }
 }
+
+const ZERO_ENTRY: LutEntry = { ms: 0, p10Ms: 0, p90Ms: 0, cv: 0, noisy: false, runs: 0, firstRunMs: 0, inner: 0, measured: false };
 
 // ---------------------------------------------------------------- predictor
 
@@ -419,22 +357,63 @@ export interface LutBuildSpec {
   readonly fingerprint: DeviceFingerprint;
   readonly batchSize?: number;
   readonly settings?: Partial<LutMeasureSettings>;
+  /** The round-robin protocol (default DEFAULT_LUT_ROUNDS; its seed defaults to `seed`). */
+  readonly rounds?: Partial<RoundRobinSettings>;
   /** End-to-end samples for the overhead fit (0: a = 1, b = 0). */
   readonly fitSamples?: number;
   readonly seed?: number;
 }
 
+/** Progress of a measurement: warm-up, building the items to time, then the rounds. */
 export type LutProgress =
   | { readonly phase: 'warmup' }
-  | { readonly phase: 'ops'; readonly done: number; readonly total: number; readonly key: string }
-  | { readonly phase: 'fit'; readonly done: number; readonly total: number; readonly label: string };
+  | { readonly phase: 'prepare'; readonly done: number; readonly total: number; readonly label: string }
+  | { readonly phase: 'rounds'; readonly round: number; readonly maxRounds: number; readonly unstable: number; readonly items: number };
 
 function checkInt(name: string, x: number, min: number, max: number): number {
   if (!Number.isInteger(x) || x < min || x > max) throw new Error(`${name} must be a whole number in ${min}..${max}, got ${x}`);
   return x;
 }
 
-/** Measures every piece of the space, then the end-to-end samples, and fits the overhead. */
+/** The round-robin settings validated (each field named as the spec names it). */
+export function checkRounds(r: RoundRobinSettings): RoundRobinSettings {
+  checkInt('rounds.warmupRounds', r.warmupRounds, 0, 10_000);
+  checkInt('rounds.minRounds', r.minRounds, 1, 100_000);
+  checkInt('rounds.maxRounds', r.maxRounds, r.minRounds, 100_000);
+  if (!(r.ciHalfWidth > 0 && r.ciHalfWidth < 1)) throw new Error(`rounds.ciHalfWidth must be a share in (0, 1), e.g. 0.03 for ±3%, got ${r.ciHalfWidth}`);
+  if (!(r.maxMs > 0)) throw new Error(`rounds.maxMs must be > 0 ms, got ${r.maxMs}`);
+  return r;
+}
+
+/**
+ * Builds live items (reporting each as 'prepare'), runs the round-robin protocol over them and frees them.
+ * Shared by the table build and its validation.
+ */
+export async function measureLive(
+  makers: readonly { readonly label: string; readonly make: () => Promise<LiveItem> }[],
+  rounds: RoundRobinSettings,
+  env: MeasureEnv & { readonly onProgress?: (p: LutProgress) => void },
+): Promise<{ live: { firstRunMs: number }[]; timings: Awaited<ReturnType<typeof measureRoundRobin>>['timings']; record: RoundRobinRecord }> {
+  const total = makers.length;
+  const live = await liveAll(makers.map((m, k) => async () => {
+    throwIfAborted(env.signal, 'Latency measurement');
+    const l = await m.make();
+    env.onProgress?.({ phase: 'prepare', done: k + 1, total, label: m.label });
+    await env.yieldNow?.();
+    return l;
+  }));
+  try {
+    const { timings, record } = await measureRoundRobin(live.map((l) => l.item), rounds, {
+      now: env.now, wallNow: env.wallNow, signal: env.signal, yieldNow: env.yieldNow,
+      onRound: (round, maxRounds, unstable) => env.onProgress?.({ phase: 'rounds', round, maxRounds, unstable, items: total }),
+    });
+    return { live: live.map((l) => ({ firstRunMs: l.firstRunMs })), timings, record };
+  } finally {
+    for (const l of live) l.dispose();
+  }
+}
+
+/** Measures every piece of the space and the fit networks in the same rounds, and fits the overhead. */
 export async function buildLatencyLut(spec: LutBuildSpec, env: MeasureEnv & { readonly onProgress?: (p: LutProgress) => void }): Promise<LatencyLut> {
   const started = env.now();
   const spaceId = spec.spaceId;
@@ -442,9 +421,9 @@ export async function buildLatencyLut(spec: LutBuildSpec, env: MeasureEnv & { re
   const spaceConfig = normalizeSpaceConfig(spaceId, spec.spaceConfig);
   const batchSize = checkInt('batch size', spec.batchSize ?? 1, 1, 4096);
   const settings: LutMeasureSettings = { ...DEFAULT_LUT_SETTINGS, ...spec.settings };
-  checkInt('passes', settings.passes, 1, 100);
-  checkInt('repeats', settings.repeats, 1, 10_000);
+  checkInt('settings.maxInner', settings.maxInner, 1, 100_000);
   const seed = spec.seed ?? 0;
+  const rounds = checkRounds({ ...DEFAULT_LUT_ROUNDS, seed, ...spec.rounds });
   const fitN = checkInt('fit samples', spec.fitSamples ?? DEFAULT_FIT_SAMPLES, 0, 1000);
 
   const space = profilerSpace(spaceId, spaceConfig);
@@ -453,23 +432,28 @@ export async function buildLatencyLut(spec: LutBuildSpec, env: MeasureEnv & { re
   await warmUpSpace(spaceId, genotypes[0] ?? space.sample(createRng(seed)), skeleton, batchSize, settings.warmupMs, env);
 
   const instances = opInstances(spaceId, skeleton, spaceConfig);
-  const entries = await measureOpInstances(spaceId, instances, { batchSize, seed, settings }, {
-    ...env,
-    onStep: (done, total, inst) => env.onProgress?.({ phase: 'ops', done, total, key: inst.key }),
-  });
+  const timed = instances.filter((i) => !i.zeroCost);
+  const labels = genotypes.map((g) => space.encode(g));
+  const { live, timings, record } = await measureLive([
+    ...timed.map((inst) => ({ label: inst.key, make: () => livePiece(spaceId, inst, batchSize, seed, settings, env) })),
+    ...genotypes.map((g, k) => ({ label: labels[k], make: () => liveNetwork(spaceId, g, labels[k], skeleton, batchSize, seed, env) })),
+  ], rounds, env);
 
-  const e2e: LutMeasureSettings = { ...settings, repeats: Math.max(settings.repeats, DEFAULT_E2E_SETTINGS.repeats) };
-  // Warm up on a whole network again: after thousands of runs of single pieces the JavaScript engine's code is
-  // specialised for them, and the first networks would read slow (2-3x in Chromium) — validation warms up the same way.
-  if (genotypes.length > 0) await warmUpSpace(spaceId, genotypes[0], skeleton, batchSize, settings.warmupMs, env);
-  const measured = await measureGenotypes(spaceId, genotypes, skeleton, { batchSize, seed, settings: e2e }, {
-    ...env,
-    onStep: (done, total, k) => env.onProgress?.({ phase: 'fit', done, total, label: space.encode(genotypes[k]) }),
+  const entries: Record<string, LutEntry> = {};
+  for (const i of instances) if (i.zeroCost) entries[i.key] = ZERO_ENTRY;
+  timed.forEach((inst, k) => {
+    const t = timings[k];
+    const sum = summarize(t.samples);
+    entries[inst.key] = {
+      ms: t.medianMs, p10Ms: sum.p10Ms, p90Ms: sum.p90Ms, cv: sum.cv, noisy: !t.stable, runs: t.runs,
+      firstRunMs: live[k].firstRunMs, inner: t.inner, measured: true, ciHalfWidth: t.ciHalfWidth,
+    };
   });
   const base = { spaceId, skeleton, entries };
-  const fitSamples: FitSample[] = genotypes.map((g, k) => ({
-    label: space.encode(g), sumMs: lutSum(base, g).sumMs, measuredMs: measured[k].medianMs, noisy: measured[k].noisy,
-  }));
+  const fitSamples: FitSample[] = genotypes.map((g, k) => {
+    const t = timings[timed.length + k];
+    return { label: labels[k], sumMs: lutSum(base, g).sumMs, measuredMs: t.medianMs, noisy: !t.stable };
+  });
   const fit = fitOverhead(fitSamples.map((s) => s.sumMs), fitSamples.map((s) => s.measuredMs));
   return {
     formatVersion: LUT_FORMAT_VERSION,
@@ -477,5 +461,6 @@ export async function buildLatencyLut(spec: LutBuildSpec, env: MeasureEnv & { re
     fingerprintKey: fingerprintKey(spec.fingerprint),
     spaceId, skeleton, spaceConfig, batchSize, settings, seed, entries, fit, fitSamples,
     buildMs: env.now() - started,
+    rounds, measurement: record,
   };
 }
