@@ -28,6 +28,16 @@ export interface JobProgress {
 
 export const PROFILE_BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
+/** What a Search-tab run trains in: its space, C and N, the dataset's image shape and classes, and its backend. */
+export interface SearchSkeletonSettings {
+  readonly space: SpaceKind;
+  readonly channels: number;
+  readonly cellsPerStage: number;
+  readonly inputShape: readonly [number, number, number];
+  readonly numClasses: number;
+  readonly backend: BackendName | 'auto';
+}
+
 const int = (x: number | null, min: number, max: number): boolean => typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
 
 /** The space-specific skeleton fields of the form, keyed by space: what they build, and what is wrong with them. */
@@ -106,6 +116,10 @@ export class ProfilerStore {
   comparison = $state<BackendComparisonResult | null>(null);
   comparisonRows = $state<BackendComparisonRow[]>([]);
   prediction = $state<{ genotype: string; ms: number } | null>(null);
+  /** Why the last Predict gave no number, shown by its input (the old prediction is cleared). */
+  predictError = $state<string | null>(null);
+  /** The backend the running job measures on (from the worker), shown only while it runs. */
+  measuringOn = $state<string | null>(null);
   private cancelRequested = false;
 
   readonly selected = $derived(this.luts.find((l) => l.id === this.selectedId) ?? null);
@@ -146,12 +160,13 @@ export class ProfilerStore {
   private handle(e: ProfileEvent): void {
     switch (e.type) {
       case 'backend':
-        this.notice = `Measuring on ${e.detail}`;
+        this.measuringOn = e.detail;
         break;
       case 'lut-progress':
         if (this.job !== 'building') break;
         this.progress = {
-          label: e.phase === 'warmup' ? 'Warming up' : e.phase === 'ops' ? 'Measuring op instances' : 'Measuring networks for the overhead fit',
+          // done/total count timings: every piece (and every fit network) is timed once per interleaved pass.
+          label: e.phase === 'warmup' ? 'Warming up' : e.phase === 'ops' ? 'Timing op instances, pass by pass' : 'Timing networks for the overhead fit, pass by pass',
           done: e.done, total: e.total, item: e.item,
         };
         break;
@@ -191,7 +206,34 @@ export class ProfilerStore {
     } finally {
       this.job = 'idle';
       this.progress = null;
+      this.measuringOn = null;
     }
+  }
+
+  /**
+   * Sets the table's space and skeleton to what a Search-tab run trains (its space, C, N and the dataset's image
+   * shape and classes, batch 1), so the search finds this table and records predicted latency for its candidates.
+   */
+  useSearchSettings(s: SearchSkeletonSettings): void {
+    this.spaceId = s.space;
+    [this.height, this.width, this.inChannels] = s.inputShape;
+    this.classes = s.numClasses;
+    this.batchSize = 1;
+    if (s.backend !== 'auto') this.backend = s.backend;
+    if (s.space === 'nb201') {
+      this.channels = s.channels;
+      this.cellsPerStage = s.cellsPerStage;
+    } else if (s.space === 'darts') {
+      this.dartsChannels = s.channels;
+      this.layers = s.cellsPerStage;
+      this.stemMultiplier = DARTS.stemMultiplier;
+    } else {
+      this.stemChannels = s.channels;
+      this.stemStride = MOBILE.stemStride;
+      this.headMultiplier = MOBILE.headMultiplier;
+      this.seReduction = MOBILE.seReduction;
+    }
+    this.notice = `Set to the Search tab's settings: ${s.space}, C=${s.channels}${s.space === 'mobile' ? '' : `, N=${s.cellsPerStage}`}, input ${s.inputShape.join('×')}, ${s.numClasses} classes, batch 1. A search on this backend records predicted latency once this table is built.`;
   }
 
   async buildLut(): Promise<void> {
@@ -222,13 +264,14 @@ export class ProfilerStore {
     const lut = this.selected;
     const text = this.genotypeText.trim();
     if (!lut || !text) return;
-    this.error = null;
+    this.predictError = null;
+    this.prediction = null;
     try {
       const [ms] = await this.bridge.predict([text], lut.id);
       if (!Number.isFinite(ms)) throw new Error(`"${text}" is not a genotype of this table's space (${lut.spaceId}) or skeleton`);
       this.prediction = { genotype: text, ms };
     } catch (e) {
-      this.error = message(e);
+      this.predictError = message(e);
     }
   }
 
