@@ -5,7 +5,9 @@
  * does not start the worker.
  */
 import { getContext, setContext } from 'svelte';
-import { listLuts, openDb } from '../../db';
+import { exportLutFile, importLutFile, listLuts, openDb } from '../../db';
+import { lutFileName, MAX_LUT_FILE_BYTES, parseLutFileText } from '../../shared/lut-file';
+import { readTextFile } from '../read-text-file';
 import type { BackendName } from '../../protocol/backend';
 import type {
   BackendComparisonResult, BackendComparisonRow, LutSpec, LutSummary, ModelSpec, PredictorReport, ProfileEvent, ProfileSkeleton,
@@ -118,8 +120,6 @@ export class ProfilerStore {
   prediction = $state<{ genotype: string; ms: number } | null>(null);
   /** Why the last Predict gave no number, shown by its input (the old prediction is cleared). */
   predictError = $state<string | null>(null);
-  /** The backend the running job measures on (from the worker), shown only while it runs. */
-  measuringOn = $state<string | null>(null);
   private cancelRequested = false;
 
   readonly selected = $derived(this.luts.find((l) => l.id === this.selectedId) ?? null);
@@ -160,13 +160,12 @@ export class ProfilerStore {
   private handle(e: ProfileEvent): void {
     switch (e.type) {
       case 'backend':
-        this.measuringOn = e.detail;
+        this.notice = `Measuring on ${e.detail}`;
         break;
       case 'lut-progress':
         if (this.job !== 'building') break;
         this.progress = {
-          // done/total count timings: every piece (and every fit network) is timed once per interleaved pass.
-          label: e.phase === 'warmup' ? 'Warming up' : e.phase === 'ops' ? 'Timing op instances, pass by pass' : 'Timing networks for the overhead fit, pass by pass',
+          label: e.phase === 'warmup' ? 'Warming up' : e.phase === 'ops' ? 'Measuring op instances' : 'Measuring networks for the overhead fit',
           done: e.done, total: e.total, item: e.item,
         };
         break;
@@ -206,7 +205,6 @@ export class ProfilerStore {
     } finally {
       this.job = 'idle';
       this.progress = null;
-      this.measuringOn = null;
     }
   }
 
@@ -300,6 +298,26 @@ export class ProfilerStore {
       if (this.selectedId === id) this.selectedId = this.luts[0]?.id ?? null;
     } catch (e) {
       this.error = `Could not delete the latency table: ${message(e)}`;
+    }
+  }
+
+  /** A stored table as a file: its download name and JSON text. */
+  async exportLut(id: string): Promise<{ name: string; text: string }> {
+    const file = await exportLutFile(await openDb(), id);
+    return { name: lutFileName(file.table), text: `${JSON.stringify(file, null, 1)}\n` };
+  }
+
+  /** Imports a table file (checked, never replacing a stored table) and selects it; a bad file says why in `error`. */
+  async importLut(file: File): Promise<void> {
+    this.error = null;
+    this.notice = null;
+    try {
+      const summary = await importLutFile(await openDb(), parseLutFileText(await readTextFile(file, MAX_LUT_FILE_BYTES, 'a latency table file')));
+      this.luts = await listLuts(await openDb());
+      this.selectedId = summary.id;
+      this.notice = `Imported ${file.name}: ${summary.spaceId} table of ${summary.entries} op instances, built on ${summary.fingerprint.backend} on ${new Date(summary.createdAt).toLocaleString()}.`;
+    } catch (e) {
+      this.error = `${file.name}: ${message(e)}`;
     }
   }
 
