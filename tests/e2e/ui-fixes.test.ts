@@ -53,6 +53,14 @@ describe('issue 15 item 8 fixes in Chromium', () => {
     // The backend badge is information, not an error: not red.
     const badge = await page.locator('.backend-badge').evaluate((e) => getComputedStyle(e).backgroundColor);
     expect(badge).not.toBe('rgb(230, 57, 70)');
+    // "why wasm?": each reason and its details are separate words.
+    await page.locator('[data-testid="backend-panel"] summary').click();
+    const reasons = await page.$$eval('[data-testid="backend-panel"] li', (lis) => lis.map((li) => ({ all: li.textContent ?? '', detail: li.querySelector('small')?.textContent ?? '' })));
+    expect(reasons.length).toBeGreaterThan(1);
+    for (const r of reasons) if (r.detail) expect(r.all).toContain(` ${r.detail}`);
+    const threads = await text(page, 'wasm-threads');
+    if (threads.includes('(')) expect(threads).toMatch(/^WASM threads: \d+ \(/);
+    await page.locator('[data-testid="backend-panel"] summary').click();
 
     // Hovering the first point names candidate #0, as the table does, with its accuracy.
     const over = page.locator('[data-testid="best-chart"] .u-over');
