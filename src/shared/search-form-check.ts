@@ -8,6 +8,7 @@
 import type { RunForm } from './run-form';
 import { SKELETON_RULES } from './skeleton-rules';
 import type { SpaceKind } from './space-config';
+import { CURVE_STOP_MIN_EPOCHS } from './train-settings';
 
 export interface NumberLimit {
   /** The field as its input is labelled. */
@@ -38,7 +39,7 @@ export const SEARCH_FORM_LIMITS: Readonly<Record<NumberField, NumberLimit>> = {
   validSamples: { label: 'Validation images', min: 1, max: 10_000_000, integer: true, step: 1 },
 };
 
-/** Config paths of the run config schema -> the form's labels (longest first, so `.margin` wins over `.curveStop`). */
+/** Config paths of the run config schema -> the Search form's labels. */
 const CONFIG_PATH_LABELS: readonly (readonly [string, string])[] = [
   ['evaluator.curveStop.margin', 'Margin (points)'],
   ['evaluator.curveStop', 'Stop hopeless candidates early'],
@@ -61,11 +62,21 @@ const CONFIG_PATH_LABELS: readonly (readonly [string, string])[] = [
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** A run config problem as the form says it: every config path it names replaced by the field's label in quotes. */
+/**
+ * A problem as a form says it: every config path of `labels` it names (`budget.queries`, `evaluator.epochs`)
+ * replaced by the field's label in quotes, longest paths first; "path: path must ..." reads once.
+ */
+export function labelPaths(issue: string, labels: readonly (readonly [string, string])[]): string {
+  // One pass over every path at once, so a label just written in ("Warm-up epochs") is never matched again.
+  const byPath = new Map(labels);
+  const alternatives = [...byPath.keys()].sort((x, y) => y.length - x.length).map(escape).join('|');
+  const out = issue.replace(new RegExp(`(^|[^\\w.])(${alternatives})(?![\\w])`, 'g'), (_m, before: string, path: string) => `${before}"${byPath.get(path)}"`);
+  return out.replace(/"([^"]+)": "\1" /g, '"$1" ');
+}
+
+/** A run config problem (the worker's check) in the Search form's words. */
 export function labelConfigIssue(issue: string): string {
-  let out = issue;
-  for (const [path, label] of CONFIG_PATH_LABELS) out = out.replace(new RegExp(`(^|[^\\w.])${escape(path)}(?![\\w])`, 'g'), `$1"${label}"`);
-  return out;
+  return labelPaths(issue, CONFIG_PATH_LABELS);
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 6 });
@@ -108,6 +119,15 @@ export function checkSearchForm(form: RunForm, kind: SpaceKind, split: SplitSize
     const label = field === 'channels' ? rule.channels : field === 'cellsPerStage' && rule.cells ? rule.cells : limit.label;
     const p = numberProblem({ ...limit, label }, form[field]);
     if (p) problems.push(p);
+  }
+  // The combinations the run config refuses, said before Start (the worker checks them again).
+  if (form.curveStop?.enabled) {
+    if (typeof form.epochs === 'number' && form.epochs < CURVE_STOP_MIN_EPOCHS) {
+      problems.push(`"Stop hopeless candidates early" extrapolates the learning curve from 3 epochs, so it needs "Epochs" of at least ${CURVE_STOP_MIN_EPOCHS}, got ${fmt(form.epochs)}`);
+    }
+    if (form.objective.metric !== 'valid_acc') {
+      problems.push(`"Stop hopeless candidates early" compares validation accuracy with the best objective, so it needs "Maximise" validation accuracy (valid_acc), got ${form.objective.metric}`);
+    }
   }
   if (Number.isInteger(form.channels) && form.channels % rule.channelsStep !== 0) {
     problems.push(`"${rule.channels}" must be a multiple of ${rule.channelsStep} in this space, got ${fmt(form.channels)}`);

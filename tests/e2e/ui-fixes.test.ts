@@ -191,7 +191,7 @@ describe('issue 15 item 8 fixes in Chromium', () => {
     expect(errors).toEqual([]);
   }, 600_000);
 
-  it('One-shot: an all-none derived cell is warned about and not offered as a model without saying so', async () => {
+  it('One-shot: an all-none derived cell is warned about and not offered as a model without saying so; out-of-range values named as labelled', async () => {
     const { page, errors } = await app().open('#oneshot');
     const example = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../examples/oneshot-darts.json'), 'utf8')) as Record<string, unknown>;
     const config = validateOneShotConfig({ ...example, space: 'nb201', method: 'darts', epochs: 1 });
@@ -210,6 +210,18 @@ describe('issue 15 item 8 fixes in Chromium', () => {
     expect(await text(page, 'oneshot-export-arch')).toBe(arch);
     expect(await text(page, 'oneshot-disconnected')).toMatch(/^This cell is disconnected: every edge is 'none' from the input to the output/);
     expect(await text(page, 'oneshot-export-json')).toBe('Download JSON anyway (disconnected cell)');
+
+    // Out of range on this tab too: named as labelled, and the shown run stays.
+    const shown = await page.getByTestId('oneshot-status').getAttribute('data-run');
+    await page.getByTestId('oneshot-epochs').fill('1000000000000');
+    await page.getByTestId('oneshot-epochs').dispatchEvent('change');
+    await page.getByTestId('oneshot-lr').fill('1000000000');
+    await page.getByTestId('oneshot-lr').dispatchEvent('change');
+    await page.getByTestId('oneshot-start').click();
+    await page.getByTestId('oneshot-error').waitFor();
+    expect(await text(page, 'oneshot-error')).toBe('Not started: "Epochs" must be at most 1000; "Learning rate" must be at most 10.');
+    expect(await page.getByTestId('oneshot-status').getAttribute('data-run')).toBe(shown);
+    expect(await text(page, 'oneshot-export-arch')).toBe(arch);
     expect(errors).toEqual([]);
   });
 });

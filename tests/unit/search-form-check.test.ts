@@ -8,6 +8,10 @@ import { checkSearchForm, labelConfigIssue, numberProblem, SEARCH_FORM_LIMITS } 
 import { formToRunConfig, RUN_FORM_VERSION, type RunForm } from '../../src/shared/run-form';
 import { parseRunConfig, RunConfigError } from '../../src/shared/run-config';
 import { parseSpaceConfig } from '../../src/shared/space-config';
+import { labelOneShotIssue } from '../../src/shared/oneshot-form-labels';
+import { OneShotConfigError, validateOneShotConfig } from '../../src/shared/oneshot-config';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 const FORM: RunForm = {
   version: RUN_FORM_VERSION, name: 'f', datasetId: 'builtin:mnist-10k', space: parseSpaceConfig({ space: 'nb201' }), strategy: 'random', seed: 1, budget: 20,
@@ -49,6 +53,15 @@ describe('Search form check', () => {
     expect(checkSearchForm({ ...FORM, cellsPerStage: 99 }, 'mobile', null).problems).toEqual([]);
   });
 
+  it('explains the combinations the run config refuses, before Start', () => {
+    const form = { ...FORM, epochs: 2, curveStop: { enabled: true, margin: 2 }, objective: { metric: 'train_acc', penalties: [], constraints: [] } };
+    expect(checkSearchForm(form, 'nb201', null).problems).toEqual([
+      '"Stop hopeless candidates early" extrapolates the learning curve from 3 epochs, so it needs "Epochs" of at least 4, got 2',
+      '"Stop hopeless candidates early" compares validation accuracy with the best objective, so it needs "Maximise" validation accuracy (valid_acc), got train_acc',
+    ]);
+    expect(checkSearchForm({ ...form, curveStop: { enabled: false, margin: 2 } }, 'nb201', null).problems).toEqual([]);
+  });
+
   it('says before Start when more images are asked for than the split holds, naming its size', () => {
     const { problems, notes } = checkSearchForm({ ...FORM, trainSamples: 100_000, validSamples: 1500 }, 'nb201', SPLIT);
     expect(problems).toEqual([]);
@@ -73,5 +86,19 @@ describe('Search form check', () => {
     expect([...range, ...curve].join(' ')).not.toMatch(/evaluator\.|budget\.|learningRate/);
     expect(labelConfigIssue('budget.queries must be >= 1')).toBe('"Candidates" must be >= 1');
     expect(labelConfigIssue('evaluator.curveStop.margin must be <= 100')).toBe('"Margin (points)" must be <= 100');
+  });
+
+  it('says a refused one-shot configuration in the One-shot form\'s words', () => {
+    const example = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../examples/oneshot-darts.json'), 'utf8')) as Record<string, unknown>;
+    let message = '';
+    try {
+      validateOneShotConfig({ ...validateOneShotConfig(example), epochs: 1e12, learningRate: 1e9, darts: { ...validateOneShotConfig(example).darts, warmupEpochs: -1 } });
+    } catch (e) {
+      if (!(e instanceof OneShotConfigError)) throw e;
+      message = e.message;
+    }
+    expect(labelOneShotIssue(message)).toBe('Invalid one-shot configuration: "Epochs" must be at most 1000; "Learning rate" must be at most 10; "Warm-up epochs" must be at least 0');
+    // A label just written in is not matched again ("DARTS+ stable epochs" holds the word epochs).
+    expect(labelOneShotIssue('darts.stableEpochs: darts.stableEpochs must be a whole number; epochs: epochs must be a number')).toBe('"DARTS+ stable epochs" must be a whole number; "Epochs" must be a number');
   });
 });
