@@ -56,8 +56,8 @@ const SKELETON_FORMS: Readonly<Record<SpaceKind, SkeletonForm>> = {
     inputMultiple: 4,
     skeleton: (s) => ({ channels: s.channels ?? 0, cellsPerStage: s.cellsPerStage ?? 0 }),
     problems: (s) => [
-      ...(int(s.channels, 1, 1024) ? [] : ['C must be a whole number from 1 to 1024.']),
-      ...(int(s.cellsPerStage, 1, 100) ? [] : ['Cells per stage must be a whole number from 1 to 100.']),
+      ...(int(s.channels, 1, 1024) ? [] : ['Channels C must be a whole number from 1 to 1024.']),
+      ...(int(s.cellsPerStage, 1, 100) ? [] : ['Cells per stage N must be a whole number from 1 to 100.']),
     ],
   },
   darts: {
@@ -141,7 +141,7 @@ export class ProfilerStore {
       if (!int(v, 1, 4096)) p.push(`${name} must be a whole number from 1 to 4096.`);
       else if (v! % div !== 0) p.push(`${name} must be a multiple of ${div} (the network halves it ${Math.log2(div)} times).`);
     }
-    if (!int(this.inChannels, 1, 64)) p.push('Input channels must be a whole number from 1 to 64.');
+    if (!int(this.inChannels, 1, 64)) p.push('Image channels must be a whole number from 1 to 64.');
     if (!int(this.classes, 1, 10_000)) p.push('Classes must be a whole number ≥ 1.');
     p.push(...form.problems(this));
     if (!int(this.batchSize, 1, 4096)) p.push('Batch size must be a whole number from 1 to 4096.');
