@@ -238,8 +238,9 @@ export class SearchStore {
           this.candidates = shown.candidates;
           this.progress = shown.progress;
         }
-        const labelled = e instanceof Error ? labelConfigIssue(e.message) : '';
-        throw e instanceof Error && labelled !== e.message ? new Error(labelled, { cause: e }) : e;
+        // Only the run config schema's message names config paths (RunConfigError); other errors are prose.
+        const isConfigError = e instanceof Error && e.message.startsWith('Invalid run configuration: ');
+        throw isConfigError ? new Error(labelConfigIssue(e.message), { cause: e }) : e;
       }
     });
   }
