@@ -5,7 +5,8 @@
 import { getContext, setContext } from 'svelte';
 import { runningElsewhereIfChanged } from './held-locks';
 import { fmtBytes } from './datasets/format';
-import { openDb, deleteRun, listCandidates, listRuns, listDatasets, exportRunFile, importRunFile, runFileName, type DatasetMeta } from '../db';
+import { openDb, deleteRun, listCandidates, listRuns, listDatasets, exportRunFile, importRunFile, runFileName, getSplitRecord, type DatasetMeta } from '../db';
+import { checkSearchForm, labelConfigIssue, type FormCheck, type SplitSizes } from '../shared/search-form-check';
 import { parseRunFileText } from '../shared/run-file';
 import type { BackendChoice, BackendReport } from '../protocol/backend';
 import type { SearchEvent } from '../protocol/events';
@@ -78,6 +79,10 @@ export class SearchStore {
   /** A one-line outcome to show (e.g. what a deletion freed). */
   notice = $state<string | null>(null);
   log = $state<string[]>([]);
+  /** The locked split of the chosen dataset (null until it is stored: the built-in set is stored on first Start). */
+  splitSizes = $state<SplitSizes | null>(null);
+  /** The form checked as the user types: what keeps Start from starting, and what the run will use differently. */
+  readonly formCheck: FormCheck = $derived(checkSearchForm(this.config, this.space.kind ?? 'nb201', this.splitSizes));
 
   readonly bestSoFar = $derived.by(() => {
     let best = -Infinity;
@@ -208,6 +213,14 @@ export class SearchStore {
     }
   }
 
+  /** Reads the sizes of `datasetId`'s split (or clears them when that dataset is not stored yet). */
+  async refreshSplit(datasetId: string = this.config.datasetId): Promise<void> {
+    const split = await getSplitRecord(await openDb(), datasetId);
+    if (datasetId !== this.config.datasetId) return;
+    const meta = this.datasets.find((d) => d.id === datasetId);
+    this.splitSizes = split ? { datasetName: meta?.name ?? datasetId, train: split.train.length, valid: split.valid.length } : null;
+  }
+
   async initBackend(choice: BackendChoice): Promise<void> {
     await this.guard(async () => {
       this.backend = await this.bridge.init(choice);
@@ -215,15 +228,34 @@ export class SearchStore {
   }
 
   async start(): Promise<void> {
+    // A form the run could not start from changes nothing shown: the run on screen, its charts and status stay.
+    const { problems } = this.formCheck;
+    if (problems.length > 0) {
+      this.error = `Not started: ${problems.join('; ')}.`;
+      return;
+    }
+    const shown = { run: this.currentRun, candidates: this.candidates, progress: this.progress };
     await this.guard(async () => {
-      await this.bridge.ensureBuiltinDatasets();
-      this.datasets = await listDatasets(await openDb());
-      this.candidates = [];
       const space = this.space.config;
       if (!this.space.ok || !space) throw new Error('The search space has problems; fix them in the space editor first.');
+      await this.bridge.ensureBuiltinDatasets();
+      this.datasets = await listDatasets(await openDb());
+      await this.refreshSplit();
+      this.candidates = [];
       this.progress = { done: 0, total: this.config.budget, elapsedMs: 0, etaMs: null };
       const name = this.config.name.trim() || this.autoRunName();
-      await this.bridge.start({ ...($state.snapshot(this.config) as RunForm), name, space: $state.snapshot(space) as RunForm['space'] });
+      try {
+        await this.bridge.start({ ...($state.snapshot(this.config) as RunForm), name, space: $state.snapshot(space) as RunForm['space'] });
+      } catch (e) {
+        // Refused before a run was created (the worker's own check): show the earlier run again, in the form's words.
+        if (this.currentRun === shown.run) {
+          this.candidates = shown.candidates;
+          this.progress = shown.progress;
+        }
+        // Only the run config schema's message names config paths (RunConfigError); other errors are prose.
+        const isConfigError = e instanceof Error && e.message.startsWith('Invalid run configuration: ');
+        throw isConfigError ? new Error(labelConfigIssue(e.message), { cause: e }) : e;
+      }
     });
   }
 
@@ -284,6 +316,8 @@ export class SearchStore {
       if (!isUserStop(e, this.stopAsked)) this.error = e instanceof Error ? e.message : String(e);
     } finally {
       this.busy = false;
+      // Nothing trains any more (stopped, paused, failed or done): no candidate is "training".
+      this.live = null;
     }
   }
 }

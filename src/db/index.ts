@@ -4,6 +4,7 @@ export * from './datasets';
 export * from './runs';
 export * from './tables';
 export * from './luts';
+export * from './lut-file';
 export * from './oneshot';
 export * from './run-file';
 export * from './oneshot-run-file';

@@ -18,6 +18,8 @@ export interface SpaceCheck {
   readonly size?: string;
   /** Number of categorical decisions of a genotype (ok only). */
   readonly choices?: number;
+  /** The decisions in words: "6 edges × 5 ops" (ok only). */
+  readonly decisions?: string;
   readonly name?: string;
 }
 
@@ -67,9 +69,18 @@ export function checkSpace(json: unknown): SpaceCheck {
   try {
     const config = parseSpaceConfig(json);
     const s = summarizeSpace(config);
-    return { ok: true, config, issues: [], size: s.size.toString(), choices: s.optionCounts.length, name: s.name };
+    return { ok: true, config, issues: [], size: s.size.toString(), choices: s.optionCounts.length, decisions: decisionsText(config.space, s.optionCounts), name: s.name };
   } catch (e) {
     if (e instanceof SpaceConfigError) return { ok: false, issues: e.issues };
     return { ok: false, issues: [{ path: '(config)', message: e instanceof Error ? e.message : String(e) }] };
   }
+}
+
+/** "6 edges × 5 ops" for a NB201 cell; "14 choices of 2 to 7 options" where the decisions differ. */
+export function decisionsText(kind: SpaceKind, optionCounts: readonly number[]): string {
+  const n = optionCounts.length;
+  const lo = Math.min(...optionCounts);
+  const hi = Math.max(...optionCounts);
+  if (kind === 'nb201') return `${n} edges × ${hi} op${hi === 1 ? '' : 's'}`;
+  return lo === hi ? `${n} choices × ${hi} options` : `${n} choices of ${lo} to ${hi} options`;
 }

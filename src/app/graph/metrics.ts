@@ -36,7 +36,8 @@ const KNOWN: Readonly<Record<string, Omit<MetricInfo, 'key'>>> = {
   train_loss: { label: 'final training loss', unit: '', per: 'unit', scale: 1, digits: 3 },
   epochs: { label: 'epochs trained', unit: '', per: 'epoch', scale: 1, digits: 0 },
   epochs_planned: { label: 'epochs planned', unit: '', per: 'epoch', scale: 1, digits: 0 },
-  curve_stopped: { label: 'stopped by learning-curve extrapolation (1 = yes)', unit: '', per: 'unit', scale: 1, digits: 0 },
+  curve_stopped: { label: 'stopped by learning-curve extrapolation', unit: '', per: 'unit', scale: 1, digits: 0 },
+  stopped_early: { label: 'stopped early', unit: '', per: 'unit', scale: 1, digits: 0 },
   predicted_final_acc: { label: 'predicted accuracy at the last epoch', unit: '%', per: 'point', scale: 1, digits: 2 },
   curve_bar: { label: 'best objective it was compared with', unit: '', per: 'unit', scale: 1, digits: 2 },
   zc_synflow: { label: 'zero-cost SynFlow', unit: '', per: 'unit', scale: 1, digits: 2 },
@@ -64,9 +65,13 @@ export function tidy(x: number): number {
   return Number.isFinite(x) ? Number(x.toPrecision(12)) : x;
 }
 
-/** "12.34 MFLOPs", "91.60 %", "–" for a missing value. */
+/** Metrics stored as 1/0 that mean yes/no. */
+const YES_NO_METRICS: ReadonlySet<string> = new Set(['curve_stopped', 'stopped_early']);
+
+/** "12.34 MFLOPs", "91.60 %", "yes"/"no" for a flag, "–" for a missing value. */
 export function formatMetric(key: string, stored: number | null | undefined, withUnit = true): string {
   if (stored === null || stored === undefined || !Number.isFinite(stored)) return '–';
+  if (YES_NO_METRICS.has(key)) return stored === 0 ? 'no' : 'yes';
   const info = metricInfo(key);
   const v = stored / info.scale;
   // Proxy scores such as SynFlow span many orders of magnitude: exponent form beyond 1e6.

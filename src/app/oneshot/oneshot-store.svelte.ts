@@ -15,6 +15,8 @@ import { methodLabel, methodUnavailable } from './view-model';
 import { MAX_RUN_FILE_BYTES, readTextFile } from '../read-text-file';
 import { runningElsewhereIfChanged } from '../held-locks';
 import { shownStatus, type ShownStatus } from '../shown-status';
+import { OneShotConfigError, validateOneShotConfig } from '../../shared/oneshot-config';
+import { labelOneShotIssue } from '../../shared/oneshot-form-labels';
 
 const SPACE_NAMES = { nb201: 'NB201', darts: 'DARTS-space', mobile: 'mobile' } as const;
 function defaultName(method: OneShotConfig['method'], space: OneShotConfig['space'], datasetId: string): string {
@@ -185,6 +187,14 @@ export class OneShotStore {
   }
 
   async start(): Promise<void> {
+    // A configuration the run could not start from is said in the form's words, and the shown run stays.
+    try {
+      validateOneShotConfig($state.snapshot(this.config));
+    } catch (e) {
+      if (!(e instanceof OneShotConfigError)) throw e;
+      this.error = `Not started: ${labelOneShotIssue(e.message.replace(/^Invalid one-shot configuration: /, ''))}.`;
+      return;
+    }
     await this.guard(async () => {
       await this.bridge.ensureBuiltinDatasets();
       this.datasets = await listDatasets(await openDb());

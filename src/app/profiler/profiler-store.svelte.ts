@@ -5,7 +5,9 @@
  * does not start the worker.
  */
 import { getContext, setContext } from 'svelte';
-import { listLuts, openDb } from '../../db';
+import { exportLutFile, importLutFile, listLuts, openDb } from '../../db';
+import { lutFileName, MAX_LUT_FILE_BYTES, parseLutFileText } from '../../shared/lut-file';
+import { readTextFile } from '../read-text-file';
 import type { BackendName } from '../../protocol/backend';
 import type {
   BackendComparisonResult, BackendComparisonRow, LutSpec, LutSummary, ModelSpec, PredictorReport, ProfileEvent, ProfileSkeleton,
@@ -30,6 +32,16 @@ export interface JobProgress {
 
 export const PROFILE_BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
+/** What a Search-tab run trains in: its space, C and N, the dataset's image shape and classes, and its backend. */
+export interface SearchSkeletonSettings {
+  readonly space: SpaceKind;
+  readonly channels: number;
+  readonly cellsPerStage: number;
+  readonly inputShape: readonly [number, number, number];
+  readonly numClasses: number;
+  readonly backend: BackendName | 'auto';
+}
+
 const int = (x: number | null, min: number, max: number): boolean => typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
 
 /** The space-specific skeleton fields of the form, keyed by space: what they build, and what is wrong with them. */
@@ -46,8 +58,8 @@ const SKELETON_FORMS: Readonly<Record<SpaceKind, SkeletonForm>> = {
     inputMultiple: 4,
     skeleton: (s) => ({ channels: s.channels ?? 0, cellsPerStage: s.cellsPerStage ?? 0 }),
     problems: (s) => [
-      ...(int(s.channels, 1, 1024) ? [] : ['C must be a whole number from 1 to 1024.']),
-      ...(int(s.cellsPerStage, 1, 100) ? [] : ['Cells per stage must be a whole number from 1 to 100.']),
+      ...(int(s.channels, 1, 1024) ? [] : ['Channels C must be a whole number from 1 to 1024.']),
+      ...(int(s.cellsPerStage, 1, 100) ? [] : ['Cells per stage N must be a whole number from 1 to 100.']),
     ],
   },
   darts: {
@@ -110,6 +122,8 @@ export class ProfilerStore {
   prediction = $state<{ genotype: string; ms: number } | null>(null);
   /** The backend the running job measures on (shown with its progress, gone with it). */
   measuringOn = $state<string | null>(null);
+  /** Why the last Predict gave no number, shown by its input (the old prediction is cleared). */
+  predictError = $state<string | null>(null);
   private cancelRequested = false;
 
   readonly selected = $derived(this.luts.find((l) => l.id === this.selectedId) ?? null);
@@ -131,7 +145,7 @@ export class ProfilerStore {
       if (!int(v, 1, 4096)) p.push(`${name} must be a whole number from 1 to 4096.`);
       else if (v! % div !== 0) p.push(`${name} must be a multiple of ${div} (the network halves it ${Math.log2(div)} times).`);
     }
-    if (!int(this.inChannels, 1, 64)) p.push('Input channels must be a whole number from 1 to 64.');
+    if (!int(this.inChannels, 1, 64)) p.push('Image channels must be a whole number from 1 to 64.');
     if (!int(this.classes, 1, 10_000)) p.push('Classes must be a whole number ≥ 1.');
     p.push(...form.problems(this));
     if (!int(this.batchSize, 1, 4096)) p.push('Batch size must be a whole number from 1 to 4096.');
@@ -193,6 +207,32 @@ export class ProfilerStore {
     }
   }
 
+  /**
+   * Sets the table's space and skeleton to what a Search-tab run trains (its space, C, N and the dataset's image
+   * shape and classes, batch 1), so the search finds this table and records predicted latency for its candidates.
+   */
+  useSearchSettings(s: SearchSkeletonSettings): void {
+    this.spaceId = s.space;
+    [this.height, this.width, this.inChannels] = s.inputShape;
+    this.classes = s.numClasses;
+    this.batchSize = 1;
+    if (s.backend !== 'auto') this.backend = s.backend;
+    if (s.space === 'nb201') {
+      this.channels = s.channels;
+      this.cellsPerStage = s.cellsPerStage;
+    } else if (s.space === 'darts') {
+      this.dartsChannels = s.channels;
+      this.layers = s.cellsPerStage;
+      this.stemMultiplier = DARTS.stemMultiplier;
+    } else {
+      this.stemChannels = s.channels;
+      this.stemStride = MOBILE.stemStride;
+      this.headMultiplier = MOBILE.headMultiplier;
+      this.seReduction = MOBILE.seReduction;
+    }
+    this.notice = `Set to the Search tab's settings: ${s.space}, C=${s.channels}${s.space === 'mobile' ? '' : `, N=${s.cellsPerStage}`}, input ${s.inputShape.join('×')}, ${s.numClasses} classes, batch 1. A search on this backend records predicted latency once this table is built.`;
+  }
+
   async buildLut(): Promise<void> {
     if (this.problems.length > 0) return;
     const spec: LutSpec = {
@@ -221,13 +261,14 @@ export class ProfilerStore {
     const lut = this.selected;
     const text = this.genotypeText.trim();
     if (!lut || !text) return;
-    this.error = null;
+    this.predictError = null;
+    this.prediction = null;
     try {
       const [ms] = await this.bridge.predict([text], lut.id);
       if (!Number.isFinite(ms)) throw new Error(`"${text}" is not a genotype of this table's space (${lut.spaceId}) or skeleton`);
       this.prediction = { genotype: text, ms };
     } catch (e) {
-      this.error = message(e);
+      this.predictError = message(e);
     }
   }
 
@@ -256,6 +297,26 @@ export class ProfilerStore {
       if (this.selectedId === id) this.selectedId = this.luts[0]?.id ?? null;
     } catch (e) {
       this.error = `Could not delete the latency table: ${message(e)}`;
+    }
+  }
+
+  /** A stored table as a file: its download name and JSON text. */
+  async exportLut(id: string): Promise<{ name: string; text: string }> {
+    const file = await exportLutFile(await openDb(), id);
+    return { name: lutFileName(file.table), text: `${JSON.stringify(file, null, 1)}\n` };
+  }
+
+  /** Imports a table file (checked, never replacing a stored table) and selects it; a bad file says why in `error`. */
+  async importLut(file: File): Promise<void> {
+    this.error = null;
+    this.notice = null;
+    try {
+      const summary = await importLutFile(await openDb(), parseLutFileText(await readTextFile(file, MAX_LUT_FILE_BYTES, 'a latency table file')));
+      this.luts = await listLuts(await openDb());
+      this.selectedId = summary.id;
+      this.notice = `Imported ${file.name}: ${summary.spaceId} table of ${summary.entries} op instances, built on ${summary.fingerprint.backend} on ${new Date(summary.createdAt).toLocaleString()}.`;
+    } catch (e) {
+      this.error = `${file.name}: ${message(e)}`;
     }
   }
 
