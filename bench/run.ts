@@ -43,6 +43,7 @@ const USAGE = `npm run bench -- [options]   (full run ~30-40 min on 2 busy cores
   --suite import-memory    peak memory of importing large IDX / CIFAR files, streamed vs whole-file (bench/import-memory.ts)
   --suite soak             the memory soak row instead (bench/soak.ts: tensors, heap, IndexedDB bytes per candidate / epoch)
   --suite candidate        one Search-tab candidate evaluation vs a PyTorch twin instead (bench/candidate.ts; its options: --suite candidate --help)
+  --suite app              the built app in Chromium: search candidates/hour vs PyTorch, cold start (bench/app-rows.ts; --suite app --help)
   --smoke                  ~1 min: Node wasm, tiny workloads (what tests/integration/bench-smoke.test.ts runs)
   --out PATH               results file (default bench/results.json; smoke: $TMPDIR/nas-bench-smoke.json)
   --only SUBSTRING         workload filter, e.g. cnn, supernet, 8x8
@@ -61,6 +62,7 @@ if (SUITE !== undefined) {
     'import-memory': async () => (await import('./import-memory')).importMemoryMain,
     soak: async () => (await import('./soak')).soakMain,
     candidate: async () => (await import('./candidate')).candidateMain,
+    app: async () => (await import('./app-rows')).appMain,
   };
   if (!(SUITE in suites)) {
     console.error(`bench/run.ts: unknown suite "${SUITE}" (known: ${Object.keys(suites).join(', ')})`);
