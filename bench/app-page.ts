@@ -13,6 +13,8 @@ export interface PageMarks {
   readonly startClickAt: number | null;
   /** The backend badge appeared (the worker's 'backend' event: tfjs loaded, backend initialised and probed). */
   readonly backendAt: number | null;
+  /** The live line "training #0 ..." appeared (the worker's 'candidate-start': dataset read, train set-up made). */
+  readonly candidateStartAt: number | null;
   /** After the click: the candidates table emptied for the new run, then its first row appeared. */
   readonly rowsClearedAt: number | null;
   readonly firstRowAt: number | null;
@@ -21,7 +23,7 @@ export interface PageMarks {
 
 /** Runs in the page before its own scripts (page.addInitScript): records PageMarks in window.__benchMarks. */
 export function installPageMarks(): void {
-  const marks = { interactiveAt: null as number | null, startClickAt: null as number | null, backendAt: null as number | null,
+  const marks = { interactiveAt: null as number | null, startClickAt: null as number | null, backendAt: null as number | null, candidateStartAt: null as number | null,
     rowsClearedAt: null as number | null, firstRowAt: null as number | null, longTasks: [] as { start: number; duration: number }[] };
   (window as unknown as { __benchMarks: typeof marks }).__benchMarks = marks;
   try {
@@ -41,6 +43,7 @@ export function installPageMarks(): void {
     }
     if (marks.startClickAt === null) return;
     if (marks.backendAt === null && document.querySelector('[data-testid="backend-live"]')) marks.backendAt = now;
+    if (marks.candidateStartAt === null && document.querySelector('[data-testid="live"]')) marks.candidateStartAt = now;
     const rows = document.querySelectorAll('[data-testid="candidate-row"]').length;
     if (marks.rowsClearedAt === null) {
       if (rows === 0) marks.rowsClearedAt = now;

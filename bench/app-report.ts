@@ -25,8 +25,8 @@ export interface TorchPass {
 
 export interface AppSearchRound {
   readonly tab: TabSearch;
-  /** PyTorch right after this tab run (the next round's tab run has it before). */
-  readonly torchAfter: readonly TorchPass[];
+  /** PyTorch right after this tab run (the next round's tab run has it before), by thread count, most first. */
+  readonly torchAfter: TorchPass[];
 }
 
 export interface AppRatio {
@@ -123,7 +123,7 @@ export function printAppReport(r: AppReport): void {
       `main thread: script ${ms(f.mainThread?.scriptMs ?? null)} ms, tasks ${ms(f.mainThread?.taskMs ?? null)} ms; long tasks ${f.longTasks} (${ms(f.longTaskMs)} ms, max ${ms(f.maxLongTaskMs)})`);
     const a = v.afterStart;
     console.log(`  after Start (ms): worker bundle ${ms(a.workerScriptFetched)}, MNIST ${ms(a.datasetFetched)}, .wasm ${ms(a.wasmFetched)}, backend ready ${ms(a.backendReady)}, ` +
-      `first candidate stored ${ms(a.firstCandidateStored)}, row ${ms(a.firstRow)}; main-thread long tasks ${a.longTasks} (${ms(a.longTaskMs)} ms)`);
+      `candidate started ${ms(a.candidateStarted)}, first candidate stored ${ms(a.firstCandidateStored)}, row ${ms(a.firstRow)}; main-thread long tasks ${a.longTasks} (${ms(a.longTaskMs)} ms)`);
   }
   if (r.missing.length) console.log(`\nmissing:\n  ${r.missing.join('\n  ')}`);
 }

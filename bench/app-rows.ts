@@ -104,13 +104,14 @@ async function searchPart(o: Options, url: string, report: AppReport, clients: {
     const rounds: AppSearchRound[] = [];
     let twins: Twin[] = [];
     let learningRate = 0;
+    let panel: Awaited<ReturnType<typeof backendPanel>> | null = null;
     for (let r = 0; r < o.rounds; r++) {
       say(`tab run ${r + 1}/${o.rounds}: ${o.settings.candidates} candidates`);
       const { search, run } = await runTabSearch(page, `bench-app-${r + 1}`, o.settings, load1);
       say(`  ${search.candidatesPerHour.toFixed(0)} candidates/h, ${(search.steady.meanWallMs / 1000).toFixed(2)} s per candidate`);
       if (errors.length) throw new Error(`page errors: ${errors.join(' | ')}`);
-      const hashes = run.candidates.map((c) => c.hash).join();
-      if (r === 0 || hashes !== twins.map((t) => run.candidates.find((c) => c.id === t.id)?.hash).join()) {
+      const sameGenotypes = twins.length === run.candidates.length && twins.every((t, i) => t.arch === run.candidates[i].arch);
+      if (!sameGenotypes) {
         if (r > 0) report.missing.push(`tab run ${r + 1} stored other genotypes than run 1 (same seed): twins rewritten`);
         await setNodeBackend('wasm');
         rmSync(path.join(work, 'twins'), { recursive: true, force: true });
@@ -121,19 +122,23 @@ async function searchPart(o: Options, url: string, report: AppReport, clients: {
           for (const k of clients) await torchPass(k.client, twins.slice(0, 1), runSettings(run));
         }
       }
-      const torchAfter = [];
+      const shownPanel = (panel ??= await backendPanel(page));
+      const round: AppSearchRound = { tab: search, torchAfter: [] };
+      rounds.push(round);
+      const save = () => {
+        report.search = { crossOriginIsolated: isolated, backendPanel: shownPanel, learningRate, twins: twins.map(({ id, arch, params }) => ({ id, arch, params })), rounds, ratios: ratiosOf(rounds, clients.map((k) => k.threads)) };
+        writeFileSync(o.out, `${JSON.stringify(report, null, 1)}\n`);
+      };
+      save();
       for (const k of r % 2 ? [...clients].reverse() : clients) {
         const l0 = load1();
         const passed = await torchPass(k.client, twins, runSettings(run));
         const p = torchPassOf(k.threads, passed, steadyIdsOf(search), o.settings, { start: l0, end: load1() });
         say(`  PyTorch ${k.threads}T: ${(p.meanTotalMs / 1000).toFixed(2)} s per candidate`);
-        torchAfter.push(p);
+        round.torchAfter.push(p);
+        round.torchAfter.sort((a, b) => b.threads - a.threads);
+        save();
       }
-      torchAfter.sort((a, b) => b.threads - a.threads);
-      rounds.push({ tab: search, torchAfter });
-      const panel = r === 0 ? await backendPanel(page) : report.search!.backendPanel;
-      report.search = { crossOriginIsolated: isolated, backendPanel: panel, learningRate, twins: twins.map(({ id, arch, params }) => ({ id, arch, params })), rounds, ratios: ratiosOf(rounds, clients.map((k) => k.threads)) };
-      writeFileSync(o.out, `${JSON.stringify(report, null, 1)}\n`);
     }
   } finally {
     await browser.close();

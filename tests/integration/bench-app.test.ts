@@ -84,6 +84,9 @@ describe('bench/run.ts --suite app --smoke', () => {
         expect(positive(v.afterStart.workerScriptFetched)).toBe(true);
         expect(positive(v.afterStart.wasmFetched)).toBe(true);
         expect(v.afterStart.wasmFetched!).toBeLessThan(v.afterStart.backendReady);
+        // The first candidate's live line comes between the backend badge and its row.
+        expect(v.afterStart.candidateStarted!).toBeGreaterThanOrEqual(v.afterStart.backendReady);
+        expect(v.afterStart.candidateStarted!).toBeLessThanOrEqual(v.afterStart.firstRow);
         expect(v.firstLoad.scripts).toBeGreaterThan(0);
       }
       // The built-in MNIST is fetched once, on the cold visit; the warm one finds it in IndexedDB.
