@@ -103,16 +103,32 @@ export function caseCandidate(c: CandidateCase, seed: number): { space: SearchSp
 export async function writeTwin(c: CandidateCase, s: CaseSizes, dir: string): Promise<{ arch: string; params: number }> {
   const { space, candidate } = caseCandidate(c, s.seed);
   const { ds, split } = syntheticData(c.shape, s.trainSamples, s.validSamples, s.seed);
-  const setup = createSpaceTrainSetup(space, ds, split, caseSettings(c, s));
+  return writeCandidateTwin({ spaceId: c.space, space, candidate, ds, split, settings: caseSettings(c, s) }, dir);
+}
+
+/** What a twin is made of: a candidate of a space, trained on a dataset's split with a run's settings. */
+export interface TwinSource {
+  readonly spaceId: SpaceId;
+  readonly space: SearchSpace<unknown>;
+  readonly candidate: Candidate<unknown>;
+  readonly ds: ImageDataset;
+  readonly split: DatasetSplit;
+  readonly settings: TrainSettings;
+}
+
+/** writeTwin for any candidate and data (e.g. a Search-tab run's stored genotypes on the built-in MNIST: bench/app-search.ts). */
+export async function writeCandidateTwin(t: TwinSource, dir: string): Promise<{ arch: string; params: number }> {
+  const { space, candidate, ds, split, settings } = t;
+  const setup = createSpaceTrainSetup(space, ds, split, settings);
   const skeleton = setup.skeleton;
   setup.dispose();
-  const net = spaceEntry(c.space).buildNetwork(candidate.genotype, skeleton, createRng((s.seed ^ hashString(candidate.hash)) >>> 0));
+  const net = spaceEntry(t.spaceId).buildNetwork(candidate.genotype, skeleton, createRng((settings.seed ^ hashString(candidate.hash)) >>> 0));
   try {
-    // The export's own typing wants the space's genotype type: a checked genotype of `c.space` (its emitter re-checks it).
-    const exported = await (exportPytorch as (n: typeof net, id: SpaceId, g: unknown, k: unknown) => ReturnType<typeof exportPytorch>)(net, c.space, candidate.genotype, skeleton);
+    // The export's own typing wants the space's genotype type: a checked genotype of `t.spaceId` (its emitter re-checks it).
+    const exported = await (exportPytorch as (n: typeof net, id: SpaceId, g: unknown, k: unknown) => ReturnType<typeof exportPytorch>)(net, t.spaceId, candidate.genotype, skeleton);
     writeFileSync(path.join(dir, 'net.py'), exported.source);
     writeFileSync(path.join(dir, 'weights.bin'), encodeWeights(exported.weights));
-    const subsets = proxySubsets(split, s.trainSamples, s.validSamples, s.seed);
+    const subsets = proxySubsets(split, settings.trainSamples, settings.validSamples, settings.seed);
     const stats = channelStats(ds, subsets.train);
     const tensors: { name: string; dtype: 'float32' | 'int32'; shape: number[]; data: Float32Array | Int32Array }[] = [];
     for (const [name, idx] of [['train', subsets.train], ['valid', subsets.valid]] as const) {

@@ -44,6 +44,7 @@ const USAGE = `npm run bench -- [options]   (full run ~30-40 min on 2 busy cores
   --suite soak             the memory soak row instead (bench/soak.ts: tensors, heap, IndexedDB bytes per candidate / epoch)
   --suite candidate        one Search-tab candidate evaluation vs a PyTorch twin instead (bench/candidate.ts; its options: --suite candidate --help)
   --suite oneshot          one one-shot epoch (DARTS 1st/2nd, PC-DARTS, SPOS) vs a PyTorch twin (bench/oneshot.ts; --suite oneshot --help)
+  --suite app              the built app in Chromium: search candidates/hour vs PyTorch, cold start (bench/app-rows.ts; --suite app --help)
   --smoke                  ~1 min: Node wasm, tiny workloads (what tests/integration/bench-smoke.test.ts runs)
   --out PATH               results file (default bench/results.json; smoke: $TMPDIR/nas-bench-smoke.json)
   --only SUBSTRING         workload filter, e.g. cnn, supernet, 8x8
@@ -64,6 +65,7 @@ if (SUITE !== undefined) {
     candidate: async () => (await import('./candidate')).candidateMain,
     oneshot: async () => (await import('./oneshot')).oneshotMain,
     latency: async () => (await import('./latency')).latencyMain,
+    app: async () => (await import('./app-rows')).appMain,
   };
   if (!(SUITE in suites)) {
     console.error(`bench/run.ts: unknown suite "${SUITE}" (known: ${Object.keys(suites).join(', ')})`);
