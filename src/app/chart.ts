@@ -1,6 +1,6 @@
 /**
  * The uPlot bookkeeping the app's charts share: one plot, rebuilt when its shape changes, else fed new data.
- * New data is coalesced: at most one redraw per MIN_REDRAW_MS, on an animation frame, always with the latest
+ * New data is coalesced: at most one redraw per MIN_REDRAW_MS, in a task of its own, always with the latest
  * data (a burst of worker events during training costs one redraw, and the main thread stays free).
  */
 import type uPlot from 'uplot';
@@ -13,7 +13,6 @@ export class PlotHolder {
   private key = '';
   private pending: uPlot.AlignedData | null = null;
   private scheduled: ReturnType<typeof setTimeout> | null = null;
-  private frame = 0;
   private lastDraw = -Infinity;
 
   /** `drawn` runs after each build and each applied data update (e.g. to expose what the plot holds). */
@@ -31,14 +30,13 @@ export class PlotHolder {
       return;
     }
     this.pending = data;
-    if (this.scheduled !== null || this.frame !== 0) return;
+    if (this.scheduled !== null) return;
     const wait = Math.max(0, this.lastDraw + MIN_REDRAW_MS - performance.now());
+    // A task of its own, not an animation frame: several charts updated by one event then redraw in separate
+    // short tasks instead of one long frame.
     this.scheduled = setTimeout(() => {
       this.scheduled = null;
-      this.frame = requestAnimationFrame(() => {
-        this.frame = 0;
-        this.flush();
-      });
+      this.flush();
     }, wait);
   }
 
@@ -53,9 +51,7 @@ export class PlotHolder {
 
   private cancel(): void {
     if (this.scheduled !== null) clearTimeout(this.scheduled);
-    if (this.frame !== 0) cancelAnimationFrame(this.frame);
     this.scheduled = null;
-    this.frame = 0;
     this.pending = null;
   }
 
