@@ -76,7 +76,8 @@ describe('the search happening, live', () => {
     expect(await num(page, 'pareto-chart', 'data-live')).toBe(0);
     const front = Number(/Pareto front \((\d+)\)/.exec((await page.locator('.pareto .foot').textContent()) ?? '')?.[1]);
     expect(front).toBeGreaterThanOrEqual(1);
-    expect(await num(page, 'pareto-chart', 'data-front')).toBe(front);
+    // The drawn front catches up with the committed paretoIds at the next (throttled) redraw.
+    await page.waitForFunction((n) => document.querySelector('[data-testid="pareto-chart"]')?.getAttribute('data-front') === String(n), front, { timeout: 5_000 });
     expect(await page.locator('[data-testid="runs"] li.selected small').first().textContent()).toContain('3/3 · done');
 
     // The objective's latency budget, drawn on the latency axis.
