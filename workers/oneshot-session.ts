@@ -58,7 +58,8 @@ export async function runOneShot(
     run = { ...run, status: p.status ?? run.status, stopCause: p.status ? p.stopCause : run.stopCause, epoch: p.epoch, phase: p.phase, history, arch, candidates, updatedAt: Date.now() };
     await commitOneShotCheckpoint(db, run, cp);
     saved = run;
-    onEvent({ type: 'checkpoint', epoch: p.epoch, globalStep: p.globalStep });
+    const tensors = Object.values(cp.tensors);
+    onEvent({ type: 'checkpoint', epoch: p.epoch, globalStep: p.globalStep, tensors: tensors.length, bytes: tensors.reduce((n, t) => n + t.data.byteLength, 0) });
     onEvent({ type: 'run', run });
   };
 

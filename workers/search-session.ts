@@ -18,7 +18,8 @@ import { runSearch, type SavePoint, type SearchEvent as CoreEvent, type StopReas
 import type { BackendName } from '../src/protocol/backend';
 import type { DatasetSplit, ImageDataset } from '../src/engine/data/types';
 import type { SearchEventListener } from '../src/protocol/events';
-import type { CandidateRecord, CheckpointRecord, RunRecord, RunStatus } from '../src/protocol/run';
+import type { CandidateRecord, CheckpointRecord, EpochPoint, RunRecord, RunStatus } from '../src/protocol/run';
+import { spaceEntry } from '../src/engine/space/table';
 import { commitCandidate, commitRunState, findLut, getCheckpoint, listCandidates, loadDataset, loadSplit, putRun, CANDIDATE_RECORD_VERSION, type Db } from '../src/db';
 import { fingerprintKey } from '../src/engine/profiler/fingerprint';
 import { predictLatency } from '../src/engine/profiler/lut';
@@ -76,12 +77,33 @@ export async function runSearchSession(
       return {};
     }
   };
+  // Each candidate's training curve, stored with its record; a candidate proposed again (after a stop) starts over.
+  const curves = new Map<number, EpochPoint[]>();
+  /** The training candidate's MFLOPs, sent with its epochs so the app can place it on the accuracy-vs-cost chart. */
+  let liveFlops: { id: number; flops: number | undefined } | null = null;
+  const flopsOf = (id: number, genotype: unknown): number | undefined => {
+    if (liveFlops?.id !== id) {
+      let flops: number | undefined;
+      try {
+        flops = spaceEntry(space.id).cost(genotype, setup.skeleton).flops;
+      } catch {
+        flops = undefined; // a genotype the counter cannot read still trains; it is just not placed live
+      }
+      liveFlops = { id, flops };
+    }
+    return liveFlops.flops;
+  };
   try {
     setup = createTrainSetup(space, ds, split, train, {
       extraCosts: predicted,
       latency: train.latency ? { now: () => performance.now() } : undefined,
       yieldNow,
-      onEpoch: (c, e) => onEvent({ type: 'epoch', runId: run.id, id: c.id, epoch: e.epoch, epochs: train.epochs, trainLoss: e.trainLoss, validAcc: e.validAcc * 100 }),
+      onEpoch: (c, e) => {
+        const point: EpochPoint = { epoch: e.epoch, trainLoss: e.trainLoss, validAcc: e.validAcc * 100 };
+        curves.set(c.id, [...(curves.get(c.id) ?? []), point]);
+        const flops = flopsOf(c.id, c.genotype);
+        onEvent({ type: 'epoch', runId: run.id, id: c.id, epoch: e.epoch, epochs: train.epochs, trainLoss: point.trainLoss, validAcc: point.validAcc, ...(flops !== undefined ? { flops } : {}) });
+      },
     });
   } catch (e) {
     return finish(db, { ...run, status: 'failed', error: `Cannot build the ${space.name} skeleton for "${ds.name}": ${message(e)}`, updatedAt: Date.now() }, onEvent);
@@ -140,7 +162,7 @@ export async function runSearchSession(
     if (!entry || !candidate) return;
     const record: CandidateRecord = {
       version: CANDIDATE_RECORD_VERSION, runId: run.id, id: entry.id, arch: entry.arch, hash: entry.hash, space: space.id, genotype: candidate.genotype,
-      metrics: entry.metrics, objective: entry.objective, feasible: entry.feasible, parents: entry.parents ?? [], backend, createdAt: Date.now(),
+      metrics: entry.metrics, objective: entry.objective, feasible: entry.feasible, parents: entry.parents ?? [], curve: curves.get(entry.id) ?? [], backend, createdAt: Date.now(),
       ...(entry.error !== undefined ? { error: entry.error } : {}),
     };
     // Only candidates that meet every hard constraint can be on the front.
@@ -151,12 +173,17 @@ export async function runSearchSession(
     const next: RunRecord = { ...run, completed: done, paretoIds: pareto.items(), updatedAt: Date.now() };
     await commitCandidate(db, next, record, cpRecord(p));
     run = next;
+    curves.delete(entry.id);
     onEvent({ type: 'candidate', record });
+    onEvent({ type: 'committed', run });
     const elapsedMs = performance.now() - started;
     onEvent({ type: 'progress', runId: run.id, done, total: budget, elapsedMs, etaMs: (elapsedMs / evaluatedThisSession) * (budget - done) });
   };
   const forward = (e: CoreEvent) => {
-    if (e.type === 'start') onEvent({ type: 'candidate-start', runId: run.id, id: e.id, arch: e.arch });
+    if (e.type === 'start') {
+      curves.delete(e.id);
+      onEvent({ type: 'candidate-start', runId: run.id, id: e.id, arch: e.arch });
+    }
   };
 
   try {

@@ -10,7 +10,7 @@ import { checkSearchForm, labelConfigIssue, type FormCheck, type SplitSizes } fr
 import { parseRunFileText } from '../shared/run-file';
 import type { BackendChoice, BackendReport } from '../protocol/backend';
 import type { SearchEvent } from '../protocol/events';
-import type { CandidateRecord, RunRecord } from '../protocol/run';
+import type { CandidateRecord, EpochPoint, RunRecord } from '../protocol/run';
 import { RUN_FORM_VERSION, runConfigToForm, type RunForm } from '../shared/run-form';
 import { SearchBridge } from './bridge';
 import { isUserStop } from './worker-client';
@@ -51,6 +51,10 @@ export interface LiveCandidate {
   epochs: number;
   trainLoss: number | null;
   validAcc: number | null;
+  /** Its epochs so far (the live curve). */
+  curve: readonly EpochPoint[];
+  /** Its MFLOPs (sent with its first epoch): where it sits on the accuracy-vs-cost chart. */
+  flops?: number;
 }
 
 export interface Progress {
@@ -106,10 +110,18 @@ export class SearchStore {
         if (e.run.status !== 'running' && e.run.status !== 'created') void this.refreshDeviceSpeed();
         break;
       case 'candidate-start':
-        this.live = { id: e.id, arch: e.arch, epoch: 0, epochs: this.currentRun?.config.evaluator.epochs ?? 0, trainLoss: null, validAcc: null };
+        this.live = { id: e.id, arch: e.arch, epoch: 0, epochs: this.currentRun?.config.evaluator.epochs ?? 0, trainLoss: null, validAcc: null, curve: [] };
         break;
       case 'epoch':
-        if (this.live?.id === e.id) this.live = { ...this.live, epoch: e.epoch + 1, epochs: e.epochs, trainLoss: e.trainLoss, validAcc: e.validAcc };
+        if (this.live?.id === e.id) {
+          const curve = [...this.live.curve, { epoch: e.epoch, trainLoss: e.trainLoss, validAcc: e.validAcc }];
+          this.live = { ...this.live, epoch: e.epoch + 1, epochs: e.epochs, trainLoss: e.trainLoss, validAcc: e.validAcc, curve, flops: e.flops ?? this.live.flops };
+        }
+        break;
+      case 'committed':
+        // The stored run moved on (completed, paretoIds): the runs list and the shown run follow it.
+        this.upsertRun(e.run);
+        if (this.currentRun?.id === e.run.id) this.currentRun = e.run;
         break;
       case 'candidate':
         if (e.record.runId === this.currentRun?.id && !this.candidates.some((c) => c.id === e.record.id)) {

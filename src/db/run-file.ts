@@ -88,7 +88,7 @@ export async function importRunFile(db: Db, input: unknown, newId: () => string 
   };
   const candidates: CandidateRecord[] = file.candidates.map((c) => ({
     version: CANDIDATE_RECORD_VERSION, runId: id, id: c.id, arch: c.arch, hash: c.hash, space: config.space.space, genotype: c.genotype ?? null,
-    metrics: c.metrics, objective: c.objective, feasible: c.feasible, parents: c.parents, ...(c.error !== undefined ? { error: c.error } : {}), backend, createdAt: now,
+    metrics: c.metrics, objective: c.objective, feasible: c.feasible, parents: c.parents, curve: [], ...(c.error !== undefined ? { error: c.error } : {}), backend, createdAt: now,
   }));
   const checkpoint: CheckpointRecord | null = file.checkpoint ? { ...file.checkpoint, runId: id, updatedAt: now } : null;
   const run0 = { source: 'search' as const, name: config.name, space: config.space.space, datasetId: config.evaluator.kind === 'train' ? config.evaluator.dataset : '' };

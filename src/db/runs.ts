@@ -8,8 +8,11 @@ import { describeStorageError, type Db } from './schema';
 
 export const RUN_RECORD_VERSION = 1;
 
-/** Candidate records: 1 = no lineage; 2 = adds `parents` (ids of the earlier candidates it was made from). */
-export const CANDIDATE_RECORD_VERSION = 2;
+/**
+ * Candidate records: 1 = no lineage; 2 = adds `parents` (ids of the earlier candidates it was made from);
+ * 3 = adds `curve` (its per-epoch training loss and validation accuracy).
+ */
+export const CANDIDATE_RECORD_VERSION = 3;
 
 /** The normalised full NB201 space config: what a v1 run config (`space: 'nb201'`) searched. */
 export const FULL_NB201_SPACE_CONFIG: Nb201SpaceConfig = parseNb201Config();
@@ -57,10 +60,16 @@ export async function listRuns(db: Db): Promise<RunRecord[]> {
   return runs.reverse().map(migrateRunRecord);
 }
 
-/** A stored candidate as the current code reads it: version 1 (before lineage was recorded) gets `parents: []`. */
-export function migrateCandidateRecord(raw: CandidateRecord | Omit<CandidateRecord, 'parents'>): CandidateRecord {
-  if (raw.version >= CANDIDATE_RECORD_VERSION && 'parents' in raw && Array.isArray(raw.parents)) return raw as CandidateRecord;
-  return { ...raw, version: CANDIDATE_RECORD_VERSION, parents: [] };
+/** What versions 1 and 2 stored: no curve, and (version 1) no lineage. */
+type OlderCandidateRecord = Omit<CandidateRecord, 'parents' | 'curve'> & { readonly parents?: readonly number[] };
+
+/**
+ * A stored candidate as the current code reads it: version 1 (before lineage was recorded) gets `parents: []`,
+ * versions 1-2 (before curves were recorded) `curve: []`.
+ */
+export function migrateCandidateRecord(raw: CandidateRecord | OlderCandidateRecord): CandidateRecord {
+  if (raw.version >= CANDIDATE_RECORD_VERSION && 'curve' in raw && Array.isArray(raw.curve) && Array.isArray(raw.parents)) return raw as CandidateRecord;
+  return { ...raw, version: CANDIDATE_RECORD_VERSION, parents: Array.isArray(raw.parents) ? raw.parents : [], curve: [] };
 }
 
 export async function listCandidates(db: Db, runId: string): Promise<CandidateRecord[]> {

@@ -114,7 +114,8 @@ export type OneShotUiEvent =
   | OneShotChartEvent<OneShotGenotype>
   | { readonly type: 'run'; readonly run: OneShotRunRecord }
   | { readonly type: 'backend'; readonly report: BackendReport }
-  | { readonly type: 'checkpoint'; readonly epoch: number; readonly globalStep: number }
+  /** tensors/bytes: the checkpoint's size, so the app need not read the whole checkpoint back from IndexedDB. */
+  | { readonly type: 'checkpoint'; readonly epoch: number; readonly globalStep: number; readonly tensors?: number; readonly bytes?: number }
   | { readonly type: 'log'; readonly level: 'info' | 'error'; readonly message: string }
   | BackendLostEvent;
 

@@ -70,6 +70,18 @@ export interface CandidateRecord {
   readonly error?: string;
   readonly backend: BackendName;
   readonly createdAt: number;
+  /**
+   * Its training curve (since record version 3), one point per epoch trained. Older records are read with []
+   * (not recorded), as are candidates imported from a run file.
+   */
+  readonly curve: readonly EpochPoint[];
+}
+
+/** One epoch of a candidate's training: mean training loss and validation accuracy (%) after it. */
+export interface EpochPoint {
+  readonly epoch: number;
+  readonly trainLoss: number;
+  readonly validAcc: number;
 }
 
 /**

@@ -8,7 +8,7 @@ import { CANDIDATE_CSV_HEADER, candidatesCsv, candidatesCsvName, csvField } from
 import type { CandidateRecord } from '../../src/protocol/run';
 import { parseCsv } from '../helpers/csv-parse';
 
-const base = { version: 2, runId: 'r', space: 'nb201' as const, genotype: {}, backend: 'wasm' as const, createdAt: 0 };
+const base = { version: 3, runId: 'r', space: 'nb201' as const, genotype: {}, backend: 'wasm' as const, createdAt: 0, curve: [] };
 const CANDIDATES: CandidateRecord[] = [
   { ...base, id: 0, arch: '|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|none~1|nor_conv_1x1~2|', hash: 'h0', parents: [],
     metrics: { valid_acc: 91.25, params: 12345, flops: 2_500_000, latency_ms: 1.5, latency_p10_ms: 1.25, latency_p90_ms: 2 }, objective: 91.25, feasible: true },

@@ -116,6 +116,8 @@ describe.each(OLD_DB_VERSIONS)('a database left at version %i', (version) => {
         const o = oldCandidates.find((x) => x.id === c.id)!;
         expect(c).toMatchObject({ version: CANDIDATE_RECORD_VERSION, arch: o.arch, hash: o.hash, metrics: o.metrics, objective: o.objective, feasible: o.feasible });
         expect(c.parents).toEqual(o.parents ?? []);
+        // Curves were not recorded before candidate record version 3.
+        expect(c.curve).toEqual([]);
       }
 
       // The checkpoint parses as the search core's format and its strategy state loads into the run's strategy.

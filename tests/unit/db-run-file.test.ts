@@ -56,7 +56,7 @@ async function storeRun(db: Db, id: string, queries: number): Promise<RunRecord>
       const e = p.entry;
       const rec: CandidateRecord = {
         version: CANDIDATE_RECORD_VERSION, runId: id, id: e.id, arch: e.arch, hash: e.hash, space: 'nb201', genotype: p.candidate.genotype, metrics: e.metrics,
-        objective: e.objective, feasible: e.feasible, parents: e.parents ?? [], backend: 'cpu', createdAt: 2,
+        objective: e.objective, feasible: e.feasible, parents: e.parents ?? [], curve: [], backend: 'cpu', createdAt: 2,
       };
       run = { ...run, completed: p.checkpoint.nextId, updatedAt: 2 };
       await commitCandidate(db, run, rec, cp);
@@ -141,8 +141,13 @@ describe('run file: export and import through IndexedDB', () => {
     expect((await listRuns(db)).map((r) => r.id)).toEqual(['orig']);
   });
 
-  it('a version-1 candidate record (before lineage) is read with parents: []', () => {
+  it('a version-1 candidate record (before lineage) is read with parents: [] and curve: []', () => {
     const v1 = { version: 1, runId: 'r', id: 0, arch: 'a', hash: 'h', space: 'nb201' as const, genotype: null, metrics: {}, objective: 1, feasible: true, backend: 'cpu' as const, createdAt: 0 };
-    expect(migrateCandidateRecord(v1)).toEqual({ ...v1, version: CANDIDATE_RECORD_VERSION, parents: [] });
+    expect(migrateCandidateRecord(v1)).toEqual({ ...v1, version: CANDIDATE_RECORD_VERSION, parents: [], curve: [] });
+  });
+
+  it('a version-2 candidate record (before curves) keeps its parents and is read with curve: []', () => {
+    const v2 = { version: 2, runId: 'r', id: 1, arch: 'a', hash: 'h', space: 'nb201' as const, genotype: null, metrics: {}, objective: 1, feasible: true, parents: [0], backend: 'cpu' as const, createdAt: 0 };
+    expect(migrateCandidateRecord(v2)).toEqual({ ...v2, version: CANDIDATE_RECORD_VERSION, curve: [] });
   });
 });

@@ -50,7 +50,7 @@ const roundTrip = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
 const candidate = (id: number, parents: number[]): CandidateRecord => ({
   version: CANDIDATE_RECORD_VERSION, runId: 'orig', id, arch: `arch-${id}`, hash: `hash-${id}`, space: 'nb201', genotype: { ops: [id] },
-  metrics: { valid_acc: 60 + id, params: 1000 + id }, objective: 0.6 + id / 100, feasible: true, parents, backend: 'cpu', createdAt: 2,
+  metrics: { valid_acc: 60 + id, params: 1000 + id }, objective: 0.6 + id / 100, feasible: true, parents, curve: [], backend: 'cpu', createdAt: 2,
 });
 
 function model(candidateId: number, r = recipe, createdAt = 5): FinalistModelRecord {

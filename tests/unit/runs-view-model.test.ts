@@ -12,7 +12,7 @@ import { parseSpaceConfig } from '../../src/shared/space-config';
 import { parseFinalistRecipe } from '../../src/shared/finalist-recipe';
 
 const cand = (id: number, acc: number | undefined, flops: number, objective: number | null = acc ?? null): CandidateRecord => ({
-  version: 2, runId: 'r', id, arch: `a${id}`, hash: `h${id}`, space: 'nb201', genotype: {}, backend: 'wasm', createdAt: 0, parents: [],
+  version: 3, runId: 'r', id, arch: `a${id}`, hash: `h${id}`, space: 'nb201', genotype: {}, backend: 'wasm', createdAt: 0, parents: [], curve: [],
   metrics: acc === undefined ? { flops, failed: 1 } : { valid_acc: acc, flops }, objective, feasible: objective !== null,
 });
 const FORM: RunForm = {

@@ -82,15 +82,22 @@ export class OneShotStore {
 
   private handle(e: OneShotUiEvent): void {
     if (e.type === 'run') {
+      // While this tab runs it, the history folded from the live events is the stored one (the same reducer):
+      // taking the stored copy with every epoch's checkpoint would rebuild every chart from scratch.
+      if (!this.busy || this.current?.id !== e.run.id) this.history = e.run.history;
       this.current = e.run;
-      this.history = e.run.history;
       const i = this.runs.findIndex((r) => r.id === e.run.id);
       this.runs = i < 0 ? [e.run, ...this.runs] : this.runs.map((r) => (r.id === e.run.id ? e.run : r));
       if (e.run.error) this.error = e.run.error;
       return;
     }
     if (e.type === 'backend') { this.backend = e.report; return; }
-    if (e.type === 'checkpoint') { void this.refreshCheckpoint(); return; }
+    if (e.type === 'checkpoint') {
+      // Its size comes with the event: reading a supernet's checkpoint back on the main thread is a long task.
+      if (e.tensors !== undefined && e.bytes !== undefined) this.checkpoint = { epoch: e.epoch, globalStep: e.globalStep, tensors: e.tensors, bytes: e.bytes };
+      else void this.refreshCheckpoint();
+      return;
+    }
     if (e.type === 'log') { if (e.level === 'error') this.error = e.message; return; }
     if (e.type === 'step') this.live = { epoch: e.epoch, step: e.step };
     this.history = foldOneShotEvent(this.history, e);
