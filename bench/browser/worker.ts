@@ -58,9 +58,10 @@ async function init(backend: string, wasmThreads: boolean, kernelPool: boolean, 
 async function dispatchesOf(c: GpuStepCase): Promise<DispatchCount> {
   const step = createGpuStep(c);
   try {
-    await step.step(); // warm-up: pipelines compiled, uploads done
-    const { dispatches, result: loss } = await countDispatches(() => step.step());
-    const profile = await profileKernels(async () => { await step.step(); });
+    await step.step(); // warm-up: weights uploaded, pipelines compiled
+    // One step both counted and profiled (profiling times kernels but dispatches each program exactly once).
+    let loss = NaN;
+    const { dispatches, result: profile } = await countDispatches(() => profileKernels(async () => { loss = await step.step(); }));
     return { label: step.label, dispatches, kernels: profile.kernels, topKernels: profile.topKernels, loss };
   } finally {
     step.dispose();
