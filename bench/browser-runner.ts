@@ -63,12 +63,13 @@ type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<
 export class BenchPage {
   private constructor(private readonly context: BrowserContext, private readonly page: Page, private readonly userDataDir: string) {}
 
-  static async open(baseUrl: string, opts: { isolated: boolean; webgpu: boolean }): Promise<BenchPage> {
+  /** `gpuArgs`: launch with these flags instead (a real GPU machine's, bench/gpu-bench.ts; they say how headless runs). */
+  static async open(baseUrl: string, opts: { isolated: boolean; webgpu: boolean; gpuArgs?: readonly string[] }): Promise<BenchPage> {
     const userDataDir = mkdtempSync(path.join(tmpdir(), 'nas-bench-chromium-'));
     const context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
-      headless: true,
-      args: [...BASE_ARGS, ...(opts.webgpu ? ['--enable-unsafe-webgpu'] : [])],
+      headless: !opts.gpuArgs,
+      args: [...BASE_ARGS, ...(opts.gpuArgs ?? (opts.webgpu ? ['--enable-unsafe-webgpu'] : []))],
     });
     const page = await context.newPage();
     await page.goto(`${baseUrl}/${opts.isolated ? 'iso' : 'plain'}/index.html`);

@@ -24,6 +24,7 @@ import os from 'node:os';
 import { median } from '../src/engine/util/stats';
 import path from 'node:path';
 import { BenchPage, buildBenchPage, chromiumAvailable, serve } from './browser-runner';
+import { dispatchRows, GPU_CHROMIUM_ARGS, isSoftwareAdapter, printDispatchTable, type DispatchRow } from './gpu-bench';
 import type { InitInfo } from './browser/protocol';
 import { tf, useNodeBackend, type NodeBackend } from './node-backend';
 import { setAccelOptions } from '../src/engine/accel';
@@ -46,6 +47,8 @@ const USAGE = `npm run bench -- [options]   (full run ~30-40 min on 2 busy cores
   --suite oneshot          one one-shot epoch (DARTS 1st/2nd, PC-DARTS, SPOS) vs a PyTorch twin (bench/oneshot.ts; --suite oneshot --help)
   --suite app              the built app in Chromium: search candidates/hour vs PyTorch, cold start (bench/app-rows.ts; --suite app --help)
   --smoke                  ~1 min: Node wasm, tiny workloads (what tests/integration/bench-smoke.test.ts runs)
+  --gpu                    Chromium only, webgpu + wasm-isolated, with a real GPU's Chromium flags; prints the WebGPU
+                           adapter and the dispatches per step (bench/gpu-bench.ts). With --smoke: tiny workloads
   --out PATH               results file (default bench/results.json; smoke: $TMPDIR/nas-bench-smoke.json)
   --only SUBSTRING         workload filter, e.g. cnn, supernet, 8x8
   --no-node | --no-browser | --no-torch | --no-app   skip Node rows, Chromium rows, PyTorch twins, the app's long tasks
@@ -54,7 +57,7 @@ const USAGE = `npm run bench -- [options]   (full run ~30-40 min on 2 busy cores
   --torch-threads LIST     PyTorch thread counts to compare with (default 2,1)
   --rounds N, --steps N    interleaved rounds and timed steps per run (default 2 / 5)`;
 const VALUE_OPTIONS = ['--out', '--only', '--browser-backends', '--merge-browser', '--torch-threads', '--rounds', '--steps'];
-const FLAGS = ['--smoke', '--no-node', '--no-browser', '--no-torch', '--no-app', '--help', '-h'];
+const FLAGS = ['--gpu', '--smoke', '--no-node', '--no-browser', '--no-torch', '--no-app', '--help', '-h'];
 // Suites with their own options: `--suite NAME [its options]`.
 const SUITE = option('--suite');
 if (SUITE !== undefined) {
@@ -87,6 +90,7 @@ for (let i = 0; i < argv.length; i++) {
   }
 }
 const SMOKE = flag('--smoke');
+const GPU = flag('--gpu');
 const OUT = option('--out') ?? (SMOKE ? path.join(os.tmpdir(), 'nas-bench-smoke.json') : path.join(import.meta.dirname, 'results.json'));
 const ONLY = option('--only');
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -118,7 +122,7 @@ const PLAN: Plan = SMOKE
     rounds: 1, warmup: 1, steps: 2, maxSeconds: 3,
     workloads: [cnn(8), cell('darts-mix', 8, 4, 4), cell('darts-spos', 8, 4, 4), supernet('nb201-supernet', 8, 4, 4, 1)],
     nodeBackends: [{ backend: 'wasm', workloads: () => both }],
-    browser: false, browserWorkloads: () => [],
+    browser: GPU, browserWorkloads: () => (GPU ? both : []),
     inferReps: 5, tensorSteps: 20,
     memory: { channels: 4, layers: 3, size: 8, batch: 2 },
   }
@@ -133,7 +137,7 @@ const PLAN: Plan = SMOKE
       { backend: 'cpu', workloads: (s) => (s.kind === 'cnn' ? both : isSupernet(s) ? [] : s.size === 8 || s.kind === 'nb201-mix' ? ['fast'] : []) },
     ],
     browser: !flag('--no-browser'),
-    browserWorkloads: (s, backend) => (backend.startsWith('wasm') ? both : s.kind === 'nb201-mix' || isSupernet(s) ? [] : ['plain']),
+    browserWorkloads: (s, backend) => (backend.startsWith('wasm') || GPU ? both : s.kind === 'nb201-mix' || isSupernet(s) ? [] : ['plain']),
     inferReps: 30, tensorSteps: 1000,
     memory: { channels: 8, layers: 3, size: 16, batch: 16 },
   };
@@ -263,6 +267,7 @@ const results = {
   ablation: [] as AblationRow[],
   batchSweep: [] as { backend: string; batch: number; tfjsMs: number; torchMs: { threads: number; medianMs: number }[]; tfjsImgPerS: number; torchBestImgPerS: number; ratioBest: number; loadAvg1m: number }[],
   backends: [] as { env: string; backend: string; ok: boolean; detail: string }[],
+  dispatches: [] as DispatchRow[],
   missing: [] as string[],
   mergedFrom: null as null | { file: string; startedAt: string; loadAvg1m: { start: number; end: number } },
 };
@@ -314,7 +319,7 @@ async function measure(side: TfjsSide, env: TrainingRow['env'], backend: string,
     }
   };
   // Software-rendered GPU backends are 50-200x slower than PyTorch here: one round is enough to place them.
-  const rounds = backend === 'webgl' || backend === 'webgpu' ? 1 : PLAN.rounds;
+  const rounds = (backend === 'webgl' || backend === 'webgpu') && !GPU ? 1 : PLAN.rounds;
   try {
     await runTorch();
     for (let r = 0; r < rounds; r++) {
@@ -546,10 +551,11 @@ async function browserPart(): Promise<void> {
     { name: 'webgl', backend: 'webgl', isolated: false, threads: false, webgpu: false },
     { name: 'webgpu', backend: 'webgpu', isolated: false, threads: false, webgpu: true },
   ];
-  const wanted = option('--browser-backends')?.split(',');
+  const wanted = option('--browser-backends')?.split(',') ?? (GPU ? ['wasm-isolated', 'webgpu'] : undefined);
+  const gpuArgs = GPU ? GPU_CHROMIUM_ARGS : undefined;
   try {
     for (const t of targets.filter((x) => !wanted || wanted.includes(x.name))) {
-      let page = await BenchPage.open(url, t);
+      let page = await BenchPage.open(url, { ...t, gpuArgs });
       try {
         let info: InitInfo;
         try {
@@ -558,24 +564,28 @@ async function browserPart(): Promise<void> {
           // tfjs 4.22's threaded WASM build hangs after bundling (ARCHITECTURE.md "WASM threads"): note it, go on without.
           results.missing.push(`${t.name}: threaded WASM init failed (${String(e)}); measured single-threaded SIMD under cross-origin isolation instead`);
           await page.close();
-          page = await BenchPage.open(url, t);
+          page = await BenchPage.open(url, { ...t, gpuArgs });
           info = await page.init(t.backend, false, 60_000);
         }
         const detail = `${info.detail}${info.crossOriginIsolated ? ', cross-origin isolated' : ''}`;
-        results.backends.push({ env: 'chromium', backend: t.name, ok: info.ok, detail });
-        if (!info.ok) { results.missing.push(`chromium ${t.name}: ${info.detail}`); continue; }
-        log(`chromium ${t.name}: ${detail}`);
+        // A software adapter's rows say so in their backend name (SwiftShader is a CPU: never a GPU figure).
+        const name = t.webgpu && isSoftwareAdapter(info.detail) ? `${t.name} (software)` : t.name;
+        results.backends.push({ env: 'chromium', backend: name, ok: info.ok, detail });
+        if (!info.ok) { results.missing.push(`chromium ${name}: ${info.detail}`); continue; }
+        log(`chromium ${name}: ${detail}`);
+        if (t.webgpu) console.log(`\n*** WebGPU adapter: ${info.detail}${isSoftwareAdapter(info.detail) ? ' -- SOFTWARE (SwiftShader on the CPU): not a GPU figure' : ''} ***\n`);
         const side = browserSide(page);
         for (const base of PLAN.workloads) {
           for (const impl of PLAN.browserWorkloads(base, t.name)) {
             try {
-              await measure(side, 'chromium', t.name, detail, base, impl);
+              await measure(side, 'chromium', name, detail, base, impl);
             } catch (e) {
               results.missing.push(`chromium ${t.name} ${workloadLabel({ ...base, impl })} ${impl}: ${String(e)}`);
             }
           }
         }
-        await inference(side, 'chromium', t.name).catch((e: unknown) => { results.missing.push(`chromium ${t.name} inference: ${String(e)}`); });
+        if (GPU && t.webgpu) results.dispatches.push(...await dispatchRows(page, SMOKE ? 'tiny' : 'bench', log, results.missing, ONLY));
+        await inference(side, 'chromium', name).catch((e: unknown) => { results.missing.push(`chromium ${t.name} inference: ${String(e)}`); });
       } finally {
         await page.close();
       }
@@ -654,6 +664,7 @@ function printTable(): void {
   if (results.tensorCount) console.log(`\nTensors after steps ${results.tensorCount.steps.join('/')}: ${results.tensorCount.numTensors.join('/')} (${results.tensorCount.flat ? 'flat' : 'GROWING'})`);
   if (results.memory) console.log(`Peak memory of one step: DARTS ${(results.memory.darts.peakBytes / 2 ** 20).toFixed(1)} MiB, PC-DARTS (K=4) ${(results.memory.pcDarts.peakBytes / 2 ** 20).toFixed(1)} MiB (${results.memory.config})`);
   if (results.longTasks) console.log(`App main-thread long tasks during ${results.longTasks.searchSeconds.toFixed(0)} s of search on ${results.longTasks.backend}: ${results.longTasks.count}, total ${results.longTasks.totalMs.toFixed(0)} ms, max ${results.longTasks.maxMs.toFixed(0)} ms`);
+  printDispatchTable(results.dispatches);
   if (results.missing.length) console.log(`\nMissing:\n  ${results.missing.join('\n  ')}`);
   console.log(`\nLoad average (1 min) ${results.machine.loadAvg1m.start} at start, ${results.machine.loadAvg1m.end} at end, ${results.machine.cpus} CPUs`);
 }
@@ -691,7 +702,7 @@ async function main(): Promise<void> {
     }
   } else results.missing.push('PyTorch: skipped (--no-torch)');
   try {
-    if (!flag('--no-node')) {
+    if (!flag('--no-node') && !GPU) {
       await nodePart();
       save();
       await ablation();
@@ -707,7 +718,7 @@ async function main(): Promise<void> {
       await browserPart();
       save();
     } else results.missing.push(SMOKE ? 'browser: skipped in smoke mode' : 'browser: skipped (--no-browser)');
-    if (!SMOKE && !flag('--no-app')) await appLongTasks().catch((e: unknown) => { results.missing.push(`app long tasks: ${String(e)}`); });
+    if (!SMOKE && !GPU && !flag('--no-app')) await appLongTasks().catch((e: unknown) => { results.missing.push(`app long tasks: ${String(e)}`); });
     else results.missing.push('app long tasks: skipped');
     const merge = option('--merge-browser');
     if (merge) mergeBrowser(merge);

@@ -1,5 +1,6 @@
 /** Messages between the benchmark page (main.ts) and its dedicated worker (worker.ts). */
 import type { StepProfile, WorkloadSpec } from '../workloads';
+import type { GpuStepCase } from '../gpu-steps';
 
 export type BrowserBackend = 'wasm' | 'webgl' | 'webgpu' | 'cpu';
 
@@ -14,7 +15,21 @@ export type WorkerRequest =
   | { id: number; cmd: 'run'; key: string; warmup: number; steps: number; maxSeconds: number; startIndex: number }
   | { id: number; cmd: 'profile'; key: string }
   | { id: number; cmd: 'infer'; key: string; reps: number }
-  | { id: number; cmd: 'dispose'; key: string };
+  | { id: number; cmd: 'dispose'; key: string }
+  /** WebGPU dispatches + tfjs kernels of one training step (bench/gpu-steps.ts; dispatch-count.ts). */
+  | { id: number; cmd: 'dispatches'; case: GpuStepCase }
+  /** The accel layer's WebGPU kernels against the plain ops (bench/gpu-check.ts). */
+  | { id: number; cmd: 'gpu-check' };
+
+export interface DispatchCount {
+  label: string;
+  /** GPUComputePassEncoder.dispatchWorkgroups calls of one step (after one warm-up step). */
+  dispatches: number;
+  /** tfjs kernels of one step (tf.profile's count; a kernel may dispatch 0, 1 or several programs). */
+  kernels: number;
+  topKernels: [string, number][];
+  loss: number;
+}
 
 export interface InitInfo {
   backend: string;

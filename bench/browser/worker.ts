@@ -10,8 +10,11 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { accelStatus, install, setAccelOptions } from '../../src/engine/accel';
 // WASM is set up exactly as in the app's workers (binaries, thread count, threaded-start timeout and fallback).
 import { initBackendByName } from '../../workers/backend';
-import { createWorkload, type Workload } from '../workloads';
-import type { InitInfo, WorkerReply, WorkerRequest } from './protocol';
+import { createWorkload, profileKernels, type Workload } from '../workloads';
+import { createGpuStep, type GpuStepCase } from '../gpu-steps';
+import { runGpuChecks } from '../gpu-check';
+import { countDispatches } from './dispatch-count';
+import type { DispatchCount, InitInfo, WorkerReply, WorkerRequest } from './protocol';
 
 const workloads = new Map<string, Workload>();
 
@@ -50,6 +53,19 @@ async function init(backend: string, wasmThreads: boolean, kernelPool: boolean, 
     detail = gl ? String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)) : 'unknown renderer';
   }
   return { backend, ok: true, detail, crossOriginIsolated: self.crossOriginIsolated };
+}
+
+async function dispatchesOf(c: GpuStepCase): Promise<DispatchCount> {
+  const step = createGpuStep(c);
+  try {
+    await step.step(); // warm-up: weights uploaded, pipelines compiled
+    // One step both counted and profiled (profiling times kernels but dispatches each program exactly once).
+    let loss = NaN;
+    const { dispatches, result: profile } = await countDispatches(() => profileKernels(async () => { loss = await step.step(); }));
+    return { label: step.label, dispatches, kernels: profile.kernels, topKernels: profile.topKernels, loss };
+  } finally {
+    step.dispose();
+  }
 }
 
 function get(key: string): Workload {
@@ -95,6 +111,10 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       }
       return { times };
     }
+    case 'dispatches':
+      return dispatchesOf(req.case);
+    case 'gpu-check':
+      return runGpuChecks();
     case 'dispose':
       workloads.get(req.key)?.dispose();
       workloads.delete(req.key);

@@ -18,6 +18,9 @@ export {
 } from './fused/ops';
 export { fusedStridedDepthwise, fusedStridedPool3 } from './fused/strided';
 export { fusedKernelsAvailable } from './fused/kernels';
+// The webgpu backend's WGSL kernels (webgpu/): used by fused/ops.ts, the candidates' fast path and the supernet fast path.
+export { webgpuKernelsAvailable } from './webgpu/kernels';
+export { gpuBatchNorm } from './webgpu/ops';
 export { NAS_SGD_MOMENTUM, NAS_SUM_SQUARES } from './fused/optim';
 // Kernels of one's own on the engine's heap and kernel pool (README, "Kernels from outside this layer"): a module built
 // with wasm/assembler.ts, registered before the pool starts, run as lane lists (bench/ops/conv-bias-relu-kernels.ts).

@@ -7,6 +7,7 @@
  *  - fused/kernels.ts, fused/strided.ts, fused/optim.ts: kernels under names of their own (Nas*) for the supernet fast
  *    path and the fused optimiser on wasm and cpu. They replace nothing, so the fast path also registers them on first
  *    use (a supernet works before install()).
+ *  - webgpu/kernels.ts: WGSL kernels for the webgpu backend (batch norm, the mixed op's weighted sum), likewise.
  * Call after the tfjs backends AND tfjs's gradients have been imported (a backend registers its kernels on import,
  * '@tensorflow/tfjs-core/dist/register_all_gradients' or '@tensorflow/tfjs' the gradients; either would overwrite ours
  * if imported later) and before training. Calling it again is cheap and re-asserts ours, so a training loop can simply
@@ -15,6 +16,7 @@
 import { registerFusedKernels } from './fused/kernels';
 import { registerStridedKernels } from './fused/strided';
 import { installTrainingKernels, uninstallTrainingKernels } from './kernels/training-kernels';
+import { registerWebGpuKernels } from './webgpu/kernels';
 import { setAccelOptions, type AccelOptionsInput } from './options';
 
 /**
@@ -26,6 +28,7 @@ export function install(options?: AccelOptionsInput): void {
   installTrainingKernels();
   registerFusedKernels();
   registerStridedKernels();
+  registerWebGpuKernels();
 }
 
 /** Restores tfjs's own kernels and gradients where install() replaced them (benchmarks and tests compare with them). */

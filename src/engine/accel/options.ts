@@ -68,6 +68,12 @@ export interface AccelOptions {
      * depthwise gradients, convs without a separate Pad); false: the plain ops.
      */
     readonly candidate: boolean;
+    /**
+     * WGSL kernels on the webgpu backend (webgpu/): batch norm (stats + normalise + affine), the mixed op's weighted
+     * sum, and with them the supernet fast path and the candidates' fast BN / padded convs / pools on webgpu; false:
+     * the plain ops there (dispatch counts before / after: bench/RESULTS.md "WebGPU dispatches per step").
+     */
+    readonly webgpu: boolean;
   };
   /** Splitting the fused SIMD calls into lanes for the kernel pool (fused/lanes.ts). */
   readonly fusedLanes: {
@@ -95,7 +101,7 @@ export const DEFAULT_ACCEL_OPTIONS: AccelOptions = {
   reluGrad: true,
   reduceGrad: true,
   copyFreeIdentity: true,
-  fused: { simd: true, stages: true, strided: true, pointwiseAsConv: true, optimizer: true, candidate: true },
+  fused: { simd: true, stages: true, strided: true, pointwiseAsConv: true, optimizer: true, candidate: true, webgpu: true },
   fusedLanes: {
     enabled: true, minMacs: 1 << 18, gemmMinMacs: 1 << 20, gemmTAMinMacs: 1 << 20, minBytes: 1 << 19,
     laneMacs: 1 << 16, laneBytes: 1 << 15, maxLanes: 16,

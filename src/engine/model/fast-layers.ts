@@ -10,6 +10,8 @@
  *  - depthwise convs: the fused filter-gradient kernel (fusedDepthwise, fusedStridedDepthwise);
  *  - k x k convs with padding: tfjs's padded conv ('same' at stride 1, explicit padding otherwise; the engine's conv
  *    kernels honour both) instead of a Pad kernel forward and a Slice in the gradient.
+ * On webgpu (accel's WGSL kernels, `fused.webgpu`): batch norm with its affine part as 4 dispatches forward and 2-4
+ * backward (accel gpuBatchNorm), padded convs as above, 3x3 stride-1 pools as tfjs's 'same' pools.
  * Everything else (and everything in inference mode) runs the plain ops. Values, gradients and running statistics
  * equal the plain ops' within float32 rounding (tests/unit/candidate-fast.test.ts). The optimiser step is already
  * fused for every network (optim/sgd.ts). Switching off is for tests and benchmarks (withAccelOptions).
@@ -17,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   accelOptions, fusedAvgPool3, fusedBatchNorm, fusedDepthwise, fusedKernelsAvailable, fusedMaxPool3, fusedStridedDepthwise,
-  fusedStridedPool3,
+  fusedStridedPool3, gpuBatchNorm, webgpuKernelsAvailable,
 } from '../accel';
 import type { TrainingImpl } from '../ops/training-impl';
 
@@ -25,9 +27,14 @@ function on(): boolean {
   return accelOptions().fused.candidate && fusedKernelsAvailable();
 }
 
+/** webgpu with its WGSL kernels: BN (with the affine part) fused, padded convs and 3x3 stride-1 pools as tfjs ops. */
+function onGpu(): boolean {
+  return accelOptions().fused.candidate && webgpuKernelsAvailable();
+}
+
 export const FAST_TRAINING: TrainingImpl = {
   conv(x, w, stride, dilation, pad) {
-    if (pad === 0 || !on()) return null;
+    if (pad === 0 || !(on() || onGpu())) return null;
     const k = w.shape[0];
     if (stride === 1 && w.shape[1] === k && (k - 1) * dilation === 2 * pad) return tf.conv2d(x, w, 1, 'same', 'NHWC', dilation);
     return tf.conv2d(x, w, stride, [[0, 0], [pad, pad], [pad, pad], [0, 0]], 'NHWC', dilation);
@@ -39,12 +46,14 @@ export const FAST_TRAINING: TrainingImpl = {
     return accelOptions().fused.strided ? fusedStridedDepthwise(x, w, stride, dilation) : null;
   },
   batchNorm(x, runningMean, runningVar, gamma, beta, momentum, eps) {
-    if (!on()) return null;
+    if (!on()) return onGpu() ? gpuBatchNorm(x, runningMean, runningVar, gamma, beta, momentum, eps) : null;
     const y = fusedBatchNorm(x, runningMean, runningVar, true, momentum, eps);
     return gamma && beta ? tf.add(tf.mul(y, gamma), beta) as tf.Tensor4D : y;
   },
   pool(x, kind, k, stride, pad) {
-    if (!on() || k !== 3 || pad !== 1) return null;
+    if (k !== 3 || pad !== 1) return null;
+    // On webgpu the fused pools are tfjs's 'same' pools (the engine's avg-pool gradient counts valid inputs).
+    if (!on()) return onGpu() && stride === 1 ? (kind === 'avg' ? fusedAvgPool3(x) : fusedMaxPool3(x)) : null;
     if (stride === 1) return kind === 'avg' ? fusedAvgPool3(x) : fusedMaxPool3(x);
     return accelOptions().fused.strided ? fusedStridedPool3(x, kind, stride) : null;
   },

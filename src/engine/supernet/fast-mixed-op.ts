@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   fusedAvgPool3, fusedBatchNorm, fusedConvStage, fusedMaxPool3, fusedPointwise, fusedPoolBn, fusedStridedDepthwise, fusedStridedPool3,
-  fusedWeightedSum,
+  fusedWeightedSum, webgpuKernelsAvailable,
 } from '../accel';
 import type { MixedOp } from './mixed-op';
 
@@ -224,8 +224,9 @@ export function createFastMixedOp(mixed: MixedOp, cfg: FastMixedOpConfig): FastM
 }
 
 /**
- * When a supernet uses its fast edges: 'auto' (default) on the wasm backend only (where the fused SIMD kernels
- * run; on webgl/webgpu/cpu the plain ops), 'on' on every backend (the fused ops fall back to plain ops where they
+ * When a supernet uses its fast edges: 'auto' (default) on the wasm backend (where the fused SIMD kernels run) and
+ * on webgpu with the accel layer's WGSL kernels (fused BN and weighted sum; the other fused ops are plain tfjs ops
+ * there, still fewer dispatches than the plain edges); on webgl/cpu the plain ops, 'on' on every backend (the fused ops fall back to plain ops where they
  * have no kernels), 'off' never. Read at every forward, so a supernet follows the active backend.
  */
 export type FastPathOption = 'auto' | 'on' | 'off';
@@ -237,5 +238,5 @@ export function checkFastPathOption(o: unknown, who: string): FastPathOption {
 }
 
 export function fastPathActive(o: FastPathOption): boolean {
-  return o === 'on' || (o === 'auto' && tf.getBackend() === 'wasm');
+  return o === 'on' || (o === 'auto' && (tf.getBackend() === 'wasm' || webgpuKernelsAvailable()));
 }

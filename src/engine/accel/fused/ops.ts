@@ -16,8 +16,9 @@
  *  - fusedConvStage(x, dw, pw, ...)  = [ReLU ->] depthwise -> 1x1 conv -> BN(affine=false), one kernel each way on
  *    wasm with SIMD (the building block of DARTS' sep_conv / dil_conv), else the ops above;
  *  - fusedPoolBn(x, kind, ...)       = 3x3 stride-1 pool -> BN(affine=false) (DARTS search-mode pools), likewise.
- * On backends without the fused kernels (webgl, webgpu) every op falls back to the plain ops, so callers need no
- * backend checks. Call inside tf.tidy.
+ * On webgpu, fusedBatchNorm and fusedWeightedSum run WGSL kernels (webgpu/, while `fused.webgpu` is on); on backends
+ * without fused kernels every other op falls back to the plain ops, so callers need no backend checks. Call inside
+ * tf.tidy.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -25,6 +26,8 @@ import {
   NAS_MAXPOOL3_GRAD, NAS_POOL_BN, NAS_POOL_BN_GRAD, NAS_WEIGHTED_SUM, NAS_WEIGHTED_SUM_GRAD, stageKernelsAvailable,
 } from './kernels';
 import { accelOptions } from '../options';
+import { webgpuKernelsAvailable } from '../webgpu/kernels';
+import { gpuBatchNorm } from '../webgpu/ops';
 
 type Attrs = tf.NamedAttrMap;
 const run = (name: string, inputs: tf.NamedTensorMap, attrs: object = {}): tf.Tensor | tf.Tensor[] =>
@@ -93,6 +96,7 @@ export function fusedBatchNorm(x: tf.Tensor4D, runningMean: tf.Variable, running
   momentum = 0.1, eps = 1e-5): tf.Tensor4D {
   if (!training) return tf.mul(tf.sub(x, runningMean), tf.rsqrt(tf.add(runningVar, eps))) as tf.Tensor4D;
   if (!fusedKernelsAvailable()) {
+    if (webgpuKernelsAvailable()) return gpuBatchNorm(x, runningMean, runningVar, null, null, momentum, eps);
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
     const n = x.shape[0] * x.shape[1] * x.shape[2];
     const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
@@ -139,7 +143,7 @@ export function fusedAvgPool3(x: tf.Tensor4D): tf.Tensor4D {
 /** sum_j w[idx[j]] * parts[j]; `w` is a 1-D weight row (e.g. softmax(alpha) of an edge), idx indexes it. */
 export function fusedWeightedSum(parts: readonly tf.Tensor4D[], w: tf.Tensor1D, idx: readonly number[]): tf.Tensor4D {
   if (parts.length === 0 || parts.length !== idx.length) throw new Error(`fusedWeightedSum: ${parts.length} parts for ${idx.length} indices`);
-  if (!fusedKernelsAvailable()) {
+  if (!fusedKernelsAvailable() && !webgpuKernelsAvailable()) {
     const terms = parts.map((p, j) => tf.mul(p, tf.slice(w, [idx[j]], [1])) as tf.Tensor4D);
     return terms.length === 1 ? terms[0] : tf.addN(terms) as tf.Tensor4D;
   }

@@ -24,6 +24,7 @@ import { wasmBroadcastConfigs } from './wasm-broadcast';
 import { wasmIdentityConfig } from './wasm-identity';
 import { withWinograd } from './wasm-winograd-conv';
 import { wasmReduceConfigs } from './wasm-reduce';
+import { webgpuAddNConfig } from './webgpu-addn';
 
 /** What was registered before we replaced it (undefined: nothing was), for uninstall. */
 const previousKernels = new Map<string, tf.KernelConfig | undefined>();
@@ -61,6 +62,8 @@ const KERNELS: readonly tf.KernelConfig[] = [
   // CPU: float32 broadcasting Add/Sub/Multiply/RealDiv and Sum/Mean without per-element index math.
   ...cpuBinaryConfigs((name) => previousKernels.get(`cpu/${name}`)),
   ...cpuReduceConfigs((name) => previousKernels.get(`cpu/${name}`)),
+  // WEBGPU: AddN over more inputs than a shader may bind (the gradient clipping's global norm), in chunks.
+  webgpuAddNConfig((name) => previousKernels.get(`webgpu/${name}`)),
 ];
 
 /** Gradients registered for every backend. */
