@@ -38,7 +38,7 @@ describe('share an experiment', () => {
     await page.waitForFunction(() => /: 729 genotypes/.test(document.querySelector('[data-testid="space-size"]')?.textContent ?? ''));
     await setField(page, 'strategy', 'evolution');
     for (const [id, v] of [['seed', 77], ['budget', 3], ['channels', 6], ['cells', 2], ['epochs', 4], ['batch', 24], ['train-samples', 300], ['valid-samples', 100], ['backend', 'wasm']] as const) await setField(page, id, v);
-    await page.getByLabel('LR').fill('0.0425');
+    await page.getByLabel('Learning rate', { exact: true }).fill('0.0425');
     await page.getByTestId('warm-start-on').check();
     await setField(page, 'warm-start-proxy', 'naswot');
     await setField(page, 'warm-start-pool', 40);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useApp } from '../helpers/e2e-harness';
+import { seriousAxeViolations } from '../helpers/a11y';
 
 const app = useApp();
 const SHOTS = process.env.E2E_SHOTS ?? tmpdir();
@@ -33,6 +34,8 @@ describe('guided tour in Chromium', () => {
     expect(await page.getByTestId('tour-count').textContent()).toBe('Guided tour · step 1 of 8');
     // Next waits for the step to be done.
     expect(await page.getByTestId('tour-next').isDisabled()).toBe(true);
+    // The open card keeps the page accessible.
+    expect(await seriousAxeViolations(page)).toEqual([]);
 
     await doStep(page, 'data');
     expect(page.url()).toContain('#datasets');
