@@ -103,7 +103,12 @@ describe('space configs', () => {
       expect(s.size).toBe(space.size());
       expect(s.optionCounts).toEqual(space.choices.map((ch) => ch.options.length));
       expect(s.name).toBe(space.name);
-      expect(checkSpace(c)).toEqual({ ok: true, config: space.config, issues: [], size: space.size().toString(), choices: space.choices.length, name: space.name });
+      const counts = space.choices.map((ch) => ch.options.length);
+      const uniform = counts.every((n) => n === counts[0]);
+      expect(checkSpace(c)).toEqual({ ok: true, config: space.config, issues: [], size: space.size().toString(), choices: space.choices.length, name: space.name, decisions: expect.any(String) });
+      // The decisions in words agree with the engine's choices ("6 edges × 5 ops" for a NB201 cell).
+      if (space.config.space === 'nb201') expect(checkSpace(c).decisions).toBe(`${counts.length} edges × ${counts[0]} op${counts[0] === 1 ? '' : 's'}`);
+      else expect(checkSpace(c).decisions).toContain(String(uniform ? counts[0] : Math.max(...counts)));
     }
     for (const bad of [{ space: 'mobile', widths: [16, 'x'], depths: [] }, '{"space": "nb201",', { space: 'cnn' }, null, { space: 'darts', ops: ['none'] }]) {
       // The same issues as the engine's parser throws.
