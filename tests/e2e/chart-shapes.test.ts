@@ -40,6 +40,8 @@ describe('chart shapes', () => {
     expect(key[1].text).toMatch(/^(Regularized )?[Ee]volution/);
 
     // The markers are drawn on the curves: white-filled nothing, strategy-coloured square corners present.
+    // The chart redraws at most every 250 ms (app/chart.ts): the last data lands just after "done".
+    await page.waitForTimeout(1000);
     const evolutionSquares = await page.$eval('[data-testid="lab-chart"] canvas', (c) => {
       const canvas = c as HTMLCanvasElement;
       const { data, width, height } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);

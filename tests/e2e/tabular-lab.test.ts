@@ -69,6 +69,8 @@ describe('benchmark lab in Chromium', () => {
     const key = await page.locator('.key li').allInnerTexts();
     expect(key.filter((k) => k.includes('(3 seeds'))).toHaveLength(2);
     // Some pixels of the strategies' colours were painted.
+    // The chart redraws at most every 250 ms (app/chart.ts): the last data lands just after "done".
+    await page.waitForTimeout(1000);
     const painted = await page.$eval('[data-testid="lab-chart"] canvas', (c) => {
       const ctx = (c as HTMLCanvasElement).getContext('2d')!;
       const { data } = ctx.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height);

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './e2e-harness';
 
-export const TABS = ['search', 'oneshot', 'lab', 'profiler', 'datasets'] as const;
+export const TABS = ['search', 'oneshot', 'runs', 'lab', 'profiler', 'datasets'] as const;
 export type TabId = (typeof TABS)[number];
 export const WIDTHS = [1280, 390] as const;
 
