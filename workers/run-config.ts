@@ -5,20 +5,15 @@
  * candidates trained on a stored dataset, a query budget, a live front against a CostMetric.
  */
 import type { RunConfig } from '../src/protocol/run';
-import { COST_METRICS, type CostMetric } from '../src/shared/metrics';
 import { parseRunConfig, RunConfigError } from '../src/shared/run-config';
+import { searchTabIssues } from '../src/shared/run-form';
 import { migrateRunConfig } from '../src/db/runs';
 
 export { RunConfigError };
 
 export function validateRunConfig(value: unknown): RunConfig {
   const config = parseRunConfig(migrateRunConfig(value));
-  const issues: string[] = [];
-  if (config.evaluator.kind !== 'train') issues.push('evaluator.kind: the Search tab trains its candidates; a tabular search runs in the Benchmark lab or the headless runner');
-  if (config.budget.queries === undefined) issues.push('budget.queries: the Search tab needs a number of candidates');
-  if (config.pareto === undefined || !COST_METRICS.includes(config.pareto.cost as CostMetric)) {
-    issues.push(`pareto.cost: the Search tab draws its front against ${COST_METRICS.join(', ')}`);
-  }
+  const issues = searchTabIssues(config);
   if (issues.length > 0) throw new RunConfigError(issues);
   return config as RunConfig;
 }

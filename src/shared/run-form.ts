@@ -4,7 +4,7 @@
  * stored run back to its form; the database migrates a v2 record with formToRunConfig. Plain data.
  */
 import type { ObjectiveSpec } from './objective';
-import type { CostMetric } from './metrics';
+import { COST_METRICS, type CostMetric } from './metrics';
 import { RUN_CONFIG_VERSION, type RunConfig, type TrainBackend, type TrainEvaluatorConfig } from './run-config';
 import type { SpaceConfig } from './space-config';
 import type { StrategyName } from './strategies';
@@ -14,13 +14,24 @@ import type { TrainSettings } from './train-settings';
 /**
  * A run of the Search tab, as stored with it (RunRecord.config): the one run config with candidates trained on
  * a stored dataset, a query budget and the run's live front drawn against a CostMetric.
- * workers/run-config.ts checks that.
+ * searchTabIssues says what keeps a valid run config from being one (the worker and the share link both ask it).
  */
 export type TabRunConfig = RunConfig & {
   readonly evaluator: TrainEvaluatorConfig;
   readonly budget: { readonly queries: number };
   readonly pareto: { readonly accuracy: string; readonly cost: CostMetric };
 };
+
+/** Why a valid run config is not a Search-tab run (empty: it is one), each issue led by its config path. */
+export function searchTabIssues(config: RunConfig): string[] {
+  const issues: string[] = [];
+  if (config.evaluator.kind !== 'train') issues.push('evaluator.kind: the Search tab trains its candidates; a tabular search runs in the Benchmark lab or the headless runner');
+  if (config.budget.queries === undefined) issues.push('budget.queries: the Search tab needs a number of candidates');
+  if (config.pareto === undefined || !COST_METRICS.includes(config.pareto.cost as CostMetric)) {
+    issues.push(`pareto.cost: the Search tab draws its front against ${COST_METRICS.join(', ')}`);
+  }
+  return issues;
+}
 
 /**
  * Versions of the flat layout: 1 `space: 'nb201'` (the full NB201 space only). 2 `space` is the normalised space

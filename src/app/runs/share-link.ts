@@ -6,9 +6,8 @@
  * never starts anything. Pure (no DOM, no storage).
  */
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
-import { COST_METRICS, type CostMetric } from '../../shared/metrics';
 import { parseRunConfig, RunConfigError } from '../../shared/run-config';
-import { formToRunConfig, type RunForm, type TabRunConfig } from '../../shared/run-form';
+import { formToRunConfig, searchTabIssues, type RunForm, type TabRunConfig } from '../../shared/run-form';
 import { OneShotConfigError, validateOneShotConfig, type OneShotConfig } from '../../shared/oneshot-config';
 
 /** The hash key of a shared search setup. */
@@ -111,11 +110,8 @@ export function decodeSearchSetup(payload: string): SharedSearch {
     if (e instanceof RunConfigError) throw new ShareLinkError(`This shared link's setup is invalid: ${e.issues.map(labelled).join('; ')}.`);
     throw e;
   }
-  // What the Search tab can run (the same checks as workers/run-config.ts, which the app may not import).
-  const issues: string[] = [];
-  if (config.evaluator.kind !== 'train') issues.push('evaluator.kind: the Search tab trains its candidates; a tabular search runs in the Benchmark lab or the headless runner');
-  if (config.budget.queries === undefined) issues.push('budget.queries: the Search tab needs a number of candidates');
-  if (config.pareto === undefined || !COST_METRICS.includes(config.pareto.cost as CostMetric)) issues.push(`pareto.cost: the Search tab draws its front against ${COST_METRICS.join(', ')}`);
+  // What the Search tab can run (the worker asks the same).
+  const issues = searchTabIssues(config);
   if (issues.length > 0) throw new ShareLinkError(`This shared link's setup is invalid: ${issues.join('; ')}.`);
   return { config: config as TabRunConfig, datasetName: envelope.datasetName };
 }
