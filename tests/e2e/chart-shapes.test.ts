@@ -40,9 +40,9 @@ describe('chart shapes', () => {
     expect(key[1].text).toMatch(/^(Regularized )?[Ee]volution/);
 
     // The markers are drawn on the curves: white-filled nothing, strategy-coloured square corners present.
-    // The chart redraws at most every 250 ms (app/chart.ts): the last data lands just after "done".
-    await page.waitForTimeout(1000);
-    const evolutionSquares = await page.$eval('[data-testid="lab-chart"] canvas', (c) => {
+    // The chart redraws at most every 250 ms (app/chart.ts): the last data lands just after "done", later on a busy
+    // machine, so the canvas is read until the markers show (at most 15 s).
+    const countSquares = () => page.$eval('[data-testid="lab-chart"] canvas', (c) => {
       const canvas = c as HTMLCanvasElement;
       const { data, width, height } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
       // A filled square marker of the evolution colour (#e63946) is a block of at least 5x5 red pixels: a 2.2 px
@@ -58,11 +58,18 @@ describe('chart shapes', () => {
       }
       return blocks;
     });
+    let evolutionSquares = await countSquares();
+    for (const until = Date.now() + 15_000; evolutionSquares === 0 && Date.now() < until;) {
+      await page.waitForTimeout(500);
+      evolutionSquares = await countSquares();
+    }
     expect(evolutionSquares).toBeGreaterThan(0);
 
     const findings: string[] = [];
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
+      // The charts follow their box's width through a ResizeObserver, a frame or more after the resize.
+      await page.waitForFunction((w) => (document.scrollingElement?.scrollWidth ?? -1) <= w, width, { timeout: 10_000 }).catch(() => undefined);
       expect(await pageWidth(page)).toBe(width);
       await page.screenshot({ path: shotPath(`lab-results-${width}`), fullPage: true });
       for (const v of await seriousAxeViolations(page)) findings.push(`lab@${width} ${v.impact} ${v.id} (${v.help}): ${v.nodes.join(' | ')}`);
@@ -106,6 +113,8 @@ describe('chart shapes', () => {
     const findings: string[] = [];
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
+      // The charts follow their box's width through a ResizeObserver, a frame or more after the resize.
+      await page.waitForFunction((w) => (document.scrollingElement?.scrollWidth ?? -1) <= w, width, { timeout: 10_000 }).catch(() => undefined);
       expect(await pageWidth(page)).toBe(width);
       await page.screenshot({ path: shotPath(`profiler-report-${width}`), fullPage: true });
       for (const v of await seriousAxeViolations(page)) findings.push(`profiler@${width} ${v.impact} ${v.id} (${v.help}): ${v.nodes.join(' | ')}`);

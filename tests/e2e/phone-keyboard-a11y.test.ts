@@ -102,6 +102,8 @@ describe('phone width, keyboard and axe', () => {
     const findings: string[] = [];
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 900 });
+      // Charts follow their box's width through a ResizeObserver, a frame or more after the resize.
+      await page.waitForFunction((w) => (document.scrollingElement?.scrollWidth ?? -1) <= w, width, { timeout: 10_000 }).catch(() => undefined);
       expect(await pageWidth(page)).toBe(width);
       await page.screenshot({ path: shotPath(`search-results-${width}`), fullPage: true });
       for (const v of await seriousAxeViolations(page)) findings.push(`results@${width} ${v.impact} ${v.id} (${v.help}): ${v.nodes.join(' | ')}`);
@@ -127,6 +129,8 @@ describe('phone width, keyboard and axe', () => {
     const findings: string[] = [];
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 900 });
+      // Charts follow their box's width through a ResizeObserver, a frame or more after the resize.
+      await page.waitForFunction((w) => (document.scrollingElement?.scrollWidth ?? -1) <= w, width, { timeout: 10_000 }).catch(() => undefined);
       expect(await pageWidth(page)).toBe(width);
       await page.screenshot({ path: shotPath(`oneshot-results-${width}`), fullPage: true });
       for (const v of await seriousAxeViolations(page)) findings.push(`oneshot@${width} ${v.impact} ${v.id} (${v.help}): ${v.nodes.join(' | ')}`);
